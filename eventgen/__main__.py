@@ -1,0 +1,5 @@
+import sys
+
+from eventgen.cli import main
+
+sys.exit(main())

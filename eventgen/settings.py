@@ -1,0 +1,175 @@
+"""Declared settings: every eventgen.conf key is declared once here or on its plugin.
+
+A declaration carries the key's name, how its text is parsed, its default and its doc. The same
+declarations validate confs, fill defaults, and generate `docs/configuration.md` and
+`default/eventgen.conf`, so the three can never drift apart.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class SettingError(ValueError):
+    """A value that does not parse; the message says what is allowed."""
+
+
+Parser = Callable[[str], Any]
+
+
+def parse_str(text: str) -> str:
+    return text
+
+
+def parse_int(text: str) -> int:
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise SettingError(f"expected an integer, got {text!r}") from None
+
+
+def parse_float(text: str) -> float:
+    try:
+        return float(text.strip())
+    except ValueError:
+        raise SettingError(f"expected a number, got {text!r}") from None
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def parse_bool(text: str) -> bool:
+    low = text.strip().lower()
+    if low in _TRUE:
+        return True
+    if low in _FALSE:
+        return False
+    raise SettingError(f"expected true or false, got {text!r}")
+
+
+def parse_json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SettingError(f"invalid JSON ({exc.msg} at column {exc.colno})") from None
+
+
+def parse_list(text: str) -> list[str]:
+    """A comma-separated list; blanks are dropped."""
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def parse_regex(text: str) -> re.Pattern[str]:
+    try:
+        return re.compile(text)
+    except re.error as exc:
+        raise SettingError(f"regex does not compile ({exc})") from None
+
+
+def choice(*allowed: str) -> Parser:
+    """A parser accepting one of `allowed` (case-insensitive)."""
+
+    def parse(text: str) -> str:
+        low = text.strip().lower()
+        for option in allowed:
+            if option.lower() == low:
+                return option
+        raise SettingError(f"{text!r} is not one of: {', '.join(allowed)}")
+
+    parse.allowed = allowed  # type: ignore[attr-defined]
+    return parse
+
+
+def at_least(parser: Parser, minimum: float) -> Parser:
+    """Wrap a numeric parser with a lower bound."""
+
+    def parse(text: str) -> Any:
+        value = parser(text)
+        if value < minimum:
+            raise SettingError(f"must be at least {minimum}, got {value}")
+        return value
+
+    parse.__name__ = parser.__name__
+    return parse
+
+
+_KIND_NAMES = {
+    "parse_str": "string",
+    "parse_int": "integer",
+    "parse_float": "number",
+    "parse_bool": "boolean",
+    "parse_json": "JSON",
+    "parse_list": "comma list",
+    "parse_regex": "regex",
+}
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One eventgen.conf key."""
+
+    name: str
+    parse: Parser = parse_str
+    default: str | None = None
+    doc: str = ""
+    scope: str = "sample"  # "sample" (any stanza) or "global" (only [global] / the run)
+
+    @property
+    def kind(self) -> str:
+        allowed = getattr(self.parse, "allowed", None)
+        if allowed:
+            return " | ".join(allowed)
+        return _KIND_NAMES.get(getattr(self.parse, "__name__", ""), "string")
+
+    def default_value(self) -> Any:
+        return None if self.default is None else self.parse(self.default)
+
+
+@dataclass
+class SettingGroup:
+    """The settings owned by one part of the program (the core, or one plugin)."""
+
+    title: str
+    settings: tuple[Setting, ...] = field(default_factory=tuple)
+
+    def names(self) -> set[str]:
+        return {s.name for s in self.settings}
+
+
+class Settings(Mapping[str, Any]):
+    """Typed, flattened settings of one stanza; unknown names raise KeyError."""
+
+    def __init__(self, values: Mapping[str, Any]):
+        self._values = dict(values)
+
+    def __getitem__(self, key: str) -> Any:
+        return self._values[key]
+
+    def __iter__(self):
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        value = self._values.get(key)
+        return default if value is None else value
+
+    def with_values(self, **changes: Any) -> Settings:
+        merged = dict(self._values)
+        merged.update(changes)
+        return Settings(merged)
+
+
+def index(groups: Iterable[SettingGroup]) -> dict[str, Setting]:
+    """Name → declaration across groups (first declaration of a name wins)."""
+    table: dict[str, Setting] = {}
+    for group in groups:
+        for setting in group.settings:
+            table.setdefault(setting.name, setting)
+    return table

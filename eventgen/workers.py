@@ -1,0 +1,89 @@
+"""Generator workers: pull a job, render it once, deliver the batch to each of its outputs."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable
+
+from eventgen.jobs import EventBatch, GenerationJob
+from eventgen.plugins import GeneratorPlugin, OutputPlugin, registry
+from eventgen.sample import Sample
+from eventgen.stats import Stats
+
+log = logging.getLogger(__name__)
+
+STOP = None  # sentinel: one per worker ends its loop
+
+
+class OutputSet:
+    """Output instances, shared by every sample whose settings for that output are equal."""
+
+    def __init__(self, samples: Iterable[Sample], stop: threading.Event | None = None):
+        self._by_key: dict[tuple, OutputPlugin] = {}
+        self._by_sample: dict[str, list[OutputPlugin]] = {}
+        for sample in samples:
+            chosen = []
+            for name in sample.settings.get("outputMode") or []:
+                cls = registry.get("output", name)
+                key = (name, *(repr(sample.settings.get(s.name)) for s in cls.settings))
+                output = self._by_key.get(key)
+                if output is None:
+                    output = cls(sample.settings)  # type: ignore[call-arg]
+                    output.stop_event = stop
+                    self._by_key[key] = output
+                chosen.append(output)
+            self._by_sample[sample.label] = chosen
+
+    def for_sample(self, label: str) -> list[OutputPlugin]:
+        return self._by_sample.get(label, [])
+
+    def all(self) -> list[OutputPlugin]:
+        return list(self._by_key.values())
+
+    def close(self) -> None:
+        for output in self._by_key.values():
+            output.shutdown()
+
+
+class Pipeline:
+    """Per worker: one generator per sample (compiled on first use), shared outputs."""
+
+    def __init__(self, samples: Iterable[Sample], outputs: OutputSet, stats: Stats):
+        self.samples = {s.label: s for s in samples}
+        self.outputs = outputs
+        self.stats = stats
+        self._generators: dict[str, GeneratorPlugin] = {}
+
+    def generator(self, label: str) -> GeneratorPlugin:
+        gen = self._generators.get(label)
+        if gen is None:
+            sample = self.samples[label]
+            gen = registry.get("generator", sample.settings["generator"])(sample)  # type: ignore[call-arg]
+            self._generators[label] = gen
+        return gen
+
+    def handle(self, job: GenerationJob) -> EventBatch:
+        batch = self.generator(job.sample).generate(job)
+        self.deliver(batch)
+        self.stats.job_done()
+        return batch
+
+    def deliver(self, batch: EventBatch) -> None:
+        for output in self.outputs.for_sample(batch.sample):
+            result = output.deliver(batch)
+            self.stats.record(batch.sample, output.name, len(batch), result.sent, result.failed, result.bytes,
+                              result.error)
+
+
+def work(get: Callable[[], GenerationJob | None], handle: Callable[[GenerationJob], object],
+         on_error: Callable[[GenerationJob, BaseException], None]) -> None:
+    """A worker loop: handle jobs until the STOP sentinel arrives."""
+    while True:
+        job = get()
+        if job is STOP:
+            return
+        try:
+            handle(job)
+        except Exception as exc:
+            on_error(job, exc)

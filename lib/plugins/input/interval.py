@@ -1,0 +1,39 @@
+"""`input = interval`: Eventgen's schedule — `count` events every `interval` seconds."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+
+from eventgen.plugins import InputPlugin, Tick
+from eventgen.timeutil import parse_time
+
+
+def base_count(sample) -> int:
+    """`count` resolved against the sample: -1/0 → every sample event; bundlelines → copies."""
+    count = sample.settings["count"]
+    events = len(sample.data.texts)
+    if sample.settings.get("bundlelines"):
+        return max(count, 1) * events
+    return events if count <= 0 else count
+
+
+class IntervalInput(InputPlugin):
+    name = "interval"
+    summary = "Every `interval` seconds, `count` events timed in [earliest, latest] of the interval."
+
+    def ticks(self, start: float, rng: np.random.Generator) -> Iterator[Tick]:
+        settings = self.sample.settings
+        interval = settings["interval"]
+        count = base_count(self.sample)
+        tz = self.sample.tz
+        k = 0
+        while True:
+            when = start + k * interval
+            earliest = parse_time(settings["earliest"], when, tz)
+            latest = parse_time(settings["latest"], when, tz)
+            if latest < earliest:
+                earliest, latest = latest, earliest
+            yield Tick(when, count, earliest, latest)
+            k += 1

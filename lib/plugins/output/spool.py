@@ -1,0 +1,39 @@
+"""`outputMode = spool`: append to a file in a Splunk spool folder (batch-indexed by Splunk)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from eventgen.plugins import OutputPlugin
+from eventgen.settings import Setting
+
+
+def default_spool_dir() -> str:
+    return str(Path(os.environ.get("SPLUNK_HOME", ".")) / "var" / "spool" / "splunk")
+
+
+class SpoolOutput(OutputPlugin):
+    name = "spool"
+    summary = "Append events to spoolDir/spoolFile (`<SAMPLE>` in spoolFile is the sample name)."
+    settings = (
+        Setting("spoolDir", default=None, doc="Folder to write to (default $SPLUNK_HOME/var/spool/splunk)."),
+        Setting("spoolFile", default="<SAMPLE>", doc="File name; `<SAMPLE>` becomes the sample name."),
+    )
+
+    def open(self) -> None:
+        self.folder = Path(self.config.get("spoolDir") or default_spool_dir()).expanduser()
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._handles: dict[str, object] = {}
+
+    def write(self, batch) -> None:
+        name = self.config.get("spoolFile", "<SAMPLE>").replace("<SAMPLE>", batch.sample.split(":")[-1])
+        handle = self._handles.get(name)
+        if handle is None:
+            handle = self._handles[name] = open(self.folder / name, "ab")  # noqa: SIM115
+        handle.write(batch.payload())
+        handle.flush()
+
+    def close(self) -> None:
+        for handle in self._handles.values():
+            handle.close()

@@ -1,0 +1,18 @@
+"""`outputMode = stdout`: each batch is one write to standard output."""
+
+from __future__ import annotations
+
+import sys
+
+from eventgen.plugins import OutputPlugin
+
+
+class StdoutOutput(OutputPlugin):
+    name = "stdout"
+    summary = "Write events to standard output, one line per event (multi-line events kept whole)."
+    single_writer = True
+
+    def write(self, batch) -> None:
+        stream = sys.stdout.buffer
+        stream.write(batch.payload())
+        stream.flush()
