@@ -15,7 +15,7 @@ from eventgen.jobs import GenerationJob
 from eventgen.queues import make_job_queue
 from eventgen.stats import Stats
 from eventgen.timer import Timer
-from eventgen.workers import STOP, OutputSet, Pipeline, work
+from eventgen.workers import OutputSet, Pipeline, work
 
 log = logging.getLogger(__name__)
 

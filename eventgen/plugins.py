@@ -8,6 +8,8 @@ The core never imports a plugin by name: it asks `registry`.
 
 from __future__ import annotations
 
+import importlib
+import importlib.machinery
 import importlib.util
 import logging
 import sys
@@ -251,29 +253,48 @@ class Registry:
         self._loaded_dirs.add(root)
         if not root.is_dir():
             raise PluginError(f"plugin directory {root} does not exist")
-        files = sorted(root.glob("*/*.py")) + sorted(root.glob("*.py"))
-        for path in files:
-            if path.name.startswith("_"):
+        builtin = root == builtin_plugin_dir().resolve()
+        package = "eventgen_plugins" if builtin else f"eventgen_user_plugins_{len(self._loaded_dirs)}"
+        _ensure_package(package, root)
+        for kind_dir in [root, *sorted(p for p in root.iterdir() if p.is_dir())]:
+            if kind_dir.name.startswith(("_", ".")):
                 continue
-            _import_file(path, root)
+            prefix = package if kind_dir == root else f"{package}.{kind_dir.name}"
+            if kind_dir != root:
+                _ensure_package(prefix, kind_dir)
+            for entry in sorted(kind_dir.iterdir()):
+                if entry.name.startswith(("_", ".")):
+                    continue
+                if entry.suffix == ".py" or (entry.is_dir() and (entry / "__init__.py").is_file()):
+                    _import(f"{prefix}.{entry.stem}", entry)
 
 
-def _import_file(path: Path, root: Path) -> None:
-    rel = path.relative_to(root).with_suffix("")
-    prefix = "eventgen_plugins" if root == builtin_plugin_dir().resolve() else f"eventgen_user_{abs(hash(root))}"
-    module_name = ".".join([prefix, *rel.parts])
+def _ensure_package(name: str, folder: Path) -> None:
+    """Make `folder` importable as package `name` (so plugins can be packages with submodules)."""
+    if name in sys.modules:
+        return
+    init = folder / "__init__.py"
+    if init.is_file():
+        spec = importlib.util.spec_from_file_location(name, init, submodule_search_locations=[str(folder)])
+    else:
+        spec = importlib.machinery.ModuleSpec(name, None, is_package=True)
+        spec.submodule_search_locations = [str(folder)]
+    if spec is None:
+        raise PluginError(f"cannot use {folder} as a plugin folder")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    if spec.loader is not None:
+        spec.loader.exec_module(module)
+
+
+def _import(module_name: str, path: Path) -> None:
     if module_name in sys.modules:
         return
-    spec = importlib.util.spec_from_file_location(module_name, path)
-    if spec is None or spec.loader is None:
-        raise PluginError(f"cannot import plugin file {path}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
     try:
-        spec.loader.exec_module(module)
+        importlib.import_module(module_name)
     except Exception as exc:
-        del sys.modules[module_name]
-        raise PluginError(f"plugin file {path} failed to load: {exc}") from exc
+        sys.modules.pop(module_name, None)
+        raise PluginError(f"plugin {path} failed to load: {exc}") from exc
 
 
 def builtin_plugin_dir() -> Path:

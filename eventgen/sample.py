@@ -11,7 +11,7 @@ from functools import cached_property
 from pathlib import Path
 
 from eventgen.errors import ConfigError
-from eventgen.settings import Settings, SettingError
+from eventgen.settings import SettingError, Settings
 from eventgen.timeutil import parse_timezone
 from eventgen.tokens import TokenSpec
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar
 import re
 import time
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from operator import itemgetter
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -32,9 +32,9 @@ def parse_timezone(text: str) -> tzinfo:
     value = text.strip()
     low = value.lower()
     if low in ("", "local"):
-        return datetime.now().astimezone().tzinfo or timezone.utc
+        return datetime.now().astimezone().tzinfo or UTC
     if low in ("utc", "z", "gmt"):
-        return timezone.utc
+        return UTC
     match = re.fullmatch(r"([+-])(\d{2}):?(\d{2})", value)
     if match:
         sign = -1 if match.group(1) == "-" else 1

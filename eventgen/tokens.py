@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import tzinfo
 from operator import itemgetter
 from pathlib import Path
+
 import numpy as np
 
 from eventgen.settings import SettingError
