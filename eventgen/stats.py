@@ -109,7 +109,8 @@ class Stats:
 
     def write_summary(self, stream: TextIO) -> None:
         data = self.summary()
-        header = f"{'sample':<28} {'output':<12} {'generated':>12} {'sent':>12} {'failed':>8} {'bytes':>14} {'events/s':>12}"
+        header = (f"{'sample':<28} {'output':<12} {'generated':>12} {'sent':>12} {'failed':>8} {'bytes':>14} "
+                  f"{'events/s':>12}")
         lines = ["", f"eventgen summary ({data['elapsed_seconds']:.2f}s)", header]
         for row in data["rows"]:
             lines.append(
