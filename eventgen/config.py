@@ -20,6 +20,7 @@ from eventgen.errors import ConfigError, ConfigErrors, EventgenError
 from eventgen.plugins import registry
 from eventgen.sample import Sample
 from eventgen.settings import Setting, SettingError, SettingGroup, Settings, index
+from eventgen.timer import validate_window
 from eventgen.tokens import TOKEN_KEY, TOKEN_TYPES, TokenSpec, make_provider
 
 log = logging.getLogger(__name__)
@@ -83,7 +84,11 @@ def load(
     """
     conf_path = Path(path).resolve()
     if layers is None:
-        layers = [(str(path), read_conf(conf_path))]
+        try:
+            layers = [(str(path), read_conf(conf_path))]
+        except ConfigError as exc:
+            exc.file = str(path)
+            raise ConfigErrors([exc]) from None
     loader = _Loader(conf_path, layers, dict(overrides or {}), app)
     return loader.run(only)
 
@@ -289,6 +294,11 @@ class _Loader:
                 dirs = ", ".join(str(d) for d in sample.sample_dirs)
                 self.error(f"no sample file matches this stanza in {dirs}", sample.stanza)
                 return
+        try:
+            sample.tz  # noqa: B018 - validates the timezone, which the checks below need
+        except SettingError as exc:
+            self.error(str(exc), raw.get("timezone", ("", sample.stanza))[1], "timezone")
+            return
         for spec in sample.tokens:
             try:
                 make_provider(spec, sample.tz, sample.resolve)
@@ -296,13 +306,11 @@ class _Loader:
                 self.error(str(exc), spec.stanza, f"token.{spec.number}.replacement")
             except OSError as exc:
                 self.error(f"cannot read token file: {exc}", spec.stanza, f"token.{spec.number}.replacement")
+        for key, message in validate_window(sample):
+            self.error(message, raw.get(key, ("", sample.stanza))[1], key)
         for plugin_check in _plugin_validators(settings):
             for key, message in plugin_check(sample):
                 self.error(message, raw.get(key, ("", sample.stanza))[1], key)
-        try:
-            sample.tz  # noqa: B018 - validates the timezone
-        except SettingError as exc:
-            self.error(str(exc), raw.get("timezone", ("", sample.stanza))[1], "timezone")
 
 
 def _plugin_validators(settings: Settings):

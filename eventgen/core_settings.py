@@ -70,6 +70,9 @@ SAMPLE = SettingGroup(
                 "Largest number of events in one generation job (one batch, one write per output)."),
         Setting("splitSample", parse_int, "0",
                 "Accepted for compatibility: jobs are always split into `jobSize` chunks."),
+        Setting("spoolFailedTo", parse_str, None,
+                "File to append events that an output failed to deliver after its retries (JSON lines); "
+                "`eventgen replay-spool FILE CONF` sends them again."),
     ),
 )
 

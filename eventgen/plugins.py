@@ -72,11 +72,16 @@ class GeneratorPlugin(Plugin):
 
 
 class OutputError(Exception):
-    """A batch could not be delivered; `retryable` says whether trying again may help."""
+    """A batch could not be delivered; `retryable` says whether trying again may help.
 
-    def __init__(self, message: str, retryable: bool = True):
+    `sent` is how many events at the start of the batch did arrive before the failure (outputs that
+    split a batch into requests resume after them when retried).
+    """
+
+    def __init__(self, message: str, retryable: bool = True, sent: int = 0):
         super().__init__(message)
         self.retryable = retryable
+        self.sent = sent
 
 
 @dataclass
@@ -94,7 +99,8 @@ class OutputPlugin(Plugin):
     override `open`/`close`. `deliver` adds locking, retries with backoff and counting.
 
     `write` raises OutputError (or OSError) when nothing was delivered, or returns the number
-    of events that failed when only some were (item-level errors).
+    of events that failed when only some were (item-level errors), or their indices (a list), so
+    that `spoolFailedTo` can keep exactly the failed events for `eventgen replay-spool`.
     """
 
     kind = "output"
@@ -127,17 +133,22 @@ class OutputPlugin(Plugin):
         attempts = 1 + max(0, int(self.config.get(f"{self.name}Retries", self.retries)))
         wait = self.backoff
         error = ""
+        partial = 0  # events known to have arrived before a failure
         with self._lock:
             for attempt in range(attempts):
                 try:
                     if not self._opened:
                         self.open()
                         self._opened = True
-                    failed = self.write(batch) or 0
-                    return Delivery(n - failed, failed, self.encoded_size(batch))
+                    result = self.write(batch) or 0
+                    failed = result if isinstance(result, int) else len(result)
+                    if failed and not isinstance(result, int):
+                        error = self._spool_failed(batch, list(result), f"{failed} item(s) rejected")
+                    return Delivery(n - failed, failed, self.encoded_size(batch), error)
                 except (OutputError, OSError) as exc:
                     error = str(exc) or type(exc).__name__
                     retryable = getattr(exc, "retryable", True)
+                    partial = max(partial, getattr(exc, "sent", 0))
                     self._safe_close()
                     if not retryable or attempt == attempts - 1:
                         break
@@ -146,7 +157,22 @@ class OutputPlugin(Plugin):
                     if self.stop_event is None:
                         time.sleep(wait)
                     wait = min(wait * 2, 5.0)
-        return Delivery(0, n, 0, error)
+            error = self._spool_failed(batch, range(partial, n), error)
+        return Delivery(partial, n - partial, 0, error)
+
+    def _spool_failed(self, batch: EventBatch, indices: Iterable[int], error: str) -> str:
+        """Append the failed events to `spoolFailedTo` (if set); return the error, noting the spool."""
+        path = self.config.get("spoolFailedTo")
+        if not path:
+            return error
+        from eventgen.spool import append_failed
+
+        try:
+            count = append_failed(path, self.name, batch, list(indices), error)
+        except OSError as exc:
+            log.error("%s: cannot spool failed events to %s: %s", self.name, path, exc)
+            return f"{error}; spooling to {path} failed: {exc}"
+        return f"{error}; {count} event(s) spooled to {path}"
 
     def shutdown(self) -> None:
         with self._lock:

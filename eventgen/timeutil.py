@@ -126,7 +126,7 @@ def _snap(moment: datetime, unit: str, weekday: str) -> datetime:
 
 
 _DIRECTIVE = re.compile(r"%(.)")
-_MICRO = "\x00"
+_MICRO = "\x1e"  # a control character C strftime passes through (NUL would end the string)
 
 
 class TimeFormatter:
