@@ -28,7 +28,10 @@ def command(name: str, help_text: str, build: Callable[[argparse.ArgumentParser]
 
 
 def add_sample_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("conf", help="eventgen.conf file (or a Splunk app folder)")
+    parser.add_argument("conf", nargs="?",
+                        help="eventgen.conf file, a Splunk app folder, or an app name under $SPLUNK_HOME/etc/apps")
+    parser.add_argument("--apps-dir", metavar="DIR",
+                        help="instead of CONF: every app under DIR (Splunk's etc/apps) with an eventgen.conf")
     parser.add_argument("-s", "--sample", help="only samples whose name or stanza matches this regex")
     parser.add_argument("-c", "--count", type=int, help="override count in every stanza")
     parser.add_argument("-i", "--interval", type=float, help="override interval in every stanza")
@@ -65,6 +68,10 @@ def load_config(args: argparse.Namespace):
 
     if args.plugin_dir:
         registry.load(Path(p) for p in args.plugin_dir)
+    if getattr(args, "apps_dir", None) or not (args.conf and Path(args.conf).is_file()):
+        from eventgen.apps import load_target
+
+        return load_target(args.conf, getattr(args, "apps_dir", None), overrides_from(args), args.sample)
     return load(args.conf, overrides_from(args), only=args.sample)
 
 
@@ -108,7 +115,7 @@ def run_validate(args: argparse.Namespace) -> int:
     for sample in config.samples:
         print(f"{sample.label}: generator={sample.settings['generator']} "
               f"outputs={','.join(sample.settings['outputMode'])} tokens={len(sample.tokens)}")
-    print(f"{args.conf}: OK, {len(config.samples)} sample(s), {len(config.warnings)} warning(s)")
+    print(f"{args.conf or args.apps_dir}: OK, {len(config.samples)} sample(s), {len(config.warnings)} warning(s)")
     return EXIT_OK
 
 
@@ -188,7 +195,7 @@ def _load_extra_commands() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = parser_for()
-    if argv and not argv[0].startswith("-") and argv[0] not in SUBCOMMANDS:
+    if argv and (not argv[0].startswith("-") or argv[0].startswith("--apps-dir")) and argv[0] not in SUBCOMMANDS:
         argv.insert(0, "generate")
     elif argv and argv[0] in ("-v", "-vv", "-vvv") and len(argv) > 1 and argv[1] not in SUBCOMMANDS:
         argv.insert(1, "generate")

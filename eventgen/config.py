@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import configparser
 import logging
+import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -161,8 +162,10 @@ class _Loader:
 
     def sample_dirs(self, raw_dir: str | None) -> tuple[Path, ...]:
         if raw_dir:
-            folder = Path(raw_dir).expanduser()
+            folder = Path(os.path.expandvars(raw_dir)).expanduser()
             return ((folder if folder.is_absolute() else self.conf_dir / folder).resolve(),)
+        if self.app:  # the conf is <app>/default/eventgen.conf: samples are in <app>/samples only
+            return ((self.conf_dir / ".." / "samples").resolve(),)
         return ((self.conf_dir / ".." / "samples").resolve(), self.conf_dir)
 
     def match_files(self) -> list[tuple[Path | None, list[str]]]:

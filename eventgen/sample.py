@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import os
+import re
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from functools import cached_property
@@ -54,19 +56,24 @@ class Sample:
         return int.from_bytes(hashlib.blake2b(self.label.encode(), digest_size=8).digest(), "little")
 
     def resolve(self, relative: str) -> Path:
-        """A token/lookup file path: absolute; else the working directory, the conf's folder,
-        then the sample folders. The error lists every place tried."""
-        candidate = Path(relative).expanduser()
+        """A token/lookup file path, environment variables (`$SPLUNK_HOME`) expanded: absolute; else
+        the working directory, the conf's folder, then the sample folders (an app's `samples/`).
+        The error lists every place tried."""
+        expanded = os.path.expandvars(relative)
+        candidate = Path(expanded).expanduser()
         if candidate.is_absolute():
             if candidate.is_file():
                 return candidate
-            raise SettingError(f"file {relative} does not exist")
+            shown = relative if expanded == relative else f"{relative} ({candidate})"
+            raise SettingError(f"file {shown} does not exist")
         places = [Path.cwd(), self.conf_path.parent, *self.sample_dirs]
         for base in places:
             if (base / candidate).is_file():
                 return base / candidate
         tried = ", ".join(str(base / candidate) for base in places)
-        raise SettingError(f"file {relative!r} not found; tried {tried}")
+        unset = sorted(set(re.findall(r"\$\{?(\w+)", expanded)))
+        hint = f" (environment variable {', '.join(unset)} not set)" if unset else ""
+        raise SettingError(f"file {relative!r} not found{hint}; tried {tried}")
 
     @cached_property
     def data(self) -> SampleData:
