@@ -19,13 +19,16 @@ STOP = None  # sentinel: one per worker ends its loop
 class OutputSet:
     """Output instances, shared by every sample whose settings for that output are equal."""
 
-    def __init__(self, samples: Iterable[Sample], stop: threading.Event | None = None):
+    def __init__(self, samples: Iterable[Sample], stop: threading.Event | None = None,
+                 select: Callable[[type[OutputPlugin]], bool] | None = None):
         self._by_key: dict[tuple, OutputPlugin] = {}
         self._by_sample: dict[str, list[OutputPlugin]] = {}
         for sample in samples:
             chosen = []
             for name in sample.settings.get("outputMode") or []:
                 cls = registry.get("output", name)
+                if select is not None and not select(cls):  # type: ignore[arg-type]
+                    continue
                 key = (name, *(repr(sample.settings.get(s.name)) for s in cls.settings))
                 output = self._by_key.get(key)
                 if output is None:
@@ -62,6 +65,10 @@ class Pipeline:
             gen = registry.get("generator", sample.settings["generator"])(sample)  # type: ignore[call-arg]
             self._generators[label] = gen
         return gen
+
+    def needs_parent(self, label: str, names: set[str]) -> bool:
+        """Whether a sample writes to any of the outputs `names` (kept in the parent process)."""
+        return any(name in names for name in self.samples[label].settings.get("outputMode") or [])
 
     def handle(self, job: GenerationJob) -> EventBatch:
         batch = self.generator(job.sample).generate(job)

@@ -1,0 +1,136 @@
+"""Thread, process and ZeroMQ modes: identical output for a seed, exact totals, no silent loss."""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from tests.conftest import ROOT, cli, write_conf
+
+pytestmark = pytest.mark.e2e
+
+MODES = {
+    "thread": ("--threading", "thread"),
+    "process": ("--threading", "process", "--queueing", "python"),
+    "zeromq": ("--threading", "process", "--queueing", "zeromq"),
+}
+CONF = """
+    [ev\\.log]
+    count = {count}
+    end = {end}
+    interval = 30
+    jobSize = {job_size}
+    backfill = 2026-03-01T00:00:00
+    earliest = -30s
+    timezone = utc
+    outputMode = {output}
+    fileName = out.log
+    fileMaxBytes = 0
+    token.0.token = ID
+    token.0.replacementType = integerid
+    token.0.replacement = 0
+    token.1.token = TS
+    token.1.replacementType = timestamp
+    token.1.replacement = %Y-%m-%dT%H:%M:%S.%f
+    token.2.token = IP
+    token.2.replacementType = random
+    token.2.replacement = ipv4
+    token.3.token = N
+    token.3.replacementType = random
+    token.3.replacement = float[0.00:9.99]
+"""
+
+
+def setup(tmp_path: Path, count: int, end: int = 1, job_size: int = 1000, output: str = "stdout") -> None:
+    (tmp_path / "ev.log").write_text("id=ID ts=TS ip=IP n=N\n")
+    write_conf(tmp_path, CONF.format(count=count, end=end, job_size=job_size, output=output))
+
+
+def test_same_seed_same_events_in_every_mode_and_worker_count(tmp_path: Path) -> None:
+    setup(tmp_path, count=3000, end=4)
+    reference = cli("eventgen.conf", "--seed", "9", *MODES["thread"], cwd=tmp_path)
+    assert reference.returncode == 0, reference.stderr
+    expected = reference.stdout.splitlines()
+    assert len(expected) == 12000
+    for mode, flags in MODES.items():
+        for workers in ("1", "3"):
+            result = cli("eventgen.conf", "--seed", "9", *flags, "--generators", workers, cwd=tmp_path)
+            assert result.returncode == 0, result.stderr
+            lines = result.stdout.splitlines()
+            if workers == "1":
+                assert lines == expected, (mode, workers)  # byte-identical, same order
+            else:
+                assert sorted(lines) == sorted(expected), (mode, workers)
+
+
+@pytest.mark.parametrize("mode", sorted(MODES))
+@pytest.mark.parametrize("workers", [1, 2, 4])
+def test_exact_totals(tmp_path: Path, mode: str, workers: int) -> None:
+    setup(tmp_path, count=25_000, end=3, job_size=700, output="file")
+    result = cli("eventgen.conf", *MODES[mode], "--generators", str(workers), "--stats-json", "s.json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    ids = [int(re.match(r"id=(\d+) ", line).group(1)) for line in (tmp_path / "out.log").read_text().splitlines()]
+    assert sorted(ids) == list(range(75_000))
+    total = json.loads((tmp_path / "s.json").read_text())["total"]
+    assert (total["generated"], total["sent"], total["failed"]) == (75_000, 75_000, 0)
+
+
+@pytest.mark.parametrize("mode", ["process", "zeromq"])
+def test_killed_worker_is_replaced_and_its_job_redone(tmp_path: Path, mode: str) -> None:
+    count = 3_000_000
+    setup(tmp_path, count=count, job_size=20_000, output="file")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "eventgen", "eventgen.conf", *MODES[mode], "--generators", "2",
+         "--stats-json", "s.json"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={"PYTHONPATH": str(ROOT)},
+    )
+    parent = psutil.Process(proc.pid)
+    deadline = time.time() + 30
+    while (tmp_path / "out.log").stat().st_size < 2_000_000 if (tmp_path / "out.log").exists() else True:
+        assert time.time() < deadline and proc.poll() is None
+        time.sleep(0.02)
+    victim = next(c for c in parent.children() if "python" in c.name().lower())
+    victim.send_signal(signal.SIGKILL)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert re.search(r"worker \d \(pid \d+\) died with exit code -9; redoing its \d job", err), err
+    ids = {int(line[3 : line.index(" ")]) for line in (tmp_path / "out.log").read_text().splitlines()}
+    assert ids == set(range(count))  # every event delivered (the killed job's partial write may repeat some)
+    total = json.loads((tmp_path / "s.json").read_text())["total"]
+    assert (total["generated"], total["sent"], total["failed"]) == (count, count, 0)  # each job counted once
+
+
+@pytest.mark.parametrize("mode", sorted(MODES))
+def test_ctrl_c_mid_run_gives_truthful_summary(tmp_path: Path, mode: str) -> None:
+    (tmp_path / "ev.log").write_text("live event\n")
+    write_conf(tmp_path, """
+        [ev\\.log]
+        count = 2000
+        interval = 0.05
+        outputMode = file
+        fileName = out.log
+    """)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "eventgen", "eventgen.conf", *MODES[mode], "--generators", "2",
+         "--stats-json", "s.json"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={"PYTHONPATH": str(ROOT)},
+    )
+    time.sleep(2.5)
+    children = psutil.Process(proc.pid).children(recursive=True)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    total = json.loads((tmp_path / "s.json").read_text())["total"]
+    written = len((tmp_path / "out.log").read_text().splitlines())
+    assert total["generated"] == total["sent"] + total["failed"] == written
+    assert written > 0 and written % 2000 == 0
+    assert len(children) == (0 if mode == "thread" else 2)
+    assert not [child for child in children if child.is_running() and child.status() != psutil.STATUS_ZOMBIE]
