@@ -1,0 +1,153 @@
+"""The config bundle: the conf and every file it references, shipped to workers in WELCOME.
+
+Paths are kept relative to the deepest folder holding all of them, so `sampleDir`, the default
+`../samples` and relative token files resolve on the worker as they did on the controller.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from eventgen.config import RunConfig, load
+from eventgen.errors import EventgenError
+from eventgen.plugins import registry
+from eventgen.sample import Sample
+
+FILE_TOKENS = ("file", "mvfile", "seqfile")
+# generator settings whose names look like these may name files or folders to ship
+_PATHLIKE = re.compile(r"(dir|directory|template|file|path)$", re.IGNORECASE)
+_SKIP = {"__pycache__", ".git"}
+
+
+class BundleError(EventgenError):
+    """A bundle that cannot be built or safely unpacked."""
+
+
+def referenced_paths(config: RunConfig) -> list[Path]:
+    """The conf, its sample files, token files, plugin folders and generator templates (files only)."""
+    found: list[Path] = [config.path]
+    conf_dir = config.path.parent
+    for folder in config.engine.get("pluginDir") or []:
+        found += _walk((conf_dir / folder).resolve())
+    for sample in config.samples:
+        if sample.path is not None:
+            found.append(sample.path)
+        for spec in sample.tokens:
+            if spec.rtype in FILE_TOKENS:
+                text = re.sub(r":\d+$", "", spec.replacement.strip())
+                found.append(sample.resolve(text).resolve())
+        found += _generator_paths(sample)
+    unique: dict[Path, None] = {}
+    for path in found:
+        unique.setdefault(Path(path).resolve(), None)
+    return list(unique)
+
+
+def _generator_paths(sample: Sample) -> Iterator[Path]:
+    name = sample.settings.get("generator")
+    if not name or not registry.has("generator", name):
+        return
+    plugin = registry.get("generator", name)
+    hook = getattr(plugin, "bundle_paths", None)
+    if hook is not None:  # a generator may name its own files
+        for path in hook(sample):
+            yield from _walk(Path(path).resolve())
+    for setting in getattr(plugin, "settings", ()):
+        value = sample.settings.get(setting.name)
+        if not isinstance(value, str) or not value.strip() or not _PATHLIKE.search(setting.name):
+            continue
+        for base in (sample.conf_path.parent, *sample.sample_dirs):
+            candidate = (base / value.strip()).expanduser()
+            if candidate.exists():
+                yield from _walk(candidate.resolve())
+                break
+
+
+def _walk(path: Path) -> Iterator[Path]:
+    if path.is_file():
+        yield path
+    elif path.is_dir():
+        for child in sorted(path.rglob("*")):
+            if child.is_file() and not _SKIP.intersection(child.parts):
+                yield child
+
+
+def build(config: RunConfig, overrides: dict[str, str], only: str | None) -> dict[str, Any]:
+    """A msgpack-safe bundle: {"conf": rel path, "files": {rel: bytes}, "overrides", "only", "digest"}."""
+    if not config.path.is_file():
+        raise BundleError(f"{config.path}: distributed mode needs a conf file, not a folder")
+    paths = referenced_paths(config)
+    root = _common_root(paths)
+    files = {}
+    digest = hashlib.blake2b(digest_size=16)
+    for path in sorted(paths):
+        rel = path.relative_to(root).as_posix()
+        data = path.read_bytes()
+        files[rel] = data
+        digest.update(rel.encode() + b"\0" + data)
+    digest.update(repr((sorted(overrides.items()), only)).encode())
+    return {
+        "conf": config.path.relative_to(root).as_posix(),
+        "files": files,
+        "overrides": dict(overrides),
+        "only": only,
+        "digest": digest.hexdigest(),
+    }
+
+
+def _common_root(paths: Iterable[Path]) -> Path:
+    parents = [p.parent for p in paths]
+    root = parents[0]
+    for parent in parents[1:]:
+        while root != parent and root not in parent.parents:
+            root = root.parent
+    return root
+
+
+def unpack(bundle: dict[str, Any], folder: Path) -> Path:
+    """Write the bundle's files under `folder`; return the conf's path there. Rejects paths leaving it."""
+    try:
+        conf = str(bundle["conf"])
+        files = bundle["files"]
+        if not isinstance(files, dict):
+            raise TypeError("files is not a map")
+    except (KeyError, TypeError) as exc:
+        raise BundleError(f"malformed bundle: {exc}") from None
+    base = folder.resolve()
+    for rel, data in files.items():
+        target = _safe_path(base, rel)
+        if not isinstance(data, bytes):
+            raise BundleError(f"bundle file {rel!r} is not bytes")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    conf_path = _safe_path(base, conf)
+    if not conf_path.is_file():
+        raise BundleError(f"bundle lacks its conf {conf!r}")
+    return conf_path
+
+
+def _safe_path(base: Path, rel: Any) -> Path:
+    if not isinstance(rel, str) or not rel:
+        raise BundleError(f"bad bundle path {rel!r}")
+    pure = PurePosixPath(rel)
+    if pure.is_absolute() or ".." in pure.parts:
+        raise BundleError(f"bundle path {rel!r} leaves the bundle folder")
+    return base.joinpath(*pure.parts)
+
+
+def load_bundle(bundle: dict[str, Any], folder: Path, worker_name: str) -> RunConfig:
+    """Unpack and load the bundle's conf; `{worker}` in any string setting becomes `worker_name`."""
+    conf_path = unpack(bundle, folder)
+    overrides = bundle.get("overrides") or {}
+    only = bundle.get("only")
+    config = load(conf_path, {str(k): str(v) for k, v in overrides.items()}, only=only if only else None)
+    for sample in config.samples:
+        changes = {key: value.replace("{worker}", worker_name) for key, value in sample.settings.items()
+                   if isinstance(value, str) and "{worker}" in value}
+        if changes:
+            sample.settings = sample.settings.with_values(**changes)
+    return config
