@@ -1,0 +1,37 @@
+"""`input = rate`: a constant `rate` of events per second, evenly spaced (what `--rate EPS` selects)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+
+import numpy as np
+
+from eventgen.plugins import InputPlugin, Tick
+from eventgen.settings import Setting, parse_float
+
+
+class RateInput(InputPlugin):
+    name = "rate"
+    summary = "`rate` events per second, event j at start + j/rate; one tick per second."
+    settings = (
+        Setting("rate", parse_float, None,
+                "`input = rate`: events per second (may be fractional). `--rate EPS` sets it to EPS divided "
+                "by the number of samples, for every sample."),
+    )
+
+    @classmethod
+    def validate(cls, sample) -> list[tuple[str, str]]:
+        rate = sample.settings.get("rate")
+        if rate is None or rate <= 0:
+            return [("rate", "input = rate needs rate > 0 (events per second)")]
+        return []
+
+    def ticks(self, start: float, rng: np.random.Generator) -> Iterator[Tick]:
+        rate = float(self.sample.settings["rate"])
+        k = 0
+        while True:
+            first, last = math.ceil(k * rate), math.ceil((k + 1) * rate)
+            stamps = start + np.arange(first, last, dtype=np.float64) / rate
+            yield Tick(start + k, len(stamps), start + k, start + k + 1, stamps)
+            k += 1

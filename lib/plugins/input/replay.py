@@ -1,0 +1,42 @@
+"""`input = replay` (chosen by `mode = replay`): each pass puts the sample's events at their own spacing.
+
+Pass p starts at S_p; event i is at S_p + (t_i - t_0) x timeMultiple, so the first event is at the
+pass start and every gap is the original gap scaled — none shifted, none merged. The next pass
+starts `interval` seconds after the last event of the previous one (at least 1 s after the pass
+start when a pass takes no time, so a one-instant sample cannot loop in place).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+from eventgen_plugins.generator.replay import event_times
+
+from eventgen.plugins import InputPlugin, Tick
+from eventgen.settings import SettingError
+
+
+class ReplayInput(InputPlugin):
+    name = "replay"
+    summary = "Replays the sample's events keeping their relative times (x timeMultiple), pass after pass."
+
+    @classmethod
+    def validate(cls, sample) -> list[tuple[str, str]]:
+        try:
+            event_times(sample)
+        except SettingError as exc:
+            key = "timeField" if sample.settings.get("timeField", "_raw") != "_raw" else "mode"
+            return [(key, str(exc))]
+        return []
+
+    def ticks(self, start: float, rng: np.random.Generator) -> Iterator[Tick]:
+        times = event_times(self.sample)
+        offsets = (times - times[0]) * float(self.sample.settings.get("timeMultiple", 1.0))
+        interval = float(self.sample.settings.get("interval") or 0.0)
+        begin = start
+        while True:
+            stamps = begin + offsets
+            yield Tick(begin, len(stamps), begin, float(stamps[-1]), stamps)
+            after = float(stamps[-1]) + interval
+            begin = after if after > begin else begin + 1.0

@@ -1,0 +1,65 @@
+"""`input = timestamps`: one event at each time listed in a file (ISO-8601 or epoch seconds, one a line)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+import numpy as np
+
+from eventgen.plugins import InputPlugin, Tick
+from eventgen.settings import Setting, SettingError, parse_str
+
+CHUNK = 100_000  # timestamps per tick
+
+
+def read_times(sample) -> np.ndarray:
+    """The file's times as sorted epoch seconds; naive datetimes are in the sample's timezone."""
+    name = sample.settings.get("timestampsFile")
+    if not name:
+        raise SettingError("input = timestamps needs timestampsFile")
+    path = sample.resolve(name)
+    lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
+    lines = [line for line in lines if line and not line.startswith("#")]
+    try:
+        return np.sort(np.array(lines, dtype=np.float64))
+    except ValueError:
+        pass
+    tz = sample.tz
+    values = np.empty(len(lines), dtype=np.float64)
+    for i, line in enumerate(lines):
+        try:
+            values[i] = float(line)
+            continue
+        except ValueError:
+            pass
+        try:
+            moment = datetime.fromisoformat(line.replace("Z", "+00:00") if line.endswith("Z") else line)
+        except ValueError:
+            raise SettingError(f"{path} line {i + 1}: {line!r} is not an ISO-8601 time or epoch seconds") from None
+        values[i] = (moment if moment.tzinfo else moment.replace(tzinfo=tz)).timestamp()
+    return np.sort(values)
+
+
+class TimestampsInput(InputPlugin):
+    name = "timestamps"
+    summary = "One event at each time in `timestampsFile` (sorted), then stop."
+    settings = (
+        Setting("timestampsFile", parse_str, None,
+                "`input = timestamps`: file of event times, one a line: ISO-8601 (`2024-05-01T12:00:00`, "
+                "naive = the sample's timezone) or epoch seconds. Blank and `#` lines are skipped."),
+    )
+
+    @classmethod
+    def validate(cls, sample) -> list[tuple[str, str]]:
+        try:
+            read_times(sample)
+        except (SettingError, OSError) as exc:
+            return [("timestampsFile", str(exc))]
+        return []
+
+    def ticks(self, start: float, rng: np.random.Generator) -> Iterator[Tick]:
+        times = read_times(self.sample)
+        for a in range(0, len(times), CHUNK):
+            stamps = times[a : a + CHUNK]
+            yield Tick(float(stamps[0]), len(stamps), float(stamps[0]), float(stamps[-1]), stamps)
