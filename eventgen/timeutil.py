@@ -176,7 +176,8 @@ class TimeFormatter:
         n = len(times)
         if n == 0:
             return []
-        secs = np.floor(times).astype(np.int64)
+        total_us = np.rint(np.asarray(times, dtype=np.float64) * 1e6).astype(np.int64)
+        secs = total_us // 1_000_000
         first, last = int(secs.min()), int(secs.max())
         if first == last:
             per_event_idx = None
@@ -190,7 +191,7 @@ class TimeFormatter:
             if per_event_idx is None:
                 return [formatted[0]] * n
             return list(itemgetter(*per_event_idx)(formatted)) if n > 1 else [formatted[per_event_idx[0]]]
-        micros = np.minimum(((times - secs) * 1e6).astype(np.int64), 999999)
+        micros = total_us - secs * 1_000_000
         micro_text = list(map("%06d".__mod__, micros.tolist()))
         if per_event_idx is None:
             head, tail = formatted[0]  # type: ignore[misc]

@@ -1,0 +1,46 @@
+"""Compile-once render plans: spans, groups, overlaps, literal braces."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC
+from pathlib import Path
+
+import numpy as np
+
+from eventgen.tokens import RenderContext, RenderPlan, TokenSpec, make_provider, token_spans
+
+
+def spec(number: int, regex: str, rtype: str, replacement: str) -> TokenSpec:
+    return TokenSpec(number, re.compile(regex), rtype, replacement)
+
+
+def plan_for(texts: list[str], specs: list[TokenSpec]) -> RenderPlan:
+    providers = [make_provider(s, UTC, Path) for s in specs]
+    return RenderPlan(texts, specs, providers)
+
+
+def ctx(n: int, offset: int = 0) -> RenderContext:
+    return RenderContext(n, np.random.default_rng(1), np.full(n, 0.0), offset, lambda: np.ones(n))
+
+
+def test_group_one_is_replaced_and_every_match_shares_the_value() -> None:
+    plan = plan_for(["user=bob again user=bob {literal}"], [spec(0, r"user=(\w+)", "integerid", "7")])
+    assert plan.render(np.zeros(3, dtype=int), ctx(3, offset=10)) == [
+        "user=17 again user=17 {literal}",
+        "user=18 again user=18 {literal}",
+        "user=19 again user=19 {literal}",
+    ]
+
+
+def test_overlapping_spans_go_to_the_lower_numbered_token() -> None:
+    tokens = [spec(0, r"abc", "static", "X"), spec(1, r"bcd", "static", "Y"), spec(2, r"d", "static", "Z")]
+    assert token_spans("abcd", tokens) == [(0, 3, 0), (3, 4, 2)]
+    assert plan_for(["abcd"], tokens).render(np.zeros(1, dtype=int), ctx(1)) == ["XZ"]
+
+
+def test_each_event_uses_its_own_template_and_unused_tokens_are_not_drawn() -> None:
+    tokens = [spec(0, "A", "static", "a"), spec(1, "NEVER", "random", "ipv4"), spec(2, "B", "static", "b")]
+    plan = plan_for(["A-1", "B-2", "none"], tokens)
+    assert plan.used == [0, 2]
+    assert plan.render(np.array([2, 0, 1, 0]), ctx(4)) == ["none", "a-1", "b-2", "a-1"]
