@@ -7,6 +7,7 @@ import json
 import logging
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -59,6 +60,9 @@ def overrides_from(args: argparse.Namespace) -> dict[str, str]:
         values["threading"] = args.threading
     if getattr(args, "queueing", None):
         values["queueing"] = args.queueing
+    if getattr(args, "rate", None) is not None:  # shared out between the samples by run_generate
+        values["input"] = "rate"
+        values["rate"] = str(args.rate)
     return values
 
 
@@ -81,7 +85,16 @@ def run_generate(args: argparse.Namespace) -> int:
     config = load_config(args)
     if not config.samples:
         log.warning("no enabled samples in %s: nothing to generate", args.conf)
+    if args.rate is not None:
+        from eventgen.timer import share_rate
+
+        share_rate(config.samples, args.rate)
     run = Run(config, RunOptions(seed=args.seed, status_interval=args.status_interval))
+    run.stats.target_rate = args.rate
+    if args.duration:
+        stopper = threading.Timer(args.duration, run.stop)
+        stopper.daemon = True
+        stopper.start()
     with handle_signals(run.stop):
         stats = run.execute()
     stats.write_summary(sys.stderr)
@@ -108,6 +121,9 @@ def build_generate(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--queueing", choices=("python", "zeromq"), help="job queue backend")
     parser.add_argument("--stats-json", metavar="FILE", help="also write the summary as JSON")
     parser.add_argument("--status-interval", type=float, help="seconds between status lines (0 = none)")
+    parser.add_argument("--rate", type=float, metavar="EPS",
+                        help="target events/s for the run, shared evenly by the samples (input = rate)")
+    parser.add_argument("--duration", type=float, metavar="SECONDS", help="stop the run after this many seconds")
 
 
 def run_validate(args: argparse.Namespace) -> int:

@@ -228,6 +228,12 @@ class _Loader:
                 self.warnings.append(f"{self.file_label}: [{stanza}] {key}: only read from [global]")
         if settings.get("mode") == "replay":
             settings["generator"] = "replay"
+            if "input" not in raw:  # the replay schedule keeps the sample's own spacing
+                settings["input"] = "replay"
+            if "interval" not in raw:  # the reference: replay passes follow each other at once
+                settings["interval"] = 0.0
+        if settings.get("perDayVolume") is not None and "rater" not in raw:
+            settings["rater"] = "perdayvolume"
         if file_path is not None and not settings.get("source"):
             settings["source"] = file_path.name
         elif not settings.get("source"):

@@ -14,7 +14,7 @@ from eventgen.config import RunConfig
 from eventgen.jobs import GenerationJob
 from eventgen.queues import make_job_queue
 from eventgen.stats import Stats
-from eventgen.timer import Timer
+from eventgen.timer import Timer, record_pacing
 from eventgen.workers import OutputSet, Pipeline, work
 
 log = logging.getLogger(__name__)
@@ -92,6 +92,7 @@ class Run:
             if outputs is not None:
                 outputs.close()
             queue.close()
+        record_pacing(self.stats, [timer for timer, _ in timers])
         return self.stats
 
     def _guard(self, handle):

@@ -221,6 +221,7 @@ class InputPlugin(Plugin):
     """A schedule: when events happen and how many (Eventum's input plugins)."""
 
     kind = "input"
+    spread: ClassVar[bool] = False  # live: release a tick's events evenly until the next tick (interval)
 
     def __init__(self, sample: Sample):
         self.sample = sample

@@ -37,6 +37,8 @@ class Stats:
     jobs_done: int = 0
     lag: float = 0.0
     notes: list[str] = field(default_factory=list)
+    target_rate: float | None = None  # `--rate`: the events/s the run was asked for
+    pacing: dict[str, float] = field(default_factory=dict)  # live runs: achieved rate, worst lag
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def record(self, sample: str, output: str, generated: int, sent: int, failed: int, nbytes: int,
@@ -105,6 +107,7 @@ class Stats:
             "total": {**asdict(total), "events_per_second": round(total.sent / elapsed, 1)},
             "errors": dict(self.errors),
             "notes": list(self.notes),
+            **({"pacing": dict(self.pacing)} if self.pacing else {}),
         }
 
     def write_summary(self, stream: TextIO) -> None:

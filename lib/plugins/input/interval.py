@@ -22,6 +22,7 @@ def base_count(sample) -> int:
 class IntervalInput(InputPlugin):
     name = "interval"
     summary = "Every `interval` seconds, `count` events timed in [earliest, latest] of the interval."
+    spread = True  # live runs release an interval's events evenly over it
 
     def ticks(self, start: float, rng: np.random.Generator) -> Iterator[Tick]:
         settings = self.sample.settings
