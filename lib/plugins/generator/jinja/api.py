@@ -1,0 +1,112 @@
+"""The `module` and `subprocess` objects templates see."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import random
+import subprocess as _subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from eventgen.errors import TemplateError
+
+from .rand import Rand
+
+
+class Modules:
+    """`module.<name>`: `rand`, then `<jinjaModulesDir>/<name>.py` (or a package folder), then any installed
+    Python module (not in the sandbox). A user module defining `eventgen_setup(rng)` receives the generator's
+    seeded `random.Random` when first used, so it can stay reproducible under `--seed`."""
+
+    def __init__(self, rand: Rand, rng: random.Random, modules_dir: Path | None, sandbox: bool):
+        self._rand = rand
+        self._rng = rng
+        self._dir = modules_dir
+        self._sandbox = sandbox
+        self._cache: dict[str, Any] = {"rand": rand}
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        cached = self._cache.get(name)
+        if cached is None:
+            cached = self._cache[name] = self._load(name)
+        return cached
+
+    def __getitem__(self, name: str) -> Any:
+        return self.__getattr__(name)
+
+    def _load(self, name: str) -> ModuleType:
+        if self._dir is not None:
+            for path, package in ((self._dir / f"{name}.py", False), (self._dir / name / "__init__.py", True)):
+                if path.is_file():
+                    return self._load_file(name, path, package)
+        if self._sandbox:
+            raise AttributeError(f"module {name!r} is not in jinjaModulesDir (the sandbox allows no other modules)")
+        try:
+            return importlib.import_module(name)
+        except ImportError as exc:
+            where = f" in {self._dir} or" if self._dir is not None else ""
+            raise AttributeError(f"module {name!r} not found{where} among installed modules ({exc})") from None
+
+    def _load_file(self, name: str, path: Path, package: bool) -> ModuleType:
+        unique = f"eventgen_jinja_modules_{id(self):x}.{name}"
+        spec = importlib.util.spec_from_file_location(
+            unique, path, submodule_search_locations=[str(path.parent)] if package else None)
+        if spec is None or spec.loader is None:
+            raise AttributeError(f"cannot load module {path}")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[unique] = module
+        try:
+            spec.loader.exec_module(module)
+        except Exception as exc:
+            sys.modules.pop(unique, None)
+            raise TemplateError(f"module {path} failed to load: {type(exc).__name__}: {exc}") from exc
+        setup = getattr(module, "eventgen_setup", None)
+        if callable(setup):
+            setup(self._rng)
+        return module
+
+
+class CommandResult:
+    """What `subprocess.run` returns."""
+
+    __slots__ = ("command", "exit_code", "stderr", "stdout")
+
+    def __init__(self, command: str, stdout: str, stderr: str, exit_code: int):
+        self.command = command
+        self.stdout = stdout
+        self.stderr = stderr
+        self.exit_code = exit_code
+
+    def __str__(self) -> str:
+        return self.stdout
+
+    def __repr__(self) -> str:
+        return f"CommandResult(exit_code={self.exit_code}, stdout={self.stdout!r})"
+
+
+class Subprocess:
+    """`subprocess.run(command, cwd=None, env=None, timeout=30)`: a shell command's output, only when the
+    stanza sets `jinjaAllowSubprocess = true`. Commands run on every render that calls them (blocking)."""
+
+    def __init__(self, allowed: bool, cwd: Path, stanza: str):
+        self._allowed = allowed
+        self._cwd = cwd
+        self._stanza = stanza
+
+    def run(self, command: str, cwd: str | None = None, env: dict[str, str] | None = None,
+            timeout: float | None = 30) -> CommandResult:
+        if not self._allowed:
+            raise TemplateError(f"subprocess.run is disabled: set jinjaAllowSubprocess = true in [{self._stanza}] "
+                                "to let templates run commands")
+        workdir = self._cwd if cwd is None else (self._cwd / cwd)
+        try:
+            done = _subprocess.run(command, shell=True, cwd=workdir, env=env, capture_output=True, text=True,
+                                   timeout=timeout)
+        except _subprocess.TimeoutExpired:
+            raise TemplateError(f"subprocess.run({command!r}) timed out after {timeout}s") from None
+        return CommandResult(command, done.stdout, done.stderr, done.returncode)
