@@ -59,6 +59,7 @@ class GeneratorPlugin(Plugin):
 
     kind = "generator"
     needs_sample_file: ClassVar[bool] = True
+    tracing: bool = False  # set by `eventgen preview`: keep per-event state for preview_state()
 
     def __init__(self, sample: Sample):
         self.sample = sample

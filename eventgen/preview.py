@@ -19,6 +19,7 @@ def preview_events(config: RunConfig, number: int, seed: int | None = None):
     now = time.time()
     for sample in config.samples:
         generator = registry.get("generator", sample.settings["generator"])(sample)  # type: ignore[call-arg]
+        generator.tracing = True
         schedule = registry.get("input", sample.settings["input"])(sample)  # type: ignore[call-arg]
         tick = next(iter(schedule.ticks(window_for(sample, now).start, np.random.default_rng(seed or 0))))
         stamps = None if tick.timestamps is None else tick.timestamps[:number]
