@@ -86,6 +86,7 @@ class Run:
                         self.stats.notes.append("drain deadline reached: queued jobs were dropped")
                         self.abort_event.set()
         finally:
+            self.failed_jobs += getattr(queue, "failed_jobs", 0)
             self.stop_event.set()
             if reporter is not None:
                 reporter.join(1)
