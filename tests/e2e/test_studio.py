@@ -1,0 +1,311 @@
+"""`eventgen studio` end to end: the real server in a subprocess, driven by Debian's headless Chromium.
+
+Needs `apt-get install -y chromium` and `pip install playwright flask` (see .ci/install-studio.sh);
+the test fails, naming the install step, when either is missing. Screenshots of every page are
+written to tests/artifacts/studio/ and their paths printed.
+
+The template debugger is exercised with a tiny generator written into the test's plugin folder
+(loaded through `pluginDir`) that keeps a counter in `locals`, so the test pins down the
+debugger's contract without depending on the jinja generator's internals.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, free_port, write_conf
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = ROOT / "tests" / "artifacts" / "studio"
+HEADLESS_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+CONF = """
+[global]
+pluginDir = plugins
+outputMode = devnull
+
+[web.log]
+interval = 3600
+count = 10
+earliest = now
+latest = now
+timezone = utc
+
+[api.json]
+interval = 60
+count = 4
+randomizeEvents = true
+
+[counter]
+generator = studiocounter
+interval = 60
+count = 5
+"""
+
+COUNTER_PLUGIN = '''
+"""Test-only generator: a counter in `locals`, the last job in `shared`."""
+
+import numpy as np
+
+from eventgen.jobs import EventBatch
+from eventgen.plugins import GeneratorPlugin
+
+
+class StudioCounter(GeneratorPlugin):
+    name = "studiocounter"
+    needs_sample_file = False
+
+    def __init__(self, sample):
+        super().__init__(sample)
+        self.counter = 0
+        self.last_seq = None
+
+    def generate(self, job):
+        events = []
+        for _ in range(job.count):
+            self.counter += 1
+            events.append('{"counter": %d, "seq": %d}' % (self.counter, job.seq))
+        self.last_seq = job.seq
+        return EventBatch(self.sample.label, job.seq, events, np.full(job.count, job.earliest))
+
+    def preview_state(self):
+        return {"locals": {"counter": self.counter}, "shared": {"last_seq": self.last_seq}, "globals": {}}
+'''
+
+WEB_LOG = "2024-01-01 00:00:00 host=web1 action=login user=bob status=200\n" \
+          "2024-01-01 00:00:00 host=web2 action=logout user=al status=302\n"
+API_JSON = '{"path": "/a", "status": 200, "ok": true}\n{"path": "/b", "status": 500, "ok": false}\n'
+
+
+def require_browser() -> None:
+    """Fail (never skip) with the install step when Chromium or Playwright is missing."""
+    missing = []
+    if not Path(CHROMIUM).exists():
+        missing.append("Chromium is not installed: apt-get install -y chromium")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing.append("Playwright is not installed: pip install playwright")
+    try:
+        import flask  # noqa: F401
+    except ImportError:
+        missing.append("Flask is not installed: pip install flask")
+    if missing:
+        pytest.fail("studio browser test needs: " + "; ".join(missing) + " (or run .ci/install-studio.sh)")
+
+
+@pytest.fixture
+def studio_dir(tmp_path: Path) -> Path:
+    write_conf(tmp_path, CONF)
+    (tmp_path / "plugins").mkdir()
+    (tmp_path / "plugins" / "studiocounter.py").write_text(textwrap.dedent(COUNTER_PLUGIN).lstrip(), "utf-8")
+    (tmp_path / "web.log").write_text(WEB_LOG, "utf-8")
+    (tmp_path / "api.json").write_text(API_JSON, "utf-8")
+    return tmp_path
+
+
+@pytest.fixture
+def studio_url(studio_dir: Path) -> Iterator[str]:
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "eventgen", "studio", "eventgen.conf", "--port", str(port), "--no-browser",
+         "--seed", "7"],
+        cwd=studio_dir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        url = None
+        seen = []
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and url is None:
+            line = proc.stdout.readline() if proc.stdout else ""
+            if not line:
+                if proc.poll() is not None:
+                    break
+                continue
+            seen.append(line)
+            match = re.search(r"(http://127\.0\.0\.1:\d+/\?token=\S+)", line)
+            if match:
+                url = match.group(1)
+        assert url is not None, "studio did not print its URL:\n" + "".join(seen)
+        assert url.startswith(f"http://127.0.0.1:{port}/?token=")
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def shot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    print(f"screenshot: {path}")
+    return path
+
+
+def bar_counts(page) -> list[str]:
+    return page.eval_on_selector_all("#hist-chart rect.bar", "bars => bars.map(b => b.dataset.count)")
+
+
+def test_studio_in_chromium(studio_dir: Path, studio_url: str) -> None:
+    require_browser()
+    from playwright.sync_api import expect, sync_playwright
+
+    conf_path = studio_dir / "eventgen.conf"
+    original_conf = conf_path.read_text("utf-8")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=HEADLESS_FLAGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page_errors: list[str] = []
+            page.on("pageerror", lambda exc: page_errors.append(str(exc)))
+            page.set_default_timeout(15_000)
+
+            # -- open: the token in the URL becomes a cookie, the conf loads and validates
+            page.goto(studio_url)
+            page.wait_for_selector("body[data-ready='1']")
+            assert page.url.endswith("/") and "token=" not in page.url
+            expect(page.locator("#status")).to_have_text("valid")
+            assert page.eval_on_selector_all("#sample option", "o => o.map(x => x.value)") == [
+                "web.log", "api.json", "counter"]
+            expect(page.locator("#errors li")).to_have_text("No errors: 3 enabled sample(s)")
+            expect(page.locator('details[data-sample="web.log"] tr[data-key="count"] td').nth(1)).to_have_text("10")
+            shot(page, "01-config")
+
+            # -- an invalid edit is reported inline (error list + gutter mark), and cannot be saved
+            area = page.locator("#conf-text")
+            area.fill(original_conf.replace("count = 10", "count = ten"))
+            expect(page.locator("#status")).to_have_text("1 error")
+            expect(page.locator("#errors li")).to_have_count(1)
+            expect(page.locator("#errors li .where")).to_have_text("[web.log] count")
+            expect(page.locator("#errors li")).to_have_text("[web.log] count\nexpected an integer, got 'ten'",
+                                                            use_inner_text=True)
+            count_line = original_conf.splitlines().index("count = 10") + 1
+            expect(page.locator("#conf-gutter .err")).to_have_text(str(count_line))
+            shot(page, "02-config-error")
+            page.click("#save-conf")
+            expect(page.locator("#toast")).to_contain_text("not saved: the result does not validate")
+            assert conf_path.read_text("utf-8") == original_conf
+            assert list(studio_dir.glob("eventgen.conf.bak-*")) == []
+            area.fill(original_conf)
+            expect(page.locator("#status")).to_have_text("valid")
+
+            # -- preview: N events, the detected format and its highlighting
+            page.click("#tabs button[data-tab=preview]")
+            page.fill("#preview-n", "7")
+            page.click("#preview-run")
+            expect(page.locator("#preview-events li")).to_have_count(7)
+            expect(page.locator("#preview-summary")).to_have_text("7 events · web.log · format kv (detected) · seed 7")
+            first = page.locator("#preview-events li pre").first
+            assert first.inner_text().endswith(" host=web1 action=login user=bob status=200")
+            assert page.locator("#preview-events li").nth(1).locator(".kv-key").all_inner_texts() == [
+                "host", "action", "user", "status"]
+            page.select_option("#sample", "api.json")
+            page.fill("#preview-n", "4")
+            page.click("#preview-run")
+            expect(page.locator("#preview-events li")).to_have_count(4)
+            expect(page.locator("#preview-summary")).to_have_text(
+                "4 events · api.json · format json (detected) · seed 7")
+            assert page.locator("#preview-events li").first.locator(".j-key").all_inner_texts() == [
+                '"path"', '"status"', '"ok"']
+            shot(page, "03-preview")
+
+            # -- time distribution: edit hourOfDayRate, the bars follow
+            page.select_option("#sample", "web.log")
+            page.click("#tabs button[data-tab=histogram]")
+            page.fill("#hist-start", "2024-01-01T00:00:00")
+            page.fill("#hist-end", "2024-01-02T00:00:00")
+            page.fill("#hist-bins", "24")
+            expect(page.locator("#hist-summary")).to_have_text("240 events in window · 24 ticks · interval / config")
+            expect(page.locator("#hist-chart rect.bar")).to_have_count(24)
+            assert bar_counts(page) == ["10"] * 24
+            expect(page.locator("#hist-summary")).to_have_text("240 events in window · 24 ticks · interval / config")
+            heights = page.eval_on_selector_all("#hist-chart rect.bar", "b => b.map(x => x.getAttribute('height'))")
+            assert len(set(heights)) == 1
+            page.fill('#hist-params textarea[data-key="hourOfDayRate"]', '{"5": 3, "6": 0}')
+            expect(page.locator('#hist-chart rect.bar[data-index="5"]')).to_have_attribute("data-count", "30")
+            expected = ["10"] * 24
+            expected[5], expected[6] = "30", "0"
+            assert bar_counts(page) == expected
+            expect(page.locator("#hist-summary")).to_have_text("250 events in window · 24 ticks · interval / config")
+            bar5 = float(page.get_attribute('#hist-chart rect.bar[data-index="5"]', "height"))
+            bar4 = float(page.get_attribute('#hist-chart rect.bar[data-index="4"]', "height"))
+            assert bar5 == pytest.approx(3 * bar4, rel=1e-3)
+            assert float(page.get_attribute('#hist-chart rect.bar[data-index="6"]', "height")) == 0
+            shot(page, "04-histogram")
+            page.click("#hist-copy")
+            assert 'hourOfDayRate = {"5": 3, "6": 0}' in area.input_value()
+            expect(page.locator("#dirty")).to_be_visible()
+
+            # -- template debugger: step render by render, the counter in locals follows
+            page.select_option("#sample", "counter")
+            page.click("#tabs button[data-tab=debug]")
+            for n in (1, 2, 3):
+                page.click("#debug-step")
+                expect(page.locator("#debug-steps li")).to_have_count(n)
+                counter = page.locator('#debug-state tr[data-scope="locals"][data-key="counter"] td.v')
+                expect(counter).to_have_text(str(n))
+                expect(page.locator('#debug-state tr[data-scope="shared"][data-key="last_seq"] td.v')).to_have_text(
+                    str(n - 1))
+            expect(page.locator("#debug-current")).to_have_text("#3")
+            assert page.locator("#debug-steps li pre").all_inner_texts() == [
+                '{"counter": 1, "seq": 0}', '{"counter": 2, "seq": 1}', '{"counter": 3, "seq": 2}']
+            expect(page.locator('#debug-state tr.changed[data-key="counter"]')).to_have_count(1)
+            shot(page, "05-debugger")
+            page.click('#debug-steps li[data-step="1"]')
+            expect(page.locator("#debug-current")).to_have_text("#1")
+            expect(page.locator('#debug-state tr[data-scope="locals"][data-key="counter"] td.v')).to_have_text("1")
+            page.click("#debug-step10")
+            expect(page.locator("#debug-steps li")).to_have_count(13)
+            expect(page.locator('#debug-state tr[data-scope="locals"][data-key="counter"] td.v')).to_have_text("13")
+
+            # -- save the conf (with the copied rate table): validated, backed up, written
+            page.click("#tabs button[data-tab=config]")
+            page.click("#save-conf")
+            expect(page.locator("#toast")).to_contain_text(f"Saved {conf_path}")
+            expect(page.locator("#dirty")).to_be_hidden()
+            saved = conf_path.read_text("utf-8")
+            rate_line = 'hourOfDayRate = {"5": 3, "6": 0}\n'
+            assert saved == original_conf.replace("timezone = utc\n", "timezone = utc\n" + rate_line)
+            backups = list(studio_dir.glob("eventgen.conf.bak-*"))
+            assert len(backups) == 1
+            assert backups[0].read_text("utf-8") == original_conf
+            expect(page.locator('details[data-sample="web.log"] tr[data-key="hourOfDayRate"] td').nth(1)).to_have_text(
+                '{"5":3,"6":0}')
+            shot(page, "06-saved")
+
+            # -- edit and save a sample file from the Files tab
+            page.click("#tabs button[data-tab=files]")
+            page.click('#file-list li[data-file$="/web.log"]')
+            expect(page.locator("#file-text")).to_have_value(WEB_LOG)
+            new_log = WEB_LOG + "2024-01-01 00:00:00 host=web3 action=view user=cy status=404\n"
+            page.fill("#file-text", new_log)
+            page.click("#file-save")
+            expect(page.locator("#file-message")).to_contain_text(f"Saved {studio_dir / 'web.log'}; backup ")
+            assert (studio_dir / "web.log").read_text("utf-8") == new_log
+            log_backups = list(studio_dir.glob("web.log.bak-*"))
+            assert len(log_backups) == 1 and log_backups[0].read_text("utf-8") == WEB_LOG
+            shot(page, "07-files")
+
+            assert page_errors == []
+        finally:
+            browser.close()
+    # keep a copy of the conf the studio saved beside the screenshots
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shutil.copy(conf_path, ARTIFACTS / "saved-eventgen.conf")
