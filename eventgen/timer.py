@@ -88,7 +88,7 @@ def pace_cuts(due: np.ndarray, job_size: int, pace: float = PACE) -> np.ndarray:
     n = len(due)
     if n == 0:
         return np.zeros(1, dtype=np.int64)
-    slots = np.floor((due - due[0]) / pace).astype(np.int64)
+    slots = np.floor((due - due[0]) / pace + 1e-6).astype(np.int64)  # + 1e-6: float noise at slot edges
     cuts = np.concatenate(([0], np.flatnonzero(np.diff(slots)) + 1, [n]))
     sizes = np.diff(cuts)
     if sizes.max() <= job_size:

@@ -1,0 +1,267 @@
+"""Schedules (input plugins) and live pacing, driven in-process from real confs."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from eventgen.config import load
+from eventgen.errors import ConfigErrors
+from eventgen.jobs import GenerationJob
+from eventgen.plugins import registry
+from eventgen.sample import Sample
+from eventgen.timer import PACE, Timer, pace_cuts
+from tests.conftest import write_conf
+
+T0 = datetime(2024, 1, 1, tzinfo=UTC).timestamp()  # a Monday, 00:00 UTC
+
+
+def sample_from(tmp_path: Path, settings: str, text: str = "event\n", name: str = "s.log") -> Sample:
+    (tmp_path / name).write_text(text)
+    stanza = re.escape(name)
+    write_conf(tmp_path, f"[{stanza}]\nsampleDir = .\ntimezone = utc\n{settings}")
+    (sample,) = load(tmp_path / "eventgen.conf").samples
+    return sample
+
+
+def ticks(sample: Sample, start: float, n: int, seed: int = 1):
+    schedule = registry.get("input", sample.settings["input"])(sample)  # type: ignore[call-arg]
+    return list(itertools.islice(schedule.ticks(start, np.random.default_rng(seed)), n))
+
+
+def test_linspace_spreads_count_evenly_with_and_without_endpoint(tmp_path: Path) -> None:
+    sample = sample_from(tmp_path, "input = linspace\ncount = 5\nlinspaceStart = 2024-01-01T00:00:00\n"
+                                   "linspaceEnd = 2024-01-01T01:00:00\n")
+    (tick,) = ticks(sample, 0.0, 5)
+    assert tick.timestamps.tolist() == [T0 + 900 * k for k in range(5)]
+    sample = sample_from(tmp_path, "input = linspace\ncount = 4\nlinspaceStart = 2024-01-01T00:00:00\n"
+                                   "linspaceEnd = +1h\nlinspaceEndpoint = false\n")
+    (tick,) = ticks(sample, 0.0, 5)
+    assert tick.timestamps.tolist() == [T0 + 900 * k for k in range(4)]
+
+
+def test_linspace_is_chunked_lazily(tmp_path: Path) -> None:
+    sample = sample_from(tmp_path, "input = linspace\ncount = 250000\nlinspaceStart = 2024-01-01T00:00:00\n"
+                                   "linspaceEnd = 2024-01-01T00:00:25\nlinspaceEndpoint = false\n")
+    chunks = ticks(sample, 0.0, 10)
+    assert [len(t.timestamps) for t in chunks] == [100000, 100000, 50000]
+    stamps = np.concatenate([t.timestamps for t in chunks])
+    assert np.allclose(np.diff(stamps), 1e-4, rtol=0, atol=1e-6)  # float64 epoch resolution: ~2.4e-7 s
+    assert stamps[0] == T0 and stamps[-1] == pytest.approx(T0 + 25 - 1e-4)
+
+
+def test_cron_five_fields_includes_a_match_at_start(tmp_path: Path) -> None:
+    sample = sample_from(tmp_path, "input = cron\ncron = */5 * * * *\ncount = 3\n")
+    got = ticks(sample, T0, 4)
+    assert [t.time for t in got] == [T0, T0 + 300, T0 + 600, T0 + 900]
+    assert all(t.count == 3 and t.earliest == t.latest == t.time and t.timestamps is None for t in got)
+
+
+def test_cron_six_fields_has_seconds_last(tmp_path: Path) -> None:
+    sample = sample_from(tmp_path, "input = cron\ncron = * * * * * */20\ncount = 1\n")
+    assert [t.time - T0 for t in ticks(sample, T0 + 1, 4)] == [20, 40, 60, 80]
+
+
+def test_cron_is_matched_in_the_sample_timezone(tmp_path: Path) -> None:
+    (tmp_path / "s.log").write_text("e\n")
+    write_conf(tmp_path, "[s\\.log]\nsampleDir = .\ntimezone = +0200\ninput = cron\ncron = 0 9 * * *\n")
+    (sample,) = load(tmp_path / "eventgen.conf").samples
+    (tick,) = ticks(sample, T0, 1)
+    assert tick.time == T0 + 7 * 3600  # 09:00 at +02:00 is 07:00 UTC
+
+
+def test_bad_cron_is_a_config_error(tmp_path: Path) -> None:
+    (tmp_path / "s.log").write_text("e\n")
+    write_conf(tmp_path, "[s\\.log]\nsampleDir = .\ninput = cron\ncron = 61 * * * *\n")
+    with pytest.raises(ConfigErrors) as info:
+        load(tmp_path / "eventgen.conf")
+    assert "cron" in str(info.value) and "not valid" in str(info.value)
+
+
+def test_timer_repeats_then_ends(tmp_path: Path) -> None:
+    sample = sample_from(tmp_path, "input = timer\ninterval = 2.5\ncount = 4\ntimerRepeat = 3\n")
+    got = ticks(sample, T0, 10)
+    assert [(t.time - T0, t.count) for t in got] == [(0, 4), (2.5, 4), (5.0, 4)]
+
+
+def test_timestamps_file_mixed_formats_sorted(tmp_path: Path) -> None:
+    (tmp_path / "times.txt").write_text(
+        "# times\n2024-01-01T00:00:10\n%r\n\n2024-01-01T02:00:00+02:00\n2024-01-01T00:00:05.250Z\n" % (T0 + 1.5)
+    )
+    sample = sample_from(tmp_path, "input = timestamps\ntimestampsFile = times.txt\n")
+    (tick,) = ticks(sample, 0.0, 3)
+    assert tick.timestamps.tolist() == [T0, T0 + 1.5, T0 + 5.25, T0 + 10]
+
+
+def test_rate_input_is_exact_for_fractional_rates(tmp_path: Path) -> None:
+    sample = sample_from(tmp_path, "input = rate\nrate = 2.5\n")
+    got = ticks(sample, T0, 10)
+    assert [t.count for t in got] == [3, 2] * 5
+    stamps = np.concatenate([t.timestamps for t in got])
+    assert np.allclose(stamps, T0 + np.arange(25) / 2.5)
+
+
+PATTERN = """
+label: {label}
+oscillator:
+  period: {period}
+  unit: {unit}
+  start: 2024-01-01T00:00:00Z
+  end: {end}
+multiplier:
+  ratio: {ratio}
+randomizer:
+  deviation: {deviation}
+  direction: {direction}
+  sampling: 64
+spreader:
+  distribution: {distribution}
+  parameters: {parameters}
+"""
+
+
+def pattern(folder: Path, name: str, **fields) -> str:
+    values = dict(label=name, period=1, unit="hours", end="never", ratio=1000, deviation=0.2,
+                  direction="mixed", distribution="uniform", parameters="{low: 0, high: 1}")
+    values.update(fields)
+    (folder / name).write_text(PATTERN.format(**values))
+    return name
+
+
+def period_counts(stamps: np.ndarray, start: float, period: float, periods: int) -> np.ndarray:
+    return np.bincount(((stamps - start) // period).astype(int), minlength=periods)[:periods]
+
+
+def test_time_pattern_counts_stay_within_the_randomizer_bounds(tmp_path: Path) -> None:
+    name = pattern(tmp_path, "p.yml", deviation=0.2, direction="mixed", end="+2d")
+    sample = sample_from(tmp_path, f"input = timepatterns\ntimePatterns = {name}\n")
+    got = ticks(sample, T0, 1000)
+    stamps = np.concatenate([t.timestamps for t in got])
+    counts = period_counts(stamps, T0, 3600, 48)
+    assert len(stamps) == counts.sum() and counts.min() >= 800 and counts.max() <= 1200
+    assert len(set(counts.tolist())) > 10  # the factor really varies
+    assert np.all(np.diff(stamps) >= 0) and stamps[-1] < T0 + 2 * 86400
+    for direction, low, high in (("decrease", 700, 1000), ("increase", 1000, 1300)):
+        name = pattern(tmp_path, f"{direction}.yml", deviation=0.3, direction=direction, end="+1d")
+        sample = sample_from(tmp_path, f"input = timepatterns\ntimePatterns = {name}\n")
+        counts = period_counts(np.concatenate([t.timestamps for t in ticks(sample, T0, 100)]), T0, 3600, 24)
+        assert counts.min() >= low and counts.max() <= high, direction
+
+
+def test_beta_spreader_concentrates_mid_period(tmp_path: Path) -> None:
+    name = pattern(tmp_path, "beta.yml", distribution="beta", parameters="{a: 5, b: 5}", deviation=0,
+                   ratio=20000, end="+5h")
+    sample = sample_from(tmp_path, f"input = timepatterns\ntimePatterns = {name}\n")
+    stamps = np.concatenate([t.timestamps for t in ticks(sample, T0, 100)])
+    assert len(stamps) == 5 * 20000
+    position = ((stamps - T0) % 3600) / 3600
+    # Beta(5,5): P(0.4 < X < 0.6) = I_0.6(5,5) - I_0.4(5,5), with I_x(5,5) = sum_j C(9,j) x^j (1-x)^(9-j), j>=5
+    cdf = [sum(math.comb(9, j) * x**j * (1 - x) ** (9 - j) for j in range(5, 10)) for x in (0.4, 0.6)]
+    expected = cdf[1] - cdf[0]
+    observed = float(np.mean((position > 0.4) & (position < 0.6)))
+    assert abs(observed - expected) < 0.01, (observed, expected)
+    assert expected > 0.45  # twice the 0.2 a uniform spread would put there
+
+
+def test_uniform_and_triangular_spreaders_stay_in_their_bounds(tmp_path: Path) -> None:
+    name = pattern(tmp_path, "u.yml", parameters="{low: 0.25, high: 0.5}", end="+3h", deviation=0)
+    sample = sample_from(tmp_path, f"input = timepatterns\ntimePatterns = {name}\n")
+    position = ((np.concatenate([t.timestamps for t in ticks(sample, T0, 10)]) - T0) % 3600) / 3600
+    assert position.min() >= 0.25 and position.max() < 0.5
+    name = pattern(tmp_path, "t.yml", distribution="triangular", parameters="{left: 0.5, mode: 0.9, right: 1}",
+                   end="+3h", deviation=0)
+    sample = sample_from(tmp_path, f"input = timepatterns\ntimePatterns = {name}\n")
+    position = ((np.concatenate([t.timestamps for t in ticks(sample, T0, 10)]) - T0) % 3600) / 3600
+    assert position.min() >= 0.5 and np.median(position) > 0.75
+
+
+def test_several_pattern_files_merge_in_time_order(tmp_path: Path) -> None:
+    hourly = pattern(tmp_path, "hourly.yml", ratio=100, deviation=0, end="+1d")
+    daily = pattern(tmp_path, "daily.yml", period=1, unit="days", ratio=5000, deviation=0, end="+1d",
+                    distribution="beta", parameters="{a: 2, b: 2}")
+    sample = sample_from(tmp_path, f"input = timepatterns\ntimePatterns = {hourly}, {daily}\n")
+    got = ticks(sample, T0, 1000)
+    stamps = np.concatenate([t.timestamps for t in got])
+    assert len(stamps) == 24 * 100 + 5000
+    assert np.all(np.diff(stamps) >= 0)  # sorted across ticks, not only inside each
+    assert [t.time for t in got] == sorted(t.time for t in got)
+
+
+def test_time_pattern_skips_periods_before_the_schedule_start(tmp_path: Path) -> None:
+    name = pattern(tmp_path, "p.yml", ratio=600, deviation=0, end="+3h")
+    sample = sample_from(tmp_path, f"input = timepatterns\ntimePatterns = {name}\n")
+    stamps = np.concatenate([t.timestamps for t in ticks(sample, T0 + 5400, 100)])
+    assert stamps.min() >= T0 + 5400 and stamps.max() < T0 + 3 * 3600
+    assert 600 * 1.5 - 100 < len(stamps) < 600 * 1.5 + 100
+
+
+def test_bad_pattern_file_names_the_field(tmp_path: Path) -> None:
+    name = pattern(tmp_path, "bad.yml", distribution="gamma")
+    (tmp_path / "s.log").write_text("e\n")
+    write_conf(tmp_path, f"[s\\.log]\nsampleDir = .\ninput = timepatterns\ntimePatterns = {name}\n")
+    with pytest.raises(ConfigErrors) as info:
+        load(tmp_path / "eventgen.conf")
+    assert "spreader.distribution must be one of uniform, triangular, beta" in str(info.value)
+
+
+REPLAY = """2024-01-01 00:00:00.000 first
+2024-01-01 00:00:00.250 second
+2024-01-01 00:00:01.250 third
+2024-01-01 00:00:01.300 fourth
+"""
+REPLAY_TOKEN = ("token.0.token = ^(\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3})\n"
+                "token.0.replacementType = replaytimestamp\ntoken.0.replacement = %Y-%m-%d %H:%M:%S.%f\n")
+
+
+def test_replay_schedule_keeps_every_gap_scaled(tmp_path: Path) -> None:
+    sample = sample_from(tmp_path, "mode = replay\ntimeMultiple = 2\ninterval = 5\n" + REPLAY_TOKEN, REPLAY)
+    assert sample.settings["input"] == "replay" and sample.settings["generator"] == "replay"
+    first, second = ticks(sample, T0, 2)
+    assert np.allclose(first.timestamps - T0, [0, 0.5, 2.5, 2.6])
+    assert np.allclose(second.timestamps - T0, [7.6, 8.1, 10.1, 10.2])  # next pass: 5 s after the last event
+
+
+def test_replay_interval_defaults_to_zero(tmp_path: Path) -> None:
+    sample = sample_from(tmp_path, "mode = replay\n" + REPLAY_TOKEN, REPLAY)
+    first, second = ticks(sample, T0, 2)
+    assert second.timestamps[0] == first.timestamps[-1] == T0 + 1.3
+
+
+def test_pace_cuts_bound_time_and_size() -> None:
+    due = np.arange(2000) / 2000.0
+    cuts = pace_cuts(due, 10_000)
+    assert len(cuts) - 1 == 20 and np.all(np.diff(cuts) == 100)
+    cuts = pace_cuts(due, 30)
+    assert np.diff(cuts).max() <= 30 and cuts[-1] == 2000
+    for a, b in itertools.pairwise(cuts.tolist()):
+        assert due[b - 1] - due[a] < PACE
+
+
+def test_live_interval_ticks_are_released_smoothly_never_early(tmp_path: Path) -> None:
+    sample = sample_from(tmp_path, "count = 40\ninterval = 1\n")
+    released: list[tuple[float, GenerationJob]] = []
+    stop = threading.Event()
+
+    def put(job: GenerationJob) -> bool:
+        released.append((time.time(), job))
+        return True
+
+    timer = Timer(sample, put, stop, seed=1, now=time.time(), job_size=1000)
+    thread = threading.Thread(target=timer.run)
+    thread.start()
+    time.sleep(1.5)
+    stop.set()
+    thread.join(5)
+    stamps = np.concatenate([job.timestamps for _, job in released])
+    assert len(released) >= 25 and max(job.count for _, job in released) <= 2  # 40/s in 0.05 s jobs, no burst
+    assert np.allclose(np.diff(stamps[:40]), 1 / 40)  # evenly spread over the interval
+    assert all(at >= job.timestamps.max() for at, job in released)  # never before its time
+    assert timer.live_events == len(stamps) and timer.worst_lag < 0.5
