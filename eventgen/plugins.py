@@ -108,6 +108,7 @@ class OutputPlugin(Plugin):
     single_writer: ClassVar[bool] = False  # all batches must go through one writer (e.g. stdout)
     retries: ClassVar[int] = 0  # extra attempts after a retryable failure
     backoff: ClassVar[float] = 0.2  # first wait before retrying, doubled each attempt
+    item_error: str = ""  # why items were rejected (set by `write` when it returns failed indices)
 
     def __init__(self, settings: Settings):
         self.config = settings
@@ -144,7 +145,8 @@ class OutputPlugin(Plugin):
                     result = self.write(batch) or 0
                     failed = result if isinstance(result, int) else len(result)
                     if failed and not isinstance(result, int):
-                        error = self._spool_failed(batch, list(result), f"{failed} item(s) rejected")
+                        detail = f"{failed} item(s) rejected" + (f": {self.item_error}" if self.item_error else "")
+                        error = self._spool_failed(batch, list(result), detail)
                     return Delivery(n - failed, failed, self.encoded_size(batch), error)
                 except (OutputError, OSError) as exc:
                     error = str(exc) or type(exc).__name__
