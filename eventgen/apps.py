@@ -113,8 +113,9 @@ def load_apps(apps_dir: str | Path, overrides: Mapping[str, str] | None = None, 
     warnings = [w for config in configs for w in config.warnings]
     for config in configs[1:]:
         if dict(config.engine) != dict(engine):
-            warnings.append(f"app {config.samples[0].app if config.samples else config.path}: its [global] "
-                            f"engine settings are ignored; the first app's ({configs[0].path}) apply")
+            warnings.append(f"{config.path}: [global] engine settings differ from the first app's and are "
+                            f"ignored; those of {configs[0].path} apply")
+            log.warning("%s", warnings[-1])
     if only:
         samples = _only(samples, only, str(root))
     return RunConfig(root, engine, samples, warnings)

@@ -96,6 +96,9 @@ def validate(params: dict) -> list:
     python = interpreter(params)
     if not (os.path.isfile(python) or shutil.which(python)):
         problems.append(f"python: {python} not found")
+    elif python == sys.executable and sys.version_info < (3, 11):
+        problems.append(f"python: eventgen needs Python 3.11+ and this is {sys.version.split()[0]}; name one "
+                        "(with numpy and eventgen's other dependencies) in the python parameter or EVENTGEN_PYTHON")
     return problems
 
 
@@ -115,7 +118,8 @@ def command(params: dict) -> list:
 def run(config: dict) -> int:
     cmd = command(config["params"])
     env = dict(os.environ)
-    env.pop("PYTHONHOME", None)
+    if cmd[0] != sys.executable:  # another interpreter: not Splunk's Python home
+        env.pop("PYTHONHOME", None)
     env["PYTHONPATH"] = LIB
     sys.stdout.flush()
     if os.name == "posix":  # become eventgen: Splunk's SIGTERM then reaches it directly

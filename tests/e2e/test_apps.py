@@ -226,3 +226,17 @@ def test_folder_without_apps_and_conflicting_arguments_are_errors(tmp_path: Path
     result = cli("validate", "x.conf", "--apps-dir", str(tmp_path), cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.splitlines() == ["eventgen: error: give either CONF or --apps-dir, not both"]
+
+
+def test_engine_settings_come_from_the_first_app(tmp_path: Path) -> None:
+    apps = tmp_path / "apps"
+    make_app(apps, "a_first", default="[global]\ngeneratorWorkers = 2\n\n[a\\.log]\nend = 1\n",
+             samples={"a.log": "a\n"})
+    make_app(apps, "b_second", default="[global]\ngeneratorWorkers = 3\n\n[b\\.log]\nend = 1\n",
+             samples={"b.log": "b\n"})
+    result = cli("validate", "--apps-dir", str(apps), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == f"{apps}: OK, 2 sample(s), 1 warning(s)"
+    assert result.stderr.splitlines() == [
+        f"eventgen: WARNING: {apps / 'b_second' / 'default' / 'eventgen.conf'}: [global] engine settings differ "
+        f"from the first app's and are ignored; those of {apps / 'a_first' / 'default' / 'eventgen.conf'} apply"]

@@ -174,6 +174,16 @@ def test_validate_arguments(splunk_home: Path) -> None:
     ])
 
 
+def test_modular_input_runs_the_bundled_eventgen(splunk_home: Path) -> None:
+    lib = splunk_home / "etc" / "apps" / "SA-Eventgen" / "bin" / "lib"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    found = subprocess.run([sys.executable, "-c", "import eventgen, eventgen_plugins; "
+                            "print(eventgen.__file__); print(eventgen_plugins.__file__)"],
+                           capture_output=True, text=True, env={**env, "PYTHONPATH": str(lib)}, cwd=splunk_home)
+    assert found.stdout.splitlines() == [str(lib / "eventgen" / "__init__.py"),
+                                         str(lib / "eventgen_plugins" / "__init__.py")]
+
+
 def test_modular_input_run_streams_xml_events(splunk_home: Path) -> None:
     result = run_launcher(splunk_home, stdin=input_xml(splunk_home, seed="11"))
     assert result.returncode == 0, result.stderr
