@@ -369,6 +369,8 @@ class Workspace:
                     try:
                         for _ in preview_events(single, 1, self.seed):
                             pass
+                    except ConfigError as exc:  # e.g. a CSV sample that lost its _raw column
+                        return [error_dict(exc)]
                     except Exception as exc:  # a template that no longer renders
                         return [{"file": str(path), "stanza": sample.stanza, "key": "",
                                  "message": f"{sample.label} does not render: {exc}"}]

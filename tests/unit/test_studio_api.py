@@ -1,0 +1,201 @@
+"""The studio's API through Flask's test client: access control, config, preview, histogram, debugger, save."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from eventgen.studio.app import COOKIE, HEADER, create_app
+from eventgen.studio.workspace import Workspace, bin_events, detect_format
+from tests.conftest import write_conf
+
+TOKEN = "test-token-123"
+CONF = """
+[global]
+outputMode = devnull
+
+[web.log]
+interval = 3600
+count = 10
+earliest = now
+latest = now
+timezone = utc
+
+[spread.log]
+interval = 60
+count = 3
+earliest = -60s
+latest = now
+timezone = utc
+"""
+LINES = "a=1 b=2 c=3\nd=4 e=5 f=6\n"
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    write_conf(tmp_path, CONF)
+    (tmp_path / "web.log").write_text(LINES, "utf-8")
+    (tmp_path / "spread.log").write_text("plain text event\n", "utf-8")
+    return tmp_path
+
+
+@pytest.fixture
+def client(folder: Path):
+    app = create_app(Workspace(folder / "eventgen.conf", seed=3), token=TOKEN)
+    return app.test_client()
+
+
+def post(client, path: str, body: dict):
+    return client.post(path, json=body, headers={HEADER: TOKEN})
+
+
+def test_every_request_needs_the_token(client) -> None:
+    assert client.get("/").status_code == 401
+    assert client.get("/?token=wrong").status_code == 401
+    assert client.get("/api/config").status_code == 401
+    assert client.get("/api/config", headers={HEADER: "wrong"}).status_code == 401
+    assert client.get("/static/studio.js").status_code == 401
+    first = client.get(f"/?token={TOKEN}")
+    assert first.status_code == 303 and first.headers["Location"] == "/"
+    cookie = first.headers["Set-Cookie"]
+    assert cookie.startswith(f"{COOKIE}={TOKEN};") and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    page = client.get("/")  # the test client keeps the cookie
+    assert page.status_code == 200
+    assert f'<meta name="studio-token" content="{TOKEN}">' in page.get_data(as_text=True)
+    assert client.get("/static/studio.js").status_code == 200
+    # the cookie alone does not open the API: a page on another site could send it
+    assert client.get("/api/config").status_code == 401
+    assert client.get("/api/config", headers={HEADER: TOKEN}).status_code == 200
+
+
+def test_password_login(folder: Path) -> None:
+    client = create_app(Workspace(folder / "eventgen.conf"), token=TOKEN, password="s3cret").test_client()
+    assert client.get("/").headers["Location"] == "/login"
+    assert client.post("/login", data={"password": "nope"}).status_code == 403
+    ok = client.post("/login", data={"password": "s3cret"})
+    assert ok.status_code == 303 and ok.headers["Set-Cookie"].startswith(f"{COOKIE}={TOKEN};")
+    assert client.get("/").status_code == 200
+
+
+def test_config_view_and_inline_errors(client, folder: Path) -> None:
+    view = client.get("/api/config", headers={HEADER: TOKEN}).get_json()
+    assert view["errors"] == []
+    assert [s["label"] for s in view["samples"]] == ["web.log", "spread.log"]
+    web = view["samples"][0]
+    assert web["settings"]["count"] == 10 and web["settings"]["interval"] == 3600.0
+    assert web["settings"]["outputMode"] == ["devnull"]
+    assert set(web["changed"]) == {"count", "interval", "outputMode", "source", "timezone"}
+    assert view["stanzas"]["web.log"]["count"] == "10"
+    assert view["files"] == [str(folder / "eventgen.conf"), str(folder / "web.log"), str(folder / "spread.log")]
+    bad = post(client, "/api/config", {"conf_text": CONF.replace("count = 10", "count = x")}).get_json()
+    assert bad["errors"] == [{"file": str(folder / "eventgen.conf"), "stanza": "web.log", "key": "count",
+                              "message": "expected an integer, got 'x'"}]
+    assert bad["samples"] == []
+    assert sorted(p.name for p in folder.iterdir()) == ["eventgen.conf", "spread.log", "web.log"]
+
+
+def test_preview_renders_n_events_with_format(client) -> None:
+    result = post(client, "/api/preview", {"sample": "web.log", "n": 5}).get_json()
+    assert result["events"] == ["a=1 b=2 c=3", "d=4 e=5 f=6", "a=1 b=2 c=3", "d=4 e=5 f=6", "a=1 b=2 c=3"]
+    assert result["format"] == "kv" and result["seed"] == 3 and len(result["times"]) == 5
+    plain = post(client, "/api/preview", {"sample": "spread.log", "n": 2}).get_json()
+    assert plain["events"] == ["plain text event", "plain text event"] and plain["format"] == "plain"
+    missing = post(client, "/api/preview", {"sample": "nope", "n": 2})
+    assert missing.status_code == 400
+    assert missing.get_json()["error"] == "no enabled sample 'nope'; samples: web.log, spread.log"
+    assert post(client, "/api/preview", {"sample": "web.log", "n": 0}).status_code == 400
+
+
+def test_preview_uses_unsaved_text_and_seed(client) -> None:
+    text = CONF.replace("count = 10", "count = 10\nrandomizeEvents = true")
+    one = post(client, "/api/preview", {"sample": "web.log", "n": 20, "seed": 11, "conf_text": text}).get_json()
+    two = post(client, "/api/preview", {"sample": "web.log", "n": 20, "seed": 11, "conf_text": text}).get_json()
+    other = post(client, "/api/preview", {"sample": "web.log", "n": 20, "seed": 12, "conf_text": text}).get_json()
+    assert one["events"] == two["events"] and one["events"] != other["events"]
+
+
+def test_histogram_counts_and_rate_table_override(client) -> None:
+    window = {"sample": "web.log", "start": "2024-01-01T00:00:00", "end": "2024-01-02T00:00:00", "bins": 24}
+    flat = post(client, "/api/histogram", window).get_json()
+    assert flat["counts"] == [10.0] * 24 and flat["ticks"] == 24 and flat["in_window"] == 240
+    assert flat["labels"][0] == "2024-01-01 00:00:00" and flat["labels"][24] == "2024-01-02 00:00:00"
+    rated = post(client, "/api/histogram", {**window, "overrides": {"hourOfDayRate": '{"5": 3, "6": 0}'}}).get_json()
+    expected = [10.0] * 24
+    expected[5], expected[6] = 30.0, 0.0
+    assert rated["counts"] == expected and rated["total"] == 250
+    bad = post(client, "/api/histogram", {**window, "overrides": {"hourOfDayRate": '{"24": 1}'}})
+    assert bad.status_code == 422
+    assert bad.get_json()["errors"][0]["message"] == "key '24' is outside 0-23"
+
+
+def test_histogram_spreads_counts_over_earliest_latest(client) -> None:
+    body = {"sample": "spread.log", "start": "2024-01-01T00:00:00", "end": "2024-01-01T01:00:00", "bins": 12}
+    result = post(client, "/api/histogram", body).get_json()
+    # 60 ticks (00:00 … 00:59) of 3 events, each spread over the minute before its tick: the first
+    # tick's events fall before the window; the last bin gets only the ticks at 00:56 … 00:59
+    assert result["ticks"] == 60 and result["total"] == 180
+    assert result["counts"] == [15.0] * 11 + [12.0] and result["in_window"] == 177
+
+
+def test_bin_events_explicit_points_and_spans() -> None:
+    edges = np.array([0.0, 10.0, 20.0, 30.0])
+    counts, total = bin_events(edges, [(0.0, 20.0, 4.0), (25.0, 25.0, 2.0), (30.0, 30.0, 5.0)],
+                               [np.array([1.0, 11.0, 12.0, 29.9, 30.0])])
+    assert counts.tolist() == [3.0, 4.0, 3.0] and total == 16
+
+
+def test_debugger_steps_and_state(client) -> None:
+    result = post(client, "/api/debug/step", {"sample": "web.log", "steps": 3}).get_json()
+    assert [s["step"] for s in result["steps"]] == [1, 2, 3]
+    assert [s["events"] for s in result["steps"]] == [["a=1 b=2 c=3"], ["d=4 e=5 f=6"], ["a=1 b=2 c=3"]]
+    assert [s["state"] for s in result["steps"]] == [{}, {}, {}] and result["error"] is None
+
+
+def test_save_conf_validates_then_backs_up(client, folder: Path) -> None:
+    conf = folder / "eventgen.conf"
+    rejected = post(client, "/api/save", {"file": str(conf), "content": CONF.replace("count = 10", "count = x")})
+    assert rejected.status_code == 422
+    assert rejected.get_json()["errors"][0]["message"] == "expected an integer, got 'x'"
+    assert conf.read_text("utf-8") == CONF.lstrip() and list(folder.glob("*.bak-*")) == []
+    new = CONF.replace("count = 10", "count = 20")
+    saved = post(client, "/api/save", {"file": "eventgen.conf", "content": new}).get_json()
+    backups = list(folder.glob("eventgen.conf.bak-*"))
+    assert saved["file"] == str(conf) and saved["backup"] == str(backups[0]) and len(backups) == 1
+    assert conf.read_text("utf-8") == new and backups[0].read_text("utf-8") == CONF.lstrip()
+    assert not list(folder.glob(".studio-*"))
+
+
+def test_save_refuses_paths_outside_and_backups(client, folder: Path, tmp_path_factory) -> None:
+    outside = tmp_path_factory.mktemp("elsewhere") / "x.txt"
+    for target in (str(outside), "../x.txt", "eventgen.conf.bak-20240101-000000", ".hidden"):
+        answer = post(client, "/api/save", {"file": target, "content": "x"})
+        assert answer.status_code == 400, target
+    assert not outside.exists()
+    assert post(client, "/api/file", {}).status_code == 405
+    read = client.get(f"/api/file?path={folder / 'web.log'}", headers={HEADER: TOKEN}).get_json()
+    assert read["content"] == LINES
+
+
+def test_save_sample_file_is_validated_in_place(client, folder: Path) -> None:
+    conf = folder / "eventgen.conf"
+    conf.write_text(CONF + "\n[rows.csv]\nsampletype = csv\ninterval = 60\ncount = 1\n", "utf-8")
+    rows = folder / "rows.csv"
+    rows.write_text("_raw,host\nhello,h1\n", "utf-8")
+    rejected = post(client, "/api/save", {"file": str(rows), "content": "text,host\nhello,h1\n"})
+    assert rejected.status_code == 422
+    assert rejected.get_json()["errors"] == [{"file": str(rows), "stanza": "rows.csv", "key": "sampletype",
+                                              "message": "a CSV sample needs a _raw column"}]
+    assert rows.read_text("utf-8") == "_raw,host\nhello,h1\n" and list(folder.glob("rows.csv.bak-*")) == []
+    ok = post(client, "/api/save", {"file": str(rows), "content": "_raw,host\nbye,h2\n"}).get_json()
+    assert rows.read_text("utf-8") == "_raw,host\nbye,h2\n"
+    assert Path(ok["backup"]).read_text("utf-8") == "_raw,host\nhello,h1\n"
+
+
+def test_detect_format() -> None:
+    assert detect_format(['{"a": 1}', "[1, 2]"]) == "json"
+    assert detect_format(['{"a": 1}', "not json"]) == "plain"
+    assert detect_format(["x=1 y=2", "a=1, b=\"two words\"", "plain"]) == "kv"
+    assert detect_format(["one=1 only", "nothing here"]) == "plain"
+    assert detect_format([]) == "plain"
