@@ -79,10 +79,15 @@ def _chars(ctx: RenderContext, alphabet: np.ndarray, width: int) -> list[str]:
     return np.ascontiguousarray(codes).view(f"S{width}").ravel().astype(f"U{width}").tolist()
 
 
-def _ints(ctx: RenderContext, low: int, high: int, rated: bool) -> list[str]:
+_INT_TABLE_LIMIT = 1 << 17
+
+
+def _ints(ctx: RenderContext, low: int, high: int, rated: bool, table: list[str] | None) -> list[str]:
     values = ctx.rng.integers(low, high + 1, ctx.n)
     if rated:
         values = np.rint(values * ctx.rate_factors()).astype(np.int64)
+    elif table is not None:
+        return _take(table, values - low)
     return list(map(str, values.tolist()))
 
 
@@ -137,7 +142,8 @@ def _random_provider(replacement: str, rated: bool) -> Provider:
             low, high = int(match.group(1)), int(match.group(2))
             if low > high:
                 raise SettingError(f"integer[{low}:{high}]: the lower bound is above the upper")
-            return lambda ctx: _ints(ctx, low, high, rated)
+            table = [str(i) for i in range(low, high + 1)] if high - low < _INT_TABLE_LIMIT and not rated else None
+            return lambda ctx: _ints(ctx, low, high, rated, table)
         if form == "float":
             low_f, high_f = float(match.group(1)), float(match.group(3))
             if low_f > high_f:
@@ -240,27 +246,33 @@ def token_spans(text: str, tokens: list[TokenSpec]) -> list[tuple[int, int, int]
     return sorted(spans)
 
 
-def format_template(text: str, spans: list[tuple[int, int, int]], slot: dict[int, int]) -> str:
-    """`text` as a `str.format` template with `{slot[k]}` where token k's value goes."""
+def format_template(text: str, spans: list[tuple[int, int, int]], slot: dict[int, int]) -> tuple[str, tuple[int, ...]]:
+    """`text` as a `%`-template with `%s` where token values go, and the slots (token order) they take."""
     pieces: list[str] = []
+    slots: list[int] = []
     pos = 0
     for start, end, k in spans:
-        pieces.append(text[pos:start].replace("{", "{{").replace("}", "}}"))
-        pieces.append("{%d}" % slot[k])
+        pieces.append(text[pos:start].replace("%", "%%"))
+        pieces.append("%s")
+        slots.append(slot[k])
         pos = end
-    pieces.append(text[pos:].replace("{", "{{").replace("}", "}}"))
-    return "".join(pieces)
+    pieces.append(text[pos:].replace("%", "%%"))
+    return "".join(pieces), tuple(slots)
 
 
 class RenderPlan:
-    """A sample's events compiled against its tokens; renders a batch from drawn values."""
+    """A sample's events compiled against its tokens; renders a batch from drawn values.
+
+    Events that share a template are rendered together: their token values are gathered with C-level
+    slicing (sequential picks) or one gather per template (random picks) and formatted by
+    `map(template.__mod__, zip(*columns))`.
+    """
 
     def __init__(self, texts: list[str], tokens: list[TokenSpec], providers: list[Provider]):
         all_spans = [token_spans(text, tokens) for text in texts]
         self.used = sorted({k for spans in all_spans for _, _, k in spans})
         slot = {k: i for i, k in enumerate(self.used)}
         self.templates = [format_template(t, spans, slot) for t, spans in zip(texts, all_spans, strict=True)]
-        self.formats: list[Callable[..., str]] = [t.format for t in self.templates]
         self._providers = [providers[k] for k in self.used]
 
     def render(self, picks: np.ndarray, ctx: RenderContext) -> list[str]:
@@ -268,11 +280,34 @@ class RenderPlan:
         n = len(picks)
         if n == 0:
             return []
-        if len(self.formats) == 1:
-            formats: list[Callable[..., str]] = [self.formats[0]] * n
-        else:
-            formats = _take(self.formats, picks)  # type: ignore[arg-type]
-        if not self._providers:
-            return [f() for f in formats]
-        columns = [provider(ctx) for provider in self._providers]
-        return [f(*values) for f, values in zip(formats, zip(*columns, strict=True), strict=True)]
+        values = [provider(ctx) for provider in self._providers]
+        size = len(self.templates)
+        if size == 1:
+            return _fill(self.templates[0], values, n)
+        out: list[str] = [""] * n
+        first = int(picks[0])
+        if n < size or np.array_equal(picks, (first + np.arange(n)) % size):
+            # sequential picks: template (first + i) % size at position i, so each template's events are a stride
+            for position in range(min(n, size)):
+                template = self.templates[(first + position) % size]
+                columns = [v[position::size] for v in values]
+                out[position::size] = _fill(template, columns, len(range(position, n, size)))
+            return out
+        order = np.argsort(picks, kind="stable")
+        sorted_picks = picks[order]
+        starts = np.flatnonzero(np.r_[True, sorted_picks[1:] != sorted_picks[:-1]]).tolist()
+        for start, end in zip(starts, [*starts[1:], n], strict=True):
+            where = order[start:end]
+            template = self.templates[int(sorted_picks[start])]
+            columns = [_take(v, where) for v in values]
+            for position, event in zip(where.tolist(), _fill(template, columns, end - start), strict=True):
+                out[position] = event
+        return out
+
+
+def _fill(template: tuple[str, tuple[int, ...]], columns: list[list[str]], n: int) -> list[str]:
+    """Render one template `n` times from per-token value columns."""
+    text, slots = template
+    if not slots:
+        return [text % ()] * n
+    return list(map(text.__mod__, zip(*(columns[k] for k in slots), strict=True)))

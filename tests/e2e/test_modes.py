@@ -131,6 +131,6 @@ def test_ctrl_c_mid_run_gives_truthful_summary(tmp_path: Path, mode: str) -> Non
     total = json.loads((tmp_path / "s.json").read_text())["total"]
     written = len((tmp_path / "out.log").read_text().splitlines())
     assert total["generated"] == total["sent"] + total["failed"] == written
-    assert written > 0 and written % 2000 == 0
+    assert written > 0
     assert len(children) == (0 if mode == "thread" else 2)
     assert not [child for child in children if child.is_running() and child.status() != psutil.STATUS_ZOMBIE]
