@@ -25,6 +25,9 @@ PACKAGE_ROOT = Path(eventgen.__file__).resolve().parent
 REPO_DEFAULT_CONF = PACKAGE_ROOT.parent / "default" / "eventgen.conf"
 SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyo", ".*")
 # what the modular input changes in eventgen's defaults; the app's local/eventgen.conf overrides it
+# parts of eventgen a modular input never runs (the studio web app, benchmarks, doc generation): the
+# CLI loads its optional subcommands only when their modules exist
+NOT_BUNDLED = {"studio", "bench.py", "bench_cli.py", "docgen.py"}
 UDP = re.compile(r"\bSOCK_DGRAM\b")
 MODINPUT_GLOBALS = {"outputMode": "modinput", "statusInterval": "0"}
 
@@ -165,7 +168,9 @@ def build_app(destination: str | Path) -> tuple[Path, Path]:
     license_file = PACKAGE_ROOT.parent / "LICENSE"
     if license_file.is_file():
         shutil.copyfile(license_file, app / "LICENSE")
-    shutil.copytree(PACKAGE_ROOT, app / "bin" / "lib" / "eventgen", ignore=SKIP)
+    shutil.copytree(PACKAGE_ROOT, app / "bin" / "lib" / "eventgen",
+                    ignore=lambda folder, entries: set(SKIP(folder, entries)) | (
+                        {e for e in entries if e in NOT_BUNDLED} if Path(folder) == PACKAGE_ROOT else set()))
     left_out = copy_plugins(builtin_plugin_dir(), app / "bin" / "lib" / "eventgen_plugins")
     if left_out:
         with (app / "README.txt").open("a", encoding="utf-8") as readme:

@@ -116,6 +116,8 @@ def test_package_layout(built: Path) -> None:
         assert f"SA-Eventgen/{member}" in names
     assert all(n == "SA-Eventgen" or n.startswith("SA-Eventgen/") for n in names)
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
+    assert not [n for n in names if n.startswith(("SA-Eventgen/bin/lib/eventgen/studio",
+                                                  "SA-Eventgen/bin/lib/eventgen/bench"))]
     app = built / "SA-Eventgen"
     conf = read_conf(app / "default" / "app.conf")
     assert conf["package"]["id"] == "SA-Eventgen"
