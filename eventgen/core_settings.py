@@ -85,10 +85,11 @@ GLOBAL = SettingGroup(
                 "Job queue: Python queues, or ZeroMQ PUSH/PULL.", scope="global"),
         Setting("generatorWorkers", at_least(parse_int, 1), "1", "Number of generator workers.", scope="global"),
         Setting("outputWorkers", at_least(parse_int, 1), "1",
-                "Number of output workers (used with `useOutputQueue`).", scope="global"),
+                "Output threads writing queued batches: with `useOutputQueue`, and in process mode for outputs "
+                "that need a single writer (stdout, modinput).", scope="global"),
         Setting("useOutputQueue", parse_bool, "false",
-                "Send every batch through output workers instead of writing from the generator worker.",
-                scope="global"),
+                "Queue every batch to the output workers instead of writing it from the generator worker (in "
+                "process mode: event text goes back to the main process).", scope="global"),
         Setting("generatorQueueSize", at_least(parse_int, 1), "64",
                 "Most jobs waiting in the job queue (backpressure beyond it).", scope="global"),
         Setting("maxQueueLength", parse_int, "0",

@@ -15,7 +15,7 @@ from eventgen.jobs import GenerationJob
 from eventgen.queues import make_job_queue
 from eventgen.stats import Stats
 from eventgen.timer import Timer, record_pacing
-from eventgen.workers import OutputSet, Pipeline, work
+from eventgen.workers import OutputSet, OutputStage, Pipeline, work
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +54,13 @@ class Run:
         outputs = OutputSet(samples, self.stop_event) if queue.in_process else None
         now = time.time()
 
+        stage = None
+        if outputs is not None and engine.get("useOutputQueue"):
+            stage = OutputStage(Pipeline(samples, outputs, self.stats).deliver, engine["outputWorkers"],
+                                engine["generatorQueueSize"])
         if outputs is not None:
             for index in range(workers_count):
-                pipeline = Pipeline(samples, outputs, self.stats)
+                pipeline = Pipeline(samples, outputs, self.stats, stage)
                 queue.start_thread_worker(
                     lambda pipeline=pipeline: work(queue.get, self._guard(pipeline.handle), self._job_failed),
                     name=f"generator-{index}",
@@ -90,6 +94,8 @@ class Run:
             self.stop_event.set()
             if reporter is not None:
                 reporter.join(1)
+            if stage is not None:
+                stage.close()
             if outputs is not None:
                 outputs.close()
             queue.close()

@@ -27,7 +27,7 @@ import msgpack
 from eventgen.jobs import EventBatch, GenerationJob
 from eventgen.settings import Settings
 from eventgen.stats import Stats
-from eventgen.workers import OutputSet, Pipeline
+from eventgen.workers import OutputSet, OutputStage, Pipeline
 
 log = logging.getLogger(__name__)
 
@@ -187,7 +187,8 @@ class ProcessJobQueue:
             n for n in names if engine.get("useOutputQueue") or registry.get("output", n).single_writer
         }
         self.parent_outputs = OutputSet(samples, stop, select=lambda cls: cls.name in self.single_writer)
-        self.parent_pipeline = Pipeline(samples, self.parent_outputs, stats)
+        self.parent_stage = OutputStage(Pipeline(samples, self.parent_outputs, stats).deliver,
+                                        engine["outputWorkers"], self.capacity)
         self.backlog: collections.deque[GenerationJob] = collections.deque()
         self.in_flight: dict[int, dict[tuple[str, int], GenerationJob]] = {}
         self.done_keys: set[tuple[str, int]] = set()
@@ -239,6 +240,7 @@ class ProcessJobQueue:
             if process.is_alive():
                 process.terminate()
                 process.join(2)
+        self.parent_stage.close()
         self.parent_outputs.close()
         self.channels.close()
         if self.restarts:
@@ -331,7 +333,7 @@ class ProcessJobQueue:
                 continue
             self.stats.merge(message["delta"])
             for wire in message.get("batches") or []:
-                self.parent_pipeline.deliver(EventBatch.from_wire(wire))
+                self.parent_stage.submit(EventBatch.from_wire(wire))
 
     def _dispatch_done(self) -> bool:
         return not self._threads[0].is_alive()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 from collections.abc import Callable, Iterable
 
@@ -49,13 +50,41 @@ class OutputSet:
             output.shutdown()
 
 
+class OutputStage:
+    """`useOutputQueue`: batches go through a bounded queue to `outputWorkers` output threads."""
+
+    def __init__(self, deliver: Callable[[EventBatch], None], workers: int, maxsize: int):
+        self._queue: queue.Queue[EventBatch | None] = queue.Queue(maxsize)
+        self._deliver = deliver
+        self._threads = [threading.Thread(target=self._run, name=f"output-{i}", daemon=True) for i in range(workers)]
+        for thread in self._threads:
+            thread.start()
+
+    def submit(self, batch: EventBatch) -> None:
+        self._queue.put(batch)
+
+    def _run(self) -> None:
+        while (batch := self._queue.get()) is not None:
+            try:
+                self._deliver(batch)
+            except Exception as exc:  # an output bug must not stop the other batches
+                log.error("output worker: %s", exc)
+
+    def close(self) -> None:
+        for _ in self._threads:
+            self._queue.put(None)
+        for thread in self._threads:
+            thread.join()
+
+
 class Pipeline:
     """Per worker: one generator per sample (compiled on first use), shared outputs."""
 
-    def __init__(self, samples: Iterable[Sample], outputs: OutputSet, stats: Stats):
+    def __init__(self, samples: Iterable[Sample], outputs: OutputSet, stats: Stats, stage: OutputStage | None = None):
         self.samples = {s.label: s for s in samples}
         self.outputs = outputs
         self.stats = stats
+        self.stage = stage
         self._generators: dict[str, GeneratorPlugin] = {}
 
     def generator(self, label: str) -> GeneratorPlugin:
@@ -72,7 +101,10 @@ class Pipeline:
 
     def handle(self, job: GenerationJob) -> EventBatch:
         batch = self.generator(job.sample).generate(job)
-        self.deliver(batch)
+        if self.stage is not None:
+            self.stage.submit(batch)
+        else:
+            self.deliver(batch)
         self.stats.job_done()
         return batch
 

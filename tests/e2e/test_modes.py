@@ -134,3 +134,15 @@ def test_ctrl_c_mid_run_gives_truthful_summary(tmp_path: Path, mode: str) -> Non
     assert written > 0
     assert len(children) == (0 if mode == "thread" else 2)
     assert not [child for child in children if child.is_running() and child.status() != psutil.STATUS_ZOMBIE]
+
+
+@pytest.mark.parametrize("mode", sorted(MODES))
+def test_output_queue_with_several_output_workers(tmp_path: Path, mode: str) -> None:
+    setup(tmp_path, count=20_000, end=2, job_size=500, output="file")
+    conf = tmp_path / "eventgen.conf"
+    conf.write_text("[global]\nuseOutputQueue = true\noutputWorkers = 3\n\n" + conf.read_text())
+    result = cli("eventgen.conf", *MODES[mode], "--generators", "2", "--stats-json", "s.json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    ids = sorted(int(line.split()[0][3:]) for line in (tmp_path / "out.log").read_text().splitlines())
+    assert ids == list(range(40_000))
+    assert json.loads((tmp_path / "s.json").read_text())["total"]["sent"] == 40_000
