@@ -438,3 +438,70 @@ def test_unknown_key_warns_but_runs(tmp_path: Path) -> None:
     result = cli("eventgen.conf", cwd=tmp_path)
     assert result.returncode == 0
     assert "[u\\.log] noSuchKey: unknown setting, ignored" in result.stderr
+
+
+def test_bundlelines_randomize_sequential_disabled_and_indexes(tmp_path: Path) -> None:
+    (tmp_path / "b.log").write_text("one\ntwo\nthree\n")
+    (tmp_path / "r.log").write_text("r1\nr2\nr3\nr4\n")
+    (tmp_path / "t.log").write_text("at T\n")
+    (tmp_path / "off.log").write_text("never\n")
+    write_conf(tmp_path, """
+        [global]
+        end = 1
+        outputMode = modinput
+
+        [b\\.log]
+        bundlelines = true
+        count = 2
+        sourcetype = bundle
+
+        [r\\.log]
+        randomizeEvents = true
+        count = 400
+        sourcetype = random
+        extendIndexes = idx:3, extra
+
+        [t\\.log]
+        count = 5
+        sequentialTimestamp = true
+        backfill = 2026-05-01T00:00:00
+        earliest = now
+        latest = +50s
+        timezone = utc
+        sourcetype = seq
+        token.0.token = T
+        token.0.replacementType = timestamp
+        token.0.replacement = %H:%M:%S
+
+        [off\\.log]
+        disabled = true
+    """)
+    result = cli("eventgen.conf", "--seed", "3", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    events = [{c.tag: c.text for c in e} for e in ET.fromstring(result.stdout).findall("event")]
+    by_type: dict[str, list[dict]] = {}
+    for event in events:
+        by_type.setdefault(event["sourcetype"], []).append(event)
+    assert set(by_type) == {"bundle", "random", "seq"}  # the disabled stanza made nothing
+    assert [e["data"] for e in by_type["bundle"]] == ["one", "two", "three"] * 2
+    randoms = [e["data"] for e in by_type["random"]]
+    assert len(randoms) == 400 and set(randoms) == {"r1", "r2", "r3", "r4"}
+    assert randoms[:8] != ["r1", "r2", "r3", "r4"] * 2
+    assert {e["index"] for e in by_type["random"]} <= {"idx0", "idx1", "idx2", "extra"}
+    assert [e["data"] for e in by_type["seq"]] == [f"at 00:00:{s:02d}" for s in (0, 10, 20, 30, 40)]
+
+
+def test_randomize_count_varies_within_bounds(tmp_path: Path) -> None:
+    (tmp_path / "c.log").write_text("c\n")
+    write_conf(tmp_path, """
+        [c\\.log]
+        count = 1000
+        randomizeCount = 0.2
+        end = 30
+        interval = 1
+        outputMode = devnull
+    """)
+    result = cli("eventgen.conf", "--stats-json", "s.json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    total = stats(tmp_path / "s.json")["total"]["sent"]
+    assert 30 * 900 <= total <= 30 * 1100 and total != 30_000
