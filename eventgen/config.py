@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from eventgen.core_settings import CORE_GROUPS, GLOBAL
-from eventgen.errors import ConfigError, ConfigErrors, EventgenError
+from eventgen.errors import ConfigError, ConfigErrors
 from eventgen.plugins import registry
 from eventgen.sample import Sample
 from eventgen.settings import Setting, SettingError, SettingGroup, Settings, index
@@ -342,7 +342,3 @@ def _by_specificity(stanzas: list[str], file_name: str) -> list[str]:
         return (1 if literal else 0, len(stanza))
 
     return sorted(stanzas, key=rank)
-
-
-def describe(error: EventgenError) -> str:
-    return str(error)

@@ -52,7 +52,7 @@ class Stats:
             if error:
                 self.errors[output] = error
 
-    def job_done(self, lag: float = 0.0) -> None:
+    def job_done(self) -> None:
         with self._lock:
             self.jobs_done += 1
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import calendar
 import re
-import time
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from operator import itemgetter
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -63,10 +62,6 @@ def parse_time(text: str, now: float, tz: tzinfo) -> float:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz)
     return moment.timestamp()
-
-
-def is_relative_count(text: str) -> bool:
-    return bool(re.fullmatch(r"-?\d+", text.strip()))
 
 
 def _relative(text: str, now: float, tz: tzinfo) -> float:
@@ -198,7 +193,3 @@ class TimeFormatter:
             return [head + m + tail for m in micro_text]
         pairs = [formatted[i] for i in per_event_idx]
         return [p[0] + m + p[1] for p, m in zip(pairs, micro_text, strict=True)]
-
-
-def wall_now() -> float:
-    return time.time()
