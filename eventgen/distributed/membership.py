@@ -142,13 +142,15 @@ class Membership:
         return (m for m in self.members.values() if m.alive)
 
     def pick(self) -> Member | None:
-        """The live worker with the most free credits (least recently served on ties), or None."""
-        best = None
+        """The live worker with credit whose granted credits are least used (least recently served on ties)."""
+        best, best_rank = None, (2.0, 0)
         for member in self.members.values():
             if member.state != JOINED or member.credits <= 0:
                 continue
-            if best is None or (member.credits, -member.last_dispatch) > (best.credits, -best.last_dispatch):
-                best = member
+            held = len(member.inflight)
+            rank = (held / (held + member.credits), member.last_dispatch)
+            if rank < best_rank:
+                best, best_rank = member, rank
         return best
 
     def assign(self, member: Member, key: JobKey, item: Any) -> None:
