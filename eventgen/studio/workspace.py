@@ -42,6 +42,7 @@ TIME_BUDGET = 5.0  # seconds one histogram or debug request may spend walking a 
 MAX_FILES = 300
 SCHEDULE_KEYS = ("interval", "count", "earliest", "latest", "randomizeCount", "backfill", "end", "timezone")
 TMP_PREFIX = ".studio-"
+BINARY_SUFFIXES = {".pyc", ".pyo", ".so", ".gz", ".zip", ".tgz", ".png", ".jpg", ".gif", ".pdf", ".whl", ".spl"}
 
 
 class StudioError(EventgenError):
@@ -256,29 +257,35 @@ class Workspace:
         return unique
 
     def _setting_paths(self, sample: Sample) -> list[Path]:
-        """Existing files or folders a sample's string settings point at (templates, lookups…)."""
-        found = []
+        """Existing files or folders a sample's settings point at (templates, lookups…), looking
+        into JSON settings too; relative paths are taken from the conf's folder."""
+        found: list[Path] = []
         for key, value in sample.settings.items():
-            if not isinstance(value, str) or not value.strip() or "\n" in value or key in ("source", "host"):
+            if key in ("source", "host", "index", "sourcetype"):
                 continue
-            for part in (value.split(",") if "," in value else [value]):
-                candidate = Path(part.strip()).expanduser()
-                if not candidate.is_absolute():
-                    candidate = self.folder / candidate
-                try:
-                    if candidate.exists() and candidate.resolve() != self.folder:
-                        found.append(candidate.resolve())
-                except OSError:
-                    continue
+            for text in _strings(value):
+                for part in text.split(",") if "," in text else [text]:
+                    candidate = Path(part.strip()).expanduser()
+                    if not part.strip() or "\n" in part:
+                        continue
+                    if not candidate.is_absolute():
+                        candidate = self.folder / candidate
+                    try:
+                        if candidate.exists() and candidate.resolve() != self.folder:
+                            found.append(candidate.resolve())
+                    except OSError:
+                        continue
         return found
 
     def editable_files(self, config: RunConfig) -> list[Path]:
-        """The conf, each sample's file, and the files under folders its settings name."""
+        """The conf; each sample's file; files named by settings or under folders they name;
+        then the other files under the conf's folder (three levels deep), up to MAX_FILES."""
         files: list[Path] = [self.conf]
 
         def add(path: Path) -> None:
             path = path.resolve()
-            if path not in files and path.is_file() and not _hidden_or_backup(path) and len(files) < MAX_FILES:
+            if (len(files) < MAX_FILES and path not in files and path.is_file() and not _hidden_or_backup(path)
+                    and path.suffix not in BINARY_SUFFIXES):
                 files.append(path)
 
         for sample in config.samples:
@@ -290,6 +297,10 @@ class Workspace:
                 elif path.is_dir():
                     for child in sorted(path.rglob("*")):
                         add(child)
+        for child in sorted(self.folder.rglob("*")):
+            relative = child.relative_to(self.folder)
+            if len(relative.parts) <= 3 and not any(p.startswith(".") for p in relative.parts):
+                add(child)
         return files
 
     def check_path(self, file: str, config: RunConfig | None = None) -> Path:
@@ -554,6 +565,18 @@ def _bounded(value: Any, low: int, high: int, name: str) -> int:
 
 def _iso(stamp: float, sample: Sample) -> str:
     return datetime.fromtimestamp(stamp, sample.tz).isoformat(timespec="milliseconds")
+
+
+def _strings(value: Any) -> Iterator[str]:
+    """Every string inside a setting's value (JSON objects and lists included)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _strings(item)
 
 
 def _hidden_or_backup(path: Path) -> bool:

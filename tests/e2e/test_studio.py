@@ -4,9 +4,9 @@ Needs `apt-get install -y chromium` and `pip install playwright flask` (see .ci/
 the test fails, naming the install step, when either is missing. Screenshots of every page are
 written to tests/artifacts/studio/ and their paths printed.
 
-The template debugger is exercised with a tiny generator written into the test's plugin folder
-(loaded through `pluginDir`) that keeps a counter in `locals`, so the test pins down the
-debugger's contract without depending on the jinja generator's internals.
+The template debugger is exercised twice: with the jinja generator (a template keeping a counter
+in `locals`) and with a tiny generator written into the test's plugin folder (loaded through
+`pluginDir`) that pins down the debugger's generic `preview_state()` contract.
 """
 
 from __future__ import annotations
@@ -52,7 +52,18 @@ randomizeEvents = true
 generator = studiocounter
 interval = 60
 count = 5
+
+[login]
+generator = jinja
+jinjaTemplates = {"login": {"template": "login.j2"}}
+interval = 60
+count = 2
 """
+
+LOGIN_TEMPLATE = (
+    '{% do locals.set("n", locals.get("n", 0) + 1) %}{% do shared.set("last", "login") %}'
+    '{"n": {{ locals.get("n") }}, "user": "u{{ locals.get("n") }}"}\n'
+)
 
 COUNTER_PLUGIN = '''
 """Test-only generator: a counter in `locals`, the last job in `shared`."""
@@ -113,6 +124,8 @@ def studio_dir(tmp_path: Path) -> Path:
     (tmp_path / "plugins" / "studiocounter.py").write_text(textwrap.dedent(COUNTER_PLUGIN).lstrip(), "utf-8")
     (tmp_path / "web.log").write_text(WEB_LOG, "utf-8")
     (tmp_path / "api.json").write_text(API_JSON, "utf-8")
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "login.j2").write_text(LOGIN_TEMPLATE, "utf-8")
     return tmp_path
 
 
@@ -183,8 +196,8 @@ def test_studio_in_chromium(studio_dir: Path, studio_url: str) -> None:
             assert page.url.endswith("/") and "token=" not in page.url
             expect(page.locator("#status")).to_have_text("valid")
             assert page.eval_on_selector_all("#sample option", "o => o.map(x => x.value)") == [
-                "web.log", "api.json", "counter"]
-            expect(page.locator("#errors li")).to_have_text("No errors: 3 enabled sample(s)")
+                "web.log", "api.json", "counter", "login"]
+            expect(page.locator("#errors li")).to_have_text("No errors: 4 enabled sample(s)")
             expect(page.locator('details[data-sample="web.log"] tr[data-key="count"] td').nth(1)).to_have_text("10")
             shot(page, "01-config")
 
@@ -275,6 +288,19 @@ def test_studio_in_chromium(studio_dir: Path, studio_url: str) -> None:
             expect(page.locator("#debug-steps li")).to_have_count(13)
             expect(page.locator('#debug-state tr[data-scope="locals"][data-key="counter"] td.v')).to_have_text("13")
 
+            # the jinja generator: locals per template alias, shared across templates
+            page.select_option("#sample", "login")
+            expect(page.locator("#debug-steps li")).to_have_count(0)
+            for n in (1, 2, 3):
+                page.click("#debug-step")
+                expect(page.locator("#debug-steps li")).to_have_count(n)
+                expect(page.locator('#debug-state tr[data-scope="locals"][data-key="login"] td.v')).to_have_text(
+                    '{"n":%d}' % n)
+            expect(page.locator('#debug-state tr[data-scope="shared"][data-key="last"] td.v')).to_have_text('"login"')
+            assert page.locator("#debug-steps li pre").all_inner_texts() == [
+                '{"n": 1, "user": "u1"}', '{"n": 2, "user": "u2"}', '{"n": 3, "user": "u3"}']
+            shot(page, "06-debugger-jinja")
+
             # -- save the conf (with the copied rate table): validated, backed up, written
             page.click("#tabs button[data-tab=config]")
             page.click("#save-conf")
@@ -288,7 +314,7 @@ def test_studio_in_chromium(studio_dir: Path, studio_url: str) -> None:
             assert backups[0].read_text("utf-8") == original_conf
             expect(page.locator('details[data-sample="web.log"] tr[data-key="hourOfDayRate"] td').nth(1)).to_have_text(
                 '{"5":3,"6":0}')
-            shot(page, "06-saved")
+            shot(page, "07-saved")
 
             # -- edit and save a sample file from the Files tab
             page.click("#tabs button[data-tab=files]")
@@ -301,7 +327,29 @@ def test_studio_in_chromium(studio_dir: Path, studio_url: str) -> None:
             assert (studio_dir / "web.log").read_text("utf-8") == new_log
             log_backups = list(studio_dir.glob("web.log.bak-*"))
             assert len(log_backups) == 1 and log_backups[0].read_text("utf-8") == WEB_LOG
-            shot(page, "07-files")
+            shot(page, "08-files")
+
+            # -- a template edit that does not compile is refused; a good one is saved with a backup
+            template = studio_dir / "templates" / "login.j2"
+            page.click('#file-list li[data-file$="/templates/login.j2"]')
+            expect(page.locator("#file-text")).to_have_value(LOGIN_TEMPLATE)
+            page.fill("#file-text", "{% if %}broken\n")
+            page.click("#file-save")
+            expect(page.locator("#file-message")).to_contain_text("not saved: the result does not validate")
+            expect(page.locator("#file-message")).to_contain_text("syntax error")
+            assert template.read_text("utf-8") == LOGIN_TEMPLATE
+            assert list(template.parent.glob("login.j2.bak-*")) == []
+            page.fill("#file-text", LOGIN_TEMPLATE.replace('"user"', '"who"'))
+            page.click("#file-save")
+            expect(page.locator("#file-message")).to_contain_text(f"Saved {template}; backup ")
+            assert template.read_text("utf-8") == LOGIN_TEMPLATE.replace('"user"', '"who"')
+            assert [b.read_text("utf-8") for b in template.parent.glob("login.j2.bak-*")] == [LOGIN_TEMPLATE]
+            page.click("#tabs button[data-tab=preview]")
+            page.fill("#preview-n", "2")
+            page.click("#preview-run")
+            expect(page.locator("#preview-events li pre")).to_have_text(
+                ['{"n": 1, "who": "u1"}', '{"n": 2, "who": "u2"}'])
+            shot(page, "09-template-saved")
 
             assert page_errors == []
         finally:
