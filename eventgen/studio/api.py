@@ -77,7 +77,15 @@ def post_histogram() -> Response:
     return jsonify(workspace().histogram(sample_name(data), str(data.get("start") or "-24h@h"),
                                          str(data.get("end") or "now"), data.get("bins", 24),
                                          {str(k): str(v) for k, v in overrides.items()},
-                                         optional_int(data, "seed"), conf_text(data)))
+                                         optional_int(data, "seed"), conf_text(data), live_flag(data)))
+
+
+def live_flag(data: dict[str, Any]) -> bool | None:
+    """`mode`: "historical", "live", or absent / "auto" for the sample's own mode."""
+    mode = data.get("mode") or "auto"
+    if mode not in ("auto", "historical", "live"):
+        raise StudioError("mode must be auto, historical or live")
+    return None if mode == "auto" else mode == "live"
 
 
 @api.post("/debug/step")

@@ -417,13 +417,15 @@ class Workspace:
     # -- time distribution -----------------------------------------------------------------
     def histogram(self, sample: str, start: str = "-24h@h", end: str = "now", bins: int = 24,
                   overrides: Mapping[str, str] | None = None, seed: int | None = None,
-                  conf_text: str | None = None) -> dict[str, Any]:
+                  conf_text: str | None = None, live: bool | None = None) -> dict[str, Any]:
         """Events per bin over [start, end) for a sample's schedule and rater, as the Timer makes them.
 
         Ticks are walked from `start` with the Timer's random stream; a tick with explicit
         timestamps counts them, any other tick's count goes through the rater and is spread
         uniformly over the tick's [earliest, latest] (what the generator does), so bins hold
-        expected counts. Binning is vectorised with numpy.
+        expected counts. `live` (default: the sample's own mode, live unless `end` is set) also
+        applies live pacing: a spreading schedule's point tick (earliest == latest) is spread
+        until the next tick, as the Timer does. Binning is vectorised with numpy.
         """
         bins = _bounded(bins, 1, MAX_BINS, "bins")
         seed = self.seed if seed is None else seed
@@ -440,22 +442,32 @@ class Workspace:
             schedule = registry.get("input", chosen.settings["input"])(chosen)  # type: ignore[call-arg]
             rater = registry.get("rater", chosen.settings["rater"])(chosen)  # type: ignore[call-arg]
             rng = np.random.default_rng([seed or 0, chosen.stable_id ^ TIMER_STREAM])
+            if live is None:
+                live = not window_for(chosen, now).historical
+            spread = live and bool(getattr(schedule, "spread", False))
             spans: list[tuple[float, float, float]] = []
             explicit: list[np.ndarray] = []
             ticks = 0
             truncated = False
             deadline = time.monotonic() + TIME_BUDGET
-            for tick in schedule.ticks(t0, rng):  # type: ignore[attr-defined]
-                if tick.time >= t1:
-                    break
+            stream = iter(schedule.ticks(t0, rng))  # type: ignore[attr-defined]
+            tick = next(stream, None)
+            while tick is not None and tick.time < t1:
                 if ticks >= MAX_TICKS or (ticks % 1024 == 0 and time.monotonic() > deadline):
                     truncated = True
                     break
                 ticks += 1
                 if tick.timestamps is not None:
                     explicit.append(np.asarray(tick.timestamps, dtype=float))
+                    tick = next(stream, None)
+                    continue
+                count = float(rater.rate(tick.count, tick.time, rng))
+                following = next(stream, None)
+                if spread and following is not None and tick.earliest == tick.latest and following.time > tick.time:
+                    spans.append((tick.earliest, tick.earliest + following.time - tick.time, count))
                 else:
-                    spans.append((tick.earliest, tick.latest, float(rater.rate(tick.count, tick.time, rng))))
+                    spans.append((tick.earliest, tick.latest, count))
+                tick = following
             edges = np.linspace(t0, t1, bins + 1)
             counts, total = bin_events(edges, spans, explicit)
             labels = [datetime.fromtimestamp(t, chosen.tz).strftime("%Y-%m-%d %H:%M:%S") for t in edges.tolist()]
@@ -470,6 +482,7 @@ class Workspace:
                 "in_window": round(float(counts.sum()), 3),
                 "ticks": ticks,
                 "truncated": truncated,
+                "live": live,
                 "seed": seed,
                 "effective": {k: jsonable(chosen.settings.get(k)) for k in (overrides or {})
                               if k in chosen.settings},

@@ -245,10 +245,10 @@ def test_studio_in_chromium(studio_dir: Path, studio_url: str) -> None:
             page.fill("#hist-start", "2024-01-01T00:00:00")
             page.fill("#hist-end", "2024-01-02T00:00:00")
             page.fill("#hist-bins", "24")
-            expect(page.locator("#hist-summary")).to_have_text("240 events in window · 24 ticks · interval / config")
+            summary = page.locator("#hist-summary")
+            expect(summary).to_have_text("240 events in window · 24 ticks · interval / config · live")
             expect(page.locator("#hist-chart rect.bar")).to_have_count(24)
             assert bar_counts(page) == ["10"] * 24
-            expect(page.locator("#hist-summary")).to_have_text("240 events in window · 24 ticks · interval / config")
             heights = page.eval_on_selector_all("#hist-chart rect.bar", "b => b.map(x => x.getAttribute('height'))")
             assert len(set(heights)) == 1
             page.fill('#hist-params textarea[data-key="hourOfDayRate"]', '{"5": 3, "6": 0}')
@@ -256,12 +256,15 @@ def test_studio_in_chromium(studio_dir: Path, studio_url: str) -> None:
             expected = ["10"] * 24
             expected[5], expected[6] = "30", "0"
             assert bar_counts(page) == expected
-            expect(page.locator("#hist-summary")).to_have_text("250 events in window · 24 ticks · interval / config")
+            expect(summary).to_have_text("250 events in window · 24 ticks · interval / config · live")
             bar5 = float(page.get_attribute('#hist-chart rect.bar[data-index="5"]', "height"))
             bar4 = float(page.get_attribute('#hist-chart rect.bar[data-index="4"]', "height"))
             assert bar5 == pytest.approx(3 * bar4, rel=1e-3)
             assert float(page.get_attribute('#hist-chart rect.bar[data-index="6"]', "height")) == 0
             shot(page, "04-histogram")
+            page.select_option("#hist-mode", "historical")
+            expect(summary).to_have_text("250 events in window · 24 ticks · interval / config · historical")
+            assert bar_counts(page) == expected
             page.click("#hist-copy")
             assert 'hourOfDayRate = {"5": 3, "6": 0}' in area.input_value()
             expect(page.locator("#dirty")).to_be_visible()

@@ -199,3 +199,30 @@ def test_detect_format() -> None:
     assert detect_format(["x=1 y=2", "a=1, b=\"two words\"", "plain"]) == "kv"
     assert detect_format(["one=1 only", "nothing here"]) == "plain"
     assert detect_format([]) == "plain"
+
+
+def test_histogram_live_pacing_spreads_interval_ticks(client) -> None:
+    window = {"sample": "web.log", "start": "2024-01-01T00:00:00", "end": "2024-01-01T04:00:00", "bins": 8,
+              "overrides": {"count": "4"}}
+    historical = post(client, "/api/histogram", {**window, "mode": "historical"}).get_json()
+    assert historical["counts"] == [4.0, 0.0] * 4 and historical["live"] is False
+    live = post(client, "/api/histogram", {**window, "mode": "live"}).get_json()
+    assert live["counts"] == [2.0] * 8 and live["live"] is True
+    assert post(client, "/api/histogram", window).get_json()["live"] is True  # no `end`: a live sample
+    assert post(client, "/api/histogram", {**window, "mode": "sideways"}).status_code == 400
+
+
+def test_histogram_of_other_schedules(client, folder: Path) -> None:
+    (folder / "times.txt").write_text("2024-01-01T00:10:00\n2024-01-01T00:20:00\n2024-01-01T01:30:00\n"
+                                      "# comment\n1704069000\n", "utf-8")
+    text = CONF + ("\n[cron.log]\ninput = cron\ncron = 0 */6 * * *\ncount = 5\ntimezone = utc\n"
+                   "\n[stamps.log]\ninput = timestamps\ntimestampsFile = times.txt\ntimezone = utc\n")
+    (folder / "cron.log").write_text("cron event\n", "utf-8")
+    (folder / "stamps.log").write_text("stamped event\n", "utf-8")
+    day = {"start": "2024-01-01T00:00:00", "end": "2024-01-02T00:00:00", "bins": 4, "conf_text": text}
+    cron = post(client, "/api/histogram", {"sample": "cron.log", **day}).get_json()
+    assert cron["input"] == "cron" and cron["counts"] == [5.0, 5.0, 5.0, 5.0] and cron["ticks"] == 4
+    hours = {"start": "2024-01-01T00:00:00", "end": "2024-01-01T03:00:00", "bins": 3, "conf_text": text}
+    stamps = post(client, "/api/histogram", {"sample": "stamps.log", **hours}).get_json()
+    # 1704069000 is 2024-01-01T00:30:00Z
+    assert stamps["input"] == "timestamps" and stamps["counts"] == [3.0, 1.0, 0.0] and stamps["total"] == 4

@@ -331,7 +331,7 @@ async function recomputeHistogram() {
   markEdited();
   const seed = $("hist-seed").value;
   const request = { sample: S.sample, start: $("hist-start").value, end: $("hist-end").value,
-    bins: Number($("hist-bins").value || 24), overrides: histOverrides(), seed: seed === "" ? null : Number(seed),
+    bins: Number($("hist-bins").value || 24), overrides: histOverrides(), mode: $("hist-mode").value, seed: seed === "" ? null : Number(seed),
     conf_text: confText() };
   const ticket = (recomputeHistogram.ticket = (recomputeHistogram.ticket || 0) + 1);
   try {
@@ -340,7 +340,7 @@ async function recomputeHistogram() {
     showError("hist-error", null);
     drawHistogram(result);
     $("hist-summary").textContent = `${fmt(result.in_window)} events in window · ${result.ticks} ticks` +
-      ` · ${result.input} / ${result.rater}` + (result.truncated ? " · truncated (too many ticks)" : "");
+      ` · ${result.input} / ${result.rater} · ${result.live ? "live" : "historical"}` + (result.truncated ? " · truncated (too many ticks)" : "");
   } catch (err) {
     if (ticket !== recomputeHistogram.ticket) return;
     showError("hist-error", err);
@@ -571,7 +571,7 @@ function wire() {
   for (const id of ["preview-format", "preview-pretty"]) $(id).addEventListener("change", runPreview);
   $("hist-run").addEventListener("click", recomputeHistogram);
   $("hist-params").addEventListener("input", recomputeSoon);
-  for (const id of ["hist-start", "hist-end", "hist-bins", "hist-seed"]) $(id).addEventListener("input", recomputeSoon);
+  for (const id of ["hist-start", "hist-end", "hist-bins", "hist-seed", "hist-mode"]) $(id).addEventListener("input", recomputeSoon);
   $("hist-copy").addEventListener("click", copyEditsIntoConf);
   $("hist-reset").addEventListener("click", () => { buildHistogramForm(); recomputeHistogram(); });
   window.addEventListener("resize", debounce(() => { if ($("tab-histogram").classList.contains("active")) recomputeHistogram(); }, 200));
