@@ -264,10 +264,11 @@ class DateTime(_Part):
 class Rand:
     """`rand` (also `module.rand`): choices, numbers, strings, network values, UUIDs and hashes."""
 
-    __slots__ = ("_r", "crypto", "datetime", "network", "number", "string")
+    __slots__ = ("_cache", "_r", "crypto", "datetime", "network", "number", "string")
 
     def __init__(self, rng: random.Random):
         self._r = rng
+        self._cache: dict[tuple[int, int], tuple[Any, Any, Any, list[float]]] = {}
         self.number = Number(rng)
         self.string = String(rng)
         self.network = Network(rng)
@@ -290,8 +291,20 @@ class Rand:
     def chance(self, probability: float) -> bool:
         return self._r.random() < probability
 
+    def _weighted(self, items: Sequence[Any] | Mapping[Any, float], weights: Sequence[float] | None):
+        """(values, cumulative weights), cached per (items, weights) objects: templates pass the same ones."""
+        key = (id(items), id(weights))
+        hit = self._cache.get(key)
+        if hit is not None and hit[0] is items and hit[1] is weights:
+            return hit[2], hit[3]
+        values, cum = self._prepare(items, weights)
+        if len(self._cache) > 256:
+            self._cache.clear()
+        self._cache[key] = (items, weights, values, cum)
+        return values, cum
+
     @staticmethod
-    def _weighted(items: Sequence[Any] | Mapping[Any, float], weights: Sequence[float] | None):
+    def _prepare(items: Sequence[Any] | Mapping[Any, float], weights: Sequence[float] | None):
         if isinstance(items, Mapping):
             items, weights = list(items.keys()), list(items.values())
         if weights is None or len(weights) != len(items) or not items:

@@ -207,6 +207,8 @@ def load_table(name: str, spec: Any, resolve: Callable[[str], Path], rng: random
     if unknown:
         raise ValueError(f"unknown key(s) {', '.join(sorted(unknown))}; allowed: type, source, header, delimiter, "
                          "quotechar")
+    if kind not in ("items", "csv", "json"):
+        raise ValueError(f"unknown type {kind!r}; allowed: csv, json, items")
     source = spec.get("source", spec.get("items"))
     if kind == "items":
         if not isinstance(source, list):
@@ -224,12 +226,10 @@ def load_table(name: str, spec: Any, resolve: Callable[[str], Path], rng: random
         rows = [row for row in csv.reader(io.StringIO(text), delimiter=delimiter, quotechar=quotechar) if row]
         return _scalar_or_rows(name, rows or [], bool(spec.get("header", False)), rng) if rows else \
             Table(name, [], [], rng)
-    if kind == "json":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{path}: invalid JSON ({exc.msg} at line {exc.lineno})") from None
-        if not isinstance(data, list):
-            raise ValueError(f"{path}: a JSON sample must be a list")
-        return _scalar_or_rows(name, data, spec.get("header"), rng)
-    raise ValueError(f"unknown type {kind!r}; allowed: csv, json, items")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path}: invalid JSON ({exc.msg} at line {exc.lineno})") from None
+    if not isinstance(data, list):
+        raise ValueError(f"{path}: a JSON sample must be a list")
+    return _scalar_or_rows(name, data, spec.get("header"), rng)
