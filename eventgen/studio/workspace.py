@@ -258,10 +258,13 @@ class Workspace:
 
     def _setting_paths(self, sample: Sample) -> list[Path]:
         """Existing files or folders a sample's settings point at (templates, lookups…), looking
-        into JSON settings too; relative paths are taken from the conf's folder."""
+        into JSON settings too; relative paths are taken from the conf's folder. Output settings
+        (where events go) are not sources to edit and are skipped."""
         found: list[Path] = []
+        skip = {"source", "host", "index", "sourcetype", "sampleDir"}
+        skip.update(s.name for p in registry.all() if p.kind == "output" for s in p.settings)  # destinations
         for key, value in sample.settings.items():
-            if key in ("source", "host", "index", "sourcetype"):
+            if key in skip:
                 continue
             for text in _strings(value):
                 for part in text.split(",") if "," in text else [text]:

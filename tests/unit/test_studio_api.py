@@ -226,3 +226,14 @@ def test_histogram_of_other_schedules(client, folder: Path) -> None:
     stamps = post(client, "/api/histogram", {"sample": "stamps.log", **hours}).get_json()
     # 1704069000 is 2024-01-01T00:30:00Z
     assert stamps["input"] == "timestamps" and stamps["counts"] == [3.0, 1.0, 0.0] and stamps["total"] == 4
+
+
+def test_output_destinations_are_not_editable(client, folder: Path, tmp_path_factory) -> None:
+    elsewhere = tmp_path_factory.mktemp("logs")
+    (elsewhere / "out.log").write_text("old\n", "utf-8")
+    text = CONF.replace("outputMode = devnull", f"outputMode = file\nfileName = {elsewhere / 'out.log'}")
+    assert post(client, "/api/save", {"file": "eventgen.conf", "content": text}).status_code == 200
+    view = client.get("/api/config", headers={HEADER: TOKEN}).get_json()
+    assert view["errors"] == [] and str(elsewhere / "out.log") not in view["files"]
+    assert post(client, "/api/save", {"file": str(elsewhere / "out.log"), "content": "x"}).status_code == 400
+    assert (elsewhere / "out.log").read_text("utf-8") == "old\n"
