@@ -238,7 +238,7 @@ def test_settings_problems_are_reported_at_load(tmp_path):
                                     "jinjaTemplates")
 
 
-def test_json_output_without_raw_keeps_object_text(tmp_path):
+def test_json_output_without_raw_is_one_line_json(tmp_path):
     conf = write(tmp_path, """
         [s]
         generator = jinja
@@ -246,5 +246,5 @@ def test_json_output_without_raw_keeps_object_text(tmp_path):
         jinjaTemplates = {"j": {"template": "j.j2"}}
         """, {"j.j2": '{"n": {{ locals.incr("n") }}, "msg": "a\nb"}'})
     events = run(generator(conf), 2).events
-    assert events == ['{"n": 1, "msg": "a\nb"}', '{"n": 2, "msg": "a\nb"}']
-    assert json.loads(events[0], strict=False) == {"n": 1, "msg": "a\nb"}
+    assert events == ['{"n": 1, "msg": "a\\nb"}', '{"n": 2, "msg": "a\\nb"}']
+    assert json.loads(events[0]) == {"n": 1, "msg": "a\nb"}

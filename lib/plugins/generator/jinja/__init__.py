@@ -194,9 +194,9 @@ def _parse_specs(sample: Any, raw: Any, target: str | None) -> tuple[list[Templa
     return specs, key
 
 
-def _json_events(text: str, decoder: json.JSONDecoder) -> list[tuple[Any, str]]:
-    """Each JSON value in `text` (objects; lists are flattened) with its source text."""
-    out: list[tuple[Any, str]] = []
+def _json_events(text: str, decoder: json.JSONDecoder) -> list[Any]:
+    """Each JSON value in `text` (lists are flattened). Strings may hold raw newlines (Eventgen's templates do)."""
+    out: list[Any] = []
     i, size = 0, len(text)
     while True:
         while i < size and text[i] in " \t\r\n,":
@@ -209,9 +209,9 @@ def _json_events(text: str, decoder: json.JSONDecoder) -> list[tuple[Any, str]]:
             snippet = text[i:i + 60].replace("\n", "\\n")
             raise ValueError(f"jinjaOutput = json but the output is not JSON ({exc.msg}) at: {snippet!r}") from None
         if isinstance(value, list):
-            out += [(item, json.dumps(item)) for item in value]
+            out += value
         else:
-            out.append((value, text[i:end]))
+            out.append(value)
         i = end
 
 
@@ -596,20 +596,20 @@ class JinjaGenerator(GeneratorPlugin):
             values = _json_events(text, self.decoder)
         except ValueError as exc:
             raise template_error(exc, self.templates[alias].filename or alias) from None
-        for j, (value, source) in enumerate(values):
-            self._add_value(value, source, epochs[min(j, last)], out)
+        for j, value in enumerate(values):
+            self._add_value(value, epochs[min(j, last)], out)
 
     def _add_json(self, text: str, epoch: float, alias: str, out: _Collector) -> None:
         try:
             values = _json_events(text, self.decoder)
         except ValueError as exc:
             raise template_error(exc, self.templates[alias].filename or alias) from None
-        for value, source in values:
-            self._add_value(value, source, epoch, out)
+        for value in values:
+            self._add_value(value, epoch, out)
 
-    def _add_value(self, value: Any, source: str, epoch: float, out: _Collector) -> None:
+    def _add_value(self, value: Any, epoch: float, out: _Collector) -> None:
         if not isinstance(value, dict) or "_raw" not in value:
-            out.add(source, epoch)
+            out.add(json.dumps(value, ensure_ascii=False), epoch)  # one line, valid JSON
             return
         when = _epoch_of(value["_time"], self.tz, epoch) if "_time" in value else epoch
         overrides = {key: str(value[key]) for key in META_KEYS if value.get(key) not in (None, "")}
