@@ -18,8 +18,6 @@ from eventgen.plugins import registry
 from eventgen.sample import Sample
 
 FILE_TOKENS = ("file", "mvfile", "seqfile")
-# generator settings whose names look like these may name files or folders to ship
-_PATHLIKE = re.compile(r"(dir|directory|template|file|path)$", re.IGNORECASE)
 _SKIP = {"__pycache__", ".git"}
 
 
@@ -48,23 +46,45 @@ def referenced_paths(config: RunConfig) -> list[Path]:
 
 
 def _generator_paths(sample: Sample) -> Iterator[Path]:
+    """Files a generator reads: its `bundle_paths(sample)` hook if it has one; otherwise every string in its
+    settings (also inside JSON values) naming an existing file or folder, and a `templates/` folder."""
     name = sample.settings.get("generator")
     if not name or not registry.has("generator", name):
         return
     plugin = registry.get("generator", name)
     hook = getattr(plugin, "bundle_paths", None)
-    if hook is not None:  # a generator may name its own files
+    if hook is not None:
         for path in hook(sample):
             yield from _walk(Path(path).resolve())
-    for setting in getattr(plugin, "settings", ()):
-        value = sample.settings.get(setting.name)
-        if not isinstance(value, str) or not value.strip() or not _PATHLIKE.search(setting.name):
-            continue
-        for base in (sample.conf_path.parent, *sample.sample_dirs):
-            candidate = (base / value.strip()).expanduser()
+        return
+    bases = (sample.conf_path.parent, *sample.sample_dirs)
+    declared = getattr(plugin, "settings", ())
+    texts = [text for setting in declared for text in _strings(sample.settings.get(setting.name))]
+    if declared:
+        texts.append("templates")
+    for text in texts:
+        if Path(text).expanduser().is_absolute():
+            continue  # the worker reads absolute paths from its own disk
+        for base in bases:
+            candidate = (base / text).resolve()
             if candidate.exists():
-                yield from _walk(candidate.resolve())
+                if not any(candidate == b or candidate in b.parents for b in (Path(x).resolve() for x in bases)):
+                    yield from _walk(candidate)  # never a folder that holds the conf or samples wholesale
                 break
+
+
+def _strings(value: Any) -> Iterator[str]:
+    """Path-like strings in a setting's value (walking JSON lists and objects)."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text and len(text) < 1024 and "\n" not in text and not text.startswith(("{", "[")):
+            yield text
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _strings(item)
 
 
 def _walk(path: Path) -> Iterator[Path]:

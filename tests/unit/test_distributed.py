@@ -198,3 +198,31 @@ def test_in_memory_cluster_of_real_workers_is_exact(tmp_path: Path) -> None:
     assert summary["jobs"]["duplicates"] == 0
     assert sum(w["jobs"] for w in summary["workers"]) == 90
     assert [w.quit_reason for w in workers] == ["run finished", "run finished"]
+
+
+def test_bundle_ships_referenced_files_and_unpacks_them_safely(tmp_path: Path) -> None:
+    conf_dir = tmp_path / "app" / "default"
+    (tmp_path / "app" / "samples").mkdir(parents=True)
+    conf_dir.mkdir()
+    (tmp_path / "app" / "samples" / "web.log").write_text("user=@@U\n", encoding="utf-8")
+    (conf_dir / "users.txt").write_text("alice\nbob\n", encoding="utf-8")
+    (tmp_path / "app" / "unrelated.txt").write_text("not shipped\n", encoding="utf-8")
+    conf = write_conf(conf_dir, """
+        [web.log]
+        outputMode = file
+        fileName = out-{worker}.log
+        token.0.token = @@U
+        token.0.replacementType = file
+        token.0.replacement = users.txt
+        """)
+    bundle = bundles.build(load(conf), {"count": "7"}, None)
+    assert bundle["conf"] == "default/eventgen.conf"
+    assert sorted(bundle["files"]) == ["default/eventgen.conf", "default/users.txt", "samples/web.log"]
+    config = bundles.load_bundle(bundle, tmp_path / "worker", "w1")
+    (sample,) = config.samples
+    assert sample.settings["fileName"] == "out-w1.log"
+    assert sample.settings["count"] == 7
+    assert sample.path == (tmp_path / "worker" / "samples" / "web.log").resolve()
+    for bad in ("../escape.txt", "/etc/passwd"):
+        with pytest.raises(bundles.BundleError, match="leaves the bundle folder"):
+            bundles.unpack({"conf": "x.conf", "files": {bad: b""}}, tmp_path / "evil")
