@@ -78,11 +78,12 @@ class Rsyslog:
         self.conf = folder / "rsyslog.conf"
         (folder / "work").mkdir(exist_ok=True)
         self.conf.write_text(
-            f'global(workDirectory="{folder / "work"}" maxMessageSize="64k")\n'
+            f'global(workDirectory="{folder / "work"}" maxMessageSize="64k"'
+            ' parser.escapeControlCharactersOnReceive="off")\n'
             'module(load="imtcp")\nmodule(load="imudp")\n'
             f'template(name="jsonline" type="string" string="{RSYSLOG_TEMPLATE.replace(chr(34), chr(92) + chr(34))}")\n'
             f'input(type="imtcp" address="127.0.0.1" port="{self.tcp_port}" ruleset="keep")\n'
-            f'input(type="imudp" address="127.0.0.1" port="{self.udp_port}" ruleset="keep")\n'
+            f'input(type="imudp" address="127.0.0.1" port="{self.udp_port}" ruleset="keep" rcvbufSize="16m")\n'
             'ruleset(name="keep") {\n'
             f'  action(type="omfile" file="{self.out}" template="jsonline" asyncWriting="off" flushOnTXEnd="on")\n'
             '}\n',

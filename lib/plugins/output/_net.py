@@ -4,6 +4,7 @@ TLS contexts, and the byte offsets of events inside a batch payload."""
 from __future__ import annotations
 
 import errno
+import select
 import socket
 import ssl
 from collections.abc import Sequence
@@ -66,8 +67,12 @@ class StreamConnection:
         """True when the peer has closed or reset the connection (checked without blocking)."""
         if self.sock is None:
             return True
-        try:
-            data = socket.socket.recv(self.sock, 1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+        poller = select.poll()
+        poller.register(self.sock, select.POLLIN)
+        if not poller.poll(0):
+            return False  # nothing to read: the peer is still there
+        try:  # the raw socket even under TLS: b"" means the peer closed
+            data = socket.socket.recv(self.sock, 1, socket.MSG_PEEK)
         except (BlockingIOError, InterruptedError):
             return False
         except OSError:
