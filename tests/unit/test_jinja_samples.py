@@ -248,3 +248,17 @@ def test_json_output_without_raw_is_one_line_json(tmp_path):
     events = run(generator(conf), 2).events
     assert events == ['{"n": 1, "msg": "a\\nb"}', '{"n": 2, "msg": "a\\nb"}']
     assert json.loads(events[0]) == {"n": 1, "msg": "a\nb"}
+
+
+def test_batch_mode_with_spin_puts_events_back_in_time_order(tmp_path):
+    conf = write(tmp_path, """
+        [s]
+        generator = jinja
+        jinjaBatch = true
+        jinjaMode = spin
+        jinjaTemplates = {"a": {"template": "a.j2"}, "b": {"template": "b.j2"}}
+        """, {"a.j2": "{% for e in epochs %}\na{{ loop.index }}\n{% endfor %}",
+              "b.j2": "{% for e in epochs %}\nb{{ loop.index }}\n{% endfor %}"})
+    batch = run(generator(conf), 5)
+    assert batch.events == ["a1", "b1", "a2", "b2", "a3"]
+    assert batch.times.tolist() == sorted(batch.times.tolist())
