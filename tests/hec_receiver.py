@@ -47,6 +47,7 @@ class Received:
     requests: int = 0  # accepted requests
     refused: int = 0  # requests answered with an error
     gzip_requests: int = 0
+    sizes: list[int] = field(default_factory=list)  # body bytes (decompressed) of accepted requests
     auth_headers: set[str] = field(default_factory=set)
 
 
@@ -61,6 +62,7 @@ class HecReceiver:
         self._server: ThreadingHTTPServer | None = None
         self._conns: set[socket.socket] = set()
         self._running = False
+        self._size = 0
 
     @property
     def url(self) -> str:
@@ -103,6 +105,7 @@ class HecReceiver:
                     if accepted is not None:
                         receiver.received.events.extend(accepted)
                         receiver.received.requests += 1
+                        receiver.received.sizes.append(receiver._size)
                     else:
                         receiver.received.refused += 1
                     data = json.dumps(reply).encode()
@@ -153,6 +156,7 @@ class HecReceiver:
             self.received.gzip_requests += 1
         parts = urlsplit(path)
         text = body.decode("utf-8")
+        self._size = len(body)
         if not text.strip():
             return (*NO_DATA, None)
         if parts.path in ("/services/collector/event", "/services/collector", "/services/collector/event/1.0"):
