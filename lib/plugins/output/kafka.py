@@ -54,17 +54,22 @@ class KafkaOutput(OutputPlugin):
         cfg = self.config
         acks: Any = cfg.get("kafkaAcks", "all")
         compression = cfg.get("kafkaCompression", "none")
+        timeout_ms = int(self.timeout * 1000)
+        linger_ms = int(cfg.get("kafkaLingerMs", 5))
+        newer = {"bootstrap_timeout_ms": timeout_ms, "delivery_timeout_ms": timeout_ms + linger_ms + 1000}
+        extra = {k: v for k, v in newer.items() if k in KafkaProducer.DEFAULT_CONFIG}  # kafka-python >= 2.1
         try:
             self.producer = KafkaProducer(
+                **extra,
                 bootstrap_servers=cfg.get("kafkaBootstrapServers") or ["127.0.0.1:9092"],
                 acks=acks if acks == "all" else int(acks),
                 compression_type=None if compression == "none" else compression,
                 batch_size=int(cfg.get("kafkaBatchSize", 1048576)),
-                linger_ms=int(cfg.get("kafkaLingerMs", 5)),
+                linger_ms=linger_ms,
                 max_request_size=int(cfg.get("kafkaMaxRequestSize", 10485760)),
                 retries=int(cfg.get("kafkaRetries", 3)),
-                request_timeout_ms=int(self.timeout * 1000),
-                max_block_ms=int(self.timeout * 1000),
+                request_timeout_ms=timeout_ms,
+                max_block_ms=timeout_ms,
                 client_id="eventgen",
             )
         except KafkaError as exc:
