@@ -15,7 +15,7 @@ from eventgen.jobs import GenerationJob
 from eventgen.queues import make_job_queue
 from eventgen.stats import Stats
 from eventgen.timer import Timer, record_pacing
-from eventgen.workers import OutputSet, OutputStage, Pipeline, work
+from eventgen.workers import OutputSet, OutputStage, Pipeline, SharedGenerators, work
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +59,9 @@ class Run:
             stage = OutputStage(Pipeline(samples, outputs, self.stats).deliver, engine["outputWorkers"],
                                 engine["generatorQueueSize"])
         if outputs is not None:
+            shared = SharedGenerators()
             for index in range(workers_count):
-                pipeline = Pipeline(samples, outputs, self.stats, stage)
+                pipeline = Pipeline(samples, outputs, self.stats, stage, shared)
                 queue.start_thread_worker(
                     lambda pipeline=pipeline: work(queue.get, self._guard(pipeline.handle), self._job_failed),
                     name=f"generator-{index}",

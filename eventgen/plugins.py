@@ -60,6 +60,9 @@ class GeneratorPlugin(Plugin):
     kind = "generator"
     needs_sample_file: ClassVar[bool] = True
     tracing: bool = False  # set by `eventgen preview`: keep per-event state for preview_state()
+    # True when rendering depends on state kept between jobs: one instance then renders every job of
+    # the sample (threads share it under a lock; process workers get the sample's jobs by affinity)
+    stateful: ClassVar[bool] = False
 
     def __init__(self, sample: Sample):
         self.sample = sample

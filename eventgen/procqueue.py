@@ -196,6 +196,7 @@ class ProcessJobQueue:
         self.lock = threading.Condition()
         self.finishing = False
         self.restarts = 0
+        self.pinned: dict[str, int] = {}
         self.failed_jobs = 0
         self._threads: list[threading.Thread] = []
 
@@ -217,6 +218,13 @@ class ProcessJobQueue:
         raise RuntimeError("the process queue runs process workers only")
 
     def start_process_workers(self, count: int) -> None:
+        from eventgen.plugins import registry
+
+        self.pinned = {  # stateful samples render on one worker, so their state continues across jobs
+            s.label: s.stable_id % count
+            for s in self.samples
+            if getattr(registry.get("generator", s.settings["generator"]), "stateful", False)
+        }
         for index in range(count):
             self._spawn(index)
         for target, name in ((self._dispatch, "dispatcher"), (self._collect, "collector")):
@@ -271,8 +279,7 @@ class ProcessJobQueue:
                 if self.abort.is_set():
                     self.backlog.clear()
                 for index, held in self.in_flight.items():
-                    while self.backlog and len(held) < WINDOW:
-                        job = self.backlog.popleft()
+                    while len(held) < WINDOW and (job := self._next_for(index)) is not None:
                         held[(job.sample, job.seq)] = job
                         self.channels.send_job(index, _pack({"type": "job", "job": job.to_wire()}))
                         sent = True
@@ -287,6 +294,14 @@ class ProcessJobQueue:
                     self.lock.notify_all()
                 else:
                     self.lock.wait(0.05)
+
+    def _next_for(self, index: int) -> GenerationJob | None:
+        """The oldest backlog job worker `index` may take (pinned samples only on their worker)."""
+        for position, job in enumerate(self.backlog):
+            if self.pinned.get(job.sample, index) == index:
+                del self.backlog[position]
+                return job
+        return None
 
     def _reap_dead(self) -> None:
         for index, process in list(self.processes.items()):

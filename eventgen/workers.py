@@ -77,30 +77,61 @@ class OutputStage:
             thread.join()
 
 
-class Pipeline:
-    """Per worker: one generator per sample (compiled on first use), shared outputs."""
+def make_generator(sample: Sample) -> GeneratorPlugin:
+    return registry.get("generator", sample.settings["generator"])(sample)  # type: ignore[call-arg,return-value]
 
-    def __init__(self, samples: Iterable[Sample], outputs: OutputSet, stats: Stats, stage: OutputStage | None = None):
+
+class SharedGenerators:
+    """Stateful generators shared by the worker threads of one process, one lock each."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: dict[str, tuple[GeneratorPlugin, threading.Lock]] = {}
+
+    def get(self, sample: Sample) -> tuple[GeneratorPlugin, threading.Lock]:
+        with self._lock:
+            item = self._items.get(sample.label)
+            if item is None:
+                item = self._items[sample.label] = (make_generator(sample), threading.Lock())
+            return item
+
+
+class Pipeline:
+    """Per worker: one generator per sample (compiled on first use), shared outputs.
+
+    Stateless generators get one instance per worker; stateful ones come from `shared`, so their
+    state continues across jobs whichever thread runs them.
+    """
+
+    def __init__(self, samples: Iterable[Sample], outputs: OutputSet, stats: Stats, stage: OutputStage | None = None,
+                 shared: SharedGenerators | None = None):
         self.samples = {s.label: s for s in samples}
         self.outputs = outputs
         self.stats = stats
         self.stage = stage
-        self._generators: dict[str, GeneratorPlugin] = {}
+        self.shared = shared or SharedGenerators()
+        self._generators: dict[str, tuple[GeneratorPlugin, threading.Lock | None]] = {}
 
-    def generator(self, label: str) -> GeneratorPlugin:
-        gen = self._generators.get(label)
-        if gen is None:
+    def generator(self, label: str) -> tuple[GeneratorPlugin, threading.Lock | None]:
+        item = self._generators.get(label)
+        if item is None:
             sample = self.samples[label]
-            gen = registry.get("generator", sample.settings["generator"])(sample)  # type: ignore[call-arg]
-            self._generators[label] = gen
-        return gen
+            cls = registry.get("generator", sample.settings["generator"])
+            item = self.shared.get(sample) if getattr(cls, "stateful", False) else (make_generator(sample), None)
+            self._generators[label] = item
+        return item
 
     def needs_parent(self, label: str, names: set[str]) -> bool:
         """Whether a sample writes to any of the outputs `names` (kept in the parent process)."""
         return any(name in names for name in self.samples[label].settings.get("outputMode") or [])
 
     def handle(self, job: GenerationJob) -> EventBatch:
-        batch = self.generator(job.sample).generate(job)
+        generator, lock = self.generator(job.sample)
+        if lock is None:
+            batch = generator.generate(job)
+        else:
+            with lock:
+                batch = generator.generate(job)
         if self.stage is not None:
             self.stage.submit(batch)
         else:

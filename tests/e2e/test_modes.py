@@ -146,3 +146,22 @@ def test_output_queue_with_several_output_workers(tmp_path: Path, mode: str) -> 
     ids = sorted(int(line.split()[0][3:]) for line in (tmp_path / "out.log").read_text().splitlines())
     assert ids == list(range(40_000))
     assert json.loads((tmp_path / "s.json").read_text())["total"]["sent"] == 40_000
+
+
+@pytest.mark.parametrize("mode", sorted(MODES))
+def test_stateful_template_state_continues_with_several_workers(tmp_path: Path, mode: str) -> None:
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "c.j2").write_text(
+        "{% set n = locals.get('n', 0) + 1 %}{% do locals.set('n', n) %}n={{ n }}\n"
+    )
+    write_conf(tmp_path, """
+        [counter]
+        generator = jinja
+        jinjaTemplates = {"c": {"template": "c.j2"}}
+        count = 50
+        end = 20
+        jobSize = 7
+    """)
+    result = cli("eventgen.conf", *MODES[mode], "--generators", "3", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert sorted(int(line[2:]) for line in result.stdout.splitlines()) == list(range(1, 1001))

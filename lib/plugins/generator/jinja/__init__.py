@@ -263,6 +263,7 @@ class JinjaGenerator(GeneratorPlugin):
     name = "jinja"
     summary = "Jinja templates with state, samples, modules, subprocess and picking modes (all … fsm)."
     needs_sample_file = False
+    stateful = True  # locals/shared/globals live in the instance
     settings = SETTINGS
 
     @classmethod
