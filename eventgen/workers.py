@@ -15,6 +15,7 @@ from eventgen.stats import Stats
 log = logging.getLogger(__name__)
 
 STOP = None  # sentinel: one per worker ends its loop
+SHARED_OUTPUT_KEYS = ("spoolFailedTo",)  # core settings an output instance also depends on
 
 
 class OutputSet:
@@ -30,7 +31,8 @@ class OutputSet:
                 cls = registry.get("output", name)
                 if select is not None and not select(cls):  # type: ignore[arg-type]
                     continue
-                key = (name, *(repr(sample.settings.get(s.name)) for s in cls.settings))
+                names = [s.name for s in cls.settings] + list(SHARED_OUTPUT_KEYS)
+                key = (name, *(repr(sample.settings.get(n)) for n in names))
                 output = self._by_key.get(key)
                 if output is None:
                     output = cls(sample.settings)  # type: ignore[call-arg]

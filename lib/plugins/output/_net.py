@@ -118,45 +118,6 @@ class Progress:
         self.batch, self.done, self.rejected = None, 0, []
 
 
-def udp_socket(host: str, port: int) -> socket.socket:
-    """A UDP socket connected to (host, port), so sends are plain `send` and refusals are reported."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    try:
-        addr = socket.getaddrinfo(host, port, family, socket.SOCK_DGRAM)[0][4]
-        sock = socket.socket(family, socket.SOCK_DGRAM)
-        sock.connect(addr)
-    except OSError as exc:
-        raise OutputError(f"cannot address UDP {host}:{port}: {exc.strerror or exc}") from exc
-    return sock
-
-
-def send_datagrams(sock: socket.socket, payload: bytes, bounds: Sequence[int], start: int, progress: Progress,
-                   where: str, trailer: int = 0) -> list[int]:
-    """Send datagram i = payload[bounds[i]:bounds[i+1] - trailer] for i from `start`.
-
-    Returns the indices too large for a datagram. A refusal (nothing listening) raises a retryable
-    OutputError telling how many went out; `progress.done` lets the retry resume there.
-    """
-    view = memoryview(payload)
-    send = sock.send
-    too_big = progress.rejected
-    count = len(bounds) - 1
-    i = start
-    while i < count:
-        try:
-            while i < count:
-                send(view[bounds[i]:bounds[i + 1] - trailer])
-                i += 1
-        except OSError as exc:
-            if exc.errno == errno.EMSGSIZE:
-                too_big.append(i)
-                i += 1
-                continue
-            progress.done = i
-            raise OutputError(f"UDP send to {where} failed: {exc.strerror or exc}", sent=i) from exc
-    return too_big
-
-
 def line_bounds(lines: Sequence[str], ascii_text: bool, terminator: int = 1) -> list[int]:
     """Byte offsets of each line in the UTF-8 payload of `lines`, each followed by `terminator` bytes."""
     sizes = map(len, lines) if ascii_text else (len(line.encode()) for line in lines)

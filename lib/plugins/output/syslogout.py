@@ -17,7 +17,8 @@ from eventgen.plugins import OutputPlugin
 from eventgen.settings import Setting, SettingError, at_least, choice, parse_bool, parse_float, parse_int
 from eventgen.timeutil import parse_timezone
 
-from ._net import Progress, StreamConnection, line_bounds, send_datagrams, tls_context, udp_socket
+from ._net import Progress, StreamConnection, line_bounds, tls_context
+from ._udp import send_datagrams, udp_socket
 
 FACILITIES = ("kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron", "authpriv",
               "ftp", "ntp", "security", "console", "solaris-cron", *(f"local{i}" for i in range(8)))

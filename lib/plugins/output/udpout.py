@@ -6,7 +6,8 @@ from eventgen.jobs import EventBatch
 from eventgen.plugins import OutputPlugin
 from eventgen.settings import Setting, at_least, parse_int
 
-from ._net import Progress, line_bounds, send_datagrams, udp_socket
+from ._net import Progress, line_bounds
+from ._udp import send_datagrams, udp_socket
 
 
 class UdpOutput(OutputPlugin):
