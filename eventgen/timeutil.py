@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from operator import itemgetter
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -193,3 +194,24 @@ class TimeFormatter:
             return [head + m + tail for m in micro_text]
         pairs = [formatted[i] for i in per_event_idx]
         return [p[0] + m + p[1] for p, m in zip(pairs, micro_text, strict=True)]
+
+
+def per_second(times: np.ndarray, make: Callable[[int], str], cache: dict[int, str]) -> list[str]:
+    """`make(second)` for each event's whole second, each distinct second computed once."""
+    secs = np.floor(times).astype(np.int64)
+    if len(secs) and secs[0] == secs[-1] and (secs == secs[0]).all():
+        uniq, inverse = [int(secs[0])], None
+    else:
+        uniq_arr, inverse = np.unique(secs, return_inverse=True)
+        uniq = uniq_arr.tolist()
+    values = []
+    for sec in uniq:
+        text = cache.get(sec)
+        if text is None:
+            if len(cache) > 4096:
+                cache.clear()
+            text = cache[sec] = make(sec)
+        values.append(text)
+    if inverse is None:
+        return values * len(secs)
+    return [values[i] for i in inverse.tolist()]

@@ -17,8 +17,7 @@ import numpy as np
 from eventgen.jobs import EventBatch
 from eventgen.plugins import OutputError, OutputPlugin
 from eventgen.settings import Setting, at_least, choice, parse_bool, parse_float, parse_int, parse_list
-
-from .syslogout import per_second
+from eventgen.timeutil import per_second
 
 META = ("host", "source", "sourcetype")
 RETRYABLE_STATUS = {408, 429, 500, 502, 503, 504}

@@ -15,7 +15,7 @@ import numpy as np
 from eventgen.jobs import EventBatch
 from eventgen.plugins import OutputPlugin
 from eventgen.settings import Setting, SettingError, at_least, choice, parse_bool, parse_float, parse_int
-from eventgen.timeutil import parse_timezone
+from eventgen.timeutil import parse_timezone, per_second
 
 from ._net import Progress, StreamConnection, line_bounds, tls_context
 from ._udp import send_datagrams, udp_socket
@@ -40,27 +40,6 @@ def _code(names: tuple[str, ...], what: str) -> Callable[[str], int]:
 
 parse_facility = _code(FACILITIES, "facility")
 parse_severity = _code(SEVERITIES, "severity")
-
-
-def per_second(times: np.ndarray, make: Callable[[int], str], cache: dict[int, str]) -> list[str]:
-    """`make(second)` for each event's whole second, each distinct second computed once."""
-    secs = np.floor(times).astype(np.int64)
-    if len(secs) and secs[0] == secs[-1] and (secs == secs[0]).all():
-        uniq, inverse = [int(secs[0])], None
-    else:
-        uniq_arr, inverse = np.unique(secs, return_inverse=True)
-        uniq = uniq_arr.tolist()
-    values = []
-    for sec in uniq:
-        text = cache.get(sec)
-        if text is None:
-            if len(cache) > 4096:
-                cache.clear()
-            text = cache[sec] = make(sec)
-        values.append(text)
-    if inverse is None:
-        return values * len(secs)
-    return [values[i] for i in inverse.tolist()]
 
 
 class SyslogHeaders:
