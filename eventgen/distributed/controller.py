@@ -26,6 +26,7 @@ from eventgen.distributed.membership import JOINED, LEAVING, LEFT, Ledger, Membe
 from eventgen.distributed.protocol import DropLog, Message, MsgType, ProtocolError, decode, encode, job_key
 from eventgen.distributed.transport import Envelope, ServerTransport
 from eventgen.jobs import GenerationJob
+from eventgen.plugins import registry
 from eventgen.stats import Stats
 from eventgen.timer import Timer
 
@@ -126,6 +127,8 @@ class Controller:
         size = self.options.backlog or config.engine.get("generatorQueueSize") or 64
         self.backlog = Backlog(size, self.stop_event)
         self.timers: list[tuple[Timer, threading.Thread]] = []
+        self.stateful = {s.label for s in config.samples if _stateful(s)}  # samples whose jobs share state
+        self.pins: dict[str, Member] = {}
         self.state = "starting"
         self._rate = _Rate()
         self._reset_sent: dict[bytes, float] = {}
@@ -338,21 +341,34 @@ class Controller:
         self.backlog.push_front(pending)
 
     def _dispatch(self) -> None:
-        while len(self.backlog):
+        """Send queued jobs to workers with credit; a stateful sample's jobs all go to the worker it is pinned to."""
+        waiting: list[Pending] = []
+        for _ in range(len(self.backlog)):
             member = self.members.pick()
             if member is None:
-                return
+                break
             item = self.backlog.pop()
             if item is None:
-                return
+                break
             key, data, _ = item
             if key in self.ledger:
                 continue
+            if key[0] in self.stateful:
+                pinned = self.pins.get(key[0])
+                if pinned is not None and pinned.alive:
+                    if pinned.state != JOINED or pinned.credits <= 0:
+                        waiting.append(item)
+                        continue
+                    member = pinned
+                else:
+                    self.pins[key[0]] = member
             if self.transport.send(member.identity, data):
                 self.members.assign(member, key, item)
             else:
                 member.credits = 0  # gone or its pipe is full: wait for its next DONE/READY
-                self.backlog.push_front([item])
+                waiting.append(item)
+        if waiting:
+            self.backlog.push_front(waiting)
 
     # ----- reporting -------------------------------------------------------------------------
 
@@ -407,6 +423,13 @@ def status_line(status: dict[str, Any]) -> str:
             f"lag {status['lag']:.1f}s, {t['sent']:,} sent, {t['failed']:,} failed; jobs {j['queued']} queued, "
             f"{j['inflight']} in flight, {j['done']:,} done, {j['reissued']} re-issued")
     return line
+
+
+def _stateful(sample) -> bool:
+    name = sample.settings.get("generator")
+    if not name or not registry.has("generator", name):
+        return False
+    return bool(getattr(registry.get("generator", name), "stateful", False))
 
 
 def _name(peer: bytes) -> str:
