@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -164,6 +164,18 @@ class Settings(Mapping[str, Any]):
         merged = dict(self._values)
         merged.update(changes)
         return Settings(merged)
+
+
+def strings_in(value: Any) -> Iterator[str]:
+    """Every string inside a setting's value, walking JSON objects and lists."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            yield from strings_in(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from strings_in(item)
 
 
 def index(groups: Iterable[SettingGroup]) -> dict[str, Setting]:

@@ -16,6 +16,7 @@ from eventgen.config import RunConfig, load
 from eventgen.errors import EventgenError
 from eventgen.plugins import registry
 from eventgen.sample import Sample
+from eventgen.settings import strings_in
 
 FILE_TOKENS = ("file", "mvfile", "seqfile")
 _SKIP = {"__pycache__", ".git"}
@@ -75,16 +76,10 @@ def _generator_paths(sample: Sample) -> Iterator[Path]:
 
 def _strings(value: Any) -> Iterator[str]:
     """Path-like strings in a setting's value (walking JSON lists and objects)."""
-    if isinstance(value, str):
-        text = value.strip()
+    for text in strings_in(value):
+        text = text.strip()
         if text and len(text) < 1024 and "\n" not in text and not text.startswith(("{", "[")):
             yield text
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _strings(item)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            yield from _strings(item)
 
 
 def _walk(path: Path) -> Iterator[Path]:

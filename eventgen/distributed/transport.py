@@ -126,18 +126,12 @@ class ZmqServer:
         self.context = zmq.Context()
         self.auth = None
         self.refused: list[str] = []
-        sock = self.context.socket(zmq.ROUTER)
+        sock = _socket(self.context, zmq.ROUTER, linger_ms=500)
         sock.setsockopt(zmq.ROUTER_MANDATORY, 1)
-        sock.setsockopt(zmq.LINGER, 500)
-        sock.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
-        sock.setsockopt(zmq.TCP_KEEPALIVE, 1)
-        sock.setsockopt(zmq.TCP_KEEPALIVE_IDLE, 30)
         if curve is not None:
             from zmq.auth.thread import ThreadAuthenticator
 
-            public, secret = read_key_file(curve.secret_key_file)
-            if secret is None:
-                raise TransportError(f"{curve.secret_key_file} holds no secret key")
+            public, secret = _key_pair(curve.secret_key_file)
             if not curve.authorized_dir.is_dir():
                 raise TransportError(f"authorized keys folder {curve.authorized_dir} does not exist")
             self.auth = ThreadAuthenticator(self.context, log=logging.getLogger("eventgen.zap"))
@@ -192,16 +186,10 @@ class ZmqClient:
 
     def __init__(self, address: str, identity: bytes, curve: CurveClient | None = None):
         self.context = zmq.Context()
-        sock = self.context.socket(zmq.DEALER)
+        sock = _socket(self.context, zmq.DEALER, linger_ms=2000)
         sock.setsockopt(zmq.IDENTITY, identity)
-        sock.setsockopt(zmq.LINGER, 2000)
-        sock.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
-        sock.setsockopt(zmq.TCP_KEEPALIVE, 1)
-        sock.setsockopt(zmq.TCP_KEEPALIVE_IDLE, 30)
         if curve is not None:
-            public, secret = read_key_file(curve.secret_key_file)
-            if secret is None:
-                raise TransportError(f"{curve.secret_key_file} holds no secret key")
+            public, secret = _key_pair(curve.secret_key_file)
             sock.curve_publickey = public
             sock.curve_secretkey = secret
             sock.curve_serverkey = read_key_file(curve.server_key_file)[0]
@@ -314,3 +302,20 @@ class MemoryClient:
         """Disappear, as a killed process would: later sends to us fail."""
         with self.hub.lock:
             self.hub.clients.pop(self.identity, None)
+
+
+def _socket(context: zmq.Context, kind: int, linger_ms: int) -> zmq.Socket:
+    """A socket with the options both ends share: linger, message size cap, TCP keepalive."""
+    sock = context.socket(kind)
+    sock.setsockopt(zmq.LINGER, linger_ms)
+    sock.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
+    sock.setsockopt(zmq.TCP_KEEPALIVE, 1)
+    sock.setsockopt(zmq.TCP_KEEPALIVE_IDLE, 30)
+    return sock
+
+
+def _key_pair(secret_key_file: Path) -> tuple[bytes, bytes]:
+    public, secret = read_key_file(secret_key_file)
+    if secret is None:
+        raise TransportError(f"{secret_key_file} holds no secret key")
+    return public, secret

@@ -30,7 +30,7 @@ from eventgen.jobs import GenerationJob
 from eventgen.plugins import registry
 from eventgen.preview import preview_events
 from eventgen.sample import Sample
-from eventgen.settings import SettingError, index
+from eventgen.settings import SettingError, index, strings_in
 from eventgen.timer import TIMER_STREAM, window_for
 from eventgen.timeutil import parse_time
 
@@ -266,7 +266,7 @@ class Workspace:
         for key, value in sample.settings.items():
             if key in skip:
                 continue
-            for text in _strings(value):
+            for text in strings_in(value):
                 for part in text.split(",") if "," in text else [text]:
                     candidate = Path(part.strip()).expanduser()
                     if not part.strip() or "\n" in part:
@@ -581,18 +581,6 @@ def _bounded(value: Any, low: int, high: int, name: str) -> int:
 
 def _iso(stamp: float, sample: Sample) -> str:
     return datetime.fromtimestamp(stamp, sample.tz).isoformat(timespec="milliseconds")
-
-
-def _strings(value: Any) -> Iterator[str]:
-    """Every string inside a setting's value (JSON objects and lists included)."""
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, Mapping):
-        for item in value.values():
-            yield from _strings(item)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            yield from _strings(item)
 
 
 def _hidden_or_backup(path: Path) -> bool:
