@@ -60,9 +60,12 @@ class GeneratorPlugin(Plugin):
     kind = "generator"
     needs_sample_file: ClassVar[bool] = True
     tracing: bool = False  # set by `eventgen preview`: keep per-event state for preview_state()
-    # True when rendering depends on state kept between jobs: one instance then renders every job of
-    # the sample (threads share it under a lock; process workers get the sample's jobs by affinity)
-    stateful: ClassVar[bool] = False
+
+    @classmethod
+    def is_stateful(cls, sample: Sample) -> bool:
+        """True when rendering depends on state kept between jobs: one instance then renders every job of
+        the sample (threads share it under a lock; process and cluster workers get its jobs by affinity)."""
+        return False
 
     def __init__(self, sample: Sample):
         self.sample = sample

@@ -223,7 +223,7 @@ class ProcessJobQueue:
         self.pinned = {  # stateful samples render on one worker, so their state continues across jobs
             s.label: s.stable_id % count
             for s in self.samples
-            if getattr(registry.get("generator", s.settings["generator"]), "stateful", False)
+            if registry.get("generator", s.settings["generator"]).is_stateful(s)
         }
         for index in range(count):
             self._spawn(index)

@@ -119,7 +119,7 @@ class Pipeline:
         if item is None:
             sample = self.samples[label]
             cls = registry.get("generator", sample.settings["generator"])
-            item = self.shared.get(sample) if getattr(cls, "stateful", False) else (make_generator(sample), None)
+            item = self.shared.get(sample) if cls.is_stateful(sample) else (make_generator(sample), None)
             self._generators[label] = item
         return item
 

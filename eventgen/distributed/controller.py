@@ -429,7 +429,7 @@ def _stateful(sample) -> bool:
     name = sample.settings.get("generator")
     if not name or not registry.has("generator", name):
         return False
-    return bool(getattr(registry.get("generator", name), "stateful", False))
+    return registry.get("generator", name).is_stateful(sample)
 
 
 def _name(peer: bytes) -> str:

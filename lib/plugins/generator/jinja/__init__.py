@@ -259,12 +259,34 @@ class _Collector:
                 column.append(self.meta.get(key, ""))
 
 
+def _mentions(folder: Path, word: str) -> bool:
+    """Whether any file under `folder` contains `word` (templates, macros, includes)."""
+    for path in folder.rglob("*"):
+        try:
+            if path.is_file() and path.stat().st_size < 4_000_000 and word in path.read_text(errors="ignore"):
+                return True
+        except OSError:
+            continue
+    return False
+
+
 class JinjaGenerator(GeneratorPlugin):
     name = "jinja"
     summary = "Jinja templates with state, samples, modules, subprocess and picking modes (all … fsm)."
     needs_sample_file = False
-    stateful = True  # locals/shared/globals live in the instance
     settings = SETTINGS
+
+    @classmethod
+    def is_stateful(cls, sample: Any) -> bool:
+        """State lives in the instance: picking modes that remember their position, and templates that
+        touch locals/shared/globals, need every job of the sample on one instance. Others run in parallel."""
+        if (sample.settings.get("jinjaMode") or "all") in ("spin", "chain", "fsm"):
+            return True
+        try:
+            folder = _find_dir(sample, sample.settings.get("jinja_template_dir"), "templates", "jinja_template_dir")
+        except _Problem:
+            return True
+        return any(_mentions(folder, word) for word in ("locals", "shared", "globals"))
 
     @classmethod
     def validate(cls, sample: Any) -> list[tuple[str, str]]:
@@ -450,13 +472,7 @@ class JinjaGenerator(GeneratorPlugin):
         return tables
 
     def _uses(self, word: str) -> bool:
-        for path in self.template_dir.rglob("*"):
-            try:
-                if path.is_file() and path.stat().st_size < 4_000_000 and word in path.read_text(errors="ignore"):
-                    return True
-            except OSError:
-                continue
-        return False
+        return _mentions(self.template_dir, word)
 
     # -- generation ------------------------------------------------------------------------------------------------
 
