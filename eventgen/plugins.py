@@ -15,6 +15,7 @@ import logging
 import sys
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib.metadata import entry_points
@@ -35,7 +36,7 @@ log = logging.getLogger(__name__)
 KINDS = ("generator", "output", "rater", "input")
 
 
-class Plugin:
+class Plugin(ABC):  # noqa: B024 - the kind bases below declare the abstract methods
     """Base of every plugin: a kind, a name, declared settings and a one-line summary."""
 
     kind: ClassVar[str] = ""
@@ -70,8 +71,9 @@ class GeneratorPlugin(Plugin):
     def __init__(self, sample: Sample):
         self.sample = sample
 
+    @abstractmethod
     def generate(self, job: GenerationJob) -> EventBatch:
-        raise NotImplementedError
+        ...
 
     def preview_state(self) -> dict[str, Any]:
         """State worth showing in `eventgen preview` (templates override)."""
@@ -128,8 +130,9 @@ class OutputPlugin(Plugin):
     def close(self) -> None:
         """Flush and release the destination."""
 
+    @abstractmethod
     def write(self, batch: EventBatch) -> int | None:
-        raise NotImplementedError
+        ...
 
     def encoded_size(self, batch: EventBatch) -> int:
         return len(batch.payload())
@@ -204,8 +207,9 @@ class RaterPlugin(Plugin):
     def __init__(self, sample: Sample):
         self.sample = sample
 
+    @abstractmethod
     def rate(self, count: int, when: float, rng: np.random.Generator) -> int:
-        raise NotImplementedError
+        ...
 
     def factors(self, times: np.ndarray) -> np.ndarray:
         """Per-event value factors for `rated` tokens (1.0 unless the rater has tables)."""
@@ -235,9 +239,10 @@ class InputPlugin(Plugin):
     def __init__(self, sample: Sample):
         self.sample = sample
 
+    @abstractmethod
     def ticks(self, start: float, rng: np.random.Generator) -> Iterator[Tick]:
         """Ticks in time order from `start`; the timer decides when to stop."""
-        raise NotImplementedError
+        ...
 
 
 class Registry:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from abc import ABC, abstractmethod
 from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ class TemplateSpec:
     transitions: list[tuple[str, Check]] = field(default_factory=list)
 
 
-class Picker:
+class Picker(ABC):
     """Chooses the aliases to render for one timestamp; its position persists across jobs."""
 
     stateful = False
@@ -37,8 +38,9 @@ class Picker:
         self.aliases = tuple(s.alias for s in specs)
         self.rng = rng
 
+    @abstractmethod
     def pick(self, timestamp: datetime) -> tuple[str, ...]:
-        raise NotImplementedError
+        """The aliases to render for `timestamp`."""
 
     def state(self) -> dict[str, Any]:
         return {}
