@@ -13,10 +13,13 @@ import json
 import ssl
 import uuid
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
 from urllib.parse import urlencode
+
+import numpy as np
 
 from eventgen.jobs import EventBatch
 from eventgen.plugins import OutputError, OutputPlugin
@@ -70,18 +73,22 @@ def parse_servers(text: str) -> tuple[Server, ...]:
 parse_servers.__name__ = "parse_json"
 
 
-def chunk_bounds(sizes: list[int], limit: int) -> list[int]:
+def chunk_bounds(sizes: Sequence[int] | np.ndarray, limit: int) -> list[int]:
     """Split items with byte `sizes` into runs of at most `limit` bytes (an oversized item alone):
-    returns the start index of each run and, last, len(sizes)."""
+    returns the start index of each run and, last, len(sizes). One search per run, not per item."""
+    ends = np.concatenate(([0], np.cumsum(np.asarray(sizes, dtype=np.int64))))
+    count = len(ends) - 1
+    if count == 0:
+        return [0, 0]
     starts = [0]
-    total = 0
-    for i, size in enumerate(sizes):
-        if total and total + size > limit:
-            starts.append(i)
-            total = 0
-        total += size
-    starts.append(len(sizes))
+    while starts[-1] < count:
+        a = starts[-1]
+        b = int(np.searchsorted(ends, ends[a] + limit, side="right")) - 1
+        starts.append(max(b, a + 1))
     return starts
+
+
+_MILLIS = ["%03d" % i for i in range(1000)]
 
 
 class HecRejected(OutputError):
@@ -159,27 +166,43 @@ class HttpEventOutput(OutputPlugin):
             view = memoryview(payload)
             bodies = [bytes(view[bounds[a]:bounds[b]]) for a, b in pairwise(starts)]
             return bodies, starts, [path] * len(bodies)
-        envelopes = self.envelopes(batch)
-        starts = chunk_bounds([len(e) + 1 for e in envelopes], self.limit)
-        bodies = ["\n".join(envelopes[a:b]).encode() for a, b in pairwise(starts)]
+        template, columns = self.envelope_parts(batch)
+        fields = len(columns)
+        base = len(template % (("",) * fields)) + 1  # an envelope's fixed bytes, plus its newline
+        sizes = base + sum(np.fromiter(map(len, column), dtype=np.int64, count=len(batch)) for column in columns)
+        starts = chunk_bounds(sizes, self.limit)
+        flat: list[str] = [""] * (fields * len(batch))
+        for k, column in enumerate(columns):
+            flat[k::fields] = column
+        line = template + "\n"
+        bodies = [((line * (b - a)) % tuple(flat[a * fields : b * fields]))[:-1].encode() for a, b in pairwise(starts)]
         return bodies, starts, ["/services/collector/event"] * len(bodies)
 
+    @classmethod
+    def envelopes(cls, batch: EventBatch) -> list[str]:
+        """One `{"time":…,"host":…,…,"event":"…"}` per event (what `bodies` joins into requests)."""
+        template, columns = cls.envelope_parts(batch)
+        return list(map(template.__mod__, zip(*columns, strict=True)))
+
     @staticmethod
-    def envelopes(batch: EventBatch) -> list[str]:
-        """One `{"time":…,"host":…,…,"event":"…"}` per event; ASCII-only, so length is the byte count."""
-        raws = map(encode_basestring_ascii, batch.events)
-        times = map("%.3f".__mod__, batch.times.tolist())
+    def envelope_parts(batch: EventBatch) -> tuple[str, list[list[str]]]:
+        """A `%`-template for one envelope and its per-event value columns (time seconds, milliseconds,
+        per-event metadata, JSON-escaped event). ASCII-only, so lengths are byte counts."""
+        total = np.rint(np.asarray(batch.times, dtype=np.float64) * 1000).astype(np.int64)
+        seconds = total // 1000
+        millis = (total - seconds * 1000).tolist()
+        columns = [list(map(str, seconds.tolist())), list(map(_MILLIS.__getitem__, millis))]
         per_event = [k for k in META if k in batch.columns]
         fixed = "".join(f'"{k}":{encode_basestring_ascii(batch.meta[k])},' for k in META
-                        if k not in per_event and batch.meta.get(k))
-        if not per_event:
-            return [f'{{"time":{t},{fixed}"event":{r}}}' for t, r in zip(times, raws, strict=True)]
-        columns = [batch.columns[k] for k in per_event]
-        varying = [
-            "".join(f'"{k}":{encode_basestring_ascii(v)},' for k, v in zip(per_event, values, strict=True) if v)
-            for values in zip(*columns, strict=True)
-        ]
-        return [f'{{"time":{t},{fixed}{v}"event":{r}}}' for t, v, r in zip(times, varying, raws, strict=True)]
+                        if k not in per_event and batch.meta.get(k)).replace("%", "%%")
+        varying = "%s" if per_event else ""
+        if per_event:
+            columns.append([
+                "".join(f'"{k}":{encode_basestring_ascii(v)},' for k, v in zip(per_event, values, strict=True) if v)
+                for values in zip(*(batch.columns[k] for k in per_event), strict=True)
+            ])
+        columns.append(list(map(encode_basestring_ascii, batch.events)))
+        return '{"time":%s.%s,' + fixed + varying + '"event":%s}', columns
 
     # -- sending ----------------------------------------------------------------------------------
     def write(self, batch: EventBatch) -> None:
