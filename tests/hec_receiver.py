@@ -12,6 +12,7 @@ import contextlib
 import gzip
 import json
 import socket
+import ssl
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -52,9 +53,11 @@ class Received:
 
 
 class HecReceiver:
-    def __init__(self, token: str = "00000000-0000-0000-0000-000000000000", port: int = 0):
+    def __init__(self, token: str = "00000000-0000-0000-0000-000000000000", port: int = 0,
+                 tls: tuple[str, str] | None = None):
         self.token = token
         self.port = port
+        self.tls = tls  # (certificate file, key file): serve HTTPS
         self.received = Received()
         self.busy_next = 0  # answer this many coming requests with 503 / code 9
         self.delay = 0.0  # seconds to wait before answering (a slow receiver)
@@ -65,11 +68,15 @@ class HecReceiver:
         self._size = 0
 
     @property
+    def protocol(self) -> str:
+        return "https" if self.tls else "http"
+
+    @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.protocol}://127.0.0.1:{self.port}"
 
     def servers_json(self, token: str | None = None, copies: int = 1) -> str:
-        one = {"protocol": "http", "address": "127.0.0.1", "port": self.port, "key": token or self.token}
+        one = {"protocol": self.protocol, "address": "127.0.0.1", "port": self.port, "key": token or self.token}
         return json.dumps({"servers": [one] * copies})
 
     @property
@@ -118,6 +125,10 @@ class HecReceiver:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self._server.daemon_threads = True
+        if self.tls:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*self.tls)
+            self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
         self.port = self._server.server_address[1]
         self._running = True
         threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
