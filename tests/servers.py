@@ -4,6 +4,7 @@ installed and fails (never skips) naming the install step when it is not."""
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import shutil
@@ -66,10 +67,12 @@ class Rsyslog:
     """rsyslogd in the foreground with its own conf: imtcp and imudp on loopback, every message
     written as one JSON line (raw message, parsed header fields) to `out`."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, tls: tuple[Path, Path] | None = None):
         binary = shutil.which("rsyslogd") or ("/usr/sbin/rsyslogd" if os.path.exists("/usr/sbin/rsyslogd") else None)
         if binary is None:
             missing("rsyslog", "apt-get install -y rsyslog")
+        if tls and not glob.glob("/usr/lib/*/rsyslog/lmnsd_gtls.so"):
+            missing("rsyslog's TLS driver", "apt-get install -y rsyslog-gnutls")
         self.binary = binary
         self.folder = folder
         self.tcp_port = free_port()
@@ -80,7 +83,11 @@ class Rsyslog:
         self.conf.write_text(
             f'global(workDirectory="{folder / "work"}" maxMessageSize="64k"'
             ' parser.escapeControlCharactersOnReceive="off")\n'
-            'module(load="imtcp")\nmodule(load="imudp")\n'
+            + (f'global(defaultNetstreamDriver="gtls" defaultNetstreamDriverCAFile="{tls[0]}"'
+               f' defaultNetstreamDriverCertFile="{tls[0]}" defaultNetstreamDriverKeyFile="{tls[1]}")\n'
+               'module(load="imtcp" streamDriver.name="gtls" streamDriver.mode="1" streamDriver.authMode="anon")\n'
+               if tls else 'module(load="imtcp")\n')
+            + 'module(load="imudp")\n'
             f'template(name="jsonline" type="string" string="{RSYSLOG_TEMPLATE.replace(chr(34), chr(92) + chr(34))}")\n'
             f'input(type="imtcp" address="127.0.0.1" port="{self.tcp_port}" ruleset="keep")\n'
             f'input(type="imudp" address="127.0.0.1" port="{self.udp_port}" ruleset="keep" rcvbufSize="16m")\n'
