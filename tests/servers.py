@@ -28,6 +28,17 @@ def missing(what: str, step: str) -> pytest.Failed:
     return pytest.fail(f"{what} is not installed: {step}, or {INSTALL}", pytrace=False)
 
 
+def self_signed_cert(folder: Path) -> tuple[Path, Path]:
+    """A throwaway certificate and key for 127.0.0.1 / localhost (openssl), for TLS receivers."""
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
+         "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )
+    return cert, key
+
+
 def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

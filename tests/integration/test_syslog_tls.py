@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from tests.integration.helpers import row, run
-from tests.servers import Rsyslog
+from tests.servers import Rsyslog, self_signed_cert
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
 def tls_rsyslog(tmp_path: Path):
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
-         "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
-    )
+    cert, key = self_signed_cert(tmp_path)
     folder = tmp_path / "rsyslog"
     folder.mkdir()
     server = Rsyslog(folder, tls=(cert, key)).start()
