@@ -33,8 +33,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-KINDS = ("generator", "output", "rater", "input")
-
 
 class Plugin(ABC):  # noqa: B024 - the kind bases below declare the abstract methods
     """Base of every plugin: a kind, a name, declared settings and a one-line summary."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 import collections
 import logging
 import multiprocessing as mp
-import os
 import queue as queue_mod
 import shutil
 import signal
@@ -141,7 +140,6 @@ def _worker_main(index: int, transport: tuple, samples, single_writer_names: set
     stats = Stats()
     outputs = OutputSet(samples, select=lambda cls: cls.name not in single_writer_names)
     pipeline = Pipeline(samples, outputs, stats)
-    send(_pack({"type": "hello", "worker": index, "pid": os.getpid()}))
     try:
         while True:
             message = _unpack(receive())
@@ -160,7 +158,6 @@ def _worker_main(index: int, transport: tuple, samples, single_writer_names: set
                         "delta": stats.take_delta(), "batches": handback, "error": error}))
     finally:
         outputs.close()
-        send(_pack({"type": "bye", "worker": index}))
         if kind == "zeromq":
             jobs_sock.close(linger=0)
             results_sock.close(linger=2000)
@@ -316,7 +313,6 @@ class ProcessJobQueue:
 
     def _collect(self) -> None:
         """Merge per-job deltas; write handed-back batches to single-writer outputs."""
-        byes = 0
         while True:
             data = self.channels.recv_result(0.2)
             if data is None:
@@ -325,11 +321,7 @@ class ProcessJobQueue:
                         return
                 continue
             message = _unpack(data)
-            kind = message.get("type")
-            if kind == "bye":
-                byes += 1
-                continue
-            if kind != "done":
+            if message.get("type") != "done":
                 continue
             key = (message["key"][0], int(message["key"][1]))
             with self.lock:

@@ -66,7 +66,7 @@ _BYTE_HEX = [f"{i:02x}" for i in range(256)]
 _OCTET = [str(i) for i in range(256)]
 
 
-def _take(table: list[str], idx: np.ndarray) -> list[str]:
+def take(table: list[str], idx: np.ndarray) -> list[str]:
     if len(idx) == 0:
         return []
     if len(idx) == 1:
@@ -87,7 +87,7 @@ def _ints(ctx: RenderContext, low: int, high: int, rated: bool, table: list[str]
     if rated:
         values = np.rint(values * ctx.rate_factors()).astype(np.int64)
     elif table is not None:
-        return _take(table, values - low)
+        return take(table, values - low)
     return list(map(str, values.tolist()))
 
 
@@ -100,7 +100,7 @@ def _floats(ctx: RenderContext, low: float, high: float, precision: int, rated: 
 
 def _ipv4(ctx: RenderContext) -> list[str]:
     o = ctx.rng.integers(0, 256, (4, ctx.n))
-    a, b, c, d = (_take(_OCTET, row) for row in o)
+    a, b, c, d = (take(_OCTET, row) for row in o)
     return list(map(".".join, zip(a, b, c, d, strict=True)))
 
 
@@ -110,7 +110,7 @@ def _ipv6(ctx: RenderContext) -> list[str]:
 
 
 def _mac(ctx: RenderContext) -> list[str]:
-    cols = [_take(_BYTE_HEX, row) for row in ctx.rng.integers(0, 256, (6, ctx.n))]
+    cols = [take(_BYTE_HEX, row) for row in ctx.rng.integers(0, 256, (6, ctx.n))]
     return list(map(":".join, zip(*cols, strict=True)))
 
 
@@ -164,7 +164,7 @@ def _random_provider(replacement: str, rated: bool) -> Provider:
             if not isinstance(options, list) or not options:
                 raise SettingError("list[...] must be a non-empty JSON list")
             table = [str(o) for o in options]
-            return lambda ctx: _take(table, ctx.rng.integers(0, len(table), ctx.n))
+            return lambda ctx: take(table, ctx.rng.integers(0, len(table), ctx.n))
         return {"ipv4": _ipv4, "ipv6": _ipv6, "mac": _mac, "guid": _guid}[match.group(1)]
     raise SettingError(
         f"unknown random replacement {replacement!r}; allowed: integer[a:b], float[a.b:c.d], ipv4, ipv6, "
@@ -214,11 +214,11 @@ def make_provider(spec: TokenSpec, tz: tzinfo, resolve: Callable[[str], Path]) -
         return _random_provider(replacement, rated=rtype == "rated")
     if rtype in ("file", "mvfile"):
         key, values = _file_column(replacement, resolve)
-        return lambda ctx: _take(values, ctx.shared_rows(key, len(values)))
+        return lambda ctx: take(values, ctx.shared_rows(key, len(values)))
     if rtype == "seqfile":
         _, values = _file_column(replacement, resolve)
         count = len(values)
-        return lambda ctx: _take(values, (ctx.offset + np.arange(ctx.n)) % count)
+        return lambda ctx: take(values, (ctx.offset + np.arange(ctx.n)) % count)
     if rtype == "integerid":
         try:
             start = int(replacement.strip() or 0)
@@ -299,7 +299,7 @@ class RenderPlan:
         for start, end in zip(starts, [*starts[1:], n], strict=True):
             where = order[start:end]
             template = self.templates[int(sorted_picks[start])]
-            columns = [_take(v, where) for v in values]
+            columns = [take(v, where) for v in values]
             for position, event in zip(where.tolist(), _fill(template, columns, end - start), strict=True):
                 out[position] = event
         return out

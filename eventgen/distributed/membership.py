@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from eventgen.stats import Counter, Stats
+from eventgen.stats import Stats
 
 JobKey = tuple[str, int]
 
@@ -162,5 +162,3 @@ class Membership:
     def inflight(self) -> int:
         return sum(len(m.inflight) for m in self.members.values())
 
-    def totals_by_worker(self) -> dict[str, Counter]:
-        return {m.id: m.stats.totals() for m in self.members.values()}

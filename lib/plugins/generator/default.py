@@ -8,7 +8,7 @@ import numpy as np
 
 from eventgen.jobs import EventBatch, GenerationJob
 from eventgen.plugins import GeneratorPlugin, registry
-from eventgen.tokens import RenderContext, RenderPlan, make_provider
+from eventgen.tokens import RenderContext, RenderPlan, make_provider, take
 
 TOKEN_STREAM = 1
 
@@ -67,6 +67,5 @@ class DefaultGenerator(GeneratorPlugin):
             meta = {**meta, "index": self.indexes[int(rng.integers(0, len(self.indexes)))]}
         columns = {}
         if self.columns and n:
-            pick_list = picks.tolist()
-            columns = {name: [values[i] for i in pick_list] for name, values in self.columns.items()}
+            columns = {name: take(values, picks) for name, values in self.columns.items()}
         return EventBatch(self.sample.label, job.seq, events, times, meta, columns)
