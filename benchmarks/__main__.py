@@ -2,6 +2,6 @@
 
 import sys
 
-from eventgen.bench import main
+from eventgen.tools.bench import main
 
 sys.exit(main())

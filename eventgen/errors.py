@@ -40,3 +40,10 @@ class PluginError(EventgenError):
 
 class TemplateError(EventgenError):
     """A template that fails to compile or render (names template and line)."""
+
+
+# exit statuses of every command
+EXIT_OK = 0  # complete
+EXIT_FAILED = 1  # something failed to be delivered or generated
+EXIT_CONFIG = 2  # bad input: conf, flag or file
+EXIT_INTERRUPTED = 130  # a second Ctrl-C: quit at once

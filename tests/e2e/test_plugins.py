@@ -11,8 +11,8 @@ from tests.conftest import cli, write_conf
 pytestmark = pytest.mark.e2e
 
 SHOUT = '''
-from eventgen.plugins import OutputPlugin
-from eventgen.settings import Setting, parse_int
+from eventgen.plugin.base import OutputPlugin
+from eventgen.conf.settings import Setting, parse_int
 
 
 class ShoutOutput(OutputPlugin):

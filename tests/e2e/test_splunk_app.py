@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from eventgen import __version__
-from eventgen.config import read_conf
+from eventgen.conf.loader import read_conf
 from tests.conftest import ROOT, cli, write_conf
 
 pytestmark = pytest.mark.e2e
@@ -111,13 +111,13 @@ def test_package_layout(built: Path) -> None:
         names = set(tar.getnames())
     for member in ("default/app.conf", "default/inputs.conf", "default/eventgen.conf", "README/inputs.conf.spec",
                    "metadata/default.meta", "bin/modinput_eventgen.py", "bin/lib/eventgen/__init__.py",
-                   "bin/lib/eventgen/engine.py", "bin/lib/eventgen_plugins/output/modinput.py",
+                   "bin/lib/eventgen/run/engine.py", "bin/lib/eventgen_plugins/output/modinput.py",
                    "bin/lib/eventgen_plugins/generator/default.py"):
         assert f"SA-Eventgen/{member}" in names
     assert all(n == "SA-Eventgen" or n.startswith("SA-Eventgen/") for n in names)
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
-    assert not [n for n in names if n.startswith(("SA-Eventgen/bin/lib/eventgen/studio",
-                                                  "SA-Eventgen/bin/lib/eventgen/bench"))]
+    assert not [n for n in names if n.startswith(("SA-Eventgen/bin/lib/eventgen/tools/studio",
+                                                  "SA-Eventgen/bin/lib/eventgen/tools/bench"))]
     app = built / "SA-Eventgen"
     conf = read_conf(app / "default" / "app.conf")
     assert conf["package"]["id"] == "SA-Eventgen"

@@ -70,8 +70,8 @@ COUNTER_PLUGIN = '''
 
 import numpy as np
 
-from eventgen.jobs import EventBatch
-from eventgen.plugins import GeneratorPlugin
+from eventgen.render.batch import EventBatch
+from eventgen.plugin.base import GeneratorPlugin
 
 
 class StudioCounter(GeneratorPlugin):

@@ -17,7 +17,7 @@ import msgpack
 import pytest
 import zmq
 
-from eventgen.distributed.protocol import MsgType, decode, encode
+from eventgen.cluster.protocol import MsgType, decode, encode
 from tests.conftest import ROOT, cli, free_port, write_conf
 
 pytestmark = pytest.mark.integration

@@ -5,9 +5,9 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from eventgen.config import load
-from eventgen.jobs import EventBatch, GenerationJob
-from eventgen.plugins import GeneratorPlugin, registry
+from eventgen.conf.loader import load
+from eventgen.plugin.base import GeneratorPlugin, registry
+from eventgen.render.batch import EventBatch, GenerationJob
 
 START = 1_700_000_000.0  # a fixed moment: 2023-11-14T22:13:20Z
 

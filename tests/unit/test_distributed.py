@@ -9,14 +9,14 @@ import msgpack
 import numpy as np
 import pytest
 
-from eventgen.config import load
-from eventgen.distributed import bundle as bundles
-from eventgen.distributed.controller import Controller, ControllerOptions
-from eventgen.distributed.membership import LOST, Ledger, Membership
-from eventgen.distributed.protocol import PROTOCOL_VERSION, MsgType, ProtocolError, decode, encode, job_key
-from eventgen.distributed.transport import MemoryClient, MemoryHub, is_loopback
-from eventgen.distributed.worker import Worker, WorkerOptions
-from eventgen.jobs import GenerationJob
+from eventgen.cluster import bundle as bundles
+from eventgen.cluster.controller import Controller, ControllerOptions
+from eventgen.cluster.membership import LOST, Ledger, Membership
+from eventgen.cluster.protocol import PROTOCOL_VERSION, MsgType, ProtocolError, decode, encode, job_key
+from eventgen.cluster.transport import MemoryClient, MemoryHub, is_loopback
+from eventgen.cluster.worker import Worker, WorkerOptions
+from eventgen.conf.loader import load
+from eventgen.render.batch import GenerationJob
 from tests.conftest import write_conf
 
 

@@ -1,11 +1,13 @@
 """docs/configuration.md and default/eventgen.conf are generated from the declared settings."""
 
-from eventgen import docgen
+from eventgen.tools import docgen
 
 
 def test_generated_docs_match_the_declarations() -> None:
     for rel, render in docgen.TARGETS.items():
-        assert (docgen.ROOT / rel).read_text(encoding="utf-8") == render(), f"{rel} is stale: python -m eventgen.docgen"
+        assert (docgen.ROOT / rel).read_text(encoding="utf-8") == render(), (
+            f"{rel} is stale: python -m eventgen.tools.docgen"
+        )
 
 
 def test_every_declared_setting_is_documented_once() -> None:

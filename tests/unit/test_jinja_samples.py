@@ -10,7 +10,7 @@ from collections import Counter
 
 import pytest
 
-from eventgen.config import load
+from eventgen.conf.loader import load
 from eventgen.errors import ConfigErrors, TemplateError
 from tests.unit.jinja_helpers import START, generator, plugin_module, run, write
 

@@ -168,7 +168,7 @@ def test_fsm_structured_and_time_conditions(tmp_path):
 
 
 def test_fsm_needs_exactly_one_initial(tmp_path):
-    from eventgen.config import load
+    from eventgen.conf.loader import load
     from eventgen.errors import ConfigErrors
 
     write(tmp_path, """

@@ -8,9 +8,9 @@ from datetime import UTC, timedelta, timezone
 import numpy as np
 import pytest
 
-from eventgen.jobs import EventBatch
-from eventgen.plugins import registry
-from eventgen.settings import SettingError
+from eventgen.conf.settings import SettingError
+from eventgen.plugin.base import registry
+from eventgen.render.batch import EventBatch
 
 registry.load()
 from eventgen_plugins.output.httpevent import HttpEventOutput, chunk_bounds, parse_servers  # noqa: E402

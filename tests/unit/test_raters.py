@@ -7,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
-from eventgen.config import load
-from eventgen.plugins import registry
-from eventgen.sample import Sample
+from eventgen.conf.loader import load
+from eventgen.conf.sample import Sample
+from eventgen.plugin.base import registry
 from tests.conftest import write_conf
 
 

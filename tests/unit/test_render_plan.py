@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from eventgen.tokens import RenderContext, RenderPlan, TokenSpec, make_provider, token_spans
+from eventgen.render.tokens import RenderContext, RenderPlan, TokenSpec, make_provider, token_spans
 
 
 def spec(number: int, regex: str, rtype: str, replacement: str) -> TokenSpec:

@@ -13,12 +13,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from eventgen.config import load
+from eventgen.conf.loader import load
+from eventgen.conf.sample import Sample
 from eventgen.errors import ConfigErrors
-from eventgen.jobs import GenerationJob
-from eventgen.plugins import registry
-from eventgen.sample import Sample
-from eventgen.timer import PACE, Timer, pace_cuts
+from eventgen.plugin.base import registry
+from eventgen.render.batch import GenerationJob
+from eventgen.schedule.timer import PACE, Timer, pace_cuts
 from tests.conftest import write_conf
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC).timestamp()  # a Monday, 00:00 UTC

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from eventgen.config import load
-from eventgen.plugins import registry
+from eventgen.conf.loader import load
+from eventgen.plugin.base import registry
 from tests.conftest import write_conf
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from eventgen.studio.app import COOKIE, HEADER, create_app
-from eventgen.studio.workspace import Workspace, bin_events, detect_format
+from eventgen.tools.studio.app import COOKIE, HEADER, create_app
+from eventgen.tools.studio.workspace import Workspace, bin_events, detect_format
 from tests.conftest import write_conf
 
 TOKEN = "test-token-123"

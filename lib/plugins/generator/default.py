@@ -6,9 +6,9 @@ import re
 
 import numpy as np
 
-from eventgen.jobs import EventBatch, GenerationJob
-from eventgen.plugins import GeneratorPlugin, registry
-from eventgen.tokens import RenderContext, RenderPlan, make_provider, take
+from eventgen.plugin.base import GeneratorPlugin, registry
+from eventgen.render.batch import EventBatch, GenerationJob
+from eventgen.render.tokens import RenderContext, RenderPlan, make_provider, take
 
 TOKEN_STREAM = 1
 

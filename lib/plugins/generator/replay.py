@@ -15,9 +15,9 @@ from datetime import datetime, tzinfo
 import numpy as np
 from eventgen_plugins.generator.default import DefaultGenerator
 
-from eventgen.settings import SettingError
-from eventgen.timeutil import TimeFormatter
-from eventgen.tokens import RenderContext, RenderPlan, TokenSpec, make_provider
+from eventgen.conf.settings import SettingError
+from eventgen.render.tokens import RenderContext, RenderPlan, TokenSpec, make_provider
+from eventgen.schedule.time import TimeFormatter
 
 log = logging.getLogger(__name__)
 

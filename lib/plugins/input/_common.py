@@ -9,8 +9,8 @@ from datetime import time as dtime
 
 from eventgen_plugins.input.interval import base_count
 
-from eventgen.settings import SettingError
-from eventgen.timeutil import parse_time
+from eventgen.conf.settings import SettingError
+from eventgen.schedule.time import parse_time
 
 __all__ = ["base_count", "moment", "tick_window"]
 

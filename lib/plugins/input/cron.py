@@ -9,8 +9,8 @@ import numpy as np
 from croniter import croniter
 from eventgen_plugins.input._common import base_count, tick_window
 
-from eventgen.plugins import InputPlugin, Tick
-from eventgen.settings import Setting, parse_str
+from eventgen.conf.settings import Setting, parse_str
+from eventgen.plugin.base import InputPlugin, Tick
 
 
 def _check(expression: str | None) -> str:

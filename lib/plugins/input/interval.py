@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from eventgen.plugins import InputPlugin, Tick
-from eventgen.timeutil import parse_time
+from eventgen.plugin.base import InputPlugin, Tick
+from eventgen.schedule.time import parse_time
 
 
 def base_count(sample) -> int:

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import numpy as np
 from eventgen_plugins.input._common import base_count, moment
 
-from eventgen.plugins import InputPlugin, Tick
-from eventgen.settings import Setting, SettingError, parse_bool, parse_str
+from eventgen.conf.settings import Setting, SettingError, parse_bool, parse_str
+from eventgen.plugin.base import InputPlugin, Tick
 
 CHUNK = 100_000  # timestamps per tick: the schedule never holds more in memory
 

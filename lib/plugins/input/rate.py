@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from eventgen.plugins import InputPlugin, Tick
-from eventgen.settings import Setting, parse_float
+from eventgen.conf.settings import Setting, parse_float
+from eventgen.plugin.base import InputPlugin, Tick
 
 
 class RateInput(InputPlugin):

@@ -13,8 +13,8 @@ from collections.abc import Iterator
 import numpy as np
 from eventgen_plugins.generator.replay import event_times
 
-from eventgen.plugins import InputPlugin, Tick
-from eventgen.settings import SettingError
+from eventgen.conf.settings import SettingError
+from eventgen.plugin.base import InputPlugin, Tick
 
 
 class ReplayInput(InputPlugin):

@@ -18,8 +18,8 @@ import numpy as np
 import yaml
 from eventgen_plugins.input._common import moment
 
-from eventgen.plugins import InputPlugin, Tick
-from eventgen.settings import Setting, SettingError, parse_list
+from eventgen.conf.settings import Setting, SettingError, parse_list
+from eventgen.plugin.base import InputPlugin, Tick
 
 UNITS = {
     "weeks": 604800.0, "days": 86400.0, "hours": 3600.0, "minutes": 60.0, "seconds": 1.0,

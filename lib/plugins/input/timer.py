@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import numpy as np
 from eventgen_plugins.input._common import base_count, tick_window
 
-from eventgen.plugins import InputPlugin, Tick
-from eventgen.settings import Setting, at_least, parse_int
+from eventgen.conf.settings import Setting, at_least, parse_int
+from eventgen.plugin.base import InputPlugin, Tick
 
 
 class TimerInput(InputPlugin):

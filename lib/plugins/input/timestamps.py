@@ -7,8 +7,8 @@ from datetime import datetime
 
 import numpy as np
 
-from eventgen.plugins import InputPlugin, Tick
-from eventgen.settings import Setting, SettingError, parse_str
+from eventgen.conf.settings import Setting, SettingError, parse_str
+from eventgen.plugin.base import InputPlugin, Tick
 
 CHUNK = 100_000  # timestamps per tick
 

@@ -6,7 +6,7 @@ import errno
 import socket
 from collections.abc import Sequence
 
-from eventgen.plugins import OutputError
+from eventgen.plugin.base import OutputError
 
 from ._net import Progress
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from eventgen.plugins import OutputPlugin
-from eventgen.settings import Setting, at_least, parse_int
+from eventgen.conf.settings import Setting, at_least, parse_int
+from eventgen.plugin.base import OutputPlugin
 
 
 def rotate(path: Path, backups: int) -> None:

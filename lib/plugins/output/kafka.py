@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from eventgen.jobs import EventBatch
-from eventgen.plugins import OutputError, OutputPlugin
-from eventgen.settings import Setting, at_least, choice, parse_bool, parse_float, parse_int, parse_list
+from eventgen.conf.settings import Setting, at_least, choice, parse_bool, parse_float, parse_int, parse_list
+from eventgen.plugin.base import OutputError, OutputPlugin
+from eventgen.render.batch import EventBatch
 
 FIELDS = ("host", "source", "sourcetype", "index")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from xml.sax.saxutils import escape
 
-from eventgen.plugins import OutputPlugin
+from eventgen.plugin.base import OutputPlugin
 
 
 def xml_events(batch) -> str:

@@ -14,10 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from eventgen.jobs import EventBatch
-from eventgen.plugins import OutputError, OutputPlugin
-from eventgen.settings import Setting, at_least, choice, parse_bool, parse_float, parse_int, parse_list
-from eventgen.timeutil import per_second
+from eventgen.conf.settings import Setting, at_least, choice, parse_bool, parse_float, parse_int, parse_list
+from eventgen.plugin.base import OutputError, OutputPlugin
+from eventgen.render.batch import EventBatch
+from eventgen.schedule.time import per_second
 
 META = ("host", "source", "sourcetype")
 RETRYABLE_STATUS = {408, 429, 500, 502, 503, 504}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from eventgen.plugins import OutputPlugin
-from eventgen.settings import Setting
+from eventgen.conf.settings import Setting
+from eventgen.plugin.base import OutputPlugin
 
 
 def default_spool_dir() -> str:

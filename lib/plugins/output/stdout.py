@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from eventgen.plugins import OutputPlugin
+from eventgen.plugin.base import OutputPlugin
 
 
 class StdoutOutput(OutputPlugin):

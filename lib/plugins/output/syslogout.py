@@ -12,10 +12,10 @@ from operator import add
 
 import numpy as np
 
-from eventgen.jobs import EventBatch
-from eventgen.plugins import OutputPlugin
-from eventgen.settings import Setting, SettingError, at_least, choice, parse_bool, parse_float, parse_int
-from eventgen.timeutil import parse_timezone, per_second
+from eventgen.conf.settings import Setting, SettingError, at_least, choice, parse_bool, parse_float, parse_int
+from eventgen.plugin.base import OutputPlugin
+from eventgen.render.batch import EventBatch
+from eventgen.schedule.time import parse_timezone, per_second
 
 from ._net import Progress, StreamConnection, line_bounds, tls_context
 from ._udp import send_datagrams, udp_socket

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from eventgen.jobs import EventBatch
-from eventgen.plugins import OutputPlugin
-from eventgen.settings import Setting, at_least, parse_float, parse_int
+from eventgen.conf.settings import Setting, at_least, parse_float, parse_int
+from eventgen.plugin.base import OutputPlugin
+from eventgen.render.batch import EventBatch
 
 from ._net import StreamConnection
 

@@ -6,8 +6,8 @@ from datetime import datetime
 
 import numpy as np
 
-from eventgen.plugins import RaterPlugin
-from eventgen.settings import Setting, parse_json
+from eventgen.conf.settings import Setting, parse_json
+from eventgen.plugin.base import RaterPlugin
 
 # (key, datetime attribute or function, valid range, doc)
 TABLES = (

@@ -15,9 +15,9 @@ import time
 import numpy as np
 from eventgen_plugins.rater.config import ConfigRater
 
-from eventgen.jobs import GenerationJob
-from eventgen.plugins import registry
-from eventgen.settings import Setting, at_least, parse_float
+from eventgen.conf.settings import Setting, at_least, parse_float
+from eventgen.plugin.base import registry
+from eventgen.render.batch import GenerationJob
 
 GIB = 2**30
 PROBE_EVENTS = 2000  # at least this many events (whole passes over the sample) are rendered to measure

@@ -20,10 +20,10 @@ import numpy as np
 from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 
+from eventgen.conf.settings import Setting, choice, parse_bool, parse_json, parse_list, parse_str
 from eventgen.errors import ConfigError, EventgenError, TemplateError
-from eventgen.jobs import EventBatch, GenerationJob
-from eventgen.plugins import GeneratorPlugin
-from eventgen.settings import Setting, choice, parse_bool, parse_json, parse_list, parse_str
+from eventgen.plugin.base import GeneratorPlugin
+from eventgen.render.batch import EventBatch, GenerationJob
 
 from .api import Modules, Subprocess
 from .fsm import compile_condition

@@ -1,0 +1,187 @@
+"""`eventgen controller`, `worker`, `status` and `keys`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import uuid
+from pathlib import Path
+
+from eventgen.cli import common
+from eventgen.errors import EXIT_FAILED, EXIT_OK, EventgenError
+from eventgen.run.signals import handle_signals
+
+log = logging.getLogger("eventgen")
+
+
+def _curve_server(args: argparse.Namespace):
+    from eventgen.cluster.transport import CurveServer, is_loopback
+
+    secret, authorized = args.curve_secret_key, args.authorized_keys
+    if bool(secret) != bool(authorized):
+        raise EventgenError("--curve-secret-key and --authorized-keys go together")
+    if not secret:
+        if not is_loopback(args.bind):
+            raise EventgenError(
+                f"refusing to bind {args.bind} beyond loopback without CurveZMQ: pass --curve-secret-key FILE "
+                "and --authorized-keys DIR (make keys with `eventgen keys generate`), or bind tcp://127.0.0.1:PORT")
+        return None
+    return CurveServer(Path(secret), Path(authorized))
+
+
+def _curve_client(args: argparse.Namespace):
+    from eventgen.cluster.transport import CurveClient, is_loopback
+
+    if bool(args.curve_key) != bool(args.server_key):
+        raise EventgenError("--curve-key and --server-key go together")
+    if not args.curve_key:
+        if not is_loopback(args.connect):
+            raise EventgenError(f"connecting to {args.connect} beyond loopback needs CurveZMQ: pass --curve-key "
+                                "FILE (this worker's .key_secret) and --server-key FILE (the controller's .key)")
+        return None
+    return CurveClient(Path(args.curve_key), Path(args.server_key))
+
+
+def _add_client_keys(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--connect", required=True, metavar="tcp://HOST:PORT", help="the controller's address")
+    parser.add_argument("--curve-key", metavar="FILE", help="own Curve secret key file (NAME.key_secret)")
+    parser.add_argument("--server-key", metavar="FILE", help="the controller's Curve public key file (NAME.key)")
+
+
+# ----- controller --------------------------------------------------------------------------------
+
+def build_controller(parser: argparse.ArgumentParser) -> None:
+    common.add_sample_options(parser)
+    parser.add_argument("--bind", required=True, metavar="tcp://HOST:PORT", help="address workers connect to")
+    parser.add_argument("--curve-secret-key", metavar="FILE", help="controller's Curve secret key (NAME.key_secret)")
+    parser.add_argument("--authorized-keys", metavar="DIR", help="folder of authorised workers' public *.key files")
+    parser.add_argument("--devnull", dest="output", action="store_const", const="devnull",
+                        help="every sample to devnull on the workers")
+    parser.add_argument("--stats-json", metavar="FILE", help="also write the summary (with workers) as JSON")
+    parser.add_argument("--status-interval", type=float, help="seconds between status lines (0 = none)")
+    parser.add_argument("--drain-seconds", type=float, default=30.0,
+                        help="on Ctrl-C, how long to wait for queued and in-flight jobs (default 30)")
+    parser.add_argument("--heartbeat", type=float, default=1.0, help="heartbeat period in seconds (default 1)")
+    parser.add_argument("--liveness", type=int, default=3,
+                        help="heartbeat periods of silence before a worker is lost (default 3)")
+
+
+def run_controller(args: argparse.Namespace) -> int:
+    from eventgen.cluster import bundle as bundles
+    from eventgen.cluster.controller import Controller, ControllerOptions
+    from eventgen.cluster.transport import ZmqServer
+
+    curve = _curve_server(args)
+    config = common.load_config(args)
+    if not config.samples:
+        log.warning("no enabled samples in %s: nothing to generate", args.conf)
+    bundle = bundles.build(config, common.overrides_from(args), args.sample)
+    transport = ZmqServer(args.bind, curve)
+    print(f"eventgen: controller listening on {transport.endpoint}"
+          f"{' (CurveZMQ)' if curve else ''}; bundle {len(bundle['files'])} file(s)", file=sys.stderr, flush=True)
+    options = ControllerOptions(seed=args.seed, status_interval=args.status_interval,
+                                drain_seconds=args.drain_seconds, heartbeat=args.heartbeat,
+                                liveness=max(1, args.liveness))
+    controller = Controller(config, bundle, transport, options)
+    try:
+        with handle_signals(controller.stop):
+            controller.run()
+    finally:
+        transport.close()
+    controller.write_summary(sys.stderr)
+    if args.stats_json:
+        with open(args.stats_json, "w", encoding="utf-8") as handle:
+            json.dump(controller.summary(), handle, indent=2)
+    total = controller.stats.totals()
+    return EXIT_FAILED if total.failed or controller.counts.failed_jobs else EXIT_OK
+
+
+# ----- worker ------------------------------------------------------------------------------------
+
+def build_worker(parser: argparse.ArgumentParser) -> None:
+    _add_client_keys(parser)
+    parser.add_argument("--name", help="worker name (default HOST-PID); `{worker}` in settings becomes it")
+    parser.add_argument("--capacity", type=int, default=4, help="jobs held at once: queued + rendering (default 4)")
+    parser.add_argument("--patience", type=float, default=30.0,
+                        help="give up after this many seconds without a word from the controller (default 30)")
+
+
+def run_worker(args: argparse.Namespace) -> int:
+    from eventgen.cluster.transport import ZmqClient
+    from eventgen.cluster.worker import Worker, WorkerOptions, default_name, make_identity
+
+    name = args.name or default_name()
+    transport = ZmqClient(args.connect, make_identity(name), _curve_client(args))
+    worker = Worker(transport, WorkerOptions(name=name, capacity=max(1, args.capacity), patience=args.patience))
+    log.info("worker %s connecting to %s", name, args.connect)
+    with handle_signals(worker.stop):
+        return worker.run()
+
+
+# ----- status ------------------------------------------------------------------------------------
+
+def build_status(parser: argparse.ArgumentParser) -> None:
+    _add_client_keys(parser)
+    parser.add_argument("--json", action="store_true", help="print the raw status as JSON")
+    parser.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for the answer (default 5)")
+
+
+def run_status(args: argparse.Namespace) -> int:
+    import time
+
+    from eventgen.cluster.controller import status_line
+    from eventgen.cluster.protocol import MsgType, ProtocolError, decode, encode
+    from eventgen.cluster.transport import ZmqClient
+
+    transport = ZmqClient(args.connect, f"status-{uuid.uuid4().hex[:8]}".encode(), _curve_client(args))
+    try:
+        transport.send(encode(MsgType.STATUS))
+        deadline = time.monotonic() + args.timeout
+        while (left := deadline - time.monotonic()) > 0:
+            envelope = transport.recv(left)
+            if envelope is None or envelope.problem:
+                continue
+            try:
+                message = decode(envelope.data)
+            except ProtocolError:
+                continue
+            if message.type is MsgType.STATUS_REPLY:
+                _print_status(message["status"], args.json, status_line)
+                return EXIT_OK
+    finally:
+        transport.close()
+    print(f"eventgen: no answer from {args.connect} within {args.timeout:g}s", file=sys.stderr)
+    return EXIT_FAILED
+
+
+def _print_status(status: dict, as_json: bool, line) -> None:
+    if as_json:
+        print(common.dump_json(status))
+        return
+    print(line(status))
+    for w in status["workers"]:
+        print(f"  {w['name']:<24} {w['state']:<8} {w['host']:<16} jobs {w['jobs']:>8,}  in flight {w['inflight']:>3}  "
+              f"sent {w['sent']:>12,}  failed {w['failed']:,}")
+
+
+# ----- keys --------------------------------------------------------------------------------------
+
+def build_keys(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    generate = sub.add_parser("generate", help="write a Curve key pair: NAME.key (public), NAME.key_secret")
+    generate.add_argument("--dir", default=".", help="folder to write to (default: current)")
+    generate.add_argument("--name", help="file name stem (default: this host's name)")
+
+
+def run_keys(args: argparse.Namespace) -> int:
+    from eventgen.cluster.keys import default_key_name, write_key_pair
+
+    try:
+        public, secret = write_key_pair(Path(args.dir), args.name or default_key_name())
+    except FileExistsError as exc:
+        raise EventgenError(str(exc)) from None
+    print(f"public key (share it): {public}\nsecret key (keep it private): {secret}")
+    return EXIT_OK
+

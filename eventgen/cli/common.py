@@ -1,0 +1,64 @@
+"""Options and helpers shared by the commands that read a conf."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+
+def add_sample_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("conf", nargs="?",
+                        help="eventgen.conf file, a Splunk app folder, or an app name under $SPLUNK_HOME/etc/apps")
+    parser.add_argument("--apps-dir", metavar="DIR",
+                        help="instead of CONF: every app under DIR (Splunk's etc/apps) with an eventgen.conf")
+    parser.add_argument("-s", "--sample", help="only samples whose name or stanza matches this regex")
+    parser.add_argument("-c", "--count", type=int, help="override count in every stanza")
+    parser.add_argument("-i", "--interval", type=float, help="override interval in every stanza")
+    parser.add_argument("-b", "--backfill", help="override backfill in every stanza (e.g. -60m)")
+    parser.add_argument("-e", "--end", help="override end in every stanza (intervals or a time)")
+    parser.add_argument("--seed", type=int, help="seed: same conf and seed give byte-identical output")
+    parser.add_argument("--plugin-dir", action="append", default=[], help="extra plugin folder")
+
+
+def overrides_from(args: argparse.Namespace) -> dict[str, str]:
+    """Command-line overrides as raw conf values; they apply to every stanza."""
+    values: dict[str, str] = {}
+    for key, attr in (("count", "count"), ("interval", "interval"), ("backfill", "backfill"), ("end", "end")):
+        value = getattr(args, attr, None)
+        if value is not None:
+            values[key] = str(value).strip()
+    output = getattr(args, "output", None)
+    if output:
+        values["outputMode"] = output
+    if getattr(args, "generators", None):
+        values["generatorWorkers"] = str(args.generators)
+    if getattr(args, "multiprocess", False):
+        values["threading"] = "process"
+    if getattr(args, "threading", None):
+        values["threading"] = args.threading
+    if getattr(args, "queueing", None):
+        values["queueing"] = args.queueing
+    if getattr(args, "rate", None) is not None:  # shared out between the samples by run_generate
+        values["input"] = "rate"
+        values["rate"] = str(args.rate)
+    return values
+
+
+def load_config(args: argparse.Namespace):
+    from eventgen.conf.loader import load
+    from eventgen.plugin.base import registry
+
+    if args.plugin_dir:
+        registry.load(Path(p) for p in args.plugin_dir)
+    if getattr(args, "apps_dir", None) or not (args.conf and Path(args.conf).is_file()):
+        from eventgen.conf.apps import load_target
+
+        return load_target(args.conf, getattr(args, "apps_dir", None), overrides_from(args), args.sample)
+    return load(args.conf, overrides_from(args), only=args.sample)
+
+
+
+
+def dump_json(data: object) -> str:
+    return json.dumps(data, indent=2, sort_keys=True)

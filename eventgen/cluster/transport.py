@@ -1,0 +1,321 @@
+"""Byte transports: ZeroMQ ROUTER (controller) / DEALER (worker, status client), and an in-memory fake.
+
+A transport moves opaque payloads; it knows nothing of the protocol. Each socket belongs to the
+one thread that created it. The in-memory transport has the same interface so unit tests can
+drive the controller's and worker's logic without sockets.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import urlsplit
+
+import zmq
+
+from eventgen.cluster.keys import read_key_file
+from eventgen.cluster.protocol import MAX_MESSAGE_BYTES
+from eventgen.errors import EventgenError
+
+log = logging.getLogger(__name__)
+
+
+class TransportError(EventgenError):
+    """The connection cannot work: bad address, refused authentication, missing keys."""
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """One received payload and who sent it; `problem` is set when the frames were malformed."""
+
+    peer: bytes
+    data: bytes
+    problem: str = ""
+
+
+class ServerTransport(Protocol):
+    def send(self, peer: bytes, data: bytes) -> bool: ...
+    def recv(self, timeout: float) -> Envelope | None: ...
+    def close(self) -> None: ...
+
+
+class ClientTransport(Protocol):
+    def send(self, data: bytes) -> bool: ...
+    def recv(self, timeout: float) -> Envelope | None: ...
+    def close(self) -> None: ...
+
+
+def is_loopback(address: str) -> bool:
+    """True for ipc://, inproc:// and tcp:// addresses on a loopback interface."""
+    parts = urlsplit(address)
+    if parts.scheme in ("ipc", "inproc"):
+        return True
+    if parts.scheme != "tcp":
+        raise TransportError(f"unsupported address {address!r}: expected tcp://HOST:PORT")
+    host = (parts.hostname or "").strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name or interface name: assume it is reachable from elsewhere
+
+
+@dataclass(frozen=True)
+class CurveServer:
+    """The controller's Curve secret key file and the folder of authorised client public keys."""
+
+    secret_key_file: Path
+    authorized_dir: Path
+
+
+@dataclass(frozen=True)
+class CurveClient:
+    """A client's own secret key file and the controller's public key file."""
+
+    secret_key_file: Path
+    server_key_file: Path
+
+
+class _AuthorizedKeys:
+    """ZAP credentials provider: allows the public keys found in a folder of key files.
+
+    An unknown key triggers one re-read of the folder (at most every 2 s), so keys added
+    while the controller runs are accepted; each refusal is logged.
+    """
+
+    def __init__(self, folder: Path, on_refused: Callable[[str], None]):
+        self.folder = folder
+        self.on_refused = on_refused
+        self._keys: set[bytes] = set()
+        self._read_at = 0.0
+        self.reload()
+
+    def reload(self) -> None:
+        keys = set()
+        for path in sorted(self.folder.glob("*.key")):
+            try:
+                keys.add(read_key_file(path)[0])
+            except (OSError, ValueError) as exc:
+                log.warning("authorized key %s ignored: %s", path, exc)
+        self._keys = keys
+        self._read_at = time.monotonic()
+
+    def callback(self, domain: str, key: bytes) -> bool:
+        if key in self._keys:
+            return True
+        if time.monotonic() - self._read_at > 2.0:
+            self.reload()
+            if key in self._keys:
+                return True
+        self.on_refused(key.decode("ascii", "replace"))
+        return False
+
+
+class ZmqServer:
+    """A bound ROUTER socket; peers are addressed by their DEALER identity."""
+
+    def __init__(self, address: str, curve: CurveServer | None = None):
+        self.context = zmq.Context()
+        self.auth = None
+        self.refused: list[str] = []
+        sock = _socket(self.context, zmq.ROUTER, linger_ms=500)
+        sock.setsockopt(zmq.ROUTER_MANDATORY, 1)
+        if curve is not None:
+            from zmq.auth.thread import ThreadAuthenticator
+
+            public, secret = _key_pair(curve.secret_key_file)
+            if not curve.authorized_dir.is_dir():
+                raise TransportError(f"authorized keys folder {curve.authorized_dir} does not exist")
+            self.auth = ThreadAuthenticator(self.context, log=logging.getLogger("eventgen.zap"))
+            self.auth.start()
+            self.auth.configure_curve_callback("*", _AuthorizedKeys(curve.authorized_dir, self._refused))
+            sock.curve_server = True
+            sock.curve_publickey = public
+            sock.curve_secretkey = secret
+        try:
+            sock.bind(address)
+        except zmq.ZMQError as exc:
+            sock.close(0)
+            self._stop_auth()
+            self.context.term()
+            raise TransportError(f"cannot bind {address}: {exc}") from None
+        self.endpoint = sock.getsockopt_string(zmq.LAST_ENDPOINT)
+        self.socket = sock
+
+    def _refused(self, key: str) -> None:
+        self.refused.append(key)
+        log.warning("refused a connection: Curve public key %s is not in the authorized keys", key)
+
+    def send(self, peer: bytes, data: bytes) -> bool:
+        try:
+            self.socket.send_multipart([peer, data], flags=zmq.NOBLOCK, copy=len(data) < 65536)
+            return True
+        except zmq.ZMQError as exc:  # EHOSTUNREACH: peer gone; EAGAIN: its pipe is full
+            log.debug("send to %r failed: %s", peer, exc)
+            return False
+
+    def recv(self, timeout: float) -> Envelope | None:
+        if not self.socket.poll(int(timeout * 1000)):
+            return None
+        frames = self.socket.recv_multipart()
+        if len(frames) != 2:
+            return Envelope(frames[0], b"", f"expected 1 payload frame, got {len(frames) - 1}")
+        return Envelope(frames[0], frames[1])
+
+    def _stop_auth(self) -> None:
+        if self.auth is not None:
+            self.auth.stop()
+            self.auth = None
+
+    def close(self) -> None:
+        self.socket.close(500)
+        self._stop_auth()
+        self.context.term()
+
+
+class ZmqClient:
+    """A connected DEALER socket with a chosen identity; raises TransportError on refused authentication."""
+
+    def __init__(self, address: str, identity: bytes, curve: CurveClient | None = None):
+        self.context = zmq.Context()
+        sock = _socket(self.context, zmq.DEALER, linger_ms=2000)
+        sock.setsockopt(zmq.IDENTITY, identity)
+        if curve is not None:
+            public, secret = _key_pair(curve.secret_key_file)
+            sock.curve_publickey = public
+            sock.curve_secretkey = secret
+            sock.curve_serverkey = read_key_file(curve.server_key_file)[0]
+        self.monitor = sock.get_monitor_socket(zmq.EVENT_HANDSHAKE_FAILED_AUTH | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL)
+        self.poller = zmq.Poller()
+        self.poller.register(sock, zmq.POLLIN)
+        self.poller.register(self.monitor, zmq.POLLIN)
+        try:
+            sock.connect(address)
+        except zmq.ZMQError as exc:
+            self.close()
+            raise TransportError(f"cannot connect to {address}: {exc}") from None
+        self.socket = sock
+        self.address = address
+
+    def send(self, data: bytes) -> bool:
+        try:
+            self.socket.send(data, flags=zmq.NOBLOCK, copy=len(data) < 65536)
+            return True
+        except zmq.ZMQError as exc:
+            log.debug("send failed: %s", exc)
+            return False
+
+    def recv(self, timeout: float) -> Envelope | None:
+        ready = dict(self.poller.poll(int(timeout * 1000)))
+        if self.monitor in ready:
+            from zmq.utils.monitor import recv_monitor_message
+
+            event = recv_monitor_message(self.monitor)
+            if event["event"] == zmq.EVENT_HANDSHAKE_FAILED_AUTH:
+                raise TransportError(f"the controller at {self.address} refused our Curve key "
+                                     f"(status {event['value']}): it is not in its authorized keys")
+            raise TransportError(f"handshake with {self.address} failed: Curve keys (or their absence) "
+                                 "do not match the controller's")
+        if self.socket not in ready:
+            return None
+        frames = self.socket.recv_multipart()
+        if len(frames) != 1:
+            return Envelope(b"controller", b"", f"expected 1 frame, got {len(frames)}")
+        return Envelope(b"controller", frames[0])
+
+    def close(self) -> None:
+        sock = getattr(self, "socket", None)
+        if sock is not None:
+            sock.disable_monitor()
+        self.monitor.close(0)
+        if sock is not None:
+            sock.close()
+        self.context.term()
+
+
+class MemoryHub:
+    """In-memory stand-in for a ROUTER and its DEALERs (unit tests only)."""
+
+    def __init__(self) -> None:
+        self.inbox: queue.Queue[Envelope] = queue.Queue()
+        self.clients: dict[bytes, queue.Queue[Envelope]] = {}
+        self.lock = threading.Lock()
+
+    def server(self) -> MemoryServer:
+        return MemoryServer(self)
+
+    def client(self, identity: bytes) -> MemoryClient:
+        with self.lock:
+            self.clients[identity] = queue.Queue()
+        return MemoryClient(self, identity)
+
+
+def _get(box: queue.Queue[Envelope], timeout: float) -> Envelope | None:
+    try:
+        return box.get(timeout=timeout) if timeout > 0 else box.get_nowait()
+    except queue.Empty:
+        return None
+
+
+class MemoryServer:
+    def __init__(self, hub: MemoryHub):
+        self.hub = hub
+
+    def send(self, peer: bytes, data: bytes) -> bool:
+        with self.hub.lock:
+            box = self.hub.clients.get(peer)
+        if box is None:
+            return False
+        box.put(Envelope(b"controller", data))
+        return True
+
+    def recv(self, timeout: float) -> Envelope | None:
+        return _get(self.hub.inbox, timeout)
+
+    def close(self) -> None:
+        pass
+
+
+class MemoryClient:
+    def __init__(self, hub: MemoryHub, identity: bytes):
+        self.hub = hub
+        self.identity = identity
+
+    def send(self, data: bytes) -> bool:
+        self.hub.inbox.put(Envelope(self.identity, data))
+        return True
+
+    def recv(self, timeout: float) -> Envelope | None:
+        with self.hub.lock:
+            box = self.hub.clients.get(self.identity)
+        return None if box is None else _get(box, timeout)
+
+    def close(self) -> None:
+        """Disappear, as a killed process would: later sends to us fail."""
+        with self.hub.lock:
+            self.hub.clients.pop(self.identity, None)
+
+
+def _socket(context: zmq.Context, kind: int, linger_ms: int) -> zmq.Socket:
+    """A socket with the options both ends share: linger, message size cap, TCP keepalive."""
+    sock = context.socket(kind)
+    sock.setsockopt(zmq.LINGER, linger_ms)
+    sock.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
+    sock.setsockopt(zmq.TCP_KEEPALIVE, 1)
+    sock.setsockopt(zmq.TCP_KEEPALIVE_IDLE, 30)
+    return sock
+
+
+def _key_pair(secret_key_file: Path) -> tuple[bytes, bytes]:
+    public, secret = read_key_file(secret_key_file)
+    if secret is None:
+        raise TransportError(f"{secret_key_file} holds no secret key")
+    return public, secret

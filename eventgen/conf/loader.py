@@ -1,0 +1,344 @@
+"""eventgen.conf → typed, flattened samples.
+
+Layering: declared defaults ← `[global]` ← matching sample stanzas (least specific first) ←
+command-line overrides. Stanza names are regexes matched against whole file names in the
+sample folders. Every error names file, stanza and key; all errors are reported at once.
+"""
+
+from __future__ import annotations
+
+import configparser
+import logging
+import os
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from eventgen.conf.core_settings import CORE_GROUPS, GLOBAL
+from eventgen.conf.sample import Sample
+from eventgen.conf.settings import Setting, SettingError, SettingGroup, Settings, index
+from eventgen.errors import ConfigError, ConfigErrors
+from eventgen.plugin.base import registry
+from eventgen.render.tokens import TOKEN_KEY, TOKEN_TYPES, TokenSpec, make_provider
+from eventgen.schedule.timer import validate_window
+
+log = logging.getLogger(__name__)
+
+OVERRIDE_STANZA = "command line"
+
+
+@dataclass
+class Layer:
+    """Raw settings of one stanza with where they came from."""
+
+    stanza: str
+    values: dict[str, str]
+    file: str
+
+
+@dataclass
+class RunConfig:
+    """A validated conf: engine settings and the enabled samples."""
+
+    path: Path
+    engine: Settings
+    samples: list[Sample]
+    warnings: list[str] = field(default_factory=list)
+
+
+def all_groups() -> list[SettingGroup]:
+    """The core's setting groups followed by one group per plugin that declares settings."""
+    groups = list(CORE_GROUPS)
+    for plugin in registry.all():
+        if plugin.settings:
+            groups.append(SettingGroup(f"{plugin.kind} `{plugin.name}`", plugin.settings))
+    return groups
+
+
+def read_conf(path: Path) -> dict[str, dict[str, str]]:
+    """Read an INI file the way Splunk confs are written (case kept, no interpolation)."""
+    parser = configparser.ConfigParser(interpolation=None, strict=False, default_section="\x00default")
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    try:
+        with path.open(encoding="utf-8") as handle:
+            parser.read_file(handle)
+    except FileNotFoundError:
+        raise ConfigError("conf file not found", str(path)) from None
+    except configparser.Error as exc:
+        raise ConfigError(f"not a valid conf file: {exc.message.splitlines()[0]}", str(path)) from None
+    return {section: dict(parser.items(section)) for section in parser.sections()}
+
+
+def load(
+    path: str | Path,
+    overrides: Mapping[str, str] | None = None,
+    only: str | None = None,
+    layers: list[tuple[str, dict[str, dict[str, str]]]] | None = None,
+    app: str = "",
+) -> RunConfig:
+    """Load and validate a conf; raise ConfigErrors listing every problem.
+
+    `overrides` apply to every stanza; `only` keeps the samples whose name matches it.
+    `layers` (file label, sections) replaces reading `path` (used for app default/local layering).
+    """
+    conf_path = Path(path).resolve()
+    if layers is None:
+        try:
+            layers = [(str(path), read_conf(conf_path))]
+        except ConfigError as exc:
+            exc.file = str(path)
+            raise ConfigErrors([exc]) from None
+    loader = _Loader(conf_path, layers, dict(overrides or {}), app)
+    return loader.run(only)
+
+
+class _Loader:
+    def __init__(self, conf_path: Path, layers, overrides: dict[str, str], app: str):
+        self.conf_path = conf_path
+        self.conf_dir = conf_path.parent if conf_path.is_file() else conf_path
+        self.overrides = overrides
+        self.app = app
+        self.errors: list[ConfigError] = []
+        self.warnings: list[str] = []
+        self.file_label = layers[-1][0]
+        merged: dict[str, dict[str, str]] = {}
+        self.origin: dict[tuple[str, str], str] = {}
+        for label, sections in layers:
+            for stanza, values in sections.items():
+                merged.setdefault(stanza, {}).update(values)
+                for key in values:
+                    self.origin[(stanza, key)] = label
+        self.sections = merged
+        engine_plugins = self.sections.get("global", {}).get("pluginDir")
+        if engine_plugins:
+            registry.load(self.conf_dir / p.strip() for p in engine_plugins.split(",") if p.strip())
+        self.table = index(all_groups())
+
+    def error(self, message: str, stanza: str = "", key: str = "") -> None:
+        file = self.origin.get((stanza, key), self.file_label)
+        self.errors.append(ConfigError(message, file, stanza, key))
+
+    def run(self, only: str | None) -> RunConfig:
+        global_raw = Layer("global", self.sections.get("global", {}), self.file_label)
+        if self.sections.get("default"):
+            self.warnings.append(f"{self.file_label}: [default] is reserved; its settings are ignored")
+        engine = self.engine_settings(global_raw)
+        samples: list[Sample] = []
+        for file_path, stanzas in self.match_files():
+            sample = self.build_sample(file_path, stanzas, global_raw)
+            if sample is not None and not sample.settings["disabled"]:
+                samples.append(sample)
+        if only:
+            try:
+                wanted = re.compile(only)
+            except re.error as exc:
+                raise ConfigErrors([ConfigError(f"--sample regex does not compile ({exc})")]) from None
+            samples = [s for s in samples if wanted.fullmatch(s.name) or wanted.fullmatch(s.stanza)]
+            if not samples and not self.errors:
+                self.errors.append(ConfigError(f"no sample matches --sample {only!r}", self.file_label))
+        if self.errors:
+            raise ConfigErrors(self.errors)
+        for warning in self.warnings:
+            log.warning("%s", warning)
+        return RunConfig(self.conf_path, engine, samples, self.warnings)
+
+    def engine_settings(self, global_raw: Layer) -> Settings:
+        values: dict[str, Any] = {}
+        for setting in GLOBAL.settings:
+            raw = self.overrides.get(setting.name, global_raw.values.get(setting.name, setting.default))
+            values[setting.name] = self.parse(setting, raw, "global")
+        return Settings(values)
+
+    def parse(self, setting: Setting, raw: str | None, stanza: str) -> Any:
+        if raw is None:
+            return None
+        try:
+            return setting.parse(raw)
+        except SettingError as exc:
+            self.error(str(exc), stanza, setting.name)
+            return None
+
+    def sample_dirs(self, raw_dir: str | None) -> tuple[Path, ...]:
+        if raw_dir:
+            folder = Path(os.path.expandvars(raw_dir)).expanduser()
+            return ((folder if folder.is_absolute() else self.conf_dir / folder).resolve(),)
+        if self.app:  # the conf is <app>/default/eventgen.conf: samples are in <app>/samples only
+            return ((self.conf_dir / ".." / "samples").resolve(),)
+        return ((self.conf_dir / ".." / "samples").resolve(), self.conf_dir)
+
+    def match_files(self) -> list[tuple[Path | None, list[str]]]:
+        """(sample file, stanzas matching it) for every file matched, then file-less stanzas."""
+        global_dir = self.sections.get("global", {}).get("sampleDir")
+        by_file: dict[Path, list[str]] = {}
+        unmatched: list[str] = []
+        for stanza, values in self.sections.items():
+            if stanza in ("global", "default"):
+                continue
+            try:
+                pattern = re.compile(stanza)
+            except re.error as exc:
+                self.error(f"stanza name is not a valid regex ({exc})", stanza)
+                continue
+            found = False
+            for folder in self.sample_dirs(values.get("sampleDir", global_dir)):
+                if not folder.is_dir():
+                    continue
+                for candidate in sorted(folder.iterdir()):
+                    if candidate.is_file() and candidate != self.conf_path and pattern.fullmatch(candidate.name):
+                        if stanza not in by_file.setdefault(candidate, []):
+                            by_file[candidate].append(stanza)
+                        found = True
+            if not found:
+                unmatched.append(stanza)
+        matched = [(path, _by_specificity(stanzas, path.name)) for path, stanzas in by_file.items()]
+        # a file is one sample even when found in two folders' listings
+        return [*matched, *((None, [stanza]) for stanza in unmatched)]
+
+    def build_sample(self, file_path: Path | None, stanzas: list[str], global_raw: Layer) -> Sample | None:
+        main = stanzas[-1]
+        raw: dict[str, tuple[str, str]] = {}
+        for key, value in global_raw.values.items():
+            raw[key] = (value, "global")
+        token_layers: list[tuple[str, dict[str, str]]] = []
+        for stanza in stanzas:
+            values = self.sections[stanza]
+            tokens = {k: v for k, v in values.items() if TOKEN_KEY.match(k)}
+            if tokens:
+                token_layers.append((stanza, tokens))
+            for key, value in values.items():
+                if not TOKEN_KEY.match(key):
+                    raw[key] = (value, stanza)
+        for key, value in self.overrides.items():
+            raw[key] = (value, OVERRIDE_STANZA)
+
+        settings: dict[str, Any] = {}
+        for name, setting in self.table.items():
+            if setting.scope == "global":
+                continue
+            value, stanza = raw.get(name, (setting.default, main))
+            settings[name] = self.parse(setting, value, stanza)
+        for key, (_, stanza) in raw.items():
+            if key not in self.table and stanza != OVERRIDE_STANZA:
+                self.warnings.append(f"{self.origin.get((stanza, key), self.file_label)}: [{stanza}] {key}: "
+                                     "unknown setting, ignored")
+            elif key in self.table and self.table[key].scope == "global" and stanza not in ("global",
+                                                                                            OVERRIDE_STANZA):
+                self.warnings.append(f"{self.file_label}: [{stanza}] {key}: only read from [global]")
+        if settings.get("mode") == "replay":
+            settings["generator"] = "replay"
+            if "input" not in raw:  # the replay schedule keeps the sample's own spacing
+                settings["input"] = "replay"
+            if "interval" not in raw:  # the reference: replay passes follow each other at once
+                settings["interval"] = 0.0
+        if settings.get("perDayVolume") is not None and "rater" not in raw:
+            settings["rater"] = "perdayvolume"
+        if file_path is not None and not settings.get("source"):
+            settings["source"] = file_path.name
+        elif not settings.get("source"):
+            settings["source"] = main
+
+        sample = Sample(
+            name=file_path.name if file_path else main,
+            stanza=main,
+            settings=Settings(settings),
+            tokens=self.tokens(token_layers[::-1]),
+            conf_path=self.conf_path,
+            path=file_path,
+            sample_dirs=self.sample_dirs(raw.get("sampleDir", (None, ""))[0]),
+            app=self.app,
+        )
+        if not settings.get("disabled"):
+            self.check_plugins(sample, raw, file_path)
+        return sample
+
+    def tokens(self, token_layers: Iterable[tuple[str, dict[str, str]]]) -> list[TokenSpec]:
+        """Tokens of the most specific stanza first, then the others' appended, each in number order."""
+        specs: list[TokenSpec] = []
+        for stanza, values in token_layers:
+            parts: dict[int, dict[str, str]] = {}
+            for key, value in values.items():
+                match = TOKEN_KEY.match(key)
+                assert match is not None
+                parts.setdefault(int(match.group(1)), {})[match.group(2)] = value
+            for number in sorted(parts):
+                part = parts[number]
+                missing = [p for p in ("token", "replacementType", "replacement") if p not in part]
+                if "replacement" in missing and part.get("replacementType") == "integerid":
+                    part["replacement"] = "0"
+                    missing.remove("replacement")
+                if missing:
+                    self.error(f"token {number} lacks {', '.join('token.%d.%s' % (number, m) for m in missing)}",
+                               stanza, f"token.{number}")
+                    continue
+                try:
+                    pattern = re.compile(part["token"])
+                except re.error as exc:
+                    self.error(f"regex does not compile ({exc})", stanza, f"token.{number}.token")
+                    continue
+                rtype = part["replacementType"].strip()
+                if rtype not in TOKEN_TYPES:
+                    self.error(f"unknown replacementType {rtype!r}; allowed: {', '.join(TOKEN_TYPES)}",
+                               stanza, f"token.{number}.replacementType")
+                    continue
+                specs.append(TokenSpec(number, pattern, rtype, part["replacement"], stanza))
+        return specs
+
+    def check_plugins(self, sample: Sample, raw: dict[str, tuple[str, str]], file_path: Path | None) -> None:
+        settings = sample.settings
+        for kind, key in (("generator", "generator"), ("rater", "rater"), ("input", "input")):
+            name = settings.get(key)
+            if name and not registry.has(kind, name):
+                self.error(f"unknown {kind} {name!r}; allowed: {', '.join(registry.names(kind))}",
+                           raw.get(key, ("", sample.stanza))[1], key)
+        for name in settings.get("outputMode") or []:
+            if not registry.has("output", name):
+                self.error(f"unknown output {name!r}; allowed: {', '.join(registry.names('output'))}",
+                           raw.get("outputMode", ("", sample.stanza))[1], "outputMode")
+        generator_name = settings.get("generator")
+        if registry.has("generator", generator_name):
+            generator = registry.get("generator", generator_name)
+            if getattr(generator, "needs_sample_file", True) and file_path is None:
+                dirs = ", ".join(str(d) for d in sample.sample_dirs)
+                self.error(f"no sample file matches this stanza in {dirs}", sample.stanza)
+                return
+        try:
+            sample.tz  # noqa: B018 - validates the timezone, which the checks below need
+        except SettingError as exc:
+            self.error(str(exc), raw.get("timezone", ("", sample.stanza))[1], "timezone")
+            return
+        for spec in sample.tokens:
+            try:
+                make_provider(spec, sample.tz, sample.resolve)
+            except SettingError as exc:
+                self.error(str(exc), spec.stanza, f"token.{spec.number}.replacement")
+            except OSError as exc:
+                self.error(f"cannot read token file: {exc}", spec.stanza, f"token.{spec.number}.replacement")
+        for key, message in validate_window(sample):
+            self.error(message, raw.get(key, ("", sample.stanza))[1], key)
+        for plugin_check in _plugin_validators(settings):
+            for key, message in plugin_check(sample):
+                self.error(message, raw.get(key, ("", sample.stanza))[1], key)
+
+
+def _plugin_validators(settings: Settings):
+    """`validate(sample)` hooks of the plugins a sample uses: yield (key, message) pairs."""
+    names = [("generator", settings.get("generator")), ("rater", settings.get("rater")),
+             ("input", settings.get("input"))]
+    names += [("output", name) for name in settings.get("outputMode") or []]
+    for kind, name in names:
+        if name and registry.has(kind, name):
+            check = getattr(registry.get(kind, name), "validate", None)
+            if check is not None:
+                yield check
+
+
+def _by_specificity(stanzas: list[str], file_name: str) -> list[str]:
+    """Least specific first: regexes before literal names, shorter before longer."""
+
+    def rank(stanza: str) -> tuple[int, int]:
+        literal = stanza == file_name or re.escape(file_name) == stanza
+        return (1 if literal else 0, len(stanza))
+
+    return sorted(stanzas, key=rank)

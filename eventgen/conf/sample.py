@@ -1,0 +1,126 @@
+"""Sample: one generated stream — its settings, tokens and the events of its file."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import tzinfo
+from functools import cached_property
+from pathlib import Path
+
+from eventgen.conf.settings import SettingError, Settings
+from eventgen.errors import ConfigError
+from eventgen.render.tokens import TokenSpec
+from eventgen.schedule.time import parse_timezone
+
+DEFAULT_BREAKER = r"[^\r\n\s]+"
+META_FIELDS = ("host", "source", "sourcetype", "index")
+
+
+@dataclass
+class SampleData:
+    """A sample file read into events: texts plus per-event metadata for CSV samples."""
+
+    texts: list[str]
+    columns: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass
+class Sample:
+    """A sample's flattened settings and tokens. Reading its file is deferred to `data`."""
+
+    name: str
+    stanza: str
+    settings: Settings
+    tokens: list[TokenSpec]
+    conf_path: Path
+    path: Path | None = None
+    sample_dirs: tuple[Path, ...] = ()
+    app: str = ""
+
+    @property
+    def label(self) -> str:
+        return f"{self.app}:{self.name}" if self.app else self.name
+
+    @cached_property
+    def tz(self) -> tzinfo:
+        return parse_timezone(self.settings.get("timezone", "local"))
+
+    @property
+    def stable_id(self) -> int:
+        """A number derived from the sample's name, the same in every process (for seeding)."""
+        return int.from_bytes(hashlib.blake2b(self.label.encode(), digest_size=8).digest(), "little")
+
+    def resolve(self, relative: str) -> Path:
+        """A token/lookup file path, environment variables (`$SPLUNK_HOME`) expanded: absolute; else
+        the working directory, the conf's folder, then the sample folders (an app's `samples/`).
+        The error lists every place tried."""
+        expanded = os.path.expandvars(relative)
+        candidate = Path(expanded).expanduser()
+        if candidate.is_absolute():
+            if candidate.is_file():
+                return candidate
+            shown = relative if expanded == relative else f"{relative} ({candidate})"
+            raise SettingError(f"file {shown} does not exist")
+        places = [Path.cwd(), self.conf_path.parent, *self.sample_dirs]
+        for base in places:
+            if (base / candidate).is_file():
+                return base / candidate
+        tried = ", ".join(str(base / candidate) for base in places)
+        unset = sorted(set(re.findall(r"\$\{?(\w+)", expanded)))
+        hint = f" (environment variable {', '.join(unset)} not set)" if unset else ""
+        raise SettingError(f"file {relative!r} not found{hint}; tried {tried}")
+
+    @cached_property
+    def data(self) -> SampleData:
+        if self.path is None:
+            return SampleData([])
+        try:
+            text = self.path.read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            raise ConfigError(f"cannot read sample file: {exc.strerror}", str(self.path), self.stanza) from None
+        if self.settings.get("sampletype") == "csv":
+            return self._read_csv(text)
+        return SampleData(split_events(text, self.settings.get("breaker")))
+
+    def _read_csv(self, text: str) -> SampleData:
+        reader = csv.DictReader(io.StringIO(text))
+        if not reader.fieldnames or "_raw" not in reader.fieldnames:
+            raise ConfigError("a CSV sample needs a _raw column", str(self.path), self.stanza, "sampletype")
+        rows = list(reader)
+        columns = {
+            name: [row.get(name) or "" for row in rows] for name in META_FIELDS if name in reader.fieldnames
+        }
+        for name, values in reader_extra_columns(reader.fieldnames, rows).items():
+            columns[name] = values
+        return SampleData([row["_raw"] or "" for row in rows], columns)
+
+
+def reader_extra_columns(fieldnames: list[str], rows: list[dict[str, str]]) -> dict[str, list[str]]:
+    """Non-metadata CSV columns, kept for replay's `timeField`."""
+    return {
+        f"field:{name}": [row.get(name) or "" for row in rows]
+        for name in fieldnames
+        if name not in META_FIELDS and name != "_raw"
+    }
+
+
+def split_events(text: str, breaker) -> list[str]:
+    """Split a raw sample into events. With the default breaker each non-blank line is an
+    event; otherwise a line matching `breaker` at its start begins a new multi-line event."""
+    lines = text.splitlines()
+    if breaker is None or breaker.pattern == DEFAULT_BREAKER:
+        return [line for line in lines if line.strip()]
+    events: list[list[str]] = []
+    for line in lines:
+        if breaker.match(line) or not events:
+            if not line.strip() and not events:
+                continue
+            events.append([line])
+        else:
+            events[-1].append(line)
+    return ["\n".join(event).rstrip("\n") for event in events]

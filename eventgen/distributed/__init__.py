@@ -1,1 +1,0 @@
-"""Controller and workers over ZeroMQ: one run across many machines (see docs/distributed.md)."""

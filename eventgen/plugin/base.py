@@ -1,0 +1,350 @@
+"""Plugin contracts and the registry that discovers them.
+
+A plugin is a subclass of one of the base classes below with a `name` and its own declared
+`settings`. Subclassing registers it. Built-ins live in `lib/plugins/<kind>/`; users add
+directories (`pluginDir`, `--plugin-dir`) or packages exposing the `eventgen.plugins` entry point.
+The core never imports a plugin by name: it asks `registry`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.machinery
+import importlib.util
+import logging
+import sys
+import threading
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+
+from eventgen.conf.settings import Setting, Settings
+from eventgen.errors import PluginError
+from eventgen.render.batch import EventBatch, GenerationJob
+
+if TYPE_CHECKING:
+    from eventgen.conf.sample import Sample
+
+log = logging.getLogger(__name__)
+
+
+class Plugin(ABC):  # noqa: B024 - the kind bases below declare the abstract methods
+    """Base of every plugin: a kind, a name, declared settings and a one-line summary."""
+
+    kind: ClassVar[str] = ""
+    name: ClassVar[str] = ""
+    settings: ClassVar[tuple[Setting, ...]] = ()
+    summary: ClassVar[str] = ""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.name and cls.kind:
+            registry.add(cls)
+
+    @classmethod
+    def validate(cls, sample: Sample) -> list[tuple[str, str]]:
+        """Check a sample's settings for this plugin at load time: (key, message) per problem."""
+        return []
+
+
+class GeneratorPlugin(Plugin):
+    """Renders a job into a batch. One instance per sample per worker; compile in __init__."""
+
+    kind = "generator"
+    needs_sample_file: ClassVar[bool] = True
+    tracing: bool = False  # set by `eventgen preview`: keep per-event state for preview_state()
+
+    @classmethod
+    def is_stateful(cls, sample: Sample) -> bool:
+        """True when rendering depends on state kept between jobs: one instance then renders every job of
+        the sample (threads share it under a lock; process and cluster workers get its jobs by affinity)."""
+        return False
+
+    def __init__(self, sample: Sample):
+        self.sample = sample
+
+    @abstractmethod
+    def generate(self, job: GenerationJob) -> EventBatch:
+        ...
+
+    def preview_state(self) -> dict[str, Any]:
+        """State worth showing in `eventgen preview` (templates override)."""
+        return {}
+
+
+class OutputError(Exception):
+    """A batch could not be delivered; `retryable` says whether trying again may help.
+
+    `sent` is how many events at the start of the batch did arrive before the failure (outputs that
+    split a batch into requests resume after them when retried).
+    """
+
+    def __init__(self, message: str, retryable: bool = True, sent: int = 0):
+        super().__init__(message)
+        self.retryable = retryable
+        self.sent = sent
+
+
+@dataclass
+class Delivery:
+    """What became of one batch at one output."""
+
+    sent: int
+    failed: int
+    bytes: int
+    error: str = ""
+
+
+class OutputPlugin(Plugin):
+    """Writes whole batches. Subclasses implement `write` (one call per batch) and may
+    override `open`/`close`. `deliver` adds locking, retries with backoff and counting.
+
+    `write` raises OutputError (or OSError) when nothing was delivered, or returns the number
+    of events that failed when only some were (item-level errors), or their indices (a list), so
+    that `spoolFailedTo` can keep exactly the failed events for `eventgen replay-spool`.
+    """
+
+    kind = "output"
+    single_writer: ClassVar[bool] = False  # all batches must go through one writer (e.g. stdout)
+    retries: ClassVar[int] = 0  # extra attempts after a retryable failure
+    backoff: ClassVar[float] = 0.2  # first wait before retrying, doubled each attempt
+    item_error: str = ""  # why items were rejected (set by `write` when it returns failed indices)
+
+    def __init__(self, settings: Settings):
+        self.config = settings
+        self._lock = threading.Lock()
+        self._opened = False
+        self.stop_event: threading.Event | None = None
+
+    def open(self) -> None:
+        """Acquire the destination (connections, files)."""
+
+    def close(self) -> None:
+        """Flush and release the destination."""
+
+    @abstractmethod
+    def write(self, batch: EventBatch) -> int | None:
+        ...
+
+    def encoded_size(self, batch: EventBatch) -> int:
+        return len(batch.payload())
+
+    def deliver(self, batch: EventBatch) -> Delivery:
+        n = len(batch)
+        if not n:
+            return Delivery(0, 0, 0)
+        attempts = 1 + max(0, int(self.config.get(f"{self.name}Retries", self.retries)))
+        wait = self.backoff
+        error = ""
+        partial = 0  # events known to have arrived before a failure
+        with self._lock:
+            for attempt in range(attempts):
+                try:
+                    if not self._opened:
+                        self.open()
+                        self._opened = True
+                    result = self.write(batch) or 0
+                    failed = result if isinstance(result, int) else len(result)
+                    if failed and not isinstance(result, int):
+                        detail = f"{failed} item(s) rejected" + (f": {self.item_error}" if self.item_error else "")
+                        error = self._spool_failed(batch, list(result), detail)
+                    return Delivery(n - failed, failed, self.encoded_size(batch), error)
+                except (OutputError, OSError) as exc:
+                    error = str(exc) or type(exc).__name__
+                    retryable = getattr(exc, "retryable", True)
+                    partial = max(partial, getattr(exc, "sent", 0))
+                    self._safe_close()
+                    if not retryable or attempt == attempts - 1:
+                        break
+                    if self.stop_event is not None and self.stop_event.wait(wait):
+                        break
+                    if self.stop_event is None:
+                        time.sleep(wait)
+                    wait = min(wait * 2, 5.0)
+            error = self._spool_failed(batch, range(partial, n), error)
+        return Delivery(partial, n - partial, 0, error)
+
+    def _spool_failed(self, batch: EventBatch, indices: Iterable[int], error: str) -> str:
+        """Append the failed events to `spoolFailedTo` (if set); return the error, noting the spool."""
+        path = self.config.get("spoolFailedTo")
+        if not path:
+            return error
+        from eventgen.plugin.spool import append_failed
+
+        try:
+            count = append_failed(path, self.name, batch, list(indices), error)
+        except OSError as exc:
+            log.error("%s: cannot spool failed events to %s: %s", self.name, path, exc)
+            return f"{error}; spooling to {path} failed: {exc}"
+        return f"{error}; {count} event(s) spooled to {path}"
+
+    def shutdown(self) -> None:
+        with self._lock:
+            self._safe_close()
+
+    def _safe_close(self) -> None:
+        if self._opened:
+            self._opened = False
+            try:
+                self.close()
+            except Exception as exc:  # closing a broken destination must not mask the real error
+                log.debug("closing %s: %s", self.name, exc)
+
+
+class RaterPlugin(Plugin):
+    """Turns a sample's base count into the count for one interval."""
+
+    kind = "rater"
+
+    def __init__(self, sample: Sample):
+        self.sample = sample
+
+    @abstractmethod
+    def rate(self, count: int, when: float, rng: np.random.Generator) -> int:
+        ...
+
+    def factors(self, times: np.ndarray) -> np.ndarray:
+        """Per-event value factors for `rated` tokens (1.0 unless the rater has tables)."""
+        return np.ones(len(times))
+
+
+@dataclass(slots=True)
+class Tick:
+    """One scheduled burst: `count` events due at wall time `time`.
+
+    Timestamps are drawn in [earliest, latest] unless `timestamps` lists them explicitly.
+    """
+
+    time: float
+    count: int
+    earliest: float
+    latest: float
+    timestamps: np.ndarray | None = None
+
+
+class InputPlugin(Plugin):
+    """A schedule: when events happen and how many (Eventum's input plugins)."""
+
+    kind = "input"
+    spread: ClassVar[bool] = False  # live: release a tick's events evenly until the next tick (interval)
+
+    def __init__(self, sample: Sample):
+        self.sample = sample
+
+    @abstractmethod
+    def ticks(self, start: float, rng: np.random.Generator) -> Iterator[Tick]:
+        """Ticks in time order from `start`; the timer decides when to stop."""
+        ...
+
+
+class Registry:
+    """All known plugins by (kind, name)."""
+
+    def __init__(self) -> None:
+        self._plugins: dict[tuple[str, str], type[Plugin]] = {}
+        self._loaded_dirs: set[Path] = set()
+        self._entry_points_loaded = False
+
+    def add(self, cls: type[Plugin]) -> None:
+        self._plugins[(cls.kind, cls.name)] = cls
+
+    def get(self, kind: str, name: str) -> type[Plugin]:
+        self.load()
+        try:
+            return self._plugins[(kind, name)]
+        except KeyError:
+            raise PluginError(f"unknown {kind} {name!r}; known: {', '.join(self.names(kind))}") from None
+
+    def has(self, kind: str, name: str) -> bool:
+        self.load()
+        return (kind, name) in self._plugins
+
+    def names(self, kind: str) -> list[str]:
+        self.load()
+        return sorted(name for k, name in self._plugins if k == kind)
+
+    def all(self) -> list[type[Plugin]]:
+        self.load()
+        return [self._plugins[key] for key in sorted(self._plugins)]
+
+    def load(self, extra_dirs: Iterable[Path] = ()) -> None:
+        """Import built-in plugins, plugins in `extra_dirs` and entry points (each once)."""
+        for root in [builtin_plugin_dir(), *extra_dirs]:
+            self._load_dir(Path(root))
+        if not self._entry_points_loaded:
+            self._entry_points_loaded = True
+            for ep in entry_points(group="eventgen.plugins"):
+                try:
+                    ep.load()
+                except Exception as exc:
+                    raise PluginError(f"plugin entry point {ep.name!r} failed to load: {exc}") from exc
+
+    def _load_dir(self, root: Path) -> None:
+        root = root.resolve()
+        if root in self._loaded_dirs:
+            return
+        self._loaded_dirs.add(root)
+        if not root.is_dir():
+            raise PluginError(f"plugin directory {root} does not exist")
+        builtin = root == builtin_plugin_dir().resolve()
+        package = "eventgen_plugins" if builtin else f"eventgen_user_plugins_{len(self._loaded_dirs)}"
+        _ensure_package(package, root)
+        for kind_dir in [root, *sorted(p for p in root.iterdir() if p.is_dir())]:
+            if kind_dir.name.startswith(("_", ".")):
+                continue
+            prefix = package if kind_dir == root else f"{package}.{kind_dir.name}"
+            if kind_dir != root:
+                _ensure_package(prefix, kind_dir)
+            for entry in sorted(kind_dir.iterdir()):
+                if entry.name.startswith(("_", ".")):
+                    continue
+                if entry.suffix == ".py" or (entry.is_dir() and (entry / "__init__.py").is_file()):
+                    _import(f"{prefix}.{entry.stem}", entry)
+
+
+def _ensure_package(name: str, folder: Path) -> None:
+    """Make `folder` importable as package `name` (so plugins can be packages with submodules)."""
+    if name in sys.modules:
+        return
+    init = folder / "__init__.py"
+    if init.is_file():
+        spec = importlib.util.spec_from_file_location(name, init, submodule_search_locations=[str(folder)])
+    else:
+        spec = importlib.machinery.ModuleSpec(name, None, is_package=True)
+        spec.submodule_search_locations = [str(folder)]
+    if spec is None:
+        raise PluginError(f"cannot use {folder} as a plugin folder")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    if spec.loader is not None:
+        spec.loader.exec_module(module)
+
+
+def _import(module_name: str, path: Path) -> None:
+    if module_name in sys.modules:
+        return
+    try:
+        importlib.import_module(module_name)
+    except Exception as exc:
+        sys.modules.pop(module_name, None)
+        raise PluginError(f"plugin {path} failed to load: {exc}") from exc
+
+
+def builtin_plugin_dir() -> Path:
+    """`lib/plugins` in a checkout, or the installed `eventgen_plugins` package."""
+    checkout = Path(__file__).resolve().parents[2] / "lib" / "plugins"
+    if checkout.is_dir():
+        return checkout
+    spec = importlib.util.find_spec("eventgen_plugins")
+    if spec is None or not spec.submodule_search_locations:
+        raise PluginError("built-in plugins not found (is eventgen installed?)")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+registry = Registry()

@@ -1,0 +1,313 @@
+"""Token replacement compiled into a render plan.
+
+A sample's events are matched against its token regexes once; each event becomes a format
+string whose slots name tokens. Per job, each token draws the values for the whole batch at once
+(numpy where it pays) and events are assembled with one `str.format` call each. No regex runs
+per event.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import string
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import tzinfo
+from operator import itemgetter
+from pathlib import Path
+
+import numpy as np
+
+from eventgen.conf.settings import SettingError
+from eventgen.schedule.time import TimeFormatter
+
+TOKEN_TYPES = ("static", "timestamp", "replaytimestamp", "random", "rated", "file", "mvfile", "seqfile",
+               "integerid")
+TOKEN_KEY = re.compile(r"token\.(\d+)\.(token|replacementType|replacement)$")
+
+
+@dataclass
+class TokenSpec:
+    """One `token.N.*` triple as written in the conf."""
+
+    number: int
+    pattern: re.Pattern[str]
+    rtype: str
+    replacement: str
+    stanza: str = ""
+
+
+@dataclass
+class RenderContext:
+    """Everything a provider may draw on for one batch."""
+
+    n: int
+    rng: np.random.Generator
+    times: np.ndarray
+    offset: int
+    rate_factors: Callable[[], np.ndarray]
+    rows: dict[str, np.ndarray] = field(default_factory=dict)  # shared random rows per lookup file
+
+    def shared_rows(self, key: str, nrows: int) -> np.ndarray:
+        rows = self.rows.get(key)
+        if rows is None:
+            rows = self.rng.integers(0, nrows, self.n)
+            self.rows[key] = rows
+        return rows
+
+
+Provider = Callable[[RenderContext], list[str]]
+
+_HEX_UPPER = np.frombuffer(b"0123456789ABCDEF", dtype=np.uint8)
+_URL_SAFE = np.frombuffer((string.ascii_letters + string.digits + "-._~").encode(), dtype=np.uint8)
+_BYTE_HEX = [f"{i:02x}" for i in range(256)]
+_OCTET = [str(i) for i in range(256)]
+
+
+def take(table: list[str], idx: np.ndarray) -> list[str]:
+    if len(idx) == 0:
+        return []
+    if len(idx) == 1:
+        return [table[int(idx[0])]]
+    return list(itemgetter(*idx.tolist())(table))
+
+
+def _chars(ctx: RenderContext, alphabet: np.ndarray, width: int) -> list[str]:
+    codes = alphabet[ctx.rng.integers(0, len(alphabet), (ctx.n, width))]
+    return np.ascontiguousarray(codes).view(f"S{width}").ravel().astype(f"U{width}").tolist()
+
+
+_INT_TABLE_LIMIT = 1 << 17
+
+
+def _ints(ctx: RenderContext, low: int, high: int, rated: bool, table: list[str] | None) -> list[str]:
+    values = ctx.rng.integers(low, high + 1, ctx.n)
+    if rated:
+        values = np.rint(values * ctx.rate_factors()).astype(np.int64)
+    elif table is not None:
+        return take(table, values - low)
+    return list(map(str, values.tolist()))
+
+
+def _floats(ctx: RenderContext, low: float, high: float, precision: int, rated: bool) -> list[str]:
+    values = ctx.rng.uniform(low, high, ctx.n)
+    if rated:
+        values = values * ctx.rate_factors()
+    return list(map(f"%.{precision}f".__mod__, values.tolist()))
+
+
+def _ipv4(ctx: RenderContext) -> list[str]:
+    o = ctx.rng.integers(0, 256, (4, ctx.n))
+    a, b, c, d = (take(_OCTET, row) for row in o)
+    return list(map(".".join, zip(a, b, c, d, strict=True)))
+
+
+def _ipv6(ctx: RenderContext) -> list[str]:
+    groups = ctx.rng.integers(0, 65536, (ctx.n, 8)).tolist()
+    return list(map("{:x}:{:x}:{:x}:{:x}:{:x}:{:x}:{:x}:{:x}".format, *zip(*groups, strict=True)))
+
+
+def _mac(ctx: RenderContext) -> list[str]:
+    cols = [take(_BYTE_HEX, row) for row in ctx.rng.integers(0, 256, (6, ctx.n))]
+    return list(map(":".join, zip(*cols, strict=True)))
+
+
+def _guid(ctx: RenderContext) -> list[str]:
+    raw = ctx.rng.integers(0, 256, (ctx.n, 16), dtype=np.uint8)
+    raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40  # version 4
+    raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80  # RFC 4122 variant
+    hexes = [bytes(row).hex() for row in raw]
+    return [f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}" for h in hexes]
+
+
+_RANDOM_FORMS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"integer\[\s*(-?\d+)\s*:\s*(-?\d+)\s*\]$"), "integer"),
+    (re.compile(r"float\[\s*(-?\d+(?:\.(\d*))?)\s*:\s*(-?\d+(?:\.\d*)?)\s*\]$"), "float"),
+    (re.compile(r"hex\((\d+)\)$"), "hex"),
+    (re.compile(r"string\((\d+)\)$"), "string"),
+    (re.compile(r"list(\[.*\])$", re.S), "list"),
+    (re.compile(r"(ipv4|ipv6|mac|guid)$"), "simple"),
+]
+
+
+def _random_provider(replacement: str, rated: bool) -> Provider:
+    text = replacement.strip()
+    for pattern, form in _RANDOM_FORMS:
+        match = pattern.match(text)
+        if not match:
+            continue
+        if form == "integer":
+            low, high = int(match.group(1)), int(match.group(2))
+            if low > high:
+                raise SettingError(f"integer[{low}:{high}]: the lower bound is above the upper")
+            table = [str(i) for i in range(low, high + 1)] if high - low < _INT_TABLE_LIMIT and not rated else None
+            return lambda ctx: _ints(ctx, low, high, rated, table)
+        if form == "float":
+            low_f, high_f = float(match.group(1)), float(match.group(3))
+            if low_f > high_f:
+                raise SettingError(f"float[{low_f}:{high_f}]: the lower bound is above the upper")
+            precision = len(match.group(2) or "")
+            return lambda ctx: _floats(ctx, low_f, high_f, precision, rated)
+        if form == "hex":
+            width = int(match.group(1))
+            return lambda ctx: _chars(ctx, _HEX_UPPER, width) if width else [""] * ctx.n
+        if form == "string":
+            width = int(match.group(1))
+            return lambda ctx: _chars(ctx, _URL_SAFE, width) if width else [""] * ctx.n
+        if form == "list":
+            try:
+                options = json.loads(match.group(1))
+            except json.JSONDecodeError as exc:
+                raise SettingError(f"list[...] is not a JSON list ({exc.msg})") from None
+            if not isinstance(options, list) or not options:
+                raise SettingError("list[...] must be a non-empty JSON list")
+            table = [str(o) for o in options]
+            return lambda ctx: take(table, ctx.rng.integers(0, len(table), ctx.n))
+        return {"ipv4": _ipv4, "ipv6": _ipv6, "mac": _mac, "guid": _guid}[match.group(1)]
+    raise SettingError(
+        f"unknown random replacement {replacement!r}; allowed: integer[a:b], float[a.b:c.d], ipv4, ipv6, "
+        "mac, guid, hex(n), string(n), list[\"a\",\"b\"]"
+    )
+
+
+def _file_column(replacement: str, resolve: Callable[[str], Path]) -> tuple[str, list[str]]:
+    """Read `path` or `path:column` (1-based) → (key shared by tokens on that file, values)."""
+    text = replacement.strip()
+    column = 0
+    match = re.match(r"(.*):(\d+)$", text)
+    if match:
+        text, column = match.group(1), int(match.group(2))
+    path = resolve(text)
+    lines = [line.rstrip("\r\n") for line in path.read_text(encoding="utf-8").splitlines()]
+    lines = [line for line in lines if line.strip()]
+    if not lines:
+        raise SettingError(f"token file {path} is empty")
+    if column == 0:
+        return str(path), [line.strip() for line in lines]
+    rows = list(csv.reader(lines))
+    values = []
+    for number, row in enumerate(rows, 1):
+        if column > len(row):
+            raise SettingError(f"{path} line {number} has {len(row)} columns, token wants column {column}")
+        values.append(row[column - 1].strip())
+    return str(path), values
+
+
+def make_provider(spec: TokenSpec, tz: tzinfo, resolve: Callable[[str], Path]) -> Provider:
+    """Compile one token into a batch value provider; raise SettingError when malformed."""
+    rtype, replacement = spec.rtype, spec.replacement
+    if rtype == "static":
+        return lambda ctx: [replacement] * ctx.n
+    if rtype in ("timestamp", "replaytimestamp"):
+        pattern = replacement
+        if rtype == "replaytimestamp" and replacement.strip().startswith("["):
+            try:
+                formats = json.loads(replacement)
+                pattern = str(formats[0])
+            except (json.JSONDecodeError, IndexError, KeyError):
+                raise SettingError("replaytimestamp: expected a strftime format or a JSON list of them") from None
+        formatter = TimeFormatter(pattern, tz)
+        return lambda ctx: formatter.format_many(ctx.times)
+    if rtype in ("random", "rated"):
+        return _random_provider(replacement, rated=rtype == "rated")
+    if rtype in ("file", "mvfile"):
+        key, values = _file_column(replacement, resolve)
+        return lambda ctx: take(values, ctx.shared_rows(key, len(values)))
+    if rtype == "seqfile":
+        _, values = _file_column(replacement, resolve)
+        count = len(values)
+        return lambda ctx: take(values, (ctx.offset + np.arange(ctx.n)) % count)
+    if rtype == "integerid":
+        try:
+            start = int(replacement.strip() or 0)
+        except ValueError:
+            raise SettingError(f"integerid needs a start integer, got {replacement!r}") from None
+        return lambda ctx: list(map(str, range(start + ctx.offset, start + ctx.offset + ctx.n)))
+    raise SettingError(f"unknown replacementType {rtype!r}; allowed: {', '.join(TOKEN_TYPES)}")
+
+
+def token_spans(text: str, tokens: list[TokenSpec]) -> list[tuple[int, int, int]]:
+    """(start, end, token index) of every replaced span, in text order.
+
+    All token regexes run on the original text once; where spans overlap, the lower-numbered
+    token wins. With capture groups only group 1 is replaced.
+    """
+    spans: list[tuple[int, int, int]] = []
+    for k, spec in enumerate(tokens):
+        for match in spec.pattern.finditer(text):
+            start, end = match.span(1) if spec.pattern.groups else match.span()
+            if start < 0 or start == end:
+                continue
+            if any(start < e and s < end for s, e, _ in spans):
+                continue
+            spans.append((start, end, k))
+    return sorted(spans)
+
+
+def format_template(text: str, spans: list[tuple[int, int, int]], slot: dict[int, int]) -> tuple[str, tuple[int, ...]]:
+    """`text` as a `%`-template with `%s` where token values go, and the slots (token order) they take."""
+    pieces: list[str] = []
+    slots: list[int] = []
+    pos = 0
+    for start, end, k in spans:
+        pieces.append(text[pos:start].replace("%", "%%"))
+        pieces.append("%s")
+        slots.append(slot[k])
+        pos = end
+    pieces.append(text[pos:].replace("%", "%%"))
+    return "".join(pieces), tuple(slots)
+
+
+class RenderPlan:
+    """A sample's events compiled against its tokens; renders a batch from drawn values.
+
+    Events that share a template are rendered together: their token values are gathered with C-level
+    slicing (sequential picks) or one gather per template (random picks) and formatted by
+    `map(template.__mod__, zip(*columns))`.
+    """
+
+    def __init__(self, texts: list[str], tokens: list[TokenSpec], providers: list[Provider]):
+        all_spans = [token_spans(text, tokens) for text in texts]
+        self.used = sorted({k for spans in all_spans for _, _, k in spans})
+        slot = {k: i for i, k in enumerate(self.used)}
+        self.templates = [format_template(t, spans, slot) for t, spans in zip(texts, all_spans, strict=True)]
+        self._providers = [providers[k] for k in self.used]
+
+    def render(self, picks: np.ndarray, ctx: RenderContext) -> list[str]:
+        """Events for sample indices `picks` (one per event)."""
+        n = len(picks)
+        if n == 0:
+            return []
+        values = [provider(ctx) for provider in self._providers]
+        size = len(self.templates)
+        if size == 1:
+            return _fill(self.templates[0], values, n)
+        out: list[str] = [""] * n
+        first = int(picks[0])
+        if n < size or np.array_equal(picks, (first + np.arange(n)) % size):
+            # sequential picks: template (first + i) % size at position i, so each template's events are a stride
+            for position in range(min(n, size)):
+                template = self.templates[(first + position) % size]
+                columns = [v[position::size] for v in values]
+                out[position::size] = _fill(template, columns, len(range(position, n, size)))
+            return out
+        order = np.argsort(picks, kind="stable")
+        sorted_picks = picks[order]
+        starts = np.flatnonzero(np.r_[True, sorted_picks[1:] != sorted_picks[:-1]]).tolist()
+        for start, end in zip(starts, [*starts[1:], n], strict=True):
+            where = order[start:end]
+            template = self.templates[int(sorted_picks[start])]
+            columns = [take(v, where) for v in values]
+            for position, event in zip(where.tolist(), _fill(template, columns, end - start), strict=True):
+                out[position] = event
+        return out
+
+
+def _fill(template: tuple[str, tuple[int, ...]], columns: list[list[str]], n: int) -> list[str]:
+    """Render one template `n` times from per-token value columns."""
+    text, slots = template
+    if not slots:
+        return [text % ()] * n
+    return list(map(text.__mod__, zip(*(columns[k] for k in slots), strict=True)))

@@ -1,0 +1,217 @@
+"""Time: zones, Splunk relative time (`-15m`, `-1d@d+8h`, ISO dates) and fast batch formatting."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from operator import itemgetter
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import numpy as np
+
+from eventgen.conf.settings import SettingError
+
+_UNITS = {
+    "s": "s", "sec": "s", "secs": "s", "second": "s", "seconds": "s",
+    "m": "m", "min": "m", "mins": "m", "minute": "m", "minutes": "m",
+    "h": "h", "hr": "h", "hrs": "h", "hour": "h", "hours": "h",
+    "d": "d", "day": "d", "days": "d",
+    "w": "w", "week": "w", "weeks": "w",
+    "mon": "mon", "month": "mon", "months": "mon",
+    "q": "q", "qtr": "q", "qtrs": "q", "quarter": "q", "quarters": "q",
+    "y": "y", "yr": "y", "yrs": "y", "year": "y", "years": "y",
+}  # fmt: skip
+_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+_PART = re.compile(r"([+-])(\d*)([a-z]+)|@([a-z]+)(\d?)")
+
+
+def parse_timezone(text: str) -> tzinfo:
+    """`local`, `utc`, `+hhmm`/`-hhmm` or an IANA zone name."""
+    value = text.strip()
+    low = value.lower()
+    if low in ("", "local"):
+        return datetime.now().astimezone().tzinfo or UTC
+    if low in ("utc", "z", "gmt"):
+        return UTC
+    match = re.fullmatch(r"([+-])(\d{2}):?(\d{2})", value)
+    if match:
+        sign = -1 if match.group(1) == "-" else 1
+        return timezone(sign * timedelta(hours=int(match.group(2)), minutes=int(match.group(3))))
+    try:
+        return ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingError(f"unknown timezone {text!r}; use local, utc, +hhmm or an IANA name") from None
+
+
+def parse_time(text: str, now: float, tz: tzinfo) -> float:
+    """Epoch seconds for a Splunk relative time or an absolute date, relative to `now`."""
+    value = text.strip()
+    if value.lower() in ("now", ""):
+        return now
+    if re.fullmatch(r"\d+(\.\d+)?", value) and len(value.split(".")[0]) >= 9:
+        return float(value)
+    if value[0] in "+-@":
+        return _relative(value.lower(), now, tz)
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise SettingError(
+            f"cannot read time {text!r}; use now, a relative time like -15m, -1d@d, +1h, or an ISO date"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=tz)
+    return moment.timestamp()
+
+
+def _relative(text: str, now: float, tz: tzinfo) -> float:
+    pos = 0
+    moment = datetime.fromtimestamp(now, tz)
+    while pos < len(text):
+        match = _PART.match(text, pos)
+        if not match:
+            raise SettingError(f"cannot read relative time {text!r} at {text[pos:]!r}")
+        pos = match.end()
+        if match.group(1):
+            unit = _unit(match.group(3), text)
+            amount = int(match.group(2) or 1) * (-1 if match.group(1) == "-" else 1)
+            moment = _shift(moment, amount, unit)
+        else:
+            moment = _snap(moment, _unit(match.group(4), text), match.group(5))
+    return moment.timestamp()
+
+
+def _unit(name: str, text: str) -> str:
+    try:
+        return _UNITS[name]
+    except KeyError:
+        raise SettingError(f"unknown time unit {name!r} in {text!r}") from None
+
+
+def _shift(moment: datetime, amount: int, unit: str) -> datetime:
+    if unit in _SECONDS:
+        stamp = moment.timestamp() + amount * _SECONDS[unit]
+        return datetime.fromtimestamp(stamp, moment.tzinfo)
+    months = amount * {"mon": 1, "q": 3, "y": 12}[unit]
+    index = moment.year * 12 + moment.month - 1 + months
+    year, month = divmod(index, 12)
+    day = min(moment.day, calendar.monthrange(year, month + 1)[1])
+    return moment.replace(year=year, month=month + 1, day=day)
+
+
+def _snap(moment: datetime, unit: str, weekday: str) -> datetime:
+    if unit == "s":
+        return moment.replace(microsecond=0)
+    if unit == "m":
+        return moment.replace(second=0, microsecond=0)
+    if unit == "h":
+        return moment.replace(minute=0, second=0, microsecond=0)
+    day = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+    if unit == "d":
+        return day
+    if unit == "w":
+        target = int(weekday or 0)  # Splunk: w0 = Sunday
+        back = (day.isoweekday() % 7 - target) % 7
+        return day - timedelta(days=back)
+    if unit == "mon":
+        return day.replace(day=1)
+    if unit == "q":
+        return day.replace(day=1, month=(day.month - 1) // 3 * 3 + 1)
+    return day.replace(day=1, month=1)
+
+
+_DIRECTIVE = re.compile(r"%(.)")
+_MICRO = "\x1e"  # a control character C strftime passes through (NUL would end the string)
+
+
+class TimeFormatter:
+    """Formats arrays of epoch seconds with a strftime pattern, fast.
+
+    Each distinct second is formatted once (and cached); `%f` (microseconds) and `%s`
+    (epoch seconds) are spliced in per event, so sub-second times are real.
+    """
+
+    def __init__(self, pattern: str, tz: tzinfo, cache_size: int = 4096):
+        self.pattern = pattern
+        self.tz = tz
+        self.has_micro = False
+        parts: list[str] = []
+        pos = 0
+        for match in _DIRECTIVE.finditer(pattern):
+            parts.append(pattern[pos : match.start()].replace("%", "%%"))
+            code = match.group(1)
+            if code == "f":
+                self.has_micro = True
+                parts.append(_MICRO)
+            elif code == "s":
+                parts.append("\x01")
+            else:
+                parts.append(match.group(0))
+            pos = match.end()
+        parts.append(pattern[pos:].replace("%", "%%"))
+        self._compiled = "".join(parts)
+        self._cache: dict[int, str | tuple[str, str]] = {}
+        self._cache_size = cache_size
+
+    def _second(self, sec: int) -> str | tuple[str, str]:
+        cached = self._cache.get(sec)
+        if cached is not None:
+            return cached
+        text = datetime.fromtimestamp(sec, self.tz).strftime(self._compiled).replace("\x01", str(sec))
+        value: str | tuple[str, str] = tuple(text.split(_MICRO, 1)) if self.has_micro else text  # type: ignore[assignment]
+        if len(self._cache) >= self._cache_size:
+            self._cache.clear()
+        self._cache[sec] = value
+        return value
+
+    def format(self, stamp: float) -> str:
+        return self.format_many(np.array([stamp], dtype=float))[0]
+
+    def format_many(self, times: np.ndarray) -> list[str]:
+        n = len(times)
+        if n == 0:
+            return []
+        total_us = np.rint(np.asarray(times, dtype=np.float64) * 1e6).astype(np.int64)
+        secs = total_us // 1_000_000
+        first, last = int(secs.min()), int(secs.max())
+        if first == last:
+            per_event_idx = None
+            uniq = [first]
+        else:
+            uniq_arr, inverse = np.unique(secs, return_inverse=True)
+            uniq = uniq_arr.tolist()
+            per_event_idx = inverse.tolist()
+        formatted = [self._second(s) for s in uniq]
+        if not self.has_micro:
+            if per_event_idx is None:
+                return [formatted[0]] * n
+            return list(itemgetter(*per_event_idx)(formatted)) if n > 1 else [formatted[per_event_idx[0]]]
+        micros = total_us - secs * 1_000_000
+        micro_text = list(map("%06d".__mod__, micros.tolist()))
+        if per_event_idx is None:
+            head, tail = formatted[0]  # type: ignore[misc]
+            return [head + m + tail for m in micro_text]
+        pairs = [formatted[i] for i in per_event_idx]
+        return [p[0] + m + p[1] for p, m in zip(pairs, micro_text, strict=True)]
+
+
+def per_second(times: np.ndarray, make: Callable[[int], str], cache: dict[int, str]) -> list[str]:
+    """`make(second)` for each event's whole second, each distinct second computed once."""
+    secs = np.floor(times).astype(np.int64)
+    if len(secs) and secs[0] == secs[-1] and (secs == secs[0]).all():
+        uniq, inverse = [int(secs[0])], None
+    else:
+        uniq_arr, inverse = np.unique(secs, return_inverse=True)
+        uniq = uniq_arr.tolist()
+    values = []
+    for sec in uniq:
+        text = cache.get(sec)
+        if text is None:
+            if len(cache) > 4096:
+                cache.clear()
+            text = cache[sec] = make(sec)
+        values.append(text)
+    if inverse is None:
+        return values * len(secs)
+    return [values[i] for i in inverse.tolist()]

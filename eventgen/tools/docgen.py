@@ -1,0 +1,126 @@
+"""Generate `docs/configuration.md` and `default/eventgen.conf` from the declared settings.
+
+`python -m eventgen.tools.docgen` rewrites both; a test fails when either is stale, so the docs
+cannot drift from the code.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from eventgen.conf.loader import all_groups
+from eventgen.conf.settings import SettingGroup
+from eventgen.plugin.base import registry
+
+ROOT = Path(__file__).resolve().parents[2]
+TOKEN_DOC = """\
+## Tokens
+
+Tokens are written `token.N.token` (a regex), `token.N.replacementType` and `token.N.replacement`.
+When the regex has groups only group 1 is replaced. One value is drawn per token per event and used
+for every match of that token in the event. All token regexes are matched against the original
+sample text once, when the sample is compiled; where two tokens' matches overlap the lower-numbered
+token wins.
+
+| replacementType | replacement | value |
+|---|---|---|
+| `static` | text | the text |
+| `timestamp` | strftime format; `%s` epoch seconds, `%f` real microseconds | the event's time in `timezone` |
+| `replaytimestamp` | strftime format or JSON list of formats | the event's time (replay: its replayed time) |
+| `random`, `rated` | `integer[a:b]` (inclusive), `float[a.b:c.d]` (decimals of the lower bound), `ipv4`, `ipv6`, `mac`, `guid`, `hex(n)` (uppercase), `string(n)` (URL-safe characters), `list["a","b"]` | a random value; `rated` multiplies numbers by the rater's rate tables at the event's time |
+| `file` | `path` or `path:column` (1-based CSV column) | a random line/row; all `file`/`mvfile` tokens on one file share the row of an event |
+| `mvfile` | `path:column` | as `file` |
+| `seqfile` | `path` or `path:column` | the next line in order, wrapping around, continuing across intervals |
+| `integerid` | start integer | start + the number of events of this sample before this one in the run |
+
+Token file paths: absolute; otherwise tried against the working directory, the conf's folder,
+then the sample folders (the error lists every place tried).
+"""
+
+
+def _group_md(group: SettingGroup) -> list[str]:
+    lines = [f"### {group.title}", "", "| key | type | default | meaning |", "|---|---|---|---|"]
+    for s in group.settings:
+        default = "" if s.default is None else f"`{s.default}`"
+        doc = s.doc.replace("|", "\\|").replace("\n", " ")
+        kind = s.kind.replace("|", "\\|")
+        lines.append(f"| `{s.name}` | {kind} | {default} | {doc} |")
+    return [*lines, ""]
+
+
+def configuration_md() -> str:
+    lines = [
+        "# Configuration reference",
+        "",
+        "Generated from the settings declared in the code (`python -m eventgen.tools.docgen`); do not edit by hand.",
+        "",
+        "An `eventgen.conf` is Splunk Eventgen's INI format. Settings are layered: the defaults below ←",
+        "`[global]` ← every sample stanza matching the sample file (least specific first: regex stanzas before",
+        "literal file names, shorter names before longer) ← command-line overrides (`-c`, `-i`, `-b`, `-e`,",
+        "`--devnull`…), which apply to every stanza. Stanza names are regexes matched against whole file names",
+        "in the sample folders (`sampleDir`, default `../samples` and the conf's own folder). Unknown keys are",
+        "warned about and ignored; a bad value stops the run with one line naming file, stanza, key and what",
+        "is allowed (`eventgen validate CONF` lists them all).",
+        "",
+        "## Settings",
+        "",
+    ]
+    for group in all_groups():
+        lines += _group_md(group)
+    lines += ["## Plugins", "", "| kind | name | what it does |", "|---|---|---|"]
+    for plugin in registry.all():
+        lines.append(f"| {plugin.kind} | `{plugin.name}` | {plugin.summary} |")
+    return "\n".join([*lines, "", TOKEN_DOC])
+
+
+def default_conf() -> str:
+    lines = [
+        "# eventgen defaults, generated from the declared settings (python -m eventgen.tools.docgen).",
+        "# Every key a stanza may set is listed with its default; unset keys have no default.",
+        "",
+        "[global]",
+    ]
+    for group in all_groups():
+        lines += ["", f"# --- {group.title} ---"]
+        for s in group.settings:
+            for part in _wrap(s.doc):
+                lines.append(f"# {part}")
+            lines.append(f"{s.name} = {s.default}" if s.default is not None else f"# {s.name} =")
+    return "\n".join(lines) + "\n"
+
+
+def _wrap(text: str, width: int = 100) -> list[str]:
+    words, lines, line = text.split(), [], ""
+    for word in words:
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return [*lines, line] if line else lines
+
+
+TARGETS = {"docs/configuration.md": configuration_md, "default/eventgen.conf": default_conf}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    stale = []
+    for rel, render in TARGETS.items():
+        path = ROOT / rel
+        text = render()
+        if "--check" in args:
+            if not path.is_file() or path.read_text(encoding="utf-8") != text:
+                stale.append(rel)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+    if stale:
+        print(f"stale: {', '.join(stale)} (run python -m eventgen.tools.docgen)", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The studio: a local web app to design samples, templates and time distributions (`eventgen studio`)."""

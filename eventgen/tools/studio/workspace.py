@@ -1,0 +1,611 @@
+"""The studio's work behind its HTTP API, free of any web framework.
+
+Every operation can run on the saved conf or on unsaved conf text: the text is written to a
+hidden temporary file beside the conf (so relative sample, template and plugin paths resolve
+as they will once saved), loaded with `eventgen.conf.loader.load`, and removed afterwards.
+"""
+
+from __future__ import annotations
+
+import configparser
+import dataclasses
+import json
+import os
+import re
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from eventgen.conf.loader import RunConfig, all_groups, load
+from eventgen.conf.sample import Sample
+from eventgen.conf.settings import SettingError, index, strings_in
+from eventgen.errors import ConfigError, ConfigErrors, EventgenError
+from eventgen.plugin.base import registry
+from eventgen.render.batch import GenerationJob
+from eventgen.render.preview import preview_events
+from eventgen.schedule.time import parse_time
+from eventgen.schedule.timer import TIMER_STREAM, window_for
+
+MAX_PREVIEW = 1000
+MAX_STEPS = 500
+MAX_BINS = 1000
+MAX_TICKS = 200_000
+TIME_BUDGET = 5.0  # seconds one histogram or debug request may spend walking a schedule
+MAX_FILES = 300
+SCHEDULE_KEYS = ("interval", "count", "earliest", "latest", "randomizeCount", "backfill", "end", "timezone")
+TMP_PREFIX = ".studio-"
+BINARY_SUFFIXES = {".pyc", ".pyo", ".so", ".gz", ".zip", ".tgz", ".png", ".jpg", ".gif", ".pdf", ".whl", ".spl"}
+
+
+class StudioError(EventgenError):
+    """A request the studio cannot serve (bad sample name, window, path); HTTP 400."""
+
+
+class SaveRejected(EventgenError):
+    """A save refused because the result does not validate; carries the config errors."""
+
+    def __init__(self, errors: list[dict[str, str]]):
+        super().__init__("; ".join(e["message"] for e in errors))
+        self.errors = errors
+
+
+def jsonable(value: Any) -> Any:
+    """Settings and plugin state as JSON-safe values (regexes as their pattern, the rest as text)."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, re.Pattern):
+        return value.pattern
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, Path):
+        return str(value)
+    if hasattr(value, "as_dict"):
+        return jsonable(value.as_dict())
+    return str(value)
+
+
+def error_dict(error: ConfigError) -> dict[str, str]:
+    return {"file": error.file, "stanza": error.stanza, "key": error.key, "message": error.message}
+
+
+_KV = re.compile(r"""(?:^|[\s,;])[\w.\-]+=("[^"]*"|'[^']*'|[^\s,;]*)""")
+
+
+def detect_format(events: list[str]) -> str:
+    """`json` when every event is a JSON object or array, `kv` when most carry two or more
+    key=value pairs, else `plain`."""
+    if not events:
+        return "plain"
+    json_like = 0
+    for event in events:
+        text = event.strip()
+        if text[:1] in "{[":
+            try:
+                json.loads(text)
+                json_like += 1
+            except ValueError:
+                pass
+    if json_like == len(events):
+        return "json"
+    kv_like = sum(1 for event in events if len(_KV.findall(event)) >= 2)
+    return "kv" if kv_like * 2 >= len(events) else "plain"
+
+
+def parse_stanzas(text: str) -> dict[str, dict[str, str]]:
+    """Raw stanzas of conf text, read the way `config.read_conf` reads a file."""
+    parser = configparser.ConfigParser(interpolation=None, strict=False, default_section="\x00default")
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    parser.read_string(text)
+    return {section: dict(parser.items(section)) for section in parser.sections()}
+
+
+class Workspace:
+    """One conf being designed: its files, and the studio's operations on them."""
+
+    def __init__(self, conf: str | Path, seed: int | None = None):
+        self.conf = Path(conf).resolve()
+        if not self.conf.is_file():
+            raise StudioError(f"conf file {conf} not found")
+        self.folder = self.conf.parent
+        self.seed = seed
+        self._lock = threading.RLock()  # loading touches the process-wide plugin registry
+
+    # -- loading ---------------------------------------------------------------------------
+    def conf_text(self) -> str:
+        return self.conf.read_text(encoding="utf-8")
+
+    @contextmanager
+    def loaded(self, conf_text: str | None = None, overrides: Mapping[str, str] | None = None,
+               only: str | None = None) -> Iterator[RunConfig]:
+        """The conf (or unsaved `conf_text`) loaded; ConfigErrors name the real conf file."""
+        raw = {k: str(v) for k, v in (overrides or {}).items() if str(v).strip() != ""}
+        with self._lock:
+            if conf_text is None:
+                yield load(self.conf, raw, only=only)
+                return
+            fd, name = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=".conf.tmp", dir=self.folder)
+            tmp = Path(name)
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                    handle.write(conf_text)
+                config = self._load_tmp(tmp, raw, only)
+                yield config
+            finally:
+                tmp.unlink(missing_ok=True)
+
+    def _load_tmp(self, tmp: Path, overrides: dict[str, str], only: str | None) -> RunConfig:
+        try:
+            config = load(tmp, overrides, only=only)
+        except ConfigErrors as exc:
+            for error in exc.errors:
+                error.file = self._unmask(error.file)
+                error.message = self._unmask(error.message)
+            raise
+        except ConfigError as exc:
+            exc.file = self._unmask(exc.file)
+            raise
+        config.samples = [s for s in config.samples if s.path not in (self.conf, tmp)]
+        config.warnings = [self._unmask(w) for w in config.warnings]
+        return config
+
+    def _unmask(self, text: str) -> str:
+        return re.sub(re.escape(str(self.folder)) + r"/" + re.escape(TMP_PREFIX) + r"[^/\s:]*\.conf\.tmp",
+                      str(self.conf), text)
+
+    @staticmethod
+    def pick(config: RunConfig, name: str) -> Sample:
+        for sample in config.samples:
+            if name in (sample.label, sample.name, sample.stanza):
+                return sample
+        known = ", ".join(s.label for s in config.samples) or "none"
+        raise StudioError(f"no enabled sample {name!r}; samples: {known}")
+
+    # -- config ----------------------------------------------------------------------------
+    def config_view(self, conf_text: str | None = None) -> dict[str, Any]:
+        """Raw stanzas, effective settings per sample, errors and warnings, editable files."""
+        text = self.conf_text() if conf_text is None else conf_text
+        view: dict[str, Any] = {"conf": str(self.conf), "text": text, "stanzas": {}, "samples": [],
+                                "errors": [], "warnings": [], "files": [str(self.conf)],
+                                "plugins": {kind: registry.names(kind) for kind in ("generator", "input", "rater")}}
+        try:
+            view["stanzas"] = parse_stanzas(text)
+        except configparser.Error as exc:
+            view["errors"] = [{"file": str(self.conf), "stanza": "", "key": "",
+                               "message": f"not a valid conf file: {exc.message.splitlines()[0]}"}]
+            return view
+        try:
+            with self.loaded(conf_text) as config:
+                view["samples"] = [self.describe(sample) for sample in config.samples]
+                view["warnings"] = list(config.warnings)
+                view["files"] = [str(p) for p in self.editable_files(config)]
+        except ConfigErrors as exc:
+            view["errors"] = [error_dict(e) for e in exc.errors]
+        except EventgenError as exc:
+            view["errors"] = [{"file": str(self.conf), "stanza": "", "key": "", "message": str(exc)}]
+        return view
+
+    def describe(self, sample: Sample) -> dict[str, Any]:
+        table = index(all_groups())
+        ordered = sorted(sample.settings.items(), key=lambda kv: kv[0].lower())
+        settings = {key: jsonable(value) for key, value in ordered}
+        changed = []
+        for key, value in sample.settings.items():
+            declared = table.get(key)
+            try:
+                default = declared.default_value() if declared else None
+            except SettingError:
+                default = None
+            if jsonable(value) != jsonable(default):
+                changed.append(key)
+        schedule_keys = [k for k in SCHEDULE_KEYS if k in settings]
+        for kind in ("input", "rater"):
+            plugin = registry.get(kind, sample.settings[kind]) if registry.has(kind, sample.settings[kind]) else None
+            for setting in getattr(plugin, "settings", ()):
+                if setting.name not in schedule_keys:
+                    schedule_keys.append(setting.name)
+        window = window_for(sample, time.time())
+        end = sample.settings.get("end")
+        end_text = str(end).strip() if end is not None else ""
+        return {
+            "label": sample.label,
+            "name": sample.name,
+            "stanza": sample.stanza,
+            "path": str(sample.path) if sample.path else None,
+            "generator": sample.settings["generator"],
+            "input": sample.settings["input"],
+            "rater": sample.settings["rater"],
+            "settings": settings,
+            "changed": sorted(changed),
+            "tokens": [{"number": t.number, "token": t.pattern.pattern, "replacementType": t.rtype,
+                        "replacement": t.replacement, "stanza": t.stanza} for t in sample.tokens],
+            "schedule_keys": schedule_keys,
+            "window": {
+                "start": sample.settings.get("backfill") or "-24h@h",
+                "end": end_text if end_text and not re.fullmatch(r"-?\d+", end_text) else "now",
+                "historical": window.historical,
+            },
+        }
+
+    # -- files -----------------------------------------------------------------------------
+    def roots(self, config: RunConfig | None) -> list[Path]:
+        """Folders whose files the studio may read and write: the conf's folder, the sample
+        folders, and folders named by (or holding files named by) any sample setting."""
+        roots = [self.folder]
+        for sample in config.samples if config else []:
+            roots.extend(d for d in sample.sample_dirs if d.is_dir())
+            for path in self._setting_paths(sample):
+                roots.append(path if path.is_dir() else path.parent)
+        unique: list[Path] = []
+        for root in roots:
+            root = root.resolve()
+            if root not in unique:
+                unique.append(root)
+        return unique
+
+    def _setting_paths(self, sample: Sample) -> list[Path]:
+        """Existing files or folders a sample's settings point at (templates, lookups…), looking
+        into JSON settings too; relative paths are taken from the conf's folder. Output settings
+        (where events go) are not sources to edit and are skipped."""
+        found: list[Path] = []
+        skip = {"source", "host", "index", "sourcetype", "sampleDir"}
+        skip.update(s.name for p in registry.all() if p.kind == "output" for s in p.settings)  # destinations
+        for key, value in sample.settings.items():
+            if key in skip:
+                continue
+            for text in strings_in(value):
+                for part in text.split(",") if "," in text else [text]:
+                    candidate = Path(part.strip()).expanduser()
+                    if not part.strip() or "\n" in part:
+                        continue
+                    if not candidate.is_absolute():
+                        candidate = self.folder / candidate
+                    try:
+                        if candidate.exists() and candidate.resolve() != self.folder:
+                            found.append(candidate.resolve())
+                    except OSError:
+                        continue
+        return found
+
+    def editable_files(self, config: RunConfig) -> list[Path]:
+        """The conf; each sample's file; files named by settings or under folders they name;
+        then the other files under the conf's folder (three levels deep), up to MAX_FILES."""
+        files: list[Path] = [self.conf]
+
+        def add(path: Path) -> None:
+            path = path.resolve()
+            if (len(files) < MAX_FILES and path not in files and path.is_file() and not _hidden_or_backup(path)
+                    and path.suffix not in BINARY_SUFFIXES):
+                files.append(path)
+
+        for sample in config.samples:
+            if sample.path:
+                add(sample.path)
+            for path in self._setting_paths(sample):
+                if path.is_file():
+                    add(path)
+                elif path.is_dir():
+                    for child in sorted(path.rglob("*")):
+                        add(child)
+        for child in sorted(self.folder.rglob("*")):
+            relative = child.relative_to(self.folder)
+            if len(relative.parts) <= 3 and not any(p.startswith(".") for p in relative.parts):
+                add(child)
+        return files
+
+    def check_path(self, file: str, config: RunConfig | None = None) -> Path:
+        """`file` resolved, if it is the conf or lies under an allowed folder; else StudioError."""
+        if not file:
+            raise StudioError("no file given")
+        path = Path(file).expanduser()
+        if not path.is_absolute():
+            path = self.folder / path
+        path = path.resolve()
+        if path == self.conf:
+            return path
+        if _hidden_or_backup(path):
+            raise StudioError(f"{file}: hidden and backup files cannot be edited")
+        if config is None:
+            try:
+                with self.loaded() as loaded:
+                    roots = self.roots(loaded)
+            except EventgenError:
+                roots = self.roots(None)
+        else:
+            roots = self.roots(config)
+        if not any(path.is_relative_to(root) for root in roots):
+            raise StudioError(f"{file} is outside the conf's folder, sample folders and template folders")
+        if path.exists() and not path.is_file():
+            raise StudioError(f"{file} is not a regular file")
+        return path
+
+    def read_file(self, file: str) -> dict[str, Any]:
+        path = self.check_path(file)
+        if not path.is_file():
+            raise StudioError(f"{file} does not exist")
+        return {"file": str(path), "content": path.read_text(encoding="utf-8", errors="replace")}
+
+    def save(self, file: str, content: str) -> dict[str, Any]:
+        """Validate, back up as FILE.bak-<timestamp>, then write.
+
+        The conf is validated as a temporary copy beside it before anything is written. Any other
+        file (sample, template) is validated in place: written, the conf loaded and one event of
+        every sample rendered; on failure the previous content is put back and no backup is kept.
+        """
+        path = self.check_path(file)
+        if path == self.conf:
+            try:
+                with self.loaded(content) as config:
+                    warnings = list(config.warnings)
+            except ConfigErrors as exc:
+                raise SaveRejected([error_dict(e) for e in exc.errors]) from None
+            except EventgenError as exc:
+                raise SaveRejected([{"file": str(path), "stanza": "", "key": "", "message": str(exc)}]) from None
+            backup = self._backup(path)
+            _atomic_write(path, content)
+            return {"file": str(path), "backup": str(backup) if backup else None, "warnings": warnings}
+        with self._lock:
+            existed = path.is_file()
+            previous = path.read_bytes() if existed else None
+            _atomic_write(path, content)
+            problems = self._validate_in_place(path)
+            if problems:
+                if previous is None:
+                    path.unlink(missing_ok=True)
+                else:
+                    _atomic_write(path, previous)
+                raise SaveRejected(problems)
+            backup = None
+            if previous is not None:
+                backup = _backup_name(path)
+                backup.write_bytes(previous)
+                shutil.copystat(path, backup)
+        return {"file": str(path), "backup": str(backup) if backup else None, "warnings": []}
+
+    def _validate_in_place(self, path: Path) -> list[dict[str, str]]:
+        try:
+            with self.loaded() as config:
+                for sample in config.samples:
+                    single = dataclasses.replace(config, samples=[sample])
+                    try:
+                        for _ in preview_events(single, 1, self.seed):
+                            pass
+                    except ConfigError as exc:  # e.g. a CSV sample that lost its _raw column
+                        return [error_dict(exc)]
+                    except Exception as exc:  # a template that no longer renders
+                        return [{"file": str(path), "stanza": sample.stanza, "key": "",
+                                 "message": f"{sample.label} does not render: {exc}"}]
+        except ConfigErrors as exc:
+            return [error_dict(e) for e in exc.errors]
+        except EventgenError as exc:
+            return [{"file": str(path), "stanza": "", "key": "", "message": str(exc)}]
+        return []
+
+    def _backup(self, path: Path) -> Path | None:
+        if not path.is_file():
+            return None
+        backup = _backup_name(path)
+        shutil.copy2(path, backup)
+        return backup
+
+    # -- preview ---------------------------------------------------------------------------
+    def preview(self, sample: str, number: int = 10, seed: int | None = None,
+                conf_text: str | None = None) -> dict[str, Any]:
+        """`number` events of one sample through `eventgen.render.preview.preview_events`."""
+        number = _bounded(number, 1, MAX_PREVIEW, "n")
+        seed = self.seed if seed is None else seed
+        with self.loaded(conf_text) as config:
+            chosen = self.pick(config, sample)
+            single = dataclasses.replace(config, samples=[chosen])
+            for _, _, batch in preview_events(single, number, seed):
+                times = [_iso(t, chosen) for t in np.asarray(batch.times, dtype=float).tolist()]
+                return {"sample": chosen.label, "generator": chosen.settings["generator"], "seed": seed,
+                        "events": list(batch.events), "times": times, "meta": dict(batch.meta),
+                        "format": detect_format(batch.events)}
+        raise StudioError(f"sample {sample!r} produced nothing")
+
+    # -- time distribution -----------------------------------------------------------------
+    def histogram(self, sample: str, start: str = "-24h@h", end: str = "now", bins: int = 24,
+                  overrides: Mapping[str, str] | None = None, seed: int | None = None,
+                  conf_text: str | None = None, live: bool | None = None) -> dict[str, Any]:
+        """Events per bin over [start, end) for a sample's schedule and rater, as the Timer makes them.
+
+        Ticks are walked from `start` with the Timer's random stream; a tick with explicit
+        timestamps counts them, any other tick's count goes through the rater and is spread
+        uniformly over the tick's [earliest, latest] (what the generator does), so bins hold
+        expected counts. `live` (default: the sample's own mode, live unless `end` is set) also
+        applies live pacing: a spreading schedule's point tick (earliest == latest) is spread
+        until the next tick, as the Timer does. Binning is vectorised with numpy.
+        """
+        bins = _bounded(bins, 1, MAX_BINS, "bins")
+        seed = self.seed if seed is None else seed
+        with self.loaded(conf_text, overrides) as config:
+            chosen = self.pick(config, sample)
+            now = time.time()
+            try:
+                t0 = parse_time(str(start), now, chosen.tz)
+                t1 = parse_time(str(end), now, chosen.tz)
+            except SettingError as exc:
+                raise StudioError(f"window: {exc}") from None
+            if t1 <= t0:
+                raise StudioError("window: end must be after start")
+            schedule = registry.get("input", chosen.settings["input"])(chosen)  # type: ignore[call-arg]
+            rater = registry.get("rater", chosen.settings["rater"])(chosen)  # type: ignore[call-arg]
+            rng = np.random.default_rng([seed or 0, chosen.stable_id ^ TIMER_STREAM])
+            if live is None:
+                live = not window_for(chosen, now).historical
+            spread = live and bool(getattr(schedule, "spread", False))
+            spans: list[tuple[float, float, float]] = []
+            explicit: list[np.ndarray] = []
+            ticks = 0
+            truncated = False
+            deadline = time.monotonic() + TIME_BUDGET
+            stream = iter(schedule.ticks(t0, rng))  # type: ignore[attr-defined]
+            tick = next(stream, None)
+            while tick is not None and tick.time < t1:
+                if ticks >= MAX_TICKS or (ticks % 1024 == 0 and time.monotonic() > deadline):
+                    truncated = True
+                    break
+                ticks += 1
+                if tick.timestamps is not None:
+                    explicit.append(np.asarray(tick.timestamps, dtype=float))
+                    tick = next(stream, None)
+                    continue
+                count = float(rater.rate(tick.count, tick.time, rng))
+                following = next(stream, None)
+                if spread and following is not None and tick.earliest == tick.latest and following.time > tick.time:
+                    spans.append((tick.earliest, tick.earliest + following.time - tick.time, count))
+                else:
+                    spans.append((tick.earliest, tick.latest, count))
+                tick = following
+            edges = np.linspace(t0, t1, bins + 1)
+            counts, total = bin_events(edges, spans, explicit)
+            labels = [datetime.fromtimestamp(t, chosen.tz).strftime("%Y-%m-%d %H:%M:%S") for t in edges.tolist()]
+            return {
+                "sample": chosen.label,
+                "input": chosen.settings["input"],
+                "rater": chosen.settings["rater"],
+                "edges": edges.tolist(),
+                "labels": labels,
+                "counts": [round(c, 3) for c in counts.tolist()],
+                "total": round(total, 3),
+                "in_window": round(float(counts.sum()), 3),
+                "ticks": ticks,
+                "truncated": truncated,
+                "live": live,
+                "seed": seed,
+                "effective": {k: jsonable(chosen.settings.get(k)) for k in (overrides or {})
+                              if k in chosen.settings},
+            }
+
+    # -- template debugger -----------------------------------------------------------------
+    def debug(self, sample: str, steps: int = 1, seed: int | None = None,
+              conf_text: str | None = None) -> dict[str, Any]:
+        """Render one event per step from a fresh generator and record `preview_state()` after each.
+
+        Steps follow the sample's schedule as the Timer would (rater applied, explicit timestamps
+        honoured), each step being a one-event job, so counters and state advance as in a run.
+        """
+        steps = _bounded(steps, 1, MAX_STEPS, "steps")
+        seed = self.seed if seed is None else seed
+        out: list[dict[str, Any]] = []
+        error = None
+        with self.loaded(conf_text) as config:
+            chosen = self.pick(config, sample)
+            generator = registry.get("generator", chosen.settings["generator"])(chosen)  # type: ignore[call-arg]
+            schedule = registry.get("input", chosen.settings["input"])(chosen)  # type: ignore[call-arg]
+            rater = registry.get("rater", chosen.settings["rater"])(chosen)  # type: ignore[call-arg]
+            rng = np.random.default_rng([seed or 0, chosen.stable_id ^ TIMER_STREAM])
+            deadline = time.monotonic() + TIME_BUDGET
+            start = window_for(chosen, time.time()).start
+            for number, tick in enumerate(schedule.ticks(start, rng)):  # type: ignore[attr-defined]
+                if len(out) >= steps or time.monotonic() > deadline:
+                    break
+                stamps = tick.timestamps
+                count = len(stamps) if stamps is not None else rater.rate(tick.count, tick.time, rng)
+                for i in range(count):
+                    if len(out) >= steps:
+                        break
+                    seq = len(out)
+                    job = GenerationJob(chosen.label, seq, 1, tick.earliest, tick.latest, offset=seq,
+                                        interval=number, now=tick.time, seed=seed or 0,
+                                        timestamps=None if stamps is None else np.asarray(stamps[i:i + 1]))
+                    try:
+                        batch = generator.generate(job)  # type: ignore[attr-defined]
+                    except Exception as exc:  # show the failing render instead of a 500
+                        error = {"step": seq + 1, "message": f"{type(exc).__name__}: {exc}"}
+                        break
+                    times = np.asarray(batch.times, dtype=float).tolist()
+                    out.append({"step": seq + 1, "events": list(batch.events),
+                                "time": _iso(times[0], chosen) if times else None,
+                                "state": jsonable(generator.preview_state())})  # type: ignore[attr-defined]
+                if error:
+                    break
+        return {"sample": chosen.label, "generator": chosen.settings["generator"], "seed": seed,
+                "steps": out, "error": error}
+
+
+def bin_events(edges: np.ndarray, spans: list[tuple[float, float, float]],
+               explicit: list[np.ndarray]) -> tuple[np.ndarray, float]:
+    """Counts per bin (half-open bins) and the total: explicit timestamps counted, each
+    (earliest, latest, count) span spread uniformly, point spans counted at their time."""
+    counts = np.zeros(len(edges) - 1)
+    total = 0.0
+    if explicit:
+        stamps = np.concatenate(explicit)
+        total += len(stamps)
+        counts += _histogram(stamps, edges, None)
+    if spans:
+        table = np.asarray(spans, dtype=float)
+        early, late, n = table[:, 0], table[:, 1], table[:, 2]
+        total += float(n.sum())
+        point = late <= early
+        counts += _histogram(early[point], edges, n[point])
+        early, late, n = early[~point], late[~point], n[~point]
+        for lo in range(0, len(n), 4096):
+            e, w, c = early[lo:lo + 4096, None], (late - early)[lo:lo + 4096, None], n[lo:lo + 4096, None]
+            cumulative = (c * np.clip((edges[None, :] - e) / w, 0.0, 1.0)).sum(axis=0)
+            counts += np.diff(cumulative)
+    return counts, total
+
+
+def _histogram(values: np.ndarray, edges: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
+    """np.histogram with every bin half-open (a value on the last edge is outside)."""
+    keep = values < edges[-1]
+    hist, _ = np.histogram(values[keep], bins=edges, weights=None if weights is None else weights[keep])
+    return hist.astype(float)
+
+
+def _bounded(value: Any, low: int, high: int, name: str) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise StudioError(f"{name} must be an integer") from None
+    if not low <= number <= high:
+        raise StudioError(f"{name} must be between {low} and {high}")
+    return number
+
+
+def _iso(stamp: float, sample: Sample) -> str:
+    return datetime.fromtimestamp(stamp, sample.tz).isoformat(timespec="milliseconds")
+
+
+def _hidden_or_backup(path: Path) -> bool:
+    return path.name.startswith(".") or ".bak-" in path.name or "__pycache__" in path.parts
+
+
+def _backup_name(path: Path) -> Path:
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    backup = path.with_name(f"{path.name}.bak-{stamp}")
+    n = 1
+    while backup.exists():
+        backup = path.with_name(f"{path.name}.bak-{stamp}-{n}")
+        n += 1
+    return backup
+
+
+def _atomic_write(path: Path, content: str | bytes) -> None:
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    fd, name = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=".write", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        if path.exists():
+            shutil.copymode(path, name)
+        os.replace(name, path)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
