@@ -46,4 +46,5 @@ class TemplateError(EventgenError):
 EXIT_OK = 0  # complete
 EXIT_FAILED = 1  # something failed to be delivered or generated
 EXIT_CONFIG = 2  # bad input: conf, flag or file
+EXIT_INCOMPLETE = 3  # a historical run was interrupted before it made everything asked for
 EXIT_INTERRUPTED = 130  # a second Ctrl-C: quit at once

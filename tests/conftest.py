@@ -47,3 +47,27 @@ def write_conf(folder: Path, text: str, name: str = "eventgen.conf") -> Path:
 def conf_dir(tmp_path: Path) -> Path:
     """A folder holding a conf and its samples side by side."""
     return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def no_stray_eventgen():
+    """Kill any eventgen process a test left behind (a failed live test must not load the next ones)."""
+    import psutil
+
+    def ours() -> set[int]:
+        found = set()
+        for proc in psutil.Process().children(recursive=True):
+            try:
+                if "eventgen" in " ".join(proc.cmdline()):
+                    found.add(proc.pid)
+            except psutil.Error:
+                continue
+        return found
+
+    before = ours()
+    yield
+    for pid in ours() - before:
+        try:
+            psutil.Process(pid).kill()
+        except psutil.Error:
+            continue

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 import uuid
@@ -53,49 +52,46 @@ def _add_client_keys(parser: argparse.ArgumentParser) -> None:
 # ----- controller --------------------------------------------------------------------------------
 
 def build_controller(parser: argparse.ArgumentParser) -> None:
+    from eventgen.cli.generate import add_run_options
+
     common.add_sample_options(parser)
     parser.add_argument("--bind", required=True, metavar="tcp://HOST:PORT", help="address workers connect to")
     parser.add_argument("--curve-secret-key", metavar="FILE", help="controller's Curve secret key (NAME.key_secret)")
     parser.add_argument("--authorized-keys", metavar="DIR", help="folder of authorised workers' public *.key files")
     parser.add_argument("--devnull", dest="output", action="store_const", const="devnull",
                         help="every sample to devnull on the workers")
-    parser.add_argument("--stats-json", metavar="FILE", help="also write the summary (with workers) as JSON")
-    parser.add_argument("--status-interval", type=float, help="seconds between status lines (0 = none)")
+    add_run_options(parser)
     parser.add_argument("--drain-seconds", type=float, default=30.0,
                         help="on Ctrl-C, how long to wait for queued and in-flight jobs (default 30)")
     parser.add_argument("--heartbeat", type=float, default=1.0, help="heartbeat period in seconds (default 1)")
     parser.add_argument("--liveness", type=int, default=3,
                         help="heartbeat periods of silence before a worker is lost (default 3)")
+    parser.add_argument("--expect-workers", type=int, default=0, metavar="N",
+                        help="start the plan only once N workers have joined (default 0: at once)")
 
 
 def run_controller(args: argparse.Namespace) -> int:
+    from eventgen.cli.generate import run_config
     from eventgen.cluster import bundle as bundles
-    from eventgen.cluster.controller import Controller, ControllerOptions
+    from eventgen.cluster.controller import controller_transport, write_workers
     from eventgen.cluster.transport import ZmqServer
 
+    if args.heartbeat <= 0 or args.liveness < 1:
+        raise EventgenError("--heartbeat must be above 0 seconds and --liveness at least 1")
     curve = _curve_server(args)
     config = common.load_config(args)
     if not config.samples:
         log.warning("no enabled samples in %s: nothing to generate", args.conf)
     bundle = bundles.build(config, common.overrides_from(args), args.sample)
-    transport = ZmqServer(args.bind, curve)
-    print(f"eventgen: controller listening on {transport.endpoint}"
+    server = ZmqServer(args.bind, curve)
+    logging.getLogger("eventgen.cluster").setLevel(logging.INFO)  # joins and leaves show by default
+    print(f"eventgen: controller listening on {server.endpoint}"
           f"{' (CurveZMQ)' if curve else ''}; bundle {len(bundle['files'])} file(s)", file=sys.stderr, flush=True)
-    options = ControllerOptions(seed=args.seed, status_interval=args.status_interval,
-                                drain_seconds=args.drain_seconds, heartbeat=args.heartbeat,
-                                liveness=max(1, args.liveness))
-    controller = Controller(config, bundle, transport, options)
-    try:
-        with handle_signals(controller.stop):
-            controller.run()
-    finally:
-        transport.close()
-    controller.write_summary(sys.stderr)
-    if args.stats_json:
-        with open(args.stats_json, "w", encoding="utf-8") as handle:
-            json.dump(controller.summary(), handle, indent=2)
-    total = controller.stats.totals()
-    return EXIT_FAILED if total.failed or controller.counts.failed_jobs else EXIT_OK
+    transport = controller_transport(server, bundle, args.heartbeat, args.liveness)
+    return run_config(config, args, transport, write_workers,
+                      lambda engine: {"workers": [p.describe() for p in engine.dispatcher.peers.values()],
+                                      "dropped_messages": engine.transport.drops.dropped,
+                                      "bundles_sent": engine.transport.bundles_sent})
 
 
 # ----- worker ------------------------------------------------------------------------------------
@@ -137,10 +133,13 @@ def run_status(args: argparse.Namespace) -> int:
 
     transport = ZmqClient(args.connect, f"status-{uuid.uuid4().hex[:8]}".encode(), _curve_client(args))
     try:
-        transport.send(encode(MsgType.STATUS))
         deadline = time.monotonic() + args.timeout
+        next_ask = 0.0
         while (left := deadline - time.monotonic()) > 0:
-            envelope = transport.recv(left)
+            if time.monotonic() >= next_ask:  # asked again until connected: nothing is queued before that
+                transport.send(encode(MsgType.STATUS))
+                next_ask = time.monotonic() + 0.5
+            envelope = transport.recv(min(left, 0.1))
             if envelope is None or envelope.problem:
                 continue
             try:

@@ -39,6 +39,8 @@ def overrides_from(args: argparse.Namespace) -> dict[str, str]:
         values["threading"] = args.threading
     if getattr(args, "queueing", None):
         values["queueing"] = args.queueing
+    if getattr(args, "no_wait", False):
+        values["timeMode"] = "sample"
     if getattr(args, "rate", None) is not None:  # shared out between the samples by run_generate
         values["input"] = "rate"
         values["rate"] = str(args.rate)

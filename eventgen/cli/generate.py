@@ -5,38 +5,99 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-import threading
+import time
 
 from eventgen.cli.common import add_sample_options, load_config
-from eventgen.errors import EXIT_FAILED, EXIT_OK
+from eventgen.errors import EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK
 from eventgen.run.signals import handle_signals
 
 log = logging.getLogger("eventgen")
 
 
 def run_generate(args: argparse.Namespace) -> int:
-    from eventgen.run.engine import Run, RunOptions
-
     config = load_config(args)
     if not config.samples:
         log.warning("no enabled samples in %s: nothing to generate", args.conf)
-    if args.rate is not None:
-        from eventgen.schedule.timer import share_rate
+    return run_config(config, args)
 
-        share_rate(config.samples, args.rate)
-    run = Run(config, RunOptions(seed=args.seed, status_interval=args.status_interval))
-    run.stats.target_rate = args.rate
-    if args.duration:
-        stopper = threading.Timer(args.duration, run.stop)
-        stopper.daemon = True
-        stopper.start()
-    with handle_signals(run.stop):
-        stats = run.execute()
+
+def run_config(config, args: argparse.Namespace, transport=None, write_extra=None, json_extra=None) -> int:
+    """Run a loaded conf as the run flags say; print the summary; the exit status."""
+    from eventgen.run.engine import Engine
+
+    options = run_options(config, args)
+    engine = Engine(config, options, transport)
+    engine.stats.target_rate = args.rate
+    with handle_signals(engine.stop):
+        stats = engine.execute()
     stats.write_summary(sys.stderr)
+    if write_extra is not None:
+        write_extra(engine, sys.stderr)
     if args.stats_json:
-        stats.write_json(args.stats_json)
-    total = stats.totals()
-    return EXIT_FAILED if total.failed or run.failed_jobs else EXIT_OK
+        stats.write_json(args.stats_json, json_extra(engine) if json_extra is not None else None)
+    if engine.failed():
+        return EXIT_FAILED
+    return EXIT_INCOMPLETE if engine.incomplete and not args.duration else EXIT_OK
+
+
+def run_options(config, args: argparse.Namespace):
+    """RunOptions from the run flags, after applying `--rate` and `--duration` to the samples."""
+    from eventgen.errors import EventgenError
+    from eventgen.run.engine import RunOptions
+    from eventgen.schedule.time import parse_time, parse_timezone
+
+    if args.duration is not None and args.duration <= 0:
+        raise EventgenError(f"--duration must be above 0 seconds, got {args.duration:g}")
+    if args.rate is not None:
+        share_rate(config.samples, args.rate)
+    if args.duration is not None:
+        if args.end is not None:
+            raise EventgenError("--duration and --end both bound the run: give one of them")
+        bounded = [s.label for s in config.samples if str(s.settings.get("end") or "").strip()]
+        if bounded:
+            log.info("--duration %gs bounds the run: end from the conf ignored for %s", args.duration,
+                     ", ".join(bounded))
+        for sample in config.samples:
+            sample.settings = sample.settings.with_values(end=None)
+    now = None
+    if args.now:
+        try:
+            now = parse_time(args.now, time.time(), parse_timezone("local"))
+        except EventgenError as exc:
+            raise EventgenError(f"--now: {exc}") from None
+    expect = getattr(args, "expect_workers", 0) or 0
+    if expect < 0:
+        raise EventgenError(f"--expect-workers must be 0 or more, got {expect}")
+    return RunOptions(seed=args.seed, status_interval=args.status_interval, now=now, expect_workers=expect,
+                      duration=args.duration,
+                      drain_seconds=getattr(args, "drain_seconds", 30.0))
+
+
+def share_rate(samples, rate: float) -> None:
+    """`--rate EPS`: every sample runs the `rate` schedule at an equal share of EPS events/s."""
+    from eventgen.errors import EventgenError
+
+    if rate <= 0:
+        raise EventgenError(f"--rate must be above 0 events/s, got {rate:g}")
+    share = rate / max(len(samples), 1)
+    for sample in samples:
+        sample.settings = sample.settings.with_values(input="rate", rate=share)
+
+
+def add_run_options(parser: argparse.ArgumentParser) -> None:
+    """Flags of every command that runs a plan (generate, controller)."""
+    parser.add_argument("--stats-json", metavar="FILE", help="also write the summary as JSON")
+    parser.add_argument("--status-interval", type=float, help="seconds between status lines (0 = none)")
+    parser.add_argument("--rate", type=float, metavar="EPS",
+                        help="target events/s for the run, shared evenly by the samples (input = rate)")
+    parser.add_argument("--duration", type=float, metavar="SECONDS",
+                        help="stop the run after this many seconds (the conf's end is then ignored)")
+    parser.add_argument("--now", metavar="TIME",
+                        help="pin the reference time (ISO date, epoch seconds or relative like -1d@d): with "
+                             "--seed, relative windows give byte-identical output")
+    parser.add_argument("--no-wait", action="store_true",
+                        help="make future timestamps at once instead of releasing them when due "
+                             "(timeMode = sample for every stanza)")
 
 
 def build_generate(parser: argparse.ArgumentParser) -> None:
@@ -54,11 +115,7 @@ def build_generate(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--multiprocess", action="store_true", help="generator workers as processes")
     parser.add_argument("--threading", choices=("thread", "process"), help="worker kind")
     parser.add_argument("--queueing", choices=("python", "zeromq"), help="job queue backend")
-    parser.add_argument("--stats-json", metavar="FILE", help="also write the summary as JSON")
-    parser.add_argument("--status-interval", type=float, help="seconds between status lines (0 = none)")
-    parser.add_argument("--rate", type=float, metavar="EPS",
-                        help="target events/s for the run, shared evenly by the samples (input = rate)")
-    parser.add_argument("--duration", type=float, metavar="SECONDS", help="stop the run after this many seconds")
+    add_run_options(parser)
 
 
 def run_validate(args: argparse.Namespace) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import re
 import sys
 import time
 from collections.abc import Sequence
@@ -71,8 +72,23 @@ def parser_for(only: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+TIME_FLAGS = {"-b", "--backfill", "-e", "--end", "--now"}  # their values may start with "-" (-1h, -7d@d)
+_NEGATIVE_TIME = re.compile(r"-\d+[a-z]*(@\w+)?([+-]\d*[a-z]+)*", re.I)
+
+
+def _join_time_values(argv: list[str]) -> list[str]:
+    """`-b -1h` as `-b=-1h`: argparse would take `-1h` for an option."""
+    out: list[str] = []
+    for arg in argv:
+        if out and out[-1] in TIME_FLAGS and _NEGATIVE_TIME.fullmatch(arg):
+            out[-1] = f"{out[-1]}={arg}"
+        else:
+            out.append(arg)
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    argv = _join_time_values(list(sys.argv[1:] if argv is None else argv))
     if argv and (not argv[0].startswith("-") or argv[0].startswith("--apps-dir")) and argv[0] not in COMMANDS:
         argv.insert(0, "generate")
     elif argv and argv[0] in ("-v", "-vv", "-vvv") and len(argv) > 1 and argv[1] not in COMMANDS:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from eventgen.cli.common import load_config
 from eventgen.errors import EXIT_CONFIG, EXIT_FAILED, EXIT_OK
-from eventgen.run.accounting import Stats
+from eventgen.run.accounting import Stats, Tally
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +59,16 @@ def run(args: argparse.Namespace) -> int:
                 why = f"sample {label!r} is not in {args.conf}" if label not in samples else \
                     f"sample {label!r} has no output {name!r} in {args.conf}"
                 log.error("%s:%d: %s; %d event(s) not resent", spool, number, why, len(batch))
-                stats.record(label, name, len(batch), 0, len(batch), 0, why)
+                tally = Tally()
+                tally.made(label, len(batch))
+                tally.delivered(label, name, 0, len(batch), 0, why)
+                stats.merge(tally.delta())
                 continue
+            tally = Tally()
+            tally.made(label, len(batch))
             result = chosen[0].deliver(batch)
-            stats.record(label, name, len(batch), result.sent, result.failed, result.bytes, result.error)
+            tally.delivered(label, name, result.sent, result.failed, result.bytes, result.error)
+            stats.merge(tally.delta())
     except ValueError as exc:
         print(f"eventgen: error: {exc}", file=sys.stderr)
         problems += 1
@@ -71,5 +77,5 @@ def run(args: argparse.Namespace) -> int:
     stats.write_summary(sys.stderr)
     if args.stats_json:
         stats.write_json(args.stats_json)
-    return EXIT_FAILED if stats.totals().failed or problems else EXIT_OK
+    return EXIT_FAILED if stats.totals()["failed"] or problems else EXIT_OK
 

@@ -108,10 +108,23 @@ def build(config: RunConfig, overrides: dict[str, str], only: str | None) -> dic
     return {
         "conf": config.path.relative_to(root).as_posix(),
         "files": files,
+        "absolute": {text: path.relative_to(root).as_posix() for text, path in _absolute_files(config).items()},
         "overrides": dict(overrides),
         "only": only,
         "digest": digest.hexdigest(),
     }
+
+
+def _absolute_files(config: RunConfig) -> dict[str, Path]:
+    """Token files named by an absolute path in the conf: the text as written → the file shipped for it."""
+    found: dict[str, Path] = {}
+    for sample in config.samples:
+        for spec in sample.tokens:
+            if spec.rtype in FILE_TOKENS:
+                text = re.sub(r":\d+$", "", spec.replacement.strip())
+                if Path(text).expanduser().is_absolute():
+                    found[text] = sample.resolve(text).resolve()
+    return found
 
 
 def _common_root(paths: Iterable[Path]) -> Path:
@@ -155,14 +168,16 @@ def _safe_path(base: Path, rel: Any) -> Path:
 
 
 def load_bundle(bundle: dict[str, Any], folder: Path, worker_name: str) -> RunConfig:
-    """Unpack and load the bundle's conf; `{worker}` in any string setting becomes `worker_name`."""
+    """Unpack and load the bundle's conf on a worker.
+
+    Absolute token-file paths are pointed at the copies shipped in the bundle, and `{worker}` in any
+    value of the conf (settings and tokens alike) and in the command-line overrides becomes `worker_name`.
+    """
     conf_path = unpack(bundle, folder)
-    overrides = bundle.get("overrides") or {}
+    text = conf_path.read_text(encoding="utf-8-sig")
+    for original, rel in dict(bundle.get("absolute") or {}).items():
+        text = text.replace(str(original), str(_safe_path(folder.resolve(), rel)))
+    conf_path.write_text(text.replace("{worker}", worker_name), encoding="utf-8")
+    overrides = {str(k): str(v).replace("{worker}", worker_name) for k, v in (bundle.get("overrides") or {}).items()}
     only = bundle.get("only")
-    config = load(conf_path, {str(k): str(v) for k, v in overrides.items()}, only=only if only else None)
-    for sample in config.samples:
-        changes = {key: value.replace("{worker}", worker_name) for key, value in sample.settings.items()
-                   if isinstance(value, str) and "{worker}" in value}
-        if changes:
-            sample.settings = sample.settings.with_values(**changes)
-    return config
+    return load(conf_path, overrides, only=only if only else None)

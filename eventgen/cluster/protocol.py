@@ -18,7 +18,7 @@ import msgpack
 
 from eventgen.errors import EventgenError
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 MAX_MESSAGE_BYTES = 256 * 1024 * 1024  # a config bundle is the largest message
 
 log = logging.getLogger(__name__)
@@ -29,32 +29,32 @@ class ProtocolError(EventgenError):
 
 
 class MsgType(StrEnum):
-    HELLO = "hello"  # worker → controller: name, version, capacity, host, pid
-    WELCOME = "welcome"  # controller → worker: worker id, bundle, heartbeat interval
-    REFUSE = "refuse"  # controller → worker: reason (stopping, incompatible)
-    READY = "ready"  # worker → controller: credits (jobs it may hold at once)
-    JOB = "job"  # controller → worker: job (GenerationJob.to_wire())
-    DONE = "done"  # worker → controller: key [sample, seq], stats delta, error; returns one credit
-    HEARTBEAT = "heartbeat"  # both ways; worker's carries in-flight count
-    BYE = "bye"  # worker → controller: returned (unstarted job keys), final
-    QUIT = "quit"  # controller → worker: reason
-    RESET = "reset"  # controller → unknown peer: say HELLO again
-    STATUS = "status"  # status client → controller
-    STATUS_REPLY = "status_reply"  # controller → status client: status
+    HELLO = "hello"  # worker → host: name, version, capacity, host, pid, bundle digest it already holds
+    WELCOME = "welcome"  # host → worker: worker id, run id, heartbeat, bundle ({} when the worker holds it)
+    REFUSE = "refuse"  # host → worker: reason (stopping, incompatible)
+    JOB = "job"  # host → worker: run id, job (GenerationJob.to_wire())
+    DONE = "done"  # worker → host: run id, key [sample, seq], stats delta, error, batches for the host's outputs
+    FAIL = "fail"  # worker → host: reason it cannot run this conf (the run fails)
+    HEARTBEAT = "heartbeat"  # both ways; the worker's carries its in-flight count
+    BYE = "bye"  # worker → host: returned (unstarted job keys), final
+    QUIT = "quit"  # host → worker: reason, abort (return unstarted jobs instead of finishing them)
+    RESET = "reset"  # host → unknown peer: say HELLO again
+    STATUS = "status"  # status client → host
+    STATUS_REPLY = "status_reply"  # host → status client: status
 
 
 # field name → accepted Python types after msgpack decoding (raw=False)
 _NUM = (int, float)
 SCHEMA: dict[MsgType, dict[str, type | tuple[type, ...]]] = {
-    MsgType.HELLO: {"name": str, "version": str, "capacity": int, "host": str, "pid": int},
-    MsgType.WELCOME: {"worker": str, "bundle": dict, "heartbeat": _NUM},
+    MsgType.HELLO: {"name": str, "version": str, "capacity": int, "host": str, "pid": int, "bundle": str},
+    MsgType.WELCOME: {"worker": str, "run": str, "bundle": dict, "heartbeat": _NUM},
     MsgType.REFUSE: {"reason": str},
-    MsgType.READY: {"credits": int},
-    MsgType.JOB: {"job": dict},
-    MsgType.DONE: {"key": list, "stats": dict, "error": str},
+    MsgType.JOB: {"run": str, "job": dict},
+    MsgType.DONE: {"run": str, "key": list, "stats": dict, "error": str, "batches": list},
+    MsgType.FAIL: {"reason": str},
     MsgType.HEARTBEAT: {"inflight": int},
     MsgType.BYE: {"returned": list, "final": bool},
-    MsgType.QUIT: {"reason": str},
+    MsgType.QUIT: {"reason": str, "abort": bool},
     MsgType.RESET: {"reason": str},
     MsgType.STATUS: {},
     MsgType.STATUS_REPLY: {"status": dict},

@@ -149,6 +149,13 @@ class ZmqServer:
             raise TransportError(f"cannot bind {address}: {exc}") from None
         self.endpoint = sock.getsockopt_string(zmq.LAST_ENDPOINT)
         self.socket = sock
+        self.monitor = sock.get_monitor_socket(zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL
+                                               | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL)
+        self.poller = zmq.Poller()
+        self.poller.register(sock, zmq.POLLIN)
+        self.poller.register(self.monitor, zmq.POLLIN)
+        self.failed_handshakes = 0
+        self._failure_logged = 0.0
 
     def _refused(self, key: str) -> None:
         self.refused.append(key)
@@ -163,12 +170,25 @@ class ZmqServer:
             return False
 
     def recv(self, timeout: float) -> Envelope | None:
-        if not self.socket.poll(int(timeout * 1000)):
+        ready = dict(self.poller.poll(int(timeout * 1000)))
+        if self.monitor in ready:
+            self._handshake_failed()
+        if self.socket not in ready:
             return None
         frames = self.socket.recv_multipart()
         if len(frames) != 2:
             return Envelope(frames[0], b"", f"expected 1 payload frame, got {len(frames) - 1}")
         return Envelope(frames[0], frames[1])
+
+    def _handshake_failed(self) -> None:
+        from zmq.utils.monitor import recv_monitor_message
+
+        recv_monitor_message(self.monitor)
+        self.failed_handshakes += 1
+        if time.monotonic() - self._failure_logged > 10:
+            self._failure_logged = time.monotonic()
+            log.warning("a connection failed the CurveZMQ handshake (%d so far): a worker with a wrong --server-key, "
+                        "or one not using CurveZMQ", self.failed_handshakes)
 
     def _stop_auth(self) -> None:
         if self.auth is not None:
@@ -176,6 +196,8 @@ class ZmqServer:
             self.auth = None
 
     def close(self) -> None:
+        self.socket.disable_monitor()
+        self.monitor.close(0)
         self.socket.close(500)
         self._stop_auth()
         self.context.term()
@@ -188,12 +210,15 @@ class ZmqClient:
         self.context = zmq.Context()
         sock = _socket(self.context, zmq.DEALER, linger_ms=2000)
         sock.setsockopt(zmq.IDENTITY, identity)
+        sock.setsockopt(zmq.IMMEDIATE, 1)  # nothing is queued for a controller that is not connected yet
         if curve is not None:
             public, secret = _key_pair(curve.secret_key_file)
             sock.curve_publickey = public
             sock.curve_secretkey = secret
             sock.curve_serverkey = read_key_file(curve.server_key_file)[0]
-        self.monitor = sock.get_monitor_socket(zmq.EVENT_HANDSHAKE_FAILED_AUTH | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL)
+        self.monitor = sock.get_monitor_socket(zmq.EVENT_HANDSHAKE_FAILED_AUTH | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL
+                                               | zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL)
+        self.failed_handshakes = 0
         self.poller = zmq.Poller()
         self.poller.register(sock, zmq.POLLIN)
         self.poller.register(self.monitor, zmq.POLLIN)
@@ -222,6 +247,12 @@ class ZmqClient:
             if event["event"] == zmq.EVENT_HANDSHAKE_FAILED_AUTH:
                 raise TransportError(f"the controller at {self.address} refused our Curve key "
                                      f"(status {event['value']}): it is not in its authorized keys")
+            if event["event"] == zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL:
+                self.failed_handshakes += 1
+                if self.failed_handshakes < 3:
+                    return None
+                raise TransportError(f"the CurveZMQ handshake with {self.address} failed {self.failed_handshakes} "
+                                     "times: --server-key does not hold that controller's public key")
             raise TransportError(f"handshake with {self.address} failed: Curve keys (or their absence) "
                                  "do not match the controller's")
         if self.socket not in ready:

@@ -1,8 +1,9 @@
-"""A worker: says HELLO, loads the controller's bundle, renders jobs and writes its own outputs.
+"""A worker session: HELLO, the conf (a bundle, or the one it was forked with), jobs, DONEs, BYE.
 
-Threads: the calling thread owns the socket (messages, heartbeats); one render thread pulls jobs
-from a local queue, renders and delivers them, and puts (key, stats delta, error) on a done queue
-that the socket thread turns into DONE messages. Each DONE returns one credit to the controller.
+Remote cluster workers and the local worker processes of process mode run this same session; only
+the socket's address and keys differ. Threads: the calling thread owns the socket (messages,
+heartbeats); one render thread runs the pipeline on each job and queues its report, which the
+socket thread sends as a DONE carrying the job's run id and counts.
 """
 
 from __future__ import annotations
@@ -24,20 +25,22 @@ from eventgen import __version__
 from eventgen.cluster.bundle import load_bundle
 from eventgen.cluster.protocol import DropLog, Message, MsgType, ProtocolError, decode, encode
 from eventgen.cluster.transport import ClientTransport
+from eventgen.conf.loader import RunConfig
+from eventgen.errors import EventgenError
 from eventgen.render.batch import GenerationJob
-from eventgen.run.accounting import Stats
-from eventgen.run.pipeline import OutputSet, Pipeline
+from eventgen.run.pipeline import JobReport, OutputSet, Pipeline
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("eventgen.worker")
 
-HELLO_EVERY = 5.0
+HELLO_EVERY = 2.0
 
 
 @dataclass
 class WorkerOptions:
     name: str = ""
     capacity: int = 4
-    patience: float = 30.0  # seconds without a word from the controller before giving up
+    patience: float = 30.0  # seconds without a word from the controller before giving up (once joined)
+    host_outputs: frozenset[str] = frozenset()  # outputs the host writes: their batches are handed back
 
 
 def default_name() -> str:
@@ -49,38 +52,41 @@ def make_identity(name: str) -> bytes:
 
 
 class _Renderer:
-    """The render thread and its pipeline, built from one bundle."""
+    """The render thread and its pipeline for one conf."""
 
-    def __init__(self, bundle: dict[str, Any], name: str):
-        self.digest = bundle.get("digest")
-        self.folder = Path(tempfile.mkdtemp(prefix="eventgen-worker-"))
-        self.config = load_bundle(bundle, self.folder, name)
+    def __init__(self, config: RunConfig, digest: str, host_outputs: frozenset[str], folder: Path | None = None):
+        self.config = config
+        self.digest = digest
+        self.folder = folder
         self.stop = threading.Event()
-        self.outputs = OutputSet(self.config.samples, self.stop)
-        self.stats = Stats()
-        self.pipeline = Pipeline(self.config.samples, self.outputs, self.stats)
-        self.jobs: queue.Queue[dict[str, Any] | None] = queue.Queue()
-        self.done: queue.Queue[tuple[list, dict[str, Any], str]] = queue.Queue()
+        select = (lambda cls: cls.name not in host_outputs) if host_outputs else None
+        self.outputs = OutputSet(config.samples, self.stop, select=select)
+        self.pipeline = Pipeline(config.samples, self.outputs, host_outputs=set(host_outputs))
+        self.jobs: queue.Queue[tuple[str, dict[str, Any]] | None] = queue.Queue()
+        self.done: queue.Queue[JobReport] = queue.Queue()
         self.busy = False
-        self.totals = Stats()
+        self.abort = threading.Event()
+        self.returned: list[list] = []
+        self.sent = self.failed = self.count = 0
         self.thread = threading.Thread(target=self._loop, name="render", daemon=True)
         self.thread.start()
 
     def _loop(self) -> None:
-        while True:
-            wire = self.jobs.get()
-            if wire is None:
-                return
+        while (item := self.jobs.get()) is not None:
+            run, wire = item
+            if self.abort.is_set():
+                self.returned.append([wire.get("sample"), wire.get("seq")])
+                continue
             self.busy = True
-            error = ""
-            key = [wire.get("sample"), wire.get("seq")]
             try:
-                self.pipeline.handle(GenerationJob.from_wire(wire))
-            except Exception as exc:  # a failed job is reported, never fatal to the worker
-                error = f"{type(exc).__name__}: {exc}"
-            delta = self.stats.take_delta()
-            self.totals.merge(delta)
-            self.done.put((key, delta, error))
+                report = self.pipeline.handle(GenerationJob.from_wire(wire), run)
+            except Exception as exc:  # a malformed job: reported, never fatal to the worker
+                report = JobReport((str(wire.get("sample")), int(wire.get("seq") or 0)), run, {}, f"bad job: {exc}")
+            self.count += 1
+            for row in report.delta.get("rows", []):
+                self.sent += row[2]
+                self.failed += row[3]
+            self.done.put(report)
             self.busy = False
 
     def unstarted(self) -> list[list]:
@@ -88,11 +94,11 @@ class _Renderer:
         keys = []
         while True:
             try:
-                wire = self.jobs.get_nowait()
+                item = self.jobs.get_nowait()
             except queue.Empty:
                 return keys
-            if wire is not None:
-                keys.append([wire.get("sample"), wire.get("seq")])
+            if item is not None:
+                keys.append([item[1].get("sample"), item[1].get("seq")])
 
     def held(self) -> int:
         return self.jobs.qsize() + (1 if self.busy else 0)
@@ -102,40 +108,40 @@ class _Renderer:
         self.thread.join(wait)
         self.stop.set()
         self.outputs.close()
-        shutil.rmtree(self.folder, ignore_errors=True)
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
 
 
 class Worker:
-    """One worker process's session with a controller. `run()` returns an exit status."""
+    """One worker's session with a host. `run()` returns an exit status."""
 
-    def __init__(self, transport: ClientTransport, options: WorkerOptions):
+    def __init__(self, transport: ClientTransport, options: WorkerOptions, config: RunConfig | None = None):
         self.transport = transport
         self.options = options
         self.name = options.name or default_name()
         self.stop_event = threading.Event()
         self.drops = DropLog(log)
-        self.renderer: _Renderer | None = None
+        self.renderer = _Renderer(config, "local", options.host_outputs) if config is not None else None
         self.welcomed = False
         self.heartbeat = 1.0
         self.quit_reason = ""
+        self.abort = False
+        self.failure = ""
         self.jobs_received = 0
 
     def stop(self) -> None:
         self.stop_event.set()
 
     def run(self) -> int:
-        status = 0
         last_heard = time.monotonic()
-        next_hello = 0.0
-        next_beat = 0.0
+        next_hello = next_beat = 0.0
         try:
-            while not self.quit_reason:
+            while not self.quit_reason and not self.failure and not self.stop_event.is_set():
                 now = time.monotonic()
-                if self.stop_event.is_set():
-                    break
                 if not self.welcomed and now >= next_hello:
                     self._send(MsgType.HELLO, name=self.name, version=__version__, capacity=self.options.capacity,
-                               host=socket.gethostname(), pid=os.getpid())
+                               host=socket.gethostname(), pid=os.getpid(),
+                               bundle=self.renderer.digest if self.renderer else "")
                     next_hello = now + HELLO_EVERY
                 if self.welcomed and now >= next_beat:
                     self._send(MsgType.HEARTBEAT, inflight=self.renderer.held() if self.renderer else 0)
@@ -147,15 +153,17 @@ class Worker:
                     self._handle(envelope)
                     envelope = self.transport.recv(0)
                 self._flush_done()
-                if time.monotonic() - last_heard > self.options.patience:
+                if self.welcomed and time.monotonic() - last_heard > self.options.patience:
                     log.error("no word from the controller for %.0fs: giving up", self.options.patience)
-                    status = 1
-                    break
+                    return 1
         finally:
             self._leave()
+        if self.failure:
+            log.error("%s", self.failure)
+            return 2
         if self.quit_reason:
             log.info("controller said quit: %s", self.quit_reason)
-        return status
+        return 0
 
     def _send(self, kind: MsgType, **fields: Any) -> None:
         self.transport.send(encode(kind, **fields))
@@ -172,14 +180,15 @@ class Worker:
     def _on(self, message: Message) -> None:
         kind = message.type
         if kind is MsgType.JOB:
-            if self.renderer is None:
+            if self.renderer is None or not self.welcomed:
                 raise ProtocolError("job before welcome")
             self.jobs_received += 1
-            self.renderer.jobs.put(message["job"])
+            self.renderer.jobs.put((message["run"], message["job"]))
         elif kind is MsgType.WELCOME:
             self._welcome(message)
         elif kind is MsgType.QUIT:
             self.quit_reason = message["reason"] or "quit"
+            self.abort = message["abort"]
         elif kind is MsgType.REFUSE:
             self.quit_reason = f"refused: {message['reason']}"
         elif kind is MsgType.RESET:
@@ -197,39 +206,50 @@ class Worker:
         if self.welcomed:
             return  # a repeated WELCOME (we said HELLO twice)
         bundle = message["bundle"]
-        if self.renderer is None or self.renderer.digest != bundle.get("digest"):
+        if bundle and (self.renderer is None or self.renderer.digest != bundle.get("digest")):
             if self.renderer is not None:
                 self.renderer.close(30)
-            self.renderer = _Renderer(bundle, self.name)
-            samples = ", ".join(s.label for s in self.renderer.config.samples)
-            log.info("worker %s: joined as %s; samples: %s", self.name, message["worker"], samples)
+                self.renderer = None
+            folder = Path(tempfile.mkdtemp(prefix="eventgen-worker-"))
+            try:
+                config = load_bundle(bundle, folder, self.name)
+            except EventgenError as exc:
+                shutil.rmtree(folder, ignore_errors=True)
+                self.failure = f"cannot load the controller's conf here: {exc}"
+                self._send(MsgType.FAIL, reason=str(exc))
+                return
+            self.renderer = _Renderer(config, str(bundle.get("digest")), self.options.host_outputs, folder)
+        if self.renderer is None:
+            return  # the bundle is on its way in an earlier WELCOME (or comes with a later one)
         self.heartbeat = float(message["heartbeat"])
         self.welcomed = True
-        held = self.renderer.held()
-        self._send(MsgType.READY, credits=max(1, self.options.capacity - held))
+        samples = ", ".join(s.label for s in self.renderer.config.samples)
+        log.info("worker %s: joined run %s as %s; samples: %s", self.name, message["run"], message["worker"], samples)
 
     def _flush_done(self) -> None:
         if self.renderer is None:
             return
         while True:
             try:
-                key, delta, error = self.renderer.done.get_nowait()
+                report = self.renderer.done.get_nowait()
             except queue.Empty:
                 return
-            self._send(MsgType.DONE, key=key, stats=delta, error=error)
+            self._send(MsgType.DONE, run=report.run, key=list(report.key), stats=report.delta, error=report.error,
+                       batches=[b.to_wire() for b in report.handback])
 
     def _leave(self) -> None:
         """Give back unstarted jobs, finish the current one, report it, say BYE."""
         renderer = self.renderer
+        returned: list[list] = []
         if renderer is not None:
-            returned = renderer.unstarted()
-            if self.welcomed and returned and not self.quit_reason:
-                self._send(MsgType.BYE, returned=returned, final=False)
+            if self.abort or self.stop_event.is_set() or self.failure:
+                renderer.abort.set()
+                returned = renderer.unstarted()
             renderer.close(wait=60)
+            returned += renderer.returned
             self._flush_done()
-            total = renderer.totals.totals()
             log.info("worker %s: %d job(s) received, %d events sent, %d failed", self.name, self.jobs_received,
-                     total.sent, total.failed)
-        if self.welcomed and not self.quit_reason:
-            self._send(MsgType.BYE, returned=[], final=True)
+                     renderer.sent, renderer.failed)
+        if self.welcomed:
+            self._send(MsgType.BYE, returned=returned, final=True)
         self.transport.close()

@@ -33,15 +33,20 @@ SAMPLE = SettingGroup(
                 "Events per interval. -1 or 0: the whole sample once; more than the sample cycles "
                 "through it."),
         Setting("interval", at_least(parse_float, 0), "60", "Seconds between intervals."),
-        Setting("delay", at_least(parse_float, 0), "0", "Seconds to wait before the first interval (live runs)."),
+        Setting("delay", at_least(parse_float, 0), "0",
+                "Seconds to wait before the first interval (live runs without `end`)."),
         Setting("earliest", parse_str, "now",
                 "Earliest event time, relative to the interval (`now`, `-15m`, `-1d@d`, ISO date)."),
         Setting("latest", parse_str, "now", "Latest event time, relative to the interval."),
         Setting("backfill", parse_str, None,
                 "Start this far in the past (`-1h`, `-7d@d`): intervals up to now are generated at once."),
         Setting("end", parse_str, None,
-                "Stop after this many intervals (an integer; -1 = never) or at this time. Set: the run is "
-                "historical (as fast as possible) and exits when every event is written."),
+                "Stop after this many intervals (an integer; -1 = never) or at this time; the run exits when "
+                "every event is written. Intervals in the past are made at once, later ones when due."),
+        Setting("timeMode", choice("live", "sample"), "live",
+                "`live`: no event is written before its timestamp (future intervals are released when due, "
+                "as Splunk Eventgen does). `sample`: make every event at once, future timestamps included "
+                "(Eventum's sample mode; `--no-wait` sets it for every stanza)."),
         Setting("randomizeCount", at_least(parse_float, 0), None,
                 "Vary each interval's count by ± half this fraction (0.2 → ±10%)."),
         Setting("randomizeEvents", parse_bool, "false", "Pick sample events at random instead of in order."),

@@ -11,6 +11,7 @@ import configparser
 import logging
 import os
 import re
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,7 @@ from eventgen.conf.settings import Setting, SettingError, SettingGroup, Settings
 from eventgen.errors import ConfigError, ConfigErrors
 from eventgen.plugin.base import registry
 from eventgen.render.tokens import TOKEN_KEY, TOKEN_TYPES, TokenSpec, make_provider
-from eventgen.schedule.timer import validate_window
+from eventgen.schedule.time import parse_time
 
 log = logging.getLogger(__name__)
 
@@ -315,11 +316,26 @@ class _Loader:
                 self.error(str(exc), spec.stanza, f"token.{spec.number}.replacement")
             except OSError as exc:
                 self.error(f"cannot read token file: {exc}", spec.stanza, f"token.{spec.number}.replacement")
-        for key, message in validate_window(sample):
+        for key, message in _time_problems(sample):
             self.error(message, raw.get(key, ("", sample.stanza))[1], key)
         for plugin_check in _plugin_validators(settings):
             for key, message in plugin_check(sample):
                 self.error(message, raw.get(key, ("", sample.stanza))[1], key)
+
+
+def _time_problems(sample: Sample) -> list[tuple[str, str]]:
+    """(key, message) for each time setting that cannot be read."""
+    problems = []
+    now = time.time()
+    for key in ("backfill", "end", "earliest", "latest"):
+        value = sample.settings.get(key)
+        if value is None or (key == "end" and str(value).strip().lstrip("-").isdigit()):
+            continue
+        try:
+            parse_time(str(value), now, sample.tz)
+        except SettingError as exc:
+            problems.append((key, str(exc)))
+    return problems
 
 
 def _plugin_validators(settings: Settings):

@@ -155,9 +155,10 @@ class OutputPlugin(Plugin):
                         detail = f"{failed} item(s) rejected" + (f": {self.item_error}" if self.item_error else "")
                         error = self._spool_failed(batch, list(result), detail)
                     return Delivery(n - failed, failed, self.encoded_size(batch), error)
-                except (OutputError, OSError) as exc:
-                    error = str(exc) or type(exc).__name__
-                    retryable = getattr(exc, "retryable", True)
+                except Exception as exc:  # anything an output raises is this output's failure, with its reason
+                    known = isinstance(exc, OutputError | OSError)
+                    error = (str(exc) or type(exc).__name__) if known else f"{type(exc).__name__}: {exc}"
+                    retryable = getattr(exc, "retryable", True) and known
                     partial = max(partial, getattr(exc, "sent", 0))
                     self._safe_close()
                     if not retryable or attempt == attempts - 1:
@@ -234,8 +235,9 @@ class InputPlugin(Plugin):
     kind = "input"
     spread: ClassVar[bool] = False  # live: release a tick's events evenly until the next tick (interval)
 
-    def __init__(self, sample: Sample):
+    def __init__(self, sample: Sample, now: float | None = None):
         self.sample = sample
+        self.now = time.time() if now is None else now  # the run's reference time (`--now`)
 
     @abstractmethod
     def ticks(self, start: float, rng: np.random.Generator) -> Iterator[Tick]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 from typing import TextIO
@@ -11,21 +12,41 @@ import numpy as np
 from eventgen.conf.loader import RunConfig
 from eventgen.plugin.base import registry
 from eventgen.render.batch import GenerationJob
-from eventgen.schedule.timer import window_for
+from eventgen.schedule.plan import plan, window_for
 
 
-def preview_events(config: RunConfig, number: int, seed: int | None = None):
-    """Yield (sample, generator, batch) with `number` events of each sample, timed at its first tick."""
-    now = time.time()
+def first_job(sample, number: int, seed: int, now: float) -> GenerationJob | None:
+    """The first `number` events of the sample's plan as one job (None when the plan is empty)."""
+    window = window_for(sample, now, "sample")
+    jobs = plan(sample, window, seed, max(1, number))
+    first = next(jobs, None)
+    if first is None:
+        return None
+    job = first.job
+    if job.timestamps is None:
+        job.count = number
+        return job
+    stamps = [job.timestamps]
+    have = len(job.timestamps)
+    for planned in itertools.islice(jobs, 1000):
+        if have >= number or planned.job.timestamps is None:
+            break
+        stamps.append(planned.job.timestamps)
+        have += len(planned.job.timestamps)
+    job.timestamps = np.concatenate(stamps)[:number]
+    job.count = len(job.timestamps)
+    return job
+
+
+def preview_events(config: RunConfig, number: int, seed: int | None = None, now: float | None = None):
+    """Yield (sample, generator, batch) with the first `number` events of each sample's plan."""
+    now = time.time() if now is None else now
     for sample in config.samples:
         generator = registry.get("generator", sample.settings["generator"])(sample)  # type: ignore[call-arg]
         generator.tracing = True
-        schedule = registry.get("input", sample.settings["input"])(sample)  # type: ignore[call-arg]
-        tick = next(iter(schedule.ticks(window_for(sample, now).start, np.random.default_rng(seed or 0))))
-        stamps = None if tick.timestamps is None else tick.timestamps[:number]
-        job = GenerationJob(sample.label, 0, number if stamps is None else len(stamps), tick.earliest,
-                            tick.latest, now=tick.time, seed=seed or 0, timestamps=stamps)
-        yield sample, generator, generator.generate(job)
+        job = first_job(sample, number, seed or 0, now)
+        if job is not None:
+            yield sample, generator, generator.generate(job)
 
 
 def preview(config: RunConfig, number: int, seed: int | None, stream: TextIO, show_state: bool = False) -> None:

@@ -1,7 +1,10 @@
-"""Counters per (sample, output), the live status line and the final summary.
+"""Accounting: the one path every count takes, in every mode.
 
-Workers record deltas; one Stats object owns the totals. Across processes or machines the
-deltas travel as plain dicts (`Delta`) and are merged with `merge`.
+Workers fill a `Tally` per job: `generated` once per rendered batch, then `sent`/`failed`/`bytes`
+per output, with the reason of any failure. The tally travels as a plain dict (a *delta*) and the
+run's `Stats` merges it once, when the dispatcher accepts the job's completion. Each event goes to
+every output of its sample, so per row `sent + failed == generated`, and in the total
+`sent + failed == deliveries` (generated times outputs per sample).
 """
 
 from __future__ import annotations
@@ -15,100 +18,132 @@ from typing import Any, TextIO
 
 @dataclass
 class Counter:
-    generated: int = 0
     sent: int = 0
     failed: int = 0
     bytes: int = 0
 
-    def add(self, other: Counter) -> None:
-        self.generated += other.generated
-        self.sent += other.sent
-        self.failed += other.failed
-        self.bytes += other.bytes
+
+class Tally:
+    """One job's counts, filled by the worker that ran it (not thread-safe: one per job)."""
+
+    def __init__(self) -> None:
+        self.generated: dict[str, int] = {}
+        self.rows: dict[tuple[str, str], Counter] = {}
+        self.errors: dict[str, str] = {}
+        self.resent = 0
+
+    def made(self, sample: str, events: int) -> None:
+        self.generated[sample] = self.generated.get(sample, 0) + events
+
+    def delivered(self, sample: str, output: str, sent: int, failed: int, nbytes: int, error: str = "") -> None:
+        row = self.rows.setdefault((sample, output), Counter())
+        row.sent += sent
+        row.failed += failed
+        row.bytes += nbytes
+        if error:
+            self.errors[output] = error
+
+    def delta(self) -> dict[str, Any]:
+        """A msgpack/JSON-safe dict for `Stats.merge`."""
+        return {
+            "generated": [[s, n] for s, n in self.generated.items()],
+            "rows": [[s, o, c.sent, c.failed, c.bytes] for (s, o), c in self.rows.items()],
+            "errors": dict(self.errors),
+        }
 
 
 @dataclass
 class Stats:
-    """Thread-safe run totals."""
+    """Thread-safe run totals, merged from deltas."""
 
     started: float = field(default_factory=time.time)
+    generated: dict[str, int] = field(default_factory=dict)
     rows: dict[tuple[str, str], Counter] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     jobs_done: int = 0
     lag: float = 0.0
     notes: list[str] = field(default_factory=list)
     target_rate: float | None = None  # `--rate`: the events/s the run was asked for
-    pacing: dict[str, float] = field(default_factory=dict)  # live runs: achieved rate, worst lag
+    pacing: dict[str, float] = field(default_factory=dict)  # achieved rate and worst lag of paced jobs
+    jobs: dict[str, int] = field(default_factory=dict)  # dispatcher counts: reissued, refused, failed…
+    asked: int | None = None  # events the plan held, when a bounded run was interrupted
+    ended: float | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def record(self, sample: str, output: str, generated: int, sent: int, failed: int, nbytes: int,
-               error: str = "") -> None:
+    def merge(self, delta: dict[str, Any], jobs: int = 1) -> None:
+        """Add one job's delta (from `Tally.delta`); raises ValueError/TypeError on a malformed one."""
+        generated = [(str(s), int(n)) for s, n in delta.get("generated", [])]
+        rows = [(str(s), str(o), int(a), int(b), int(c)) for s, o, a, b, c in delta.get("rows", [])]
+        errors = {str(k): str(v) for k, v in dict(delta.get("errors", {})).items()}
         with self._lock:
-            row = self.rows.setdefault((sample, output), Counter())
-            row.generated += generated
-            row.sent += sent
-            row.failed += failed
-            row.bytes += nbytes
-            if error:
-                self.errors[output] = error
+            for sample, n in generated:
+                self.generated[sample] = self.generated.get(sample, 0) + n
+            for sample, output, sent, failed, nbytes in rows:
+                row = self.rows.setdefault((sample, output), Counter())
+                row.sent += sent
+                row.failed += failed
+                row.bytes += nbytes
+            self.errors.update(errors)
+            self.jobs_done += jobs
 
-    def job_done(self) -> None:
+    def note(self, message: str) -> bool:
+        """Add a summary note once; True when it is new."""
         with self._lock:
-            self.jobs_done += 1
+            if message in self.notes:
+                return False
+            self.notes.append(message)
+            return True
 
-    def merge(self, delta: dict[str, Any]) -> None:
-        """Add a delta produced by `delta_of` in another process."""
+    def totals(self) -> dict[str, int]:
         with self._lock:
-            for sample, output, generated, sent, failed, nbytes in delta.get("rows", []):
-                self.rows.setdefault((sample, output), Counter()).add(Counter(generated, sent, failed, nbytes))
-            self.errors.update(delta.get("errors", {}))
-            self.jobs_done += delta.get("jobs", 0)
-
-    def take_delta(self) -> dict[str, Any]:
-        """The counts since the last call, as a wire-safe dict, and reset them."""
-        with self._lock:
-            rows = [[s, o, c.generated, c.sent, c.failed, c.bytes] for (s, o), c in self.rows.items()]
-            delta = {"rows": rows, "errors": dict(self.errors), "jobs": self.jobs_done}
-            self.rows.clear()
-            self.errors.clear()
-            self.jobs_done = 0
-        return delta
-
-    def totals(self) -> Counter:
-        with self._lock:
-            total = Counter()
-            for counter in self.rows.values():
-                total.add(counter)
-            return total
+            return {
+                "generated": sum(self.generated.values()),
+                "deliveries": sum(self.generated.get(s, 0) for s, _ in self.rows),
+                "sent": sum(c.sent for c in self.rows.values()),
+                "failed": sum(c.failed for c in self.rows.values()),
+                "bytes": sum(c.bytes for c in self.rows.values()),
+            }
 
     def elapsed(self) -> float:
-        return max(time.time() - self.started, 1e-9)
+        return max((self.ended or time.time()) - self.started, 1e-9)
 
     def status_line(self) -> str:
         total = self.totals()
-        rate = total.sent / self.elapsed()
-        line = (f"eventgen: {total.generated:,} generated, {total.sent:,} sent, {total.failed:,} failed, "
-                f"{rate:,.0f} events/s, {total.bytes / self.elapsed() / 1e6:,.1f} MB/s")
+        elapsed = self.elapsed()
+        line = (f"eventgen: {total['generated']:,} generated, {total['sent']:,} sent, {total['failed']:,} failed, "
+                f"{total['generated'] / elapsed:,.0f} events/s, {total['bytes'] / elapsed / 1e6:,.1f} MB/s")
         if self.lag > 1.0:
             line += f", behind schedule by {self.lag:.1f}s"
+        if self.errors:
+            output, error = next(reversed(self.errors.items()))
+            line += f"; last error from {output}: {error}"
         return line
 
     def summary(self) -> dict[str, Any]:
         elapsed = self.elapsed()
         with self._lock:
             rows = [
-                {"sample": s, "output": o, **asdict(c), "events_per_second": round(c.sent / elapsed, 1)}
+                {"sample": s, "output": o, "generated": self.generated.get(s, 0), **asdict(c),
+                 "events_per_second": round(c.sent / elapsed, 1)}
                 for (s, o), c in sorted(self.rows.items())
             ]
+            unsent = [{"sample": s, "output": "", "generated": n, "sent": 0, "failed": 0, "bytes": 0,
+                       "events_per_second": 0.0}
+                      for s, n in sorted(self.generated.items()) if not any(r[0] == s for r in self.rows)]
         total = self.totals()
-        return {
+        data = {
             "elapsed_seconds": round(elapsed, 3),
-            "rows": rows,
-            "total": {**asdict(total), "events_per_second": round(total.sent / elapsed, 1)},
+            "rows": rows + unsent,
+            "total": {**total, "events_per_second": round(total["generated"] / elapsed, 1)},
             "errors": dict(self.errors),
+            "jobs": {"done": self.jobs_done, **self.jobs},
             "notes": list(self.notes),
-            **({"pacing": dict(self.pacing)} if self.pacing else {}),
         }
+        if self.pacing:
+            data["pacing"] = dict(self.pacing)
+        if self.asked is not None:
+            data["asked"] = self.asked
+        return data
 
     def write_summary(self, stream: TextIO) -> None:
         data = self.summary()
@@ -125,12 +160,18 @@ class Stats:
             f"{'TOTAL':<28} {'':<12} {t['generated']:>12,} {t['sent']:>12,} {t['failed']:>8,} "
             f"{t['bytes']:>14,} {t['events_per_second']:>12,.0f}"
         )
+        if t["deliveries"] != t["generated"]:
+            lines.append(f"{t['generated']:,} events made {t['deliveries']:,} deliveries: each event goes to every "
+                         "output of its sample")
         for output, error in data["errors"].items():
             lines.append(f"last error from {output}: {error}")
+        jobs = {k: v for k, v in data["jobs"].items() if v and k != "done"}
+        if jobs:
+            lines.append("jobs: " + ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in jobs.items()))
         lines.extend(data["notes"])
         stream.write("\n".join(lines) + "\n")
         stream.flush()
 
-    def write_json(self, path: str) -> None:
+    def write_json(self, path: str, extra: dict[str, Any] | None = None) -> None:
         with open(path, "w", encoding="utf-8") as handle:
-            json.dump(self.summary(), handle, indent=2)
+            json.dump({**self.summary(), **(extra or {})}, handle, indent=2)

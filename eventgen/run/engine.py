@@ -1,4 +1,9 @@
-"""Wires one run: timers → job queue → generator workers → outputs, then the summary."""
+"""One run of a conf in any mode: plan → pacing → dispatcher → transport → workers → accounting.
+
+The engine loop is the only thread that talks to the dispatcher's peers and the transport; feeder
+threads (one per sample) release planned jobs into the dispatcher's bounded backlog when due.
+Thread, process and cluster runs are this same loop over a different `Transport`.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +12,17 @@ import secrets
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TextIO
+from typing import Any, TextIO
 
 from eventgen.conf.loader import RunConfig
-from eventgen.render.batch import GenerationJob
 from eventgen.run.accounting import Stats
-from eventgen.run.pipeline import OutputSet, OutputStage, Pipeline, SharedGenerators, work
-from eventgen.run.queues import make_job_queue
-from eventgen.schedule.timer import Timer, record_pacing
+from eventgen.run.dispatcher import LOST, Dispatcher
+from eventgen.run.pipeline import OutputSet, OutputStage, is_stateful
+from eventgen.run.transport import Done, Event, Fatal, Joined, Leaving, Lost, Transport
+from eventgen.schedule.pacing import Clock, Feeder, describe_pacing, pacing_report
+from eventgen.schedule.plan import Window, plan, planned_events, window_for
 
 log = logging.getLogger(__name__)
 
@@ -26,112 +33,256 @@ class RunOptions:
     status_interval: float | None = None
     status_stream: TextIO | None = None
     drain_seconds: float = 30.0
+    now: float | None = None  # `--now`: the reference time of the plan (default: the present)
+    time_mode: str | None = None  # `--no-wait`: "sample" makes future timestamps at once
+    run_id: str | None = None
+    expect_workers: int = 0  # wait until this many workers have joined before the plan starts
+    duration: float | None = None  # `--duration`: stop this many seconds after the plan starts
 
 
-class Run:
-    """One run of a conf. `stop()` (Ctrl-C, SIGTERM) ends timers and drains the workers."""
+class Engine:
+    """`execute()` runs to the end of the plan (or until `stop()`) and returns the run's Stats."""
 
-    def __init__(self, config: RunConfig, options: RunOptions | None = None):
+    def __init__(self, config: RunConfig, options: RunOptions | None = None,
+                 transport: Callable[[Engine], Transport] | None = None):
         self.config = config
         self.options = options or RunOptions()
-        self.stop_event = threading.Event()
-        self.abort_event = threading.Event()
-        self.stats = Stats()
         engine = config.engine
         seed = self.options.seed if self.options.seed is not None else engine.get("seed")
         self.seed = seed if seed is not None else secrets.randbits(63)
-        self.failed_jobs = 0
+        self.run_id = self.options.run_id or secrets.token_hex(8)
+        self.stop_event = threading.Event()
+        self.stats = Stats()
+        pinned = {s.label for s in config.samples if is_stateful(s)}
+        self.dispatcher = Dispatcher(self.run_id, self.stats, engine.get("generatorQueueSize") or 64, pinned,
+                                     self.stop_event, self._wake)
+        self.feeders: list[Feeder] = []
+        self.windows: list[Window] = []  # one per sample, parallel to `feeders`
+        self.fatal = ""
+        self.incomplete = False
+        self.state = "starting"
+        self.host_outputs: set[str] = set()  # outputs the host writes itself (single writer)
+        self.host_stage: OutputStage | None = None
+        self._host_set: OutputSet | None = None
+        self.transport = (transport or _default_transport)(self)
+
+    # ----- lifecycle ------------------------------------------------------------------------
 
     def stop(self) -> None:
         self.stop_event.set()
 
-    def execute(self) -> Stats:
+    def _wake(self) -> None:
+        transport = getattr(self, "transport", None)
+        if transport is not None:
+            transport.wake()
+
+    def keep_host_outputs(self, names: set[str]) -> None:
+        """Outputs written by this process (the single writer) from batches the workers hand back."""
         engine = self.config.engine
-        samples = self.config.samples
-        workers_count = engine["generatorWorkers"]
-        job_size = engine["maxQueueLength"] if engine.get("maxQueueLength", 0) > 0 else None
-        queue = make_job_queue(engine, samples, self.stats, self.stop_event, self.abort_event)
-        outputs = OutputSet(samples, self.stop_event) if queue.in_process else None
-        now = time.time()
+        self.host_outputs = names
+        if names:
+            self._host_set = OutputSet(self.config.samples, self.stop_event, select=lambda cls: cls.name in names)
+            self.host_stage = OutputStage(self._host_set, self.stats, engine["outputWorkers"],
+                                          engine["generatorQueueSize"])
 
-        stage = None
-        if outputs is not None and engine.get("useOutputQueue"):
-            stage = OutputStage(Pipeline(samples, outputs, self.stats).deliver, engine["outputWorkers"],
-                                engine["generatorQueueSize"])
-        if outputs is not None:
-            shared = SharedGenerators()
-            for index in range(workers_count):
-                pipeline = Pipeline(samples, outputs, self.stats, stage, shared)
-                queue.start_thread_worker(
-                    lambda pipeline=pipeline: work(queue.get, self._guard(pipeline.handle), self._job_failed),
-                    name=f"generator-{index}",
-                )
-        else:
-            queue.start_process_workers(workers_count)
-
-        timers = []
-        for sample in samples:
-            size = job_size or sample.settings["jobSize"]
-            timer = Timer(sample, queue.put, self.stop_event, self.seed, now, size)
-            thread = threading.Thread(target=timer.run, name=f"timer-{sample.label}", daemon=True)
-            timers.append((timer, thread))
-            thread.start()
-
-        reporter = self._start_reporter(timers)
+    def execute(self) -> Stats:
+        clock = Clock(self.options.now if self.options.now is not None else time.time())
+        self.transport.start()  # first: worker processes are forked before any other thread starts
+        self._await_workers()
+        started = time.monotonic()
+        if self.options.now is None:
+            clock = Clock(time.time())  # the plan starts now, not when the engine was made
+        threads = self._start_feeders(clock)
+        if self.options.duration:
+            stopper = threading.Timer(self.options.duration, self.stop)
+            stopper.daemon = True
+            stopper.start()
+        self.state = "running"
+        deadline: float | None = None
         try:
-            for _, thread in timers:
-                while thread.is_alive():
-                    thread.join(0.2)
-            queue.finish(workers_count)
-            deadline = None
-            while not queue.join_workers(0.2):
-                if self.stop_event.is_set():
-                    deadline = deadline or time.time() + self.options.drain_seconds
-                    if time.time() > deadline and not self.abort_event.is_set():
-                        self.stats.notes.append("drain deadline reached: queued jobs were dropped")
-                        self.abort_event.set()
+            deadline = self._loop(threads)
         finally:
-            self.failed_jobs += getattr(queue, "failed_jobs", 0)
             self.stop_event.set()
-            if reporter is not None:
-                reporter.join(1)
-            if stage is not None:
-                stage.close()
-            if outputs is not None:
-                outputs.close()
-            queue.close()
-        record_pacing(self.stats, [timer for timer, _ in timers])
+            self.state = "stopping"
+            aborted = deadline is not None and time.monotonic() > deadline
+            for event in self.transport.finish(max(5.0, self.options.drain_seconds / 3), aborted):
+                self._on(event)
+            self.transport.close()
+            for thread in threads:
+                thread.join(1)
+            self._finish(started)
         return self.stats
 
-    def _guard(self, handle):
-        def guarded(job: GenerationJob) -> None:
-            if self.abort_event.is_set():
-                return
-            handle(job)
+    def _await_workers(self) -> None:
+        wanted = self.options.expect_workers
+        next_note = time.monotonic() + 5
+        while len(self.dispatcher.working()) < wanted and not self.stop_event.is_set():
+            for event in self.transport.poll(0.1):
+                self._on(event)
+            if time.monotonic() > next_note:
+                next_note = time.monotonic() + 5
+                log.warning("waiting for workers: %d of %d joined", len(self.dispatcher.working()), wanted)
+        self.stats.started = time.time()
 
-        return guarded
+    def _start_feeders(self, clock: Clock) -> list[threading.Thread]:
+        engine = self.config.engine
+        cap = engine["maxQueueLength"] if engine.get("maxQueueLength", 0) > 0 else None
+        threads = []
+        for sample in self.config.samples:
+            window = window_for(sample, clock.now, self.options.time_mode)
+            jobs = plan(sample, window, self.seed, cap or sample.settings["jobSize"])
+            self.feeders.append(Feeder(sample.label, jobs, self.dispatcher.put, clock, self.stop_event))
+            self.windows.append(window)
+            threads.append(threading.Thread(target=self.feeders[-1].run, name=f"feeder-{sample.label}", daemon=True))
+        for thread in threads:
+            thread.start()
+        return threads
 
-    def _job_failed(self, job: GenerationJob, exc: BaseException) -> None:
-        self.failed_jobs += 1
-        message = f"sample {job.sample}: generator failed: {exc}"
-        if message not in self.stats.notes:
-            self.stats.notes.append(message)
-            log.error("%s", message)
+    def _loop(self, threads: list[threading.Thread]) -> float | None:
+        interval = self._status_interval()
+        next_status = time.monotonic() + interval if interval else None
+        deadline: float | None = None
+        next_drain_note = 0.0
+        timeout = 0.05
+        while True:
+            for event in self.transport.poll(timeout):
+                self._on(event)
+            sent = 0
+            for peer, job in self.dispatcher.assign():
+                sent += 1
+                if not self.transport.send(peer.id, job):
+                    self.dispatcher.unassign(peer, job)
+            feeding = any(t.is_alive() for t in threads)
+            if sent:
+                timeout = 0.0
+            elif feeding and any(p.free for p in self.dispatcher.peers.values()):
+                timeout = 0.005  # room for work the feeders may queue at any moment
+            else:
+                timeout = 0.05
+            now = time.monotonic()
+            if next_status is not None and now >= next_status:
+                next_status = now + interval
+                self._print_status()
+            if self.fatal:
+                self.stop_event.set()
+                return now
+            if self.stop_event.is_set():
+                if deadline is None:
+                    deadline = now + self.options.drain_seconds
+                    self.state = "stopping"
+                if self.dispatcher.idle() or now > deadline or not self.dispatcher.working():
+                    return deadline
+                if now >= next_drain_note:
+                    next_drain_note = now + 1.0
+                    log.info("draining: %d job(s) queued, %d in flight", self.dispatcher.queued(),
+                             self.dispatcher.inflight())
+            elif not feeding and self.dispatcher.idle():
+                return None
 
-    def _start_reporter(self, timers) -> threading.Thread | None:
+    def _on(self, event: Event) -> None:
+        d = self.dispatcher
+        if isinstance(event, Done):
+            accepted = d.done(event.peer, event.run, event.key, event.delta, event.error)
+            if accepted and event.handback and self.host_stage is not None:
+                for batch in event.handback:
+                    self.host_stage.submit(batch)
+        elif isinstance(event, Joined):
+            d.join(event.peer, event.capacity, event.name, event.host)
+        elif isinstance(event, Leaving):
+            d.leaving(event.peer, event.returned)
+            if event.final:
+                d.gone(event.peer)
+        elif isinstance(event, Lost):
+            d.gone(event.peer, LOST, event.reason)
+        elif isinstance(event, Fatal):
+            self.fatal = event.message
+            if self.stats.note(f"run failed: {event.message}"):
+                log.error("%s", event.message)
+
+    def _finish(self, started: float) -> None:
+        if self.host_stage is not None:
+            self.host_stage.close()
+        if self._host_set is not None:
+            self._host_set.close()
+        self.stats.ended = time.time()
+        jobs, events = self.dispatcher.drop_rest()
+        if jobs:
+            self.stats.note(f"stopped with {jobs:,} job(s) ({events:,} events) queued or unconfirmed: not made, "
+                            "not counted")
+        self.stats.jobs = {k: v for k, v in self.dispatcher.counts.items() if v}
+        for feeder in self.feeders:
+            if feeder.error:
+                self.fatal = self.fatal or feeder.error
+                self.stats.note(feeder.error)
+        self.stats.pacing = pacing_report(self.feeders, started, self.stats.target_rate)
+        if self.stats.pacing:
+            self.stats.note(describe_pacing(self.stats.pacing))
+        runs = list(zip(self.config.samples, self.feeders, self.windows, strict=True))
+        bounded = [(s, f, w) for s, f, w in runs if w.bounded]
+        if bounded and not all(f.exhausted for _, f, _ in bounded):
+            self.incomplete = True
+            made = sum(self.stats.generated.get(f.label, 0) for _, f, _ in bounded)
+            asked = [planned_events(s, w, self.seed) for s, _, w in bounded]
+            if all(a is not None for a in asked):
+                self.stats.asked = total = sum(a or 0 for a in asked)
+                self.stats.note(f"interrupted: made {made:,} of the {total:,} events asked for "
+                                f"({100 * made / max(total, 1):.1f}%)")
+            else:
+                self.stats.note(f"interrupted: made {made:,} events before the end of the plan")
+        self.state = "finished"
+
+    # ----- reporting ------------------------------------------------------------------------
+
+    def failed(self) -> bool:
+        counts = self.dispatcher.counts
+        return bool(self.fatal or self.stats.totals()["failed"] or counts["failed"])
+
+    def _status_interval(self) -> float:
         interval = self.options.status_interval
         if interval is None:
             interval = self.config.engine.get("statusInterval", 5)
-        if not interval:
-            return None
+        return max(0.0, interval or 0.0)
+
+    def lag(self) -> float:
+        return max((f.lag for f in self.feeders), default=0.0)
+
+    def _print_status(self) -> None:
+        self.stats.lag = self.lag()
         stream = self.options.status_stream or sys.stderr
+        stream.write(self.stats.status_line() + "\n")
+        stream.flush()
 
-        def report() -> None:
-            while not self.stop_event.wait(interval):
-                self.stats.lag = max((t.lag for t, _ in timers), default=0.0)
-                stream.write(self.stats.status_line() + "\n")
-                stream.flush()
+    def status(self) -> dict[str, Any]:
+        d = self.dispatcher
+        return {
+            "state": self.state,
+            "run": self.run_id,
+            "elapsed": round(self.stats.elapsed(), 3),
+            "workers": [p.describe() for p in d.peers.values()],
+            "lag": round(self.lag(), 3),
+            "totals": self.stats.totals(),
+            "jobs": {"queued": d.queued(), "inflight": d.inflight(), "done": self.stats.jobs_done, **d.counts},
+            "samples": self.stats.summary()["rows"],
+        }
 
-        thread = threading.Thread(target=report, name="status", daemon=True)
-        thread.start()
-        return thread
+
+def _default_transport(engine: Engine) -> Transport:
+    """Threads, or local worker processes, as `[global] threading` asks."""
+    settings = engine.config.engine
+    if settings["threading"] == "process" or settings["queueing"] == "zeromq":
+        from eventgen.cluster.processes import ProcessTransport
+
+        return ProcessTransport(engine)
+    from eventgen.run.pipeline import Pipeline, SharedGenerators
+    from eventgen.run.threads import ThreadTransport
+
+    samples = engine.config.samples
+    outputs = OutputSet(samples, engine.stop_event)
+    engine._host_set = outputs  # closed at the end of the run
+    stage = None
+    if settings.get("useOutputQueue"):
+        stage = OutputStage(outputs, engine.stats, settings["outputWorkers"], settings["generatorQueueSize"])
+        engine.host_stage = stage
+    shared = SharedGenerators()
+    pipelines = [Pipeline(samples, outputs, shared, stage=stage) for _ in range(max(1, settings["generatorWorkers"]))]
+    return ThreadTransport(pipelines, engine.run_id)

@@ -1,4 +1,4 @@
-"""Generator workers: pull a job, render it once, deliver the batch to each of its outputs."""
+"""What a worker does with a job: render it once, deliver the batch to each of its outputs, tally."""
 
 from __future__ import annotations
 
@@ -6,15 +6,16 @@ import logging
 import queue
 import threading
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 
 from eventgen.conf.sample import Sample
+from eventgen.errors import EventgenError
 from eventgen.plugin.base import GeneratorPlugin, OutputPlugin, registry
 from eventgen.render.batch import EventBatch, GenerationJob
-from eventgen.run.accounting import Stats
+from eventgen.run.accounting import Stats, Tally
 
 log = logging.getLogger(__name__)
 
-STOP = None  # sentinel: one per worker ends its loop
 SHARED_OUTPUT_KEYS = ("spoolFailedTo",)  # core settings an output instance also depends on
 
 
@@ -52,13 +53,23 @@ class OutputSet:
             output.shutdown()
 
 
-class OutputStage:
-    """`useOutputQueue`: batches go through a bounded queue to `outputWorkers` output threads."""
+def deliver(outputs: OutputSet, batch: EventBatch, tally: Tally) -> None:
+    """Send one batch to each output of its sample; every result lands in `tally`."""
+    for output in outputs.for_sample(batch.sample):
+        result = output.deliver(batch)
+        tally.delivered(batch.sample, output.name, result.sent, result.failed, result.bytes, result.error)
 
-    def __init__(self, deliver: Callable[[EventBatch], None], workers: int, maxsize: int):
-        self._queue: queue.Queue[EventBatch | None] = queue.Queue(maxsize)
-        self._deliver = deliver
-        self._threads = [threading.Thread(target=self._run, name=f"output-{i}", daemon=True) for i in range(workers)]
+
+class OutputStage:
+    """Outputs written by a few threads of their own (`useOutputQueue`, or the single writer of process
+    mode): batches wait in a bounded queue; each delivery is tallied into `stats`."""
+
+    def __init__(self, outputs: OutputSet, stats: Stats, workers: int, maxsize: int):
+        self.outputs = outputs
+        self.stats = stats
+        self._queue: queue.Queue[EventBatch | None] = queue.Queue(max(1, maxsize))
+        self._threads = [threading.Thread(target=self._run, name=f"output-{i}", daemon=True)
+                         for i in range(max(1, workers))]
         for thread in self._threads:
             thread.start()
 
@@ -67,10 +78,9 @@ class OutputStage:
 
     def _run(self) -> None:
         while (batch := self._queue.get()) is not None:
-            try:
-                self._deliver(batch)
-            except Exception as exc:  # an output bug must not stop the other batches
-                log.error("output worker: %s", exc)
+            tally = Tally()
+            deliver(self.outputs, batch, tally)
+            self.stats.merge(tally.delta(), jobs=0)
 
     def close(self) -> None:
         for _ in self._threads:
@@ -81,6 +91,11 @@ class OutputStage:
 
 def make_generator(sample: Sample) -> GeneratorPlugin:
     return registry.get("generator", sample.settings["generator"])(sample)  # type: ignore[call-arg,return-value]
+
+
+def is_stateful(sample: Sample) -> bool:
+    name = sample.settings.get("generator")
+    return bool(name) and registry.has("generator", name) and registry.get("generator", name).is_stateful(sample)
 
 
 class SharedGenerators:
@@ -98,64 +113,65 @@ class SharedGenerators:
             return item
 
 
+@dataclass
+class JobReport:
+    """What became of one job: its key, its tally as a delta, a render error, batches for the host's outputs."""
+
+    key: tuple[str, int]
+    run: str
+    delta: dict
+    error: str = ""
+    handback: list[EventBatch] = field(default_factory=list)
+
+
 class Pipeline:
-    """Per worker: one generator per sample (compiled on first use), shared outputs.
+    """Per worker: one generator per sample (compiled on first use), the worker's own outputs.
 
     Stateless generators get one instance per worker; stateful ones come from `shared`, so their
-    state continues across jobs whichever thread runs them.
+    state continues across jobs whichever thread runs them. Samples that write to an output named in
+    `host_outputs` hand their batches back to the host (the single writer), or to `stage`.
     """
 
-    def __init__(self, samples: Iterable[Sample], outputs: OutputSet, stats: Stats, stage: OutputStage | None = None,
-                 shared: SharedGenerators | None = None):
+    def __init__(self, samples: Iterable[Sample], outputs: OutputSet, shared: SharedGenerators | None = None,
+                 host_outputs: set[str] | None = None, stage: OutputStage | None = None):
         self.samples = {s.label: s for s in samples}
         self.outputs = outputs
-        self.stats = stats
-        self.stage = stage
         self.shared = shared or SharedGenerators()
+        self.host_outputs = host_outputs or set()
+        self.stage = stage
         self._generators: dict[str, tuple[GeneratorPlugin, threading.Lock | None]] = {}
 
     def generator(self, label: str) -> tuple[GeneratorPlugin, threading.Lock | None]:
         item = self._generators.get(label)
         if item is None:
             sample = self.samples[label]
-            cls = registry.get("generator", sample.settings["generator"])
-            item = self.shared.get(sample) if cls.is_stateful(sample) else (make_generator(sample), None)
+            item = self.shared.get(sample) if is_stateful(sample) else (make_generator(sample), None)
             self._generators[label] = item
         return item
 
-    def needs_parent(self, label: str, names: set[str]) -> bool:
-        """Whether a sample writes to any of the outputs `names` (kept in the parent process)."""
-        return any(name in names for name in self.samples[label].settings.get("outputMode") or [])
-
-    def handle(self, job: GenerationJob) -> EventBatch:
+    def render(self, job: GenerationJob) -> EventBatch:
         generator, lock = self.generator(job.sample)
         if lock is None:
-            batch = generator.generate(job)
-        else:
-            with lock:
-                batch = generator.generate(job)
+            return generator.generate(job)
+        with lock:
+            return generator.generate(job)
+
+    def handle(self, job: GenerationJob, run: str = "") -> JobReport:
+        tally = Tally()
+        report = JobReport((job.sample, job.seq), run, {})
+        try:
+            batch = self.render(job)
+        except Exception as exc:  # counted by the dispatcher as a failed job, with its reason
+            report.error = str(exc) if isinstance(exc, EventgenError) else f"{type(exc).__name__}: {exc}"
+            report.delta = tally.delta()
+            return report
+        tally.made(batch.sample, len(batch))
         if self.stage is not None:
             self.stage.submit(batch)
         else:
-            self.deliver(batch)
-        self.stats.job_done()
-        return batch
-
-    def deliver(self, batch: EventBatch) -> None:
-        for output in self.outputs.for_sample(batch.sample):
-            result = output.deliver(batch)
-            self.stats.record(batch.sample, output.name, len(batch), result.sent, result.failed, result.bytes,
-                              result.error)
-
-
-def work(get: Callable[[], GenerationJob | None], handle: Callable[[GenerationJob], object],
-         on_error: Callable[[GenerationJob, BaseException], None]) -> None:
-    """A worker loop: handle jobs until the STOP sentinel arrives."""
-    while True:
-        job = get()
-        if job is STOP:
-            return
-        try:
-            handle(job)
-        except Exception as exc:
-            on_error(job, exc)
+            deliver(self.outputs, batch, tally)
+        if self.host_outputs and len(batch) and any(
+                name in self.host_outputs for name in self.samples[job.sample].settings.get("outputMode") or []):
+            report.handback.append(batch)
+        report.delta = tally.delta()
+        return report

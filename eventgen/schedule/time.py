@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import calendar
+import contextlib
+import os
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
@@ -32,7 +34,7 @@ def parse_timezone(text: str) -> tzinfo:
     value = text.strip()
     low = value.lower()
     if low in ("", "local"):
-        return datetime.now().astimezone().tzinfo or UTC
+        return local_zone()
     if low in ("utc", "z", "gmt"):
         return UTC
     match = re.fullmatch(r"([+-])(\d{2}):?(\d{2})", value)
@@ -43,6 +45,22 @@ def parse_timezone(text: str) -> tzinfo:
         return ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
         raise SettingError(f"unknown timezone {text!r}; use local, utc, +hhmm or an IANA name") from None
+
+
+def local_zone() -> tzinfo:
+    """The local zone with its rules (DST included): `TZ`, else /etc/localtime's zone, else a fixed offset."""
+    name = os.environ.get("TZ", "").lstrip(":")
+    if name:
+        with contextlib.suppress(ZoneInfoNotFoundError, ValueError, OSError):
+            return ZoneInfo(name)
+    with contextlib.suppress(OSError):
+        link = os.readlink("/etc/localtime")
+        if "zoneinfo/" in link:
+            with contextlib.suppress(ZoneInfoNotFoundError, ValueError, OSError):
+                return ZoneInfo(link.split("zoneinfo/", 1)[1])
+    with contextlib.suppress(OSError, ValueError), open("/etc/localtime", "rb") as handle:
+        return ZoneInfo.from_file(handle, key="localtime")
+    return datetime.now().astimezone().tzinfo or UTC
 
 
 def parse_time(text: str, now: float, tz: tzinfo) -> float:

@@ -88,8 +88,11 @@ token.1.replacement = list["ann","ben","cat","dan"]
 URIS = "\n".join(f"/shop/item/{i}?ref=home" for i in range(200)) + "\n"
 CODES = "\n".join(f"{c},Mozilla/5.0 agent {i}" for i, c in enumerate([200, 200, 200, 301, 404, 500] * 5)) + "\n"
 
+BUNDLED_WEBLOG = Path(__file__).resolve().parents[2] / "samples" / "weblog.conf"  # a checkout's 24-line sample
+
 WORKLOADS = {
     "syslog-5-tokens": ({"syslog.log": SYSLOG_SAMPLE}, SYSLOG_CONF),
+    "bundled-weblog": ({}, ""),  # samples/weblog.conf: 24 lines, 9 tokens, three lookup files
     "weblog-file-tokens": ({"web.log": WEB_SAMPLE, "uris.txt": URIS, "codes.csv": CODES}, WEB_CONF),
     "csv-sample": ({"rows.csv": CSV_SAMPLE}, CSV_CONF),
 }
@@ -153,6 +156,8 @@ class RssSampler:
 
 
 def _write_workload(folder: Path, name: str, count: int) -> Path:
+    if name == "bundled-weblog":
+        return BUNDLED_WEBLOG
     files, conf = WORKLOADS[name]
     for file_name, text in files.items():
         (folder / file_name).write_text(text)
@@ -161,21 +166,27 @@ def _write_workload(folder: Path, name: str, count: int) -> Path:
     return path
 
 
+def _bundled_overrides(name: str, count: int) -> dict[str, str]:
+    """The bundled conf as it is, but `count` events once, to devnull."""
+    return {"count": str(count), "end": "1", "outputMode": "devnull"} if name == "bundled-weblog" else {}
+
+
 def run_workload(name: str, mode: str, count: int, folder: Path) -> Result:
     from eventgen.conf.loader import load
-    from eventgen.run.engine import Run, RunOptions
+    from eventgen.run.engine import Engine, RunOptions
 
     conf = _write_workload(folder, name, count)
-    config = load(conf, MODES[mode])
-    run = Run(config, RunOptions(seed=1, status_interval=0))
+    config = load(conf, {**MODES[mode], **_bundled_overrides(name, count)})
+    run = Engine(config, RunOptions(seed=1, status_interval=0))
     with RssSampler() as rss:
         started = time.perf_counter()
         stats = run.execute()
         seconds = time.perf_counter() - started
     total = stats.totals()
-    if total.sent != count:
-        raise RuntimeError(f"{name}/{mode}: sent {total.sent} of {count}")
-    return Result(name, mode, total.sent, seconds, total.bytes, rss.samples[0], max(rss.samples), rss.samples[-1])
+    if total["sent"] != count:
+        raise RuntimeError(f"{name}/{mode}: sent {total['sent']} of {count}")
+    return Result(name, mode, total["sent"], seconds, total["bytes"], rss.samples[0], max(rss.samples),
+                  rss.samples[-1])
 
 
 def render_lines(name: str, count: int, folder: Path) -> list[str]:
@@ -184,7 +195,7 @@ def render_lines(name: str, count: int, folder: Path) -> list[str]:
     from eventgen.plugin.base import registry
     from eventgen.render.batch import GenerationJob
 
-    config = load(_write_workload(folder, name, count), {})
+    config = load(_write_workload(folder, name, count), _bundled_overrides(name, count))
     sample = config.samples[0]
     generator = registry.get("generator", "default")(sample)  # type: ignore[call-arg]
     now = time.time()
@@ -239,7 +250,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    workloads = args.workload or list(WORKLOADS)
+    workloads = args.workload or [w for w in WORKLOADS if w != "bundled-weblog" or BUNDLED_WEBLOG.is_file()]
     modes = args.mode or list(MODES)
     count = args.events
     out = sys.stdout

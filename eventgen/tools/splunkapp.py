@@ -234,12 +234,12 @@ def modinput_args(parser: argparse.ArgumentParser) -> None:
 
 def run_modinput(args: argparse.Namespace) -> int:
     from eventgen.errors import EXIT_FAILED, EXIT_OK
-    from eventgen.run.engine import Run, RunOptions
+    from eventgen.run.engine import Engine, RunOptions
     from eventgen.run.signals import handle_signals
 
     config = modinput_config(args.app_home, args.apps_dir, args.conf, args.sample)
-    run = Run(config, RunOptions(seed=args.seed, status_interval=0))
-    with handle_signals(run.stop):
-        stats = run.execute()
+    engine = Engine(config, RunOptions(seed=args.seed, status_interval=0))
+    with handle_signals(engine.stop):
+        stats = engine.execute()
     stats.write_summary(sys.stderr)
-    return EXIT_FAILED if stats.totals().failed or run.failed_jobs else EXIT_OK
+    return EXIT_FAILED if engine.failed() else EXIT_OK

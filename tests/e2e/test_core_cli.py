@@ -34,6 +34,7 @@ def test_count_and_end_give_exact_totals(tmp_path: Path) -> None:
         [one\\.log]
         count = 7
         end = 3
+        timeMode = sample
         interval = 10
         outputMode = file
         fileName = out.log
@@ -178,6 +179,7 @@ def test_seqfile_and_integerid_continue_across_intervals(tmp_path: Path) -> None
         [q\\.log]
         count = 2
         end = 4
+        timeMode = sample
         interval = 5
         token.0.token = id=(\\d+)
         token.0.replacementType = integerid
@@ -264,6 +266,7 @@ def test_overrides_apply_to_every_stanza(tmp_path: Path) -> None:
         [a\\.log]
         count = 50
         end = 7
+        timeMode = sample
 
         [b\\.log]
         sampleDir = .
@@ -310,6 +313,7 @@ def test_seed_identity_is_byte_for_byte_with_one_worker(tmp_path: Path) -> None:
         [r\\.log]
         count = 1000
         end = 3
+        timeMode = sample
         token.0.token = I
         token.0.replacementType = random
         token.0.replacement = ipv4
@@ -346,6 +350,7 @@ def test_file_output_rotates_without_losing_events(tmp_path: Path) -> None:
         [r\\.log]
         count = 100
         end = 10
+        timeMode = sample
         jobSize = 50
         outputMode = file
         fileName = out/events.log
@@ -376,7 +381,7 @@ def test_spool_output_writes_sample_file(tmp_path: Path) -> None:
 
 def test_stdout_lines_never_interleave_with_many_workers(tmp_path: Path) -> None:
     (tmp_path / "w.log").write_text("BEGIN " + "x" * 300 + " END\n")
-    write_conf(tmp_path, "[w\\.log]\ncount = 20000\nend = 5\njobSize = 500\n")
+    write_conf(tmp_path, "[w\\.log]\ncount = 20000\nend = 5\njobSize = 500\ntimeMode = sample\n")
     lines = lines_of(cli("eventgen.conf", "--generators", "4", cwd=tmp_path))
     assert len(lines) == 100000
     assert set(lines) == {"BEGIN " + "x" * 300 + " END"}
@@ -498,6 +503,7 @@ def test_randomize_count_varies_within_bounds(tmp_path: Path) -> None:
         count = 1000
         randomizeCount = 0.2
         end = 30
+        timeMode = sample
         interval = 1
         outputMode = devnull
     """)

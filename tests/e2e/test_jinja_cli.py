@@ -37,6 +37,7 @@ def test_locals_counter_continues_across_intervals(tmp_path: Path) -> None:
         interval = 10
         backfill = {BACKFILL}
         end = 3
+        timeMode = sample
     """)
     out = lines_of(cli(str(conf), "--status-interval", "0"))
     assert out == [f"n={i + 1} interval={i // 4}" for i in range(12)]
@@ -58,6 +59,7 @@ def test_seed_gives_byte_identical_output(tmp_path: Path) -> None:
         earliest = -60s
         backfill = {BACKFILL}
         end = 4
+        timeMode = sample
         timezone = +0000
     """)
     first = cli(str(conf), "--seed", "42", "--status-interval", "0")

@@ -161,6 +161,7 @@ def test_replay_keeps_every_gap_times_time_multiple_and_each_format(tmp_path: Pa
         interval = 3
         backfill = 2024-06-01T00:00:00
         end = 3
+        timeMode = sample
         timezone = utc
         {REPLAY_TOKEN}
     """)

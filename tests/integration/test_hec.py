@@ -29,6 +29,7 @@ def test_event_endpoint_envelopes_carry_time_and_metadata(tmp_path, hec):
         count = 500
         interval = 1
         end = 3
+        timeMode = sample
         earliest = -2s
         outputMode = httpevent
         httpeventServers = {hec.servers_json()}
@@ -68,6 +69,7 @@ def test_raw_endpoint_with_gzip(tmp_path, hec):
         [s.log]
         count = 300
         end = 2
+        timeMode = sample
         outputMode = httpevent
         httpeventServers = {hec.servers_json()}
         httpeventEndpoint = raw
@@ -109,6 +111,7 @@ def test_roundrobin_spreads_and_mirror_copies(tmp_path):
             [s.log]
             count = 100
             end = 4
+            timeMode = sample
             outputMode = httpevent
             httpeventServers = {servers}
             """, sample=SAMPLE)
@@ -121,6 +124,7 @@ def test_roundrobin_spreads_and_mirror_copies(tmp_path):
             [s.log]
             count = 100
             end = 2
+            timeMode = sample
             outputMode = httpevent
             httpeventServers = {servers}
             httpeventOutputMode = mirror
@@ -138,6 +142,7 @@ def test_wrong_token_fails_fast_with_a_clear_message(tmp_path, hec):
         [s.log]
         count = 100
         end = 3
+        timeMode = sample
         outputMode = httpevent
         httpeventServers = {hec.servers_json(token="wrong-token")}
         httpeventRetries = 5
@@ -159,6 +164,7 @@ def test_server_busy_is_retried(tmp_path, hec):
         [s.log]
         count = 100
         end = 2
+        timeMode = sample
         outputMode = httpevent
         httpeventServers = {hec.servers_json()}
         """, sample=SAMPLE)
@@ -174,6 +180,7 @@ def test_slow_receiver_slows_the_run_without_losing_events(tmp_path, hec):
         [s.log]
         count = 50
         end = 12
+        timeMode = sample
         outputMode = httpevent
         httpeventServers = {hec.servers_json()}
         """, sample=SAMPLE)
@@ -220,6 +227,7 @@ def test_refused_batches_are_spooled_and_replayed(tmp_path):
         [s.log]
         count = 100
         end = 3
+        timeMode = sample
         outputMode = httpevent
         httpeventServers = {servers}
         httpeventRetries = 0
@@ -254,6 +262,7 @@ def test_one_sample_to_a_file_and_hec(tmp_path, hec):
         [s.log]
         count = 200
         end = 2
+        timeMode = sample
         outputMode = file, httpevent
         fileName = {out}
         httpeventServers = {hec.servers_json()}

@@ -26,6 +26,7 @@ def conf(receiver: HecReceiver, extra: str = "") -> str:
         [s.log]
         count = 300
         end = 2
+        timeMode = sample
         outputMode = httpevent
         httpeventServers = {receiver.servers_json()}
         httpeventRetries = 1

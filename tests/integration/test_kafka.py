@@ -19,6 +19,7 @@ def test_records_arrive_with_key_value_and_time(tmp_path, tansu, compression):
         count = 1000
         interval = 1
         end = 2
+        timeMode = sample
         earliest = -1s
         outputMode = kafka
         kafkaBootstrapServers = {tansu.bootstrap}

@@ -18,6 +18,7 @@ def test_events_become_documents(tmp_path, osmem):
         [s.log]
         count = 300
         end = 2
+        timeMode = sample
         outputMode = opensearch
         opensearchHosts = {osmem.url}
         opensearchIndex = evt-%Y.%m

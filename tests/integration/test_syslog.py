@@ -30,6 +30,7 @@ def test_rfc3164_over_tcp_newline_framing(tmp_path, rsyslog):
         [s.log]
         count = 400
         end = 3
+        timeMode = sample
         earliest = -10s
         outputMode = syslogout
         syslogProtocol = tcp
@@ -62,6 +63,7 @@ def test_rfc5424_over_tcp_octet_counting_keeps_multiline_events(tmp_path, rsyslo
         count = 100
         interval = 1
         end = 2
+        timeMode = sample
         earliest = -5s
         outputMode = syslogout
         syslogProtocol = tcp
@@ -90,6 +92,7 @@ def test_syslog_over_udp_one_datagram_per_event(tmp_path, rsyslog):
         [s.log]
         count = 300
         end = 2
+        timeMode = sample
         outputMode = syslogout
         syslogDestinationPort = {rsyslog.udp_port}
         syslogHostname = udp-host
@@ -108,6 +111,7 @@ def test_tcpout_and_udpout_send_raw_lines(tmp_path, rsyslog):
         [s.log]
         count = 250
         end = 2
+        timeMode = sample
         outputMode = tcpout, udpout
         tcpDestinationPort = {rsyslog.tcp_port}
         udpDestinationPort = {rsyslog.udp_port}
@@ -126,6 +130,7 @@ def test_connection_refused_is_counted_with_a_clear_error(tmp_path):
         [s.log]
         count = 50
         end = 2
+        timeMode = sample
         outputMode = tcpout
         tcpDestinationPort = {port}
         tcpoutRetries = 2

@@ -27,6 +27,7 @@ def conf(server: Rsyslog, extra: str) -> str:
         [s.log]
         count = 250
         end = 2
+        timeMode = sample
         outputMode = syslogout
         syslogProtocol = tcp
         syslogFraming = octet

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import msgpack
@@ -10,19 +11,19 @@ import numpy as np
 import pytest
 
 from eventgen.cluster import bundle as bundles
-from eventgen.cluster.controller import Controller, ControllerOptions
-from eventgen.cluster.membership import LOST, Ledger, Membership
+from eventgen.cluster.controller import controller_transport
 from eventgen.cluster.protocol import PROTOCOL_VERSION, MsgType, ProtocolError, decode, encode, job_key
 from eventgen.cluster.transport import MemoryClient, MemoryHub, is_loopback
 from eventgen.cluster.worker import Worker, WorkerOptions
 from eventgen.conf.loader import load
 from eventgen.render.batch import GenerationJob
+from eventgen.run.engine import Engine, RunOptions
 from tests.conftest import write_conf
 
 
 def test_protocol_round_trip_keeps_a_job_with_timestamps() -> None:
     job = GenerationJob("s.log", 7, 3, 10.0, 20.0, offset=21, seed=5, timestamps=np.array([10.0, 11.5, 19.0]))
-    message = decode(encode(MsgType.JOB, job=job.to_wire()))
+    message = decode(encode(MsgType.JOB, run="r1", job=job.to_wire()))
     assert message.type is MsgType.JOB
     back = GenerationJob.from_wire(message["job"])
     assert (back.sample, back.seq, back.count, back.offset, back.seed) == ("s.log", 7, 3, 21, 5)
@@ -32,12 +33,13 @@ def test_protocol_round_trip_keeps_a_job_with_timestamps() -> None:
 @pytest.mark.parametrize(("data", "reason"), [
     (b"\xc1", "not msgpack"),
     (msgpack.packb([1, 2]), "expected a map"),
-    (msgpack.packb({"v": PROTOCOL_VERSION + 1, "type": "ready", "credits": 1}), "protocol version"),
-    (msgpack.packb({"type": "ready", "credits": 1}), "protocol version None"),
+    (msgpack.packb({"v": PROTOCOL_VERSION + 1, "type": "heartbeat", "inflight": 1}), "protocol version"),
+    (msgpack.packb({"type": "heartbeat", "inflight": 1}), "protocol version None"),
     (msgpack.packb({"v": PROTOCOL_VERSION, "type": "launch"}), "unknown message type"),
-    (msgpack.packb({"v": PROTOCOL_VERSION, "type": "ready"}), "field 'credits' missing"),
-    (msgpack.packb({"v": PROTOCOL_VERSION, "type": "ready", "credits": True}), "field 'credits' missing or not int"),
-    (msgpack.packb({"v": PROTOCOL_VERSION, "type": "ready", "credits": "3"}), "not int"),
+    (msgpack.packb({"v": PROTOCOL_VERSION, "type": "heartbeat"}), "field 'inflight' missing"),
+    (msgpack.packb({"v": PROTOCOL_VERSION, "type": "heartbeat", "inflight": True}),
+     "field 'inflight' missing or not int"),
+    (msgpack.packb({"v": PROTOCOL_VERSION, "type": "heartbeat", "inflight": "3"}), "not int"),
 ])
 def test_decode_rejects_what_is_not_a_valid_message(data: bytes, reason: str) -> None:
     with pytest.raises(ProtocolError, match=reason):
@@ -63,33 +65,6 @@ def test_loopback_addresses() -> None:
     assert not is_loopback("tcp://10.1.2.3:5555")
 
 
-def test_ledger_counts_each_job_once() -> None:
-    ledger = Ledger()
-    assert ledger.add(("a", 1))
-    assert ledger.add(("a", 0))
-    assert not ledger.add(("a", 1))
-    assert ("a", 0) in ledger and ("a", 1) in ledger and ("a", 2) not in ledger
-    assert ledger.add(("b", 0))
-    assert ledger.count == 3
-
-
-def test_liveness_counter_loses_a_silent_worker_and_returns_its_jobs() -> None:
-    members = Membership(liveness=3)
-    quiet = members.join(b"q", "quiet")
-    chatty = members.join(b"c", "chatty")
-    quiet.credits = chatty.credits = 2
-    members.assign(quiet, ("s", 4), "job4")
-    members.assign(quiet, ("s", 2), "job2")
-    assert members.pick() is chatty  # least loaded first
-    assert members.tick() == [] and members.tick() == []
-    members.seen(b"c")
-    assert members.tick() == [quiet]
-    assert quiet.state == LOST and chatty.alive
-    assert members.take_inflight(quiet) == ["job2", "job4"]
-    assert members.seen(b"q") is None  # lost workers must say HELLO again
-    assert members.pick() is chatty
-
-
 def _conf(folder: Path, extra: str) -> Path:
     (folder / "s.log").write_text("id=@@ID\n", encoding="utf-8")
     return write_conf(folder, f"""
@@ -104,44 +79,51 @@ def _conf(folder: Path, extra: str) -> Path:
         """)
 
 
-def _controller(conf: Path, hub: MemoryHub, **options) -> tuple[Controller, threading.Thread]:
+def _controller(conf: Path, hub: MemoryHub, heartbeat: float = 1.0, liveness: int = 3):
     config = load(conf)
-    controller = Controller(config, bundles.build(config, {}, None), hub.server(),
-                            ControllerOptions(seed=1, status_interval=0, **options))
-    thread = threading.Thread(target=controller.run, daemon=True)
+    bundle = bundles.build(config, {}, None)
+    engine = Engine(config, RunOptions(seed=1, status_interval=0, drain_seconds=5),
+                    controller_transport(hub.server(), bundle, heartbeat, liveness))
+    thread = threading.Thread(target=engine.execute, daemon=True)
     thread.start()
-    return controller, thread
+    return engine, thread
 
 
 def _recv(client: MemoryClient, kind: MsgType, timeout: float = 10):
-    envelope = client.recv(timeout)
-    assert envelope is not None, f"no {kind.value}"
-    message = decode(envelope.data)
-    assert message.type is kind
-    return message
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        envelope = client.recv(0.05)
+        if envelope is None:
+            continue
+        message = decode(envelope.data)
+        if message.type is kind:
+            return message
+        assert message.type is MsgType.HEARTBEAT, message
+    raise AssertionError(f"no {kind.value}")
 
 
-def _hello(client: MemoryClient, name: str, credits: int) -> None:
-    client.send(encode(MsgType.HELLO, name=name, version="test", capacity=credits, host="h", pid=1))
-    _recv(client, MsgType.WELCOME)
-    client.send(encode(MsgType.READY, credits=credits))
+def _hello(client: MemoryClient, name: str, capacity: int) -> str:
+    client.send(encode(MsgType.HELLO, name=name, version="test", capacity=capacity, host="h", pid=1, bundle=""))
+    return _recv(client, MsgType.WELCOME)["run"]
 
 
-def _done(client: MemoryClient, job: dict) -> None:
-    delta = {"rows": [[job["sample"], "devnull", job["count"], job["count"], 0, 10]], "errors": {}, "jobs": 1}
-    client.send(encode(MsgType.DONE, key=[job["sample"], job["seq"]], stats=delta, error=""))
+def _done(client: MemoryClient, run: str, job: dict) -> None:
+    delta = {"generated": [[job["sample"], job["count"]]], "rows": [[job["sample"], "devnull", job["count"], 0, 10]],
+             "errors": {}}
+    client.send(encode(MsgType.DONE, run=run, key=[job["sample"], job["seq"]], stats=delta, error="", batches=[]))
 
 
-def test_controller_reissues_a_lost_workers_jobs_and_drops_duplicates(tmp_path: Path) -> None:
+def test_controller_reissues_a_lost_workers_jobs_and_refuses_what_is_not_in_flight(tmp_path: Path) -> None:
     hub = MemoryHub()
-    controller, thread = _controller(_conf(tmp_path, "count = 10\nend = 4\njobSize = 5"), hub,
-                                     heartbeat=0.05, liveness=2)
+    engine, thread = _controller(_conf(tmp_path, "count = 10\nend = 4\njobSize = 5\ntimeMode = sample"), hub,
+                                 heartbeat=0.05, liveness=2)
     flaky = hub.client(b"flaky")
-    _hello(flaky, "flaky", 3)
+    run = _hello(flaky, "flaky", 3)
     jobs = [_recv(flaky, MsgType.JOB)["job"] for _ in range(3)]
     flaky.close()  # it dies (nothing more reaches it) ...
-    _done(flaky, jobs[0])  # ... after its last words: one job done,
-    _done(flaky, jobs[0])  # and repeated: a duplicate, never counted twice; two jobs are left in flight
+    _done(flaky, run, jobs[0])  # ... after its last words: one job done,
+    _done(flaky, run, jobs[0])  # and repeated: refused, never counted twice; two jobs are left in flight
+    _done(flaky, "another-run", jobs[1])  # a previous run's completion: refused
 
     steady = hub.client(b"steady")
     _hello(steady, "steady", 1)
@@ -154,37 +136,39 @@ def test_controller_reissues_a_lost_workers_jobs_and_drops_duplicates(tmp_path: 
         if message.type is MsgType.QUIT:
             break
         if message.type is MsgType.JOB:
-            _done(steady, message["job"])
+            _done(steady, message["run"], message["job"])
+    steady.send(encode(MsgType.BYE, returned=[], final=True))
     thread.join(10)
 
-    summary = controller.summary()
-    assert summary["total"]["sent"] == 40
+    summary = engine.stats.summary()
+    assert summary["total"]["generated"] == summary["total"]["sent"] == 40
     assert summary["jobs"]["done"] == 8
-    assert summary["jobs"]["duplicates"] == 1
+    assert summary["jobs"]["refused"] == 2
     assert summary["jobs"]["reissued"] == 2
-    rows = {w["name"]: w for w in summary["workers"]}
-    assert rows["flaky"]["state"] == "lost" and rows["flaky"]["jobs"] == 1 and rows["flaky"]["duplicates"] == 1
-    assert rows["steady"]["jobs"] == 7
+    peers = {p.name: p.describe() for p in engine.dispatcher.peers.values()}
+    assert peers["flaky"]["state"] == "lost" and peers["flaky"]["jobs"] == 1 and peers["flaky"]["refused"] == 2
+    assert peers["steady"]["jobs"] == 7
 
 
-def test_controller_drops_garbage_and_asks_unknown_peers_to_say_hello(tmp_path: Path) -> None:
+def test_controller_drops_garbage_and_a_strangers_done_changes_nothing(tmp_path: Path) -> None:
     hub = MemoryHub()
-    controller, thread = _controller(_conf(tmp_path, "count = 1\nend = 1"), hub)
+    engine, thread = _controller(_conf(tmp_path, "count = 1\nend = 1"), hub)
     stranger = hub.client(b"stranger")
     stranger.send(b"\xc1junk")
-    stranger.send(encode(MsgType.READY, credits=5))
+    _done(stranger, engine.run_id, {"sample": "s.log", "seq": 0, "count": 1_000_000})
     assert _recv(stranger, MsgType.RESET)["reason"].startswith("unknown worker")
     stranger.send(encode(MsgType.STATUS))
     status = _recv(stranger, MsgType.STATUS_REPLY)["status"]
-    assert status["dropped_messages"] == 1 and status["workers"] == []
-    controller.stop()
+    assert status["workers"] == [] and status["jobs"]["refused"] == 1 and status["totals"]["sent"] == 0
+    engine.stop()
     thread.join(10)
     assert not thread.is_alive()
+    assert engine.stats.totals()["sent"] == 0
 
 
 def test_in_memory_cluster_of_real_workers_is_exact(tmp_path: Path) -> None:
     hub = MemoryHub()
-    controller, thread = _controller(_conf(tmp_path, "count = 100\nend = 30\njobSize = 40"), hub)
+    engine, thread = _controller(_conf(tmp_path, "count = 100\nend = 30\njobSize = 40\ntimeMode = sample"), hub)
     workers = [Worker(hub.client(f"w{i}".encode()), WorkerOptions(name=f"w{i}", capacity=2)) for i in range(2)]
     runs = [threading.Thread(target=w.run, daemon=True) for w in workers]
     for run in runs:
@@ -192,11 +176,11 @@ def test_in_memory_cluster_of_real_workers_is_exact(tmp_path: Path) -> None:
     thread.join(30)
     for run in runs:
         run.join(10)
-    summary = controller.summary()
+    summary = engine.stats.summary()
     assert summary["total"]["generated"] == summary["total"]["sent"] == 3000
     assert summary["jobs"]["done"] == 90  # 30 intervals of jobs of 40, 40 and 20
-    assert summary["jobs"]["duplicates"] == 0
-    assert sum(w["jobs"] for w in summary["workers"]) == 90
+    assert "refused" not in summary["jobs"]
+    assert sum(p.jobs_done for p in engine.dispatcher.peers.values()) == 90
     assert [w.quit_reason for w in workers] == ["run finished", "run finished"]
 
 

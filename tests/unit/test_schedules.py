@@ -18,7 +18,8 @@ from eventgen.conf.sample import Sample
 from eventgen.errors import ConfigErrors
 from eventgen.plugin.base import registry
 from eventgen.render.batch import GenerationJob
-from eventgen.schedule.timer import PACE, Timer, pace_cuts
+from eventgen.schedule.pacing import Clock, Feeder
+from eventgen.schedule.plan import PACE, Window, pace_cuts, plan, window_for
 from tests.conftest import write_conf
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC).timestamp()  # a Monday, 00:00 UTC
@@ -254,8 +255,9 @@ def test_live_interval_ticks_are_released_smoothly_never_early(tmp_path: Path) -
         released.append((time.time(), job))
         return True
 
-    timer = Timer(sample, put, stop, seed=1, now=time.time(), job_size=1000)
-    thread = threading.Thread(target=timer.run)
+    now = time.time()
+    feeder = Feeder(sample.label, plan(sample, window_for(sample, now), 1, 1000), put, Clock(now), stop)
+    thread = threading.Thread(target=feeder.run)
     thread.start()
     time.sleep(1.5)
     stop.set()
@@ -264,4 +266,27 @@ def test_live_interval_ticks_are_released_smoothly_never_early(tmp_path: Path) -
     assert len(released) >= 25 and max(job.count for _, job in released) <= 2  # 40/s in 0.05 s jobs, no burst
     assert np.allclose(np.diff(stamps[:40]), 1 / 40)  # evenly spread over the interval
     assert all(at >= job.timestamps.max() for at, job in released)  # never before its time
-    assert timer.live_events == len(stamps) and timer.worst_lag < 0.5
+    assert feeder.worst_lag < 0.5
+
+
+def test_plan_releases_future_intervals_when_due_and_the_past_at_once(tmp_path: Path) -> None:
+    sample = sample_from(tmp_path, "count = 3\ninterval = 10\nend = 4\njobSize = 2\n")
+    jobs = list(plan(sample, window_for(sample, T0), 7, 2))
+    assert [(p.job.seq, p.job.count, p.job.offset, p.job.interval) for p in jobs] == [
+        (0, 2, 0, 0), (1, 1, 2, 0), (2, 2, 3, 1), (3, 1, 5, 1), (4, 2, 6, 2), (5, 1, 8, 2), (6, 2, 9, 3),
+        (7, 1, 11, 3)]
+    assert [p.due for p in jobs] == [T0, T0, T0 + 10, T0 + 10, T0 + 20, T0 + 20, T0 + 30, T0 + 30]
+    assert all(p.job.earliest == p.job.latest == p.due for p in jobs)  # stamped with the moment of release
+    backfilled = sample_from(tmp_path, "count = 3\ninterval = 10\nbackfill = -30s\nend = 4\n")
+    dues = [p.due for p in plan(backfilled, window_for(backfilled, T0), 7, 100)]
+    assert dues == [None, None, None, T0]  # the past part of the window at once, the present when due
+    sample_mode = sample_from(tmp_path, "count = 3\ninterval = 10\nend = 4\ntimeMode = sample\n")
+    assert [p.due for p in plan(sample_mode, window_for(sample_mode, T0), 7, 100)] == [None] * 4
+    again = [(p.job.seq, p.due) for p in plan(sample, window_for(sample, T0), 7, 2)]
+    assert again == [(p.job.seq, p.due) for p in jobs]  # pure: the same inputs give the same plan
+
+
+def test_window_is_bounded_by_an_end_count_or_time(tmp_path: Path) -> None:
+    sample = sample_from(tmp_path, "end = 2024-01-01T00:05:00\n")
+    assert window_for(sample, T0) == Window(T0, T0, None, T0 + 300, True)
+    assert not window_for(sample_from(tmp_path, "end = -1\n"), T0).bounded

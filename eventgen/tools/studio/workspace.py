@@ -31,8 +31,9 @@ from eventgen.errors import ConfigError, ConfigErrors, EventgenError
 from eventgen.plugin.base import registry
 from eventgen.render.batch import GenerationJob
 from eventgen.render.preview import preview_events
+from eventgen.schedule.plan import Window, window_for
+from eventgen.schedule.plan import ticks as plan_ticks
 from eventgen.schedule.time import parse_time
-from eventgen.schedule.timer import TIMER_STREAM, window_for
 
 MAX_PREVIEW = 1000
 MAX_STEPS = 500
@@ -236,7 +237,7 @@ class Workspace:
             "window": {
                 "start": sample.settings.get("backfill") or "-24h@h",
                 "end": end_text if end_text and not re.fullmatch(r"-?\d+", end_text) else "now",
-                "historical": window.historical,
+                "historical": window.bounded,
             },
         }
 
@@ -442,35 +443,31 @@ class Workspace:
                 raise StudioError(f"window: {exc}") from None
             if t1 <= t0:
                 raise StudioError("window: end must be after start")
-            schedule = registry.get("input", chosen.settings["input"])(chosen)  # type: ignore[call-arg]
-            rater = registry.get("rater", chosen.settings["rater"])(chosen)  # type: ignore[call-arg]
-            rng = np.random.default_rng([seed or 0, chosen.stable_id ^ TIMER_STREAM])
             if live is None:
-                live = not window_for(chosen, now).historical
-            spread = live and bool(getattr(schedule, "spread", False))
+                live = window_for(chosen, now).paced and not window_for(chosen, now).bounded
+            spread = live and bool(getattr(registry.get("input", chosen.settings["input"]), "spread", False))
             spans: list[tuple[float, float, float]] = []
             explicit: list[np.ndarray] = []
             ticks = 0
             truncated = False
             deadline = time.monotonic() + TIME_BUDGET
-            stream = iter(schedule.ticks(t0, rng))  # type: ignore[attr-defined]
-            tick = next(stream, None)
-            while tick is not None and tick.time < t1:
+            stream = plan_ticks(chosen, Window(t0, now, end_time=t1), seed or 0)
+            item = next(stream, None)
+            while item is not None and item[1].time < t1:
+                _, tick, rated = item
                 if ticks >= MAX_TICKS or (ticks % 1024 == 0 and time.monotonic() > deadline):
                     truncated = True
                     break
                 ticks += 1
+                following = next(stream, None)
                 if tick.timestamps is not None:
                     explicit.append(np.asarray(tick.timestamps, dtype=float))
-                    tick = next(stream, None)
-                    continue
-                count = float(rater.rate(tick.count, tick.time, rng))
-                following = next(stream, None)
-                if spread and following is not None and tick.earliest == tick.latest and following.time > tick.time:
-                    spans.append((tick.earliest, tick.earliest + following.time - tick.time, count))
+                elif (spread and following is not None and tick.earliest == tick.latest
+                      and following[1].time > tick.time):
+                    spans.append((tick.earliest, tick.earliest + following[1].time - tick.time, float(rated)))
                 else:
-                    spans.append((tick.earliest, tick.latest, count))
-                tick = following
+                    spans.append((tick.earliest, tick.latest, float(rated)))
+                item = following
             edges = np.linspace(t0, t1, bins + 1)
             counts, total = bin_events(edges, spans, explicit)
             labels = [datetime.fromtimestamp(t, chosen.tz).strftime("%Y-%m-%d %H:%M:%S") for t in edges.tolist()]
@@ -506,16 +503,11 @@ class Workspace:
         with self.loaded(conf_text) as config:
             chosen = self.pick(config, sample)
             generator = registry.get("generator", chosen.settings["generator"])(chosen)  # type: ignore[call-arg]
-            schedule = registry.get("input", chosen.settings["input"])(chosen)  # type: ignore[call-arg]
-            rater = registry.get("rater", chosen.settings["rater"])(chosen)  # type: ignore[call-arg]
-            rng = np.random.default_rng([seed or 0, chosen.stable_id ^ TIMER_STREAM])
             deadline = time.monotonic() + TIME_BUDGET
-            start = window_for(chosen, time.time()).start
-            for number, tick in enumerate(schedule.ticks(start, rng)):  # type: ignore[attr-defined]
+            for number, tick, count in plan_ticks(chosen, window_for(chosen, time.time(), "sample"), seed or 0):
                 if len(out) >= steps or time.monotonic() > deadline:
                     break
                 stamps = tick.timestamps
-                count = len(stamps) if stamps is not None else rater.rate(tick.count, tick.time, rng)
                 for i in range(count):
                     if len(out) >= steps:
                         break

@@ -50,7 +50,7 @@ class LinspaceInput(InputPlugin):
         return []
 
     def ticks(self, start: float, rng: np.random.Generator) -> Iterator[Tick]:
-        first, last = _bounds(self.sample, start, time.time())
+        first, last = _bounds(self.sample, start, self.now)
         count = base_count(self.sample)
         endpoint = self.sample.settings.get("linspaceEndpoint", True)
         divisor = (count - 1 if endpoint else count) or 1

@@ -200,15 +200,15 @@ class TimePatternsInput(InputPlugin):
         return []
 
     @staticmethod
-    def patterns(sample) -> list[Pattern]:
+    def patterns(sample, now: float | None = None) -> list[Pattern]:
         names = sample.settings.get("timePatterns") or []
         if not names:
             raise SettingError("input = timepatterns needs timePatterns (one or more YAML files)")
-        now = time.time()
+        now = time.time() if now is None else now
         return [load_pattern(sample.resolve(name), sample.tz, now) for name in names]
 
     def ticks(self, start: float, rng: np.random.Generator) -> Iterator[Tick]:
-        streams = [pattern_periods(p, start, rng) for p in self.patterns(self.sample)]
+        streams = [pattern_periods(p, start, rng) for p in self.patterns(self.sample, self.now)]
         for frontier, stamps in merged(streams):
             if stamps.size:
                 yield Tick(float(stamps[0]), len(stamps), float(stamps[0]), float(stamps[-1]), stamps)

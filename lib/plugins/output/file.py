@@ -24,6 +24,7 @@ def rotate(path: Path, backups: int) -> None:
 class FileOutput(OutputPlugin):
     name = "file"
     summary = "Append events to a file with size-based rotation; one write per batch."
+    single_writer = True  # one writer per file: process workers hand their batches to the parent, which appends
     settings = (
         Setting("fileName", default=None, doc="File to append to (relative: to the working directory)."),
         Setting("fileMaxBytes", at_least(parse_int, 0), "10485760",

@@ -1,0 +1,197 @@
+"""The host end of the worker protocol: a ROUTER socket's messages as dispatcher events.
+
+Process mode (ipc://, local worker processes) and the cluster (tcp://, CurveZMQ, remote workers)
+both use it. It answers HELLO with WELCOME (the bundle only when the worker does not already hold
+it, by digest), keeps each peer's liveness from its messages and heartbeats, serves STATUS, and
+turns JOB/DONE/BYE/FAIL traffic into `Joined`/`Done`/`Leaving`/`Lost`/`Fatal` events. It decides
+nothing about jobs: the dispatcher does.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Any
+
+from eventgen import __version__
+from eventgen.cluster.protocol import DropLog, Message, MsgType, ProtocolError, decode, encode, job_key
+from eventgen.cluster.transport import Envelope, ServerTransport
+from eventgen.render.batch import EventBatch, GenerationJob
+from eventgen.run.transport import Done, Event, Fatal, Joined, Leaving, Lost
+
+log = logging.getLogger("eventgen.cluster")
+
+BUNDLE_AGAIN = 30.0  # seconds before a peer that still lacks the bundle is sent it again
+
+
+@dataclass
+class _Link:
+    """What the host knows of one connected worker."""
+
+    name: str
+    host: str
+    liveness: int
+    joined: bool = True
+    bundle_sent: float = -1e9  # when this peer was last sent the bundle (monotonic)
+
+
+class PeerTransport:
+    """Messages from peers on `server` as events; jobs out as JOB messages."""
+
+    def __init__(self, server: ServerTransport, run_id: str, bundle: dict[str, Any] | None, heartbeat: float = 1.0,
+                 liveness: int = 3, status: Callable[[], dict[str, Any]] | None = None):
+        self.server = server
+        self.run_id = run_id
+        self.bundle = bundle or {}
+        self.digest = str(self.bundle.get("digest", "local"))
+        self.heartbeat = heartbeat
+        self.liveness = max(1, liveness)
+        self.status = status or dict
+        self.links: dict[bytes, _Link] = {}
+        self.drops = DropLog(log)
+        self.stopping = False
+        self._next_beat = time.monotonic() + heartbeat
+        self._reset_sent: dict[bytes, float] = {}
+        self.bundles_sent = 0
+
+    def start(self) -> None:
+        pass
+
+    def wake(self) -> None:
+        pass
+
+    def poll(self, timeout: float) -> list[Event]:
+        events: list[Event] = []
+        envelope = self.server.recv(min(timeout, max(0.0, self._next_beat - time.monotonic())))
+        handled = 0
+        while envelope is not None:
+            self._handle(envelope, events)
+            handled += 1
+            envelope = self.server.recv(0) if handled < 512 else None
+        if time.monotonic() >= self._next_beat:
+            self._next_beat = time.monotonic() + self.heartbeat
+            events.extend(self._beat())
+        return events
+
+    def send(self, peer: Hashable, job: GenerationJob) -> bool:
+        return self.server.send(peer, encode(MsgType.JOB, run=self.run_id, job=job.to_wire()))  # type: ignore[arg-type]
+
+    def finish(self, timeout: float, abort: bool = False) -> list[Event]:
+        """QUIT to every joined peer, then their last DONEs and BYEs until they are gone or `timeout`."""
+        self.stopping = True
+        events: list[Event] = []
+        for peer, link in self.links.items():
+            if link.joined:
+                self.server.send(peer, encode(MsgType.QUIT, reason="run finished", abort=abort))
+        deadline = time.monotonic() + timeout
+        while any(link.joined for link in self.links.values()) and time.monotonic() < deadline:
+            events.extend(self.poll(0.1))
+        for peer, link in self.links.items():
+            if link.joined:
+                link.joined = False
+                events.append(Lost(peer, "did not leave after QUIT"))
+        return events
+
+    def close(self) -> None:
+        self.server.close()
+
+    # ----- messages -------------------------------------------------------------------------
+
+    def _handle(self, envelope: Envelope, events: list[Event]) -> None:
+        peer = envelope.peer
+        if envelope.problem:
+            self.drops.drop(_name(peer), envelope.problem)
+            return
+        try:
+            self._on(peer, decode(envelope.data), events)
+        except ProtocolError as exc:
+            self.drops.drop(_name(peer), str(exc))
+
+    def _on(self, peer: bytes, message: Message, events: list[Event]) -> None:
+        kind = message.type
+        if kind is MsgType.HELLO:
+            self._hello(peer, message, events)
+            return
+        if kind is MsgType.STATUS:
+            status = {**self.status(), "bundles_sent": self.bundles_sent, "dropped_messages": self.drops.dropped}
+            self.server.send(peer, encode(MsgType.STATUS_REPLY, status=status))
+            return
+        link = self.links.get(peer)
+        if link is not None and link.joined:
+            link.liveness = self.liveness
+        if kind is MsgType.DONE:  # judged by the dispatcher, whoever sent it
+            batches = [EventBatch.from_wire(b) for b in message["batches"]] if message["batches"] else []
+            events.append(Done(peer, message["run"], job_key(message["key"]), message["stats"], message["error"],
+                               batches))
+            if link is None or not link.joined:
+                self._reset(peer)
+        elif link is None or not link.joined:
+            self._reset(peer)
+        elif kind is MsgType.HEARTBEAT:
+            self.server.send(peer, encode(MsgType.HEARTBEAT, inflight=0))
+        elif kind is MsgType.BYE:
+            returned = [job_key(k) for k in message["returned"]]
+            events.append(Leaving(peer, returned, message["final"]))
+            if message["final"]:
+                link.joined = False
+                self._log("worker %s left (%s)", link.name, link.host)
+        elif kind is MsgType.FAIL:
+            link.joined = False  # it is gone: no BYE follows
+            events.append(Fatal(peer, f"worker {link.name} ({link.host}): {message['reason']}"))
+        else:
+            raise ProtocolError(f"unexpected {kind.value} from a worker")
+
+    def _hello(self, peer: bytes, message: Message, events: list[Event]) -> None:
+        if self.stopping:
+            self.server.send(peer, encode(MsgType.REFUSE, reason="the run is finishing"))
+            return
+        if message["version"] != __version__:
+            log.warning("worker %s runs eventgen %s, this host %s", message["name"], message["version"], __version__)
+        link = self.links.get(peer)
+        if link is None or not link.joined:
+            host = f"{message['host']} pid {message['pid']}"
+            link = self.links[peer] = _Link(message["name"], host, self.liveness,
+                                            bundle_sent=link.bundle_sent if link is not None else -1e9)
+            events.append(Joined(peer, max(1, message["capacity"]), message["name"], host))
+            self._log("worker %s joined from %s (capacity %d)", message["name"], host, message["capacity"])
+        else:
+            link.liveness = self.liveness
+        bundle: dict[str, Any] = {}
+        now = time.monotonic()
+        if message["bundle"] != self.digest and now - link.bundle_sent > BUNDLE_AGAIN:
+            bundle, link.bundle_sent = self.bundle, now  # once per worker (by digest), not once per HELLO
+            self.bundles_sent += 1
+        self.server.send(peer, encode(MsgType.WELCOME, worker=_name(peer), run=self.run_id, bundle=bundle,
+                                      heartbeat=self.heartbeat))
+
+    def _beat(self) -> list[Event]:
+        lost: list[Event] = []
+        for peer, link in self.links.items():
+            if not link.joined:
+                continue
+            link.liveness -= 1
+            if link.liveness <= 0:
+                link.joined = False
+                lost.append(Lost(peer, f"no message for {self.liveness} heartbeats"))
+                log.warning("worker %s (%s) lost: no message for %d heartbeats", link.name, link.host, self.liveness)
+        return lost
+
+    def _reset(self, peer: bytes) -> None:
+        """A peer we do not know (lost, or from a previous run): ask it to say HELLO again, at most once a second."""
+        now = time.monotonic()
+        if now - self._reset_sent.get(peer, 0.0) > 1.0:
+            self._reset_sent[peer] = now
+            self.server.send(peer, encode(MsgType.RESET, reason="unknown worker: say hello again"))
+
+    def _log(self, message: str, *args: Any) -> None:
+        log.info(message, *args)  # the controller shows eventgen.cluster's info lines by default
+
+    def describe(self) -> list[dict[str, Any]]:
+        return [{"id": _name(p), "name": link.name, "host": link.host, "connected": link.joined}
+                for p, link in self.links.items()]
+
+
+def _name(peer: bytes) -> str:
+    return peer.decode("utf-8", "replace")[:64] or "?"

@@ -1,0 +1,262 @@
+"""The dispatcher: one implementation of backlog, credits, pinning, re-issue, drain and acceptance.
+
+Thread, process and cluster modes differ only in the transport under it. Planned jobs wait in a
+bounded backlog (a full backlog blocks the feeders: backpressure). A peer (a worker thread, process
+or remote worker) holds at most `capacity` jobs; each job in flight is recorded against exactly one
+peer. A completion counts only when it names this run and a job in flight to that peer; everything
+else is refused and counted, so a stranger, a previous run or a lost worker cannot change the
+summary. A lost peer's jobs go back to the front of the backlog (re-issued: delivery is
+at-least-once, and the summary counts re-issued jobs). Stateful samples are pinned to one peer.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import deque
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from typing import Any
+
+from eventgen.render.batch import GenerationJob
+from eventgen.run.accounting import Stats
+
+log = logging.getLogger(__name__)
+
+JobKey = tuple[str, int]
+WORKING, LEAVING, LEFT, LOST = "working", "leaving", "left", "lost"
+
+
+@dataclass
+class Peer:
+    """One worker as the dispatcher sees it; its counters outlive it (for the summary)."""
+
+    id: Hashable
+    name: str
+    capacity: int
+    host: str = ""
+    state: str = WORKING
+    inflight: dict[JobKey, GenerationJob] = field(default_factory=dict)
+    stats: Stats = field(default_factory=Stats)
+    jobs_done: int = 0
+    refused: int = 0
+    order: int = 0  # last dispatch number (fairness on ties)
+
+    @property
+    def free(self) -> int:
+        return self.capacity - len(self.inflight) if self.state == WORKING else 0
+
+    @property
+    def alive(self) -> bool:
+        return self.state in (WORKING, LEAVING)
+
+    def describe(self) -> dict[str, Any]:
+        total = self.stats.totals()
+        return {"id": str(self.id), "name": self.name, "host": self.host, "state": self.state,
+                "capacity": self.capacity, "inflight": len(self.inflight), "jobs": self.jobs_done,
+                "refused": self.refused, "generated": total["generated"], "sent": total["sent"],
+                "failed": total["failed"], "bytes": total["bytes"]}
+
+
+class Dispatcher:
+    """`put` is called by feeder threads; every other method by the one engine loop."""
+
+    def __init__(self, run_id: str, stats: Stats, backlog: int, pinned: set[str], stop: threading.Event,
+                 wake: Callable[[], None] = lambda: None):
+        self.run_id = run_id
+        self.stats = stats
+        self.limit = max(1, backlog)
+        self.pinned = pinned
+        self.stop = stop
+        self.wake = wake
+        self.backlog: deque[GenerationJob] = deque()
+        self.peers: dict[Hashable, Peer] = {}
+        self.pins: dict[str, Hashable] = {}
+        self.counts = {"reissued": 0, "reissued_events": 0, "refused": 0, "failed": 0, "failed_events": 0,
+                       "dropped": 0, "dropped_events": 0}
+        self._cond = threading.Condition()
+        self._dispatches = 0
+        self._refusals_logged: set[tuple[str, str]] = set()
+
+    # ----- feeders ----------------------------------------------------------------------------
+
+    def put(self, job: GenerationJob) -> bool:
+        """Queue a job, blocking while the backlog is full; False once the run is stopping."""
+        with self._cond:
+            while len(self.backlog) >= self.limit and not self.stop.is_set():
+                self._cond.wait(0.2)
+            if self.stop.is_set():
+                return False
+            self.backlog.append(job)
+        self.wake()
+        return True
+
+    # ----- peers ------------------------------------------------------------------------------
+
+    def join(self, peer_id: Hashable, capacity: int, name: str = "", host: str = "") -> Peer:
+        """A peer starts (or starts again) taking jobs; a rejoining peer keeps its counters."""
+        old = self.peers.get(peer_id)
+        if old is not None and old.alive:
+            old.capacity = max(1, capacity)
+            old.state = WORKING
+            return old
+        peer = Peer(peer_id, name or str(peer_id), max(1, capacity), host)
+        if old is not None:
+            peer.stats, peer.jobs_done, peer.refused = old.stats, old.jobs_done, old.refused
+        self.peers[peer_id] = peer
+        return peer
+
+    def leaving(self, peer_id: Hashable, returned: list[JobKey]) -> None:
+        """A peer stops taking jobs and gives back the ones it had not begun."""
+        peer = self.peers.get(peer_id)
+        if peer is None:
+            return
+        peer.state = LEAVING if peer.alive else peer.state
+        self._requeue([job for key in returned if (job := peer.inflight.pop(key, None)) is not None])
+
+    def gone(self, peer_id: Hashable, state: str = LEFT, reason: str = "") -> int:
+        """A peer left or was lost: its jobs in flight are re-issued. Returns how many."""
+        peer = self.peers.get(peer_id)
+        if peer is None or not peer.alive:
+            return 0
+        peer.state = state
+        jobs = [peer.inflight[key] for key in sorted(peer.inflight)]
+        peer.inflight.clear()
+        for sample, pinned in list(self.pins.items()):
+            if pinned == peer_id:
+                del self.pins[sample]
+                if jobs or not self.stop.is_set():
+                    log.warning("sample %s: its worker %s is gone; its state starts afresh on another", sample,
+                                peer.name)
+        if jobs:
+            self.counts["reissued"] += len(jobs)
+            self.counts["reissued_events"] += sum(j.count for j in jobs)
+            log.warning("worker %s %s%s: re-issuing its %d job(s) in flight", peer.name, state,
+                        f" ({reason})" if reason else "", len(jobs))
+        self._requeue(jobs)
+        return len(jobs)
+
+    def working(self) -> list[Peer]:
+        return [p for p in self.peers.values() if p.alive]
+
+    # ----- jobs -------------------------------------------------------------------------------
+
+    def assign(self) -> list[tuple[Peer, GenerationJob]]:
+        """Jobs to send now: oldest first, each to the least loaded peer with room (its pin if stateful)."""
+        out: list[tuple[Peer, GenerationJob]] = []
+        if not self.backlog:
+            return out
+        ready = [p for p in self.peers.values() if p.free > 0]
+        if not ready:
+            return out
+        kept: list[GenerationJob] = []
+        with self._cond:
+            while self.backlog and ready:
+                job = self.backlog.popleft()
+                peer = self._peer_for(job, ready)
+                if peer is None:
+                    kept.append(job)
+                    if len(kept) > 4 * self.limit:
+                        break
+                    continue
+                self._dispatches += 1
+                peer.order = self._dispatches
+                peer.inflight[(job.sample, job.seq)] = job
+                out.append((peer, job))
+                if peer.free <= 0:
+                    ready.remove(peer)
+            self.backlog.extendleft(reversed(kept))
+            self._cond.notify_all()
+        return out
+
+    def _peer_for(self, job: GenerationJob, ready: list[Peer]) -> Peer | None:
+        if job.sample in self.pinned:
+            pinned = self.pins.get(job.sample)
+            if pinned is not None:
+                peer = self.peers.get(pinned)
+                if peer is not None and peer.alive:
+                    return peer if peer in ready else None
+            choice = min((p for p in self.peers.values() if p.state == WORKING), key=_load, default=None)
+            if choice is None:
+                return None
+            self.pins[job.sample] = choice.id
+            return choice if choice in ready else None
+        return min(ready, key=_load)
+
+    def unassign(self, peer: Peer, job: GenerationJob) -> None:
+        """A send that did not go through: the job goes back to the front."""
+        if peer.inflight.pop((job.sample, job.seq), None) is not None:
+            self._requeue([job])
+
+    def done(self, peer_id: Hashable, run_id: str, key: JobKey, delta: dict[str, Any], error: str) -> bool:
+        """A completion: merged when it is this run's and the job is in flight to that peer; else refused."""
+        peer = self.peers.get(peer_id)
+        if run_id != self.run_id:
+            return self._refuse(peer_id, peer, "it is not from this run")
+        if peer is None:
+            return self._refuse(peer_id, peer, "the peer never joined")
+        job = peer.inflight.pop(key, None)
+        if job is None:
+            return self._refuse(peer_id, peer, f"job {key[0]}#{key[1]} is not in flight to it")
+        try:
+            self.stats.merge(delta)
+            peer.stats.merge(delta)
+        except (TypeError, ValueError, AttributeError) as exc:
+            self.counts["failed"] += 1
+            self.counts["failed_events"] += job.count
+            self.stats.note(f"sample {key[0]}: a worker sent malformed counts ({exc})")
+            return False
+        peer.jobs_done += 1
+        if error:
+            self.counts["failed"] += 1
+            self.counts["failed_events"] += job.count
+            if self.stats.note(f"sample {key[0]}: generator failed: {error}"):
+                log.error("sample %s: generator failed: %s", key[0], error)
+        return True
+
+    def _refuse(self, peer_id: Hashable, peer: Peer | None, why: str) -> bool:
+        self.counts["refused"] += 1
+        if peer is not None:
+            peer.refused += 1
+        name = peer.name if peer is not None else str(peer_id)
+        category = why.split(" ", 1)[0] if "job" not in why else "job"
+        if (name, category) not in self._refusals_logged:
+            self._refusals_logged.add((name, category))
+            log.warning("refused a completion from %s: %s (counted as refused; logged once)", name, why)
+        return False
+
+    def _requeue(self, jobs: list[GenerationJob]) -> None:
+        if not jobs:
+            return
+        with self._cond:
+            self.backlog.extendleft(reversed(jobs))
+        self.wake()
+
+    # ----- state ------------------------------------------------------------------------------
+
+    def queued(self) -> int:
+        return len(self.backlog)
+
+    def inflight(self) -> int:
+        return sum(len(p.inflight) for p in self.peers.values())
+
+    def idle(self) -> bool:
+        return not self.backlog and not self.inflight()
+
+    def drop_rest(self) -> tuple[int, int]:
+        """Give up on what is queued and in flight (drain deadline): counted as dropped, never generated."""
+        with self._cond:
+            jobs = list(self.backlog)
+            self.backlog.clear()
+            self._cond.notify_all()
+        for peer in self.peers.values():
+            jobs += peer.inflight.values()
+            peer.inflight.clear()
+        self.counts["dropped"] += len(jobs)
+        self.counts["dropped_events"] += sum(j.count for j in jobs)
+        return len(jobs), sum(j.count for j in jobs)
+
+
+def _load(peer: Peer) -> tuple[float, int]:
+    held = len(peer.inflight)
+    return held / max(1, peer.capacity), peer.order

@@ -1,0 +1,76 @@
+"""What the engine loop hears from its workers, whatever carries it, and the transport interface.
+
+Thread, process and cluster modes each implement `Transport`; the engine and the dispatcher never
+see a socket or a queue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from eventgen.render.batch import EventBatch, GenerationJob
+
+
+@dataclass(slots=True)
+class Joined:
+    peer: Hashable
+    capacity: int
+    name: str = ""
+    host: str = ""
+
+
+@dataclass(slots=True)
+class Done:
+    peer: Hashable
+    run: str
+    key: tuple[str, int]
+    delta: dict
+    error: str = ""
+    handback: list[EventBatch] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Leaving:
+    """A peer stops taking jobs and returns those it had not begun (`final`: it is gone)."""
+
+    peer: Hashable
+    returned: list[tuple[str, int]]
+    final: bool
+
+
+@dataclass(slots=True)
+class Lost:
+    peer: Hashable
+    reason: str
+
+
+@dataclass(slots=True)
+class Fatal:
+    """A worker cannot run this conf (e.g. the bundle does not load there): the run fails."""
+
+    peer: Hashable
+    message: str
+
+
+Event = Joined | Done | Leaving | Lost | Fatal
+
+
+class Transport(Protocol):
+    """Carries jobs to peers and their reports back. Used by the engine loop thread only."""
+
+    def start(self) -> None: ...
+
+    def poll(self, timeout: float) -> list[Event]: ...
+
+    def send(self, peer: Hashable, job: GenerationJob) -> bool: ...
+
+    def wake(self) -> None:
+        """Called from any thread when new work is queued (may be a no-op)."""
+
+    def finish(self, timeout: float, abort: bool = False) -> list[Event]:
+        """Ask every peer to stop (`abort`: after its current job, returning the rest); the events until
+        they are gone."""
+
+    def close(self) -> None: ...

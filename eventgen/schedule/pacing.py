@@ -1,0 +1,135 @@
+"""Pacing: releases planned jobs when they are due, on `time.monotonic()`.
+
+The wall-clock `now` of the plan is mapped once onto the monotonic clock at the start of the run,
+so a wall-clock step neither bursts nor stalls a run. Waiting loops until the job is due.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from eventgen.render.batch import GenerationJob
+from eventgen.schedule.plan import PlannedJob
+
+log = logging.getLogger(__name__)
+
+LAG_WARN = 1.0  # warn when a job goes out this many seconds after it was due
+WARN_EVERY = 10.0  # at most one "behind schedule" warning per sample this often
+MAX_SLEEP = 0.25  # wake at least this often to notice a stop
+
+
+@dataclass
+class Clock:
+    """The plan's reference time `now` (epoch seconds) pinned to a monotonic instant."""
+
+    now: float
+    mono: float = field(default_factory=time.monotonic)
+
+    def until(self, due: float) -> float:
+        """Seconds from the present until `due` (negative when past)."""
+        return self.mono + (due - self.now) - time.monotonic()
+
+    def wall(self) -> float:
+        """The plan's present: `now` advanced by the monotonic time elapsed."""
+        return self.now + time.monotonic() - self.mono
+
+
+def wait_until(clock: Clock, due: float, stop: threading.Event) -> bool:
+    """Sleep until `due`, looping; False when `stop` was set meanwhile."""
+    while (left := clock.until(due)) > 0:
+        if stop.wait(min(left, MAX_SLEEP)):
+            return False
+    return not stop.is_set()
+
+
+class Feeder:
+    """Releases one sample's planned jobs to `put` when due; tracks lag and live events."""
+
+    def __init__(self, label: str, jobs: Iterable[PlannedJob], put: Callable[[GenerationJob], bool], clock: Clock,
+                 stop: threading.Event):
+        self.label = label
+        self.jobs = jobs
+        self.put = put
+        self.clock = clock
+        self.stop = stop
+        self.lag = 0.0  # how late the latest paced job went out
+        self.worst_lag = 0.0
+        self.paced_events = 0  # events released on the clock (not at once)
+        self.released_events = 0
+        self.waited = False  # some job was due well after the start: the run was paced, not made at once
+        self.exhausted = False  # the plan ran to its end
+        self.error: str = ""
+        self.ended: float | None = None
+        self._warned = -WARN_EVERY
+
+    def run(self) -> None:
+        try:
+            for planned in self.jobs:
+                if self.stop.is_set():
+                    return
+                if planned.due is not None:
+                    if not wait_until(self.clock, planned.due, self.stop):
+                        return
+                    self._track(-self.clock.until(planned.due))
+                if not self.put(planned.job):
+                    return
+                self.released_events += planned.job.count
+                if planned.due is not None:
+                    self.paced_events += planned.job.count
+                    self.waited = self.waited or planned.due > self.clock.now + MAX_SLEEP
+            self.exhausted = True
+        except Exception as exc:  # a schedule plugin failing mid-run ends this sample, with its reason
+            self.error = f"sample {self.label}: schedule failed: {type(exc).__name__}: {exc}"
+            log.error("%s", self.error)
+        finally:
+            self.ended = time.monotonic()
+
+    def _track(self, lag: float) -> None:
+        self.lag = max(0.0, lag)
+        self.worst_lag = max(self.worst_lag, self.lag)
+        now = time.monotonic()
+        if self.lag > LAG_WARN and now - self._warned > WARN_EVERY:
+            self._warned = now
+            log.warning("sample %s: behind schedule by %.1fs (generation or output cannot keep up)", self.label,
+                        self.lag)
+
+
+def pacing_report(feeders: list[Feeder], started: float, target_rate: float | None) -> dict[str, float]:
+    """Target vs achieved rate and worst lag over the paced part of a run ({} when nothing was paced)."""
+    paced = [f for f in feeders if f.waited]
+    if not paced:
+        return {}
+    end = max(f.ended or time.monotonic() for f in paced)
+    span = max(end - started, 1e-9)
+    events = sum(f.paced_events for f in paced)
+    report = {
+        "seconds": round(span, 3),
+        "events": events,
+        "achieved_rate": round(events / span, 1),
+        "worst_lag_seconds": round(max(f.worst_lag for f in paced), 4),
+    }
+    at_once = sum(f.released_events - f.paced_events for f in paced)
+    if at_once:
+        report["backfill_events"] = at_once
+    if target_rate:
+        report["target_rate"] = target_rate
+    return report
+
+
+def describe_pacing(report: dict[str, float]) -> str:
+    """One summary line for a pacing report."""
+    if not report:
+        return ""
+    target = f"target {report['target_rate']:,.0f} events/s, " if report.get("target_rate") else ""
+    line = (f"live pacing: {target}achieved {report['achieved_rate']:,.0f} events/s over "
+            f"{report['seconds']:.1f}s, worst lag {report['worst_lag_seconds']:.3f}s")
+    target_rate = report.get("target_rate")
+    if target_rate and report["achieved_rate"] < 0.95 * target_rate:
+        line += " — BEHIND: the target rate was not reached"
+    elif report["worst_lag_seconds"] > LAG_WARN:
+        line += " — fell behind schedule at times"
+    return line

@@ -1,0 +1,184 @@
+"""The schedule plan: a pure function from (sample, window, seed) to the jobs of a run.
+
+The run, `preview`, the studio's histogram and its debugger all walk this one plan. It decides
+what each job makes and when it may be released (`due`, epoch seconds); releasing is pacing's job.
+
+Time semantics (Splunk Eventgen's):
+- ticks before the window's `now` (backfill, a window in the past) are due at once;
+- later ticks are due at their own time, stamped with it, so no event is written before its
+  timestamp; explicit timestamps (replay, rate, cron…) are cut into short jobs each due at its last
+  event;
+- an unbounded live run of a spreading schedule (`interval`) releases each tick's events evenly
+  until the next tick, for a smooth rate;
+- `timeMode = sample` (Eventum's sample mode) makes everything at once, future stamps included.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from eventgen.conf.sample import Sample
+from eventgen.plugin.base import Tick, registry
+from eventgen.render.batch import GenerationJob
+from eventgen.schedule.time import parse_time
+
+TIMER_STREAM = 2  # the schedule's random stream: (seed, sample ^ TIMER_STREAM)
+PACE = 0.05  # paced jobs hold at most this many seconds of event times
+
+
+@dataclass(frozen=True)
+class Window:
+    """Where a sample's plan starts and stops, and the reference time `now`."""
+
+    start: float
+    now: float
+    end_count: int | None = None  # stop after this many ticks
+    end_time: float | None = None  # stop at ticks after this time
+    paced: bool = True  # release future ticks when due (False: timeMode = sample)
+
+    @property
+    def bounded(self) -> bool:
+        return self.end_count is not None or self.end_time is not None
+
+
+@dataclass(slots=True)
+class PlannedJob:
+    """A job and when it may be released: `due` epoch seconds, or None for at once."""
+
+    job: GenerationJob
+    due: float | None
+
+
+def window_for(sample: Sample, now: float, time_mode: str | None = None) -> Window:
+    """The sample's window: `backfill` (or now) to `end` (a tick count or a time)."""
+    settings = sample.settings
+    backfill = settings.get("backfill")
+    start = parse_time(backfill, now, sample.tz) if backfill else now
+    paced = (time_mode or settings.get("timeMode") or "live") != "sample"
+    end = settings.get("end")
+    if end is None or str(end).strip() == "":
+        return Window(start, now, paced=paced)
+    text = str(end).strip()
+    try:
+        count = int(text)
+    except ValueError:
+        return Window(start, now, None, parse_time(text, now, sample.tz), paced)
+    return Window(start, now, None if count < 0 else count, None, paced)
+
+
+def ticks(sample: Sample, window: Window, seed: int) -> Iterator[tuple[int, Tick, int]]:
+    """(tick number, tick, rated count) in order, within the window; the schedule's only walk."""
+    rng = np.random.default_rng([seed, sample.stable_id ^ TIMER_STREAM])
+    schedule = registry.get("input", sample.settings["input"])(sample)  # type: ignore[call-arg]
+    schedule.now = window.now  # type: ignore[attr-defined]
+    rater = registry.get("rater", sample.settings["rater"])(sample)  # type: ignore[call-arg]
+    delay = float(sample.settings.get("delay") or 0.0) if window.paced and not window.bounded else 0.0
+    for number, tick in enumerate(schedule.ticks(window.start + delay, rng)):  # type: ignore[attr-defined]
+        if window.end_count is not None and number >= window.end_count:
+            return
+        if window.end_time is not None and tick.time > window.end_time:
+            return
+        if tick.timestamps is not None:
+            stamps = np.asarray(tick.timestamps, dtype=np.float64)
+            if window.end_time is not None and len(stamps) and stamps[-1] > window.end_time:
+                stamps = stamps[stamps <= window.end_time]
+            yield number, Tick(tick.time, len(stamps), tick.earliest, tick.latest, stamps), len(stamps)
+        else:
+            yield number, tick, rater.rate(tick.count, tick.time, rng)
+
+
+def plan(sample: Sample, window: Window, seed: int, job_size: int) -> Iterator[PlannedJob]:
+    """Every job of the sample's run, in order, with its release time. Pure: same inputs, same jobs."""
+    seq = offset = 0
+    spread = (window.paced and not window.bounded
+              and bool(getattr(registry.get("input", sample.settings["input"]), "spread", False)))
+    for (number, tick, count), following in _with_next(ticks(sample, window, seed)):
+        future = window.paced and tick.time >= window.now
+        if tick.timestamps is not None:
+            parts = _stamped(tick.timestamps, job_size, window)
+        elif future and spread and following is not None and count > 0:
+            parts = _spread(tick, count, following[1].time - tick.time, job_size)
+        else:
+            parts = _split(tick, count, job_size, tick.time if future else None)
+        for n, earliest, latest, stamps, due in parts:
+            job = GenerationJob(sample=sample.label, seq=seq, count=n, earliest=earliest, latest=latest, offset=offset,
+                                interval=number, now=tick.time if due is None else due, seed=seed, timestamps=stamps)
+            yield PlannedJob(job, due)
+            seq += 1
+            offset += n
+
+
+Part = tuple[int, float, float, "np.ndarray | None", "float | None"]  # count, earliest, latest, stamps, due
+
+
+def _split(tick: Tick, count: int, job_size: int, due: float | None) -> Iterator[Part]:
+    for done in range(0, count, job_size):
+        yield min(job_size, count - done), tick.earliest, tick.latest, None, due
+
+
+def _stamped(stamps: np.ndarray, job_size: int, window: Window) -> Iterator[Part]:
+    """Explicit times: the past part in `jobSize` jobs at once, the future part in paced jobs."""
+    cut = int(np.searchsorted(stamps, window.now, side="left")) if window.paced else len(stamps)
+    for a in range(0, cut, job_size):
+        part = np.ascontiguousarray(stamps[a : min(a + job_size, cut)])
+        yield len(part), float(part[0]), float(part[-1]), part, None
+    future = stamps[cut:]
+    for a, b in itertools.pairwise(pace_cuts(future, job_size).tolist()):
+        part = np.ascontiguousarray(future[a:b])
+        due = float(part.max())
+        yield b - a, float(part[0]), due, part, due
+
+
+def _spread(tick: Tick, count: int, span: float, job_size: int) -> Iterator[Part]:
+    """An `interval` tick's events due evenly over `span` seconds. With a point window (the default
+    earliest = latest = now) each event's time is its due time; otherwise each job draws from the
+    tick's window shifted by the job's offset."""
+    offsets = np.arange(count, dtype=np.float64) * (span / count)
+    point = tick.earliest == tick.latest
+    for a, b in itertools.pairwise(pace_cuts(offsets, job_size).tolist()):
+        first, last = float(offsets[a]), float(offsets[b - 1])
+        stamps = tick.earliest + offsets[a:b] if point else None
+        yield b - a, tick.earliest + first, tick.latest + last, stamps, tick.time + last
+
+
+def pace_cuts(due: np.ndarray, job_size: int, pace: float = PACE) -> np.ndarray:
+    """Boundaries [0, …, n] cutting sorted due times into jobs of ≤ `pace` seconds and ≤ `job_size` events."""
+    n = len(due)
+    if n == 0:
+        return np.zeros(1, dtype=np.int64)
+    slots = np.floor((due - due[0]) / pace + 1e-6).astype(np.int64)  # + 1e-6: float noise at slot edges
+    cuts = np.concatenate(([0], np.flatnonzero(np.diff(slots)) + 1, [n]))
+    sizes = np.diff(cuts)
+    if sizes.max() <= job_size:
+        return cuts
+    pieces = [np.arange(a, b, job_size) for a, b in zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True)]
+    return np.concatenate([*pieces, [n]])
+
+
+def _with_next(items: Iterable) -> Iterator[tuple]:
+    """Each item with the one after it (None for the last)."""
+    iterator = iter(items)
+    current = next(iterator, None)
+    while current is not None:
+        following = next(iterator, None)
+        yield current, following
+        current = following
+
+
+def planned_events(sample: Sample, window: Window, seed: int, budget: float = 2.0) -> int | None:
+    """Total events of a bounded plan, or None when unbounded or not countable within `budget` seconds."""
+    import time
+
+    if not window.bounded:
+        return None
+    deadline = time.monotonic() + budget
+    total = 0
+    for i, (_, _, count) in enumerate(ticks(sample, window, seed)):
+        total += count
+        if i % 256 == 0 and time.monotonic() > deadline:
+            return None
+    return total

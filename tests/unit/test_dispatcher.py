@@ -1,0 +1,104 @@
+"""The one dispatcher: backlog, capacity, pinning, acceptance and re-issue, driven without a transport."""
+
+from __future__ import annotations
+
+import threading
+
+from eventgen.render.batch import GenerationJob
+from eventgen.run.accounting import Stats
+from eventgen.run.dispatcher import LOST, Dispatcher
+
+
+def job(sample: str, seq: int, count: int = 10) -> GenerationJob:
+    return GenerationJob(sample, seq, count, 0.0, 0.0)
+
+
+def delta(sample: str, count: int) -> dict:
+    return {"generated": [[sample, count]], "rows": [[sample, "devnull", count, 0, count * 5]], "errors": {}}
+
+
+def make(pinned: set[str] | None = None, backlog: int = 100) -> Dispatcher:
+    return Dispatcher("run-1", Stats(), backlog, pinned or set(), threading.Event())
+
+
+def test_each_peer_holds_at_most_its_capacity_and_the_least_loaded_goes_first() -> None:
+    d = make()
+    d.join("a", 2)
+    d.join("b", 1)
+    for seq in range(5):
+        d.put(job("s", seq))
+    sent = [(peer.id, j.seq) for peer, j in d.assign()]
+    assert sent == [("a", 0), ("b", 1), ("a", 2)]
+    assert d.queued() == 2 and d.inflight() == 3
+    assert d.assign() == []  # nobody has room until a job is done
+
+
+def test_a_done_counts_only_for_a_job_in_flight_to_that_peer_in_this_run() -> None:
+    d = make()
+    d.join("a", 2)
+    d.join("b", 2)
+    d.put(job("s", 0))
+    ((peer, _),) = d.assign()
+    assert peer.id == "a"
+    assert not d.done("stranger", "run-1", ("s", 0), delta("s", 10**6), "")  # never joined
+    assert not d.done("b", "run-1", ("s", 0), delta("s", 10), "")  # not in flight to b
+    assert not d.done("a", "run-0", ("s", 0), delta("s", 10), "")  # a previous run
+    assert d.done("a", "run-1", ("s", 0), delta("s", 10), "")
+    assert not d.done("a", "run-1", ("s", 0), delta("s", 10), "")  # a repeated completion
+    assert d.counts["refused"] == 4
+    assert d.stats.totals() == {"generated": 10, "deliveries": 10, "sent": 10, "failed": 0, "bytes": 50}
+
+
+def test_a_lost_peers_jobs_go_first_and_a_rejoining_peer_gets_its_full_capacity() -> None:
+    d = make()
+    d.join("a", 2)
+    for seq in range(3):
+        d.put(job("s", seq))
+    assert [j.seq for _, j in d.assign()] == [0, 1]
+    assert d.gone("a", LOST, "silent") == 2
+    assert d.counts["reissued"] == 2 and d.counts["reissued_events"] == 20
+    assert [j.seq for j in d.backlog] == [0, 1, 2]  # re-issued jobs first, in job order
+    d.join("a", 2)  # the same worker says HELLO again: no credit was lost
+    assert [j.seq for _, j in d.assign()] == [0, 1]
+    assert not d.done("a", "run-1", ("s", 5), delta("s", 10), "")
+
+
+def test_a_stateful_sample_is_pinned_to_one_peer_and_moves_only_when_that_peer_is_gone() -> None:
+    d = make(pinned={"state"})
+    d.join("a", 1)
+    d.join("b", 4)
+    for seq in range(3):
+        d.put(job("state", seq))
+    d.put(job("free", 0))
+    first = d.assign()
+    assert [(p.id, j.sample, j.seq) for p, j in first] == [("a", "state", 0), ("b", "free", 0)]
+    assert [j.seq for j in d.backlog] == [1, 2]  # they wait for their peer, in order
+    d.done("a", "run-1", ("state", 0), delta("state", 10), "")
+    assert [(p.id, j.seq) for p, j in d.assign()] == [("a", 1)]
+    d.gone("a")
+    assert {(p.id, j.seq) for p, j in d.assign()} == {("b", 1), ("b", 2)}
+
+
+def test_returned_jobs_are_not_reissued_and_leftovers_are_counted_as_dropped() -> None:
+    d = make()
+    d.join("a", 3)
+    for seq in range(4):
+        d.put(job("s", seq))
+    d.assign()
+    d.leaving("a", [("s", 1), ("s", 2)])
+    assert [j.seq for j in d.backlog] == [1, 2, 3] and d.counts["reissued"] == 0
+    assert d.assign() == []  # a leaving peer takes no more
+    assert d.drop_rest() == (4, 40)
+
+
+def test_a_full_backlog_blocks_the_feeder_until_the_run_stops() -> None:
+    d = make(backlog=2)
+    assert d.put(job("s", 0)) and d.put(job("s", 1))
+    result: list[bool] = []
+    feeder = threading.Thread(target=lambda: result.append(d.put(job("s", 2))))
+    feeder.start()
+    feeder.join(0.3)
+    assert feeder.is_alive()  # backpressure
+    d.stop.set()
+    feeder.join(2)
+    assert result == [False] and d.queued() == 2
