@@ -227,14 +227,7 @@ class _Loader:
             elif key in self.table and self.table[key].scope == "global" and stanza not in ("global",
                                                                                             OVERRIDE_STANZA):
                 self.warnings.append(f"{self.file_label}: [{stanza}] {key}: only read from [global]")
-        if settings.get("mode") == "replay":
-            settings["generator"] = "replay"
-            if "input" not in raw:  # the replay schedule keeps the sample's own spacing
-                settings["input"] = "replay"
-            if "interval" not in raw:  # the reference: replay passes follow each other at once
-                settings["interval"] = 0.0
-        if settings.get("perDayVolume") is not None and "rater" not in raw:
-            settings["rater"] = "perdayvolume"
+        self.choose_plugins(settings, raw, main)
         if file_path is not None and not settings.get("source"):
             settings["source"] = file_path.name
         elif not settings.get("source"):
@@ -253,6 +246,24 @@ class _Loader:
         if not settings.get("disabled"):
             self.check_plugins(sample, raw, file_path)
         return sample
+
+    def choose_plugins(self, settings: dict[str, Any], raw: dict[str, tuple[str, str]], stanza: str) -> None:
+        """A plugin chosen by other settings (its `chosen_by`) when the stanza names none of its kind, and the
+        defaults it `implies` for settings the stanza leaves unset (e.g. `mode = replay` → the replay generator)."""
+        for kind in ("generator", "rater", "input"):
+            if kind in raw:
+                continue
+            for cls in registry.all():
+                if cls.kind != kind or not cls.chosen_by or not all(
+                        settings.get(key) is not None if value is None else settings.get(key) == value
+                        for key, value in cls.chosen_by.items()):
+                    continue
+                settings[kind] = cls.name
+                for key, value in cls.implies.items():
+                    if key not in raw and key in self.table:
+                        settings[key] = self.parse(self.table[key], value, stanza)
+                        raw[key] = (value, stanza)
+                break
 
     def tokens(self, token_layers: Iterable[tuple[str, dict[str, str]]]) -> list[TokenSpec]:
         """Tokens of the most specific stanza first, then the others' appended, each in number order."""

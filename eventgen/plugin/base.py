@@ -41,6 +41,11 @@ class Plugin(ABC):  # noqa: B024 - the kind bases below declare the abstract met
     name: ClassVar[str] = ""
     settings: ClassVar[tuple[Setting, ...]] = ()
     summary: ClassVar[str] = ""
+    # settings that choose this plugin when a stanza names none of its kind: {key: value}, or {key: None} for
+    # "key is set"; and the defaults it then implies for settings the stanza leaves unset
+    chosen_by: ClassVar[dict[str, str | None]] = {}
+    implies: ClassVar[dict[str, str]] = {}
+    uses: ClassVar[frozenset[str]] = frozenset()  # features the plugin needs, e.g. "udp" (not in Splunk apps)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

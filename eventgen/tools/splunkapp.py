@@ -28,7 +28,6 @@ SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyo", ".*")
 # parts of eventgen a modular input never runs (the studio web app, benchmarks, doc generation): the
 # CLI loads its optional subcommands only when their modules exist
 NOT_BUNDLED = {"tools/studio", "tools/bench.py", "tools/docgen.py", "cli/bench.py", "cli/studio.py"}
-UDP = re.compile(r"\bSOCK_DGRAM\b")
 MODINPUT_GLOBALS = {"outputMode": "modinput", "statusInterval": "0"}
 
 
@@ -119,24 +118,27 @@ def default_eventgen_conf() -> str:
 
 
 def copy_plugins(source: Path, target: Path) -> list[str]:
-    """Copy the built-in plugins, leaving out those that use UDP sockets (forbidden in Splunk apps) and
-    those importing them; return what was left out as `kind/name` paths."""
-    units = {entry: entry.read_text(encoding="utf-8") if entry.is_file() else
-             "\n".join(f.read_text(encoding="utf-8") for f in sorted(entry.rglob("*.py")))
-             for kind in source.iterdir() if kind.is_dir() and not kind.name.startswith(("_", "."))
-             for entry in kind.iterdir() if entry.suffix == ".py" or (entry / "__init__.py").is_file()}
-    excluded = {entry for entry, text in units.items() if UDP.search(text)}
-    while True:
-        names = "|".join(re.escape(e.stem) for e in excluded)
-        importing = re.compile(rf"^\s*(?:from|import)\s[^\n]*\b(?:{names})\b", re.M) if names else None
-        more = {e for e, text in units.items() if e not in excluded and importing and importing.search(text)}
-        if not more:
-            break
-        excluded |= more
-    skip = {str(e.relative_to(source)) for e in excluded}
+    """Copy the built-in plugins, leaving out those that declare they use UDP (`uses`; AppInspect forbids UDP
+    in Splunk apps) and helper modules declaring the same (`USES`); return what was left out as paths."""
+    import importlib
+
+    from eventgen.plugin.base import registry
+
+    skip: set[str] = set()
+    for cls in registry.all():
+        module = sys.modules[cls.__module__]
+        path = Path(module.__file__ or "").resolve()
+        if "udp" in cls.uses and path.is_relative_to(source.resolve()):
+            skip.add(str(path.relative_to(source.resolve())))
+    for helper in sorted(source.resolve().glob("*/_*.py")):
+        if helper.name == "__init__.py":
+            continue
+        name = f"eventgen_plugins.{helper.parent.name}.{helper.stem}"
+        if "udp" in getattr(importlib.import_module(name), "USES", ()):
+            skip.add(str(helper.relative_to(source.resolve())))
 
     def ignore(folder: str, entries: list[str]) -> set[str]:
-        here = Path(folder).relative_to(source)
+        here = Path(folder).resolve().relative_to(source.resolve())
         return set(SKIP(folder, entries)) | {e for e in entries if str(here / e) in skip}
 
     shutil.copytree(source, target, ignore=ignore)

@@ -6,9 +6,16 @@ import re
 
 import numpy as np
 
-from eventgen.plugin.base import GeneratorPlugin, registry
-from eventgen.render.batch import EventBatch, GenerationJob
-from eventgen.render.tokens import RenderContext, RenderPlan, make_provider, take
+from eventgen.plugin import (
+    EventBatch,
+    GenerationJob,
+    GeneratorPlugin,
+    RenderContext,
+    RenderPlan,
+    make_provider,
+    registry,
+    take,
+)
 
 TOKEN_STREAM = 1
 

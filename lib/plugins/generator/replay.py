@@ -15,9 +15,7 @@ from datetime import datetime, tzinfo
 import numpy as np
 from eventgen_plugins.generator.default import DefaultGenerator
 
-from eventgen.conf.settings import SettingError
-from eventgen.render.tokens import RenderContext, RenderPlan, TokenSpec, make_provider
-from eventgen.schedule.time import TimeFormatter
+from eventgen.plugin import RenderContext, RenderPlan, SettingError, TimeFormatter, TokenSpec, make_provider
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +134,9 @@ def event_times(sample) -> np.ndarray:
 
 class ReplayGenerator(DefaultGenerator):
     name = "replay"
+    chosen_by = {"mode": "replay"}
+    # the replay schedule keeps the sample's own spacing; passes follow each other at once (the reference)
+    implies = {"input": "replay", "interval": "0"}
     summary = "Replays the sample's events in order at the job's times (their own spacing, via the replay schedule)."
 
     def __init__(self, sample):

@@ -9,8 +9,7 @@ from datetime import time as dtime
 
 from eventgen_plugins.input.interval import base_count
 
-from eventgen.conf.settings import SettingError
-from eventgen.schedule.time import parse_time
+from eventgen.plugin import SettingError, parse_time
 
 __all__ = ["base_count", "moment", "tick_window"]
 

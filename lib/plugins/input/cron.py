@@ -9,8 +9,7 @@ import numpy as np
 from croniter import croniter
 from eventgen_plugins.input._common import base_count, tick_window
 
-from eventgen.conf.settings import Setting, parse_str
-from eventgen.plugin.base import InputPlugin, Tick
+from eventgen.plugin import InputPlugin, Setting, Tick, parse_str
 
 
 def _check(expression: str | None) -> str:

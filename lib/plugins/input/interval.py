@@ -6,8 +6,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from eventgen.plugin.base import InputPlugin, Tick
-from eventgen.schedule.time import parse_time
+from eventgen.plugin import InputPlugin, Tick, parse_time
 
 
 def base_count(sample) -> int:

@@ -8,8 +8,7 @@ from collections.abc import Iterator
 import numpy as np
 from eventgen_plugins.input._common import base_count, moment
 
-from eventgen.conf.settings import Setting, SettingError, parse_bool, parse_str
-from eventgen.plugin.base import InputPlugin, Tick
+from eventgen.plugin import InputPlugin, Setting, SettingError, Tick, parse_bool, parse_str
 
 CHUNK = 100_000  # timestamps per tick: the schedule never holds more in memory
 

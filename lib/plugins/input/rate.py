@@ -7,8 +7,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from eventgen.conf.settings import Setting, parse_float
-from eventgen.plugin.base import InputPlugin, Tick
+from eventgen.plugin import InputPlugin, Setting, Tick, parse_float
 
 
 class RateInput(InputPlugin):

@@ -13,8 +13,7 @@ from collections.abc import Iterator
 import numpy as np
 from eventgen_plugins.generator.replay import event_times
 
-from eventgen.conf.settings import SettingError
-from eventgen.plugin.base import InputPlugin, Tick
+from eventgen.plugin import InputPlugin, SettingError, Tick
 
 
 class ReplayInput(InputPlugin):

@@ -18,8 +18,7 @@ import numpy as np
 import yaml
 from eventgen_plugins.input._common import moment
 
-from eventgen.conf.settings import Setting, SettingError, parse_list
-from eventgen.plugin.base import InputPlugin, Tick
+from eventgen.plugin import InputPlugin, Setting, SettingError, Tick, parse_list
 
 UNITS = {
     "weeks": 604800.0, "days": 86400.0, "hours": 3600.0, "minutes": 60.0, "seconds": 1.0,

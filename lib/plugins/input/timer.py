@@ -7,8 +7,7 @@ from collections.abc import Iterator
 import numpy as np
 from eventgen_plugins.input._common import base_count, tick_window
 
-from eventgen.conf.settings import Setting, at_least, parse_int
-from eventgen.plugin.base import InputPlugin, Tick
+from eventgen.plugin import InputPlugin, Setting, Tick, at_least, parse_int
 
 
 class TimerInput(InputPlugin):

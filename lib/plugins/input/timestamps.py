@@ -7,8 +7,7 @@ from datetime import datetime
 
 import numpy as np
 
-from eventgen.conf.settings import Setting, SettingError, parse_str
-from eventgen.plugin.base import InputPlugin, Tick
+from eventgen.plugin import InputPlugin, Setting, SettingError, Tick, parse_str
 
 CHUNK = 100_000  # timestamps per tick
 

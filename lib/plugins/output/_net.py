@@ -10,7 +10,7 @@ import ssl
 from collections.abc import Sequence
 from itertools import accumulate
 
-from eventgen.plugin.base import OutputError
+from eventgen.plugin import OutputError
 
 DEAD_PEER = (errno.ECONNRESET, errno.EPIPE, errno.ENOTCONN, errno.ETIMEDOUT)
 

@@ -6,9 +6,11 @@ import errno
 import socket
 from collections.abc import Sequence
 
-from eventgen.plugin.base import OutputError
+from eventgen.plugin import OutputError
 
 from ._net import Progress
+
+USES = frozenset({"udp"})  # what this helper module needs: only plugins declaring the same import it
 
 
 def udp_socket(host: str, port: int) -> socket.socket:

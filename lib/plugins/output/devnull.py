@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from eventgen.plugin.base import OutputPlugin
+from eventgen.plugin import OutputPlugin
 
 
 class DevnullOutput(OutputPlugin):

@@ -5,8 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from eventgen.conf.settings import Setting, at_least, parse_int
-from eventgen.plugin.base import OutputPlugin
+from eventgen.plugin import OutputPlugin, Setting, at_least, parse_int
 
 
 def rotate(path: Path, backups: int) -> None:

@@ -21,9 +21,18 @@ from urllib.parse import urlencode
 
 import numpy as np
 
-from eventgen.conf.settings import Setting, SettingError, at_least, choice, parse_bool, parse_float, parse_int
-from eventgen.plugin.base import OutputError, OutputPlugin
-from eventgen.render.batch import EventBatch
+from eventgen.plugin import (
+    EventBatch,
+    OutputError,
+    OutputPlugin,
+    Setting,
+    SettingError,
+    at_least,
+    choice,
+    parse_bool,
+    parse_float,
+    parse_int,
+)
 
 from ._net import line_bounds, tls_context
 

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from eventgen.conf.settings import Setting, at_least, choice, parse_bool, parse_float, parse_int, parse_list
-from eventgen.plugin.base import OutputError, OutputPlugin
-from eventgen.render.batch import EventBatch
+from eventgen.plugin import (
+    EventBatch,
+    OutputError,
+    OutputPlugin,
+    Setting,
+    at_least,
+    choice,
+    parse_bool,
+    parse_float,
+    parse_int,
+    parse_list,
+)
 
 FIELDS = ("host", "source", "sourcetype", "index")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from xml.sax.saxutils import escape
 
-from eventgen.plugin.base import OutputPlugin
+from eventgen.plugin import OutputPlugin
 
 
 def xml_events(batch) -> str:

@@ -14,10 +14,19 @@ from typing import Any
 
 import numpy as np
 
-from eventgen.conf.settings import Setting, at_least, choice, parse_bool, parse_float, parse_int, parse_list
-from eventgen.plugin.base import OutputError, OutputPlugin
-from eventgen.render.batch import EventBatch
-from eventgen.schedule.time import per_second
+from eventgen.plugin import (
+    EventBatch,
+    OutputError,
+    OutputPlugin,
+    Setting,
+    at_least,
+    choice,
+    parse_bool,
+    parse_float,
+    parse_int,
+    parse_list,
+    per_second,
+)
 
 META = ("host", "source", "sourcetype")
 RETRYABLE_STATUS = {408, 429, 500, 502, 503, 504}

@@ -5,8 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from eventgen.conf.settings import Setting
-from eventgen.plugin.base import OutputPlugin
+from eventgen.plugin import OutputPlugin, Setting
 
 
 def default_spool_dir() -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from eventgen.plugin.base import OutputPlugin
+from eventgen.plugin import OutputPlugin
 
 
 class StdoutOutput(OutputPlugin):

@@ -12,10 +12,19 @@ from operator import add
 
 import numpy as np
 
-from eventgen.conf.settings import Setting, SettingError, at_least, choice, parse_bool, parse_float, parse_int
-from eventgen.plugin.base import OutputPlugin
-from eventgen.render.batch import EventBatch
-from eventgen.schedule.time import parse_timezone, per_second
+from eventgen.plugin import (
+    EventBatch,
+    OutputPlugin,
+    Setting,
+    SettingError,
+    at_least,
+    choice,
+    parse_bool,
+    parse_float,
+    parse_int,
+    parse_timezone,
+    per_second,
+)
 
 from ._net import Progress, StreamConnection, line_bounds, tls_context
 from ._udp import send_datagrams, udp_socket
@@ -98,6 +107,7 @@ class SyslogHeaders:
 
 class SyslogOutput(OutputPlugin):
     name = "syslogout"
+    uses = frozenset({"udp"})
     summary = "Syslog (RFC 3164 or 5424 headers) over UDP, TCP or TLS; newline or octet-counted framing."
     retries = 3
     settings = (

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from eventgen.conf.settings import Setting, at_least, parse_float, parse_int
-from eventgen.plugin.base import OutputPlugin
-from eventgen.render.batch import EventBatch
+from eventgen.plugin import EventBatch, OutputPlugin, Setting, at_least, parse_float, parse_int
 
 from ._net import StreamConnection
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from eventgen.conf.settings import Setting, at_least, parse_int
-from eventgen.plugin.base import OutputPlugin
-from eventgen.render.batch import EventBatch
+from eventgen.plugin import EventBatch, OutputPlugin, Setting, at_least, parse_int
 
 from ._net import Progress, line_bounds
 from ._udp import send_datagrams, udp_socket
@@ -12,6 +10,7 @@ from ._udp import send_datagrams, udp_socket
 
 class UdpOutput(OutputPlugin):
     name = "udpout"
+    uses = frozenset({"udp"})
     summary = "Raw events, one UDP datagram each (UDP is lossy: `sent` counts datagrams handed to the kernel)."
     retries = 3
     settings = (

@@ -6,8 +6,7 @@ from datetime import datetime
 
 import numpy as np
 
-from eventgen.conf.settings import Setting, parse_json
-from eventgen.plugin.base import RaterPlugin
+from eventgen.plugin import RaterPlugin, Setting, parse_json
 
 # (key, datetime attribute or function, valid range, doc)
 TABLES = (

@@ -15,9 +15,7 @@ import time
 import numpy as np
 from eventgen_plugins.rater.config import ConfigRater
 
-from eventgen.conf.settings import Setting, at_least, parse_float
-from eventgen.plugin.base import registry
-from eventgen.render.batch import GenerationJob
+from eventgen.plugin import GenerationJob, Setting, at_least, parse_float, registry
 
 GIB = 2**30
 PROBE_EVENTS = 2000  # at least this many events (whole passes over the sample) are rendered to measure
@@ -38,6 +36,7 @@ def mean_event_bytes(sample) -> float:
 
 class PerDayVolumeRater(ConfigRater):
     name = "perdayvolume"
+    chosen_by = {"perDayVolume": None}
     summary = "Events per interval from `perDayVolume` (GB/day) and the measured mean event size."
     settings = (
         Setting("perDayVolume", at_least(parse_float, 0), None,

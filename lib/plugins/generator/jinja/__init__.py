@@ -20,10 +20,20 @@ import numpy as np
 from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 
-from eventgen.conf.settings import Setting, choice, parse_bool, parse_json, parse_list, parse_str
-from eventgen.errors import ConfigError, EventgenError, TemplateError
-from eventgen.plugin.base import GeneratorPlugin
-from eventgen.render.batch import EventBatch, GenerationJob
+from eventgen.plugin import (
+    ConfigError,
+    EventBatch,
+    EventgenError,
+    GenerationJob,
+    GeneratorPlugin,
+    Setting,
+    TemplateError,
+    choice,
+    parse_bool,
+    parse_json,
+    parse_list,
+    parse_str,
+)
 
 from .api import Modules, Subprocess
 from .fsm import compile_condition

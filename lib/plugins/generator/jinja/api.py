@@ -11,7 +11,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from eventgen.errors import TemplateError
+from eventgen.plugin import TemplateError
 
 from .rand import Rand
 

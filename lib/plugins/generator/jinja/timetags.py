@@ -11,7 +11,7 @@ from jinja2.ext import Extension
 from jinja2.parser import Parser
 from jinja2.runtime import Context
 
-from eventgen.schedule.time import parse_time
+from eventgen.plugin import parse_time
 
 DEFAULT_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
 SLICE_TYPES = ("lower", "middle", "upper", "random")
