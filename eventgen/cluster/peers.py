@@ -40,6 +40,8 @@ class _Link:
 class PeerTransport:
     """Messages from peers on `server` as events; jobs out as JOB messages."""
 
+    wakes = False  # new work does not interrupt `poll`: the engine loop polls briefly while feeders run
+
     def __init__(self, server: ServerTransport, run_id: str, bundle: dict[str, Any] | None, heartbeat: float = 1.0,
                  liveness: int = 3, status: Callable[[], dict[str, Any]] | None = None):
         self.server = server

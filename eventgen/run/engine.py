@@ -155,8 +155,8 @@ class Engine:
             feeding = any(t.is_alive() for t in threads)
             if sent:
                 timeout = 0.0
-            elif feeding and any(p.free for p in self.dispatcher.peers.values()):
-                timeout = 0.005  # room for work the feeders may queue at any moment
+            elif feeding and not self.transport.wakes and any(p.free for p in self.dispatcher.peers.values()):
+                timeout = 0.005  # room for work the feeders may queue at any moment, and no wake-up for it
             else:
                 timeout = 0.05
             now = time.monotonic()

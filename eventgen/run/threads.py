@@ -17,6 +17,8 @@ _WAKE = object()
 class ThreadTransport:
     """`count` threads run `pipelines[i].handle(job)`; reports come back on one inbox queue."""
 
+    wakes = True  # `wake()` interrupts `poll`: the engine loop need not poll for new work
+
     def __init__(self, pipelines: list[Pipeline], run_id: str, capacity: int = 2):
         self.pipelines = pipelines
         self.run_id = run_id

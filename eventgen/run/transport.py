@@ -60,6 +60,8 @@ Event = Joined | Done | Leaving | Lost | Fatal
 class Transport(Protocol):
     """Carries jobs to peers and their reports back. Used by the engine loop thread only."""
 
+    wakes: bool  # whether `wake()` interrupts a `poll` in progress
+
     def start(self) -> None: ...
 
     def poll(self, timeout: float) -> list[Event]: ...

@@ -67,6 +67,7 @@ class Feeder:
         self._warned = -WARN_EVERY
 
     def run(self) -> None:
+        last_due: float | None = None
         try:
             for planned in self.jobs:
                 if self.stop.is_set():
@@ -74,7 +75,9 @@ class Feeder:
                 if planned.due is not None:
                     if not wait_until(self.clock, planned.due, self.stop):
                         return
-                    self._track(-self.clock.until(planned.due))
+                    if planned.due != last_due:  # a burst's later jobs wait for room, not for the clock
+                        self._track(-self.clock.until(planned.due))
+                    last_due = planned.due
                 if not self.put(planned.job):
                     return
                 self.released_events += planned.job.count
