@@ -82,6 +82,11 @@ def run_controller(args: argparse.Namespace) -> int:
     config = common.load_config(args)
     if not config.samples:
         log.warning("no enabled samples in %s: nothing to generate", args.conf)
+    for sample in config.samples:
+        name = str(sample.settings.get("fileName") or "")
+        if "file" in (sample.settings.get("outputMode") or []) and "{worker}" not in name:
+            log.warning("sample %s: every worker appends to its own %s; put {worker} in fileName when workers share "
+                        "a disk", sample.label, name)
     bundle = bundles.build(config, common.overrides_from(args), args.sample)
     server = ZmqServer(args.bind, curve)
     logging.getLogger("eventgen.cluster").setLevel(logging.INFO)  # joins and leaves show by default

@@ -55,7 +55,7 @@ def run_options(config, args: argparse.Namespace):
             raise EventgenError("--duration and --end both bound the run: give one of them")
         bounded = [s.label for s in config.samples if str(s.settings.get("end") or "").strip()]
         if bounded:
-            log.info("--duration %gs bounds the run: end from the conf ignored for %s", args.duration,
+            log.warning("--duration %gs bounds the run: end from the conf is ignored for %s", args.duration,
                      ", ".join(bounded))
         for sample in config.samples:
             sample.settings = sample.settings.with_values(end=None)

@@ -126,3 +126,22 @@ def test_local_timezone_follows_daylight_saving_across_a_backfill(tmp_path: Path
     assert lines == expected
     assert lines[0] == "2026-03-28T23:00:00+0100" and lines[-1] == "2026-03-29T06:00:00+0200"
     assert "2026-03-29T01:30:00+0100" in lines and "2026-03-29T03:00:00+0200" in lines  # 02:00 → 03:00
+
+
+def test_rate_and_duration_pace_a_conf_that_sets_end(tmp_path: Path) -> None:
+    (tmp_path / "t.log").write_text("tick NOW\n")
+    write_conf(tmp_path, f"""
+        [t\\.log]
+        count = 10
+        end = 1
+        outputMode = stdout
+        {EPOCH_TOKEN}
+    """)
+    arrivals, err = read_live(["eventgen.conf", "--rate", "1000", "--duration", "2", "--status-interval", "0"],
+                              tmp_path, 2)
+    assert "--duration 2s bounds the run: end from the conf is ignored for t.log" in err
+    assert 1900 <= len(arrivals) <= 2050, len(arrivals)
+    arrived = np.array([at for at, _ in arrivals])
+    assert arrived[-1] - arrived[0] > 1.8  # paced over the duration, not written at once
+    refused = cli("eventgen.conf", "--duration", "2", "-e", "3", cwd=tmp_path)
+    assert refused.returncode == 2 and "--duration and --end both bound the run" in refused.stderr

@@ -336,12 +336,15 @@ def test_killed_worker_and_restarted_controller_lose_nothing_silently(tmp_path: 
         run_a = spawn(ctl, [*controller_argv(conf_a, address, keys, tmp_path / "a.json"), "--expect-workers", "2",
                             "--heartbeat", "0.3"], log["a"], tmp_path)
         wait_until(lambda: len(received_ids(received, "A")) >= 6000, "run A to be under way", 30, logs)
+        os.killpg(workers[1].pid, signal.SIGSTOP)  # frozen: it keeps the jobs it is sent until it is found lost
+        wait_until(lambda: "worker2 lost" in log["a"].read_text(), "worker2 to be lost", 30, logs)
         os.killpg(workers[1].pid, signal.SIGKILL)
         assert finish(run_a, "run A", 60, logs) == 0, logs()
         assert finish(workers[0], "worker1", 30, logs) == 0, logs()
         a = json.loads((tmp_path / "a.json").read_text())
         assert (a["total"]["generated"], a["total"]["sent"], a["total"]["failed"]) == (24_000, 24_000, 0), a
         assert {w["name"]: w["state"] for w in a["workers"]} == {"worker1": "left", "worker2": "lost"}
+        assert a["jobs"]["reissued"] >= 1, a["jobs"]  # its jobs in flight were re-issued to worker1
         wait_until(lambda: set(received_ids(received, "A")) == set(range(24_000)), "all of run A", 30, logs)
         duplicates = received_ids(received, "A").total() - 24_000
         assert 0 <= duplicates <= a["jobs"].get("reissued_events", 0), (duplicates, a["jobs"])

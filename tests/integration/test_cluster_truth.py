@@ -99,7 +99,10 @@ def test_bundle_once_per_worker_worker_names_in_tokens_and_absolute_lookups(tmp_
                for i in range(3)]  # started before the controller: they knock until it is there
     time.sleep(1.0)
     main = controller(conf, address, tmp_path, "--expect-workers", "3")
-    time.sleep(0.5)
+    deadline = time.monotonic() + 30
+    while "controller listening on" not in (tmp_path / "controller.log").read_text():  # its bundle is built
+        assert time.monotonic() < deadline and main.poll() is None
+        time.sleep(0.05)
     (lookups / "users.txt").unlink()  # gone from this disk: the workers must read the copy in the bundle
     assert finish(main, 60) == 0, (tmp_path / "controller.log").read_text()
     assert [finish(w, 30) for w in workers] == [0, 0, 0]
@@ -125,3 +128,35 @@ def test_the_controller_paces_rate_and_duration(tmp_path: Path) -> None:
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert 1400 <= summary["total"]["sent"] <= 1550, summary["total"]
     assert summary["pacing"]["target_rate"] == 500 and 475 <= summary["pacing"]["achieved_rate"] <= 525
+
+
+def test_a_strangers_done_messages_change_nothing(tmp_path: Path) -> None:
+    import zmq
+
+    from eventgen.cluster.protocol import MsgType, decode, encode
+
+    conf = make_conf(tmp_path, "count = 1000\nend = 10\njobSize = 100\ntimeMode = sample")
+    port = free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    main = controller(conf, address, tmp_path, "--expect-workers", "1")
+    context = zmq.Context()
+    stray = context.socket(zmq.DEALER)
+    stray.setsockopt(zmq.LINGER, 0)
+    stray.connect(address)
+    try:
+        stray.send(encode(MsgType.STATUS))
+        assert stray.poll(10_000)
+        run = decode(stray.recv()).fields["status"]["run"]  # it even knows the run id
+        forged = {"generated": [["ids.log", 10**6]], "rows": [["ids.log", "file", 10**6, 0, 10**8]], "errors": {}}
+        for seq in range(10):
+            stray.send(encode(MsgType.DONE, run=run, key=["ids.log", seq], stats=forged, error="", batches=[]))
+        worker = spawn("worker", "--connect", address, "--name", "w0", log=tmp_path / "w0.log")
+        assert finish(main, 60) == 0, (tmp_path / "controller.log").read_text()
+        assert finish(worker, 30) == 0
+    finally:
+        stray.close()
+        context.term()
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert (summary["total"]["generated"], summary["total"]["sent"]) == (10_000, 10_000)
+    assert summary["jobs"]["refused"] == 10 and summary["jobs"]["done"] == 100
+    assert "refused a completion from" in (tmp_path / "controller.log").read_text()
