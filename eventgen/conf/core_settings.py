@@ -78,6 +78,11 @@ SAMPLE = SettingGroup(
         Setting("spoolFailedTo", parse_str, None,
                 "File to append events that an output failed to deliver after its retries (JSON lines); "
                 "`eventgen replay-spool FILE CONF` sends them again."),
+        Setting("outputGiveUpBatches", at_least(parse_int, 1), "5",
+                "An output that fails this many batches in a row (after their retries) is given up on: later "
+                "batches fail at once, counted and spooled, with one attempt every 10 s to see if it is back."),
+        Setting("outputGiveUpSeconds", at_least(parse_float, 0), "60",
+                "Give up on an output that has been failing for this many seconds, whatever the batch count."),
     ),
 )
 

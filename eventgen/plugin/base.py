@@ -12,6 +12,7 @@ import importlib
 import importlib.machinery
 import importlib.util
 import logging
+import random
 import sys
 import threading
 import time
@@ -32,6 +33,9 @@ if TYPE_CHECKING:
     from eventgen.conf.sample import Sample
 
 log = logging.getLogger(__name__)
+
+MAX_BACKOFF = 5.0  # seconds: the largest retry wait
+PROBE_EVERY = 10.0  # seconds between attempts at a destination given up on
 
 
 class Plugin(ABC):  # noqa: B024 - the kind bases below declare the abstract methods
@@ -118,7 +122,7 @@ class OutputPlugin(Plugin):
     kind = "output"
     single_writer: ClassVar[bool] = False  # all batches must go through one writer (e.g. stdout)
     retries: ClassVar[int] = 0  # extra attempts after a retryable failure
-    backoff: ClassVar[float] = 0.2  # first wait before retrying, doubled each attempt
+    backoff: ClassVar[float] = 0.2  # bound of the first wait before retrying, doubled each attempt (full jitter)
     item_error: str = ""  # why items were rejected (set by `write` when it returns failed indices)
 
     def __init__(self, settings: Settings):
@@ -126,6 +130,10 @@ class OutputPlugin(Plugin):
         self._lock = threading.Lock()
         self._opened = False
         self.stop_event: threading.Event | None = None
+        self._failed_batches = 0  # consecutive batches that failed
+        self._failing_since: float | None = None
+        self._dead_reason = ""  # set once the destination is given up on
+        self._probe_at = 0.0
 
     def open(self) -> None:
         """Acquire the destination (connections, files)."""
@@ -144,11 +152,13 @@ class OutputPlugin(Plugin):
         n = len(batch)
         if not n:
             return Delivery(0, 0, 0)
-        attempts = 1 + max(0, int(self.config.get(f"{self.name}Retries", self.retries)))
-        wait = self.backoff
-        error = ""
-        partial = 0  # events known to have arrived before a failure
         with self._lock:
+            if self._given_up():  # a dead destination: fail fast, counted (and spooled if asked)
+                return Delivery(0, n, 0, self._spool_failed(batch, range(n), self._dead_reason))
+            probing = self._failed_batches >= self._give_up_batches() or self._failing_for() >= self._give_up_after()
+            attempts = 1 if probing else 1 + max(0, int(self.config.get(f"{self.name}Retries", self.retries)))
+            error = ""
+            partial = 0  # events known to have arrived before a failure
             for attempt in range(attempts):
                 try:
                     if not self._opened:
@@ -159,6 +169,7 @@ class OutputPlugin(Plugin):
                     if failed and not isinstance(result, int):
                         detail = f"{failed} item(s) rejected" + (f": {self.item_error}" if self.item_error else "")
                         error = self._spool_failed(batch, list(result), detail)
+                    self._failed_batches, self._failing_since, self._dead_reason = 0, None, ""
                     return Delivery(n - failed, failed, self.encoded_size(batch), error)
                 except Exception as exc:  # anything an output raises is this output's failure, with its reason
                     known = isinstance(exc, OutputError | OSError)
@@ -168,13 +179,43 @@ class OutputPlugin(Plugin):
                     self._safe_close()
                     if not retryable or attempt == attempts - 1:
                         break
+                    # full jitter: a random wait up to the doubled bound, so many workers do not retry in step
+                    wait = random.uniform(0, min(self.backoff * 2**attempt, MAX_BACKOFF))
                     if self.stop_event is not None and self.stop_event.wait(wait):
                         break
                     if self.stop_event is None:
                         time.sleep(wait)
-                    wait = min(wait * 2, 5.0)
-            error = self._spool_failed(batch, range(partial, n), error)
+            self._note_failure(error)
+            error = self._spool_failed(batch, range(partial, n), self._dead_reason or error)
         return Delivery(partial, n - partial, 0, error)
+
+    # ----- giving up on a dead destination ----------------------------------------------------
+
+    def _give_up_batches(self) -> int:
+        return max(1, int(self.config.get("outputGiveUpBatches") or 5))
+
+    def _give_up_after(self) -> float:
+        return float(self.config.get("outputGiveUpSeconds") or 60.0)
+
+    def _failing_for(self) -> float:
+        return 0.0 if self._failing_since is None else time.monotonic() - self._failing_since
+
+    def _note_failure(self, error: str) -> None:
+        now = time.monotonic()
+        self._failed_batches += 1
+        if self._failing_since is None:
+            self._failing_since = now
+        if self._failed_batches >= self._give_up_batches() or self._failing_for() >= self._give_up_after():
+            self._dead_reason = (f"given up after {self._failed_batches} failed batch(es) over "
+                                 f"{self._failing_for():.0f}s; failing fast, trying again every {PROBE_EVERY:g}s: "
+                                 f"{error}")
+            if self._probe_at == 0.0:
+                log.warning("%s: %s", self.name, self._dead_reason)
+            self._probe_at = now + PROBE_EVERY
+
+    def _given_up(self) -> bool:
+        """True while the destination is given up on and no probe is due."""
+        return bool(self._dead_reason) and time.monotonic() < self._probe_at
 
     def _spool_failed(self, batch: EventBatch, indices: Iterable[int], error: str) -> str:
         """Append the failed events to `spoolFailedTo` (if set); return the error, noting the spool."""

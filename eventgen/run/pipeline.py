@@ -16,7 +16,7 @@ from eventgen.run.accounting import Stats, Tally
 
 log = logging.getLogger(__name__)
 
-SHARED_OUTPUT_KEYS = ("spoolFailedTo",)  # core settings an output instance also depends on
+SHARED_OUTPUT_KEYS = ("spoolFailedTo", "outputGiveUpBatches", "outputGiveUpSeconds")  # core keys outputs read
 
 
 class OutputSet:

@@ -36,13 +36,14 @@ class Faulty(OutputPlugin):
 '''
 
 
-def conf(folder: Path, outputs: str, count: int, end: int, job_size: int, extra: str = "") -> None:
+def conf(folder: Path, outputs: str, count: int, end: int, job_size: int, extra: str = "", engine: str = "") -> None:
     (folder / "ids.log").write_text("id=@@ID\n")
     (folder / "plugins" / "output").mkdir(parents=True, exist_ok=True)
     (folder / "plugins" / "output" / "faulty.py").write_text(FAULTY)
     write_conf(folder, f"""
         [global]
         pluginDir = plugins
+        {engine}
 
         [ids\\.log]
         sampleDir = .
@@ -87,9 +88,11 @@ def rows(summary: dict) -> dict[str, tuple[int, int, int]]:
     return {r["output"]: (r["generated"], r["sent"], r["failed"]) for r in summary["rows"]}
 
 
-@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("mode", [*MODES, "thread+useOutputQueue", "process+useOutputQueue"])
 def test_a_faulty_output_plugin_is_counted_and_named_the_same_in_every_mode(tmp_path: Path, mode: str) -> None:
-    conf(tmp_path, "faulty, devnull", count=100, end=9, job_size=100)
+    mode, _, queue = mode.partition("+")
+    conf(tmp_path, "faulty, devnull", count=100, end=9, job_size=100,
+         engine="useOutputQueue = true\n        outputWorkers = 2" if queue else "")
     code, err, summary = run(mode, tmp_path)
     assert code == 1, err  # something failed: non-zero exit
     assert rows(summary) == {"faulty": (900, 600, 300), "devnull": (900, 900, 0)}

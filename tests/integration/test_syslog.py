@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
@@ -200,3 +201,29 @@ def test_udp_datagram_size_is_not_limited_by_batching(tmp_path):
         sock.settimeout(2)
         got = [sock.recv(70000).decode() for _ in range(20)]
     assert got == ["x" * 9000, "short"] * 10
+
+
+def test_a_dead_destination_is_given_up_on_and_fails_fast(tmp_path: Path) -> None:
+    (tmp_path / "d.log").write_text("dead end\n")
+    write_conf(tmp_path, f"""
+        [d\\.log]
+        count = 2000
+        end = 1
+        jobSize = 10
+        outputMode = tcpout
+        tcpDestinationHost = 127.0.0.1
+        tcpDestinationPort = {free_port()}
+        tcpoutRetries = 1
+        spoolFailedTo = failed.jsonl
+    """)
+    started = time.monotonic()
+    result = cli("eventgen.conf", "--stats-json", "s.json", "--status-interval", "0", cwd=tmp_path, timeout=60)
+    took = time.monotonic() - started
+    assert result.returncode == 1, result.stderr
+    summary = json.loads((tmp_path / "s.json").read_text())
+    assert (summary["total"]["sent"], summary["total"]["failed"]) == (0, 2000)
+    assert "given up after 5 failed batch(es)" in summary["errors"]["tcpout"]
+    assert took < 20  # 200 batches: five tried with their retries, the rest failed at once
+    spooled = sum(len(json.loads(line)["events"]) for line in (tmp_path / "failed.jsonl").read_text().splitlines())
+    assert spooled == 2000
+    assert result.stderr.count("given up after") <= 3  # said once (and in the summary), not per batch
