@@ -121,6 +121,7 @@ class OutputPlugin(Plugin):
 
     kind = "output"
     single_writer: ClassVar[bool] = False  # all batches must go through one writer (e.g. stdout)
+    core_settings: ClassVar[tuple[str, ...]] = ()  # core keys it reads too: instances are shared only when equal
     retries: ClassVar[int] = 0  # extra attempts after a retryable failure
     backoff: ClassVar[float] = 0.2  # bound of the first wait before retrying, doubled each attempt (full jitter)
     item_error: str = ""  # why items were rejected (set by `write` when it returns failed indices)

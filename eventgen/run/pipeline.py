@@ -32,7 +32,7 @@ class OutputSet:
                 cls = registry.get("output", name)
                 if select is not None and not select(cls):  # type: ignore[arg-type]
                     continue
-                names = [s.name for s in cls.settings] + list(SHARED_OUTPUT_KEYS)
+                names = [s.name for s in cls.settings] + list(SHARED_OUTPUT_KEYS) + list(cls.core_settings)
                 key = (name, *(repr(sample.settings.get(n)) for n in names))
                 output = self._by_key.get(key)
                 if output is None:

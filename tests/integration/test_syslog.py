@@ -227,3 +227,18 @@ def test_a_dead_destination_is_given_up_on_and_fails_fast(tmp_path: Path) -> Non
     spooled = sum(len(json.loads(line)["events"]) for line in (tmp_path / "failed.jsonl").read_text().splitlines())
     assert spooled == 2000
     assert result.stderr.count("given up after") <= 3  # said once (and in the summary), not per batch
+
+
+def test_two_samples_with_different_zones_keep_their_own_headers(tmp_path: Path, rsyslog) -> None:
+    for name, zone in (("east.log", "+0200"), ("west.log", "-0500")):
+        (tmp_path / name).write_text(f"from {name}\n")
+    stanzas = "".join(f"[{name.replace('.', '[.]')}]\ncount = 50\nend = 1\noutputMode = syslogout\n"
+                      f"syslogProtocol = tcp\nsyslogFormat = rfc5424\nsyslogDestinationPort = {rsyslog.tcp_port}\n"
+                      f"timezone = {zone}\n\n" for name, zone in (("east.log", "+0200"), ("west.log", "-0500")))
+    write_conf(tmp_path, f"[global]\nsampleDir = .\n\n{stanzas}")
+    result = cli("eventgen.conf", "--status-interval", "0", "--stats-json", "s.json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads((tmp_path / "s.json").read_text())["total"]["sent"] == 100
+    records = rsyslog.wait_for(100)
+    offsets = {(r["msg"], re.match(r"^<\d+>1 \S+?([+-]\d\d:\d\d) ", r["raw"]).group(1)) for r in records}
+    assert offsets == {("from east.log", "+02:00"), ("from west.log", "-05:00")}

@@ -108,6 +108,7 @@ class SyslogHeaders:
 class SyslogOutput(OutputPlugin):
     name = "syslogout"
     uses = frozenset({"udp"})
+    core_settings = ("timezone",)  # headers are written in the sample's zone
     summary = "Syslog (RFC 3164 or 5424 headers) over UDP, TCP or TLS; newline or octet-counted framing."
     retries = 3
     settings = (
