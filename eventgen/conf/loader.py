@@ -20,6 +20,7 @@ from typing import Any
 from eventgen.conf.core_settings import CORE_GROUPS, GLOBAL
 from eventgen.conf.sample import Sample
 from eventgen.conf.settings import Setting, SettingError, SettingGroup, Settings, index
+from eventgen.conf.token_scan import RegexTimeout, tokens_found
 from eventgen.errors import ConfigError, ConfigErrors
 from eventgen.plugin.base import registry
 from eventgen.render.tokens import TOKEN_KEY, TOKEN_TYPES, TokenSpec, make_provider
@@ -28,6 +29,7 @@ from eventgen.schedule.time import parse_time
 log = logging.getLogger(__name__)
 
 OVERRIDE_STANZA = "command line"
+REGEX_TIME_LIMIT = 1.0  # seconds a token regex may take on one event of its sample at load time
 
 
 @dataclass
@@ -59,17 +61,85 @@ def all_groups() -> list[SettingGroup]:
 
 
 def read_conf(path: Path) -> dict[str, dict[str, str]]:
-    """Read an INI file the way Splunk confs are written (case kept, no interpolation)."""
+    """Read a conf file the way Splunk confs are written (see `parse_conf`)."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError("conf file not found", str(path)) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read conf file: {exc.strerror or exc}", str(path)) from None
+    try:
+        text = data.decode("utf-8-sig")  # a UTF-8 BOM (Windows editors) is dropped
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise ConfigError(f"line {line}: not UTF-8 text (byte 0x{data[exc.start]:02x}): is this a conf file?",
+                          str(path)) from None
+    return parse_conf(text, str(path))
+
+
+def parse_conf(text: str, source: str = "") -> dict[str, dict[str, str]]:
+    r"""Stanzas of conf text: case kept, no interpolation, whole-line `#`/`;` comments only.
+
+    configparser does the parsing; the text is pre-processed for what it lacks of Splunk's syntax: a leading
+    BOM is dropped, and a line ending in a backslash continues on the next line (backslash and line break
+    removed, so `list["x", \` + `"y"]` is `list["x", "y"]`; an even run of trailing backslashes is literal).
+    A parse error is one ConfigError naming the line number and its text.
+    """
+    physical = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines, starts = _join_continuations(physical)
     parser = configparser.ConfigParser(interpolation=None, strict=False, default_section="\x00default")
     parser.optionxform = str  # type: ignore[assignment,method-assign]
     try:
-        with path.open(encoding="utf-8") as handle:
-            parser.read_file(handle)
-    except FileNotFoundError:
-        raise ConfigError("conf file not found", str(path)) from None
+        parser.read_file((line + "\n" for line in lines), source or "<conf>")
+    except configparser.MissingSectionHeaderError as exc:
+        raise _parse_error(exc.lineno, lines, starts, "comes before any [stanza]", source) from None
+    except configparser.ParsingError as exc:
+        numbers = [number for number, _ in exc.errors]
+        others = [str(_start(n, starts)) for n in numbers[1:]]
+        more = f" (also line{'s' if len(others) > 1 else ''} {', '.join(others)})" if others else ""
+        raise _parse_error(numbers[0], lines, starts, f"is not a [stanza], a key = value or a # comment{more}",
+                           source) from None
     except configparser.Error as exc:
-        raise ConfigError(f"not a valid conf file: {exc.message.splitlines()[0]}", str(path)) from None
+        number = getattr(exc, "lineno", None)
+        message = str(getattr(exc, "message", exc)).splitlines()[0]
+        if number:
+            raise _parse_error(number, lines, starts, f"cannot be read ({message})", source) from None
+        raise ConfigError(f"not a valid conf file: {message}", source) from None
     return {section: dict(parser.items(section)) for section in parser.sections()}
+
+
+def _join_continuations(physical: list[str]) -> tuple[list[str], list[int]]:
+    """Logical lines after Splunk's backslash continuation, and the physical line number each starts at."""
+    lines: list[str] = []
+    starts: list[int] = []
+    pending: str | None = None
+    for number, line in enumerate(physical, 1):
+        if pending is None:
+            starts.append(number)
+            pending = line
+        else:
+            pending += line
+        trailing = len(pending) - len(pending.rstrip("\\"))
+        if trailing % 2:
+            pending = pending[:-1]
+            continue
+        lines.append(pending)
+        pending = None
+    if pending is not None:  # a backslash on the last line continues onto nothing
+        lines.append(pending)
+    return lines, starts
+
+
+def _start(number: int, starts: list[int]) -> int:
+    """The physical line number where configparser's (1-based, logical) line `number` starts."""
+    return starts[min(max(number, 1), len(starts)) - 1]
+
+
+def _parse_error(number: int, lines: list[str], starts: list[int], what: str, source: str) -> ConfigError:
+    """`line N: 'text' <what>` for configparser's logical line `number`."""
+    text = lines[min(max(number, 1), len(lines)) - 1].strip()
+    shown = text if len(text) <= 80 else text[:77] + "..."
+    return ConfigError(f"line {_start(number, starts)}: {shown!r} {what}", source)
 
 
 def load(
@@ -139,10 +209,10 @@ class _Loader:
             samples = [s for s in samples if wanted.fullmatch(s.name) or wanted.fullmatch(s.stanza)]
             if not samples and not self.errors:
                 self.errors.append(ConfigError(f"no sample matches --sample {only!r}", self.file_label))
+        for warning in self.warnings:  # also when there are errors: an unknown key is often their cause
+            log.warning("%s", warning)
         if self.errors:
             raise ConfigErrors(self.errors)
-        for warning in self.warnings:
-            log.warning("%s", warning)
         return RunConfig(self.conf_path, engine, samples, self.warnings)
 
     def engine_settings(self, global_raw: Layer) -> Settings:
@@ -327,11 +397,40 @@ class _Loader:
                 self.error(str(exc), spec.stanza, f"token.{spec.number}.replacement")
             except OSError as exc:
                 self.error(f"cannot read token file: {exc}", spec.stanza, f"token.{spec.number}.replacement")
+        generator = registry.get("generator", generator_name) if registry.has("generator", generator_name) else None
+        if file_path is not None and sample.tokens and getattr(generator, "needs_sample_file", False):
+            self.check_token_matches(sample, file_path)
         for key, message in _time_problems(sample):
             self.error(message, raw.get(key, ("", sample.stanza))[1], key)
         for plugin_check in _plugin_validators(settings):
             for key, message in plugin_check(sample):
                 self.error(message, raw.get(key, ("", sample.stanza))[1], key)
+
+
+    def check_token_matches(self, sample: Sample, file_path: Path) -> None:
+        """Run every token regex on the sample's events, as the render plan will, under a time bound: a regex
+        that backtracks catastrophically is an error, one that matches no event a warning."""
+        try:
+            texts = sample.data.texts
+        except ConfigError as exc:
+            self.errors.append(exc)
+            return
+        if not texts:
+            return
+        try:
+            found = tokens_found(texts, sample.tokens, REGEX_TIME_LIMIT)
+        except RegexTimeout as exc:
+            spec = sample.tokens[exc.token]
+            self.error(f"regex {spec.pattern.pattern!r} takes over {REGEX_TIME_LIMIT:g}s on event {exc.event + 1} "
+                       f"of {file_path}: catastrophic backtracking (nested repeats like (a+)+?); refused",
+                       spec.stanza, f"token.{spec.number}.token")
+            return
+        for spec, hit in zip(sample.tokens, found, strict=True):
+            if not hit:
+                key = f"token.{spec.number}.token"
+                self.warnings.append(f"{self.origin.get((spec.stanza, key), self.file_label)}: [{spec.stanza}] "
+                                     f"{key}: regex {spec.pattern.pattern!r} matches no event of {file_path}; "
+                                     "nothing is replaced")
 
 
 def _time_problems(sample: Sample) -> list[tuple[str, str]]:

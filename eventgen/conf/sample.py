@@ -66,7 +66,7 @@ class Sample:
                 return candidate
             shown = relative if expanded == relative else f"{relative} ({candidate})"
             raise SettingError(f"file {shown} does not exist")
-        places = [Path.cwd(), self.conf_path.parent, *self.sample_dirs]
+        places = list(dict.fromkeys([Path.cwd(), self.conf_path.parent, *self.sample_dirs]))  # each once
         for base in places:
             if (base / candidate).is_file():
                 return base / candidate

@@ -232,18 +232,26 @@ def token_spans(text: str, tokens: list[TokenSpec]) -> list[tuple[int, int, int]
     """(start, end, token index) of every replaced span, in text order.
 
     All token regexes run on the original text once; where spans overlap, the lower-numbered
-    token wins. With capture groups only group 1 is replaced.
+    token wins. With capture groups only group 1 is replaced, also where it matched the empty string.
     """
     spans: list[tuple[int, int, int]] = []
     for k, spec in enumerate(tokens):
+        grouped = spec.pattern.groups > 0
         for match in spec.pattern.finditer(text):
-            start, end = match.span(1) if spec.pattern.groups else match.span()
-            if start < 0 or start == end:
+            start, end = match.span(1) if grouped else match.span()
+            if not replaceable(start, end, grouped):
                 continue
-            if any(start < e and s < end for s, e, _ in spans):
+            if any((start < e and s < end) or start == end == s == e for s, e, _ in spans):
                 continue
             spans.append((start, end, k))
     return sorted(spans)
+
+
+def replaceable(start: int, end: int, grouped: bool) -> bool:
+    """Whether a match's span takes a value: group 1 took part (an empty group 1 is replaced too, as in Splunk's
+    `"receiver_id":"(\\d*)"`), or a group-less regex matched some text (an empty whole match would put a value
+    between every two characters)."""
+    return start >= 0 and (grouped or start < end)
 
 
 def format_template(text: str, spans: list[tuple[int, int, int]], slot: dict[int, int]) -> tuple[str, tuple[int, ...]]:

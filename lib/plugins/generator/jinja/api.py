@@ -72,11 +72,11 @@ class Modules:
 
 
 class CommandResult:
-    """What `subprocess.run` returns."""
+    """What `subprocess.run` returns (`exit_code` is None for a command started without waiting)."""
 
     __slots__ = ("command", "exit_code", "stderr", "stdout")
 
-    def __init__(self, command: str, stdout: str, stderr: str, exit_code: int):
+    def __init__(self, command: str, stdout: str, stderr: str, exit_code: int | None):
         self.command = command
         self.stdout = stdout
         self.stderr = stderr
@@ -90,23 +90,41 @@ class CommandResult:
 
 
 class Subprocess:
-    """`subprocess.run(command, cwd=None, env=None, timeout=30)`: a shell command's output, only when the
-    stanza sets `jinjaAllowSubprocess = true`. Commands run on every render that calls them (blocking)."""
+    """`subprocess.run(command, cwd=None, env=None, timeout=30)`, only when the stanza sets
+    `jinjaAllowSubprocess = true`. Commands run on every render that calls them, in the conf's folder.
+
+    Both of Eventum's forms work: its current one (a second positional argument is the working directory) and
+    its first one, `subprocess.run(command, true)`, where the second argument is the `block` flag: true (the
+    default here) waits and returns the output; false starts the command in the background and returns an
+    empty result at once. The result prints as its stdout, so `| trim` gives the output text.
+    """
 
     def __init__(self, allowed: bool, cwd: Path, stanza: str):
         self._allowed = allowed
         self._cwd = cwd
         self._stanza = stanza
 
-    def run(self, command: str, cwd: str | None = None, env: dict[str, str] | None = None,
-            timeout: float | None = 30) -> CommandResult:
+    def run(self, command: str, cwd_or_block: str | Path | bool | None = None, env: dict[str, str] | None = None,
+            timeout: float | None = 30, *, cwd: str | Path | None = None, block: bool | None = None) -> CommandResult:
         if not self._allowed:
             raise TemplateError(f"subprocess.run is disabled: set jinjaAllowSubprocess = true in [{self._stanza}] "
                                 "to let templates run commands")
+        if isinstance(cwd_or_block, bool):  # Eventum 1.x: run(command, block)
+            block = cwd_or_block if block is None else block
+        elif cwd_or_block is not None:
+            if cwd is not None:
+                raise TemplateError("subprocess.run: working directory given twice (positionally and as cwd=)")
+            cwd = cwd_or_block
         workdir = self._cwd if cwd is None else (self._cwd / cwd)
         try:
+            if block is False:
+                _subprocess.Popen(command, shell=True, cwd=workdir, env=env, stdin=_subprocess.DEVNULL,
+                                  stdout=_subprocess.DEVNULL, stderr=_subprocess.DEVNULL)
+                return CommandResult(command, "", "", None)
             done = _subprocess.run(command, shell=True, cwd=workdir, env=env, capture_output=True, text=True,
                                    timeout=timeout)
         except _subprocess.TimeoutExpired:
             raise TemplateError(f"subprocess.run({command!r}) timed out after {timeout}s") from None
+        except OSError as exc:
+            raise TemplateError(f"subprocess.run({command!r}) cannot start in {workdir}: {exc.strerror}") from None
         return CommandResult(command, done.stdout, done.stderr, done.returncode)
