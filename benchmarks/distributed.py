@@ -34,6 +34,7 @@ sampleDir = .
 outputMode = devnull
 count = {count}
 end = {intervals}
+timeMode = sample
 interval = 1
 jobSize = {job_size}
 earliest = -1s

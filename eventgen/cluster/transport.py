@@ -108,6 +108,13 @@ class _AuthorizedKeys:
         self._keys = keys
         self._read_at = time.monotonic()
 
+    def allows(self, key: bytes) -> bool:
+        """Whether `key` (z85) is authorized now: the folder is re-read at most every 2 s, so a removed key
+        stops being accepted on already open connections too."""
+        if time.monotonic() - self._read_at > 2.0:
+            self.reload()
+        return key in self._keys
+
     def callback(self, domain: str, key: bytes) -> bool:
         if key in self._keys:
             return True
@@ -125,7 +132,9 @@ class ZmqServer:
     def __init__(self, address: str, curve: CurveServer | None = None):
         self.context = zmq.Context()
         self.auth = None
+        self.keys: _AuthorizedKeys | None = None
         self.refused: list[str] = []
+        self.revoked: set[bytes] = set()
         sock = _socket(self.context, zmq.ROUTER, linger_ms=500)
         sock.setsockopt(zmq.ROUTER_MANDATORY, 1)
         if curve is not None:
@@ -136,7 +145,8 @@ class ZmqServer:
                 raise TransportError(f"authorized keys folder {curve.authorized_dir} does not exist")
             self.auth = ThreadAuthenticator(self.context, log=logging.getLogger("eventgen.zap"))
             self.auth.start()
-            self.auth.configure_curve_callback("*", _AuthorizedKeys(curve.authorized_dir, self._refused))
+            self.keys = _AuthorizedKeys(curve.authorized_dir, self._refused)
+            self.auth.configure_curve_callback("*", self.keys)
             sock.curve_server = True
             sock.curve_publickey = public
             sock.curve_secretkey = secret
@@ -175,10 +185,18 @@ class ZmqServer:
             self._handshake_failed()
         if self.socket not in ready:
             return None
-        frames = self.socket.recv_multipart()
+        frames = self.socket.recv_multipart(copy=False)
+        peer = frames[0].bytes
+        if self.keys is not None:
+            key = (frames[-1].get("User-Id") or "").encode()
+            if not self.keys.allows(key):
+                if key not in self.revoked:
+                    self.revoked.add(key)
+                    log.warning("refused a message from a revoked Curve key %s", key.decode("ascii", "replace"))
+                return Envelope(peer, b"", "its Curve key is no longer authorized")
         if len(frames) != 2:
-            return Envelope(frames[0], b"", f"expected 1 payload frame, got {len(frames) - 1}")
-        return Envelope(frames[0], frames[1])
+            return Envelope(peer, b"", f"expected 1 payload frame, got {len(frames) - 1}")
+        return Envelope(peer, frames[1].bytes)
 
     def _handshake_failed(self) -> None:
         from zmq.utils.monitor import recv_monitor_message
@@ -229,6 +247,19 @@ class ZmqClient:
             raise TransportError(f"cannot connect to {address}: {exc}") from None
         self.socket = sock
         self.address = address
+        self._wake_in: zmq.Socket | None = None
+        self._wake_out: zmq.Socket | None = None
+
+    def wakeup(self) -> Callable[[], None]:
+        """A function one other thread may call to make a `recv` in progress return at once (a DONE is ready)."""
+        address = f"inproc://wake-{id(self)}"
+        self._wake_in = self.context.socket(zmq.PAIR)
+        self._wake_in.bind(address)
+        self._wake_out = self.context.socket(zmq.PAIR)
+        self._wake_out.connect(address)
+        self.poller.register(self._wake_in, zmq.POLLIN)
+        out = self._wake_out
+        return lambda: out.send(b"", zmq.NOBLOCK)
 
     def send(self, data: bytes) -> bool:
         try:
@@ -255,6 +286,9 @@ class ZmqClient:
                                      "times: --server-key does not hold that controller's public key")
             raise TransportError(f"handshake with {self.address} failed: Curve keys (or their absence) "
                                  "do not match the controller's")
+        if self._wake_in is not None and self._wake_in in ready:
+            while self._wake_in.poll(0):
+                self._wake_in.recv()
         if self.socket not in ready:
             return None
         frames = self.socket.recv_multipart()
@@ -264,6 +298,9 @@ class ZmqClient:
 
     def close(self) -> None:
         sock = getattr(self, "socket", None)
+        for wake in (getattr(self, "_wake_in", None), getattr(self, "_wake_out", None)):
+            if wake is not None:
+                wake.close(0)
         if sock is not None:
             sock.disable_monitor()
         self.monitor.close(0)

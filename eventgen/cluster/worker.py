@@ -17,6 +17,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,8 +55,10 @@ def make_identity(name: str) -> bytes:
 class _Renderer:
     """The render thread and its pipeline for one conf."""
 
-    def __init__(self, config: RunConfig, digest: str, host_outputs: frozenset[str], folder: Path | None = None):
+    def __init__(self, config: RunConfig, digest: str, host_outputs: frozenset[str], folder: Path | None = None,
+                 notify: Callable[[], None] | None = None):
         self.config = config
+        self.notify = notify  # wakes the socket thread when a report is ready
         self.digest = digest
         self.folder = folder
         self.stop = threading.Event()
@@ -88,6 +91,8 @@ class _Renderer:
                 self.failed += row[3]
             self.done.put(report)
             self.busy = False
+            if self.notify is not None:
+                self.notify()
 
     def unstarted(self) -> list[list]:
         """Take back the jobs not yet begun; their keys."""
@@ -121,7 +126,10 @@ class Worker:
         self.name = options.name or default_name()
         self.stop_event = threading.Event()
         self.drops = DropLog(log)
-        self.renderer = _Renderer(config, "local", options.host_outputs) if config is not None else None
+        wakeup = getattr(transport, "wakeup", None)
+        self.notify = wakeup() if wakeup is not None else None  # else the socket thread polls while busy
+        self.renderer = (_Renderer(config, "local", options.host_outputs, notify=self.notify) if config is not None
+                         else None)
         self.welcomed = False
         self.heartbeat = 1.0
         self.quit_reason = ""
@@ -147,7 +155,7 @@ class Worker:
                     self._send(MsgType.HEARTBEAT, inflight=self.renderer.held() if self.renderer else 0)
                     next_beat = now + self.heartbeat
                 busy = self.renderer is not None and self.renderer.held() > 0
-                envelope = self.transport.recv(0.002 if busy else 0.05)
+                envelope = self.transport.recv(0.002 if busy and self.notify is None else 0.05)
                 while envelope is not None:
                     last_heard = time.monotonic()
                     self._handle(envelope)
@@ -218,7 +226,8 @@ class Worker:
                 self.failure = f"cannot load the controller's conf here: {exc}"
                 self._send(MsgType.FAIL, reason=str(exc))
                 return
-            self.renderer = _Renderer(config, str(bundle.get("digest")), self.options.host_outputs, folder)
+            self.renderer = _Renderer(config, str(bundle.get("digest")), self.options.host_outputs, folder,
+                                      notify=self.notify)
         if self.renderer is None:
             return  # the bundle is on its way in an earlier WELCOME (or comes with a later one)
         self.heartbeat = float(message["heartbeat"])

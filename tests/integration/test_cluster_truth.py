@@ -160,3 +160,38 @@ def test_a_strangers_done_messages_change_nothing(tmp_path: Path) -> None:
     assert (summary["total"]["generated"], summary["total"]["sent"]) == (10_000, 10_000)
     assert summary["jobs"]["refused"] == 10 and summary["jobs"]["done"] == 100
     assert "refused a completion from" in (tmp_path / "controller.log").read_text()
+
+
+def test_revoking_a_key_refuses_that_workers_next_message(tmp_path: Path) -> None:
+    import signal as signals
+
+    for folder, name in (("server", "controller"), ("authorized", "w0"), ("authorized", "w1")):
+        assert cli("keys", "generate", "--dir", str(tmp_path / folder), "--name", name).returncode == 0
+    for secret in (tmp_path / "authorized").glob("*.key_secret"):
+        secret.rename(tmp_path / secret.name)  # the authorized folder holds public keys only
+    conf = make_conf(tmp_path, "count = 100\ninterval = 0.1\njobSize = 50")  # live: runs until stopped
+    address = f"tcp://127.0.0.1:{free_port()}"
+    main = controller(conf, address, tmp_path, "--curve-secret-key", str(tmp_path / "server/controller.key_secret"),
+                      "--authorized-keys", str(tmp_path / "authorized"), "--expect-workers", "2", "--heartbeat", "0.3")
+    workers = [spawn("worker", "--connect", address, "--name", f"w{i}", "--curve-key",
+                     str(tmp_path / f"w{i}.key_secret"), "--server-key", str(tmp_path / "server/controller.key"),
+                     log=tmp_path / f"w{i}.log") for i in range(2)]
+    deadline = time.monotonic() + 30
+    while not all((tmp_path / f"out-w{i}.log").exists() for i in range(2)):
+        assert time.monotonic() < deadline and main.poll() is None
+        time.sleep(0.05)
+    (tmp_path / "authorized" / "w1.key").unlink()
+    revoked = time.monotonic()
+    log = tmp_path / "controller.log"
+    while "worker w1 lost" not in log.read_text():
+        assert time.monotonic() - revoked < 10, log.read_text()
+        time.sleep(0.05)
+    assert "refused a message from a revoked Curve key" in log.read_text()
+    main.send_signal(signals.SIGINT)
+    assert finish(main, 60) == 0, log.read_text()
+    finish(workers[0], 30)
+    workers[1].kill()
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    states = {w["name"]: w["state"] for w in summary["workers"]}
+    assert states == {"w0": "left", "w1": "lost"}
+    assert summary["total"]["generated"] == summary["total"]["sent"] > 0
