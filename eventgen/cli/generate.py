@@ -132,8 +132,11 @@ def build_validate(parser: argparse.ArgumentParser) -> None:
 
 
 def run_preview(args: argparse.Namespace) -> int:
+    from eventgen.errors import EventgenError
     from eventgen.render.preview import preview
 
+    if args.number < 1:
+        raise EventgenError(f"preview -n/--number: expected 1 or more events, got {args.number}")
     config = load_config(args)
     preview(config, args.number, seed=args.seed, stream=sys.stdout, show_state=args.state)
     return EXIT_OK

@@ -88,6 +88,18 @@ def _join_time_values(argv: list[str]) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] in ("eventgen", "eventgen_plugins"):
+            raise
+        print(f"eventgen: error: the Python package {exc.name!r} is not installed: from the checkout run "
+              "`python3 -m pip install -e .` (in a virtualenv: `python3 -m venv .venv && . .venv/bin/activate`)",
+              file=sys.stderr)
+        return EXIT_CONFIG
+
+
+def _main(argv: Sequence[str] | None) -> int:
     argv = _join_time_values(list(sys.argv[1:] if argv is None else argv))
     if argv and (not argv[0].startswith("-") or argv[0].startswith("--apps-dir")) and argv[0] not in COMMANDS:
         argv.insert(0, "generate")
