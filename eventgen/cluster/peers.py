@@ -107,14 +107,14 @@ class PeerTransport:
             self.drops.drop(_name(peer), envelope.problem)
             return
         try:
-            self._on(peer, decode(envelope.data), events)
+            self._on(peer, decode(envelope.data), events, envelope.address)
         except ProtocolError as exc:
             self.drops.drop(_name(peer), str(exc))
 
-    def _on(self, peer: bytes, message: Message, events: list[Event]) -> None:
+    def _on(self, peer: bytes, message: Message, events: list[Event], address: str = "") -> None:
         kind = message.type
         if kind is MsgType.HELLO:
-            self._hello(peer, message, events)
+            self._hello(peer, message, events, address)
             return
         if kind is MsgType.STATUS:
             status = {**self.status(), "bundles_sent": self.bundles_sent, "dropped_messages": self.drops.dropped}
@@ -145,7 +145,7 @@ class PeerTransport:
         else:
             raise ProtocolError(f"unexpected {kind.value} from a worker")
 
-    def _hello(self, peer: bytes, message: Message, events: list[Event]) -> None:
+    def _hello(self, peer: bytes, message: Message, events: list[Event], address: str = "") -> None:
         if self.stopping:
             self.server.send(peer, encode(MsgType.REFUSE, reason="the run is finishing"))
             return
@@ -153,7 +153,7 @@ class PeerTransport:
             log.warning("worker %s runs eventgen %s, this host %s", message["name"], message["version"], __version__)
         link = self.links.get(peer)
         if link is None or not link.joined:
-            host = f"{message['host']} pid {message['pid']}"
+            host = f"{message['host']} pid {message['pid']}" + (f" at {address}" if address else "")
             link = self.links[peer] = _Link(message["name"], host, self.liveness,
                                             bundle_sent=link.bundle_sent if link is not None else -1e9)
             events.append(Joined(peer, max(1, message["capacity"]), message["name"], host))

@@ -38,6 +38,7 @@ class Envelope:
     peer: bytes
     data: bytes
     problem: str = ""
+    address: str = ""  # the sender's network address, where the transport knows it
 
 
 class ServerTransport(Protocol):
@@ -196,7 +197,11 @@ class ZmqServer:
                 return Envelope(peer, b"", "its Curve key is no longer authorized")
         if len(frames) != 2:
             return Envelope(peer, b"", f"expected 1 payload frame, got {len(frames) - 1}")
-        return Envelope(peer, frames[1].bytes)
+        try:
+            address = frames[1].get("Peer-Address") or ""
+        except zmq.ZMQError:  # not offered by this transport (ipc://, inproc://)
+            address = ""
+        return Envelope(peer, frames[1].bytes, address=address)
 
     def _handshake_failed(self) -> None:
         from zmq.utils.monitor import recv_monitor_message
