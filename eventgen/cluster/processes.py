@@ -78,6 +78,7 @@ class ProcessTransport(PeerTransport):
             if link is not None and link.joined:
                 link.joined = False
                 events.append(Lost(identity, f"exit code {process.exitcode}"))
+            if not self.stopping or process.exitcode != 0:
                 log.error("worker %d (pid %s) died with exit code %s", index, process.pid, process.exitcode)
             if not self.stopping:
                 self.restarts += 1

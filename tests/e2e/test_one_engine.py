@@ -70,7 +70,7 @@ def start(mode: str, folder: Path, *flags: str) -> tuple[subprocess.Popen, list[
         return subprocess.Popen([*base, "eventgen.conf", *threading, "--stats-json", "s.json", *flags], **out), []
     address = f"tcp://127.0.0.1:{free_port()}"
     main = subprocess.Popen([*base, "controller", "eventgen.conf", "--bind", address, "--stats-json", "s.json",
-                             "--heartbeat", "0.3", "--expect-workers", "2", *flags], **out)
+                             "--expect-workers", "2", *flags], **out)
     workers = [subprocess.Popen([*base, "worker", "--connect", address, "--name", f"w{i}", "--capacity", "2"],
                                 **out) for i in range(2)]
     return main, workers

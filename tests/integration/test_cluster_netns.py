@@ -334,7 +334,7 @@ def test_killed_worker_and_restarted_controller_lose_nothing_silently(tmp_path: 
         workers = [spawn(h, worker_argv(h.name, address, keys), log[h.name], tmp_path) for h in (w1, w2)]
         conf_a = tagged_conf(tmp_path, sink, "A", 2000, 0.25, 12)
         run_a = spawn(ctl, [*controller_argv(conf_a, address, keys, tmp_path / "a.json"), "--expect-workers", "2",
-                            "--heartbeat", "0.3"], log["a"], tmp_path)
+                            "--heartbeat", "0.3", "--liveness", "6"], log["a"], tmp_path)
         wait_until(lambda: len(received_ids(received, "A")) >= 6000, "run A to be under way", 30, logs)
         os.killpg(workers[1].pid, signal.SIGSTOP)  # frozen: it keeps the jobs it is sent until it is found lost
         wait_until(lambda: "worker2 lost" in log["a"].read_text(), "worker2 to be lost", 30, logs)

@@ -172,7 +172,8 @@ def test_revoking_a_key_refuses_that_workers_next_message(tmp_path: Path) -> Non
     conf = make_conf(tmp_path, "count = 100\ninterval = 0.1\njobSize = 50")  # live: runs until stopped
     address = f"tcp://127.0.0.1:{free_port()}"
     main = controller(conf, address, tmp_path, "--curve-secret-key", str(tmp_path / "server/controller.key_secret"),
-                      "--authorized-keys", str(tmp_path / "authorized"), "--expect-workers", "2", "--heartbeat", "0.3")
+                      "--authorized-keys", str(tmp_path / "authorized"), "--expect-workers", "2", "--heartbeat", "0.3",
+                      "--liveness", "6")
     workers = [spawn("worker", "--connect", address, "--name", f"w{i}", "--curve-key",
                      str(tmp_path / f"w{i}.key_secret"), "--server-key", str(tmp_path / "server/controller.key"),
                      log=tmp_path / f"w{i}.log") for i in range(2)]
