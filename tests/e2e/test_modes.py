@@ -103,7 +103,9 @@ def test_killed_worker_is_replaced_and_its_job_redone(tmp_path: Path, mode: str)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, err
     assert re.search(r"worker \d \(pid \d+\) died with exit code -9", err), err
-    assert re.search(r"worker process-\d lost \(exit code -9\): re-issuing its \d job\(s\) in flight", err), err
+    reissued = json.loads((tmp_path / "s.json").read_text())["jobs"].get("reissued", 0)
+    if reissued:  # it held jobs when it died (a worker waiting for the single writer may hold none)
+        assert re.search(r"worker process-\d lost \(exit code -9\): re-issuing its \d job\(s\) in flight", err), err
     ids = {int(line[3 : line.index(" ")]) for line in (tmp_path / "out.log").read_text().splitlines()}
     assert ids == set(range(count))  # every event delivered (the killed job's partial write may repeat some)
     total = json.loads((tmp_path / "s.json").read_text())["total"]
