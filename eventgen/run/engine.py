@@ -86,12 +86,10 @@ class Engine:
                                           engine["generatorQueueSize"])
 
     def execute(self) -> Stats:
-        clock = Clock(self.options.now if self.options.now is not None else time.time())
         self.transport.start()  # first: worker processes are forked before any other thread starts
         self._await_workers()
         started = time.monotonic()
-        if self.options.now is None:
-            clock = Clock(time.time())  # the plan starts now, not when the engine was made
+        clock = Clock(self.options.now if self.options.now is not None else time.time())  # the plan starts now
         threads = self._start_feeders(clock)
         if self.options.duration:
             stopper = threading.Timer(self.options.duration, self.stop)
