@@ -68,23 +68,32 @@ def main() -> int:
     trees = {"before": str(Path(args.before).resolve()), "after": str(Path(args.after).resolve())}
     import json
 
-    print(f"{'workload':<20} {'mode':<11} {'wall before':>12} {'after':>10} {'ratio':>6}   "
-          f"{'per CPU-s before':>16} {'after':>10} {'ratio':>6}")
+    print(
+        f"{'workload':<20} {'mode':<11} {'wall before':>12} {'after':>10} {'ratio':>6}   "
+        f"{'per CPU-s before':>16} {'after':>10} {'ratio':>6}"
+    )
     with tempfile.TemporaryDirectory(prefix="eventgen-compare-") as tmp:
         for name, (conf, overrides) in workloads(Path(tmp), args.events).items():
             for mode, settings in MODES.items():
                 best: dict[str, tuple[float, float]] = {}
                 for _ in range(args.repeat):
                     for tag, tree in trees.items():
-                        out = subprocess.run([sys.executable, "-c", RUN, tree, str(conf),
-                                              json.dumps({**settings, **overrides})],
-                                             capture_output=True, text=True, cwd=tmp, check=True)
+                        out = subprocess.run(
+                            [sys.executable, "-c", RUN, tree, str(conf), json.dumps({**settings, **overrides})],
+                            capture_output=True,
+                            text=True,
+                            cwd=tmp,
+                            check=True,
+                        )
                         wall, cpu = map(float, out.stdout.split())
                         old = best.get(tag, (0.0, 0.0))
                         best[tag] = (max(old[0], wall), max(old[1], cpu))
                 (bw, bc), (aw, ac) = best["before"], best["after"]
-                print(f"{name:<20} {mode:<11} {bw:>12,.0f} {aw:>10,.0f} {aw / bw:>6.2f}   {bc:>16,.0f} {ac:>10,.0f} "
-                      f"{ac / bc:>6.2f}", flush=True)
+                print(
+                    f"{name:<20} {mode:<11} {bw:>12,.0f} {aw:>10,.0f} {aw / bw:>6.2f}   {bc:>16,.0f} {ac:>10,.0f} "
+                    f"{ac / bc:>6.2f}",
+                    flush=True,
+                )
     return 0
 
 

@@ -57,8 +57,13 @@ def free_port() -> int:
 
 def spawn(*args: str) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen([sys.executable, "-m", "eventgen", *args], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [sys.executable, "-m", "eventgen", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def status(sock: zmq.Socket) -> dict | None:
@@ -75,8 +80,18 @@ def run(folder: Path, workers: int, events: int, job_size: int) -> dict:
     conf.write_text(textwrap.dedent(CONF.format(count=count, intervals=events // count, job_size=job_size)))
     port = free_port()
     summary = folder / "summary.json"
-    controller = spawn("controller", str(conf), "--bind", f"tcp://127.0.0.1:{port}", "--status-interval", "0",
-                       "--stats-json", str(summary), "--seed", "1")
+    controller = spawn(
+        "controller",
+        str(conf),
+        "--bind",
+        f"tcp://127.0.0.1:{port}",
+        "--status-interval",
+        "0",
+        "--stats-json",
+        str(summary),
+        "--seed",
+        "1",
+    )
     context = zmq.Context()
     probe = context.socket(zmq.DEALER)
     probe.setsockopt(zmq.LINGER, 0)
@@ -103,8 +118,14 @@ def run(folder: Path, workers: int, events: int, job_size: int) -> dict:
     data = json.loads(summary.read_text())
     total = data["total"]["sent"]
     steady = (total - joined[1]) / (ended - joined[0]) if joined else 0.0
-    return {"workers": workers, "events": total, "jobs": data["jobs"]["done"], "elapsed": data["elapsed_seconds"],
-            "steady_events_per_s": steady, "controller_cpu_s": cpu_seen}
+    return {
+        "workers": workers,
+        "events": total,
+        "jobs": data["jobs"]["done"],
+        "elapsed": data["elapsed_seconds"],
+        "steady_events_per_s": steady,
+        "controller_cpu_s": cpu_seen,
+    }
 
 
 def main() -> None:
@@ -119,17 +140,23 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             result = run(Path(tmp), workers, args.events, 10_000)
         rates[workers] = result["steady_events_per_s"]
-        print(f"{workers} worker(s): {result['events']:,} events in {result['jobs']:,} jobs; steady "
-              f"{result['steady_events_per_s']:,.0f} events/s; controller CPU {result['controller_cpu_s']:.2f}s")
+        print(
+            f"{workers} worker(s): {result['events']:,} events in {result['jobs']:,} jobs; steady "
+            f"{result['steady_events_per_s']:,.0f} events/s; controller CPU {result['controller_cpu_s']:.2f}s"
+        )
     with tempfile.TemporaryDirectory() as tmp:
         result = run(Path(tmp), 2, args.jobs * 10, 10)  # 10-event jobs: the controller is the busy part
     per_million = result["controller_cpu_s"] / result["jobs"] * 1e6
     jobs_per_s = 1e6 / per_million
     worker_jobs_per_s = rates[1] / 10_000
-    print(f"controller: {result['jobs']:,} jobs of 10 events, {result['controller_cpu_s']:.2f} CPU s → "
-          f"{per_million:,.1f} CPU s per million jobs ≈ {jobs_per_s:,.0f} jobs/s per controller core")
-    print(f"one worker at jobSize 10000 asks {worker_jobs_per_s:,.0f} jobs/s → one controller core could feed "
-          f"≈ {jobs_per_s / worker_jobs_per_s:,.0f} such workers ({jobs_per_s * 10_000:,.0f} events/s)")
+    print(
+        f"controller: {result['jobs']:,} jobs of 10 events, {result['controller_cpu_s']:.2f} CPU s → "
+        f"{per_million:,.1f} CPU s per million jobs ≈ {jobs_per_s:,.0f} jobs/s per controller core"
+    )
+    print(
+        f"one worker at jobSize 10000 asks {worker_jobs_per_s:,.0f} jobs/s → one controller core could feed "
+        f"≈ {jobs_per_s / worker_jobs_per_s:,.0f} such workers ({jobs_per_s * 10_000:,.0f} events/s)"
+    )
 
 
 if __name__ == "__main__":

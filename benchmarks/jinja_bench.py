@@ -26,8 +26,7 @@ FIELDS = (
 )
 EVENT = "{" + FIELDS + "}\n"
 BATCH = "{% for timestamp in timestamps %}\n{" + FIELDS + "}\n{% endfor %}\n"
-VARS = ('{"hosts": ["web-01", "web-02", "web-03", "db-01"], '
-        '"statuses": {"200": 80, "301": 5, "404": 10, "500": 5}}')
+VARS = '{"hosts": ["web-01", "web-02", "web-03", "db-01"], "statuses": {"200": 80, "301": 5, "404": 10, "500": 5}}'
 CONF = """
 [bench]
 generator = jinja
@@ -101,8 +100,10 @@ def main() -> None:
             for processes in (1, 2):
                 wall, cpu = run(conf, args.events, args.job_size, processes)
                 mode = "batch (jinjaBatch)" if batch else "one render per event"
-                print(f"  {mode:22} {processes} process{'es' if processes > 1 else '  '}: {wall:10,.0f} events/s wall, "
-                      f"{cpu:10,.0f} events/s of CPU time")
+                print(
+                    f"  {mode:22} {processes} process{'es' if processes > 1 else '  '}: {wall:10,.0f} events/s wall, "
+                    f"{cpu:10,.0f} events/s of CPU time"
+                )
         print("(wall figures depend on other load; CPU-time figures are what free cores would reach)")
 
 

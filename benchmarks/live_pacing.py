@@ -43,8 +43,23 @@ def measure(rate: float, seconds: float, workers: int) -> dict:
         conf.write_text(CONF)
         (Path(folder) / "bench.log").write_text(SAMPLE)
         stats = Path(folder) / "stats.json"
-        cmd = [sys.executable, "-m", "eventgen", "generate", str(conf), "--rate", str(rate), "--duration",
-               str(seconds), "--status-interval", "0", "--stats-json", str(stats), "--generators", str(workers)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "eventgen",
+            "generate",
+            str(conf),
+            "--rate",
+            str(rate),
+            "--duration",
+            str(seconds),
+            "--status-interval",
+            "0",
+            "--stats-json",
+            str(stats),
+            "--generators",
+            str(workers),
+        ]
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
         assert proc.stdout is not None
@@ -103,9 +118,12 @@ def main() -> None:
         Path(args.json).write_text(text)
     achieved = result["achieved_rate_received"]
     verdict = "OK" if abs(achieved / args.rate - 1) <= 0.05 and result["worst_arrival_lag_seconds"] < 1 else "BEHIND"
-    print(f"{verdict}: target {args.rate:,.0f}/s, received {achieved:,.0f}/s over {args.seconds:g}s, "
-          f"worst arrival lag {result['worst_arrival_lag_seconds']:.3f}s "
-          f"(eventgen's own: {result['eventgen_pacing'].get('worst_lag_seconds', 'n/a')}s)", file=sys.stderr)
+    print(
+        f"{verdict}: target {args.rate:,.0f}/s, received {achieved:,.0f}/s over {args.seconds:g}s, "
+        f"worst arrival lag {result['worst_arrival_lag_seconds']:.3f}s "
+        f"(eventgen's own: {result['eventgen_pacing'].get('worst_lag_seconds', 'n/a')}s)",
+        file=sys.stderr,
+    )
 
 
 if __name__ == "__main__":

@@ -28,8 +28,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 LOGGEN = Path(os.environ.get("LOGGEN_DIR", "/opt/eventgen-loggen"))
 TOKEN = "bench-token"
-SAMPLE_LINE = ("2026-01-01T00:00:00.000 app[1234]: user=alice action=login status=ok src=10.1.2.3 dst=10.9.8.7 "
-               "bytes=5120 duration=0.123 msg=\"benchmark event with a realistic length for syslog lines ok\"")
+SAMPLE_LINE = (
+    "2026-01-01T00:00:00.000 app[1234]: user=alice action=login status=ok src=10.1.2.3 dst=10.9.8.7 "
+    'bytes=5120 duration=0.123 msg="benchmark event with a realistic length for syslog lines ok"'
+)
 
 
 def free_port() -> int:
@@ -65,7 +67,8 @@ class Rsyslog:
             f'global(workDirectory="{folder / "work"}")\nmodule(load="imtcp")\n'
             'template(name="raw" type="string" string="%rawmsg%\\n")\n'
             f'input(type="imtcp" address="127.0.0.1" port="{self.port}" ruleset="keep")\n'
-            f'ruleset(name="keep") {{ action(type="omfile" file="{self.out}" template="raw") }}\n')
+            f'ruleset(name="keep") {{ action(type="omfile" file="{self.out}" template="raw") }}\n'
+        )
 
     def __enter__(self) -> Rsyslog:
         binary = shutil.which("rsyslogd") or "/usr/sbin/rsyslogd"
@@ -118,8 +121,22 @@ class Watch:
 def eventgen(conf: Path, extra: list[str] | None = None) -> dict:
     stats = conf.parent / "stats.json"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    subprocess.run([sys.executable, "-m", "eventgen", str(conf), "--stats-json", str(stats), "--status-interval",
-                    "0", *(extra or [])], check=False, env=env, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "eventgen",
+            str(conf),
+            "--stats-json",
+            str(stats),
+            "--status-interval",
+            "0",
+            *(extra or []),
+        ],
+        check=False,
+        env=env,
+        stderr=subprocess.DEVNULL,
+    )
     return json.loads(stats.read_text())
 
 
@@ -130,7 +147,8 @@ def write_conf(folder: Path, events: int, output: str) -> Path:
         "[global]\ngeneratorWorkers = 2\nthreading = process\n\n"
         f"[bench.log]\ncount = {events}\nend = 1\nearliest = -1m\njobSize = 20000\nhost = bench-host\n"
         "token.0.token = ^\\S+\ntoken.0.replacementType = timestamp\ntoken.0.replacement = %Y-%m-%dT%H:%M:%S.%f\n"
-        f"{output}\n")
+        f"{output}\n"
+    )
     return conf
 
 
@@ -139,27 +157,44 @@ def bench_syslog(folder: Path, events: int) -> None:
     print(f"eventgen -> devnull                 : {base['sent']:>10,} events  {base['events_per_second']:>12,.0f} ev/s")
     with Rsyslog(folder / "rs1") as rs:
         watch = rs.watch()
-        run = eventgen(write_conf(folder, events,
-                                  f"outputMode = syslogout\nsyslogProtocol = tcp\nsyslogAddHeader = true\n"
-                                  f"syslogDestinationPort = {rs.port}"))["total"]
+        run = eventgen(
+            write_conf(
+                folder,
+                events,
+                f"outputMode = syslogout\nsyslogProtocol = tcp\nsyslogAddHeader = true\n"
+                f"syslogDestinationPort = {rs.port}",
+            )
+        )["total"]
         lines, seconds = watch.result(run["sent"])
-        print(f"eventgen -> rsyslog TCP (sender)    : {run['sent']:>10,} events  "
-              f"{run['events_per_second']:>12,.0f} ev/s  ({run['bytes'] / max(run['sent'], 1):.0f} B/event)")
+        print(
+            f"eventgen -> rsyslog TCP (sender)    : {run['sent']:>10,} events  "
+            f"{run['events_per_second']:>12,.0f} ev/s  ({run['bytes'] / max(run['sent'], 1):.0f} B/event)"
+        )
         print(f"eventgen -> rsyslog TCP (received)  : {lines:>10,} lines   {lines / seconds:>12,.0f} lines/s")
     loggen = LOGGEN / "usr" / "bin" / "loggen"
     if not loggen.exists():
         print("loggen: not installed (.ci/install-receivers.sh --with-loggen)")
         return
     with Rsyslog(folder / "rs2") as rs:
-        env = {**os.environ, "SYSLOGNG_PREFIX": str(LOGGEN / "usr"),
-               "LD_LIBRARY_PATH": f"{LOGGEN}/usr/lib/x86_64-linux-gnu:{LOGGEN}/usr/lib/syslog-ng"}
+        env = {
+            **os.environ,
+            "SYSLOGNG_PREFIX": str(LOGGEN / "usr"),
+            "LD_LIBRARY_PATH": f"{LOGGEN}/usr/lib/x86_64-linux-gnu:{LOGGEN}/usr/lib/syslog-ng",
+        }
         watch = rs.watch()
-        proc = subprocess.run([str(loggen), "-S", "-r", "10000000", "-s", "200", "-n", str(events), "-P",
-                               "127.0.0.1", str(rs.port)], env=env, capture_output=True, text=True, check=False)
+        proc = subprocess.run(
+            [str(loggen), "-S", "-r", "10000000", "-s", "200", "-n", str(events), "-P", "127.0.0.1", str(rs.port)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         lines, seconds = watch.result(events)
         report = (proc.stderr.strip().splitlines() or [""])[-1]
-        print(f"loggen   -> rsyslog TCP (received)  : {lines:>10,} lines   {lines / seconds:>12,.0f} lines/s"
-              f"  [loggen: {report}]")
+        print(
+            f"loggen   -> rsyslog TCP (received)  : {lines:>10,} lines   {lines / seconds:>12,.0f} lines/s"
+            f"  [loggen: {report}]"
+        )
 
 
 NGINX_CONF = """
@@ -196,10 +231,17 @@ def bench_hec(folder: Path, events: int) -> None:
         wait_port(port)
         servers = json.dumps({"servers": [{"protocol": "http", "address": "127.0.0.1", "port": port, "key": TOKEN}]})
         for endpoint in ("event", "raw"):
-            run = eventgen(write_conf(folder, events, f"outputMode = httpevent\nhttpeventServers = {servers}\n"
-                                                      f"httpeventEndpoint = {endpoint}"))["total"]
-            print(f"eventgen -> nginx HEC /{endpoint:<5} 1 MB : {run['sent']:>10,} events  "
-                  f"{run['events_per_second']:>12,.0f} ev/s  failed {run['failed']}")
+            run = eventgen(
+                write_conf(
+                    folder,
+                    events,
+                    f"outputMode = httpevent\nhttpeventServers = {servers}\nhttpeventEndpoint = {endpoint}",
+                )
+            )["total"]
+            print(
+                f"eventgen -> nginx HEC /{endpoint:<5} 1 MB : {run['sent']:>10,} events  "
+                f"{run['events_per_second']:>12,.0f} ev/s  failed {run['failed']}"
+            )
     finally:
         proc.terminate()
         proc.wait(10)

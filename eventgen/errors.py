@@ -18,11 +18,7 @@ class ConfigError(EventgenError):
         self.key = key
 
     def __str__(self) -> str:
-        where = ": ".join(
-            part
-            for part in (self.file, f"[{self.stanza}]" if self.stanza else "", self.key)
-            if part
-        )
+        where = ": ".join(part for part in (self.file, f"[{self.stanza}]" if self.stanza else "", self.key) if part)
         return f"{where}: {self.message}" if where else self.message
 
 

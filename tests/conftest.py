@@ -15,8 +15,9 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
-def cli(*args: str, cwd: Path | str | None = None, timeout: float = 120, env: dict | None = None,
-        input: str | None = None) -> subprocess.CompletedProcess:
+def cli(
+    *args: str, cwd: Path | str | None = None, timeout: float = 120, env: dict | None = None, input: str | None = None
+) -> subprocess.CompletedProcess:
     """Run `python -m eventgen ARGS` and capture its output (text)."""
     full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
     return subprocess.run(

@@ -53,8 +53,9 @@ class Received:
 
 
 class HecReceiver:
-    def __init__(self, token: str = "00000000-0000-0000-0000-000000000000", port: int = 0,
-                 tls: tuple[str, str] | None = None):
+    def __init__(
+        self, token: str = "00000000-0000-0000-0000-000000000000", port: int = 0, tls: tuple[str, str] | None = None
+    ):
         self.token = token
         self.port = port
         self.tls = tls  # (certificate file, key file): serve HTTPS
@@ -178,8 +179,7 @@ class HecReceiver:
             for number, item in enumerate(envelopes):
                 event = item.get("event") if isinstance(item, dict) else None
                 if event in (None, ""):
-                    return (400, {"text": "Event field is required", "code": 12, "invalid-event-number": number},
-                            None)
+                    return (400, {"text": "Event field is required", "code": 12, "invalid-event-number": number}, None)
                 if "time" in item and not isinstance(item["time"], int | float):
                     return (400, {"text": "Invalid data format", "code": 6, "invalid-event-number": number}, None)
             return (*SUCCESS, envelopes)

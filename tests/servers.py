@@ -32,9 +32,26 @@ def self_signed_cert(folder: Path) -> tuple[Path, Path]:
     """A throwaway certificate and key for 127.0.0.1 / localhost (openssl), for TLS receivers."""
     cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
-         "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
     )
     return cert, key
 
@@ -94,25 +111,29 @@ class Rsyslog:
         self.conf.write_text(
             f'global(workDirectory="{folder / "work"}" maxMessageSize="64k"'
             ' parser.escapeControlCharactersOnReceive="off")\n'
-            + (f'global(defaultNetstreamDriver="gtls" defaultNetstreamDriverCAFile="{tls[0]}"'
-               f' defaultNetstreamDriverCertFile="{tls[0]}" defaultNetstreamDriverKeyFile="{tls[1]}")\n'
-               'module(load="imtcp" streamDriver.name="gtls" streamDriver.mode="1" streamDriver.authMode="anon")\n'
-               if tls else 'module(load="imtcp")\n')
+            + (
+                f'global(defaultNetstreamDriver="gtls" defaultNetstreamDriverCAFile="{tls[0]}"'
+                f' defaultNetstreamDriverCertFile="{tls[0]}" defaultNetstreamDriverKeyFile="{tls[1]}")\n'
+                'module(load="imtcp" streamDriver.name="gtls" streamDriver.mode="1" streamDriver.authMode="anon")\n'
+                if tls
+                else 'module(load="imtcp")\n'
+            )
             + 'module(load="imudp")\n'
             f'template(name="jsonline" type="string" string="{RSYSLOG_TEMPLATE.replace(chr(34), chr(92) + chr(34))}")\n'
             f'input(type="imtcp" address="127.0.0.1" port="{self.tcp_port}" ruleset="keep")\n'
             f'input(type="imudp" address="127.0.0.1" port="{self.udp_port}" ruleset="keep" rcvbufSize="16m")\n'
             'ruleset(name="keep") {\n'
             f'  action(type="omfile" file="{self.out}" template="jsonline" asyncWriting="off" flushOnTXEnd="on")\n'
-            '}\n',
+            "}\n",
             encoding="utf-8",
         )
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> Rsyslog:
         log = open(self.folder / "rsyslogd.log", "ab")  # noqa: SIM115 - handed to the process
-        self.proc = subprocess.Popen([self.binary, "-n", "-f", str(self.conf), "-i", str(self.folder / "rsyslogd.pid")],
-                                     stdout=log, stderr=log)
+        self.proc = subprocess.Popen(
+            [self.binary, "-n", "-f", str(self.conf), "-i", str(self.folder / "rsyslogd.pid")], stdout=log, stderr=log
+        )
         log.close()
         try:
             wait_until(lambda: port_open(self.tcp_port) or self.proc.poll() is not None, 10, "rsyslogd")
@@ -133,6 +154,7 @@ class Rsyslog:
 
     def wait_for(self, count: int, timeout: float = 10, settle: float = 0.3) -> list[dict]:
         """The records once `count` arrived (and nothing more came during `settle` seconds)."""
+
         def enough() -> bool:
             return self.out.exists() and sum(1 for _ in self.out.open("rb")) >= count
 
@@ -171,8 +193,12 @@ class Osmem:
 
     def start(self) -> Osmem:
         log = open(self.folder / "osmem.log", "ab")  # noqa: SIM115
-        self.proc = subprocess.Popen([self.binary, "-addr", f"127.0.0.1:{self.port}", "-no-stdin-watch"],
-                                     stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(
+            [self.binary, "-addr", f"127.0.0.1:{self.port}", "-no-stdin-watch"],
+            stdout=log,
+            stderr=log,
+            stdin=subprocess.DEVNULL,
+        )
         log.close()
         wait_until(lambda: port_open(self.port) or self.proc.poll() is not None, 15, "osmem-server")
         if self.proc.poll() is not None:
@@ -184,8 +210,9 @@ class Osmem:
 
     def request(self, method: str, path: str, body: object = None) -> dict:
         data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(self.url + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
+        req = urllib.request.Request(
+            self.url + path, data=data, method=method, headers={"Content-Type": "application/json"}
+        )
         with urllib.request.urlopen(req, timeout=10) as resp:
             return json.loads(resp.read() or b"{}")
 
@@ -225,9 +252,22 @@ class Tansu:
     def start(self) -> Tansu:
         url = f"tcp://127.0.0.1:{self.port}"
         log = open(self.folder / "tansu.log", "ab")  # noqa: SIM115
-        self.proc = subprocess.Popen([self.binary, "broker", "--listener-url", url, "--advertised-listener-url", url,
-                                      "--storage-engine", "memory://tansu/", "--silent"],
-                                     stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(
+            [
+                self.binary,
+                "broker",
+                "--listener-url",
+                url,
+                "--advertised-listener-url",
+                url,
+                "--storage-engine",
+                "memory://tansu/",
+                "--silent",
+            ],
+            stdout=log,
+            stderr=log,
+            stdin=subprocess.DEVNULL,
+        )
         log.close()
         wait_until(lambda: port_open(self.port) or self.proc.poll() is not None, 15, "tansu")
         if self.proc.poll() is not None:
@@ -250,8 +290,13 @@ class Tansu:
         """Records of every partition of `topic` from the start, until `count` arrived (or timeout)."""
         from kafka import KafkaConsumer, TopicPartition
 
-        consumer = KafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False, group_id=None,
-                                 auto_offset_reset="earliest", consumer_timeout_ms=1000)
+        consumer = KafkaConsumer(
+            bootstrap_servers=self.bootstrap,
+            enable_auto_commit=False,
+            group_id=None,
+            auto_offset_reset="earliest",
+            consumer_timeout_ms=1000,
+        )
         try:
             partitions = consumer.partitions_for_topic(topic) or {0}
             consumer.assign([TopicPartition(topic, p) for p in sorted(partitions)])

@@ -25,7 +25,8 @@ def _curve_server(args: argparse.Namespace):
         if not is_loopback(args.bind):
             raise EventgenError(
                 f"refusing to bind {args.bind} beyond loopback without CurveZMQ: pass --curve-secret-key FILE "
-                "and --authorized-keys DIR (make keys with `eventgen keys generate`), or bind tcp://127.0.0.1:PORT")
+                "and --authorized-keys DIR (make keys with `eventgen keys generate`), or bind tcp://127.0.0.1:PORT"
+            )
         return None
     return CurveServer(Path(secret), Path(authorized))
 
@@ -37,8 +38,10 @@ def _curve_client(args: argparse.Namespace):
         raise EventgenError("--curve-key and --server-key go together")
     if not args.curve_key:
         if not is_loopback(args.connect):
-            raise EventgenError(f"connecting to {args.connect} beyond loopback needs CurveZMQ: pass --curve-key "
-                                "FILE (this worker's .key_secret) and --server-key FILE (the controller's .key)")
+            raise EventgenError(
+                f"connecting to {args.connect} beyond loopback needs CurveZMQ: pass --curve-key "
+                "FILE (this worker's .key_secret) and --server-key FILE (the controller's .key)"
+            )
         return None
     return CurveClient(Path(args.curve_key), Path(args.server_key))
 
@@ -51,6 +54,7 @@ def _add_client_keys(parser: argparse.ArgumentParser) -> None:
 
 # ----- controller --------------------------------------------------------------------------------
 
+
 def build_controller(parser: argparse.ArgumentParser) -> None:
     from eventgen.cli.generate import add_run_options
 
@@ -58,16 +62,27 @@ def build_controller(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--bind", required=True, metavar="tcp://HOST:PORT", help="address workers connect to")
     parser.add_argument("--curve-secret-key", metavar="FILE", help="controller's Curve secret key (NAME.key_secret)")
     parser.add_argument("--authorized-keys", metavar="DIR", help="folder of authorised workers' public *.key files")
-    parser.add_argument("--devnull", dest="output", action="store_const", const="devnull",
-                        help="every sample to devnull on the workers")
+    parser.add_argument(
+        "--devnull", dest="output", action="store_const", const="devnull", help="every sample to devnull on the workers"
+    )
     add_run_options(parser)
-    parser.add_argument("--drain-seconds", type=float, default=30.0,
-                        help="on Ctrl-C, how long to wait for queued and in-flight jobs (default 30)")
+    parser.add_argument(
+        "--drain-seconds",
+        type=float,
+        default=30.0,
+        help="on Ctrl-C, how long to wait for queued and in-flight jobs (default 30)",
+    )
     parser.add_argument("--heartbeat", type=float, default=1.0, help="heartbeat period in seconds (default 1)")
-    parser.add_argument("--liveness", type=int, default=3,
-                        help="heartbeat periods of silence before a worker is lost (default 3)")
-    parser.add_argument("--expect-workers", type=int, default=0, metavar="N",
-                        help="start the plan only once N workers have joined (default 0: at once)")
+    parser.add_argument(
+        "--liveness", type=int, default=3, help="heartbeat periods of silence before a worker is lost (default 3)"
+    )
+    parser.add_argument(
+        "--expect-workers",
+        type=int,
+        default=0,
+        metavar="N",
+        help="start the plan only once N workers have joined (default 0: at once)",
+    )
 
 
 def run_controller(args: argparse.Namespace) -> int:
@@ -85,28 +100,47 @@ def run_controller(args: argparse.Namespace) -> int:
     for sample in config.samples:
         name = str(sample.settings.get("fileName") or "")
         if "file" in (sample.settings.get("outputMode") or []) and "{worker}" not in name:
-            log.warning("sample %s: every worker appends to its own %s; put {worker} in fileName when workers share "
-                        "a disk", sample.label, name)
+            log.warning(
+                "sample %s: every worker appends to its own %s; put {worker} in fileName when workers share a disk",
+                sample.label,
+                name,
+            )
     bundle = bundles.build(config, common.overrides_from(args), args.sample)
     server = ZmqServer(args.bind, curve)
     logging.getLogger("eventgen.cluster").setLevel(logging.INFO)  # joins and leaves show by default
-    print(f"eventgen: controller listening on {server.endpoint}"
-          f"{' (CurveZMQ)' if curve else ''}; bundle {len(bundle['files'])} file(s)", file=sys.stderr, flush=True)
+    print(
+        f"eventgen: controller listening on {server.endpoint}"
+        f"{' (CurveZMQ)' if curve else ''}; bundle {len(bundle['files'])} file(s)",
+        file=sys.stderr,
+        flush=True,
+    )
     transport = controller_transport(server, bundle, args.heartbeat, args.liveness)
-    return run_config(config, args, transport, write_workers,
-                      lambda engine: {"workers": [p.describe() for p in engine.dispatcher.peers.values()],
-                                      "dropped_messages": engine.transport.drops.dropped,
-                                      "bundles_sent": engine.transport.bundles_sent})
+    return run_config(
+        config,
+        args,
+        transport,
+        write_workers,
+        lambda engine: {
+            "workers": [p.describe() for p in engine.dispatcher.peers.values()],
+            "dropped_messages": engine.transport.drops.dropped,
+            "bundles_sent": engine.transport.bundles_sent,
+        },
+    )
 
 
 # ----- worker ------------------------------------------------------------------------------------
+
 
 def build_worker(parser: argparse.ArgumentParser) -> None:
     _add_client_keys(parser)
     parser.add_argument("--name", help="worker name (default HOST-PID); `{worker}` in settings becomes it")
     parser.add_argument("--capacity", type=int, default=4, help="jobs held at once: queued + rendering (default 4)")
-    parser.add_argument("--patience", type=float, default=30.0,
-                        help="give up after this many seconds without a word from the controller (default 30)")
+    parser.add_argument(
+        "--patience",
+        type=float,
+        default=30.0,
+        help="give up after this many seconds without a word from the controller (default 30)",
+    )
 
 
 def run_worker(args: argparse.Namespace) -> int:
@@ -122,6 +156,7 @@ def run_worker(args: argparse.Namespace) -> int:
 
 
 # ----- status ------------------------------------------------------------------------------------
+
 
 def build_status(parser: argparse.ArgumentParser) -> None:
     _add_client_keys(parser)
@@ -166,11 +201,14 @@ def _print_status(status: dict, as_json: bool, line) -> None:
         return
     print(line(status))
     for w in status["workers"]:
-        print(f"  {w['name']:<24} {w['state']:<8} {w['host']:<16} jobs {w['jobs']:>8,}  in flight {w['inflight']:>3}  "
-              f"sent {w['sent']:>12,}  failed {w['failed']:,}")
+        print(
+            f"  {w['name']:<24} {w['state']:<8} {w['host']:<16} jobs {w['jobs']:>8,}  in flight {w['inflight']:>3}  "
+            f"sent {w['sent']:>12,}  failed {w['failed']:,}"
+        )
 
 
 # ----- keys --------------------------------------------------------------------------------------
+
 
 def build_keys(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -188,4 +226,3 @@ def run_keys(args: argparse.Namespace) -> int:
         raise EventgenError(str(exc)) from None
     print(f"public key (share it): {public}\nsecret key (keep it private): {secret}")
     return EXIT_OK
-

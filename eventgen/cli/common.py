@@ -8,10 +8,14 @@ from pathlib import Path
 
 
 def add_sample_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("conf", nargs="?",
-                        help="eventgen.conf file, a Splunk app folder, or an app name under $SPLUNK_HOME/etc/apps")
-    parser.add_argument("--apps-dir", metavar="DIR",
-                        help="instead of CONF: every app under DIR (Splunk's etc/apps) with an eventgen.conf")
+    parser.add_argument(
+        "conf", nargs="?", help="eventgen.conf file, a Splunk app folder, or an app name under $SPLUNK_HOME/etc/apps"
+    )
+    parser.add_argument(
+        "--apps-dir",
+        metavar="DIR",
+        help="instead of CONF: every app under DIR (Splunk's etc/apps) with an eventgen.conf",
+    )
     parser.add_argument("-s", "--sample", help="only samples whose name or stanza matches this regex")
     parser.add_argument("-c", "--count", type=int, help="override count in every stanza")
     parser.add_argument("-i", "--interval", type=float, help="override interval in every stanza")
@@ -58,8 +62,6 @@ def load_config(args: argparse.Namespace):
 
         return load_target(args.conf, getattr(args, "apps_dir", None), overrides_from(args), args.sample)
     return load(args.conf, overrides_from(args), only=args.sample)
-
-
 
 
 def dump_json(data: object) -> str:

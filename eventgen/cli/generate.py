@@ -55,8 +55,9 @@ def run_options(config, args: argparse.Namespace):
             raise EventgenError("--duration and --end both bound the run: give one of them")
         bounded = [s.label for s in config.samples if str(s.settings.get("end") or "").strip()]
         if bounded:
-            log.warning("--duration %gs bounds the run: end from the conf is ignored for %s", args.duration,
-                     ", ".join(bounded))
+            log.warning(
+                "--duration %gs bounds the run: end from the conf is ignored for %s", args.duration, ", ".join(bounded)
+            )
         for sample in config.samples:
             sample.settings = sample.settings.with_values(end=None)
     now = None
@@ -68,9 +69,14 @@ def run_options(config, args: argparse.Namespace):
     expect = getattr(args, "expect_workers", 0) or 0
     if expect < 0:
         raise EventgenError(f"--expect-workers must be 0 or more, got {expect}")
-    return RunOptions(seed=args.seed, status_interval=args.status_interval, now=now, expect_workers=expect,
-                      duration=args.duration,
-                      drain_seconds=getattr(args, "drain_seconds", 30.0))
+    return RunOptions(
+        seed=args.seed,
+        status_interval=args.status_interval,
+        now=now,
+        expect_workers=expect,
+        duration=args.duration,
+        drain_seconds=getattr(args, "drain_seconds", 30.0),
+    )
 
 
 def share_rate(samples, rate: float) -> None:
@@ -88,29 +94,54 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     """Flags of every command that runs a plan (generate, controller)."""
     parser.add_argument("--stats-json", metavar="FILE", help="also write the summary as JSON")
     parser.add_argument("--status-interval", type=float, help="seconds between status lines (0 = none)")
-    parser.add_argument("--rate", type=float, metavar="EPS",
-                        help="target events/s for the run, shared evenly by the samples (input = rate)")
-    parser.add_argument("--duration", type=float, metavar="SECONDS",
-                        help="stop the run after this many seconds (the conf's end is then ignored)")
-    parser.add_argument("--now", metavar="TIME",
-                        help="pin the reference time (ISO date, epoch seconds or relative like -1d@d): with "
-                             "--seed, relative windows give byte-identical output")
-    parser.add_argument("--no-wait", action="store_true",
-                        help="make future timestamps at once instead of releasing them when due "
-                             "(timeMode = sample for every stanza)")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        metavar="EPS",
+        help="target events/s for the run, shared evenly by the samples (input = rate)",
+    )
+    parser.add_argument(
+        "--duration",
+        type=float,
+        metavar="SECONDS",
+        help="stop the run after this many seconds (the conf's end is then ignored)",
+    )
+    parser.add_argument(
+        "--now",
+        metavar="TIME",
+        help="pin the reference time (ISO date, epoch seconds or relative like -1d@d): with "
+        "--seed, relative windows give byte-identical output",
+    )
+    parser.add_argument(
+        "--no-wait",
+        action="store_true",
+        help="make future timestamps at once instead of releasing them when due (timeMode = sample for every stanza)",
+    )
 
 
 def build_generate(parser: argparse.ArgumentParser) -> None:
     add_sample_options(parser)
     group = parser.add_mutually_exclusive_group()
-    group.add_argument("--devnull", dest="output", action="store_const", const="devnull",
-                       help="send every sample to devnull")
-    group.add_argument("--modinput", dest="output", action="store_const", const="modinput",
-                       help="send every sample to modinput (Splunk XML on stdout)")
-    group.add_argument("--stdout", dest="output", action="store_const", const="stdout",
-                       help="send every sample to stdout")
-    group.add_argument("--keepoutput", dest="output", action="store_const", const=None,
-                       help="keep each stanza's outputMode (the default)")
+    group.add_argument(
+        "--devnull", dest="output", action="store_const", const="devnull", help="send every sample to devnull"
+    )
+    group.add_argument(
+        "--modinput",
+        dest="output",
+        action="store_const",
+        const="modinput",
+        help="send every sample to modinput (Splunk XML on stdout)",
+    )
+    group.add_argument(
+        "--stdout", dest="output", action="store_const", const="stdout", help="send every sample to stdout"
+    )
+    group.add_argument(
+        "--keepoutput",
+        dest="output",
+        action="store_const",
+        const=None,
+        help="keep each stanza's outputMode (the default)",
+    )
     parser.add_argument("--generators", type=int, help="generator workers")
     parser.add_argument("--multiprocess", action="store_true", help="generator workers as processes")
     parser.add_argument("--threading", choices=("thread", "process"), help="worker kind")
@@ -121,8 +152,10 @@ def build_generate(parser: argparse.ArgumentParser) -> None:
 def run_validate(args: argparse.Namespace) -> int:
     config = load_config(args)
     for sample in config.samples:
-        print(f"{sample.label}: generator={sample.settings['generator']} "
-              f"outputs={','.join(sample.settings['outputMode'])} tokens={len(sample.tokens)}")
+        print(
+            f"{sample.label}: generator={sample.settings['generator']} "
+            f"outputs={','.join(sample.settings['outputMode'])} tokens={len(sample.tokens)}"
+        )
     print(f"{args.conf or args.apps_dir}: OK, {len(config.samples)} sample(s), {len(config.warnings)} warning(s)")
     return EXIT_OK
 
@@ -146,5 +179,3 @@ def build_preview(parser: argparse.ArgumentParser) -> None:
     add_sample_options(parser)
     parser.add_argument("-n", "--number", type=int, default=5, help="events per sample (default 5)")
     parser.add_argument("--state", action="store_true", help="show generator state after each event")
-
-

@@ -21,29 +21,68 @@ log = logging.getLogger("eventgen")
 
 # name → (module, build function, run function, help)
 COMMANDS: dict[str, tuple[str, str, str, str]] = {
-    "generate": ("eventgen.cli.generate", "build_generate", "run_generate",
-                 "generate events (the default command)"),
-    "validate": ("eventgen.cli.generate", "build_validate", "run_validate",
-                 "check a conf and list every error at once"),
-    "preview": ("eventgen.cli.generate", "build_preview", "run_preview",
-                "render a few events of each sample without sending them"),
-    "controller": ("eventgen.cli.cluster", "build_controller", "run_controller",
-                   "run the schedule and hand jobs to workers over ZeroMQ"),
-    "worker": ("eventgen.cli.cluster", "build_worker", "run_worker",
-               "render jobs from a controller and write them to the outputs"),
-    "status": ("eventgen.cli.cluster", "build_status", "run_status",
-               "ask a running controller for the cluster's status"),
+    "generate": ("eventgen.cli.generate", "build_generate", "run_generate", "generate events (the default command)"),
+    "validate": (
+        "eventgen.cli.generate",
+        "build_validate",
+        "run_validate",
+        "check a conf and list every error at once",
+    ),
+    "preview": (
+        "eventgen.cli.generate",
+        "build_preview",
+        "run_preview",
+        "render a few events of each sample without sending them",
+    ),
+    "controller": (
+        "eventgen.cli.cluster",
+        "build_controller",
+        "run_controller",
+        "run the schedule and hand jobs to workers over ZeroMQ",
+    ),
+    "worker": (
+        "eventgen.cli.cluster",
+        "build_worker",
+        "run_worker",
+        "render jobs from a controller and write them to the outputs",
+    ),
+    "status": (
+        "eventgen.cli.cluster",
+        "build_status",
+        "run_status",
+        "ask a running controller for the cluster's status",
+    ),
     "keys": ("eventgen.cli.cluster", "build_keys", "run_keys", "CurveZMQ keys for distributed mode (`keys generate`)"),
-    "studio": ("eventgen.cli.studio", "build_studio", "run_studio",
-               "design samples, templates and time distributions in the browser"),
-    "bench": ("eventgen.cli.bench", "build", "run",
-              "benchmark fixed workloads in every mode against reference figures"),
-    "replay-spool": ("eventgen.cli.spool", "build", "run",
-                     "resend the events of a spoolFailedTo file through a conf's outputs"),
-    "build": ("eventgen.cli.splunk", "build_app", "run_build",
-              "build eventgen as an installable Splunk app (SA-Eventgen .spl)"),
-    "splunk-modinput": ("eventgen.cli.splunk", "build_modinput", "run_modinput",
-                        "run as SA-Eventgen's modular input (called by the app's bin/ launcher)"),
+    "studio": (
+        "eventgen.cli.studio",
+        "build_studio",
+        "run_studio",
+        "design samples, templates and time distributions in the browser",
+    ),
+    "bench": (
+        "eventgen.cli.bench",
+        "build",
+        "run",
+        "benchmark fixed workloads in every mode against reference figures",
+    ),
+    "replay-spool": (
+        "eventgen.cli.spool",
+        "build",
+        "run",
+        "resend the events of a spoolFailedTo file through a conf's outputs",
+    ),
+    "build": (
+        "eventgen.cli.splunk",
+        "build_app",
+        "run_build",
+        "build eventgen as an installable Splunk app (SA-Eventgen .spl)",
+    ),
+    "splunk-modinput": (
+        "eventgen.cli.splunk",
+        "build_modinput",
+        "run_modinput",
+        "run as SA-Eventgen's modular input (called by the app's bin/ launcher)",
+    ),
 }
 
 
@@ -93,9 +132,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ModuleNotFoundError as exc:
         if (exc.name or "").split(".")[0] in ("eventgen", "eventgen_plugins"):
             raise
-        print(f"eventgen: error: the Python package {exc.name!r} is not installed: from the checkout run "
-              "`python3 -m pip install -e .` (in a virtualenv: `python3 -m venv .venv && . .venv/bin/activate`)",
-              file=sys.stderr)
+        print(
+            f"eventgen: error: the Python package {exc.name!r} is not installed: from the checkout run "
+            "`python3 -m pip install -e .` (in a virtualenv: `python3 -m venv .venv && . .venv/bin/activate`)",
+            file=sys.stderr,
+        )
         return EXIT_CONFIG
 
 

@@ -56,8 +56,11 @@ def run(args: argparse.Namespace) -> int:
             chosen = [o for o in outputs.for_sample(label) if o.name == name]
             if not chosen:
                 problems += 1
-                why = f"sample {label!r} is not in {args.conf}" if label not in samples else \
-                    f"sample {label!r} has no output {name!r} in {args.conf}"
+                why = (
+                    f"sample {label!r} is not in {args.conf}"
+                    if label not in samples
+                    else f"sample {label!r} has no output {name!r} in {args.conf}"
+                )
                 log.error("%s:%d: %s; %d event(s) not resent", spool, number, why, len(batch))
                 tally = Tally()
                 tally.made(label, len(batch))
@@ -78,4 +81,3 @@ def run(args: argparse.Namespace) -> int:
     if args.stats_json:
         stats.write_json(args.stats_json)
     return EXIT_FAILED if stats.totals()["failed"] or problems else EXIT_OK
-

@@ -35,9 +35,12 @@ def build_studio(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("conf", help="eventgen.conf to design")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, loopback only)")
     parser.add_argument("--port", type=int, default=0, help="port to bind (default: a free port)")
-    parser.add_argument("--password", default=os.environ.get("EVENTGEN_STUDIO_PASSWORD"),
-                        help="also allow signing in with this password (env EVENTGEN_STUDIO_PASSWORD); "
-                             "advised when --host is not loopback")
+    parser.add_argument(
+        "--password",
+        default=os.environ.get("EVENTGEN_STUDIO_PASSWORD"),
+        help="also allow signing in with this password (env EVENTGEN_STUDIO_PASSWORD); "
+        "advised when --host is not loopback",
+    )
     parser.add_argument("--no-browser", action="store_true", help="do not open a browser, only print the URL")
     parser.add_argument("--seed", type=int, help="default seed for previews, histograms and the debugger")
     parser.add_argument("--plugin-dir", action="append", default=[], help="extra plugin folder")
@@ -60,9 +63,15 @@ def run_studio(args: argparse.Namespace) -> int:
         if args.password:
             log.warning("studio bound to %s: anyone reaching it needs the password or the token", args.host)
         else:
-            log.warning("studio bound to %s without --password: access is guarded by the token in the URL only",
-                        args.host)
+            log.warning(
+                "studio bound to %s without --password: access is guarded by the token in the URL only", args.host
+            )
     workspace = Workspace(args.conf, seed=args.seed)
-    return serve(workspace, args.host, args.port, password=args.password, open_browser=not args.no_browser,
-                 verbose=bool(getattr(args, "verbose", 0)))
-
+    return serve(
+        workspace,
+        args.host,
+        args.port,
+        password=args.password,
+        open_browser=not args.no_browser,
+        verbose=bool(getattr(args, "verbose", 0)),
+    )

@@ -15,8 +15,9 @@ from eventgen.cluster.transport import ServerTransport
 from eventgen.run.dispatcher import LEAVING, WORKING
 
 
-def controller_transport(server: ServerTransport, bundle: dict[str, Any], heartbeat: float = 1.0,
-                         liveness: int = 3) -> Callable:
+def controller_transport(
+    server: ServerTransport, bundle: dict[str, Any], heartbeat: float = 1.0, liveness: int = 3
+) -> Callable:
     """A transport factory for `Engine`: peers are the remote workers that connect to `server`."""
 
     def make(engine) -> PeerTransport:
@@ -30,8 +31,10 @@ def write_workers(engine, stream: TextIO) -> None:
     lines = [f"{'worker':<28} {'host':<24} {'state':<8} {'jobs':>8} {'sent':>12} {'failed':>8} {'refused':>7}"]
     for peer in engine.dispatcher.peers.values():
         d = peer.describe()
-        lines.append(f"{peer.name[:28]:<28} {peer.host[:24]:<24} {peer.state:<8} {d['jobs']:>8,} {d['sent']:>12,} "
-                     f"{d['failed']:>8,} {d['refused']:>7,}")
+        lines.append(
+            f"{peer.name[:28]:<28} {peer.host[:24]:<24} {peer.state:<8} {d['jobs']:>8,} {d['sent']:>12,} "
+            f"{d['failed']:>8,} {d['refused']:>7,}"
+        )
     stream.write("\n".join(lines) + "\n")
     stream.flush()
 
@@ -40,6 +43,8 @@ def status_line(status: dict[str, Any]) -> str:
     working = sum(1 for w in status["workers"] if w["state"] in (WORKING, LEAVING))
     t, j = status["totals"], status["jobs"]
     rate = t["generated"] / max(status["elapsed"], 1e-9)
-    return (f"cluster [{status['state']}]: {working} worker(s), {rate:,.0f} events/s, lag {status['lag']:.1f}s, "
-            f"{t['sent']:,} sent, {t['failed']:,} failed; jobs {j['queued']} queued, {j['inflight']} in flight, "
-            f"{j['done']:,} done, {j['reissued']} re-issued, {j['refused']} refused")
+    return (
+        f"cluster [{status['state']}]: {working} worker(s), {rate:,.0f} events/s, lag {status['lag']:.1f}s, "
+        f"{t['sent']:,} sent, {t['failed']:,} failed; jobs {j['queued']} queued, {j['inflight']} in flight, "
+        f"{j['done']:,} done, {j['reissued']} re-issued, {j['refused']} refused"
+    )

@@ -26,11 +26,13 @@ def write_key_pair(folder: Path, name: str) -> tuple[Path, Path]:
             raise FileExistsError(f"{path} exists; remove it or choose another --name")
     public, secret = zmq.curve_keypair()
     header = "#   eventgen CurveZMQ {kind} key ({name})\n"
-    public_text = (header.format(kind="public", name=name)
-                   + f'metadata\ncurve\n    public-key = "{public.decode()}"\n')
-    secret_text = (header.format(kind="SECRET", name=name) + "#   Do not share this file.\n"
-                   + f'metadata\ncurve\n    public-key = "{public.decode()}"\n'
-                   + f'    secret-key = "{secret.decode()}"\n')
+    public_text = header.format(kind="public", name=name) + f'metadata\ncurve\n    public-key = "{public.decode()}"\n'
+    secret_text = (
+        header.format(kind="SECRET", name=name)
+        + "#   Do not share this file.\n"
+        + f'metadata\ncurve\n    public-key = "{public.decode()}"\n'
+        + f'    secret-key = "{secret.decode()}"\n'
+    )
     public_path.write_text(public_text, encoding="ascii")
     fd = os.open(secret_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="ascii") as handle:

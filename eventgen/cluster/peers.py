@@ -42,8 +42,15 @@ class PeerTransport:
 
     wakes = False  # new work does not interrupt `poll`: the engine loop polls briefly while feeders run
 
-    def __init__(self, server: ServerTransport, run_id: str, bundle: dict[str, Any] | None, heartbeat: float = 1.0,
-                 liveness: int = 3, status: Callable[[], dict[str, Any]] | None = None):
+    def __init__(
+        self,
+        server: ServerTransport,
+        run_id: str,
+        bundle: dict[str, Any] | None,
+        heartbeat: float = 1.0,
+        liveness: int = 3,
+        status: Callable[[], dict[str, Any]] | None = None,
+    ):
         self.server = server
         self.run_id = run_id
         self.bundle = bundle or {}
@@ -125,8 +132,9 @@ class PeerTransport:
             link.liveness = self.liveness
         if kind is MsgType.DONE:  # judged by the dispatcher, whoever sent it
             batches = [EventBatch.from_wire(b) for b in message["batches"]] if message["batches"] else []
-            events.append(Done(peer, message["run"], job_key(message["key"]), message["stats"], message["error"],
-                               batches))
+            events.append(
+                Done(peer, message["run"], job_key(message["key"]), message["stats"], message["error"], batches)
+            )
             if link is None or not link.joined:
                 self._reset(peer)
         elif link is None or not link.joined:
@@ -154,8 +162,9 @@ class PeerTransport:
         link = self.links.get(peer)
         if link is None or not link.joined:
             host = f"{message['host']} pid {message['pid']}" + (f" at {address}" if address else "")
-            link = self.links[peer] = _Link(message["name"], host, self.liveness,
-                                            bundle_sent=link.bundle_sent if link is not None else -1e9)
+            link = self.links[peer] = _Link(
+                message["name"], host, self.liveness, bundle_sent=link.bundle_sent if link is not None else -1e9
+            )
             events.append(Joined(peer, max(1, message["capacity"]), message["name"], host))
             self._log("worker %s joined from %s (capacity %d)", message["name"], host, message["capacity"])
         else:
@@ -165,8 +174,9 @@ class PeerTransport:
         if message["bundle"] != self.digest and now - link.bundle_sent > BUNDLE_AGAIN:
             bundle, link.bundle_sent = self.bundle, now  # once per worker (by digest), not once per HELLO
             self.bundles_sent += 1
-        self.server.send(peer, encode(MsgType.WELCOME, worker=_name(peer), run=self.run_id, bundle=bundle,
-                                      heartbeat=self.heartbeat))
+        self.server.send(
+            peer, encode(MsgType.WELCOME, worker=_name(peer), run=self.run_id, bundle=bundle, heartbeat=self.heartbeat)
+        )
 
     def _beat(self) -> list[Event]:
         lost: list[Event] = []
@@ -191,8 +201,10 @@ class PeerTransport:
         log.info(message, *args)  # the controller shows eventgen.cluster's info lines by default
 
     def describe(self) -> list[dict[str, Any]]:
-        return [{"id": _name(p), "name": link.name, "host": link.host, "connected": link.joined}
-                for p, link in self.links.items()]
+        return [
+            {"id": _name(p), "name": link.name, "host": link.host, "connected": link.joined}
+            for p, link in self.links.items()
+        ]
 
 
 def _name(peer: bytes) -> str:

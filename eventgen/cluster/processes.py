@@ -49,8 +49,7 @@ class ProcessTransport(PeerTransport):
         self.engine = engine
         self.folder = tempfile.mkdtemp(prefix="eventgen-ipc-")
         self.address = f"ipc://{self.folder}/engine"
-        super().__init__(ZmqServer(self.address), engine.run_id, None, heartbeat=1.0, liveness=10,
-                         status=engine.status)
+        super().__init__(ZmqServer(self.address), engine.run_id, None, heartbeat=1.0, liveness=10, status=engine.status)
         self.names = host_outputs(engine)
         engine.keep_host_outputs(self.names)
         self.count = max(1, engine.config.engine["generatorWorkers"])
@@ -63,8 +62,12 @@ class ProcessTransport(PeerTransport):
             self._spawn(index)
 
     def _spawn(self, index: int) -> None:
-        process = self.ctx.Process(target=_worker_main, name=f"eventgen-worker-{index}", daemon=True,
-                                   args=(index, self.address, self.engine.config, frozenset(self.names), os.getpid()))
+        process = self.ctx.Process(
+            target=_worker_main,
+            name=f"eventgen-worker-{index}",
+            daemon=True,
+            args=(index, self.address, self.engine.config, frozenset(self.names), os.getpid()),
+        )
         process.start()
         self.processes[index] = process
 
@@ -95,8 +98,9 @@ class ProcessTransport(PeerTransport):
                 process.kill()
                 process.join(2)
         if self.restarts:
-            self.engine.stats.note(f"{self.restarts} worker process(es) died and were replaced; their jobs were "
-                                   "re-issued")
+            self.engine.stats.note(
+                f"{self.restarts} worker process(es) died and were replaced; their jobs were re-issued"
+            )
         return events
 
     def close(self) -> None:
@@ -131,8 +135,9 @@ def _worker_main(index: int, address: str, config, names: frozenset[str], parent
     _die_with_parent(parent)
     logging.getLogger("eventgen.worker").setLevel(logging.WARNING)
     transport = ZmqClient(address, _identity(index, os.getpid()))
-    worker = Worker(transport, WorkerOptions(name=f"process-{index}", capacity=CAPACITY, patience=3600,
-                                             host_outputs=names), config)
+    worker = Worker(
+        transport, WorkerOptions(name=f"process-{index}", capacity=CAPACITY, patience=3600, host_outputs=names), config
+    )
     code = worker.run()
     sys.stdout.flush()
     os._exit(code)

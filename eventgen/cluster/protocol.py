@@ -113,8 +113,13 @@ def _names(expected: type | tuple[type, ...]) -> str:
 
 def job_key(value: Any) -> tuple[str, int]:
     """A DONE/BYE job key `[sample, seq]` as a tuple; ProtocolError when malformed."""
-    if (isinstance(value, list | tuple) and len(value) == 2 and isinstance(value[0], str)
-            and isinstance(value[1], int) and not isinstance(value[1], bool)):
+    if (
+        isinstance(value, list | tuple)
+        and len(value) == 2
+        and isinstance(value[0], str)
+        and isinstance(value[1], int)
+        and not isinstance(value[1], bool)
+    ):
         return value[0], value[1]
     raise ProtocolError(f"bad job key {value!r}")
 

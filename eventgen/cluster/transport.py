@@ -160,8 +160,9 @@ class ZmqServer:
             raise TransportError(f"cannot bind {address}: {exc}") from None
         self.endpoint = sock.getsockopt_string(zmq.LAST_ENDPOINT)
         self.socket = sock
-        self.monitor = sock.get_monitor_socket(zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL
-                                               | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL)
+        self.monitor = sock.get_monitor_socket(
+            zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL
+        )
         self.poller = zmq.Poller()
         self.poller.register(sock, zmq.POLLIN)
         self.poller.register(self.monitor, zmq.POLLIN)
@@ -210,8 +211,11 @@ class ZmqServer:
         self.failed_handshakes += 1
         if time.monotonic() - self._failure_logged > 10:
             self._failure_logged = time.monotonic()
-            log.warning("a connection failed the CurveZMQ handshake (%d so far): a worker with a wrong --server-key, "
-                        "or one not using CurveZMQ", self.failed_handshakes)
+            log.warning(
+                "a connection failed the CurveZMQ handshake (%d so far): a worker with a wrong --server-key, "
+                "or one not using CurveZMQ",
+                self.failed_handshakes,
+            )
 
     def _stop_auth(self) -> None:
         if self.auth is not None:
@@ -239,8 +243,9 @@ class ZmqClient:
             sock.curve_publickey = public
             sock.curve_secretkey = secret
             sock.curve_serverkey = read_key_file(curve.server_key_file)[0]
-        self.monitor = sock.get_monitor_socket(zmq.EVENT_HANDSHAKE_FAILED_AUTH | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL
-                                               | zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL)
+        self.monitor = sock.get_monitor_socket(
+            zmq.EVENT_HANDSHAKE_FAILED_AUTH | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL | zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL
+        )
         self.failed_handshakes = 0
         self.poller = zmq.Poller()
         self.poller.register(sock, zmq.POLLIN)
@@ -281,16 +286,21 @@ class ZmqClient:
 
             event = recv_monitor_message(self.monitor)
             if event["event"] == zmq.EVENT_HANDSHAKE_FAILED_AUTH:
-                raise TransportError(f"the controller at {self.address} refused our Curve key "
-                                     f"(status {event['value']}): it is not in its authorized keys")
+                raise TransportError(
+                    f"the controller at {self.address} refused our Curve key "
+                    f"(status {event['value']}): it is not in its authorized keys"
+                )
             if event["event"] == zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL:
                 self.failed_handshakes += 1
                 if self.failed_handshakes < 3:
                     return None
-                raise TransportError(f"the CurveZMQ handshake with {self.address} failed {self.failed_handshakes} "
-                                     "times: --server-key does not hold that controller's public key")
-            raise TransportError(f"handshake with {self.address} failed: Curve keys (or their absence) "
-                                 "do not match the controller's")
+                raise TransportError(
+                    f"the CurveZMQ handshake with {self.address} failed {self.failed_handshakes} "
+                    "times: --server-key does not hold that controller's public key"
+                )
+            raise TransportError(
+                f"handshake with {self.address} failed: Curve keys (or their absence) do not match the controller's"
+            )
         if self._wake_in is not None and self._wake_in in ready:
             while self._wake_in.poll(0):
                 self._wake_in.recv()

@@ -55,8 +55,14 @@ def make_identity(name: str) -> bytes:
 class _Renderer:
     """The render thread and its pipeline for one conf."""
 
-    def __init__(self, config: RunConfig, digest: str, host_outputs: frozenset[str], folder: Path | None = None,
-                 notify: Callable[[], None] | None = None):
+    def __init__(
+        self,
+        config: RunConfig,
+        digest: str,
+        host_outputs: frozenset[str],
+        folder: Path | None = None,
+        notify: Callable[[], None] | None = None,
+    ):
         self.config = config
         self.notify = notify  # wakes the socket thread when a report is ready
         self.digest = digest
@@ -128,8 +134,9 @@ class Worker:
         self.drops = DropLog(log)
         wakeup = getattr(transport, "wakeup", None)
         self.notify = wakeup() if wakeup is not None else None  # else the socket thread polls while busy
-        self.renderer = (_Renderer(config, "local", options.host_outputs, notify=self.notify) if config is not None
-                         else None)
+        self.renderer = (
+            _Renderer(config, "local", options.host_outputs, notify=self.notify) if config is not None else None
+        )
         self.welcomed = False
         self.heartbeat = 1.0
         self.quit_reason = ""
@@ -147,9 +154,15 @@ class Worker:
             while not self.quit_reason and not self.failure and not self.stop_event.is_set():
                 now = time.monotonic()
                 if not self.welcomed and now >= next_hello:
-                    self._send(MsgType.HELLO, name=self.name, version=__version__, capacity=self.options.capacity,
-                               host=socket.gethostname(), pid=os.getpid(),
-                               bundle=self.renderer.digest if self.renderer else "")
+                    self._send(
+                        MsgType.HELLO,
+                        name=self.name,
+                        version=__version__,
+                        capacity=self.options.capacity,
+                        host=socket.gethostname(),
+                        pid=os.getpid(),
+                        bundle=self.renderer.digest if self.renderer else "",
+                    )
                     next_hello = now + HELLO_EVERY
                 if self.welcomed and now >= next_beat:
                     self._send(MsgType.HEARTBEAT, inflight=self.renderer.held() if self.renderer else 0)
@@ -226,8 +239,9 @@ class Worker:
                 self.failure = f"cannot load the controller's conf here: {exc}"
                 self._send(MsgType.FAIL, reason=str(exc))
                 return
-            self.renderer = _Renderer(config, str(bundle.get("digest")), self.options.host_outputs, folder,
-                                      notify=self.notify)
+            self.renderer = _Renderer(
+                config, str(bundle.get("digest")), self.options.host_outputs, folder, notify=self.notify
+            )
         if self.renderer is None:
             return  # the bundle is on its way in an earlier WELCOME (or comes with a later one)
         self.heartbeat = float(message["heartbeat"])
@@ -243,8 +257,14 @@ class Worker:
                 report = self.renderer.done.get_nowait()
             except queue.Empty:
                 return
-            self._send(MsgType.DONE, run=report.run, key=list(report.key), stats=report.delta, error=report.error,
-                       batches=[b.to_wire() for b in report.handback])
+            self._send(
+                MsgType.DONE,
+                run=report.run,
+                key=list(report.key),
+                stats=report.delta,
+                error=report.error,
+                batches=[b.to_wire() for b in report.handback],
+            )
 
     def _leave(self) -> None:
         """Give back unstarted jobs, finish the current one, report it, say BYE."""
@@ -257,8 +277,13 @@ class Worker:
             renderer.close(wait=60)
             returned += renderer.returned
             self._flush_done()
-            log.info("worker %s: %d job(s) received, %d events sent, %d failed", self.name, self.jobs_received,
-                     renderer.sent, renderer.failed)
+            log.info(
+                "worker %s: %d job(s) received, %d events sent, %d failed",
+                self.name,
+                self.jobs_received,
+                renderer.sent,
+                renderer.failed,
+            )
         if self.welcomed:
             self._send(MsgType.BYE, returned=returned, final=True)
         self.transport.close()

@@ -72,25 +72,39 @@ def find_apps(apps_dir: str | Path, exclude: Iterable[str] = ()) -> list[App]:
     return [App(p) for p in sorted(root.iterdir(), key=lambda p: p.name) if p.name not in skip and is_app(p)]
 
 
-def load_app(app_dir: str | Path, overrides: Mapping[str, str] | None = None, only: str | None = None,
-             base_layers: Layers = ()) -> RunConfig:
+def load_app(
+    app_dir: str | Path, overrides: Mapping[str, str] | None = None, only: str | None = None, base_layers: Layers = ()
+) -> RunConfig:
     """Load one app: `base_layers`, then default/eventgen.conf, then local/eventgen.conf."""
     app = App(Path(app_dir).resolve())
     files = app.conf_files()
     if not files:
-        raise ConfigErrors([ConfigError(f"not an app folder: no default/{CONF_NAME} or local/{CONF_NAME} "
-                                        "(give --apps-dir for a folder of apps)", str(app_dir))])
+        raise ConfigErrors(
+            [
+                ConfigError(
+                    f"not an app folder: no default/{CONF_NAME} or local/{CONF_NAME} "
+                    "(give --apps-dir for a folder of apps)",
+                    str(app_dir),
+                )
+            ]
+        )
     # the conf's folder is <app>/default (or <app>/local): `../samples` is the app's samples/
     return load(files[0], overrides, only, layers=[*base_layers, *app.layers()], app=app.name)
 
 
-def load_apps(apps_dir: str | Path, overrides: Mapping[str, str] | None = None, only: str | None = None,
-              base_layers: Layers = (), exclude: Iterable[str] = ()) -> RunConfig:
+def load_apps(
+    apps_dir: str | Path,
+    overrides: Mapping[str, str] | None = None,
+    only: str | None = None,
+    base_layers: Layers = (),
+    exclude: Iterable[str] = (),
+) -> RunConfig:
     """Load every enabled app under `apps_dir` into one RunConfig; errors of all apps are raised together."""
     apps = find_apps(apps_dir, exclude)
     if not apps:
-        raise ConfigErrors([ConfigError(f"no app with default/{CONF_NAME} or local/{CONF_NAME} in this folder",
-                                        str(apps_dir))])
+        raise ConfigErrors(
+            [ConfigError(f"no app with default/{CONF_NAME} or local/{CONF_NAME} in this folder", str(apps_dir))]
+        )
     configs: list[RunConfig] = []
     errors: list[ConfigError] = []
     for app in apps:
@@ -113,8 +127,10 @@ def load_apps(apps_dir: str | Path, overrides: Mapping[str, str] | None = None, 
     warnings = [w for config in configs for w in config.warnings]
     for config in configs[1:]:
         if dict(config.engine) != dict(engine):
-            warnings.append(f"{config.path}: [global] engine settings differ from the first app's and are "
-                            f"ignored; those of {configs[0].path} apply")
+            warnings.append(
+                f"{config.path}: [global] engine settings differ from the first app's and are "
+                f"ignored; those of {configs[0].path} apply"
+            )
             log.warning("%s", warnings[-1])
     if only:
         samples = _only(samples, only, str(root))
@@ -132,8 +148,9 @@ def _only(samples: list, only: str, where: str) -> list:
     return kept
 
 
-def load_target(conf: str | None, apps_dir: str | None, overrides: Mapping[str, str] | None = None,
-                only: str | None = None) -> RunConfig:
+def load_target(
+    conf: str | None, apps_dir: str | None, overrides: Mapping[str, str] | None = None, only: str | None = None
+) -> RunConfig:
     """What the CLI's CONF / --apps-dir name: a conf file, an app folder, an app name under
     `$SPLUNK_HOME/etc/apps`, or (with --apps-dir) every app in a folder."""
     if apps_dir:
@@ -151,4 +168,3 @@ def load_target(conf: str | None, apps_dir: str | None, overrides: Mapping[str, 
             return load(path / CONF_NAME, overrides, only)
         return load_app(path, overrides, only)
     return load(path, overrides, only)
-

@@ -19,97 +19,206 @@ SAMPLE = SettingGroup(
     "Sample stanzas",
     (
         Setting("disabled", parse_bool, "false", "Skip this stanza."),
-        Setting("mode", choice("sample", "replay"), "sample",
-                "`sample` draws events from the sample; `replay` replays it keeping its own timing "
-                "(selects `generator = replay`)."),
+        Setting(
+            "mode",
+            choice("sample", "replay"),
+            "sample",
+            "`sample` draws events from the sample; `replay` replays it keeping its own timing "
+            "(selects `generator = replay`).",
+        ),
         Setting("generator", parse_str, "default", "Generator plugin that renders events."),
         Setting("rater", parse_str, "config", "Rater plugin that scales `count` per interval."),
-        Setting("input", parse_str, "interval",
-                "Schedule plugin deciding when events happen (`interval` is Eventgen's)."),
-        Setting("outputMode", parse_list, "stdout",
-                "Output plugin(s), comma-separated: every event goes to each. The reference defaults "
-                "to modinput; eventgen defaults to stdout."),
-        Setting("count", parse_int, "-1",
-                "Events per interval. -1 or 0: the whole sample once; more than the sample cycles "
-                "through it."),
+        Setting(
+            "input", parse_str, "interval", "Schedule plugin deciding when events happen (`interval` is Eventgen's)."
+        ),
+        Setting(
+            "outputMode",
+            parse_list,
+            "stdout",
+            "Output plugin(s), comma-separated: every event goes to each. The reference defaults "
+            "to modinput; eventgen defaults to stdout.",
+        ),
+        Setting(
+            "count",
+            parse_int,
+            "-1",
+            "Events per interval. -1 or 0: the whole sample once; more than the sample cycles through it.",
+        ),
         Setting("interval", at_least(parse_float, 0), "60", "Seconds between intervals."),
-        Setting("delay", at_least(parse_float, 0), "0",
-                "Seconds to wait before the first interval (live runs without `end`)."),
-        Setting("earliest", parse_str, "now",
-                "Earliest event time, relative to the interval (`now`, `-15m`, `-1d@d`, ISO date)."),
+        Setting(
+            "delay",
+            at_least(parse_float, 0),
+            "0",
+            "Seconds to wait before the first interval (live runs without `end`).",
+        ),
+        Setting(
+            "earliest",
+            parse_str,
+            "now",
+            "Earliest event time, relative to the interval (`now`, `-15m`, `-1d@d`, ISO date).",
+        ),
         Setting("latest", parse_str, "now", "Latest event time, relative to the interval."),
-        Setting("backfill", parse_str, None,
-                "Start this far in the past (`-1h`, `-7d@d`): intervals up to now are generated at once."),
-        Setting("end", parse_str, None,
-                "Stop after this many intervals (an integer; -1 = never) or at this time; the run exits when "
-                "every event is written. Intervals in the past are made at once, later ones when due."),
-        Setting("timeMode", choice("live", "sample"), "live",
-                "`live`: no event is written before its timestamp (future intervals are released when due, "
-                "as Splunk Eventgen does). `sample`: make every event at once, future timestamps included "
-                "(Eventum's sample mode; `--no-wait` sets it for every stanza)."),
-        Setting("randomizeCount", at_least(parse_float, 0), None,
-                "Vary each interval's count by ± half this fraction (0.2 → ±10%)."),
+        Setting(
+            "backfill",
+            parse_str,
+            None,
+            "Start this far in the past (`-1h`, `-7d@d`): intervals up to now are generated at once.",
+        ),
+        Setting(
+            "end",
+            parse_str,
+            None,
+            "Stop after this many intervals (an integer; -1 = never) or at this time; the run exits when "
+            "every event is written. Intervals in the past are made at once, later ones when due.",
+        ),
+        Setting(
+            "timeMode",
+            choice("live", "sample"),
+            "live",
+            "`live`: no event is written before its timestamp (future intervals are released when due, "
+            "as Splunk Eventgen does). `sample`: make every event at once, future timestamps included "
+            "(Eventum's sample mode; `--no-wait` sets it for every stanza).",
+        ),
+        Setting(
+            "randomizeCount",
+            at_least(parse_float, 0),
+            None,
+            "Vary each interval's count by ± half this fraction (0.2 → ±10%).",
+        ),
         Setting("randomizeEvents", parse_bool, "false", "Pick sample events at random instead of in order."),
-        Setting("bundlelines", parse_bool, "false",
-                "Emit `count` copies of the whole sample per interval, in order."),
-        Setting("breaker", parse_regex, r"[^\r\n\s]+",
-                "A sample line matching this regex at its start begins a new event; other lines continue "
-                "the current one (multi-line events). Blank lines are skipped with the default."),
-        Setting("sampletype", choice("raw", "csv"), "raw",
-                "`csv`: the sample is a CSV with `_raw` and optional host/source/sourcetype/index columns."),
-        Setting("sampleDir", parse_str, None,
-                "Folder of sample files, relative to the conf. Default: `../samples` and the conf's folder."),
+        Setting("bundlelines", parse_bool, "false", "Emit `count` copies of the whole sample per interval, in order."),
+        Setting(
+            "breaker",
+            parse_regex,
+            r"[^\r\n\s]+",
+            "A sample line matching this regex at its start begins a new event; other lines continue "
+            "the current one (multi-line events). Blank lines are skipped with the default.",
+        ),
+        Setting(
+            "sampletype",
+            choice("raw", "csv"),
+            "raw",
+            "`csv`: the sample is a CSV with `_raw` and optional host/source/sourcetype/index columns.",
+        ),
+        Setting(
+            "sampleDir",
+            parse_str,
+            None,
+            "Folder of sample files, relative to the conf. Default: `../samples` and the conf's folder.",
+        ),
         Setting("host", parse_str, "127.0.0.1", "Event host."),
         Setting("source", parse_str, None, "Event source (default: the sample file name)."),
         Setting("sourcetype", parse_str, "eventgen", "Event sourcetype."),
         Setting("index", parse_str, "main", "Event index."),
-        Setting("extendIndexes", parse_list, None,
-                "Extra indexes, `prefix:N` expands to prefix0..prefixN-1; one is drawn per job."),
-        Setting("timezone", parse_str, "local",
-                "Zone for formatting timestamps: `local`, `utc`, `+hhmm`/`-hhmm`, or an IANA name."),
-        Setting("sequentialTimestamp", parse_bool, "false",
-                "Spread timestamps evenly over [earliest, latest] instead of at random."),
+        Setting(
+            "extendIndexes",
+            parse_list,
+            None,
+            "Extra indexes, `prefix:N` expands to prefix0..prefixN-1; one is drawn per job.",
+        ),
+        Setting(
+            "timezone",
+            parse_str,
+            "local",
+            "Zone for formatting timestamps: `local`, `utc`, `+hhmm`/`-hhmm`, or an IANA name.",
+        ),
+        Setting(
+            "sequentialTimestamp",
+            parse_bool,
+            "false",
+            "Spread timestamps evenly over [earliest, latest] instead of at random.",
+        ),
         Setting("timeMultiple", at_least(parse_float, 0), "1", "Replay: scale the gaps between events."),
         Setting("timeField", parse_str, "_raw", "Replay: field holding the event time (`_raw` or a CSV column)."),
-        Setting("jobSize", at_least(parse_int, 1), "10000",
-                "Largest number of events in one generation job (one batch, one write per output)."),
-        Setting("splitSample", parse_int, "0",
-                "Accepted for compatibility: jobs are always split into `jobSize` chunks."),
-        Setting("spoolFailedTo", parse_str, None,
-                "File to append events that an output failed to deliver after its retries (JSON lines); "
-                "`eventgen replay-spool FILE CONF` sends them again."),
-        Setting("outputGiveUpBatches", at_least(parse_int, 1), "5",
-                "An output that fails this many batches in a row (after their retries) is given up on: later "
-                "batches fail at once, counted and spooled, with one attempt every 10 s to see if it is back."),
-        Setting("outputGiveUpSeconds", at_least(parse_float, 0), "60",
-                "Give up on an output that has been failing for this many seconds, whatever the batch count."),
+        Setting(
+            "jobSize",
+            at_least(parse_int, 1),
+            "10000",
+            "Largest number of events in one generation job (one batch, one write per output).",
+        ),
+        Setting(
+            "splitSample", parse_int, "0", "Accepted for compatibility: jobs are always split into `jobSize` chunks."
+        ),
+        Setting(
+            "spoolFailedTo",
+            parse_str,
+            None,
+            "File to append events that an output failed to deliver after its retries (JSON lines); "
+            "`eventgen replay-spool FILE CONF` sends them again.",
+        ),
+        Setting(
+            "outputGiveUpBatches",
+            at_least(parse_int, 1),
+            "5",
+            "An output that fails this many batches in a row (after their retries) is given up on: later "
+            "batches fail at once, counted and spooled, with one attempt every 10 s to see if it is back.",
+        ),
+        Setting(
+            "outputGiveUpSeconds",
+            at_least(parse_float, 0),
+            "60",
+            "Give up on an output that has been failing for this many seconds, whatever the batch count.",
+        ),
     ),
 )
 
 GLOBAL = SettingGroup(
     "Engine ([global] only)",
     (
-        Setting("threading", choice("thread", "process"), "thread",
-                "Run generator workers as threads or as processes.", scope="global"),
-        Setting("queueing", choice("python", "zeromq"), "python",
-                "Job queue: Python queues, or ZeroMQ PUSH/PULL.", scope="global"),
+        Setting(
+            "threading",
+            choice("thread", "process"),
+            "thread",
+            "Run generator workers as threads or as processes.",
+            scope="global",
+        ),
+        Setting(
+            "queueing",
+            choice("python", "zeromq"),
+            "python",
+            "Job queue: Python queues, or ZeroMQ PUSH/PULL.",
+            scope="global",
+        ),
         Setting("generatorWorkers", at_least(parse_int, 1), "1", "Number of generator workers.", scope="global"),
-        Setting("outputWorkers", at_least(parse_int, 1), "1",
-                "Output threads writing queued batches: with `useOutputQueue`, and in process mode for outputs "
-                "that need a single writer (stdout, modinput).", scope="global"),
-        Setting("useOutputQueue", parse_bool, "false",
-                "Queue every batch to the output workers instead of writing it from the generator worker (in "
-                "process mode: event text goes back to the main process).", scope="global"),
-        Setting("generatorQueueSize", at_least(parse_int, 1), "64",
-                "Most jobs waiting in the job queue (backpressure beyond it).", scope="global"),
-        Setting("maxQueueLength", parse_int, "0",
-                "Compatibility: when > 0 it caps events per batch like `jobSize`.", scope="global"),
-        Setting("seed", parse_int, None, "Seed: the same conf and seed give byte-identical output.",
-                scope="global"),
-        Setting("pluginDir", parse_list, None, "Extra plugin directories, relative to the conf.",
-                scope="global"),
-        Setting("statusInterval", at_least(parse_float, 0), "5",
-                "Seconds between live status lines on stderr (0 = none).", scope="global"),
+        Setting(
+            "outputWorkers",
+            at_least(parse_int, 1),
+            "1",
+            "Output threads writing queued batches: with `useOutputQueue`, and in process mode for outputs "
+            "that need a single writer (stdout, modinput).",
+            scope="global",
+        ),
+        Setting(
+            "useOutputQueue",
+            parse_bool,
+            "false",
+            "Queue every batch to the output workers instead of writing it from the generator worker (in "
+            "process mode: event text goes back to the main process).",
+            scope="global",
+        ),
+        Setting(
+            "generatorQueueSize",
+            at_least(parse_int, 1),
+            "64",
+            "Most jobs waiting in the job queue (backpressure beyond it).",
+            scope="global",
+        ),
+        Setting(
+            "maxQueueLength",
+            parse_int,
+            "0",
+            "Compatibility: when > 0 it caps events per batch like `jobSize`.",
+            scope="global",
+        ),
+        Setting("seed", parse_int, None, "Seed: the same conf and seed give byte-identical output.", scope="global"),
+        Setting("pluginDir", parse_list, None, "Extra plugin directories, relative to the conf.", scope="global"),
+        Setting(
+            "statusInterval",
+            at_least(parse_float, 0),
+            "5",
+            "Seconds between live status lines on stderr (0 = none).",
+            scope="global",
+        ),
     ),
 )
 

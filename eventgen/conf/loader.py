@@ -212,10 +212,10 @@ class _Loader:
             settings[name] = self.parse(setting, value, stanza)
         for key, (_, stanza) in raw.items():
             if key not in self.table and stanza != OVERRIDE_STANZA:
-                self.warnings.append(f"{self.origin.get((stanza, key), self.file_label)}: [{stanza}] {key}: "
-                                     "unknown setting, ignored")
-            elif key in self.table and self.table[key].scope == "global" and stanza not in ("global",
-                                                                                            OVERRIDE_STANZA):
+                self.warnings.append(
+                    f"{self.origin.get((stanza, key), self.file_label)}: [{stanza}] {key}: unknown setting, ignored"
+                )
+            elif key in self.table and self.table[key].scope == "global" and stanza not in ("global", OVERRIDE_STANZA):
                 self.warnings.append(f"{self.file_label}: [{stanza}] {key}: only read from [global]")
         self.choose_plugins(settings, raw, main)
         if file_path is not None and not settings.get("source"):
@@ -244,9 +244,14 @@ class _Loader:
             if kind in raw:
                 continue
             for cls in registry.all():
-                if cls.kind != kind or not cls.chosen_by or not all(
+                if (
+                    cls.kind != kind
+                    or not cls.chosen_by
+                    or not all(
                         settings.get(key) is not None if value is None else settings.get(key) == value
-                        for key, value in cls.chosen_by.items()):
+                        for key, value in cls.chosen_by.items()
+                    )
+                ):
                     continue
                 settings[kind] = cls.name
                 for key, value in cls.implies.items():
@@ -271,8 +276,11 @@ class _Loader:
                     part["replacement"] = "0"
                     missing.remove("replacement")
                 if missing:
-                    self.error(f"token {number} lacks {', '.join('token.%d.%s' % (number, m) for m in missing)}",
-                               stanza, f"token.{number}")
+                    self.error(
+                        f"token {number} lacks {', '.join('token.%d.%s' % (number, m) for m in missing)}",
+                        stanza,
+                        f"token.{number}",
+                    )
                     continue
                 try:
                     pattern = re.compile(part["token"])
@@ -281,8 +289,11 @@ class _Loader:
                     continue
                 rtype = part["replacementType"].strip()
                 if rtype not in TOKEN_TYPES:
-                    self.error(f"unknown replacementType {rtype!r}; allowed: {', '.join(TOKEN_TYPES)}",
-                               stanza, f"token.{number}.replacementType")
+                    self.error(
+                        f"unknown replacementType {rtype!r}; allowed: {', '.join(TOKEN_TYPES)}",
+                        stanza,
+                        f"token.{number}.replacementType",
+                    )
                     continue
                 specs.append(TokenSpec(number, pattern, rtype, part["replacement"], stanza))
         return specs
@@ -292,12 +303,18 @@ class _Loader:
         for kind, key in (("generator", "generator"), ("rater", "rater"), ("input", "input")):
             name = settings.get(key)
             if name and not registry.has(kind, name):
-                self.error(f"unknown {kind} {name!r}; allowed: {', '.join(registry.names(kind))}",
-                           raw.get(key, ("", sample.stanza))[1], key)
+                self.error(
+                    f"unknown {kind} {name!r}; allowed: {', '.join(registry.names(kind))}",
+                    raw.get(key, ("", sample.stanza))[1],
+                    key,
+                )
         for name in settings.get("outputMode") or []:
             if not registry.has("output", name):
-                self.error(f"unknown output {name!r}; allowed: {', '.join(registry.names('output'))}",
-                           raw.get("outputMode", ("", sample.stanza))[1], "outputMode")
+                self.error(
+                    f"unknown output {name!r}; allowed: {', '.join(registry.names('output'))}",
+                    raw.get("outputMode", ("", sample.stanza))[1],
+                    "outputMode",
+                )
         generator_name = settings.get("generator")
         if registry.has("generator", generator_name):
             generator = registry.get("generator", generator_name)
@@ -326,7 +343,6 @@ class _Loader:
             for key, message in plugin_check(sample):
                 self.error(message, raw.get(key, ("", sample.stanza))[1], key)
 
-
     def check_token_matches(self, sample: Sample, file_path: Path) -> None:
         """Run every token regex on the sample's events, as the render plan will, under a time bound: a regex
         that backtracks catastrophically is an error, one that matches no event a warning."""
@@ -341,16 +357,21 @@ class _Loader:
             found = tokens_found(texts, sample.tokens, REGEX_TIME_LIMIT)
         except RegexTimeout as exc:
             spec = sample.tokens[exc.token]
-            self.error(f"regex {spec.pattern.pattern!r} takes over {REGEX_TIME_LIMIT:g}s on event {exc.event + 1} "
-                       f"of {file_path}: catastrophic backtracking (nested repeats like (a+)+?); refused",
-                       spec.stanza, f"token.{spec.number}.token")
+            self.error(
+                f"regex {spec.pattern.pattern!r} takes over {REGEX_TIME_LIMIT:g}s on event {exc.event + 1} "
+                f"of {file_path}: catastrophic backtracking (nested repeats like (a+)+?); refused",
+                spec.stanza,
+                f"token.{spec.number}.token",
+            )
             return
         for spec, hit in zip(sample.tokens, found, strict=True):
             if not hit:
                 key = f"token.{spec.number}.token"
-                self.warnings.append(f"{self.origin.get((spec.stanza, key), self.file_label)}: [{spec.stanza}] "
-                                     f"{key}: regex {spec.pattern.pattern!r} matches no event of {file_path}; "
-                                     "nothing is replaced")
+                self.warnings.append(
+                    f"{self.origin.get((spec.stanza, key), self.file_label)}: [{spec.stanza}] "
+                    f"{key}: regex {spec.pattern.pattern!r} matches no event of {file_path}; "
+                    "nothing is replaced"
+                )
 
 
 def _time_problems(sample: Sample) -> list[tuple[str, str]]:
@@ -370,8 +391,11 @@ def _time_problems(sample: Sample) -> list[tuple[str, str]]:
 
 def _plugin_validators(settings: Settings):
     """`validate(sample)` hooks of the plugins a sample uses: yield (key, message) pairs."""
-    names = [("generator", settings.get("generator")), ("rater", settings.get("rater")),
-             ("input", settings.get("input"))]
+    names = [
+        ("generator", settings.get("generator")),
+        ("rater", settings.get("rater")),
+        ("input", settings.get("input")),
+    ]
     names += [("output", name) for name in settings.get("outputMode") or []]
     for kind, name in names:
         if name and registry.has(kind, name):

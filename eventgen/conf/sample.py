@@ -92,9 +92,7 @@ class Sample:
         if not reader.fieldnames or "_raw" not in reader.fieldnames:
             raise ConfigError("a CSV sample needs a _raw column", str(self.path), self.stanza, "sampletype")
         rows = list(reader)
-        columns = {
-            name: [row.get(name) or "" for row in rows] for name in META_FIELDS if name in reader.fieldnames
-        }
+        columns = {name: [row.get(name) or "" for row in rows] for name in META_FIELDS if name in reader.fieldnames}
         for name, values in reader_extra_columns(reader.fieldnames, rows).items():
             columns[name] = values
         return SampleData([row["_raw"] or "" for row in rows], columns)

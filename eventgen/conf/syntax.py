@@ -20,9 +20,10 @@ def read_conf(path: Path) -> dict[str, dict[str, str]]:
     try:
         text = data.decode("utf-8-sig")  # a UTF-8 BOM (Windows editors) is dropped
     except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
-        raise ConfigError(f"line {line}: not UTF-8 text (byte 0x{data[exc.start]:02x}): is this a conf file?",
-                          str(path)) from None
+        line = data[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"line {line}: not UTF-8 text (byte 0x{data[exc.start]:02x}): is this a conf file?", str(path)
+        ) from None
     return parse_conf(text, str(path))
 
 
@@ -46,8 +47,9 @@ def parse_conf(text: str, source: str = "") -> dict[str, dict[str, str]]:
         numbers = [number for number, _ in exc.errors]
         others = [str(_start(n, starts)) for n in numbers[1:]]
         more = f" (also line{'s' if len(others) > 1 else ''} {', '.join(others)})" if others else ""
-        raise _parse_error(numbers[0], lines, starts, f"is not a [stanza], a key = value or a # comment{more}",
-                           source) from None
+        raise _parse_error(
+            numbers[0], lines, starts, f"is not a [stanza], a key = value or a # comment{more}", source
+        ) from None
     except configparser.Error as exc:
         number = getattr(exc, "lineno", None)
         message = str(getattr(exc, "message", exc)).splitlines()[0]

@@ -113,7 +113,7 @@ def _scan_in_child(texts: list[str], tokens: list[TokenSpec], limit: float) -> l
                 answer = {"timeout": [exc.token, exc.event]}
             data = json.dumps(answer).encode()
             while data:
-                data = data[os.write(write_end, data):]
+                data = data[os.write(write_end, data) :]
             status = 0
         finally:
             os._exit(status)

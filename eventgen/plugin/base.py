@@ -79,8 +79,7 @@ class GeneratorPlugin(Plugin):
         self.sample = sample
 
     @abstractmethod
-    def generate(self, job: GenerationJob) -> EventBatch:
-        ...
+    def generate(self, job: GenerationJob) -> EventBatch: ...
 
     def preview_state(self) -> dict[str, Any]:
         """State worth showing in `eventgen preview` (templates override)."""
@@ -143,8 +142,7 @@ class OutputPlugin(Plugin):
         """Flush and release the destination."""
 
     @abstractmethod
-    def write(self, batch: EventBatch) -> int | None:
-        ...
+    def write(self, batch: EventBatch) -> int | None: ...
 
     def encoded_size(self, batch: EventBatch) -> int:
         return len(batch.payload())
@@ -207,9 +205,11 @@ class OutputPlugin(Plugin):
         if self._failing_since is None:
             self._failing_since = now
         if self._failed_batches >= self._give_up_batches() or self._failing_for() >= self._give_up_after():
-            self._dead_reason = (f"given up after {self._failed_batches} failed batch(es) over "
-                                 f"{self._failing_for():.0f}s; failing fast, trying again every {PROBE_EVERY:g}s: "
-                                 f"{error}")
+            self._dead_reason = (
+                f"given up after {self._failed_batches} failed batch(es) over "
+                f"{self._failing_for():.0f}s; failing fast, trying again every {PROBE_EVERY:g}s: "
+                f"{error}"
+            )
             if self._probe_at == 0.0:
                 log.warning("%s: %s", self.name, self._dead_reason)
             self._probe_at = now + PROBE_EVERY
@@ -254,8 +254,7 @@ class RaterPlugin(Plugin):
         self.sample = sample
 
     @abstractmethod
-    def rate(self, count: int, when: float, rng: np.random.Generator) -> int:
-        ...
+    def rate(self, count: int, when: float, rng: np.random.Generator) -> int: ...
 
     def factors(self, times: np.ndarray) -> np.ndarray:
         """Per-event value factors for `rated` tokens (1.0 unless the rater has tables)."""

@@ -63,7 +63,7 @@ def append_failed(path: str | Path, output: str, batch: EventBatch, indices: Seq
         try:
             view = memoryview(line)
             while view:
-                view = view[os.write(fd, view):]
+                view = view[os.write(fd, view) :]
         finally:
             os.close(fd)
     return len(indices)

@@ -23,8 +23,7 @@ import numpy as np
 from eventgen.conf.settings import SettingError
 from eventgen.schedule.time import TimeFormatter
 
-TOKEN_TYPES = ("static", "timestamp", "replaytimestamp", "random", "rated", "file", "mvfile", "seqfile",
-               "integerid")
+TOKEN_TYPES = ("static", "timestamp", "replaytimestamp", "random", "rated", "file", "mvfile", "seqfile", "integerid")
 TOKEN_KEY = re.compile(r"token\.(\d+)\.(token|replacementType|replacement)$")
 
 
@@ -168,7 +167,7 @@ def _random_provider(replacement: str, rated: bool) -> Provider:
         return {"ipv4": _ipv4, "ipv6": _ipv6, "mac": _mac, "guid": _guid}[match.group(1)]
     raise SettingError(
         f"unknown random replacement {replacement!r}; allowed: integer[a:b], float[a.b:c.d], ipv4, ipv6, "
-        "mac, guid, hex(n), string(n), list[\"a\",\"b\"]"
+        'mac, guid, hex(n), string(n), list["a","b"]'
     )
 
 

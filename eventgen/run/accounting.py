@@ -110,8 +110,10 @@ class Stats:
     def status_line(self) -> str:
         total = self.totals()
         elapsed = self.elapsed()
-        line = (f"eventgen: {total['generated']:,} generated, {total['sent']:,} sent, {total['failed']:,} failed, "
-                f"{total['generated'] / elapsed:,.0f} events/s, {total['bytes'] / elapsed / 1e6:,.1f} MB/s")
+        line = (
+            f"eventgen: {total['generated']:,} generated, {total['sent']:,} sent, {total['failed']:,} failed, "
+            f"{total['generated'] / elapsed:,.0f} events/s, {total['bytes'] / elapsed / 1e6:,.1f} MB/s"
+        )
         if self.lag > 1.0:
             line += f", behind schedule by {self.lag:.1f}s"
         if self.errors:
@@ -123,13 +125,28 @@ class Stats:
         elapsed = self.elapsed()
         with self._lock:
             rows = [
-                {"sample": s, "output": o, "generated": self.generated.get(s, 0), **asdict(c),
-                 "events_per_second": round(c.sent / elapsed, 1)}
+                {
+                    "sample": s,
+                    "output": o,
+                    "generated": self.generated.get(s, 0),
+                    **asdict(c),
+                    "events_per_second": round(c.sent / elapsed, 1),
+                }
                 for (s, o), c in sorted(self.rows.items())
             ]
-            unsent = [{"sample": s, "output": "", "generated": n, "sent": 0, "failed": 0, "bytes": 0,
-                       "events_per_second": 0.0}
-                      for s, n in sorted(self.generated.items()) if not any(r[0] == s for r in self.rows)]
+            unsent = [
+                {
+                    "sample": s,
+                    "output": "",
+                    "generated": n,
+                    "sent": 0,
+                    "failed": 0,
+                    "bytes": 0,
+                    "events_per_second": 0.0,
+                }
+                for s, n in sorted(self.generated.items())
+                if not any(r[0] == s for r in self.rows)
+            ]
         total = self.totals()
         data = {
             "elapsed_seconds": round(elapsed, 3),
@@ -147,8 +164,9 @@ class Stats:
 
     def write_summary(self, stream: TextIO) -> None:
         data = self.summary()
-        header = (f"{'sample':<28} {'output':<12} {'generated':>12} {'sent':>12} {'failed':>8} {'bytes':>14} "
-                  f"{'events/s':>12}")
+        header = (
+            f"{'sample':<28} {'output':<12} {'generated':>12} {'sent':>12} {'failed':>8} {'bytes':>14} {'events/s':>12}"
+        )
         lines = ["", f"eventgen summary ({data['elapsed_seconds']:.2f}s)", header]
         for row in data["rows"]:
             lines.append(
@@ -161,8 +179,10 @@ class Stats:
             f"{t['bytes']:>14,} {t['events_per_second']:>12,.0f}"
         )
         if t["deliveries"] != t["generated"]:
-            lines.append(f"{t['generated']:,} events made {t['deliveries']:,} deliveries: each event goes to every "
-                         "output of its sample")
+            lines.append(
+                f"{t['generated']:,} events made {t['deliveries']:,} deliveries: each event goes to every "
+                "output of its sample"
+            )
         for output, error in data["errors"].items():
             lines.append(f"last error from {output}: {error}")
         jobs = {k: v for k, v in data["jobs"].items() if v and k != "done"}

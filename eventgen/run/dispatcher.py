@@ -52,17 +52,34 @@ class Peer:
 
     def describe(self) -> dict[str, Any]:
         total = self.stats.totals()
-        return {"id": str(self.id), "name": self.name, "host": self.host, "state": self.state,
-                "capacity": self.capacity, "inflight": len(self.inflight), "jobs": self.jobs_done,
-                "refused": self.refused, "generated": total["generated"], "sent": total["sent"],
-                "failed": total["failed"], "bytes": total["bytes"]}
+        return {
+            "id": str(self.id),
+            "name": self.name,
+            "host": self.host,
+            "state": self.state,
+            "capacity": self.capacity,
+            "inflight": len(self.inflight),
+            "jobs": self.jobs_done,
+            "refused": self.refused,
+            "generated": total["generated"],
+            "sent": total["sent"],
+            "failed": total["failed"],
+            "bytes": total["bytes"],
+        }
 
 
 class Dispatcher:
     """`put` is called by feeder threads; every other method by the one engine loop."""
 
-    def __init__(self, run_id: str, stats: Stats, backlog: int, pinned: set[str], stop: threading.Event,
-                 wake: Callable[[], None] = lambda: None):
+    def __init__(
+        self,
+        run_id: str,
+        stats: Stats,
+        backlog: int,
+        pinned: set[str],
+        stop: threading.Event,
+        wake: Callable[[], None] = lambda: None,
+    ):
         self.run_id = run_id
         self.stats = stats
         self.limit = max(1, backlog)
@@ -72,8 +89,15 @@ class Dispatcher:
         self.backlog: deque[GenerationJob] = deque()
         self.peers: dict[Hashable, Peer] = {}
         self.pins: dict[str, Hashable] = {}
-        self.counts = {"reissued": 0, "reissued_events": 0, "refused": 0, "failed": 0, "failed_events": 0,
-                       "dropped": 0, "dropped_events": 0}
+        self.counts = {
+            "reissued": 0,
+            "reissued_events": 0,
+            "refused": 0,
+            "failed": 0,
+            "failed_events": 0,
+            "dropped": 0,
+            "dropped_events": 0,
+        }
         self._cond = threading.Condition()
         self._dispatches = 0
         self._refusals_logged: set[tuple[str, str]] = set()
@@ -126,13 +150,19 @@ class Dispatcher:
             if pinned == peer_id:
                 del self.pins[sample]
                 if jobs or not self.stop.is_set():
-                    log.warning("sample %s: its worker %s is gone; its state starts afresh on another", sample,
-                                peer.name)
+                    log.warning(
+                        "sample %s: its worker %s is gone; its state starts afresh on another", sample, peer.name
+                    )
         if jobs:
             self.counts["reissued"] += len(jobs)
             self.counts["reissued_events"] += sum(j.count for j in jobs)
-            log.warning("worker %s %s%s: re-issuing its %d job(s) in flight", peer.name, state,
-                        f" ({reason})" if reason else "", len(jobs))
+            log.warning(
+                "worker %s %s%s: re-issuing its %d job(s) in flight",
+                peer.name,
+                state,
+                f" ({reason})" if reason else "",
+                len(jobs),
+            )
         self._requeue(jobs)
         return len(jobs)
 

@@ -43,8 +43,12 @@ class RunOptions:
 class Engine:
     """`execute()` runs to the end of the plan (or until `stop()`) and returns the run's Stats."""
 
-    def __init__(self, config: RunConfig, options: RunOptions | None = None,
-                 transport: Callable[[Engine], Transport] | None = None):
+    def __init__(
+        self,
+        config: RunConfig,
+        options: RunOptions | None = None,
+        transport: Callable[[Engine], Transport] | None = None,
+    ):
         self.config = config
         self.options = options or RunOptions()
         engine = config.engine
@@ -54,8 +58,9 @@ class Engine:
         self.stop_event = threading.Event()
         self.stats = Stats()
         pinned = {s.label for s in config.samples if is_stateful(s)}
-        self.dispatcher = Dispatcher(self.run_id, self.stats, engine.get("generatorQueueSize") or 64, pinned,
-                                     self.stop_event, self._wake)
+        self.dispatcher = Dispatcher(
+            self.run_id, self.stats, engine.get("generatorQueueSize") or 64, pinned, self.stop_event, self._wake
+        )
         self.feeders: list[Feeder] = []
         self.windows: list[Window] = []  # one per sample, parallel to `feeders`
         self.fatal = ""
@@ -82,8 +87,9 @@ class Engine:
         self.host_outputs = names
         if names:
             self._host_set = OutputSet(self.config.samples, self.stop_event, select=lambda cls: cls.name in names)
-            self.host_stage = OutputStage(self._host_set, self.stats, engine["outputWorkers"],
-                                          engine["generatorQueueSize"])
+            self.host_stage = OutputStage(
+                self._host_set, self.stats, engine["outputWorkers"], engine["generatorQueueSize"]
+            )
 
     def execute(self) -> Stats:
         self.transport.start()  # first: worker processes are forked before any other thread starts
@@ -172,8 +178,9 @@ class Engine:
                     return deadline
                 if now >= next_drain_note:
                     next_drain_note = now + 1.0
-                    log.info("draining: %d job(s) queued, %d in flight", self.dispatcher.queued(),
-                             self.dispatcher.inflight())
+                    log.info(
+                        "draining: %d job(s) queued, %d in flight", self.dispatcher.queued(), self.dispatcher.inflight()
+                    )
             elif not feeding and self.dispatcher.idle():
                 return None
 
@@ -205,8 +212,9 @@ class Engine:
         self.stats.ended = time.time()
         jobs, events = self.dispatcher.drop_rest()
         if jobs:
-            self.stats.note(f"stopped with {jobs:,} job(s) ({events:,} events) queued or unconfirmed: not made, "
-                            "not counted")
+            self.stats.note(
+                f"stopped with {jobs:,} job(s) ({events:,} events) queued or unconfirmed: not made, not counted"
+            )
         self.stats.jobs = {k: v for k, v in self.dispatcher.counts.items() if v}
         for feeder in self.feeders:
             if feeder.error:
@@ -223,8 +231,9 @@ class Engine:
             asked = [planned_events(s, w, self.seed) for s, _, w in bounded]
             if all(a is not None for a in asked):
                 self.stats.asked = total = sum(a or 0 for a in asked)
-                self.stats.note(f"interrupted: made {made:,} of the {total:,} events asked for "
-                                f"({100 * made / max(total, 1):.1f}%)")
+                self.stats.note(
+                    f"interrupted: made {made:,} of the {total:,} events asked for ({100 * made / max(total, 1):.1f}%)"
+                )
             else:
                 self.stats.note(f"interrupted: made {made:,} events before the end of the plan")
         self.state = "finished"

@@ -22,8 +22,12 @@ SHARED_OUTPUT_KEYS = ("spoolFailedTo", "outputGiveUpBatches", "outputGiveUpSecon
 class OutputSet:
     """Output instances, shared by every sample whose settings for that output are equal."""
 
-    def __init__(self, samples: Iterable[Sample], stop: threading.Event | None = None,
-                 select: Callable[[type[OutputPlugin]], bool] | None = None):
+    def __init__(
+        self,
+        samples: Iterable[Sample],
+        stop: threading.Event | None = None,
+        select: Callable[[type[OutputPlugin]], bool] | None = None,
+    ):
         self._by_key: dict[tuple, OutputPlugin] = {}
         self._by_sample: dict[str, list[OutputPlugin]] = {}
         for sample in samples:
@@ -68,8 +72,9 @@ class OutputStage:
         self.outputs = outputs
         self.stats = stats
         self._queue: queue.Queue[EventBatch | None] = queue.Queue(max(1, maxsize))
-        self._threads = [threading.Thread(target=self._run, name=f"output-{i}", daemon=True)
-                         for i in range(max(1, workers))]
+        self._threads = [
+            threading.Thread(target=self._run, name=f"output-{i}", daemon=True) for i in range(max(1, workers))
+        ]
         for thread in self._threads:
             thread.start()
 
@@ -132,8 +137,14 @@ class Pipeline:
     `host_outputs` hand their batches back to the host (the single writer), or to `stage`.
     """
 
-    def __init__(self, samples: Iterable[Sample], outputs: OutputSet, shared: SharedGenerators | None = None,
-                 host_outputs: set[str] | None = None, stage: OutputStage | None = None):
+    def __init__(
+        self,
+        samples: Iterable[Sample],
+        outputs: OutputSet,
+        shared: SharedGenerators | None = None,
+        host_outputs: set[str] | None = None,
+        stage: OutputStage | None = None,
+    ):
         self.samples = {s.label: s for s in samples}
         self.outputs = outputs
         self.shared = shared or SharedGenerators()
@@ -170,8 +181,11 @@ class Pipeline:
             self.stage.submit(batch)
         else:
             deliver(self.outputs, batch, tally)
-        if self.host_outputs and len(batch) and any(
-                name in self.host_outputs for name in self.samples[job.sample].settings.get("outputMode") or []):
+        if (
+            self.host_outputs
+            and len(batch)
+            and any(name in self.host_outputs for name in self.samples[job.sample].settings.get("outputMode") or [])
+        ):
             report.handback.append(batch)
         report.delta = tally.delta()
         return report

@@ -25,8 +25,10 @@ class ThreadTransport:
         self.capacity = capacity
         self.inbox: queue.Queue = queue.Queue()  # not SimpleQueue: its get(timeout) can hang after a signal (3.11)
         self.queues: list[queue.Queue] = [queue.Queue() for _ in pipelines]
-        self.threads = [threading.Thread(target=self._work, args=(i,), name=f"generator-{i}", daemon=True)
-                        for i in range(len(pipelines))]
+        self.threads = [
+            threading.Thread(target=self._work, args=(i,), name=f"generator-{i}", daemon=True)
+            for i in range(len(pipelines))
+        ]
         self._woken = threading.Event()
         self.abort = threading.Event()  # set at the drain deadline: unstarted jobs are returned, not run
 

@@ -49,8 +49,14 @@ def wait_until(clock: Clock, due: float, stop: threading.Event) -> bool:
 class Feeder:
     """Releases one sample's planned jobs to `put` when due; tracks lag and live events."""
 
-    def __init__(self, label: str, jobs: Iterable[PlannedJob], put: Callable[[GenerationJob], bool], clock: Clock,
-                 stop: threading.Event):
+    def __init__(
+        self,
+        label: str,
+        jobs: Iterable[PlannedJob],
+        put: Callable[[GenerationJob], bool],
+        clock: Clock,
+        stop: threading.Event,
+    ):
         self.label = label
         self.jobs = jobs
         self.put = put
@@ -97,8 +103,9 @@ class Feeder:
         now = time.monotonic()
         if self.lag > LAG_WARN and now - self._warned > WARN_EVERY:
             self._warned = now
-            log.warning("sample %s: behind schedule by %.1fs (generation or output cannot keep up)", self.label,
-                        self.lag)
+            log.warning(
+                "sample %s: behind schedule by %.1fs (generation or output cannot keep up)", self.label, self.lag
+            )
 
 
 def pacing_report(feeders: list[Feeder], started: float, target_rate: float | None) -> dict[str, float]:
@@ -128,8 +135,10 @@ def describe_pacing(report: dict[str, float]) -> str:
     if not report:
         return ""
     target = f"target {report['target_rate']:,.0f} events/s, " if report.get("target_rate") else ""
-    line = (f"live pacing: {target}achieved {report['achieved_rate']:,.0f} events/s over "
-            f"{report['seconds']:.1f}s, worst lag {report['worst_lag_seconds']:.3f}s")
+    line = (
+        f"live pacing: {target}achieved {report['achieved_rate']:,.0f} events/s over "
+        f"{report['seconds']:.1f}s, worst lag {report['worst_lag_seconds']:.3f}s"
+    )
     target_rate = report.get("target_rate")
     if target_rate and report["achieved_rate"] < 0.95 * target_rate:
         line += " — BEHIND: the target rate was not reached"

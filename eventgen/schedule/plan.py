@@ -94,8 +94,11 @@ def ticks(sample: Sample, window: Window, seed: int) -> Iterator[tuple[int, Tick
 def plan(sample: Sample, window: Window, seed: int, job_size: int) -> Iterator[PlannedJob]:
     """Every job of the sample's run, in order, with its release time. Pure: same inputs, same jobs."""
     seq = offset = 0
-    spread = (window.paced and not window.bounded
-              and bool(getattr(registry.get("input", sample.settings["input"]), "spread", False)))
+    spread = (
+        window.paced
+        and not window.bounded
+        and bool(getattr(registry.get("input", sample.settings["input"]), "spread", False))
+    )
     for (number, tick, count), following in _with_next(ticks(sample, window, seed)):
         future = window.paced and tick.time >= window.now
         if tick.timestamps is not None:
@@ -105,8 +108,18 @@ def plan(sample: Sample, window: Window, seed: int, job_size: int) -> Iterator[P
         else:
             parts = _split(tick, count, job_size, tick.time if future else None)
         for n, earliest, latest, stamps, due in parts:
-            job = GenerationJob(sample=sample.label, seq=seq, count=n, earliest=earliest, latest=latest, offset=offset,
-                                interval=number, now=tick.time if due is None else due, seed=seed, timestamps=stamps)
+            job = GenerationJob(
+                sample=sample.label,
+                seq=seq,
+                count=n,
+                earliest=earliest,
+                latest=latest,
+                offset=offset,
+                interval=number,
+                now=tick.time if due is None else due,
+                seed=seed,
+                timestamps=stamps,
+            )
             yield PlannedJob(job, due)
             seq += 1
             offset += n

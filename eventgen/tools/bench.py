@@ -70,8 +70,10 @@ token.5.token = "(agent)"
 token.5.replacementType = mvfile
 token.5.replacement = codes.csv:2
 """
-CSV_SAMPLE = '_raw,host,source,sourcetype,index\n"ts=0 user=u1 action=login",h1,auth,kv,main\n' \
-             '"ts=0 user=u2 action=logout",h2,auth,kv,main\n"ts=0 user=u3 action=read",h3,app,kv,sec\n'
+CSV_SAMPLE = (
+    '_raw,host,source,sourcetype,index\n"ts=0 user=u1 action=login",h1,auth,kv,main\n'
+    '"ts=0 user=u2 action=logout",h2,auth,kv,main\n"ts=0 user=u3 action=read",h3,app,kv,sec\n'
+)
 CSV_CONF = r"""
 [rows\.csv]
 sampletype = csv
@@ -185,8 +187,7 @@ def run_workload(name: str, mode: str, count: int, folder: Path) -> Result:
     total = stats.totals()
     if total["sent"] != count:
         raise RuntimeError(f"{name}/{mode}: sent {total['sent']} of {count}")
-    return Result(name, mode, total["sent"], seconds, total["bytes"], rss.samples[0], max(rss.samples),
-                  rss.samples[-1])
+    return Result(name, mode, total["sent"], seconds, total["bytes"], rss.samples[0], max(rss.samples), rss.samples[-1])
 
 
 def render_lines(name: str, count: int, folder: Path) -> list[str]:
@@ -259,8 +260,10 @@ def run(args: argparse.Namespace) -> int:
         folder = Path(tmp)
         naive = plain_loop(min(count, 500_000))
         out.write(f"plain Python loop (random + f-string, syslog shape): {naive:,.0f} events/s\n\n")
-        header = f"{'workload':<20} {'mode':<11} {'events/s':>12} {'MB/s':>8} {'x loop':>7} {'% ceiling':>9} " \
-                 f"{'RSS MB start/peak/end':>22}"
+        header = (
+            f"{'workload':<20} {'mode':<11} {'events/s':>12} {'MB/s':>8} {'x loop':>7} {'% ceiling':>9} "
+            f"{'RSS MB start/peak/end':>22}"
+        )
         out.write(header + "\n")
         for name in workloads:
             ceiling = io_ceiling(render_lines(name, min(count, 1_000_000), folder))
@@ -272,8 +275,15 @@ def run(args: argparse.Namespace) -> int:
                     f"{result.rss_start_mb:>8.0f}/{result.rss_peak_mb:.0f}/{result.rss_end_mb:.0f}\n"
                 )
                 out.flush()
-                results.append({**result.__dict__, "events_per_second": result.rate, "mb_per_second": result.mb_per_s,
-                                 "x_plain_loop": result.rate / naive, "io_ceiling_events_per_second": ceiling})
+                results.append(
+                    {
+                        **result.__dict__,
+                        "events_per_second": result.rate,
+                        "mb_per_second": result.mb_per_s,
+                        "x_plain_loop": result.rate / naive,
+                        "io_ceiling_events_per_second": ceiling,
+                    }
+                )
             out.write(f"{name:<20} /dev/null ceiling (pre-rendered lines, batched writes): {ceiling:,.0f} events/s\n")
     if args.json:
         Path(args.json).write_text(json.dumps({"plain_loop_events_per_second": naive, "results": results}, indent=2))

@@ -24,16 +24,28 @@ LIB = os.path.join(APP_HOME, "bin", "lib")
 
 # name, title, description, Splunk data type
 PARAMS = (
-    ("apps_dir", "Apps folder",
-     "Folder of Splunk apps whose default/ and local/ eventgen.conf are run "
-     "(default: the folder this app is installed in, $SPLUNK_HOME/etc/apps).", "string"),
-    ("conf", "Conf file or app folder",
-     "Run only this eventgen.conf or app folder instead of every app (relative: to the apps folder).", "string"),
+    (
+        "apps_dir",
+        "Apps folder",
+        "Folder of Splunk apps whose default/ and local/ eventgen.conf are run "
+        "(default: the folder this app is installed in, $SPLUNK_HOME/etc/apps).",
+        "string",
+    ),
+    (
+        "conf",
+        "Conf file or app folder",
+        "Run only this eventgen.conf or app folder instead of every app (relative: to the apps folder).",
+        "string",
+    ),
     ("sample", "Sample filter", "Only samples whose name, stanza or app:name label matches this regex.", "string"),
     ("seed", "Seed", "Integer seed: the same confs and seed give the same events.", "number"),
-    ("python", "Python interpreter",
-     "Python 3.11+ with eventgen's dependencies (numpy, ...) that runs the generation "
-     "(default: $EVENTGEN_PYTHON, else the Python running this script).", "string"),
+    (
+        "python",
+        "Python interpreter",
+        "Python 3.11+ with eventgen's dependencies (numpy, ...) that runs the generation "
+        "(default: $EVENTGEN_PYTHON, else the Python running this script).",
+        "string",
+    ),
 )
 
 
@@ -58,8 +70,7 @@ def scheme() -> str:
 def read_config(text: str) -> dict:
     """Splunk's `<input>` (run) or `<items>` (validation) document → server info, stanza name, params."""
     root = ElementTree.fromstring(text)
-    info = {key: (root.findtext(key) or "") for key in ("server_host", "server_uri", "session_key",
-                                                         "checkpoint_dir")}
+    info = {key: (root.findtext(key) or "") for key in ("server_host", "server_uri", "session_key", "checkpoint_dir")}
     node = root.find("configuration/stanza") if root.tag == "input" else root.find("item")
     if node is None:
         raise ValueError(f"no {'configuration/stanza' if root.tag == 'input' else 'item'} in the {root.tag} XML")
@@ -97,8 +108,10 @@ def validate(params: dict) -> list:
     if not (os.path.isfile(python) or shutil.which(python)):
         problems.append(f"python: {python} not found")
     elif python == sys.executable and sys.version_info < (3, 11):
-        problems.append(f"python: eventgen needs Python 3.11+ and this is {sys.version.split()[0]}; name one "
-                        "(with numpy and eventgen's other dependencies) in the python parameter or EVENTGEN_PYTHON")
+        problems.append(
+            f"python: eventgen needs Python 3.11+ and this is {sys.version.split()[0]}; name one "
+            "(with numpy and eventgen's other dependencies) in the python parameter or EVENTGEN_PYTHON"
+        )
     return problems
 
 

@@ -62,8 +62,11 @@ reload.eventgen = simple
 
 
 def inputs_spec() -> str:
-    lines = [f"[{modinput_launcher.INPUT_NAME}://<name>]",
-             "* Runs eventgen; events are written as Splunk's modular-input XML stream.", ""]
+    lines = [
+        f"[{modinput_launcher.INPUT_NAME}://<name>]",
+        "* Runs eventgen; events are written as Splunk's modular-input XML stream.",
+        "",
+    ]
     for name, _, doc, kind in modinput_launcher.PARAMS:
         lines += [f"{name} = <{'integer' if kind == 'number' else 'string'}>", f"* {doc}", "* Optional.", ""]
     return "\n".join(lines)
@@ -112,8 +115,9 @@ def default_eventgen_conf() -> str:
         line = f"# SA-Eventgen's own default (the modular input writes Splunk's XML stream):\n{key} = {value}"
         text, found = re.subn(rf"^{re.escape(key)}\s*=.*$", lambda _, line=line: line, text, count=1, flags=re.M)
         if not found:
-            text = re.sub(r"^\[global\][^\n]*\n", lambda m, line=line: m.group(0) + line + "\n", text, count=1,
-                          flags=re.M)
+            text = re.sub(
+                r"^\[global\][^\n]*\n", lambda m, line=line: m.group(0) + line + "\n", text, count=1, flags=re.M
+            )
     return text
 
 
@@ -170,14 +174,21 @@ def build_app(destination: str | Path) -> tuple[Path, Path]:
     license_file = PACKAGE_ROOT.parent / "LICENSE"
     if license_file.is_file():
         shutil.copyfile(license_file, app / "LICENSE")
-    shutil.copytree(PACKAGE_ROOT, app / "bin" / "lib" / "eventgen",
-                    ignore=lambda folder, entries: set(SKIP(folder, entries)) | {
-                        e for e in entries if (Path(folder) / e).relative_to(PACKAGE_ROOT).as_posix() in NOT_BUNDLED})
+    shutil.copytree(
+        PACKAGE_ROOT,
+        app / "bin" / "lib" / "eventgen",
+        ignore=lambda folder, entries: (
+            set(SKIP(folder, entries))
+            | {e for e in entries if (Path(folder) / e).relative_to(PACKAGE_ROOT).as_posix() in NOT_BUNDLED}
+        ),
+    )
     left_out = copy_plugins(builtin_plugin_dir(), app / "bin" / "lib" / "eventgen_plugins")
     if left_out:
         with (app / "README.txt").open("a", encoding="utf-8") as readme:
-            readme.write("\nLeft out of this app (AppInspect prohibits programmatic UDP in Splunk apps): "
-                         f"{', '.join(left_out)}.\n")
+            readme.write(
+                "\nLeft out of this app (AppInspect prohibits programmatic UDP in Splunk apps): "
+                f"{', '.join(left_out)}.\n"
+            )
     for path in [app, *app.rglob("*")]:
         path.chmod(0o755 if path.is_dir() else 0o644)
     package = dest / f"{APP_ID.lower().replace('-', '_')}-{version}.spl"
@@ -188,8 +199,9 @@ def build_app(destination: str | Path) -> tuple[Path, Path]:
 
 def build_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mode", choices=("splunk-app",), default="splunk-app", help="what to build")
-    parser.add_argument("--destination", default=".", metavar="DIR",
-                        help="folder for SA-Eventgen/ and its .spl package (default: here)")
+    parser.add_argument(
+        "--destination", default=".", metavar="DIR", help="folder for SA-Eventgen/ and its .spl package (default: here)"
+    )
 
 
 def run_build(args: argparse.Namespace) -> int:
@@ -212,8 +224,9 @@ def modinput_layers(app_home: Path) -> Layers:
     return layers
 
 
-def modinput_config(app_home: str | Path, apps_dir: str | None = None, conf: str | None = None,
-                    only: str | None = None) -> RunConfig:
+def modinput_config(
+    app_home: str | Path, apps_dir: str | None = None, conf: str | None = None, only: str | None = None
+) -> RunConfig:
     """What one modular input runs: `conf` (a file or app folder), else every app in `apps_dir`
     (default: the folder holding SA-Eventgen) except SA-Eventgen itself."""
     home = Path(app_home).resolve()

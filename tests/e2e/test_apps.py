@@ -13,8 +13,14 @@ from tests.conftest import cli, write_conf
 pytestmark = pytest.mark.e2e
 
 
-def make_app(apps: Path, name: str, default: str | None = None, local: str | None = None,
-             samples: dict[str, str] | None = None, app_conf_local: str | None = None) -> Path:
+def make_app(
+    apps: Path,
+    name: str,
+    default: str | None = None,
+    local: str | None = None,
+    samples: dict[str, str] | None = None,
+    app_conf_local: str | None = None,
+) -> Path:
     app = apps / name
     for folder, text in (("default", default), ("local", local)):
         if text is not None:
@@ -34,7 +40,10 @@ def splunk_home(tmp_path: Path) -> Path:
     """$SPLUNK_HOME with etc/apps holding: two apps sharing stanza names (with local overrides),
     an app disabled in app.conf, an app whose local eventgen.conf disables it, and a non-app folder."""
     apps = tmp_path / "splunk" / "etc" / "apps"
-    make_app(apps, "app_one", default="""
+    make_app(
+        apps,
+        "app_one",
+        default="""
         [web\\.log]
         count = 2
         end = 1
@@ -48,13 +57,18 @@ def splunk_home(tmp_path: Path) -> Path:
         [db\\.log]
         end = 1
         sourcetype = one:db
-    """, local="""
+    """,
+        local="""
         [web\\.log]
         count = 3
         index = one_local
-    """, samples={"web.log": "GET /one @USER@\n", "db.log": "db one a\ndb one b\n",
-                  "users.csv": "alice\n"})
-    make_app(apps, "app_two", default="""
+    """,
+        samples={"web.log": "GET /one @USER@\n", "db.log": "db one a\ndb one b\n", "users.csv": "alice\n"},
+    )
+    make_app(
+        apps,
+        "app_two",
+        default="""
         [global]
         host = two-default-host
 
@@ -65,14 +79,27 @@ def splunk_home(tmp_path: Path) -> Path:
         token.0.token = @HOST@
         token.0.replacementType = file
         token.0.replacement = hosts.txt
-    """, local="""
+    """,
+        local="""
         [global]
         host = two-local-host
-    """, samples={"web.log": "GET /two from @HOST@\n", "hosts.txt": "web-07\n"})
-    make_app(apps, "app_off", default="[web\\.log]\nend = 1\n", samples={"web.log": "must not appear\n"},
-             app_conf_local="[install]\nstate = disabled\n")
-    make_app(apps, "app_local_off", default="[web\\.log]\nend = 1\n", local="[global]\ndisabled = true\n",
-             samples={"web.log": "must not appear either\n"})
+    """,
+        samples={"web.log": "GET /two from @HOST@\n", "hosts.txt": "web-07\n"},
+    )
+    make_app(
+        apps,
+        "app_off",
+        default="[web\\.log]\nend = 1\n",
+        samples={"web.log": "must not appear\n"},
+        app_conf_local="[install]\nstate = disabled\n",
+    )
+    make_app(
+        apps,
+        "app_local_off",
+        default="[web\\.log]\nend = 1\n",
+        local="[global]\ndisabled = true\n",
+        samples={"web.log": "must not appear either\n"},
+    )
     (apps / "search" / "default").mkdir(parents=True)
     write_conf(apps / "search" / "default", "[install]\nstate = enabled\n", name="app.conf")
     return tmp_path / "splunk"
@@ -90,17 +117,30 @@ def without_time(events: list[dict[str, str]]) -> list[tuple[str, ...]]:
 
 def test_apps_dir_layers_default_and_local_per_app_and_skips_disabled_apps(splunk_home: Path, tmp_path: Path) -> None:
     apps = splunk_home / "etc" / "apps"
-    result = cli("--apps-dir", str(apps), "--modinput", "--stats-json", str(tmp_path / "s.json"),
-                 "--status-interval", "0", env={"SPLUNK_HOME": str(splunk_home)}, cwd=tmp_path)
+    result = cli(
+        "--apps-dir",
+        str(apps),
+        "--modinput",
+        "--stats-json",
+        str(tmp_path / "s.json"),
+        "--status-interval",
+        "0",
+        env={"SPLUNK_HOME": str(splunk_home)},
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
-    assert without_time(xml_events(result.stdout)) == sorted([
-        ("main", "one:db", "127.0.0.1", "db.log", "db one a"),
-        ("main", "one:db", "127.0.0.1", "db.log", "db one b"),
-        *[("one_local", "one:web", "one-host", "web.log", "GET /one alice")] * 3,
-        ("main", "two:web", "two-local-host", "web.log", "GET /two from web-07"),
-    ])
-    rows = {(r["sample"], r["output"]): (r["generated"], r["sent"], r["failed"])
-            for r in json.loads((tmp_path / "s.json").read_text())["rows"]}
+    assert without_time(xml_events(result.stdout)) == sorted(
+        [
+            ("main", "one:db", "127.0.0.1", "db.log", "db one a"),
+            ("main", "one:db", "127.0.0.1", "db.log", "db one b"),
+            *[("one_local", "one:web", "one-host", "web.log", "GET /one alice")] * 3,
+            ("main", "two:web", "two-local-host", "web.log", "GET /two from web-07"),
+        ]
+    )
+    rows = {
+        (r["sample"], r["output"]): (r["generated"], r["sent"], r["failed"])
+        for r in json.loads((tmp_path / "s.json").read_text())["rows"]
+    }
     assert rows == {
         ("app_one:db.log", "modinput"): (2, 2, 0),
         ("app_one:web.log", "modinput"): (3, 3, 0),
@@ -124,18 +164,19 @@ def test_validate_lists_app_labelled_samples(splunk_home: Path) -> None:
 
 def test_one_app_folder_as_conf(splunk_home: Path, tmp_path: Path) -> None:
     app = splunk_home / "etc" / "apps" / "app_one"
-    result = cli(str(app), "-s", "web.log", "--status-interval", "0", env={"SPLUNK_HOME": str(splunk_home)},
-                 cwd=tmp_path)
+    result = cli(
+        str(app), "-s", "web.log", "--status-interval", "0", env={"SPLUNK_HOME": str(splunk_home)}, cwd=tmp_path
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["GET /one alice"] * 3
 
 
 def test_app_name_under_splunk_home(splunk_home: Path, tmp_path: Path) -> None:
-    result = cli("app_two", "--modinput", "--status-interval", "0", env={"SPLUNK_HOME": str(splunk_home)},
-                 cwd=tmp_path)
+    result = cli("app_two", "--modinput", "--status-interval", "0", env={"SPLUNK_HOME": str(splunk_home)}, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert without_time(xml_events(result.stdout)) == [
-        ("main", "two:web", "two-local-host", "web.log", "GET /two from web-07")]
+        ("main", "two:web", "two-local-host", "web.log", "GET /two from web-07")
+    ]
 
 
 def test_splunk_home_token_path_needs_splunk_home(splunk_home: Path, tmp_path: Path) -> None:
@@ -152,7 +193,8 @@ def test_splunk_home_token_path_needs_splunk_home(splunk_home: Path, tmp_path: P
 def test_unset_splunk_home_error_lists_every_place_tried(splunk_home: Path, tmp_path: Path) -> None:
     app = splunk_home / "etc" / "apps" / "app_one"
     (app / "default" / "eventgen.conf").write_text(
-        (app / "default" / "eventgen.conf").read_text().replace("$SPLUNK_HOME", "$EVENTGEN_TEST_UNSET_HOME"))
+        (app / "default" / "eventgen.conf").read_text().replace("$SPLUNK_HOME", "$EVENTGEN_TEST_UNSET_HOME")
+    )
     result = cli("validate", str(app), cwd=tmp_path)
     relative = "$EVENTGEN_TEST_UNSET_HOME/etc/apps/app_one/samples/users.csv"
     tried = ", ".join(str(base / relative) for base in (tmp_path, app / "default", app / "samples"))
@@ -165,7 +207,10 @@ def test_unset_splunk_home_error_lists_every_place_tried(splunk_home: Path, tmp_
 
 def test_relative_token_paths_try_cwd_then_conf_folder_then_app_samples(tmp_path: Path) -> None:
     apps = tmp_path / "apps"
-    app = make_app(apps, "lookup_app", default="""
+    app = make_app(
+        apps,
+        "lookup_app",
+        default="""
         [x\\.log]
         end = 1
         token.0.token = @A@
@@ -177,8 +222,9 @@ def test_relative_token_paths_try_cwd_then_conf_folder_then_app_samples(tmp_path
         token.2.token = @C@
         token.2.replacementType = file
         token.2.replacement = c.txt
-    """, samples={"x.log": "@A@ @B@ @C@\n", "a.txt": "a-samples\n", "b.txt": "b-samples\n",
-                  "c.txt": "c-samples\n"})
+    """,
+        samples={"x.log": "@A@ @B@ @C@\n", "a.txt": "a-samples\n", "b.txt": "b-samples\n", "c.txt": "c-samples\n"},
+    )
     work = tmp_path / "work"
     work.mkdir()
     (work / "a.txt").write_text("a-cwd\n")
@@ -207,8 +253,9 @@ def test_errors_of_every_app_are_reported_together(tmp_path: Path) -> None:
     lines = result.stderr.splitlines()
     assert len(lines) == 2
     assert lines[0].startswith(f"eventgen: error: {apps / 'bad_a' / 'default' / 'eventgen.conf'}: [a\\.log]: count: ")
-    assert lines[1].startswith(f"eventgen: error: {apps / 'bad_b' / 'default' / 'eventgen.conf'}: [b\\.log]: "
-                               "interval: ")
+    assert lines[1].startswith(
+        f"eventgen: error: {apps / 'bad_b' / 'default' / 'eventgen.conf'}: [b\\.log]: interval: "
+    )
 
 
 def test_folder_without_apps_and_conflicting_arguments_are_errors(tmp_path: Path) -> None:
@@ -217,12 +264,14 @@ def test_folder_without_apps_and_conflicting_arguments_are_errors(tmp_path: Path
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
         f"eventgen: error: {tmp_path / 'empty'}: no app with default/eventgen.conf or local/eventgen.conf "
-        "in this folder"]
+        "in this folder"
+    ]
     result = cli("validate", str(tmp_path / "empty"), cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
         f"eventgen: error: {tmp_path / 'empty'}: not an app folder: no default/eventgen.conf or "
-        "local/eventgen.conf (give --apps-dir for a folder of apps)"]
+        "local/eventgen.conf (give --apps-dir for a folder of apps)"
+    ]
     result = cli("validate", "x.conf", "--apps-dir", str(tmp_path), cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.splitlines() == ["eventgen: error: give either CONF or --apps-dir, not both"]
@@ -230,13 +279,16 @@ def test_folder_without_apps_and_conflicting_arguments_are_errors(tmp_path: Path
 
 def test_engine_settings_come_from_the_first_app(tmp_path: Path) -> None:
     apps = tmp_path / "apps"
-    make_app(apps, "a_first", default="[global]\ngeneratorWorkers = 2\n\n[a\\.log]\nend = 1\n",
-             samples={"a.log": "a\n"})
-    make_app(apps, "b_second", default="[global]\ngeneratorWorkers = 3\n\n[b\\.log]\nend = 1\n",
-             samples={"b.log": "b\n"})
+    make_app(
+        apps, "a_first", default="[global]\ngeneratorWorkers = 2\n\n[a\\.log]\nend = 1\n", samples={"a.log": "a\n"}
+    )
+    make_app(
+        apps, "b_second", default="[global]\ngeneratorWorkers = 3\n\n[b\\.log]\nend = 1\n", samples={"b.log": "b\n"}
+    )
     result = cli("validate", "--apps-dir", str(apps), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == f"{apps}: OK, 2 sample(s), 1 warning(s)"
     assert result.stderr.splitlines() == [
         f"eventgen: WARNING: {apps / 'b_second' / 'default' / 'eventgen.conf'}: [global] engine settings differ "
-        f"from the first app's and are ignored; those of {apps / 'a_first' / 'default' / 'eventgen.conf'} apply"]
+        f"from the first app's and are ignored; those of {apps / 'a_first' / 'default' / 'eventgen.conf'} apply"
+    ]

@@ -22,8 +22,13 @@ def test_preview_refuses_a_negative_count() -> None:
 def test_a_checkout_without_its_dependencies_names_the_install_command(tmp_path: Path) -> None:
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(tmp_path / "bare")], check=True)
     bare = tmp_path / "bare" / "bin" / "python"
-    result = subprocess.run([str(bare), str(ROOT / "bin" / "eventgen.py"), "samples/weblog.conf"], cwd=ROOT,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [str(bare), str(ROOT / "bin" / "eventgen.py"), "samples/weblog.conf"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and len(result.stderr.splitlines()) == 1
     assert "is not installed: from the checkout run `python3 -m pip install -e .`" in result.stderr

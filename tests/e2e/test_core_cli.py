@@ -30,7 +30,9 @@ def lines_of(result: subprocess.CompletedProcess) -> list[str]:
 
 def test_count_and_end_give_exact_totals(tmp_path: Path) -> None:
     (tmp_path / "one.log").write_text("line a\nline b\nline c\n")
-    write_conf(tmp_path, """
+    write_conf(
+        tmp_path,
+        """
         [one\\.log]
         count = 7
         end = 3
@@ -38,7 +40,8 @@ def test_count_and_end_give_exact_totals(tmp_path: Path) -> None:
         interval = 10
         outputMode = file
         fileName = out.log
-    """)
+    """,
+    )
     result = cli("eventgen.conf", "--stats-json", "s.json", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "out.log").read_text().splitlines() == (["line a", "line b", "line c"] * 7)[:21]
@@ -115,7 +118,9 @@ def test_random_token_types_stay_in_range(tmp_path: Path) -> None:
 
 def test_timestamps_have_real_subseconds_and_epoch(tmp_path: Path) -> None:
     (tmp_path / "t.log").write_text("at 2020-01-01 00:00:00.000000 epoch 0\n")
-    write_conf(tmp_path, """
+    write_conf(
+        tmp_path,
+        """
         [t\\.log]
         count = 500
         end = 1
@@ -128,7 +133,8 @@ def test_timestamps_have_real_subseconds_and_epoch(tmp_path: Path) -> None:
         token.1.token = epoch (\\d+)
         token.1.replacementType = timestamp
         token.1.replacement = %s
-    """)
+    """,
+    )
     before = time.time()
     lines = lines_of(cli("eventgen.conf", cwd=tmp_path))
     after = time.time()
@@ -148,7 +154,9 @@ def test_mvfile_tokens_share_a_row_and_file_token_picks_lines(tmp_path: Path) ->
     (tmp_path / "lookups" / "hosts.csv").write_text("alpha,10.0.0.1\nbeta,10.0.0.2\ngamma,10.0.0.3\n")
     (tmp_path / "lookups" / "users.txt").write_text("ann\nbob\n")
     (tmp_path / "m.log").write_text("host=H ip=I user=U\n")
-    write_conf(tmp_path, """
+    write_conf(
+        tmp_path,
+        """
         [m\\.log]
         count = 300
         end = 1
@@ -161,7 +169,8 @@ def test_mvfile_tokens_share_a_row_and_file_token_picks_lines(tmp_path: Path) ->
         token.2.token = user=(U)
         token.2.replacementType = file
         token.2.replacement = lookups/users.txt
-    """)
+    """,
+    )
     pairs = {"alpha": "10.0.0.1", "beta": "10.0.0.2", "gamma": "10.0.0.3"}
     seen = set()
     for line in lines_of(cli("eventgen.conf", cwd=tmp_path)):
@@ -175,7 +184,9 @@ def test_mvfile_tokens_share_a_row_and_file_token_picks_lines(tmp_path: Path) ->
 def test_seqfile_and_integerid_continue_across_intervals(tmp_path: Path) -> None:
     (tmp_path / "seq.txt").write_text("first\nsecond\nthird\n")
     (tmp_path / "q.log").write_text("id=0 name=x\n")
-    write_conf(tmp_path, """
+    write_conf(
+        tmp_path,
+        """
         [q\\.log]
         count = 2
         end = 4
@@ -187,12 +198,11 @@ def test_seqfile_and_integerid_continue_across_intervals(tmp_path: Path) -> None
         token.1.token = name=(x)
         token.1.replacementType = seqfile
         token.1.replacement = seq.txt
-    """)
+    """,
+    )
     lines = lines_of(cli("eventgen.conf", "--generators", "3", cwd=tmp_path))
     names = ["first", "second", "third"]
-    assert sorted(lines, key=lambda s: int(s.split()[0][3:])) == [
-        f"id={100 + i} name={names[i % 3]}" for i in range(8)
-    ]
+    assert sorted(lines, key=lambda s: int(s.split()[0][3:])) == [f"id={100 + i} name={names[i % 3]}" for i in range(8)]
 
 
 def test_breaker_makes_multiline_events_and_csv_sets_metadata(tmp_path: Path) -> None:
@@ -202,7 +212,9 @@ def test_breaker_makes_multiline_events_and_csv_sets_metadata(tmp_path: Path) ->
     (tmp_path / "rows.csv").write_text(
         '_raw,host,source,sourcetype,index\n"row one",h1,s1,st1,i1\n"row, two",h2,s2,st2,i2\n'
     )
-    write_conf(tmp_path, """
+    write_conf(
+        tmp_path,
+        """
         [global]
         outputMode = modinput
         end = 1
@@ -213,7 +225,8 @@ def test_breaker_makes_multiline_events_and_csv_sets_metadata(tmp_path: Path) ->
 
         [rows\\.csv]
         sampletype = csv
-    """)
+    """,
+    )
     result = cli("eventgen.conf", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     root = ET.fromstring(result.stdout)
@@ -235,7 +248,9 @@ def test_breaker_makes_multiline_events_and_csv_sets_metadata(tmp_path: Path) ->
 def test_stanza_regexes_layer_by_specificity_and_append_tokens(tmp_path: Path) -> None:
     (tmp_path / "web.log").write_text("web A B\n")
     (tmp_path / "app.log").write_text("app A B\n")
-    write_conf(tmp_path, """
+    write_conf(
+        tmp_path,
+        """
         [global]
         end = 1
         count = 1
@@ -254,7 +269,8 @@ def test_stanza_regexes_layer_by_specificity_and_append_tokens(tmp_path: Path) -
         token.0.token = A
         token.0.replacementType = static
         token.0.replacement = specific
-    """)
+    """,
+    )
     lines = lines_of(cli("eventgen.conf", cwd=tmp_path))
     assert sorted(lines) == sorted(["app generic bee"] * 2 + ["web specific bee"] * 3)
 
@@ -262,7 +278,9 @@ def test_stanza_regexes_layer_by_specificity_and_append_tokens(tmp_path: Path) -
 def test_overrides_apply_to_every_stanza(tmp_path: Path) -> None:
     (tmp_path / "a.log").write_text("a\n")
     (tmp_path / "b.log").write_text("b\n")
-    write_conf(tmp_path, """
+    write_conf(
+        tmp_path,
+        """
         [a\\.log]
         count = 50
         end = 7
@@ -271,14 +289,17 @@ def test_overrides_apply_to_every_stanza(tmp_path: Path) -> None:
         [b\\.log]
         sampleDir = .
         count = 40
-    """)
+    """,
+    )
     lines = lines_of(cli("eventgen.conf", "-c", "2", "-e", "1", cwd=tmp_path))
     assert sorted(lines) == ["a", "a", "b", "b"]
 
 
 def test_seed_gives_byte_identical_output(tmp_path: Path) -> None:
     (tmp_path / "r.log").write_text("t=T ip=I n=N\n")
-    write_conf(tmp_path, """
+    write_conf(
+        tmp_path,
+        """
         [r\\.log]
         count = 5000
         backfill = 2026-01-01T00:00:00
@@ -296,7 +317,8 @@ def test_seed_gives_byte_identical_output(tmp_path: Path) -> None:
         token.2.token = N
         token.2.replacementType = random
         token.2.replacement = float[0.000:100.000]
-    """)
+    """,
+    )
     first = cli("eventgen.conf", "--seed", "42", cwd=tmp_path)
     second = cli("eventgen.conf", "--seed", "42", "--generators", "4", cwd=tmp_path)
     other = cli("eventgen.conf", "--seed", "43", cwd=tmp_path)
@@ -309,7 +331,9 @@ def test_seed_gives_byte_identical_output(tmp_path: Path) -> None:
 
 def test_seed_identity_is_byte_for_byte_with_one_worker(tmp_path: Path) -> None:
     (tmp_path / "r.log").write_text("ip=I\n")
-    write_conf(tmp_path, """
+    write_conf(
+        tmp_path,
+        """
         [r\\.log]
         count = 1000
         end = 3
@@ -317,7 +341,8 @@ def test_seed_identity_is_byte_for_byte_with_one_worker(tmp_path: Path) -> None:
         token.0.token = I
         token.0.replacementType = random
         token.0.replacement = ipv4
-    """)
+    """,
+    )
     runs = [cli("eventgen.conf", "--seed", "7", cwd=tmp_path).stdout for _ in range(2)]
     assert runs[0] == runs[1]
     assert len(runs[0].splitlines()) == 3000
@@ -325,7 +350,9 @@ def test_seed_identity_is_byte_for_byte_with_one_worker(tmp_path: Path) -> None:
 
 def test_million_events_to_devnull(tmp_path: Path) -> None:
     (tmp_path / "m.log").write_text("ts=T v=V ip=I\n")
-    write_conf(tmp_path, """
+    write_conf(
+        tmp_path,
+        """
         [m\\.log]
         token.0.token = T
         token.0.replacementType = timestamp
@@ -336,7 +363,8 @@ def test_million_events_to_devnull(tmp_path: Path) -> None:
         token.2.token = I
         token.2.replacementType = random
         token.2.replacement = ipv4
-    """)
+    """,
+    )
     result = cli("eventgen.conf", "-c", "1000000", "-e", "1", "--devnull", "--stats-json", "s.json", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert re.search(r"TOTAL\s+1,000,000\s+1,000,000\s+0\s", result.stderr)
@@ -346,7 +374,9 @@ def test_million_events_to_devnull(tmp_path: Path) -> None:
 
 def test_file_output_rotates_without_losing_events(tmp_path: Path) -> None:
     (tmp_path / "r.log").write_text("0123456789012345678\n")
-    write_conf(tmp_path, """
+    write_conf(
+        tmp_path,
+        """
         [r\\.log]
         count = 100
         end = 10
@@ -356,7 +386,8 @@ def test_file_output_rotates_without_losing_events(tmp_path: Path) -> None:
         fileName = out/events.log
         fileMaxBytes = 4000
         fileBackupFiles = 9
-    """)
+    """,
+    )
     result = cli("eventgen.conf", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     files = sorted((tmp_path / "out").iterdir())
@@ -368,13 +399,16 @@ def test_file_output_rotates_without_losing_events(tmp_path: Path) -> None:
 
 def test_spool_output_writes_sample_file(tmp_path: Path) -> None:
     (tmp_path / "sp.log").write_text("spooled\n")
-    write_conf(tmp_path, """
+    write_conf(
+        tmp_path,
+        """
         [sp\\.log]
         count = 4
         end = 1
         outputMode = spool
         spoolDir = spool
-    """)
+    """,
+    )
     assert cli("eventgen.conf", cwd=tmp_path).returncode == 0
     assert (tmp_path / "spool" / "sp.log").read_text() == "spooled\n" * 4
 
@@ -397,8 +431,9 @@ def test_preview_renders_a_few_events(tmp_path: Path) -> None:
 
 
 def test_bundled_quick_start_prints_ten_events() -> None:
-    result = subprocess.run([sys.executable, "bin/eventgen.py", "samples/weblog.conf"], cwd=ROOT,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "bin/eventgen.py", "samples/weblog.conf"], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     assert len(result.stdout.splitlines()) == 10
     assert "TOTAL" in result.stderr
@@ -413,7 +448,9 @@ def test_every_bundled_conf_validates() -> None:
 
 def test_live_run_prints_status_and_stops_cleanly_on_sigint(tmp_path: Path) -> None:
     (tmp_path / "l.log").write_text("live\n")
-    write_conf(tmp_path, """
+    write_conf(
+        tmp_path,
+        """
         [global]
         statusInterval = 0.3
 
@@ -422,10 +459,16 @@ def test_live_run_prints_status_and_stops_cleanly_on_sigint(tmp_path: Path) -> N
         interval = 0.2
         outputMode = file
         fileName = live.out
-    """)
-    proc = subprocess.Popen([sys.executable, "-m", "eventgen", "eventgen.conf", "--stats-json", "s.json"],
-                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    """,
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "eventgen", "eventgen.conf", "--stats-json", "s.json"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+    )
     time.sleep(2.0)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=30)
@@ -450,7 +493,9 @@ def test_bundlelines_randomize_sequential_disabled_and_indexes(tmp_path: Path) -
     (tmp_path / "r.log").write_text("r1\nr2\nr3\nr4\n")
     (tmp_path / "t.log").write_text("at T\n")
     (tmp_path / "off.log").write_text("never\n")
-    write_conf(tmp_path, """
+    write_conf(
+        tmp_path,
+        """
         [global]
         end = 1
         outputMode = modinput
@@ -480,7 +525,8 @@ def test_bundlelines_randomize_sequential_disabled_and_indexes(tmp_path: Path) -
 
         [off\\.log]
         disabled = true
-    """)
+    """,
+    )
     result = cli("eventgen.conf", "--seed", "3", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     events = [{c.tag: c.text for c in e} for e in ET.fromstring(result.stdout).findall("event")]
@@ -498,7 +544,9 @@ def test_bundlelines_randomize_sequential_disabled_and_indexes(tmp_path: Path) -
 
 def test_randomize_count_varies_within_bounds(tmp_path: Path) -> None:
     (tmp_path / "c.log").write_text("c\n")
-    write_conf(tmp_path, """
+    write_conf(
+        tmp_path,
+        """
         [c\\.log]
         count = 1000
         randomizeCount = 0.2
@@ -506,7 +554,8 @@ def test_randomize_count_varies_within_bounds(tmp_path: Path) -> None:
         timeMode = sample
         interval = 1
         outputMode = devnull
-    """)
+    """,
+    )
     result = cli("eventgen.conf", "--stats-json", "s.json", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     total = stats(tmp_path / "s.json")["total"]["sent"]

@@ -49,6 +49,7 @@ ENV = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
 
 # ----- the files ---------------------------------------------------------------------------------------------
 
+
 def manifest_files() -> list[Path]:
     return sorted(KUBE.rglob("*.yaml"))
 
@@ -69,8 +70,11 @@ def objects(kind: str) -> dict[str, dict]:
 
 
 def deployment(component: str) -> dict:
-    (found,) = [d for d in objects("Deployment").values()
-                if d["spec"]["template"]["metadata"]["labels"].get("app.kubernetes.io/component") == component]
+    (found,) = [
+        d
+        for d in objects("Deployment").values()
+        if d["spec"]["template"]["metadata"]["labels"].get("app.kubernetes.io/component") == component
+    ]
     return found
 
 
@@ -85,8 +89,11 @@ def container_argv(spec: dict) -> list[str]:
 
 
 def probe_argvs(spec: dict) -> dict[str, list[str]]:
-    return {kind: spec[kind]["exec"]["command"] for kind in ("startupProbe", "readinessProbe", "livenessProbe")
-            if "exec" in spec.get(kind, {})}
+    return {
+        kind: spec[kind]["exec"]["command"]
+        for kind in ("startupProbe", "readinessProbe", "livenessProbe")
+        if "exec" in spec.get(kind, {})
+    }
 
 
 def unit_files() -> list[Path]:
@@ -115,6 +122,7 @@ def unit_exec_argv(path: Path) -> list[str]:
 
 
 # ----- eventgen commands in the files ------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Command:
@@ -146,13 +154,17 @@ def commands_in_line(line: str, where: str, full: bool) -> Iterator[Command]:
     tokens = _tokens(line)
     for i, token in enumerate(tokens):
         before = tokens[i - 1] if i else ""
-        at_command = (i == 0 or before in BEFORE_HEAD or re.fullmatch(r"\w+=\S*", before) is not None
-                      or tokens[max(0, i - 3):i - 1] == ["sudo", "-u"])
+        at_command = (
+            i == 0
+            or before in BEFORE_HEAD
+            or re.fullmatch(r"\w+=\S*", before) is not None
+            or tokens[max(0, i - 3) : i - 1] == ["sudo", "-u"]
+        )
         run_image = IMAGE.fullmatch(token) is not None and "run" in tokens[:i]
         if not ((at_command and HEAD.fullmatch(token)) or run_image):
             continue
         argv = []
-        for arg in tokens[i + 1:]:
+        for arg in tokens[i + 1 :]:
             if arg in ENDS or arg.startswith((">", "2>")):
                 break
             argv.append(arg)
@@ -332,10 +344,22 @@ def containerfile_exec(instruction: str) -> list[str]:
 
 # ----- Kubernetes schema -------------------------------------------------------------------------------------
 
+
 def test_manifests_hold_the_expected_objects():
     kinds = sorted(doc["kind"] for _, doc in documents())
-    assert kinds == sorted(["Namespace", "ConfigMap", "Secret", "Secret", "Secret", "Deployment", "Deployment",
-                            "Service", "HorizontalPodAutoscaler"])
+    assert kinds == sorted(
+        [
+            "Namespace",
+            "ConfigMap",
+            "Secret",
+            "Secret",
+            "Secret",
+            "Deployment",
+            "Deployment",
+            "Service",
+            "HorizontalPodAutoscaler",
+        ]
+    )
     # The placeholder Secrets and the autoscaler are not applied with the folder (kubectl apply -f is not
     # recursive): real Secrets are created from key files, and the autoscaler would fight `replicas`.
     top = {doc["kind"] for rel, doc in documents() if Path(rel).parent == KUBE.relative_to(ROOT)}
@@ -352,18 +376,27 @@ def test_every_manifest_validates_against_the_kubernetes_schema(version):
         try:
             checked = kubernetes_validate.validate(doc, version, strict=True)
         except kubernetes_validate.ValidationError as exc:
-            pytest.fail(f"{rel}: {doc['kind']}/{doc['metadata']['name']}: {exc.message} at "
-                        f"{'.'.join(str(p) for p in exc.path)} (Kubernetes {version})")
+            pytest.fail(
+                f"{rel}: {doc['kind']}/{doc['metadata']['name']}: {exc.message} at "
+                f"{'.'.join(str(p) for p in exc.path)} (Kubernetes {version})"
+            )
         assert checked == version.rsplit(".", 1)[0], f"validated against {checked}, not {version}"
 
 
 # ----- commands and flags ------------------------------------------------------------------------------------
 
+
 def test_the_files_show_commands():
     where = {c.where.split(":")[0].split(" ")[0] for c in all_commands()}
-    for name in ("Containerfile", "deploy/kubernetes/controller.yaml", "deploy/kubernetes/worker.yaml",
-                 "deploy/systemd/eventgen-controller.service", "deploy/systemd/eventgen-worker@.service",
-                 "deploy/kubernetes/secrets/curve-keys.example.yaml", "docs/deploy.md"):
+    for name in (
+        "Containerfile",
+        "deploy/kubernetes/controller.yaml",
+        "deploy/kubernetes/worker.yaml",
+        "deploy/systemd/eventgen-controller.service",
+        "deploy/systemd/eventgen-worker@.service",
+        "deploy/kubernetes/secrets/curve-keys.example.yaml",
+        "docs/deploy.md",
+    ):
         assert name in where, f"no eventgen command found in {name}"
     assert sum(c.full for c in all_commands() if c.where.startswith("docs/deploy.md")) >= 10
 
@@ -390,6 +423,7 @@ def test_the_checks_catch_drift():
 
 
 # ----- Kubernetes wiring -------------------------------------------------------------------------------------
+
 
 def _volume_files(volume: dict) -> set[str] | None:
     """Files a configMap/secret volume holds (None: any, e.g. an emptyDir)."""
@@ -422,7 +456,7 @@ def test_the_files_named_in_commands_are_in_the_pods_volumes(component):
         assert mount is not None, f"{component}: {path} is on no mounted volume"
         files = _volume_files(mounts[mount])
         if files is not None and path != mount:
-            assert path[len(mount) + 1:] in files, f"{component}: {path} is not in volume {mounts[mount]['name']}"
+            assert path[len(mount) + 1 :] in files, f"{component}: {path} is not in volume {mounts[mount]['name']}"
     for mount in spec["volumeMounts"]:  # conf and keys read-only; only the scratch folder is writable
         scratch = "emptyDir" in volumes[mount["name"]]
         assert mount.get("readOnly", False) is not scratch, f"{component}: {mount['mountPath']} read-only or not"
@@ -518,25 +552,36 @@ def test_grace_periods_fit_the_drain():
 
 # ----- systemd -----------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("path", unit_files(), ids=lambda p: p.name)
 def test_systemd_units(path):
     settings = unit_settings(path)
     # a worker told to quit (its run ended, its controller restarts) exits 0 and must come back for the next run
     restart = "always" if path.name.startswith("eventgen-worker@") else "on-failure"
-    for key, value in {"User": "eventgen", "Restart": restart, "RestartPreventExitStatus": "2",
-                       "KillSignal": "SIGTERM", "NoNewPrivileges": "yes", "ProtectSystem": "strict",
-                       "PrivateTmp": "yes"}.items():
+    for key, value in {
+        "User": "eventgen",
+        "Restart": restart,
+        "RestartPreventExitStatus": "2",
+        "KillSignal": "SIGTERM",
+        "NoNewPrivileges": "yes",
+        "ProtectSystem": "strict",
+        "PrivateTmp": "yes",
+    }.items():
         assert settings.get(key) == [value], f"{path.name}: {key}={value}"
     assert "MemoryDenyWriteExecute" not in settings  # breaks libffi closures in Python extensions
     if shutil.which("systemd-analyze") is None:
         return
     result = subprocess.run(["systemd-analyze", "verify", str(path)], capture_output=True, text=True, timeout=60)
-    problems = [line for line in (result.stdout + result.stderr).splitlines()
-                if line.strip() and "is not executable: No such file or directory" not in line]
+    problems = [
+        line
+        for line in (result.stdout + result.stderr).splitlines()
+        if line.strip() and "is not executable: No such file or directory" not in line
+    ]
     assert not problems, "\n".join(problems)  # eventgen is not installed at /opt/eventgen here
 
 
 # ----- Containerfile -----------------------------------------------------------------------------------------
+
 
 def _copies() -> list[list[str]]:
     found = []
@@ -574,7 +619,7 @@ def test_containerfile_image():
     base = next(line for line in lines if line.startswith("ARG PYTHON_IMAGE=")).split("=", 1)[1]
     version = re.fullmatch(r"python:3\.(\d+)-slim", base)
     assert version and int(version.group(1)) >= 11, base
-    final = lines[lines.index(stages[1]):]
+    final = lines[lines.index(stages[1]) :]
     assert any("pip install --no-index" in line and "from=builder" in line for line in final)
     assert not any("gcc" in line or "build-essential" in line or "apt-get" in line for line in lines)
     (user,) = [line.split()[1] for line in final if line.startswith("USER")]
@@ -586,10 +631,13 @@ def test_containerfile_image():
 
 # ----- docs --------------------------------------------------------------------------------------------------
 
+
 def test_repository_paths_named_exist():
     # deploy/NAME alone is kubectl's short form of deployment/NAME, not a path
-    pattern = re.compile(r"(?<![\w/.-])((?:deploy(?=/(?:kubernetes|systemd))|docs|samples|benchmarks|tests|\.ci)"
-                         r"/[\w./@-]*[\w/@-])")
+    pattern = re.compile(
+        r"(?<![\w/.-])((?:deploy(?=/(?:kubernetes|systemd))|docs|samples|benchmarks|tests|\.ci)"
+        r"/[\w./@-]*[\w/@-])"
+    )
     missing = []
     for path in [DEPLOY_DOC, CONTAINERFILE, *manifest_files(), *unit_files()]:
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
@@ -616,13 +664,21 @@ def test_conf_blocks_have_no_inline_comments():
 
 def test_deploy_doc_covers_the_topics():
     text = DEPLOY_DOC.read_text(encoding="utf-8")
-    for heading in ("Single host", "Several hosts", "Kubernetes", "Ports and firewall", "Key rotation",
-                    "controller restart", "How many workers"):
+    for heading in (
+        "Single host",
+        "Several hosts",
+        "Kubernetes",
+        "Ports and firewall",
+        "Key rotation",
+        "controller restart",
+        "How many workers",
+    ):
         assert re.search(rf"^#+ .*{heading}", text, re.M | re.I), heading
     assert "| jobSize | jobs | controller CPU per 1,000 jobs |" in text  # the measured table
 
 
 # ----- the ConfigMap's conf, and the manifests' commands on loopback -----------------------------------------
+
 
 def kubelet_volume(folder: Path, files: dict[str, str]) -> Path:
     """Files laid out as the kubelet mounts a ConfigMap or Secret: NAME -> ..data/NAME -> ..TIMESTAMP/NAME."""
@@ -642,7 +698,7 @@ def test_configmap_conf_validates_and_previews(tmp_path):
     folder = kubelet_volume(tmp_path / "etc-eventgen", configmap["data"])
     conf = next(arg for arg in container_argv(container("controller"))[2:] if arg.endswith(".conf"))
     mount = next(m["mountPath"] for m in container("controller")["volumeMounts"] if conf.startswith(m["mountPath"]))
-    path = folder / conf[len(mount) + 1:]
+    path = folder / conf[len(mount) + 1 :]
     result = cli("validate", str(path))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "OK, 1 sample(s), 0 warning(s)" in result.stdout
@@ -678,7 +734,7 @@ class Pod:
         for arg in argv:
             for mount, target in sorted(self.paths.items(), key=lambda kv: -len(kv[0])):
                 if arg == mount or arg.startswith(mount + "/"):
-                    arg = str(target) + arg[len(mount):]
+                    arg = str(target) + arg[len(mount) :]
                     break
             if arg.startswith("tcp://"):
                 arg = f"tcp://127.0.0.1:{self.port}"
@@ -692,8 +748,12 @@ class Pod:
         return subprocess.run(argv, capture_output=True, text=True, timeout=60, env=ENV)
 
     def start(self, log: Path) -> subprocess.Popen:
-        return subprocess.Popen(self.local(container_argv(self.spec)), stdout=open(log.with_suffix(".out"), "w"),
-                                stderr=open(log.with_suffix(".err"), "w"), env=ENV)
+        return subprocess.Popen(
+            self.local(container_argv(self.spec)),
+            stdout=open(log.with_suffix(".out"), "w"),
+            stderr=open(log.with_suffix(".err"), "w"),
+            env=ENV,
+        )
 
 
 def _wait(check, timeout: float, what: str):

@@ -25,30 +25,25 @@ PLACEHOLDER_LINE = "placeholder event for a docs example\n"
 # Conf blocks that are not validated, keyed by (doc, first line of the block), each with the reason.
 NOT_VALIDATED = {
     # an inputs.conf stanza for SA-Eventgen's modular input, not an eventgen.conf
-    ("docs/splunk-apps.md", "[modinput_eventgen://all_apps]"):
-        "inputs.conf, not eventgen.conf",
+    ("docs/splunk-apps.md", "[modinput_eventgen://all_apps]"): "inputs.conf, not eventgen.conf",
     # names two pattern files of which the page shows only one, in part (the YAML block below it)
-    ("docs/scheduling.md", r"[traffic\.log]"):
-        "needs patterns/business_hours.yml and patterns/night_batch.yml",
+    ("docs/scheduling.md", r"[traffic\.log]"): "needs patterns/business_hours.yml and patterns/night_batch.yml",
     # replay reads each event's time with the tokens' formats: a one-line placeholder sample has none
-    ("docs/scheduling.md", r"[recorded\.log]"):
-        "replay needs a recorded sample",
+    ("docs/scheduling.md", r"[recorded\.log]"): "replay needs a recorded sample",
     # names a file of event times the page describes but does not show
-    ("docs/scheduling.md", r"[incidents\.log]"):
-        "needs incident_times.txt",
+    ("docs/scheduling.md", r"[incidents\.log]"): "needs incident_times.txt",
     # a fragment: jinjaSamples with four table files (users.csv, hosts.tsv, services.json) not shown
-    ("docs/templates.md", 'jinjaSamples = {"users":  {"type": "csv", "source": "users.csv", "header": true},'):
-        "fragment needing three table files",
+    (
+        "docs/templates.md",
+        'jinjaSamples = {"users":  {"type": "csv", "source": "users.csv", "header": true},',
+    ): "fragment needing three table files",
     # the seed's examples: needs the four templates shown below it; tests/e2e/test_eventum_seed.py writes them
     # and runs this very block (and checks the page shows it verbatim)
-    ("docs/templates.md", "[global]"):
-        "run by tests/e2e/test_eventum_seed.py",
+    ("docs/templates.md", "[global]"): "run by tests/e2e/test_eventum_seed.py",
     # a fragment naming the folder of the reader's own plugins, which the page describes
-    ("docs/deploy.md", "[global]"):
-        "needs a plugins/ folder",
+    ("docs/deploy.md", "[global]"): "needs a plugins/ folder",
     # a fragment naming a CA file that exists only on the reader's machine
-    ("docs/outputs.md", "outputMode = syslogout"):
-        "fragment needing /etc/ssl/my-ca.pem",
+    ("docs/outputs.md", "outputMode = syslogout"): "fragment needing /etc/ssl/my-ca.pem",
 }
 
 
@@ -90,8 +85,11 @@ def fenced_blocks(path: Path) -> list[Block]:
 
 
 ALL_BLOCKS = [block for doc in DOCS for block in fenced_blocks(doc)]
-CONF_BLOCKS = [b for b in ALL_BLOCKS
-               if b.lang == "ini" or (b.lang == "" and any(STANZA_LINE.match(x) for x in b.text.splitlines()))]
+CONF_BLOCKS = [
+    b
+    for b in ALL_BLOCKS
+    if b.lang == "ini" or (b.lang == "" and any(STANZA_LINE.match(x) for x in b.text.splitlines()))
+]
 
 
 def test_the_blocks_are_found_and_the_allow_list_is_current() -> None:
@@ -133,7 +131,8 @@ def test_conf_block_validates(block: Block, tmp_path: Path) -> None:
     result = cli("validate", str(conf), cwd=folder)
     assert result.returncode == 0, f"{block}: {result.stderr}"
     assert re.fullmatch(r".*: OK, [1-9]\d* sample\(s\), \d+ warning\(s\)", result.stdout.splitlines()[-1]), (
-        f"{block}: {result.stdout}")
+        f"{block}: {result.stdout}"
+    )
     for line in result.stderr.splitlines():  # the only warnings allowed: tokens that a placeholder cannot match
         assert any(f"matches no event of {folder / name};" in line for name in placeholders), f"{block}: {line}"
     shown = cli("preview", str(conf), "-n", "2", "--seed", "1", cwd=folder)  # and it renders events
@@ -143,8 +142,10 @@ def test_conf_block_validates(block: Block, tmp_path: Path) -> None:
 
 # -- command lines ---------------------------------------------------------------------------------------------
 
-LAUNCHER = re.compile(r"(?:^|&&|\|\||[|;(])\s*(?:\$\s+)?(?:eventgen|python3? -m eventgen|python3? bin/eventgen\.py)"
-                      r"(?=\s|$)(.*?)(?=&&|\|\||[|;)]|$)")
+LAUNCHER = re.compile(
+    r"(?:^|&&|\|\||[|;(])\s*(?:\$\s+)?(?:eventgen|python3? -m eventgen|python3? bin/eventgen\.py)"
+    r"(?=\s|$)(.*?)(?=&&|\|\||[|;)]|$)"
+)
 SHELL_LANGS = ("", "sh", "bash", "shell", "console")
 
 

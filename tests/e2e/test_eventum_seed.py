@@ -160,15 +160,20 @@ def test_subprocess_forms(tmp_path: Path) -> None:
         "kw={{ subprocess.run('basename $PWD', cwd='sub', timeout=5).stdout | trim }} "
         "env={{ subprocess.run('echo $X', env={'X': 'y'}) | trim }} "
         "background=[{{ subprocess.run('touch started', false) }}] "
-        "code={{ subprocess.run('exit 3', true).exit_code }}\n", encoding="utf-8")
-    conf = write_conf(tmp_path, """
+        "code={{ subprocess.run('exit 3', true).exit_code }}\n",
+        encoding="utf-8",
+    )
+    conf = write_conf(
+        tmp_path,
+        """
         [forms]
         generator = jinja
         jinjaTemplates = ["forms.j2"]
         jinjaAllowSubprocess = true
         count = 1
         end = 1
-        """)
+        """,
+    )
     result = cli(str(conf))
     assert result.returncode == 0, result.stderr
     assert result.stdout == "block=a default=b cwd=sub kw=sub env=y background=[] code=3\n"
@@ -180,5 +185,7 @@ def test_the_eventum_form_still_needs_the_opt_in(eventum: tuple[Path, dict[str, 
     result = cli(str(conf), "-s", "name", env=env)
     assert result.returncode == 1
     assert result.stdout == ""
-    assert (f"sample name: generator failed: template {conf.parent / 'templates' / 'name.j2'}:1: subprocess.run is "
-            "disabled: set jinjaAllowSubprocess = true in [name] to let templates run commands") in result.stderr
+    assert (
+        f"sample name: generator failed: template {conf.parent / 'templates' / 'name.j2'}:1: subprocess.run is "
+        "disabled: set jinjaAllowSubprocess = true in [name] to let templates run commands"
+    ) in result.stderr

@@ -29,7 +29,9 @@ def lines_of(result: subprocess.CompletedProcess) -> list[str]:
 
 def test_locals_counter_continues_across_intervals(tmp_path: Path) -> None:
     templates(tmp_path, count_j2="n={{ locals.incr('n') }} interval={{ eventgen_interval }}\n")
-    conf = write_conf(tmp_path, f"""
+    conf = write_conf(
+        tmp_path,
+        f"""
         [counter]
         generator = jinja
         jinjaTemplates = {{"c": {{"template": "count.j2"}}}}
@@ -38,17 +40,24 @@ def test_locals_counter_continues_across_intervals(tmp_path: Path) -> None:
         backfill = {BACKFILL}
         end = 3
         timeMode = sample
-    """)
+    """,
+    )
     out = lines_of(cli(str(conf), "--status-interval", "0"))
     assert out == [f"n={i + 1} interval={i // 4}" for i in range(12)]
 
 
 def test_seed_gives_byte_identical_output(tmp_path: Path) -> None:
-    templates(tmp_path, e_j2=(
-        '{"t": "{{ timestamp.isoformat() }}", "id": "{{ rand.crypto.uuid4() }}", "ip": "{{ rand.network.ip_v6() }}", '
-        '"who": "{{ samples.users.pick() }}", "lvl": "{{ ["INFO", "WARN"] | random }}", "n": {{ locals.incr("n") }}}\n'
-    ))
-    conf = write_conf(tmp_path, f"""
+    templates(
+        tmp_path,
+        e_j2=(
+            '{"t": "{{ timestamp.isoformat() }}", "id": "{{ rand.crypto.uuid4() }}", '
+            '"ip": "{{ rand.network.ip_v6() }}", "who": "{{ samples.users.pick() }}", '
+            '"lvl": "{{ ["INFO", "WARN"] | random }}", "n": {{ locals.incr("n") }}}\n'
+        ),
+    )
+    conf = write_conf(
+        tmp_path,
+        f"""
         [seeded]
         generator = jinja
         jinjaOutput = json
@@ -61,7 +70,8 @@ def test_seed_gives_byte_identical_output(tmp_path: Path) -> None:
         end = 4
         timeMode = sample
         timezone = +0000
-    """)
+    """,
+    )
     first = cli(str(conf), "--seed", "42", "--status-interval", "0")
     second = cli(str(conf), "--seed", "42", "--status-interval", "0")
     other = cli(str(conf), "--seed", "43", "--status-interval", "0")
@@ -85,36 +95,45 @@ def test_subprocess_refused_without_opt_in_and_works_with_it(tmp_path: Path) -> 
     refused = cli(str(conf), "--status-interval", "0")
     assert refused.returncode == 1
     assert refused.stdout == ""
-    assert (f"sample cmd: generator failed: template {tmp_path / 'templates' / 'cmd.j2'}:1: subprocess.run is "
-            "disabled: set jinjaAllowSubprocess = true in [cmd] to let templates run commands") in refused.stderr
+    assert (
+        f"sample cmd: generator failed: template {tmp_path / 'templates' / 'cmd.j2'}:1: subprocess.run is "
+        "disabled: set jinjaAllowSubprocess = true in [cmd] to let templates run commands"
+    ) in refused.stderr
     conf = write_conf(tmp_path, text + "jinjaAllowSubprocess = true\n")
     assert lines_of(cli(str(conf), "--status-interval", "0")) == ["date=2024-05-06", "date=2024-05-06"]
 
 
 def test_template_syntax_error_names_file_and_line(tmp_path: Path) -> None:
     templates(tmp_path, broken_j2="ok line\n{{ rand.integer(1, 2) }\n")
-    conf = write_conf(tmp_path, """
+    conf = write_conf(
+        tmp_path,
+        """
         [broken]
         generator = jinja
         jinjaTemplates = {"b": {"template": "broken.j2"}}
-    """)
+    """,
+    )
     for command in (["validate", str(conf)], [str(conf)]):
         result = cli(*command)
         assert result.returncode == 2
         assert result.stderr.strip() == (
             f"eventgen: error: {conf}: [broken]: jinjaTemplates: template {tmp_path / 'templates' / 'broken.j2'}:2: "
-            "syntax error: unexpected '}'")
+            "syntax error: unexpected '}'"
+        )
 
 
 def test_preview_shows_state_after_each_render(tmp_path: Path) -> None:
     templates(tmp_path, a_j2="A{{ shared.incr('total') }}", b_j2="B{{ locals.incr('mine') }}")
-    conf = write_conf(tmp_path, """
+    conf = write_conf(
+        tmp_path,
+        """
         [pv]
         generator = jinja
         jinjaMode = spin
         jinjaTemplates = {"a": {"template": "a.j2"}, "b": {"template": "b.j2"}}
         count = 3
-    """)
+    """,
+    )
     out = lines_of(cli("preview", str(conf), "-n", "3", "--state", "--seed", "1"))
     assert out[0] == "== pv (jinja, 3 events) =="
     assert out[1:] == [

@@ -89,9 +89,22 @@ def test_killed_worker_is_replaced_and_its_job_redone(tmp_path: Path, mode: str)
     count = 3_000_000
     setup(tmp_path, count=count, job_size=20_000, output="file")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "eventgen", "eventgen.conf", *MODES[mode], "--generators", "2",
-         "--stats-json", "s.json"],
-        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={"PYTHONPATH": str(ROOT)},
+        [
+            sys.executable,
+            "-m",
+            "eventgen",
+            "eventgen.conf",
+            *MODES[mode],
+            "--generators",
+            "2",
+            "--stats-json",
+            "s.json",
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={"PYTHONPATH": str(ROOT)},
     )
     parent = psutil.Process(proc.pid)
     deadline = time.time() + 30
@@ -115,17 +128,33 @@ def test_killed_worker_is_replaced_and_its_job_redone(tmp_path: Path, mode: str)
 @pytest.mark.parametrize("mode", sorted(MODES))
 def test_ctrl_c_mid_run_gives_truthful_summary(tmp_path: Path, mode: str) -> None:
     (tmp_path / "ev.log").write_text("live event\n")
-    write_conf(tmp_path, """
+    write_conf(
+        tmp_path,
+        """
         [ev\\.log]
         count = 2000
         interval = 0.05
         outputMode = file
         fileName = out.log
-    """)
+    """,
+    )
     proc = subprocess.Popen(
-        [sys.executable, "-m", "eventgen", "eventgen.conf", *MODES[mode], "--generators", "2",
-         "--stats-json", "s.json"],
-        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={"PYTHONPATH": str(ROOT)},
+        [
+            sys.executable,
+            "-m",
+            "eventgen",
+            "eventgen.conf",
+            *MODES[mode],
+            "--generators",
+            "2",
+            "--stats-json",
+            "s.json",
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={"PYTHONPATH": str(ROOT)},
     )
     time.sleep(2.5)
     children = psutil.Process(proc.pid).children(recursive=True)
@@ -158,7 +187,9 @@ def test_stateful_template_state_continues_with_several_workers(tmp_path: Path, 
     (tmp_path / "templates" / "c.j2").write_text(
         "{% set n = locals.get('n', 0) + 1 %}{% do locals.set('n', n) %}n={{ n }}\n"
     )
-    write_conf(tmp_path, """
+    write_conf(
+        tmp_path,
+        """
         [counter]
         generator = jinja
         jinjaTemplates = {"c": {"template": "c.j2"}}
@@ -166,7 +197,8 @@ def test_stateful_template_state_continues_with_several_workers(tmp_path: Path, 
         end = 20
         timeMode = sample
         jobSize = 7
-    """)
+    """,
+    )
     result = cli("eventgen.conf", *MODES[mode], "--generators", "3", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert sorted(int(line[2:]) for line in result.stdout.splitlines()) == list(range(1, 1001))

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.e2e
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 MODES = ("thread", "process", "cluster")
 
-FAULTY = '''
+FAULTY = """
 from eventgen.plugin.base import OutputPlugin
 
 
@@ -33,14 +33,16 @@ class Faulty(OutputPlugin):
     def write(self, batch):
         if batch.seq % 3 == 0:
             raise RuntimeError(f"bug in batch {batch.seq}")
-'''
+"""
 
 
 def conf(folder: Path, outputs: str, count: int, end: int, job_size: int, extra: str = "", engine: str = "") -> None:
     (folder / "ids.log").write_text("id=@@ID\n")
     (folder / "plugins" / "output").mkdir(parents=True, exist_ok=True)
     (folder / "plugins" / "output" / "faulty.py").write_text(FAULTY)
-    write_conf(folder, f"""
+    write_conf(
+        folder,
+        f"""
         [global]
         pluginDir = plugins
         {engine}
@@ -58,7 +60,8 @@ def conf(folder: Path, outputs: str, count: int, end: int, job_size: int, extra:
         token.0.replacementType = integerid
         token.0.replacement = 0
         {extra}
-    """)
+    """,
+    )
 
 
 def start(mode: str, folder: Path, *flags: str) -> tuple[subprocess.Popen, list[subprocess.Popen]]:
@@ -69,10 +72,25 @@ def start(mode: str, folder: Path, *flags: str) -> tuple[subprocess.Popen, list[
         threading = ["--threading", mode, "--generators", "2"]
         return subprocess.Popen([*base, "eventgen.conf", *threading, "--stats-json", "s.json", *flags], **out), []
     address = f"tcp://127.0.0.1:{free_port()}"
-    main = subprocess.Popen([*base, "controller", "eventgen.conf", "--bind", address, "--stats-json", "s.json",
-                             "--expect-workers", "2", *flags], **out)
-    workers = [subprocess.Popen([*base, "worker", "--connect", address, "--name", f"w{i}", "--capacity", "2"],
-                                **out) for i in range(2)]
+    main = subprocess.Popen(
+        [
+            *base,
+            "controller",
+            "eventgen.conf",
+            "--bind",
+            address,
+            "--stats-json",
+            "s.json",
+            "--expect-workers",
+            "2",
+            *flags,
+        ],
+        **out,
+    )
+    workers = [
+        subprocess.Popen([*base, "worker", "--connect", address, "--name", f"w{i}", "--capacity", "2"], **out)
+        for i in range(2)
+    ]
     return main, workers
 
 
@@ -91,8 +109,14 @@ def rows(summary: dict) -> dict[str, tuple[int, int, int]]:
 @pytest.mark.parametrize("mode", [*MODES, "thread+useOutputQueue", "process+useOutputQueue"])
 def test_a_faulty_output_plugin_is_counted_and_named_the_same_in_every_mode(tmp_path: Path, mode: str) -> None:
     mode, _, queue = mode.partition("+")
-    conf(tmp_path, "faulty, devnull", count=100, end=9, job_size=100,
-         engine="useOutputQueue = true\n        outputWorkers = 2" if queue else "")
+    conf(
+        tmp_path,
+        "faulty, devnull",
+        count=100,
+        end=9,
+        job_size=100,
+        engine="useOutputQueue = true\n        outputWorkers = 2" if queue else "",
+    )
     code, err, summary = run(mode, tmp_path)
     assert code == 1, err  # something failed: non-zero exit
     assert rows(summary) == {"faulty": (900, 600, 300), "devnull": (900, 900, 0)}

@@ -10,7 +10,7 @@ from tests.conftest import cli, write_conf
 
 pytestmark = pytest.mark.e2e
 
-SHOUT = '''
+SHOUT = """
 from eventgen.plugin.base import OutputPlugin
 from eventgen.conf.settings import Setting, parse_int
 
@@ -30,7 +30,7 @@ class ShoutOutput(OutputPlugin):
 
     def close(self):
         self.handle.close()
-'''
+"""
 
 
 def make_plugin(folder: Path) -> None:
@@ -41,7 +41,9 @@ def make_plugin(folder: Path) -> None:
 def test_plugin_dir_in_conf(tmp_path: Path) -> None:
     make_plugin(tmp_path / "myplugins")
     (tmp_path / "s.log").write_text("quiet words\n")
-    write_conf(tmp_path, """
+    write_conf(
+        tmp_path,
+        """
         [global]
         pluginDir = myplugins
 
@@ -51,7 +53,8 @@ def test_plugin_dir_in_conf(tmp_path: Path) -> None:
         outputMode = shout, file
         fileName = plain.log
         shoutRepeat = 2
-    """)
+    """,
+    )
     result = cli("eventgen.conf", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "shout.log").read_text() == "QUIET WORDS\n" * 4

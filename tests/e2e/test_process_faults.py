@@ -24,7 +24,9 @@ ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 
 def big_conf(folder: Path, extra: str = "", max_bytes: int = 0) -> None:
     (folder / "ids.log").write_text("id=@@ID padding=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n")
-    write_conf(folder, f"""
+    write_conf(
+        folder,
+        f"""
         [ids\\.log]
         sampleDir = .
         count = 1000000
@@ -38,14 +40,34 @@ def big_conf(folder: Path, extra: str = "", max_bytes: int = 0) -> None:
         token.0.replacementType = integerid
         token.0.replacement = 0
         {extra}
-    """)
+    """,
+    )
 
 
 def start(folder: Path, *flags: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "eventgen", "eventgen.conf", "--threading", "process",
-                             "--generators", "2", "--stats-json", "s.json", "--status-interval", "0", *flags],
-                            cwd=folder, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "eventgen",
+            "eventgen.conf",
+            "--threading",
+            "process",
+            "--generators",
+            "2",
+            "--stats-json",
+            "s.json",
+            "--status-interval",
+            "0",
+            *flags,
+        ],
+        cwd=folder,
+        env=ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
 
 
 def wait_for_bytes(folder: Path, proc: subprocess.Popen, size: int) -> None:
@@ -56,8 +78,11 @@ def wait_for_bytes(folder: Path, proc: subprocess.Popen, size: int) -> None:
 
 
 def ids_in(folder: Path) -> list[int]:
-    return [int(re.match(r"id=(\d+) ", line).group(1))  # a torn line would not match
-            for f in sorted(folder.glob("out.log*")) for line in f.read_text().splitlines()]
+    return [
+        int(re.match(r"id=(\d+) ", line).group(1))  # a torn line would not match
+        for f in sorted(folder.glob("out.log*"))
+        for line in f.read_text().splitlines()
+    ]
 
 
 def test_sigterm_to_the_process_group_is_a_shutdown_and_says_how_much_was_made(tmp_path: Path) -> None:
@@ -92,8 +117,9 @@ def test_workers_die_with_their_parent(tmp_path: Path) -> None:
 def test_file_rotation_has_one_writer_in_process_mode(tmp_path: Path) -> None:
     big_conf(tmp_path, "fileBackupFiles = 100", max_bytes=500_000)
     conf = tmp_path / "eventgen.conf"
-    conf.write_text(conf.read_text().replace("count = 1000000", "count = 2000").replace("jobSize = 20000",
-                                                                                        "jobSize = 500"))
+    conf.write_text(
+        conf.read_text().replace("count = 1000000", "count = 2000").replace("jobSize = 20000", "jobSize = 500")
+    )
     proc = start(tmp_path)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, err

@@ -20,8 +20,9 @@ pytestmark = pytest.mark.e2e
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC).timestamp()  # Monday 2024-01-01 00:00 UTC
 IND = "\n        "  # constants spliced into dedented confs keep the conf's indentation
-EPOCH_TOKEN = IND.join(["token.0.token = @(\\S+)", "token.0.replacementType = timestamp",
-                        "token.0.replacement = %s.%f"])
+EPOCH_TOKEN = IND.join(
+    ["token.0.token = @(\\S+)", "token.0.replacementType = timestamp", "token.0.replacement = %s.%f"]
+)
 
 
 def run(tmp_path: Path, *args: str) -> tuple[list[str], dict]:
@@ -36,7 +37,9 @@ def stamps_of(lines: list[str]) -> np.ndarray:
 
 def test_cron_over_24_hours_gives_count_per_tick_on_the_tick_times(tmp_path: Path) -> None:
     (tmp_path / "c.log").write_text("cron event @now\n")
-    write_conf(tmp_path, f"""
+    write_conf(
+        tmp_path,
+        f"""
         [c\\.log]
         input = cron
         cron = */5 * * * *
@@ -45,7 +48,8 @@ def test_cron_over_24_hours_gives_count_per_tick_on_the_tick_times(tmp_path: Pat
         end = 2024-01-01T23:59:59
         timezone = utc
         {EPOCH_TOKEN}
-    """)
+    """,
+    )
     lines, stats = run(tmp_path)
     stamps = stamps_of(lines)
     assert len(lines) == stats["total"]["sent"] == 7 * 288
@@ -57,7 +61,9 @@ def test_cron_over_24_hours_gives_count_per_tick_on_the_tick_times(tmp_path: Pat
 def test_hour_of_day_zeros_leave_those_hours_empty(tmp_path: Path) -> None:
     (tmp_path / "h.log").write_text("hourly @now\n")
     table = {str(h): 0 for h in range(6)} | {"12": 0.5}
-    write_conf(tmp_path, f"""
+    write_conf(
+        tmp_path,
+        f"""
         [h\\.log]
         interval = 300
         count = 10
@@ -66,7 +72,8 @@ def test_hour_of_day_zeros_leave_those_hours_empty(tmp_path: Path) -> None:
         end = 2024-01-01T23:59:59
         timezone = utc
         {EPOCH_TOKEN}
-    """)
+    """,
+    )
     lines, _ = run(tmp_path)
     hours = Counter(((stamps_of(lines) - T0) // 3600).astype(int).tolist())
     assert [hours.get(h, 0) for h in range(24)] == [0] * 6 + [120] * 6 + [60] + [120] * 11
@@ -76,7 +83,9 @@ def test_seven_day_backfill_shows_the_weekly_and_daily_shape(tmp_path: Path) -> 
     (tmp_path / "w.log").write_text("weekly @now\n")
     days = {"0": 0, "6": 0.4}  # Sunday off, Saturday at 40%
     hours = {str(h): (2 if 9 <= h < 17 else 0.5) for h in range(24)}
-    write_conf(tmp_path, f"""
+    write_conf(
+        tmp_path,
+        f"""
         [w\\.log]
         interval = 3600
         count = 10
@@ -87,15 +96,19 @@ def test_seven_day_backfill_shows_the_weekly_and_daily_shape(tmp_path: Path) -> 
         timezone = utc
         outputMode = stdout
         {EPOCH_TOKEN}
-    """)
+    """,
+    )
     lines, _ = run(tmp_path)
     stamps = stamps_of(lines)
     sunday = datetime(2024, 1, 7, tzinfo=UTC).timestamp()
     per_day = np.bincount(((stamps - sunday) // 86400).astype(int), minlength=7).tolist()
     weekday = 8 * 20 + 16 * 5  # 8 busy hours x 20, 16 quiet hours x 5
     assert per_day == [0, weekday, weekday, weekday, weekday, weekday, 8 * 8 + 16 * 2]
-    monday = Counter(((stamps[(stamps >= sunday + 86400) & (stamps < sunday + 2 * 86400)] - sunday - 86400)
-                      // 3600).astype(int).tolist())
+    monday = Counter(
+        ((stamps[(stamps >= sunday + 86400) & (stamps < sunday + 2 * 86400)] - sunday - 86400) // 3600)
+        .astype(int)
+        .tolist()
+    )
     assert monday[3] == 5 and monday[10] == 20
 
 
@@ -105,7 +118,9 @@ def test_per_day_volume_hits_the_target_bytes_within_two_percent(tmp_path: Path)
         "src=IP user=U bytes=N msg=a much longer message that makes events differ in size quite a lot\n"
         "src=IP bytes=N\n"
     )
-    write_conf(tmp_path, """
+    write_conf(
+        tmp_path,
+        """
         [v\\.log]
         perDayVolume = 0.01
         interval = 3600
@@ -121,7 +136,8 @@ def test_per_day_volume_hits_the_target_bytes_within_two_percent(tmp_path: Path)
         token.2.token = N
         token.2.replacementType = random
         token.2.replacement = integer[1:1000000]
-    """)
+    """,
+    )
     _, stats = run(tmp_path)
     target = 0.01 * 2**30
     assert abs(stats["total"]["bytes"] / target - 1) < 0.02, stats["total"]
@@ -133,12 +149,14 @@ REPLAY = """2024-03-01 10:00:00.000 login user=a
 Mar 01 10:00:02.100 2024 syslog-style line
 2024-03-01 10:00:02.600 logout user=a
 """
-REPLAY_TOKEN = IND.join([
-    "token.0.token = ^(\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3}"
-    "|\\w{3} \\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3} \\d{4})",
-    "token.0.replacementType = replaytimestamp",
-    'token.0.replacement = ["%Y-%m-%d %H:%M:%S.%f", "%b %d %H:%M:%S.%f %Y"]',
-])
+REPLAY_TOKEN = IND.join(
+    [
+        "token.0.token = ^(\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3}"
+        "|\\w{3} \\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3} \\d{4})",
+        "token.0.replacementType = replaytimestamp",
+        'token.0.replacement = ["%Y-%m-%d %H:%M:%S.%f", "%b %d %H:%M:%S.%f %Y"]',
+    ]
+)
 
 
 def replay_times(lines: list[str]) -> np.ndarray:
@@ -154,7 +172,9 @@ def replay_times(lines: list[str]) -> np.ndarray:
 
 def test_replay_keeps_every_gap_times_time_multiple_and_each_format(tmp_path: Path) -> None:
     (tmp_path / "r.log").write_text(REPLAY)
-    write_conf(tmp_path, f"""
+    write_conf(
+        tmp_path,
+        f"""
         [r\\.log]
         mode = replay
         timeMultiple = 0.5
@@ -164,11 +184,13 @@ def test_replay_keeps_every_gap_times_time_multiple_and_each_format(tmp_path: Pa
         timeMode = sample
         timezone = utc
         {REPLAY_TOKEN}
-    """)
+    """,
+    )
     lines, _ = run(tmp_path)
     assert len(lines) == 12
-    for line, text in zip(lines, ["login user=a", "query user=a", "syslog-style line", "logout user=a"] * 3,
-                          strict=True):
+    for line, text in zip(
+        lines, ["login user=a", "query user=a", "syslog-style line", "logout user=a"] * 3, strict=True
+    ):
         assert line.endswith(" " + text)
     assert lines[2].startswith("Jun 01 ") and lines[0].startswith("2024-06-01 ")  # each event keeps its format
     times = replay_times(lines)
@@ -179,9 +201,12 @@ def test_replay_keeps_every_gap_times_time_multiple_and_each_format(tmp_path: Pa
 
 
 def test_replay_csv_time_field(tmp_path: Path) -> None:
-    (tmp_path / "r.csv").write_text('_time,_raw,host\n1700000000.0,"a @x",h1\n1700000004.5,"b @x",h2\n'
-                                    '1700000005.0,"c @x",h1\n')
-    write_conf(tmp_path, f"""
+    (tmp_path / "r.csv").write_text(
+        '_time,_raw,host\n1700000000.0,"a @x",h1\n1700000004.5,"b @x",h2\n1700000005.0,"c @x",h1\n'
+    )
+    write_conf(
+        tmp_path,
+        f"""
         [r\\.csv]
         mode = replay
         sampletype = csv
@@ -190,7 +215,8 @@ def test_replay_csv_time_field(tmp_path: Path) -> None:
         backfill = 2024-01-01T00:00:00
         end = 1
         {EPOCH_TOKEN}
-    """)
+    """,
+    )
     lines, _ = run(tmp_path)
     assert [line.split()[0] for line in lines] == ["a", "b", "c"]
     assert np.allclose(stamps_of(lines), [T0, T0 + 9, T0 + 10])
@@ -199,14 +225,17 @@ def test_replay_csv_time_field(tmp_path: Path) -> None:
 def test_explicit_timestamps_file_places_each_event(tmp_path: Path) -> None:
     (tmp_path / "e.log").write_text("one @x\ntwo @x\n")
     (tmp_path / "when.txt").write_text("2024-01-01T00:00:03\n2024-01-01T00:00:00.5\n%r\n" % (T0 + 7.25))
-    write_conf(tmp_path, f"""
+    write_conf(
+        tmp_path,
+        f"""
         [e\\.log]
         input = timestamps
         timestampsFile = when.txt
         end = 2030-01-01T00:00:00
         timezone = utc
         {EPOCH_TOKEN}
-    """)
+    """,
+    )
     lines, _ = run(tmp_path)
     assert [line.split()[0] for line in lines] == ["one", "two", "one"]
     assert stamps_of(lines).tolist() == [T0 + 0.5, T0 + 3, T0 + 7.25]
@@ -220,7 +249,9 @@ multiplier: {ratio: 100}
 randomizer: {deviation: 0.1, direction: mixed}
 spreader: {distribution: beta, parameters: {a: 5, b: 5}}
 """)
-    write_conf(tmp_path, f"""
+    write_conf(
+        tmp_path,
+        f"""
         [l\\.log]
         input = linspace
         count = 61
@@ -237,7 +268,8 @@ spreader: {distribution: beta, parameters: {a: 5, b: 5}}
         end = 2024-01-02T00:00:00
         timezone = utc
         {EPOCH_TOKEN}
-    """)
+    """,
+    )
     (tmp_path / "p.log").write_text("pat @x\n")
     lines, _ = run(tmp_path, "-s", "l.log")
     assert stamps_of(lines).tolist() == [T0 + 60 * k for k in range(61)]
@@ -248,8 +280,13 @@ spreader: {distribution: beta, parameters: {a: 5, b: 5}}
 
 def read_live(args: list[str], cwd: Path, seconds: float) -> tuple[list[tuple[float, bytes]], str]:
     """Run the CLI live, recording when each stdout line arrives."""
-    proc = subprocess.Popen([sys.executable, "-m", "eventgen", *args], cwd=cwd, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "eventgen", *args],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+    )
     arrivals: list[tuple[float, bytes]] = []
 
     def reader() -> None:
@@ -269,13 +306,19 @@ def read_live(args: list[str], cwd: Path, seconds: float) -> tuple[list[tuple[fl
 
 def test_live_rate_2000_for_5_seconds_within_5_percent_and_on_time(tmp_path: Path) -> None:
     (tmp_path / "live.log").write_text("live event @now\n")
-    write_conf(tmp_path, f"""
+    write_conf(
+        tmp_path,
+        f"""
         [live\\.log]
         outputMode = stdout
         {EPOCH_TOKEN}
-    """)
-    arrivals, err = read_live(["eventgen.conf", "--rate", "2000", "--duration", "5", "--status-interval", "0",
-                               "--stats-json", "s.json"], tmp_path, 5)
+    """,
+    )
+    arrivals, err = read_live(
+        ["eventgen.conf", "--rate", "2000", "--duration", "5", "--status-interval", "0", "--stats-json", "s.json"],
+        tmp_path,
+        5,
+    )
     assert 9500 <= len(arrivals) <= 10500, len(arrivals)
     arrived = np.array([at for at, _ in arrivals])
     stamps = np.array([float(line.split(b"@")[1]) for _, line in arrivals])
@@ -289,14 +332,17 @@ def test_live_rate_2000_for_5_seconds_within_5_percent_and_on_time(tmp_path: Pat
 
 def test_live_replay_sends_each_event_at_its_replayed_time(tmp_path: Path) -> None:
     (tmp_path / "r.log").write_text(REPLAY)
-    write_conf(tmp_path, f"""
+    write_conf(
+        tmp_path,
+        f"""
         [r\\.log]
         mode = replay
         timeMultiple = 0.5
         timezone = utc
         outputMode = stdout
         {REPLAY_TOKEN}
-    """)
+    """,
+    )
     arrivals, _ = read_live(["eventgen.conf", "--duration", "2", "--status-interval", "0"], tmp_path, 2)
     times = replay_times([line.decode() for _, line in arrivals])
     arrived = np.array([at for at, _ in arrivals])

@@ -44,7 +44,9 @@ def splunk_home(built: Path, tmp_path: Path) -> Path:
     app = apps / "demo_app"
     for folder in ("default", "local", "samples"):
         (app / folder).mkdir(parents=True)
-    write_conf(app / "default", """
+    write_conf(
+        app / "default",
+        """
         [web\\.log]
         count = 4
         end = 1
@@ -58,7 +60,8 @@ def splunk_home(built: Path, tmp_path: Path) -> Path:
         [plain\\.log]
         end = 1
         outputMode = devnull
-    """)
+    """,
+    )
     write_conf(app / "local", "[web\\.log]\ncount = 5\n")
     (app / "samples" / "web.log").write_text("GET /cart user=@USER@ <ok> & done\n")
     (app / "samples" / "users.txt").write_text("alice\n")
@@ -74,23 +77,34 @@ def run_launcher(home: Path, *args: str, stdin: str = "", env: dict | None = Non
     """Run the modular input as splunkd does: its own Python, SPLUNK_HOME set, config XML on stdin."""
     full_env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     full_env.update({"SPLUNK_HOME": str(home), **(env or {})})
-    return subprocess.run([sys.executable, str(launcher(home)), *args], input=stdin, capture_output=True,
-                          text=True, timeout=120, env=full_env, cwd=home)
+    return subprocess.run(
+        [sys.executable, str(launcher(home)), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=full_env,
+        cwd=home,
+    )
 
 
 def input_xml(home: Path, **params: str) -> str:
     items = "".join(f'<param name="{k}">{v}</param>' for k, v in params.items())
-    return (f"<input><server_host>sh1</server_host><server_uri>https://127.0.0.1:8089</server_uri>"
-            f"<session_key>k</session_key><checkpoint_dir>{home}/var/lib/splunk/modinputs/modinput_eventgen"
-            f"</checkpoint_dir><configuration><stanza name=\"modinput_eventgen://demo\">{items}</stanza>"
-            "</configuration></input>")
+    return (
+        f"<input><server_host>sh1</server_host><server_uri>https://127.0.0.1:8089</server_uri>"
+        f"<session_key>k</session_key><checkpoint_dir>{home}/var/lib/splunk/modinputs/modinput_eventgen"
+        f'</checkpoint_dir><configuration><stanza name="modinput_eventgen://demo">{items}</stanza>'
+        "</configuration></input>"
+    )
 
 
 def items_xml(**params: str) -> str:
     items = "".join(f'<param name="{k}">{v}</param>' for k, v in params.items())
-    return (f"<items><server_host>sh1</server_host><server_uri>https://127.0.0.1:8089</server_uri>"
-            f"<session_key>k</session_key><checkpoint_dir>/tmp</checkpoint_dir>"
-            f"<item name=\"demo\">{items}</item></items>")
+    return (
+        f"<items><server_host>sh1</server_host><server_uri>https://127.0.0.1:8089</server_uri>"
+        f"<session_key>k</session_key><checkpoint_dir>/tmp</checkpoint_dir>"
+        f'<item name="demo">{items}</item></items>'
+    )
 
 
 def appinspect_cli() -> str:
@@ -98,26 +112,39 @@ def appinspect_cli() -> str:
     found = os.environ.get("APPINSPECT") or shutil.which("splunk-appinspect")
     if found:
         return found
-    result = subprocess.run(["bash", str(ROOT / ".ci" / "install-appinspect.sh")], capture_output=True,
-                            text=True, timeout=900)
+    result = subprocess.run(
+        ["bash", str(ROOT / ".ci" / "install-appinspect.sh")], capture_output=True, text=True, timeout=900
+    )
     if result.returncode != 0:
-        pytest.fail("splunk-appinspect (PyPI) could not be installed by .ci/install-appinspect.sh:\n"
-                    + result.stderr[-3000:])
+        pytest.fail(
+            "splunk-appinspect (PyPI) could not be installed by .ci/install-appinspect.sh:\n" + result.stderr[-3000:]
+        )
     return result.stdout.strip().splitlines()[-1]
 
 
 def test_package_layout(built: Path) -> None:
     with tarfile.open(built / PACKAGE) as tar:
         names = set(tar.getnames())
-    for member in ("default/app.conf", "default/inputs.conf", "default/eventgen.conf", "README/inputs.conf.spec",
-                   "metadata/default.meta", "bin/modinput_eventgen.py", "bin/lib/eventgen/__init__.py",
-                   "bin/lib/eventgen/run/engine.py", "bin/lib/eventgen_plugins/output/modinput.py",
-                   "bin/lib/eventgen_plugins/generator/default.py"):
+    for member in (
+        "default/app.conf",
+        "default/inputs.conf",
+        "default/eventgen.conf",
+        "README/inputs.conf.spec",
+        "metadata/default.meta",
+        "bin/modinput_eventgen.py",
+        "bin/lib/eventgen/__init__.py",
+        "bin/lib/eventgen/run/engine.py",
+        "bin/lib/eventgen_plugins/output/modinput.py",
+        "bin/lib/eventgen_plugins/generator/default.py",
+    ):
         assert f"SA-Eventgen/{member}" in names
     assert all(n == "SA-Eventgen" or n.startswith("SA-Eventgen/") for n in names)
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
-    assert not [n for n in names if n.startswith(("SA-Eventgen/bin/lib/eventgen/tools/studio",
-                                                  "SA-Eventgen/bin/lib/eventgen/tools/bench"))]
+    assert not [
+        n
+        for n in names
+        if n.startswith(("SA-Eventgen/bin/lib/eventgen/tools/studio", "SA-Eventgen/bin/lib/eventgen/tools/bench"))
+    ]
     app = built / "SA-Eventgen"
     conf = read_conf(app / "default" / "app.conf")
     assert conf["package"]["id"] == "SA-Eventgen"
@@ -133,14 +160,31 @@ def test_package_layout(built: Path) -> None:
 
 def test_package_passes_appinspect(built: Path, tmp_path: Path) -> None:
     report = tmp_path / "appinspect.json"
-    result = subprocess.run([appinspect_cli(), "inspect", str(built / PACKAGE), "--mode", "precert",
-                             "--data-format", "json", "--output-file", str(report)],
-                            capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [
+            appinspect_cli(),
+            "inspect",
+            str(built / PACKAGE),
+            "--mode",
+            "precert",
+            "--data-format",
+            "json",
+            "--output-file",
+            str(report),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     data = json.loads(report.read_text())
-    problems = [(check["name"], [m.get("message", "")[:200] for m in check.get("messages", [])])
-                for rep in data["reports"] for group in rep["groups"] for check in group["checks"]
-                if check["result"] in ("failure", "error")]
+    problems = [
+        (check["name"], [m.get("message", "")[:200] for m in check.get("messages", [])])
+        for rep in data["reports"]
+        for group in rep["groups"]
+        for check in group["checks"]
+        if check["result"] in ("failure", "error")
+    ]
     assert problems == []
     assert (data["summary"]["failure"], data["summary"]["error"]) == (0, 0)
 
@@ -163,27 +207,42 @@ def test_scheme_is_valid_xml(splunk_home: Path) -> None:
 def test_validate_arguments(splunk_home: Path) -> None:
     ok = run_launcher(splunk_home, "--validate-arguments", stdin=items_xml(sample="web.*", seed="3"))
     assert (ok.returncode, ok.stdout, ok.stderr) == (0, "", "")
-    bad = run_launcher(splunk_home, "--validate-arguments",
-                       stdin=items_xml(conf="no_such_app", sample="(", seed="x", python="/no/python"))
+    bad = run_launcher(
+        splunk_home,
+        "--validate-arguments",
+        stdin=items_xml(conf="no_such_app", sample="(", seed="x", python="/no/python"),
+    )
     assert bad.returncode == 1
     message = ET.fromstring(bad.stdout)
     assert message.tag == "error"
-    assert message.findtext("message") == "; ".join([
-        f"conf: {splunk_home / 'etc' / 'apps' / 'no_such_app'} does not exist",
-        "sample: not a valid regex (missing ), unterminated subpattern at position 0)",
-        "seed: 'x' is not an integer",
-        "python: /no/python not found",
-    ])
+    assert message.findtext("message") == "; ".join(
+        [
+            f"conf: {splunk_home / 'etc' / 'apps' / 'no_such_app'} does not exist",
+            "sample: not a valid regex (missing ), unterminated subpattern at position 0)",
+            "seed: 'x' is not an integer",
+            "python: /no/python not found",
+        ]
+    )
 
 
 def test_modular_input_runs_the_bundled_eventgen(splunk_home: Path) -> None:
     lib = splunk_home / "etc" / "apps" / "SA-Eventgen" / "bin" / "lib"
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    found = subprocess.run([sys.executable, "-c", "import eventgen, eventgen_plugins; "
-                            "print(eventgen.__file__); print(eventgen_plugins.__file__)"],
-                           capture_output=True, text=True, env={**env, "PYTHONPATH": str(lib)}, cwd=splunk_home)
-    assert found.stdout.splitlines() == [str(lib / "eventgen" / "__init__.py"),
-                                         str(lib / "eventgen_plugins" / "__init__.py")]
+    found = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import eventgen, eventgen_plugins; print(eventgen.__file__); print(eventgen_plugins.__file__)",
+        ],
+        capture_output=True,
+        text=True,
+        env={**env, "PYTHONPATH": str(lib)},
+        cwd=splunk_home,
+    )
+    assert found.stdout.splitlines() == [
+        str(lib / "eventgen" / "__init__.py"),
+        str(lib / "eventgen_plugins" / "__init__.py"),
+    ]
 
 
 def test_modular_input_run_streams_xml_events(splunk_home: Path) -> None:
@@ -195,8 +254,12 @@ def test_modular_input_run_streams_xml_events(splunk_home: Path) -> None:
     assert len(events) == 5  # local/ count = 5 over default/ count = 4; plain.log goes to devnull
     for event in events:
         assert [child.tag for child in event] == ["time", "index", "source", "sourcetype", "host", "data"]
-        assert (event.findtext("index"), event.findtext("source"), event.findtext("sourcetype"),
-                event.findtext("host")) == ("web", "web.log", "demo:web", "demo-host")
+        assert (
+            event.findtext("index"),
+            event.findtext("source"),
+            event.findtext("sourcetype"),
+            event.findtext("host"),
+        ) == ("web", "web.log", "demo:web", "demo-host")
         assert event.findtext("data") == "GET /cart user=alice <ok> & done"
         assert float(event.findtext("time")) > 1.7e9
     assert "demo_app:web.log" in result.stderr and "demo_app:plain.log" in result.stderr
@@ -207,8 +270,7 @@ def test_modular_input_with_one_conf_and_sample_filter(splunk_home: Path) -> Non
     other.mkdir()
     (other / "x.log").write_text("x1\nx2\nx3\n")
     write_conf(other, "[x\\.log]\nend = 1\nsourcetype = x\n")
-    result = run_launcher(splunk_home, stdin=input_xml(splunk_home, conf=str(other / "eventgen.conf"),
-                                                       sample="x.log"))
+    result = run_launcher(splunk_home, stdin=input_xml(splunk_home, conf=str(other / "eventgen.conf"), sample="x.log"))
     assert result.returncode == 0, result.stderr
     events = ET.fromstring(result.stdout).findall("event")
     assert [(e.findtext("sourcetype"), e.findtext("data")) for e in events] == [("x", "x1"), ("x", "x2"), ("x", "x3")]

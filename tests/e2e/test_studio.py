@@ -95,8 +95,10 @@ class StudioCounter(GeneratorPlugin):
         return {"locals": {"counter": self.counter}, "shared": {"last_seq": self.last_seq}, "globals": {}}
 '''
 
-WEB_LOG = "2024-01-01 00:00:00 host=web1 action=login user=bob status=200\n" \
-          "2024-01-01 00:00:00 host=web2 action=logout user=al status=302\n"
+WEB_LOG = (
+    "2024-01-01 00:00:00 host=web1 action=login user=bob status=200\n"
+    "2024-01-01 00:00:00 host=web2 action=logout user=al status=302\n"
+)
 API_JSON = '{"path": "/a", "status": 200, "ok": true}\n{"path": "/b", "status": 500, "ok": false}\n'
 
 
@@ -134,9 +136,23 @@ def studio_url(studio_dir: Path) -> Iterator[str]:
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "eventgen", "studio", "eventgen.conf", "--port", str(port), "--no-browser",
-         "--seed", "7"],
-        cwd=studio_dir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "eventgen",
+            "studio",
+            "eventgen.conf",
+            "--port",
+            str(port),
+            "--no-browser",
+            "--seed",
+            "7",
+        ],
+        cwd=studio_dir,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         url = None
@@ -196,7 +212,11 @@ def test_studio_in_chromium(studio_dir: Path, studio_url: str) -> None:
             assert page.url.endswith("/") and "token=" not in page.url
             expect(page.locator("#status")).to_have_text("valid")
             assert page.eval_on_selector_all("#sample option", "o => o.map(x => x.value)") == [
-                "web.log", "api.json", "counter", "login"]
+                "web.log",
+                "api.json",
+                "counter",
+                "login",
+            ]
             expect(page.locator("#errors li")).to_have_text("No errors: 4 enabled sample(s)")
             expect(page.locator('details[data-sample="web.log"] tr[data-key="count"] td').nth(1)).to_have_text("10")
             shot(page, "01-config")
@@ -207,8 +227,9 @@ def test_studio_in_chromium(studio_dir: Path, studio_url: str) -> None:
             expect(page.locator("#status")).to_have_text("1 error")
             expect(page.locator("#errors li")).to_have_count(1)
             expect(page.locator("#errors li .where")).to_have_text("[web.log] count")
-            expect(page.locator("#errors li")).to_have_text("[web.log] count\nexpected an integer, got 'ten'",
-                                                            use_inner_text=True)
+            expect(page.locator("#errors li")).to_have_text(
+                "[web.log] count\nexpected an integer, got 'ten'", use_inner_text=True
+            )
             count_line = original_conf.splitlines().index("count = 10") + 1
             expect(page.locator("#conf-gutter .err")).to_have_text(str(count_line))
             shot(page, "02-config-error")
@@ -228,15 +249,23 @@ def test_studio_in_chromium(studio_dir: Path, studio_url: str) -> None:
             first = page.locator("#preview-events li pre").first
             assert first.inner_text().endswith(" host=web1 action=login user=bob status=200")
             assert page.locator("#preview-events li").nth(1).locator(".kv-key").all_inner_texts() == [
-                "host", "action", "user", "status"]
+                "host",
+                "action",
+                "user",
+                "status",
+            ]
             page.select_option("#sample", "api.json")
             page.fill("#preview-n", "4")
             page.click("#preview-run")
             expect(page.locator("#preview-events li")).to_have_count(4)
             expect(page.locator("#preview-summary")).to_have_text(
-                "4 events · api.json · format json (detected) · seed 7")
+                "4 events · api.json · format json (detected) · seed 7"
+            )
             assert page.locator("#preview-events li").first.locator(".j-key").all_inner_texts() == [
-                '"path"', '"status"', '"ok"']
+                '"path"',
+                '"status"',
+                '"ok"',
+            ]
             shot(page, "03-preview")
 
             # -- time distribution: edit hourOfDayRate, the bars follow
@@ -278,10 +307,14 @@ def test_studio_in_chromium(studio_dir: Path, studio_url: str) -> None:
                 counter = page.locator('#debug-state tr[data-scope="locals"][data-key="counter"] td.v')
                 expect(counter).to_have_text(str(n))
                 expect(page.locator('#debug-state tr[data-scope="shared"][data-key="last_seq"] td.v')).to_have_text(
-                    str(n - 1))
+                    str(n - 1)
+                )
             expect(page.locator("#debug-current")).to_have_text("#3")
             assert page.locator("#debug-steps li pre").all_inner_texts() == [
-                '{"counter": 1, "seq": 0}', '{"counter": 2, "seq": 1}', '{"counter": 3, "seq": 2}']
+                '{"counter": 1, "seq": 0}',
+                '{"counter": 2, "seq": 1}',
+                '{"counter": 3, "seq": 2}',
+            ]
             expect(page.locator('#debug-state tr.changed[data-key="counter"]')).to_have_count(1)
             shot(page, "05-debugger")
             page.click('#debug-steps li[data-step="1"]')
@@ -298,10 +331,14 @@ def test_studio_in_chromium(studio_dir: Path, studio_url: str) -> None:
                 page.click("#debug-step")
                 expect(page.locator("#debug-steps li")).to_have_count(n)
                 expect(page.locator('#debug-state tr[data-scope="locals"][data-key="login"] td.v')).to_have_text(
-                    '{"n":%d}' % n)
+                    '{"n":%d}' % n
+                )
             expect(page.locator('#debug-state tr[data-scope="shared"][data-key="last"] td.v')).to_have_text('"login"')
             assert page.locator("#debug-steps li pre").all_inner_texts() == [
-                '{"n": 1, "user": "u1"}', '{"n": 2, "user": "u2"}', '{"n": 3, "user": "u3"}']
+                '{"n": 1, "user": "u1"}',
+                '{"n": 2, "user": "u2"}',
+                '{"n": 3, "user": "u3"}',
+            ]
             shot(page, "06-debugger-jinja")
 
             # -- save the conf (with the copied rate table): validated, backed up, written
@@ -316,7 +353,8 @@ def test_studio_in_chromium(studio_dir: Path, studio_url: str) -> None:
             assert len(backups) == 1
             assert backups[0].read_text("utf-8") == original_conf
             expect(page.locator('details[data-sample="web.log"] tr[data-key="hourOfDayRate"] td').nth(1)).to_have_text(
-                '{"5":3,"6":0}')
+                '{"5":3,"6":0}'
+            )
             shot(page, "07-saved")
 
             # -- edit and save a sample file from the Files tab
@@ -351,7 +389,8 @@ def test_studio_in_chromium(studio_dir: Path, studio_url: str) -> None:
             page.fill("#preview-n", "2")
             page.click("#preview-run")
             expect(page.locator("#preview-events li pre")).to_have_text(
-                ['{"n": 1, "who": "u1"}', '{"n": 2, "who": "u2"}'])
+                ['{"n": 1, "who": "u1"}', '{"n": 2, "who": "u2"}']
+            )
             shot(page, "09-template-saved")
 
             assert page_errors == []

@@ -20,14 +20,17 @@ EPOCH_TOKEN = "token.0.token = NOW\n        token.0.replacementType = timestamp\
 
 def test_end_without_backfill_releases_each_interval_when_due_stamped_with_the_present(tmp_path: Path) -> None:
     (tmp_path / "t.log").write_text("tick NOW\n")
-    write_conf(tmp_path, f"""
+    write_conf(
+        tmp_path,
+        f"""
         [t\\.log]
         count = 5
         interval = 2
         end = 3
         outputMode = stdout
         {EPOCH_TOKEN}
-    """)
+    """,
+    )
     arrivals, _ = read_live(["eventgen.conf", "--status-interval", "0"], tmp_path, 6)
     assert len(arrivals) == 15
     arrived = np.array([at for at, _ in arrivals])
@@ -41,14 +44,17 @@ def test_end_without_backfill_releases_each_interval_when_due_stamped_with_the_p
 
 def test_time_mode_sample_makes_future_intervals_at_once(tmp_path: Path) -> None:
     (tmp_path / "t.log").write_text("tick NOW\n")
-    write_conf(tmp_path, f"""
+    write_conf(
+        tmp_path,
+        f"""
         [t\\.log]
         count = 2
         interval = 60
         end = 3
         outputMode = stdout
         {EPOCH_TOKEN}
-    """)
+    """,
+    )
     result = cli("eventgen.conf", "--status-interval", "0", "--no-wait", cwd=tmp_path, timeout=30)
     assert result.returncode == 0, result.stderr
     stamps = [float(line.split()[1]) for line in result.stdout.splitlines()]
@@ -57,7 +63,9 @@ def test_time_mode_sample_makes_future_intervals_at_once(tmp_path: Path) -> None
 
 def test_replay_runs_in_real_time_with_gaps_times_time_multiple(tmp_path: Path) -> None:
     (tmp_path / "r.log").write_text(REPLAY)
-    write_conf(tmp_path, f"""
+    write_conf(
+        tmp_path,
+        f"""
         [r\\.log]
         mode = replay
         timeMultiple = 0.5
@@ -65,7 +73,8 @@ def test_replay_runs_in_real_time_with_gaps_times_time_multiple(tmp_path: Path) 
         timezone = utc
         outputMode = stdout
         {REPLAY_TOKEN}
-    """)
+    """,
+    )
     arrivals, _ = read_live(["eventgen.conf", "--status-interval", "0"], tmp_path, 3)
     assert len(arrivals) == 4
     times = replay_times([line.decode() for _, line in arrivals])
@@ -78,7 +87,9 @@ def test_replay_runs_in_real_time_with_gaps_times_time_multiple(tmp_path: Path) 
 
 def test_now_and_seed_pin_relative_windows_byte_for_byte(tmp_path: Path) -> None:
     (tmp_path / "r.log").write_text("at NOW id=RND\n")
-    write_conf(tmp_path, f"""
+    write_conf(
+        tmp_path,
+        f"""
         [r\\.log]
         count = 500
         backfill = -1h
@@ -91,9 +102,12 @@ def test_now_and_seed_pin_relative_windows_byte_for_byte(tmp_path: Path) -> None
         token.1.token = RND
         token.1.replacementType = random
         token.1.replacement = integer[0:1000000]
-    """)
-    runs = [cli("eventgen.conf", "--seed", "7", "--now", now, "--status-interval", "0", cwd=tmp_path)
-            for now in ("2026-01-01T12:00:00Z", "2026-01-01T12:00:00Z", "2026-01-01T13:00:00Z")]
+    """,
+    )
+    runs = [
+        cli("eventgen.conf", "--seed", "7", "--now", now, "--status-interval", "0", cwd=tmp_path)
+        for now in ("2026-01-01T12:00:00Z", "2026-01-01T12:00:00Z", "2026-01-01T13:00:00Z")
+    ]
     assert all(r.returncode == 0 for r in runs), runs[0].stderr
     assert runs[0].stdout == runs[1].stdout and len(runs[0].stdout.splitlines()) == 3500  # 7 ticks
     assert runs[0].stdout != runs[2].stdout
@@ -104,7 +118,9 @@ def test_now_and_seed_pin_relative_windows_byte_for_byte(tmp_path: Path) -> None
 
 def test_local_timezone_follows_daylight_saving_across_a_backfill(tmp_path: Path) -> None:
     (tmp_path / "d.log").write_text("STAMP\n")
-    write_conf(tmp_path, """
+    write_conf(
+        tmp_path,
+        """
         [d\\.log]
         count = 1
         interval = 1800
@@ -114,9 +130,19 @@ def test_local_timezone_follows_daylight_saving_across_a_backfill(tmp_path: Path
         token.0.token = STAMP
         token.0.replacementType = timestamp
         token.0.replacement = %Y-%m-%dT%H:%M:%S%z
-    """)
-    result = cli("eventgen.conf", "--now", "2026-03-29T06:00:00+02:00", "--status-interval", "0",
-                 "--stats-json", "s.json", cwd=tmp_path, env={"TZ": "Europe/Berlin"})
+    """,
+    )
+    result = cli(
+        "eventgen.conf",
+        "--now",
+        "2026-03-29T06:00:00+02:00",
+        "--status-interval",
+        "0",
+        "--stats-json",
+        "s.json",
+        cwd=tmp_path,
+        env={"TZ": "Europe/Berlin"},
+    )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.split()
     assert len(lines) == 13 and json.loads((tmp_path / "s.json").read_text())["total"]["generated"] == 13
@@ -130,15 +156,19 @@ def test_local_timezone_follows_daylight_saving_across_a_backfill(tmp_path: Path
 
 def test_rate_and_duration_pace_a_conf_that_sets_end(tmp_path: Path) -> None:
     (tmp_path / "t.log").write_text("tick NOW\n")
-    write_conf(tmp_path, f"""
+    write_conf(
+        tmp_path,
+        f"""
         [t\\.log]
         count = 10
         end = 1
         outputMode = stdout
         {EPOCH_TOKEN}
-    """)
-    arrivals, err = read_live(["eventgen.conf", "--rate", "1000", "--duration", "2", "--status-interval", "0"],
-                              tmp_path, 2)
+    """,
+    )
+    arrivals, err = read_live(
+        ["eventgen.conf", "--rate", "1000", "--duration", "2", "--status-interval", "0"], tmp_path, 2
+    )
     assert "--duration 2s bounds the run: end from the conf is ignored for t.log" in err
     assert 1900 <= len(arrivals) <= 2050, len(arrivals)
     arrived = np.array([at for at, _ in arrivals])

@@ -289,7 +289,8 @@ def test_cluster_across_namespaces_exact_and_stranger_changes_nothing(tmp_path: 
 def tagged_conf(tmp: Path, sink: Host, tag: str, count: int, interval: float, end: int) -> Path:
     (tmp / "ids.log").write_text(f"run={tag} id=@@ID\n", encoding="utf-8")
     conf = tmp / f"{tag}.conf"
-    conf.write_text(textwrap.dedent(f"""\
+    conf.write_text(
+        textwrap.dedent(f"""\
         [ids.log]
         sampleDir = .
         outputMode = tcpout
@@ -302,7 +303,9 @@ def tagged_conf(tmp: Path, sink: Host, tag: str, count: int, interval: float, en
         token.0.token = @@ID
         token.0.replacementType = integerid
         token.0.replacement = 0
-        """), encoding="utf-8")
+        """),
+        encoding="utf-8",
+    )
     return conf
 
 
@@ -333,8 +336,20 @@ def test_killed_worker_and_restarted_controller_lose_nothing_silently(tmp_path: 
         # Run A: 24,000 events paced over ~3 s; worker2 is killed mid-run and its jobs are re-issued to worker1.
         workers = [spawn(h, worker_argv(h.name, address, keys), log[h.name], tmp_path) for h in (w1, w2)]
         conf_a = tagged_conf(tmp_path, sink, "A", 2000, 0.25, 12)
-        run_a = spawn(ctl, [*controller_argv(conf_a, address, keys, tmp_path / "a.json"), "--expect-workers", "2",
-                            "--heartbeat", "0.3", "--liveness", "6"], log["a"], tmp_path)
+        run_a = spawn(
+            ctl,
+            [
+                *controller_argv(conf_a, address, keys, tmp_path / "a.json"),
+                "--expect-workers",
+                "2",
+                "--heartbeat",
+                "0.3",
+                "--liveness",
+                "6",
+            ],
+            log["a"],
+            tmp_path,
+        )
         wait_until(lambda: len(received_ids(received, "A")) >= 6000, "run A to be under way", 30, logs)
         os.killpg(workers[1].pid, signal.SIGSTOP)  # frozen: it keeps the jobs it is sent until it is found lost
         wait_until(lambda: "worker2 lost" in log["a"].read_text(), "worker2 to be lost", 30, logs)
@@ -351,17 +366,27 @@ def test_killed_worker_and_restarted_controller_lose_nothing_silently(tmp_path: 
 
         # Run B is live (no end); its controller is killed with both workers connected and busy. Run C starts on
         # the same address at once: the workers rejoin, and their late completions of B's jobs change nothing.
-        workers = [spawn(h, worker_argv(h.name, address, keys), log[f"{h.name}-again" if h is w1 else h.name],
-                         tmp_path) for h in (w1, w2)]
+        workers = [
+            spawn(h, worker_argv(h.name, address, keys), log[f"{h.name}-again" if h is w1 else h.name], tmp_path)
+            for h in (w1, w2)
+        ]
         conf_b = tagged_conf(tmp_path, sink, "B", 4000, 0.25, -1)
-        run_b = spawn(ctl, [*controller_argv(conf_b, address, keys, tmp_path / "b.json"), "--expect-workers", "2"],
-                      log["b"], tmp_path)
+        run_b = spawn(
+            ctl,
+            [*controller_argv(conf_b, address, keys, tmp_path / "b.json"), "--expect-workers", "2"],
+            log["b"],
+            tmp_path,
+        )
         wait_until(lambda: len(received_ids(received, "B")) >= 8000, "run B to be under way", 30, logs)
         os.killpg(run_b.pid, signal.SIGKILL)
         run_b.wait(10)
         conf_c = tagged_conf(tmp_path, sink, "C", 2000, 0.25, 8)
-        run_c = spawn(ctl, [*controller_argv(conf_c, address, keys, tmp_path / "c.json"), "--expect-workers", "2"],
-                      log["c"], tmp_path)
+        run_c = spawn(
+            ctl,
+            [*controller_argv(conf_c, address, keys, tmp_path / "c.json"), "--expect-workers", "2"],
+            log["c"],
+            tmp_path,
+        )
         assert finish(run_c, "run C", 60, logs) == 0, logs()
         assert [finish(w, "a worker", 30, logs) for w in workers] == [0, 0], logs()
         c = json.loads((tmp_path / "c.json").read_text())

@@ -21,10 +21,26 @@ pytestmark = pytest.mark.integration
 
 def controller(conf: Path, address: str, folder: Path, *flags: str, env: dict | None = None) -> subprocess.Popen:
     log = open(folder / "controller.log", "w", encoding="utf-8")  # noqa: SIM115 - closed with the process
-    return subprocess.Popen([sys.executable, "-m", "eventgen", "controller", str(conf), "--bind", address,
-                             "--status-interval", "0", "--stats-json", str(folder / "summary.json"), *flags],
-                            cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}, stdout=log,
-                            stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "eventgen",
+            "controller",
+            str(conf),
+            "--bind",
+            address,
+            "--status-interval",
+            "0",
+            "--stats-json",
+            str(folder / "summary.json"),
+            *flags,
+        ],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
 
 
 def test_a_worker_that_cannot_load_the_conf_fails_the_run_at_once(tmp_path: Path) -> None:
@@ -33,10 +49,12 @@ def test_a_worker_that_cannot_load_the_conf_fails_the_run_at_once(tmp_path: Path
     (extra / "vendor_sdk.py").write_text("NAME = 'sdk'\n")
     plugins = tmp_path / "plugins" / "output"
     plugins.mkdir(parents=True)
-    (plugins / "vendor.py").write_text("import vendor_sdk  # installed on the controller's machine only\n\n"
-                                       "from eventgen.plugin.base import OutputPlugin\n\n\n"
-                                       "class Vendor(OutputPlugin):\n    name = 'vendor'\n\n"
-                                       "    def write(self, batch):\n        pass\n")
+    (plugins / "vendor.py").write_text(
+        "import vendor_sdk  # installed on the controller's machine only\n\n"
+        "from eventgen.plugin.base import OutputPlugin\n\n\n"
+        "class Vendor(OutputPlugin):\n    name = 'vendor'\n\n"
+        "    def write(self, batch):\n        pass\n"
+    )
     conf = make_conf(tmp_path, "count = 10\nend = 1\noutputMode = vendor")
     conf.write_text("[global]\npluginDir = plugins\n\n" + conf.read_text())
     address = f"tcp://127.0.0.1:{free_port()}"
@@ -57,11 +75,26 @@ def test_a_wrong_server_key_is_named_within_seconds(tmp_path: Path) -> None:
         assert cli("keys", "generate", "--dir", str(tmp_path / folder), "--name", name).returncode == 0
     conf = make_conf(tmp_path, "count = 10\nend = 1")
     address = f"tcp://127.0.0.1:{free_port()}"
-    main = controller(conf, address, tmp_path, "--curve-secret-key", str(tmp_path / "server/controller.key_secret"),
-                      "--authorized-keys", str(tmp_path / "authorized"))
+    main = controller(
+        conf,
+        address,
+        tmp_path,
+        "--curve-secret-key",
+        str(tmp_path / "server/controller.key_secret"),
+        "--authorized-keys",
+        str(tmp_path / "authorized"),
+    )
     started = time.monotonic()
-    worker = spawn("worker", "--connect", address, "--curve-key", str(tmp_path / "authorized/w.key_secret"),
-                   "--server-key", str(tmp_path / "other/other.key"), log=tmp_path / "w.log")
+    worker = spawn(
+        "worker",
+        "--connect",
+        address,
+        "--curve-key",
+        str(tmp_path / "authorized/w.key_secret"),
+        "--server-key",
+        str(tmp_path / "other/other.key"),
+        log=tmp_path / "w.log",
+    )
     assert finish(worker, 30) == 2
     assert time.monotonic() - started < 10
     assert "--server-key does not hold that controller's public key" in (tmp_path / "w.log").read_text()
@@ -75,7 +108,9 @@ def test_bundle_once_per_worker_worker_names_in_tokens_and_absolute_lookups(tmp_
     lookups.mkdir()
     (lookups / "users.txt").write_text("alice\nbob\n")
     (tmp_path / "ids.log").write_text("id=@@ID user=@@USER by=@@WHO\n")
-    conf = write_conf(tmp_path, f"""
+    conf = write_conf(
+        tmp_path,
+        f"""
         [ids.log]
         sampleDir = .
         count = 100
@@ -93,10 +128,12 @@ def test_bundle_once_per_worker_worker_names_in_tokens_and_absolute_lookups(tmp_
         token.2.token = @@WHO
         token.2.replacementType = static
         token.2.replacement = {{worker}}
-    """)
+    """,
+    )
     address = f"tcp://127.0.0.1:{free_port()}"
-    workers = [spawn("worker", "--connect", address, "--name", f"w{i}", log=tmp_path / f"w{i}.log")
-               for i in range(3)]  # started before the controller: they knock until it is there
+    workers = [
+        spawn("worker", "--connect", address, "--name", f"w{i}", log=tmp_path / f"w{i}.log") for i in range(3)
+    ]  # started before the controller: they knock until it is there
     time.sleep(1.0)
     main = controller(conf, address, tmp_path, "--expect-workers", "3")
     deadline = time.monotonic() + 30
@@ -171,12 +208,36 @@ def test_revoking_a_key_refuses_that_workers_next_message(tmp_path: Path) -> Non
         secret.rename(tmp_path / secret.name)  # the authorized folder holds public keys only
     conf = make_conf(tmp_path, "count = 100\ninterval = 0.1\njobSize = 50")  # live: runs until stopped
     address = f"tcp://127.0.0.1:{free_port()}"
-    main = controller(conf, address, tmp_path, "--curve-secret-key", str(tmp_path / "server/controller.key_secret"),
-                      "--authorized-keys", str(tmp_path / "authorized"), "--expect-workers", "2", "--heartbeat", "0.3",
-                      "--liveness", "6")
-    workers = [spawn("worker", "--connect", address, "--name", f"w{i}", "--curve-key",
-                     str(tmp_path / f"w{i}.key_secret"), "--server-key", str(tmp_path / "server/controller.key"),
-                     log=tmp_path / f"w{i}.log") for i in range(2)]
+    main = controller(
+        conf,
+        address,
+        tmp_path,
+        "--curve-secret-key",
+        str(tmp_path / "server/controller.key_secret"),
+        "--authorized-keys",
+        str(tmp_path / "authorized"),
+        "--expect-workers",
+        "2",
+        "--heartbeat",
+        "0.3",
+        "--liveness",
+        "6",
+    )
+    workers = [
+        spawn(
+            "worker",
+            "--connect",
+            address,
+            "--name",
+            f"w{i}",
+            "--curve-key",
+            str(tmp_path / f"w{i}.key_secret"),
+            "--server-key",
+            str(tmp_path / "server/controller.key"),
+            log=tmp_path / f"w{i}.log",
+        )
+        for i in range(2)
+    ]
     deadline = time.monotonic() + 30
     while not all((tmp_path / f"out-w{i}.log").exists() for i in range(2)):
         assert time.monotonic() < deadline and main.poll() is None

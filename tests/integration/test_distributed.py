@@ -27,7 +27,9 @@ SAMPLE = "id=@@ID action=login user=alice\n"
 
 def make_conf(folder: Path, extra: str) -> Path:
     (folder / "ids.log").write_text(SAMPLE, encoding="utf-8")
-    return write_conf(folder, f"""
+    return write_conf(
+        folder,
+        f"""
         [ids.log]
         sampleDir = .
         outputMode = file
@@ -38,14 +40,16 @@ def make_conf(folder: Path, extra: str) -> Path:
         token.0.replacementType = integerid
         token.0.replacement = 0
         {extra}
-        """)
+        """,
+    )
 
 
 def spawn(*args: str, log: Path) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     handle = open(log, "w", encoding="utf-8")  # noqa: SIM115 - closed with the process
-    return subprocess.Popen([sys.executable, "-m", "eventgen", "-v", *args], cwd=ROOT, env=env,
-                            stdout=handle, stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        [sys.executable, "-m", "eventgen", "-v", *args], cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT
+    )
 
 
 def finish(proc: subprocess.Popen, timeout: float = 90) -> int:
@@ -101,14 +105,29 @@ def test_three_workers_exact_totals_and_garbage_survived(tmp_path: Path) -> None
     conf = make_conf(tmp_path, "count = 500\nend = 200\njobSize = 100\ntimeMode = sample")
     port = free_port()
     summary = tmp_path / "summary.json"
-    controller = spawn("controller", str(conf), "--bind", f"tcp://127.0.0.1:{port}", "--status-interval", "0",
-                       "--stats-json", str(summary), "--expect-workers", "3", log=tmp_path / "controller.log")
+    controller = spawn(
+        "controller",
+        str(conf),
+        "--bind",
+        f"tcp://127.0.0.1:{port}",
+        "--status-interval",
+        "0",
+        "--stats-json",
+        str(summary),
+        "--expect-workers",
+        "3",
+        log=tmp_path / "controller.log",
+    )
     probe = Probe(port)
     try:
         probe.status()  # the controller is up
-        for junk in (b"\x00garbage", msgpack.packb({"v": 99, "type": "hello"}),
-                     msgpack.packb({"v": 1, "type": "launch"}), msgpack.packb({"v": 1, "type": "hello"}),
-                     msgpack.packb({"v": 1, "type": "done", "key": "x", "stats": {}, "error": ""})):
+        for junk in (
+            b"\x00garbage",
+            msgpack.packb({"v": 99, "type": "hello"}),
+            msgpack.packb({"v": 1, "type": "launch"}),
+            msgpack.packb({"v": 1, "type": "hello"}),
+            msgpack.packb({"v": 1, "type": "done", "key": "x", "stats": {}, "error": ""}),
+        ):
             probe.socket.send(junk)
         probe.socket.send_multipart([b"two", b"frames"])
         status = probe.status()  # answered after the six bad messages on this connection
@@ -121,8 +140,10 @@ def test_three_workers_exact_totals_and_garbage_survived(tmp_path: Path) -> None
     finally:
         probe.close()
 
-    workers = [spawn("worker", "--connect", f"tcp://127.0.0.1:{port}", "--name", f"w{i}",
-                     log=tmp_path / f"w{i}.log") for i in range(3)]
+    workers = [
+        spawn("worker", "--connect", f"tcp://127.0.0.1:{port}", "--name", f"w{i}", log=tmp_path / f"w{i}.log")
+        for i in range(3)
+    ]
     assert finish(controller) == 0, (tmp_path / "controller.log").read_text()
     assert [finish(w) for w in workers] == [0, 0, 0]
 
@@ -150,24 +171,43 @@ def test_killed_worker_reissued_and_late_joiner_gets_work(tmp_path: Path) -> Non
     port = free_port()
     summary = tmp_path / "summary.json"
     address = f"tcp://127.0.0.1:{port}"
-    controller = spawn("controller", str(conf), "--bind", address, "--status-interval", "0",
-                       "--stats-json", str(summary), log=tmp_path / "controller.log")
+    controller = spawn(
+        "controller",
+        str(conf),
+        "--bind",
+        address,
+        "--status-interval",
+        "0",
+        "--stats-json",
+        str(summary),
+        log=tmp_path / "controller.log",
+    )
     probe = Probe(port)
     capacities = {"victim": "1", "b": "2", "c": "2"}  # the victim holds at most one job
-    workers = {name: spawn("worker", "--connect", address, "--name", name, "--capacity", capacity,
-                           log=tmp_path / f"{name}.log") for name, capacity in capacities.items()}
+    workers = {
+        name: spawn(
+            "worker", "--connect", address, "--name", name, "--capacity", capacity, log=tmp_path / f"{name}.log"
+        )
+        for name, capacity in capacities.items()
+    }
     try:
-        probe.wait_for(lambda s: len(s["workers"]) == 3 and all(w["jobs"] >= 3 for w in s["workers"]),
-                       "three working workers")
+        probe.wait_for(
+            lambda s: len(s["workers"]) == 3 and all(w["jobs"] >= 3 for w in s["workers"]), "three working workers"
+        )
         os.kill(workers["victim"].pid, signal.SIGSTOP)  # frozen: keeps the jobs it is sent
         probe.wait_for(lambda s: worker_row(s, "victim")["inflight"] == 1, "the victim to hold its one job")
         os.kill(workers["victim"].pid, signal.SIGKILL)
         assert workers.pop("victim").wait(10) == -signal.SIGKILL
-        workers["late"] = spawn("worker", "--connect", address, "--name", "late", "--capacity", "2",
-                                log=tmp_path / "late.log")
+        workers["late"] = spawn(
+            "worker", "--connect", address, "--name", "late", "--capacity", "2", log=tmp_path / "late.log"
+        )
         status = probe.wait_for(
-            lambda s: any(w["name"] == "late" and w["jobs"] >= 5 for w in s["workers"])
-            and worker_row(s, "victim")["state"] == "lost", "the late worker to work and the victim to be lost")
+            lambda s: (
+                any(w["name"] == "late" and w["jobs"] >= 5 for w in s["workers"])
+                and worker_row(s, "victim")["state"] == "lost"
+            ),
+            "the late worker to work and the victim to be lost",
+        )
         assert status["jobs"]["reissued"] == 1
         shown = cli("status", "--connect", address)
         assert shown.returncode == 0, shown.stderr
@@ -212,19 +252,50 @@ def test_curve_refuses_unauthorised_worker(tmp_path: Path) -> None:
     assert "refusing to bind tcp://0.0.0.0:" in exposed.stderr
 
     summary = tmp_path / "summary.json"
-    controller = spawn("controller", str(conf), "--bind", address, "--status-interval", "0",
-                       "--curve-secret-key", str(tmp_path / "server/controller.key_secret"),
-                       "--authorized-keys", str(tmp_path / "authorized"), "--stats-json", str(summary),
-                       log=tmp_path / "controller.log")
+    controller = spawn(
+        "controller",
+        str(conf),
+        "--bind",
+        address,
+        "--status-interval",
+        "0",
+        "--curve-secret-key",
+        str(tmp_path / "server/controller.key_secret"),
+        "--authorized-keys",
+        str(tmp_path / "authorized"),
+        "--stats-json",
+        str(summary),
+        log=tmp_path / "controller.log",
+    )
     server_key = str(tmp_path / "server/controller.key")
-    bad = spawn("worker", "--connect", address, "--name", "bad", "--curve-key", str(tmp_path / "bad/bad.key_secret"),
-                "--server-key", server_key, log=tmp_path / "bad.log")
+    bad = spawn(
+        "worker",
+        "--connect",
+        address,
+        "--name",
+        "bad",
+        "--curve-key",
+        str(tmp_path / "bad/bad.key_secret"),
+        "--server-key",
+        server_key,
+        log=tmp_path / "bad.log",
+    )
     assert finish(bad, 60) == 2
     assert "refused our Curve key" in (tmp_path / "bad.log").read_text()
     assert controller.poll() is None  # the run waits for an authorised worker
 
-    good = spawn("worker", "--connect", address, "--name", "good", "--curve-key",
-                 str(tmp_path / "authorized/good.key_secret"), "--server-key", server_key, log=tmp_path / "good.log")
+    good = spawn(
+        "worker",
+        "--connect",
+        address,
+        "--name",
+        "good",
+        "--curve-key",
+        str(tmp_path / "authorized/good.key_secret"),
+        "--server-key",
+        server_key,
+        log=tmp_path / "good.log",
+    )
     assert finish(controller) == 0, (tmp_path / "controller.log").read_text()
     assert finish(good) == 0
     data = json.loads(summary.read_text())

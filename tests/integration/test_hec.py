@@ -24,7 +24,9 @@ def expected(total: int) -> list[str]:
 
 def test_event_endpoint_envelopes_carry_time_and_metadata(tmp_path, hec):
     started = time.time()
-    proc, summary = run(tmp_path, f"""
+    proc, summary = run(
+        tmp_path,
+        f"""
         [s.log]
         count = 500
         interval = 1
@@ -37,13 +39,16 @@ def test_event_endpoint_envelopes_carry_time_and_metadata(tmp_path, hec):
         source = /var/log/app.log
         sourcetype = app:log
         index = perf
-        """, sample=SAMPLE)
+        """,
+        sample=SAMPLE,
+    )
     assert proc.returncode == 0, proc.stderr
     counts = row(summary, "httpevent")
     assert (counts["generated"], counts["sent"], counts["failed"]) == (1500, 1500, 0)
     assert [e["event"] for e in hec.events] == expected(1500)
     assert {(e["host"], e["source"], e["sourcetype"], e["index"]) for e in hec.events} == {
-        ("web-01", "/var/log/app.log", "app:log", "perf")}
+        ("web-01", "/var/log/app.log", "app:log", "perf")
+    }
     assert all(started - 3 <= e["time"] <= started + 4 for e in hec.events)
     assert hec.received.auth_headers == {f"Splunk {hec.token}"}
     assert hec.received.requests == 3  # one request per batch under the default 1 MB limit
@@ -51,21 +56,30 @@ def test_event_endpoint_envelopes_carry_time_and_metadata(tmp_path, hec):
 
 def test_per_event_metadata_of_csv_samples(tmp_path, hec):
     sample = "_raw,host,sourcetype\nfirst,h1,st1\nsecond,h2,st2\n"
-    proc, _ = run(tmp_path, f"""
+    proc, _ = run(
+        tmp_path,
+        f"""
         [s.csv]
         sampletype = csv
         count = 4
         end = 1
         outputMode = httpevent
         httpeventServers = {hec.servers_json()}
-        """, sample=sample, name="s.csv")
+        """,
+        sample=sample,
+        name="s.csv",
+    )
     assert proc.returncode == 0, proc.stderr
     assert [(e["event"], e["host"], e["sourcetype"]) for e in hec.events] == [
-        ("first", "h1", "st1"), ("second", "h2", "st2")] * 2
+        ("first", "h1", "st1"),
+        ("second", "h2", "st2"),
+    ] * 2
 
 
 def test_raw_endpoint_with_gzip(tmp_path, hec):
-    proc, summary = run(tmp_path, f"""
+    proc, summary = run(
+        tmp_path,
+        f"""
         [s.log]
         count = 300
         end = 2
@@ -76,24 +90,31 @@ def test_raw_endpoint_with_gzip(tmp_path, hec):
         httpeventGzip = true
         host = h9
         sourcetype = raw:st
-        """, sample=SAMPLE)
+        """,
+        sample=SAMPLE,
+    )
     assert proc.returncode == 0, proc.stderr
     assert row(summary, "httpevent")["sent"] == 600
     assert [e["event"] for e in hec.events] == expected(600)
     assert {tuple(sorted(e["query"].items())) for e in hec.events} == {
-        (("host", "h9"), ("index", "main"), ("source", "s.log"), ("sourcetype", "raw:st"))}
+        (("host", "h9"), ("index", "main"), ("source", "s.log"), ("sourcetype", "raw:st"))
+    }
     assert hec.received.gzip_requests == hec.received.requests == 2
 
 
 def test_batches_are_split_at_the_payload_limit(tmp_path, hec):
-    proc, summary = run(tmp_path, f"""
+    proc, summary = run(
+        tmp_path,
+        f"""
         [s.log]
         count = 1000
         end = 1
         outputMode = httpevent
         httpeventServers = {hec.servers_json()}
         httpeventMaxPayloadSize = 5000
-        """, sample=SAMPLE)
+        """,
+        sample=SAMPLE,
+    )
     assert proc.returncode == 0, proc.stderr
     assert row(summary, "httpevent")["sent"] == 1000
     assert [e["event"] for e in hec.events] == expected(1000)
@@ -105,22 +126,34 @@ def test_batches_are_split_at_the_payload_limit(tmp_path, hec):
 def test_roundrobin_spreads_and_mirror_copies(tmp_path):
     first, second = HecReceiver().start(), HecReceiver().start()
     try:
-        servers = json.dumps({"servers": [json.loads(first.servers_json())["servers"][0],
-                                          json.loads(second.servers_json())["servers"][0]]})
-        proc, summary = run(tmp_path, f"""
+        servers = json.dumps(
+            {
+                "servers": [
+                    json.loads(first.servers_json())["servers"][0],
+                    json.loads(second.servers_json())["servers"][0],
+                ]
+            }
+        )
+        proc, summary = run(
+            tmp_path,
+            f"""
             [s.log]
             count = 100
             end = 4
             timeMode = sample
             outputMode = httpevent
             httpeventServers = {servers}
-            """, sample=SAMPLE)
+            """,
+            sample=SAMPLE,
+        )
         assert proc.returncode == 0, proc.stderr
         assert (first.received.requests, second.received.requests) == (2, 2)
         assert sorted(e["event"] for e in first.events + second.events) == sorted(expected(400))
         first.received.events.clear()
         second.received.events.clear()
-        proc, summary = run(tmp_path, f"""
+        proc, summary = run(
+            tmp_path,
+            f"""
             [s.log]
             count = 100
             end = 2
@@ -128,7 +161,9 @@ def test_roundrobin_spreads_and_mirror_copies(tmp_path):
             outputMode = httpevent
             httpeventServers = {servers}
             httpeventOutputMode = mirror
-            """, sample=SAMPLE)
+            """,
+            sample=SAMPLE,
+        )
         assert proc.returncode == 0, proc.stderr
         assert row(summary, "httpevent")["sent"] == 200
         assert [e["event"] for e in first.events] == [e["event"] for e in second.events] == expected(200)
@@ -138,7 +173,9 @@ def test_roundrobin_spreads_and_mirror_copies(tmp_path):
 
 
 def test_wrong_token_fails_fast_with_a_clear_message(tmp_path, hec):
-    proc, summary = run(tmp_path, f"""
+    proc, summary = run(
+        tmp_path,
+        f"""
         [s.log]
         count = 100
         end = 3
@@ -146,28 +183,36 @@ def test_wrong_token_fails_fast_with_a_clear_message(tmp_path, hec):
         outputMode = httpevent
         httpeventServers = {hec.servers_json(token="wrong-token")}
         httpeventRetries = 5
-        """, sample=SAMPLE)
+        """,
+        sample=SAMPLE,
+    )
     assert proc.returncode == 1
     counts = row(summary, "httpevent")
     assert (counts["generated"], counts["sent"], counts["failed"]) == (300, 0, 300)
     assert hec.received.refused == 3  # one request per batch: a refused token is not retried
     assert hec.events == []
     message = summary["errors"]["httpevent"]
-    assert message == (f"HEC http://127.0.0.1:{hec.port} answered HTTP 403 code 4 (Invalid token): "
-                       "the token (key in httpeventServers) was refused")
+    assert message == (
+        f"HEC http://127.0.0.1:{hec.port} answered HTTP 403 code 4 (Invalid token): "
+        "the token (key in httpeventServers) was refused"
+    )
     assert message in proc.stderr
 
 
 def test_server_busy_is_retried(tmp_path, hec):
     hec.busy_next = 2
-    proc, summary = run(tmp_path, f"""
+    proc, summary = run(
+        tmp_path,
+        f"""
         [s.log]
         count = 100
         end = 2
         timeMode = sample
         outputMode = httpevent
         httpeventServers = {hec.servers_json()}
-        """, sample=SAMPLE)
+        """,
+        sample=SAMPLE,
+    )
     assert proc.returncode == 0, proc.stderr
     assert (row(summary, "httpevent")["sent"], row(summary, "httpevent")["failed"]) == (200, 0)
     assert hec.received.refused == 2
@@ -176,33 +221,43 @@ def test_server_busy_is_retried(tmp_path, hec):
 
 def test_slow_receiver_slows_the_run_without_losing_events(tmp_path, hec):
     hec.delay = 0.15
-    proc, summary = run(tmp_path, f"""
+    proc, summary = run(
+        tmp_path,
+        f"""
         [s.log]
         count = 50
         end = 12
         timeMode = sample
         outputMode = httpevent
         httpeventServers = {hec.servers_json()}
-        """, sample=SAMPLE)
+        """,
+        sample=SAMPLE,
+    )
     assert proc.returncode == 0, proc.stderr
     assert (row(summary, "httpevent")["sent"], row(summary, "httpevent")["failed"]) == (600, 0)
     assert [e["event"] for e in hec.events] == expected(600)
 
 
 def test_receiver_restarted_mid_run_holds_exactly_what_was_sent(tmp_path, hec):
-    conf = write_conf(tmp_path, f"""
+    conf = write_conf(
+        tmp_path,
+        f"""
         [s.log]
         count = 500
         interval = 1
         outputMode = httpevent
         httpeventServers = {hec.servers_json()}
         httpeventRetries = 1
-        """)
+        """,
+    )
     (tmp_path / "s.log").write_text(SAMPLE)
     stats = tmp_path / "stats.json"
     result: dict = {}
-    runner = threading.Thread(target=lambda: result.update(
-        proc=cli(str(conf), "--stats-json", str(stats), "--status-interval", "0", "--duration", "5")))
+    runner = threading.Thread(
+        target=lambda: result.update(
+            proc=cli(str(conf), "--stats-json", str(stats), "--status-interval", "0", "--duration", "5")
+        )
+    )
     runner.start()
     deadline = time.time() + 10
     while len(hec.events) < 500 and time.time() < deadline:
@@ -223,7 +278,9 @@ def test_refused_batches_are_spooled_and_replayed(tmp_path):
     port = free_port()
     servers = json.dumps({"servers": [{"protocol": "http", "address": "127.0.0.1", "port": port, "key": "T"}]})
     spool = tmp_path / "failed.jsonl"
-    proc, summary = run(tmp_path, f"""
+    proc, summary = run(
+        tmp_path,
+        f"""
         [s.log]
         count = 100
         end = 3
@@ -233,7 +290,9 @@ def test_refused_batches_are_spooled_and_replayed(tmp_path):
         httpeventRetries = 0
         spoolFailedTo = {spool}
         host = h1
-        """, sample=SAMPLE)
+        """,
+        sample=SAMPLE,
+    )
     assert proc.returncode == 1
     assert (row(summary, "httpevent")["sent"], row(summary, "httpevent")["failed"]) == (0, 300)
     assert "100 event(s) spooled to" in summary["errors"]["httpevent"]
@@ -243,8 +302,9 @@ def test_refused_batches_are_spooled_and_replayed(tmp_path):
 
     receiver = HecReceiver(token="T", port=port).start()
     try:
-        replay = cli("replay-spool", str(spool), str(tmp_path / "eventgen.conf"), "--stats-json",
-                     str(tmp_path / "replay.json"))
+        replay = cli(
+            "replay-spool", str(spool), str(tmp_path / "eventgen.conf"), "--stats-json", str(tmp_path / "replay.json")
+        )
         assert replay.returncode == 0, replay.stderr
         replayed = row(json.loads((tmp_path / "replay.json").read_text()), "httpevent")
         assert (replayed["generated"], replayed["sent"], replayed["failed"]) == (300, 300, 0)
@@ -258,7 +318,9 @@ def test_refused_batches_are_spooled_and_replayed(tmp_path):
 
 def test_one_sample_to_a_file_and_hec(tmp_path, hec):
     out = tmp_path / "out.log"
-    proc, summary = run(tmp_path, f"""
+    proc, summary = run(
+        tmp_path,
+        f"""
         [s.log]
         count = 200
         end = 2
@@ -266,8 +328,12 @@ def test_one_sample_to_a_file_and_hec(tmp_path, hec):
         outputMode = file, httpevent
         fileName = {out}
         httpeventServers = {hec.servers_json()}
-        """, sample=SAMPLE)
+        """,
+        sample=SAMPLE,
+    )
     assert proc.returncode == 0, proc.stderr
-    assert [(r["output"], r["generated"], r["sent"]) for r in summary["rows"]] == [("file", 400, 400),
-                                                                                 ("httpevent", 400, 400)]
+    assert [(r["output"], r["generated"], r["sent"]) for r in summary["rows"]] == [
+        ("file", 400, 400),
+        ("httpevent", 400, 400),
+    ]
     assert out.read_text().splitlines() == [e["event"] for e in hec.events] == expected(400)

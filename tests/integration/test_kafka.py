@@ -13,7 +13,9 @@ pytestmark = pytest.mark.integration
 @pytest.mark.parametrize("compression", ["none", "gzip"])
 def test_records_arrive_with_key_value_and_time(tmp_path, tansu, compression):
     tansu.create_topic("events", partitions=3)
-    proc, summary = run(tmp_path, f"""
+    proc, summary = run(
+        tmp_path,
+        f"""
         [s.csv]
         sampletype = csv
         count = 1000
@@ -28,7 +30,10 @@ def test_records_arrive_with_key_value_and_time(tmp_path, tansu, compression):
         kafkaCompression = {compression}
         kafkaHeaders = true
         sourcetype = st
-        """, sample="_raw,host\nlogin ok,alpha\nlogin failed é,beta\n", name="s.csv")
+        """,
+        sample="_raw,host\nlogin ok,alpha\nlogin failed é,beta\n",
+        name="s.csv",
+    )
     assert proc.returncode == 0, proc.stderr
     counts = row(summary, "kafka")
     assert (counts["generated"], counts["sent"], counts["failed"]) == (2000, 2000, 0)
@@ -45,7 +50,9 @@ def test_records_arrive_with_key_value_and_time(tmp_path, tansu, compression):
 
 
 def test_unreachable_brokers_count_every_event_failed(tmp_path):
-    proc, summary = run(tmp_path, f"""
+    proc, summary = run(
+        tmp_path,
+        f"""
         [s.log]
         count = 10
         end = 1
@@ -53,7 +60,9 @@ def test_unreachable_brokers_count_every_event_failed(tmp_path):
         kafkaBootstrapServers = 127.0.0.1:{free_port()}
         kafkaTimeout = 1
         kafkaRetries = 0
-        """, sample="a\n")
+        """,
+        sample="a\n",
+    )
     assert proc.returncode == 1
     assert (row(summary, "kafka")["sent"], row(summary, "kafka")["failed"]) == (0, 10)
     assert "unreachable" in summary["errors"]["kafka"]

@@ -14,7 +14,9 @@ pytestmark = pytest.mark.integration
 
 def test_events_become_documents(tmp_path, osmem):
     sample = 'plain event one\n{"user": "alice", "bytes": 512, "host": "from-event"}\nnot json {\n'
-    proc, summary = run(tmp_path, f"""
+    proc, summary = run(
+        tmp_path,
+        f"""
         [s.log]
         count = 300
         end = 2
@@ -26,7 +28,9 @@ def test_events_become_documents(tmp_path, osmem):
         host = h1
         source = /src
         sourcetype = st
-        """, sample=sample)
+        """,
+        sample=sample,
+    )
     assert proc.returncode == 0, proc.stderr
     counts = row(summary, "opensearch")
     assert (counts["generated"], counts["sent"], counts["failed"]) == (600, 600, 0)
@@ -36,8 +40,8 @@ def test_events_become_documents(tmp_path, osmem):
     for doc in docs:
         by_raw.setdefault(doc["_raw"], []).append(doc)
     assert sorted((raw, len(group)) for raw, group in by_raw.items()) == sorted(
-        [("plain event one", 200), ('{"user": "alice", "bytes": 512, "host": "from-event"}', 200),
-         ("not json {", 200)])
+        [("plain event one", 200), ('{"user": "alice", "bytes": 512, "host": "from-event"}', 200), ("not json {", 200)]
+    )
     plain = by_raw["plain event one"][0]
     assert set(plain) == {"@timestamp", "_raw", "host", "source", "sourcetype"}
     assert (plain["host"], plain["source"], plain["sourcetype"]) == ("h1", "/src", "st")
@@ -49,7 +53,9 @@ def test_events_become_documents(tmp_path, osmem):
 def test_item_level_errors_are_counted_and_spooled(tmp_path, osmem):
     osmem.request("PUT", "/typed", {"mappings": {"properties": {"n": {"type": "integer"}}}})
     spool = tmp_path / "failed.jsonl"
-    proc, summary = run(tmp_path, f"""
+    proc, summary = run(
+        tmp_path,
+        f"""
         [s.log]
         count = 100
         end = 1
@@ -57,7 +63,9 @@ def test_item_level_errors_are_counted_and_spooled(tmp_path, osmem):
         opensearchHosts = {osmem.url}
         opensearchIndex = typed
         spoolFailedTo = {spool}
-        """, sample='{"n": 1}\n{"n": "not a number"}\n{"n": 3}\n{"n": "x"}\n')
+        """,
+        sample='{"n": 1}\n{"n": "not a number"}\n{"n": 3}\n{"n": "x"}\n',
+    )
     assert proc.returncode == 1
     counts = row(summary, "opensearch")
     assert (counts["generated"], counts["sent"], counts["failed"]) == (100, 50, 50)
@@ -74,14 +82,18 @@ def test_unreachable_node_counts_every_event_failed(tmp_path):
     from tests.conftest import free_port
 
     port = free_port()
-    proc, summary = run(tmp_path, f"""
+    proc, summary = run(
+        tmp_path,
+        f"""
         [s.log]
         count = 20
         end = 1
         outputMode = opensearch
         opensearchHosts = http://127.0.0.1:{port}
         opensearchRetries = 1
-        """, sample="a\n")
+        """,
+        sample="a\n",
+    )
     assert proc.returncode == 1
     assert (row(summary, "opensearch")["sent"], row(summary, "opensearch")["failed"]) == (0, 20)
     assert summary["errors"]["opensearch"].startswith("OpenSearch unreachable")

@@ -27,7 +27,9 @@ def expected(count: int, intervals: int) -> list[str]:
 
 
 def test_rfc3164_over_tcp_newline_framing(tmp_path, rsyslog):
-    proc, summary = run(tmp_path, f"""
+    proc, summary = run(
+        tmp_path,
+        f"""
         [s.log]
         count = 400
         end = 3
@@ -42,11 +44,19 @@ def test_rfc3164_over_tcp_newline_framing(tmp_path, rsyslog):
         syslogAppName = webapp
         host = web-01
         timezone = utc
-        """, sample=SAMPLE)
+        """,
+        sample=SAMPLE,
+    )
     assert proc.returncode == 0, proc.stderr
     assert row(summary, "syslogout") | {"bytes": 0, "events_per_second": 0} == {
-        "sample": "s.log", "output": "syslogout", "generated": 1200, "sent": 1200, "failed": 0, "bytes": 0,
-        "events_per_second": 0}
+        "sample": "s.log",
+        "output": "syslogout",
+        "generated": 1200,
+        "sent": 1200,
+        "failed": 0,
+        "bytes": 0,
+        "events_per_second": 0,
+    }
     records = rsyslog.wait_for(1200)
     assert [r["msg"].lstrip() for r in records] == expected(400, 3)
     assert {(r["host"], r["app"], r["pri"]) for r in records} == {("web-01", "webapp", 20 * 8 + 4)}
@@ -58,7 +68,9 @@ def test_rfc3164_over_tcp_newline_framing(tmp_path, rsyslog):
 def test_rfc5424_over_tcp_octet_counting_keeps_multiline_events(tmp_path, rsyslog):
     sample = '_raw,host\n"first line\n  continued line",h1\nsecond event,h2\n'
     started = time.time()
-    proc, summary = run(tmp_path, f"""
+    proc, summary = run(
+        tmp_path,
+        f"""
         [s.csv]
         sampletype = csv
         count = 100
@@ -76,7 +88,10 @@ def test_rfc5424_over_tcp_octet_counting_keeps_multiline_events(tmp_path, rsyslo
         syslogFacility = 16
         syslogSeverity = 6
         timezone = +0200
-        """, sample=sample, name="s.csv")
+        """,
+        sample=sample,
+        name="s.csv",
+    )
     assert proc.returncode == 0, proc.stderr
     assert (row(summary, "syslogout")["sent"], row(summary, "syslogout")["failed"]) == (200, 0)
     records = rsyslog.wait_for(200)
@@ -89,7 +104,9 @@ def test_rfc5424_over_tcp_octet_counting_keeps_multiline_events(tmp_path, rsyslo
 
 
 def test_syslog_over_udp_one_datagram_per_event(tmp_path, rsyslog):
-    proc, summary = run(tmp_path, f"""
+    proc, summary = run(
+        tmp_path,
+        f"""
         [s.log]
         count = 300
         end = 2
@@ -98,7 +115,9 @@ def test_syslog_over_udp_one_datagram_per_event(tmp_path, rsyslog):
         syslogDestinationPort = {rsyslog.udp_port}
         syslogHostname = udp-host
         syslogAddHeader = true
-        """, sample=SAMPLE)
+        """,
+        sample=SAMPLE,
+    )
     assert proc.returncode == 0, proc.stderr
     assert (row(summary, "syslogout")["sent"], row(summary, "syslogout")["failed"]) == (600, 0)
     records = rsyslog.wait_for(600)
@@ -108,7 +127,9 @@ def test_syslog_over_udp_one_datagram_per_event(tmp_path, rsyslog):
 
 
 def test_tcpout_and_udpout_send_raw_lines(tmp_path, rsyslog):
-    proc, summary = run(tmp_path, f"""
+    proc, summary = run(
+        tmp_path,
+        f"""
         [s.log]
         count = 250
         end = 2
@@ -116,10 +137,11 @@ def test_tcpout_and_udpout_send_raw_lines(tmp_path, rsyslog):
         outputMode = tcpout, udpout
         tcpDestinationPort = {rsyslog.tcp_port}
         udpDestinationPort = {rsyslog.udp_port}
-        """, sample="<13>raw line one\n<13>raw line two\n")
+        """,
+        sample="<13>raw line one\n<13>raw line two\n",
+    )
     assert proc.returncode == 0, proc.stderr
-    assert [(r["output"], r["sent"], r["failed"]) for r in summary["rows"]] == [("tcpout", 500, 0),
-                                                                              ("udpout", 500, 0)]
+    assert [(r["output"], r["sent"], r["failed"]) for r in summary["rows"]] == [("tcpout", 500, 0), ("udpout", 500, 0)]
     records = rsyslog.wait_for(1000)
     assert sorted(r["raw"] for r in records) == sorted(["<13>raw line one", "<13>raw line two"] * 500)
 
@@ -127,7 +149,9 @@ def test_tcpout_and_udpout_send_raw_lines(tmp_path, rsyslog):
 def test_connection_refused_is_counted_with_a_clear_error(tmp_path):
     port = free_port()
     started = time.time()
-    proc, summary = run(tmp_path, f"""
+    proc, summary = run(
+        tmp_path,
+        f"""
         [s.log]
         count = 50
         end = 2
@@ -135,7 +159,9 @@ def test_connection_refused_is_counted_with_a_clear_error(tmp_path):
         outputMode = tcpout
         tcpDestinationPort = {port}
         tcpoutRetries = 2
-        """, sample=SAMPLE)
+        """,
+        sample=SAMPLE,
+    )
     assert proc.returncode == 1
     assert (row(summary, "tcpout")["sent"], row(summary, "tcpout")["failed"]) == (0, 100)
     assert f"cannot connect to 127.0.0.1:{port}" in summary["errors"]["tcpout"]
@@ -145,19 +171,25 @@ def test_connection_refused_is_counted_with_a_clear_error(tmp_path):
 def test_rsyslog_restarted_mid_run_receives_exactly_what_was_counted_sent(tmp_path, rsyslog):
     """A live run of 200 events/s; rsyslog is stopped between batches for ~2.5 s and restarted on the same
     port. Batches due while it is down fail after their retries; the others arrive."""
-    conf = write_conf(tmp_path, f"""
+    conf = write_conf(
+        tmp_path,
+        f"""
         [s.log]
         count = 200
         interval = 1
         outputMode = tcpout
         tcpDestinationPort = {rsyslog.tcp_port}
         tcpoutRetries = 1
-        """)
+        """,
+    )
     (tmp_path / "s.log").write_text(SAMPLE)
     stats = tmp_path / "stats.json"
     result: dict = {}
-    runner = threading.Thread(target=lambda: result.update(proc=cli(str(conf), "--stats-json", str(stats),
-                                                                     "--status-interval", "0", "--duration", "6.5")))
+    runner = threading.Thread(
+        target=lambda: result.update(
+            proc=cli(str(conf), "--stats-json", str(stats), "--status-interval", "0", "--duration", "6.5")
+        )
+    )
     runner.start()
     rsyslog.wait_for(400, timeout=10, settle=0)  # two seconds of events arrived
     rsyslog.stop()
@@ -174,11 +206,14 @@ def test_rsyslog_restarted_mid_run_receives_exactly_what_was_counted_sent(tmp_pa
 
 
 def test_syslog_tls_needs_tcp(tmp_path):
-    conf = write_conf(tmp_path, """
+    conf = write_conf(
+        tmp_path,
+        """
         [s.log]
         outputMode = syslogout
         syslogTls = true
-        """)
+        """,
+    )
     (tmp_path / "s.log").write_text(SAMPLE)
     proc = cli("validate", str(conf))
     assert proc.returncode == 2
@@ -190,13 +225,17 @@ def test_udp_datagram_size_is_not_limited_by_batching(tmp_path):
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         sock.bind(("127.0.0.1", 0))
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
-        proc, _ = run(tmp_path, f"""
+        proc, _ = run(
+            tmp_path,
+            f"""
             [s.log]
             count = 20
             end = 1
             outputMode = udpout
             udpDestinationPort = {sock.getsockname()[1]}
-            """, sample="x" * 9000 + "\nshort\n")
+            """,
+            sample="x" * 9000 + "\nshort\n",
+        )
         assert proc.returncode == 0, proc.stderr
         sock.settimeout(2)
         got = [sock.recv(70000).decode() for _ in range(20)]
@@ -205,7 +244,9 @@ def test_udp_datagram_size_is_not_limited_by_batching(tmp_path):
 
 def test_a_dead_destination_is_given_up_on_and_fails_fast(tmp_path: Path) -> None:
     (tmp_path / "d.log").write_text("dead end\n")
-    write_conf(tmp_path, f"""
+    write_conf(
+        tmp_path,
+        f"""
         [d\\.log]
         count = 2000
         end = 1
@@ -215,7 +256,8 @@ def test_a_dead_destination_is_given_up_on_and_fails_fast(tmp_path: Path) -> Non
         tcpDestinationPort = {free_port()}
         tcpoutRetries = 1
         spoolFailedTo = failed.jsonl
-    """)
+    """,
+    )
     started = time.monotonic()
     result = cli("eventgen.conf", "--stats-json", "s.json", "--status-interval", "0", cwd=tmp_path, timeout=60)
     took = time.monotonic() - started
@@ -232,9 +274,12 @@ def test_a_dead_destination_is_given_up_on_and_fails_fast(tmp_path: Path) -> Non
 def test_two_samples_with_different_zones_keep_their_own_headers(tmp_path: Path, rsyslog) -> None:
     for name in ("east.log", "west.log"):
         (tmp_path / name).write_text(f"from {name}\n")
-    stanzas = "".join(f"[{name.replace('.', '[.]')}]\ncount = 50\nend = 1\noutputMode = syslogout\n"
-                      f"syslogProtocol = tcp\nsyslogFormat = rfc5424\nsyslogDestinationPort = {rsyslog.tcp_port}\n"
-                      f"timezone = {zone}\n\n" for name, zone in (("east.log", "+0200"), ("west.log", "-0500")))
+    stanzas = "".join(
+        f"[{name.replace('.', '[.]')}]\ncount = 50\nend = 1\noutputMode = syslogout\n"
+        f"syslogProtocol = tcp\nsyslogFormat = rfc5424\nsyslogDestinationPort = {rsyslog.tcp_port}\n"
+        f"timezone = {zone}\n\n"
+        for name, zone in (("east.log", "+0200"), ("west.log", "-0500"))
+    )
     write_conf(tmp_path, f"[global]\nsampleDir = .\n\n{stanzas}")
     result = cli("eventgen.conf", "--status-interval", "0", "--stats-json", "s.json", cwd=tmp_path)
     assert result.returncode == 0, result.stderr

@@ -12,8 +12,9 @@ from eventgen.render.batch import EventBatch, GenerationJob
 START = 1_700_000_000.0  # a fixed moment: 2023-11-14T22:13:20Z
 
 
-def write(folder: Path, conf_text: str, templates: dict[str, str] | None = None,
-          files: dict[str, str] | None = None) -> Path:
+def write(
+    folder: Path, conf_text: str, templates: dict[str, str] | None = None, files: dict[str, str] | None = None
+) -> Path:
     """Write `eventgen.conf`, `templates/<name>` and other files into `folder`; return the conf path."""
     (folder / "templates").mkdir(exist_ok=True)
     for name, text in (templates or {}).items():
@@ -32,8 +33,9 @@ def generator(conf: Path) -> GeneratorPlugin:
     return registry.get("generator", "jinja")(sample)  # type: ignore[call-arg]
 
 
-def job(count: int, seq: int = 0, offset: int = 0, seed: int = 1, start: float = START,
-        span: float = 60.0) -> GenerationJob:
+def job(
+    count: int, seq: int = 0, offset: int = 0, seed: int = 1, start: float = START, span: float = 60.0
+) -> GenerationJob:
     return GenerationJob("s", seq, count, start, start + span, offset=offset, now=start + span, seed=seed)
 
 

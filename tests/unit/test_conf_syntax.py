@@ -49,8 +49,10 @@ def test_continuation_over_several_lines_and_an_escaped_backslash_stays(tmp_path
 
 def test_a_conf_with_bom_and_continuation_runs(tmp_path: Path) -> None:
     (tmp_path / "ev.log").write_text("color=red\n", encoding="utf-8")
-    text = ("[ev\\.log]\nsampleDir = .\ncount = 4\nend = 1\noutputMode = stdout\ntoken.0.token = color=(\\w+)\n"
-            'token.0.replacementType = random\ntoken.0.replacement = list["blue", \\\n"blue"]\n')
+    text = (
+        "[ev\\.log]\nsampleDir = .\ncount = 4\nend = 1\noutputMode = stdout\ntoken.0.token = color=(\\w+)\n"
+        'token.0.replacementType = random\ntoken.0.replacement = list["blue", \\\n"blue"]\n'
+    )
     (tmp_path / "ev.conf").write_bytes(b"\xef\xbb\xbf" + text.encode())
     result = cli("preview", str(tmp_path / "ev.conf"), "-n", "2")
     assert result.returncode == 0, result.stderr
@@ -63,7 +65,8 @@ def test_parse_error_names_file_line_and_text_in_one_line(tmp_path: Path) -> Non
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
         f"eventgen: error: {conf}: line 5: 'this is no setting' is not a [stanza], a key = value or a # comment "
-        "(also line 7)"]
+        "(also line 7)"
+    ]
 
 
 def test_setting_before_any_stanza(tmp_path: Path) -> None:
@@ -79,7 +82,8 @@ def test_a_binary_conf_is_one_line(tmp_path: Path) -> None:
     result = cli("validate", str(conf))
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
-        f"eventgen: error: {conf}: line 3: not UTF-8 text (byte 0x89): is this a conf file?"]
+        f"eventgen: error: {conf}: line 3: not UTF-8 text (byte 0x89): is this a conf file?"
+    ]
 
 
 def spec(number: int, regex: str, rtype: str = "static", replacement: str = "X") -> TokenSpec:
@@ -90,13 +94,18 @@ def test_an_empty_group_is_replaced_by_the_render_plan() -> None:
     tokens = [spec(0, r'"receiver_id":"(\d*)"', "integerid", "100")]
     plan = RenderPlan([RECEIVER.strip()], tokens, [make_provider(s, UTC, Path) for s in tokens])
     ctx = RenderContext(2, np.random.default_rng(1), np.zeros(2), 0, lambda: np.ones(2))
-    assert plan.render(np.zeros(2, dtype=int), ctx) == ['{"receiver_id":"100","amount":5}',
-                                                        '{"receiver_id":"101","amount":5}']
+    assert plan.render(np.zeros(2, dtype=int), ctx) == [
+        '{"receiver_id":"100","amount":5}',
+        '{"receiver_id":"101","amount":5}',
+    ]
 
 
 def test_an_empty_whole_match_is_not_replaced_and_empty_spans_keep_the_lower_token() -> None:
-    plan = RenderPlan(["ab"], [spec(0, r"\d*"), spec(1, r"a()"), spec(2, r"a()")],
-                      [lambda ctx: ["0"], lambda ctx: ["1"], lambda ctx: ["2"]])
+    plan = RenderPlan(
+        ["ab"],
+        [spec(0, r"\d*"), spec(1, r"a()"), spec(2, r"a()")],
+        [lambda ctx: ["0"], lambda ctx: ["1"], lambda ctx: ["2"]],
+    )
     assert plan.templates == [("a%sb", (0,))]
 
 
@@ -105,19 +114,24 @@ def test_an_empty_group_integerid_token_through_the_cli(tmp_path: Path) -> None:
     conf = write_conf(tmp_path, RECEIVER_CONF)
     result = cli(str(conf))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines() == ['{"receiver_id":"100","amount":5}', '{"receiver_id":"101","amount":5}',
-                                          '{"receiver_id":"102","amount":5}']
+    assert result.stdout.splitlines() == [
+        '{"receiver_id":"100","amount":5}',
+        '{"receiver_id":"101","amount":5}',
+        '{"receiver_id":"102","amount":5}',
+    ]
 
 
 def test_a_token_that_matches_no_event_is_a_warning(tmp_path: Path) -> None:
     (tmp_path / "receiver.log").write_text(RECEIVER, encoding="utf-8")
-    conf = write_conf(tmp_path, RECEIVER_CONF + "token.1.token = @@NEVER\ntoken.1.replacementType = static\n"
-                                                "token.1.replacement = x\n")
+    conf = write_conf(
+        tmp_path, RECEIVER_CONF + "token.1.token = @@NEVER\ntoken.1.replacementType = static\ntoken.1.replacement = x\n"
+    )
     result = cli("validate", str(conf))
     assert result.returncode == 0, result.stderr
     assert result.stderr.splitlines() == [
         f"eventgen: WARNING: {conf}: [receiver\\.log] token.1.token: regex '@@NEVER' matches no event of "
-        f"{tmp_path / 'receiver.log'}; nothing is replaced"]
+        f"{tmp_path / 'receiver.log'}; nothing is replaced"
+    ]
     assert result.stdout.splitlines()[-1] == f"{conf}: OK, 1 sample(s), 1 warning(s)"
 
 
@@ -129,7 +143,8 @@ def test_warnings_are_shown_when_the_conf_also_has_errors(tmp_path: Path) -> Non
     assert result.stderr.splitlines() == [
         f"eventgen: WARNING: {conf}: [receiver\\.log] intreval: unknown setting, ignored",
         f"eventgen: error: {conf}: [receiver\\.log]: timezone: unknown timezone 'Mars/Olympus'; use local, utc, "
-        "+hhmm or an IANA name"]
+        "+hhmm or an IANA name",
+    ]
 
 
 def test_a_missing_token_file_lists_each_tried_path_once(tmp_path: Path) -> None:
@@ -139,12 +154,15 @@ def test_a_missing_token_file_lists_each_tried_path_once(tmp_path: Path) -> None
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
         f"eventgen: error: {conf}: [receiver\\.log]: token.0.replacement: file 'nope.txt' not found; tried "
-        f"{tmp_path / 'nope.txt'}"]
+        f"{tmp_path / 'nope.txt'}"
+    ]
 
 
 def test_catastrophic_backtracking_is_refused_at_load(tmp_path: Path) -> None:
     (tmp_path / "bt.log").write_text("ok\n" + "a" * 40 + "b\n", encoding="utf-8")
-    conf = write_conf(tmp_path, r"""
+    conf = write_conf(
+        tmp_path,
+        r"""
         [bt\.log]
         sampleDir = .
         count = 1
@@ -152,7 +170,8 @@ def test_catastrophic_backtracking_is_refused_at_load(tmp_path: Path) -> None:
         token.0.token = ^(a+)+$
         token.0.replacementType = static
         token.0.replacement = x
-        """)
+        """,
+    )
     for command in (["validate", str(conf)], [str(conf)]):
         started = time.monotonic()
         result = cli(*command, timeout=60)
@@ -160,7 +179,8 @@ def test_catastrophic_backtracking_is_refused_at_load(tmp_path: Path) -> None:
         assert result.returncode == 2
         assert result.stderr.splitlines() == [
             f"eventgen: error: {conf}: [bt\\.log]: token.0.token: regex '^(a+)+$' takes over 1s on event 2 of "
-            f"{tmp_path / 'bt.log'}: catastrophic backtracking (nested repeats like (a+)+?); refused"]
+            f"{tmp_path / 'bt.log'}: catastrophic backtracking (nested repeats like (a+)+?); refused"
+        ]
 
 
 def test_the_time_bound_holds_off_the_main_thread_and_spares_slow_samples() -> None:

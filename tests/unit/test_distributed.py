@@ -30,17 +30,22 @@ def test_protocol_round_trip_keeps_a_job_with_timestamps() -> None:
     assert back.timestamps.tolist() == [10.0, 11.5, 19.0]
 
 
-@pytest.mark.parametrize(("data", "reason"), [
-    (b"\xc1", "not msgpack"),
-    (msgpack.packb([1, 2]), "expected a map"),
-    (msgpack.packb({"v": PROTOCOL_VERSION + 1, "type": "heartbeat", "inflight": 1}), "protocol version"),
-    (msgpack.packb({"type": "heartbeat", "inflight": 1}), "protocol version None"),
-    (msgpack.packb({"v": PROTOCOL_VERSION, "type": "launch"}), "unknown message type"),
-    (msgpack.packb({"v": PROTOCOL_VERSION, "type": "heartbeat"}), "field 'inflight' missing"),
-    (msgpack.packb({"v": PROTOCOL_VERSION, "type": "heartbeat", "inflight": True}),
-     "field 'inflight' missing or not int"),
-    (msgpack.packb({"v": PROTOCOL_VERSION, "type": "heartbeat", "inflight": "3"}), "not int"),
-])
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"\xc1", "not msgpack"),
+        (msgpack.packb([1, 2]), "expected a map"),
+        (msgpack.packb({"v": PROTOCOL_VERSION + 1, "type": "heartbeat", "inflight": 1}), "protocol version"),
+        (msgpack.packb({"type": "heartbeat", "inflight": 1}), "protocol version None"),
+        (msgpack.packb({"v": PROTOCOL_VERSION, "type": "launch"}), "unknown message type"),
+        (msgpack.packb({"v": PROTOCOL_VERSION, "type": "heartbeat"}), "field 'inflight' missing"),
+        (
+            msgpack.packb({"v": PROTOCOL_VERSION, "type": "heartbeat", "inflight": True}),
+            "field 'inflight' missing or not int",
+        ),
+        (msgpack.packb({"v": PROTOCOL_VERSION, "type": "heartbeat", "inflight": "3"}), "not int"),
+    ],
+)
 def test_decode_rejects_what_is_not_a_valid_message(data: bytes, reason: str) -> None:
     with pytest.raises(ProtocolError, match=reason):
         decode(data)
@@ -67,7 +72,9 @@ def test_loopback_addresses() -> None:
 
 def _conf(folder: Path, extra: str) -> Path:
     (folder / "s.log").write_text("id=@@ID\n", encoding="utf-8")
-    return write_conf(folder, f"""
+    return write_conf(
+        folder,
+        f"""
         [s.log]
         sampleDir = .
         outputMode = devnull
@@ -76,14 +83,18 @@ def _conf(folder: Path, extra: str) -> Path:
         token.0.replacementType = integerid
         token.0.replacement = 0
         {extra}
-        """)
+        """,
+    )
 
 
 def _controller(conf: Path, hub: MemoryHub, heartbeat: float = 1.0, liveness: int = 3):
     config = load(conf)
     bundle = bundles.build(config, {}, None)
-    engine = Engine(config, RunOptions(seed=1, status_interval=0, drain_seconds=5),
-                    controller_transport(hub.server(), bundle, heartbeat, liveness))
+    engine = Engine(
+        config,
+        RunOptions(seed=1, status_interval=0, drain_seconds=5),
+        controller_transport(hub.server(), bundle, heartbeat, liveness),
+    )
     thread = threading.Thread(target=engine.execute, daemon=True)
     thread.start()
     return engine, thread
@@ -108,15 +119,19 @@ def _hello(client: MemoryClient, name: str, capacity: int) -> str:
 
 
 def _done(client: MemoryClient, run: str, job: dict) -> None:
-    delta = {"generated": [[job["sample"], job["count"]]], "rows": [[job["sample"], "devnull", job["count"], 0, 10]],
-             "errors": {}}
+    delta = {
+        "generated": [[job["sample"], job["count"]]],
+        "rows": [[job["sample"], "devnull", job["count"], 0, 10]],
+        "errors": {},
+    }
     client.send(encode(MsgType.DONE, run=run, key=[job["sample"], job["seq"]], stats=delta, error="", batches=[]))
 
 
 def test_controller_reissues_a_lost_workers_jobs_and_refuses_what_is_not_in_flight(tmp_path: Path) -> None:
     hub = MemoryHub()
-    engine, thread = _controller(_conf(tmp_path, "count = 10\nend = 4\njobSize = 5\ntimeMode = sample"), hub,
-                                 heartbeat=0.05, liveness=2)
+    engine, thread = _controller(
+        _conf(tmp_path, "count = 10\nend = 4\njobSize = 5\ntimeMode = sample"), hub, heartbeat=0.05, liveness=2
+    )
     flaky = hub.client(b"flaky")
     run = _hello(flaky, "flaky", 3)
     jobs = [_recv(flaky, MsgType.JOB)["job"] for _ in range(3)]
@@ -191,14 +206,17 @@ def test_bundle_ships_referenced_files_and_unpacks_them_safely(tmp_path: Path) -
     (tmp_path / "app" / "samples" / "web.log").write_text("user=@@U\n", encoding="utf-8")
     (conf_dir / "users.txt").write_text("alice\nbob\n", encoding="utf-8")
     (tmp_path / "app" / "unrelated.txt").write_text("not shipped\n", encoding="utf-8")
-    conf = write_conf(conf_dir, """
+    conf = write_conf(
+        conf_dir,
+        """
         [web.log]
         outputMode = file
         fileName = out-{worker}.log
         token.0.token = @@U
         token.0.replacementType = file
         token.0.replacement = users.txt
-        """)
+        """,
+    )
     bundle = bundles.build(load(conf), {"count": "7"}, None)
     assert bundle["conf"] == "default/eventgen.conf"
     assert sorted(bundle["files"]) == ["default/eventgen.conf", "default/users.txt", "samples/web.log"]

@@ -31,11 +31,15 @@ def test_state_api():
 
 
 def test_locals_counter_continues_across_jobs(tmp_path):
-    conf = write(tmp_path, """
+    conf = write(
+        tmp_path,
+        """
         [s]
         generator = jinja
         jinjaTemplates = {"count": {"template": "count.j2"}}
-        """, {"count.j2": "n={{ locals.incr('n') }}\n"})
+        """,
+        {"count.j2": "n={{ locals.incr('n') }}\n"},
+    )
     gen = generator(conf)
     first = run(gen, 4, seq=0)
     second = run(gen, 3, seq=1, offset=4)
@@ -43,27 +47,41 @@ def test_locals_counter_continues_across_jobs(tmp_path):
 
 
 def test_shared_state_between_two_templates(tmp_path):
-    conf = write(tmp_path, """
+    conf = write(
+        tmp_path,
+        """
         [s]
         generator = jinja
         jinjaMode = spin
         jinjaTemplates = {"writer": {"template": "w.j2"}, "reader": {"template": "r.j2"}}
-        """, {
-        "w.j2": "{% do shared.set('token', 'tok' ~ shared.incr('writes')) %}wrote {{ shared.get('token') }}",
-        "r.j2": "read {{ shared.get('token') }} locals={{ locals.as_dict() }}",
-    })
+        """,
+        {
+            "w.j2": "{% do shared.set('token', 'tok' ~ shared.incr('writes')) %}wrote {{ shared.get('token') }}",
+            "r.j2": "read {{ shared.get('token') }} locals={{ locals.as_dict() }}",
+        },
+    )
     batch = run(generator(conf), 6)
-    assert batch.events == ["wrote tok1", "read tok1 locals={}", "wrote tok2", "read tok2 locals={}",
-                            "wrote tok3", "read tok3 locals={}"]
+    assert batch.events == [
+        "wrote tok1",
+        "read tok1 locals={}",
+        "wrote tok2",
+        "read tok2 locals={}",
+        "wrote tok3",
+        "read tok3 locals={}",
+    ]
 
 
 def test_globals_shared_between_samples_of_one_process(tmp_path):
     GLOBALS.clear()
-    conf = write(tmp_path, """
+    conf = write(
+        tmp_path,
+        """
         [a]
         generator = jinja
         jinjaTemplates = {"g": {"template": "g.j2"}}
-        """, {"g.j2": "{{ globals.incr('hits') }}"})
+        """,
+        {"g.j2": "{{ globals.incr('hits') }}"},
+    )
     first, second = generator(conf), generator(conf)
     assert run(first, 2).events == ["1", "2"]
     assert run(second, 2).events == ["3", "4"]
@@ -73,13 +91,17 @@ def test_globals_shared_between_samples_of_one_process(tmp_path):
 def test_modes_spin_chain_all(tmp_path):
     templates = {"a.j2": "A", "b.j2": "B", "c.j2": "C"}
     specs = '{"a": {"template": "a.j2"}, "b": {"template": "b.j2"}, "c": {"template": "c.j2"}}'
-    conf = write(tmp_path, f"""
+    conf = write(
+        tmp_path,
+        f"""
         [s]
         generator = jinja
         jinjaTemplates = {specs}
         jinjaMode = chain
         jinjaChain = a, a, c
-        """, templates)
+        """,
+        templates,
+    )
     gen = generator(conf)
     assert run(gen, 4).events == ["A", "A", "C", "A"]
     assert run(gen, 2, seq=1).events == ["A", "C"]  # the chain position survives the job
@@ -90,12 +112,16 @@ def test_modes_spin_chain_all(tmp_path):
 
 
 def test_chance_mode_follows_weights(tmp_path):
-    conf = write(tmp_path, """
+    conf = write(
+        tmp_path,
+        """
         [s]
         generator = jinja
         jinjaMode = chance
         jinjaTemplates = {"rare": {"template": "a.j2", "chance": 1}, "common": {"template": "b.j2", "chance": 9}}
-        """, {"a.j2": "rare", "b.j2": "common"})
+        """,
+        {"a.j2": "rare", "b.j2": "common"},
+    )
     events = run(generator(conf), 10_000).events
     # binomial(10000, 0.1): sd = 30, so ±150 is a 5-sigma bound
     assert abs(events.count("rare") - 1000) < 150
@@ -149,7 +175,9 @@ def test_fsm_sequences_respect_transitions(tmp_path):
 
 
 def test_fsm_structured_and_time_conditions(tmp_path):
-    conf = write(tmp_path, """
+    conf = write(
+        tmp_path,
+        """
         [s]
         generator = jinja
         jinjaMode = fsm
@@ -158,10 +186,12 @@ def test_fsm_structured_and_time_conditions(tmp_path):
              {"to": "b", "when": {"and": [{"ge": {"locals.n": 2}}, {"after": {"year": 2000}}]}}]},
           "b": {"template": "b.j2", "transitions": [
              {"to": "a", "when": {"or": [{"matches": {"shared.last": "^b3$"}}, {"before": {"year": 1990}}]}}]}}
-        """, {
-        "a.j2": "a{{ locals.incr('n') }}",
-        "b.j2": "{% do shared.set('last', 'b' ~ locals.incr('n')) %}{{ shared.get('last') }}",
-    })
+        """,
+        {
+            "a.j2": "a{{ locals.incr('n') }}",
+            "b.j2": "{% do shared.set('last', 'b' ~ locals.incr('n')) %}{{ shared.get('last') }}",
+        },
+    )
     gen = generator(conf)
     assert run(gen, 7).events == ["a1", "a2", "b1", "b2", "b3", "a3", "b4"]
     assert gen.preview_state()["state"] == "b"
@@ -171,13 +201,18 @@ def test_fsm_needs_exactly_one_initial(tmp_path):
     from eventgen.conf.loader import load
     from eventgen.errors import ConfigErrors
 
-    write(tmp_path, """
+    write(
+        tmp_path,
+        """
         [s]
         generator = jinja
         jinjaMode = fsm
         jinjaTemplates = {"a": {"template": "a.j2"}}
-        """, {"a.j2": "A"})
+        """,
+        {"a.j2": "A"},
+    )
     with pytest.raises(ConfigErrors) as info:
         load(tmp_path / "eventgen.conf")
-    assert str(info.value).endswith('[s]: jinjaTemplates: jinjaMode = fsm needs exactly one template with '
-                                    '"initial": true, found 0')
+    assert str(info.value).endswith(
+        '[s]: jinjaTemplates: jinjaMode = fsm needs exactly one template with "initial": true, found 0'
+    )

@@ -26,8 +26,12 @@ def imports(path: Path) -> list[str]:
 
 
 def test_plugins_import_only_the_plugin_api() -> None:
-    bad = {str(p.relative_to(ROOT)): m for p in PLUGINS.rglob("*.py") for m in imports(p)
-           if m.startswith("eventgen.") and m != "eventgen.plugin"}
+    bad = {
+        str(p.relative_to(ROOT)): m
+        for p in PLUGINS.rglob("*.py")
+        for m in imports(p)
+        if m.startswith("eventgen.") and m != "eventgen.plugin"
+    }
     assert bad == {}
 
 
@@ -40,8 +44,11 @@ def test_the_core_names_no_plugin_and_nothing_imports_the_cli() -> None:
 
 
 def test_every_module_imports_on_its_own() -> None:
-    modules = sorted(".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
-                     for p in CORE.rglob("*.py") if p.name != "__main__.py")
+    modules = sorted(
+        ".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+        for p in CORE.rglob("*.py")
+        if p.name != "__main__.py"
+    )
     code = "import importlib, sys\nfor name in sys.argv[1:]:\n    importlib.import_module(name)\n"
     for name in modules:  # each in a fresh interpreter: an import cycle fails whatever imports first
         done = subprocess.run([sys.executable, "-c", code, name], cwd=ROOT, capture_output=True, text=True)
@@ -49,10 +56,13 @@ def test_every_module_imports_on_its_own() -> None:
 
 
 def test_version_loads_no_optional_part() -> None:
-    code = ("import sys\nfrom eventgen.cli import main\ntry:\n    main(['--version'])\nexcept SystemExit:\n    pass\n"
-            "print(' '.join(sorted(m for m in sys.modules if m.startswith(('eventgen', 'flask', 'zmq')))))")
+    code = (
+        "import sys\nfrom eventgen.cli import main\ntry:\n    main(['--version'])\nexcept SystemExit:\n    pass\n"
+        "print(' '.join(sorted(m for m in sys.modules if m.startswith(('eventgen', 'flask', 'zmq')))))"
+    )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     loaded = done.stdout.split()
     assert "eventgen.cli.main" in loaded
-    assert not [m for m in loaded if m.startswith(("eventgen.tools", "eventgen.cluster", "eventgen.run", "flask",
-                                                   "zmq"))], loaded
+    assert not [
+        m for m in loaded if m.startswith(("eventgen.tools", "eventgen.cluster", "eventgen.run", "flask", "zmq"))
+    ], loaded

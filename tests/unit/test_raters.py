@@ -42,14 +42,16 @@ def test_per_day_volume_events_from_measured_size_with_exact_carry(tmp_path: Pat
 
 
 def test_per_day_volume_measures_token_sizes(tmp_path: Path) -> None:
-    tokens = ("token.0.token = N\ntoken.0.replacementType = static\ntoken.0.replacement = " + "y" * 50 + "\n")
+    tokens = "token.0.token = N\ntoken.0.replacementType = static\ntoken.0.replacement = " + "y" * 50 + "\n"
     sample = sample_from(tmp_path, "perDayVolume = 1\ninterval = 60\n" + tokens, "aN\nbbN\n")
     assert rater_of(sample).event_bytes == (52 + 53) / 2
 
 
 def test_day_of_week_zero_is_sunday_and_tables_multiply(tmp_path: Path) -> None:
-    sample = sample_from(tmp_path, 'count = 100\ndayOfWeekRate = {"0": 0.5, "1": 2}\n'
-                                   'hourOfDayRate = {"13": 0.1}\nmonthOfYearRate = {"1": 3}\n')
+    sample = sample_from(
+        tmp_path,
+        'count = 100\ndayOfWeekRate = {"0": 0.5, "1": 2}\nhourOfDayRate = {"13": 0.1}\nmonthOfYearRate = {"1": 3}\n',
+    )
     rater = rater_of(sample)
     rng = np.random.default_rng(0)
     sunday = datetime(2024, 1, 7, 12, tzinfo=UTC).timestamp()

@@ -39,19 +39,27 @@ def ticks(sample: Sample, start: float, n: int, seed: int = 1):
 
 
 def test_linspace_spreads_count_evenly_with_and_without_endpoint(tmp_path: Path) -> None:
-    sample = sample_from(tmp_path, "input = linspace\ncount = 5\nlinspaceStart = 2024-01-01T00:00:00\n"
-                                   "linspaceEnd = 2024-01-01T01:00:00\n")
+    sample = sample_from(
+        tmp_path,
+        "input = linspace\ncount = 5\nlinspaceStart = 2024-01-01T00:00:00\nlinspaceEnd = 2024-01-01T01:00:00\n",
+    )
     (tick,) = ticks(sample, 0.0, 5)
     assert tick.timestamps.tolist() == [T0 + 900 * k for k in range(5)]
-    sample = sample_from(tmp_path, "input = linspace\ncount = 4\nlinspaceStart = 2024-01-01T00:00:00\n"
-                                   "linspaceEnd = +1h\nlinspaceEndpoint = false\n")
+    sample = sample_from(
+        tmp_path,
+        "input = linspace\ncount = 4\nlinspaceStart = 2024-01-01T00:00:00\n"
+        "linspaceEnd = +1h\nlinspaceEndpoint = false\n",
+    )
     (tick,) = ticks(sample, 0.0, 5)
     assert tick.timestamps.tolist() == [T0 + 900 * k for k in range(4)]
 
 
 def test_linspace_is_chunked_lazily(tmp_path: Path) -> None:
-    sample = sample_from(tmp_path, "input = linspace\ncount = 250000\nlinspaceStart = 2024-01-01T00:00:00\n"
-                                   "linspaceEnd = 2024-01-01T00:00:25\nlinspaceEndpoint = false\n")
+    sample = sample_from(
+        tmp_path,
+        "input = linspace\ncount = 250000\nlinspaceStart = 2024-01-01T00:00:00\n"
+        "linspaceEnd = 2024-01-01T00:00:25\nlinspaceEndpoint = false\n",
+    )
     chunks = ticks(sample, 0.0, 10)
     assert [len(t.timestamps) for t in chunks] == [100000, 100000, 50000]
     stamps = np.concatenate([t.timestamps for t in chunks])
@@ -130,8 +138,17 @@ spreader:
 
 
 def pattern(folder: Path, name: str, **fields) -> str:
-    values = dict(label=name, period=1, unit="hours", end="never", ratio=1000, deviation=0.2,
-                  direction="mixed", distribution="uniform", parameters="{low: 0, high: 1}")
+    values = dict(
+        label=name,
+        period=1,
+        unit="hours",
+        end="never",
+        ratio=1000,
+        deviation=0.2,
+        direction="mixed",
+        distribution="uniform",
+        parameters="{low: 0, high: 1}",
+    )
     values.update(fields)
     (folder / name).write_text(PATTERN.format(**values))
     return name
@@ -158,8 +175,9 @@ def test_time_pattern_counts_stay_within_the_randomizer_bounds(tmp_path: Path) -
 
 
 def test_beta_spreader_concentrates_mid_period(tmp_path: Path) -> None:
-    name = pattern(tmp_path, "beta.yml", distribution="beta", parameters="{a: 5, b: 5}", deviation=0,
-                   ratio=20000, end="+5h")
+    name = pattern(
+        tmp_path, "beta.yml", distribution="beta", parameters="{a: 5, b: 5}", deviation=0, ratio=20000, end="+5h"
+    )
     sample = sample_from(tmp_path, f"input = timepatterns\ntimePatterns = {name}\n")
     stamps = np.concatenate([t.timestamps for t in ticks(sample, T0, 100)])
     assert len(stamps) == 5 * 20000
@@ -177,8 +195,14 @@ def test_uniform_and_triangular_spreaders_stay_in_their_bounds(tmp_path: Path) -
     sample = sample_from(tmp_path, f"input = timepatterns\ntimePatterns = {name}\n")
     position = ((np.concatenate([t.timestamps for t in ticks(sample, T0, 10)]) - T0) % 3600) / 3600
     assert position.min() >= 0.25 and position.max() < 0.5
-    name = pattern(tmp_path, "t.yml", distribution="triangular", parameters="{left: 0.5, mode: 0.9, right: 1}",
-                   end="+3h", deviation=0)
+    name = pattern(
+        tmp_path,
+        "t.yml",
+        distribution="triangular",
+        parameters="{left: 0.5, mode: 0.9, right: 1}",
+        end="+3h",
+        deviation=0,
+    )
     sample = sample_from(tmp_path, f"input = timepatterns\ntimePatterns = {name}\n")
     position = ((np.concatenate([t.timestamps for t in ticks(sample, T0, 10)]) - T0) % 3600) / 3600
     assert position.min() >= 0.5 and np.median(position) > 0.75
@@ -186,8 +210,17 @@ def test_uniform_and_triangular_spreaders_stay_in_their_bounds(tmp_path: Path) -
 
 def test_several_pattern_files_merge_in_time_order(tmp_path: Path) -> None:
     hourly = pattern(tmp_path, "hourly.yml", ratio=100, deviation=0, end="+1d")
-    daily = pattern(tmp_path, "daily.yml", period=1, unit="days", ratio=5000, deviation=0, end="+1d",
-                    distribution="beta", parameters="{a: 2, b: 2}")
+    daily = pattern(
+        tmp_path,
+        "daily.yml",
+        period=1,
+        unit="days",
+        ratio=5000,
+        deviation=0,
+        end="+1d",
+        distribution="beta",
+        parameters="{a: 2, b: 2}",
+    )
     sample = sample_from(tmp_path, f"input = timepatterns\ntimePatterns = {hourly}, {daily}\n")
     got = ticks(sample, T0, 1000)
     stamps = np.concatenate([t.timestamps for t in got])
@@ -218,8 +251,10 @@ REPLAY = """2024-01-01 00:00:00.000 first
 2024-01-01 00:00:01.250 third
 2024-01-01 00:00:01.300 fourth
 """
-REPLAY_TOKEN = ("token.0.token = ^(\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3})\n"
-                "token.0.replacementType = replaytimestamp\ntoken.0.replacement = %Y-%m-%d %H:%M:%S.%f\n")
+REPLAY_TOKEN = (
+    "token.0.token = ^(\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3})\n"
+    "token.0.replacementType = replaytimestamp\ntoken.0.replacement = %Y-%m-%d %H:%M:%S.%f\n"
+)
 
 
 def test_replay_schedule_keeps_every_gap_scaled(tmp_path: Path) -> None:
@@ -273,8 +308,15 @@ def test_plan_releases_future_intervals_when_due_and_the_past_at_once(tmp_path: 
     sample = sample_from(tmp_path, "count = 3\ninterval = 10\nend = 4\njobSize = 2\n")
     jobs = list(plan(sample, window_for(sample, T0), 7, 2))
     assert [(p.job.seq, p.job.count, p.job.offset, p.job.interval) for p in jobs] == [
-        (0, 2, 0, 0), (1, 1, 2, 0), (2, 2, 3, 1), (3, 1, 5, 1), (4, 2, 6, 2), (5, 1, 8, 2), (6, 2, 9, 3),
-        (7, 1, 11, 3)]
+        (0, 2, 0, 0),
+        (1, 1, 2, 0),
+        (2, 2, 3, 1),
+        (3, 1, 5, 1),
+        (4, 2, 6, 2),
+        (5, 1, 8, 2),
+        (6, 2, 9, 3),
+        (7, 1, 11, 3),
+    ]
     assert [p.due for p in jobs] == [T0, T0, T0 + 10, T0 + 10, T0 + 20, T0 + 20, T0 + 30, T0 + 30]
     assert all(p.job.earliest == p.job.latest == p.due for p in jobs)  # stamped with the moment of release
     backfilled = sample_from(tmp_path, "count = 3\ninterval = 10\nbackfill = -30s\nend = 4\n")

@@ -90,8 +90,14 @@ def test_config_view_and_inline_errors(client, folder: Path) -> None:
     assert view["stanzas"]["web.log"]["count"] == "10"
     assert view["files"] == [str(folder / "eventgen.conf"), str(folder / "web.log"), str(folder / "spread.log")]
     bad = post(client, "/api/config", {"conf_text": CONF.replace("count = 10", "count = x")}).get_json()
-    assert bad["errors"] == [{"file": str(folder / "eventgen.conf"), "stanza": "web.log", "key": "count",
-                              "message": "expected an integer, got 'x'"}]
+    assert bad["errors"] == [
+        {
+            "file": str(folder / "eventgen.conf"),
+            "stanza": "web.log",
+            "key": "count",
+            "message": "expected an integer, got 'x'",
+        }
+    ]
     assert bad["samples"] == []
     assert sorted(p.name for p in folder.iterdir()) == ["eventgen.conf", "spread.log", "web.log"]
 
@@ -141,8 +147,9 @@ def test_histogram_spreads_counts_over_earliest_latest(client) -> None:
 
 def test_bin_events_explicit_points_and_spans() -> None:
     edges = np.array([0.0, 10.0, 20.0, 30.0])
-    counts, total = bin_events(edges, [(0.0, 20.0, 4.0), (25.0, 25.0, 2.0), (30.0, 30.0, 5.0)],
-                               [np.array([1.0, 11.0, 12.0, 29.9, 30.0])])
+    counts, total = bin_events(
+        edges, [(0.0, 20.0, 4.0), (25.0, 25.0, 2.0), (30.0, 30.0, 5.0)], [np.array([1.0, 11.0, 12.0, 29.9, 30.0])]
+    )
     assert counts.tolist() == [3.0, 4.0, 3.0] and total == 16
 
 
@@ -185,8 +192,9 @@ def test_save_sample_file_is_validated_in_place(client, folder: Path) -> None:
     rows.write_text("_raw,host\nhello,h1\n", "utf-8")
     rejected = post(client, "/api/save", {"file": str(rows), "content": "text,host\nhello,h1\n"})
     assert rejected.status_code == 422
-    assert rejected.get_json()["errors"] == [{"file": str(rows), "stanza": "rows.csv", "key": "sampletype",
-                                              "message": "a CSV sample needs a _raw column"}]
+    assert rejected.get_json()["errors"] == [
+        {"file": str(rows), "stanza": "rows.csv", "key": "sampletype", "message": "a CSV sample needs a _raw column"}
+    ]
     assert rows.read_text("utf-8") == "_raw,host\nhello,h1\n" and list(folder.glob("rows.csv.bak-*")) == []
     ok = post(client, "/api/save", {"file": str(rows), "content": "_raw,host\nbye,h2\n"}).get_json()
     assert rows.read_text("utf-8") == "_raw,host\nbye,h2\n"
@@ -196,14 +204,19 @@ def test_save_sample_file_is_validated_in_place(client, folder: Path) -> None:
 def test_detect_format() -> None:
     assert detect_format(['{"a": 1}', "[1, 2]"]) == "json"
     assert detect_format(['{"a": 1}', "not json"]) == "plain"
-    assert detect_format(["x=1 y=2", "a=1, b=\"two words\"", "plain"]) == "kv"
+    assert detect_format(["x=1 y=2", 'a=1, b="two words"', "plain"]) == "kv"
     assert detect_format(["one=1 only", "nothing here"]) == "plain"
     assert detect_format([]) == "plain"
 
 
 def test_histogram_live_pacing_spreads_interval_ticks(client) -> None:
-    window = {"sample": "web.log", "start": "2024-01-01T00:00:00", "end": "2024-01-01T04:00:00", "bins": 8,
-              "overrides": {"count": "4"}}
+    window = {
+        "sample": "web.log",
+        "start": "2024-01-01T00:00:00",
+        "end": "2024-01-01T04:00:00",
+        "bins": 8,
+        "overrides": {"count": "4"},
+    }
     historical = post(client, "/api/histogram", {**window, "mode": "historical"}).get_json()
     assert historical["counts"] == [4.0, 0.0] * 4 and historical["live"] is False
     live = post(client, "/api/histogram", {**window, "mode": "live"}).get_json()
@@ -213,10 +226,13 @@ def test_histogram_live_pacing_spreads_interval_ticks(client) -> None:
 
 
 def test_histogram_of_other_schedules(client, folder: Path) -> None:
-    (folder / "times.txt").write_text("2024-01-01T00:10:00\n2024-01-01T00:20:00\n2024-01-01T01:30:00\n"
-                                      "# comment\n1704069000\n", "utf-8")
-    text = CONF + ("\n[cron.log]\ninput = cron\ncron = 0 */6 * * *\ncount = 5\ntimezone = utc\n"
-                   "\n[stamps.log]\ninput = timestamps\ntimestampsFile = times.txt\ntimezone = utc\n")
+    (folder / "times.txt").write_text(
+        "2024-01-01T00:10:00\n2024-01-01T00:20:00\n2024-01-01T01:30:00\n# comment\n1704069000\n", "utf-8"
+    )
+    text = CONF + (
+        "\n[cron.log]\ninput = cron\ncron = 0 */6 * * *\ncount = 5\ntimezone = utc\n"
+        "\n[stamps.log]\ninput = timestamps\ntimestampsFile = times.txt\ntimezone = utc\n"
+    )
     (folder / "cron.log").write_text("cron event\n", "utf-8")
     (folder / "stamps.log").write_text("stamped event\n", "utf-8")
     day = {"start": "2024-01-01T00:00:00", "end": "2024-01-02T00:00:00", "bins": 4, "conf_text": text}

@@ -64,8 +64,9 @@ def post_config() -> Response:
 @api.post("/preview")
 def post_preview() -> Response:
     data = body()
-    return jsonify(workspace().preview(sample_name(data), data.get("n", 10), optional_int(data, "seed"),
-                                       conf_text(data)))
+    return jsonify(
+        workspace().preview(sample_name(data), data.get("n", 10), optional_int(data, "seed"), conf_text(data))
+    )
 
 
 @api.post("/histogram")
@@ -74,10 +75,18 @@ def post_histogram() -> Response:
     overrides = data.get("overrides") or {}
     if not isinstance(overrides, dict):
         raise StudioError("overrides must be an object of setting → value")
-    return jsonify(workspace().histogram(sample_name(data), str(data.get("start") or "-24h@h"),
-                                         str(data.get("end") or "now"), data.get("bins", 24),
-                                         {str(k): str(v) for k, v in overrides.items()},
-                                         optional_int(data, "seed"), conf_text(data), live_flag(data)))
+    return jsonify(
+        workspace().histogram(
+            sample_name(data),
+            str(data.get("start") or "-24h@h"),
+            str(data.get("end") or "now"),
+            data.get("bins", 24),
+            {str(k): str(v) for k, v in overrides.items()},
+            optional_int(data, "seed"),
+            conf_text(data),
+            live_flag(data),
+        )
+    )
 
 
 def live_flag(data: dict[str, Any]) -> bool | None:
@@ -91,8 +100,9 @@ def live_flag(data: dict[str, Any]) -> bool | None:
 @api.post("/debug/step")
 def post_debug_step() -> Response:
     data = body()
-    return jsonify(workspace().debug(sample_name(data), data.get("steps", 1), optional_int(data, "seed"),
-                                     conf_text(data)))
+    return jsonify(
+        workspace().debug(sample_name(data), data.get("steps", 1), optional_int(data, "seed"), conf_text(data))
+    )
 
 
 @api.get("/file")

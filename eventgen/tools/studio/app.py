@@ -61,8 +61,11 @@ def create_app(workspace: Workspace, token: str | None = None, password: str | N
             return with_cookie(redirect("/", code=303))
         if password:
             return redirect("/login", code=303)
-        return make_response("eventgen studio: open the URL printed by `eventgen studio` (it carries the token)\n",
-                             401, {"Content-Type": "text/plain; charset=utf-8"})
+        return make_response(
+            "eventgen studio: open the URL printed by `eventgen studio` (it carries the token)\n",
+            401,
+            {"Content-Type": "text/plain; charset=utf-8"},
+        )
 
     @app.after_request
     def headers(response: Response) -> Response:
@@ -70,7 +73,8 @@ def create_app(workspace: Workspace, token: str | None = None, password: str | N
         response.headers["Referrer-Policy"] = "no-referrer"
         response.headers["Cache-Control"] = "no-store"
         response.headers["Content-Security-Policy"] = (
-            "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'")
+            "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'"
+        )
         return response
 
     @app.get("/")
@@ -87,14 +91,23 @@ def create_app(workspace: Workspace, token: str | None = None, password: str | N
             if password and hmac.compare_digest(given.encode(), password.encode()):
                 return with_cookie(redirect("/", code=303))
             message = "Wrong password."
-        return make_response(LOGIN_PAGE.format(message=html.escape(message)), 200 if request.method == "GET" else 403,
-                             {"Content-Type": "text/html; charset=utf-8"})
+        return make_response(
+            LOGIN_PAGE.format(message=html.escape(message)),
+            200 if request.method == "GET" else 403,
+            {"Content-Type": "text/html; charset=utf-8"},
+        )
 
     return app
 
 
-def serve(workspace: Workspace, host: str = "127.0.0.1", port: int = 0, password: str | None = None,
-          open_browser: bool = True, verbose: bool = False) -> int:
+def serve(
+    workspace: Workspace,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    password: str | None = None,
+    open_browser: bool = True,
+    verbose: bool = False,
+) -> int:
     """Run the studio until Ctrl-C; print its URL (with the token) on stdout first."""
     from werkzeug.serving import make_server
 
@@ -106,8 +119,7 @@ def serve(workspace: Workspace, host: str = "127.0.0.1", port: int = 0, password
     print(f"eventgen studio: {workspace.conf}", flush=True)
     print(f"eventgen studio: open {url}", flush=True)
     if password:
-        print(f"eventgen studio: or sign in with the password at http://{shown}:{server.server_port}/login",
-              flush=True)
+        print(f"eventgen studio: or sign in with the password at http://{shown}:{server.server_port}/login", flush=True)
     print("eventgen studio: Ctrl-C to stop", flush=True)
     if open_browser:
         import webbrowser

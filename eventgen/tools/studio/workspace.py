@@ -130,8 +130,9 @@ class Workspace:
         return self.conf.read_text(encoding="utf-8")
 
     @contextmanager
-    def loaded(self, conf_text: str | None = None, overrides: Mapping[str, str] | None = None,
-               only: str | None = None) -> Iterator[RunConfig]:
+    def loaded(
+        self, conf_text: str | None = None, overrides: Mapping[str, str] | None = None, only: str | None = None
+    ) -> Iterator[RunConfig]:
         """The conf (or unsaved `conf_text`) loaded; ConfigErrors name the real conf file."""
         raw = {k: str(v) for k, v in (overrides or {}).items() if str(v).strip() != ""}
         with self._lock:
@@ -164,8 +165,9 @@ class Workspace:
         return config
 
     def _unmask(self, text: str) -> str:
-        return re.sub(re.escape(str(self.folder)) + r"/" + re.escape(TMP_PREFIX) + r"[^/\s:]*\.conf\.tmp",
-                      str(self.conf), text)
+        return re.sub(
+            re.escape(str(self.folder)) + r"/" + re.escape(TMP_PREFIX) + r"[^/\s:]*\.conf\.tmp", str(self.conf), text
+        )
 
     @staticmethod
     def pick(config: RunConfig, name: str) -> Sample:
@@ -179,14 +181,27 @@ class Workspace:
     def config_view(self, conf_text: str | None = None) -> dict[str, Any]:
         """Raw stanzas, effective settings per sample, errors and warnings, editable files."""
         text = self.conf_text() if conf_text is None else conf_text
-        view: dict[str, Any] = {"conf": str(self.conf), "text": text, "stanzas": {}, "samples": [],
-                                "errors": [], "warnings": [], "files": [str(self.conf)],
-                                "plugins": {kind: registry.names(kind) for kind in ("generator", "input", "rater")}}
+        view: dict[str, Any] = {
+            "conf": str(self.conf),
+            "text": text,
+            "stanzas": {},
+            "samples": [],
+            "errors": [],
+            "warnings": [],
+            "files": [str(self.conf)],
+            "plugins": {kind: registry.names(kind) for kind in ("generator", "input", "rater")},
+        }
         try:
             view["stanzas"] = parse_stanzas(text)
         except configparser.Error as exc:
-            view["errors"] = [{"file": str(self.conf), "stanza": "", "key": "",
-                               "message": f"not a valid conf file: {exc.message.splitlines()[0]}"}]
+            view["errors"] = [
+                {
+                    "file": str(self.conf),
+                    "stanza": "",
+                    "key": "",
+                    "message": f"not a valid conf file: {exc.message.splitlines()[0]}",
+                }
+            ]
             return view
         try:
             with self.loaded(conf_text) as config:
@@ -231,8 +246,16 @@ class Workspace:
             "rater": sample.settings["rater"],
             "settings": settings,
             "changed": sorted(changed),
-            "tokens": [{"number": t.number, "token": t.pattern.pattern, "replacementType": t.rtype,
-                        "replacement": t.replacement, "stanza": t.stanza} for t in sample.tokens],
+            "tokens": [
+                {
+                    "number": t.number,
+                    "token": t.pattern.pattern,
+                    "replacementType": t.rtype,
+                    "replacement": t.replacement,
+                    "stanza": t.stanza,
+                }
+                for t in sample.tokens
+            ],
             "schedule_keys": schedule_keys,
             "window": {
                 "start": sample.settings.get("backfill") or "-24h@h",
@@ -288,8 +311,13 @@ class Workspace:
 
         def add(path: Path) -> None:
             path = path.resolve()
-            if (len(files) < MAX_FILES and path not in files and path.is_file() and not _hidden_or_backup(path)
-                    and path.suffix not in BINARY_SUFFIXES):
+            if (
+                len(files) < MAX_FILES
+                and path not in files
+                and path.is_file()
+                and not _hidden_or_backup(path)
+                and path.suffix not in BINARY_SUFFIXES
+            ):
                 files.append(path)
 
         for sample in config.samples:
@@ -387,8 +415,14 @@ class Workspace:
                     except ConfigError as exc:  # e.g. a CSV sample that lost its _raw column
                         return [error_dict(exc)]
                     except Exception as exc:  # a template that no longer renders
-                        return [{"file": str(path), "stanza": sample.stanza, "key": "",
-                                 "message": f"{sample.label} does not render: {exc}"}]
+                        return [
+                            {
+                                "file": str(path),
+                                "stanza": sample.stanza,
+                                "key": "",
+                                "message": f"{sample.label} does not render: {exc}",
+                            }
+                        ]
         except ConfigErrors as exc:
             return [error_dict(e) for e in exc.errors]
         except EventgenError as exc:
@@ -403,8 +437,9 @@ class Workspace:
         return backup
 
     # -- preview ---------------------------------------------------------------------------
-    def preview(self, sample: str, number: int = 10, seed: int | None = None,
-                conf_text: str | None = None) -> dict[str, Any]:
+    def preview(
+        self, sample: str, number: int = 10, seed: int | None = None, conf_text: str | None = None
+    ) -> dict[str, Any]:
         """`number` events of one sample through `eventgen.render.preview.preview_events`."""
         number = _bounded(number, 1, MAX_PREVIEW, "n")
         seed = self.seed if seed is None else seed
@@ -413,15 +448,29 @@ class Workspace:
             single = dataclasses.replace(config, samples=[chosen])
             for _, _, batch in preview_events(single, number, seed):
                 times = [_iso(t, chosen) for t in np.asarray(batch.times, dtype=float).tolist()]
-                return {"sample": chosen.label, "generator": chosen.settings["generator"], "seed": seed,
-                        "events": list(batch.events), "times": times, "meta": dict(batch.meta),
-                        "format": detect_format(batch.events)}
+                return {
+                    "sample": chosen.label,
+                    "generator": chosen.settings["generator"],
+                    "seed": seed,
+                    "events": list(batch.events),
+                    "times": times,
+                    "meta": dict(batch.meta),
+                    "format": detect_format(batch.events),
+                }
         raise StudioError(f"sample {sample!r} produced nothing")
 
     # -- time distribution -----------------------------------------------------------------
-    def histogram(self, sample: str, start: str = "-24h@h", end: str = "now", bins: int = 24,
-                  overrides: Mapping[str, str] | None = None, seed: int | None = None,
-                  conf_text: str | None = None, live: bool | None = None) -> dict[str, Any]:
+    def histogram(
+        self,
+        sample: str,
+        start: str = "-24h@h",
+        end: str = "now",
+        bins: int = 24,
+        overrides: Mapping[str, str] | None = None,
+        seed: int | None = None,
+        conf_text: str | None = None,
+        live: bool | None = None,
+    ) -> dict[str, Any]:
         """Events per bin over [start, end) for a sample's schedule and rater, as the Timer makes them.
 
         Ticks are walked from `start` with the Timer's random stream; a tick with explicit
@@ -462,8 +511,9 @@ class Workspace:
                 following = next(stream, None)
                 if tick.timestamps is not None:
                     explicit.append(np.asarray(tick.timestamps, dtype=float))
-                elif (spread and following is not None and tick.earliest == tick.latest
-                      and following[1].time > tick.time):
+                elif (
+                    spread and following is not None and tick.earliest == tick.latest and following[1].time > tick.time
+                ):
                     spans.append((tick.earliest, tick.earliest + following[1].time - tick.time, float(rated)))
                 else:
                     spans.append((tick.earliest, tick.latest, float(rated)))
@@ -484,13 +534,13 @@ class Workspace:
                 "truncated": truncated,
                 "live": live,
                 "seed": seed,
-                "effective": {k: jsonable(chosen.settings.get(k)) for k in (overrides or {})
-                              if k in chosen.settings},
+                "effective": {k: jsonable(chosen.settings.get(k)) for k in (overrides or {}) if k in chosen.settings},
             }
 
     # -- template debugger -----------------------------------------------------------------
-    def debug(self, sample: str, steps: int = 1, seed: int | None = None,
-              conf_text: str | None = None) -> dict[str, Any]:
+    def debug(
+        self, sample: str, steps: int = 1, seed: int | None = None, conf_text: str | None = None
+    ) -> dict[str, Any]:
         """Render one event per step from a fresh generator and record `preview_state()` after each.
 
         Steps follow the sample's schedule as the Timer would (rater applied, explicit timestamps
@@ -512,26 +562,46 @@ class Workspace:
                     if len(out) >= steps:
                         break
                     seq = len(out)
-                    job = GenerationJob(chosen.label, seq, 1, tick.earliest, tick.latest, offset=seq,
-                                        interval=number, now=tick.time, seed=seed or 0,
-                                        timestamps=None if stamps is None else np.asarray(stamps[i:i + 1]))
+                    job = GenerationJob(
+                        chosen.label,
+                        seq,
+                        1,
+                        tick.earliest,
+                        tick.latest,
+                        offset=seq,
+                        interval=number,
+                        now=tick.time,
+                        seed=seed or 0,
+                        timestamps=None if stamps is None else np.asarray(stamps[i : i + 1]),
+                    )
                     try:
                         batch = generator.generate(job)  # type: ignore[attr-defined]
                     except Exception as exc:  # show the failing render instead of a 500
                         error = {"step": seq + 1, "message": f"{type(exc).__name__}: {exc}"}
                         break
                     times = np.asarray(batch.times, dtype=float).tolist()
-                    out.append({"step": seq + 1, "events": list(batch.events),
-                                "time": _iso(times[0], chosen) if times else None,
-                                "state": jsonable(generator.preview_state())})  # type: ignore[attr-defined]
+                    out.append(
+                        {
+                            "step": seq + 1,
+                            "events": list(batch.events),
+                            "time": _iso(times[0], chosen) if times else None,
+                            "state": jsonable(generator.preview_state()),
+                        }
+                    )  # type: ignore[attr-defined]
                 if error:
                     break
-        return {"sample": chosen.label, "generator": chosen.settings["generator"], "seed": seed,
-                "steps": out, "error": error}
+        return {
+            "sample": chosen.label,
+            "generator": chosen.settings["generator"],
+            "seed": seed,
+            "steps": out,
+            "error": error,
+        }
 
 
-def bin_events(edges: np.ndarray, spans: list[tuple[float, float, float]],
-               explicit: list[np.ndarray]) -> tuple[np.ndarray, float]:
+def bin_events(
+    edges: np.ndarray, spans: list[tuple[float, float, float]], explicit: list[np.ndarray]
+) -> tuple[np.ndarray, float]:
     """Counts per bin (half-open bins) and the total: explicit timestamps counted, each
     (earliest, latest, count) span spread uniformly, point spans counted at their time."""
     counts = np.zeros(len(edges) - 1)
@@ -548,7 +618,7 @@ def bin_events(edges: np.ndarray, spans: list[tuple[float, float, float]],
         counts += _histogram(early[point], edges, n[point])
         early, late, n = early[~point], late[~point], n[~point]
         for lo in range(0, len(n), 4096):
-            e, w, c = early[lo:lo + 4096, None], (late - early)[lo:lo + 4096, None], n[lo:lo + 4096, None]
+            e, w, c = early[lo : lo + 4096, None], (late - early)[lo : lo + 4096, None], n[lo : lo + 4096, None]
             cumulative = (c * np.clip((edges[None, :] - e) / w, 0.0, 1.0)).sum(axis=0)
             counts += np.diff(cumulative)
     return counts, total

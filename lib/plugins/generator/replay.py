@@ -104,8 +104,10 @@ def event_times(sample) -> np.ndarray:
             times[i] = np.nan if stamp is None else stamp
     else:
         if not specs:
-            raise SettingError("replay needs a timestamp or replaytimestamp token to find each event's time "
-                               "(or timeField = a CSV column)")
+            raise SettingError(
+                "replay needs a timestamp or replaytimestamp token to find each event's time "
+                "(or timeField = a CSV column)"
+            )
         formats = [(s, token_formats(s)) for s in specs]
         for i, text in enumerate(data.texts):
             for spec, fmts in formats:
@@ -118,12 +120,15 @@ def event_times(sample) -> np.ndarray:
                     break
     known = ~np.isnan(times)
     if not known.any():
-        raise SettingError("replay: no event time could be read with the timestamp tokens' formats "
-                           f"({', '.join(all_formats) or 'none'}) from {field}")
+        raise SettingError(
+            "replay: no event time could be read with the timestamp tokens' formats "
+            f"({', '.join(all_formats) or 'none'}) from {field}"
+        )
     missing = int(n - known.sum())
     if missing:
-        log.warning("sample %s: %d event(s) without a readable time replay at the previous event's time",
-                    sample.label, missing)
+        log.warning(
+            "sample %s: %d event(s) without a readable time replay at the previous event's time", sample.label, missing
+        )
         index = np.where(known, np.arange(n), 0)
         np.maximum.accumulate(index, out=index)
         first = int(np.argmax(known))
@@ -167,8 +172,9 @@ class ReplayGenerator(DefaultGenerator):
         for i, text in enumerate(sample.data.texts):
             value = _matched(spec, text)
             if value is not None:
-                which[i] = next((k for k, f in enumerate(formats)
-                                 if parse_stamp(value, f, sample.tz, year) is not None), 0)
+                which[i] = next(
+                    (k for k, f in enumerate(formats) if parse_stamp(value, f, sample.tz, year) is not None), 0
+                )
         formatters = [TimeFormatter(f, sample.tz) for f in formats]
         size = max(self.size, 1)
 

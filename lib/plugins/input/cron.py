@@ -27,9 +27,13 @@ class CronInput(InputPlugin):
     name = "cron"
     summary = "`count` events at every time matching `cron` (evaluated in the sample's timezone)."
     settings = (
-        Setting("cron", parse_str, None,
-                "`input = cron`: cron expression, 5 fields (`*/5 * * * *`) or 6 with seconds last "
-                "(`*/5 * * * * 30`, croniter's form). Matched in the sample's `timezone`."),
+        Setting(
+            "cron",
+            parse_str,
+            None,
+            "`input = cron`: cron expression, 5 fields (`*/5 * * * *`) or 6 with seconds last "
+            "(`*/5 * * * * 30`, croniter's form). Matched in the sample's `timezone`.",
+        ),
     )
 
     @classmethod
@@ -41,8 +45,9 @@ class CronInput(InputPlugin):
         sample = self.sample
         count = base_count(sample)
         # a match exactly at `start` belongs to the schedule: begin just before it
-        cursor = croniter(sample.settings["cron"].strip(), datetime.fromtimestamp(start - 1e-3, sample.tz),
-                          ret_type=float)
+        cursor = croniter(
+            sample.settings["cron"].strip(), datetime.fromtimestamp(start - 1e-3, sample.tz), ret_type=float
+        )
         while True:
             when = float(cursor.get_next())
             yield Tick(when, count, *tick_window(sample, when))

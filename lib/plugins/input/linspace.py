@@ -26,14 +26,26 @@ class LinspaceInput(InputPlugin):
     name = "linspace"
     summary = "`count` events evenly spaced over [linspaceStart, linspaceEnd] (numpy.linspace), then stop."
     settings = (
-        Setting("linspaceStart", parse_str, None,
-                "`input = linspace`: first event time (ISO date, `now`, `-1h`, `-1d@d`). Default: the "
-                "schedule's start (now, or `backfill`)."),
-        Setting("linspaceEnd", parse_str, None,
-                "`input = linspace`: last event time (required): ISO date, Splunk relative time, or an "
-                "offset from the start like `+1h` / `+1d12h`."),
-        Setting("linspaceEndpoint", parse_bool, "true",
-                "`input = linspace`: whether `linspaceEnd` itself gets an event (numpy's `endpoint`)."),
+        Setting(
+            "linspaceStart",
+            parse_str,
+            None,
+            "`input = linspace`: first event time (ISO date, `now`, `-1h`, `-1d@d`). Default: the "
+            "schedule's start (now, or `backfill`).",
+        ),
+        Setting(
+            "linspaceEnd",
+            parse_str,
+            None,
+            "`input = linspace`: last event time (required): ISO date, Splunk relative time, or an "
+            "offset from the start like `+1h` / `+1d12h`.",
+        ),
+        Setting(
+            "linspaceEndpoint",
+            parse_bool,
+            "true",
+            "`input = linspace`: whether `linspaceEnd` itself gets an event (numpy's `endpoint`).",
+        ),
     )
 
     @classmethod

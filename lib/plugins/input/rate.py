@@ -14,9 +14,13 @@ class RateInput(InputPlugin):
     name = "rate"
     summary = "`rate` events per second, event j at start + j/rate; one tick per second."
     settings = (
-        Setting("rate", parse_float, None,
-                "`input = rate`: events per second (may be fractional). `--rate EPS` sets it to EPS divided "
-                "by the number of samples, for every sample."),
+        Setting(
+            "rate",
+            parse_float,
+            None,
+            "`input = rate`: events per second (may be fractional). `--rate EPS` sets it to EPS divided "
+            "by the number of samples, for every sample.",
+        ),
     )
 
     @classmethod

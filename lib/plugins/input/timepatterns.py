@@ -128,8 +128,18 @@ def load_pattern(path: Path, tz, now: float) -> Pattern:
         raise SettingError(f"{where}: triangular needs 0 <= left <= mode <= right <= 1")
     if distribution == "beta" and (params["a"] <= 0 or params["b"] <= 0):
         raise SettingError(f"{where}: beta needs a > 0 and b > 0")
-    return Pattern(str(data.get("label", path.stem)), period * UNITS[unit], start, end, int(ratio), deviation,
-                   direction, int(sampling), distribution, params)
+    return Pattern(
+        str(data.get("label", path.stem)),
+        period * UNITS[unit],
+        start,
+        end,
+        int(ratio),
+        deviation,
+        direction,
+        int(sampling),
+        distribution,
+        params,
+    )
 
 
 def pattern_periods(pattern: Pattern, begin: float, rng: np.random.Generator) -> Iterator[tuple[float, np.ndarray]]:
@@ -185,9 +195,13 @@ class TimePatternsInput(InputPlugin):
     name = "timepatterns"
     summary = "Eventum time patterns: oscillator period x multiplier ratio x randomizer, spread per period."
     settings = (
-        Setting("timePatterns", parse_list, None,
-                "`input = timepatterns`: comma-separated YAML pattern files (oscillator, multiplier, randomizer, "
-                "spreader); several are merged in time order. Paths resolve like token files."),
+        Setting(
+            "timePatterns",
+            parse_list,
+            None,
+            "`input = timepatterns`: comma-separated YAML pattern files (oscillator, multiplier, randomizer, "
+            "spreader); several are merged in time order. Paths resolve like token files.",
+        ),
     )
 
     @classmethod

@@ -14,8 +14,12 @@ class TimerInput(InputPlugin):
     name = "timer"
     summary = "Every `interval` seconds (> 0) `count` events at the tick time, `timerRepeat` times (default: forever)."
     settings = (
-        Setting("timerRepeat", at_least(parse_int, 1), None,
-                "`input = timer`: number of ticks before the schedule ends (default: no limit)."),
+        Setting(
+            "timerRepeat",
+            at_least(parse_int, 1),
+            None,
+            "`input = timer`: number of ticks before the schedule ends (default: no limit).",
+        ),
     )
 
     @classmethod

@@ -44,9 +44,13 @@ class TimestampsInput(InputPlugin):
     name = "timestamps"
     summary = "One event at each time in `timestampsFile` (sorted), then stop."
     settings = (
-        Setting("timestampsFile", parse_str, None,
-                "`input = timestamps`: file of event times, one a line: ISO-8601 (`2024-05-01T12:00:00`, "
-                "naive = the sample's timezone) or epoch seconds. Blank and `#` lines are skipped."),
+        Setting(
+            "timestampsFile",
+            parse_str,
+            None,
+            "`input = timestamps`: file of event times, one a line: ISO-8601 (`2024-05-01T12:00:00`, "
+            "naive = the sample's timezone) or epoch seconds. Blank and `#` lines are skipped.",
+        ),
     )
 
     @classmethod

@@ -15,8 +15,9 @@ from eventgen.plugin import OutputError
 DEAD_PEER = (errno.ECONNRESET, errno.EPIPE, errno.ENOTCONN, errno.ETIMEDOUT)
 
 
-def tls_context(verify: bool, ca_file: str | None = None, cert_file: str | None = None,
-                key_file: str | None = None) -> ssl.SSLContext:
+def tls_context(
+    verify: bool, ca_file: str | None = None, cert_file: str | None = None, key_file: str | None = None
+) -> ssl.SSLContext:
     """A client TLS context; verification (certificate and host name) is on unless `verify` is false."""
     context = ssl.create_default_context(cafile=ca_file or None)
     if not verify:
@@ -34,8 +35,9 @@ class StreamConnection:
     lost, so `send` peeks at the socket first and reconnects when the peer has gone.
     """
 
-    def __init__(self, host: str, port: int, timeout: float, tls: ssl.SSLContext | None = None,
-                 server_name: str | None = None):
+    def __init__(
+        self, host: str, port: int, timeout: float, tls: ssl.SSLContext | None = None, server_name: str | None = None
+    ):
         self.host, self.port, self.timeout = host, port, timeout
         self.tls, self.server_name = tls, server_name or host
         self.sock: socket.socket | None = None
@@ -56,8 +58,9 @@ class StreamConnection:
                 sock = self.tls.wrap_socket(sock, server_hostname=self.server_name)
             except ssl.SSLCertVerificationError as exc:
                 sock.close()
-                raise OutputError(f"TLS certificate of {self.where} rejected: {exc.verify_message}",
-                                  retryable=False) from exc
+                raise OutputError(
+                    f"TLS certificate of {self.where} rejected: {exc.verify_message}", retryable=False
+                ) from exc
             except (ssl.SSLError, OSError) as exc:
                 sock.close()
                 raise OutputError(f"TLS handshake with {self.where} failed: {exc}") from exc

@@ -25,8 +25,15 @@ def udp_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def send_datagrams(sock: socket.socket, payload: bytes, bounds: Sequence[int], start: int, progress: Progress,
-                   where: str, trailer: int = 0) -> list[int]:
+def send_datagrams(
+    sock: socket.socket,
+    payload: bytes,
+    bounds: Sequence[int],
+    start: int,
+    progress: Progress,
+    where: str,
+    trailer: int = 0,
+) -> list[int]:
     """Send datagram i = payload[bounds[i]:bounds[i+1] - trailer] for i from `start`.
 
     Returns the indices too large for a datagram. A refusal (nothing listening) raises a retryable
@@ -40,7 +47,7 @@ def send_datagrams(sock: socket.socket, payload: bytes, bounds: Sequence[int], s
     while i < count:
         try:
             while i < count:
-                send(view[bounds[i]:bounds[i + 1] - trailer])
+                send(view[bounds[i] : bounds[i + 1] - trailer])
                 i += 1
         except OSError as exc:
             if exc.errno == errno.EMSGSIZE:

@@ -26,8 +26,9 @@ class FileOutput(OutputPlugin):
     single_writer = True  # one writer per file: process workers hand their batches to the parent, which appends
     settings = (
         Setting("fileName", default=None, doc="File to append to (relative: to the working directory)."),
-        Setting("fileMaxBytes", at_least(parse_int, 0), "10485760",
-                "Rotate when the file would pass this size (0 = never)."),
+        Setting(
+            "fileMaxBytes", at_least(parse_int, 0), "10485760", "Rotate when the file would pass this size (0 = never)."
+        ),
         Setting("fileBackupFiles", at_least(parse_int, 0), "5", "Rotated files kept (name.1 … name.N)."),
     )
 

@@ -109,25 +109,49 @@ class HttpEventOutput(OutputPlugin):
     summary = "Splunk HEC: event or raw endpoint, batched requests, gzip, round-robin or mirrored servers."
     retries = 3
     settings = (
-        Setting("httpeventServers", parse_servers, None,
-                'HEC servers as JSON: {"servers":[{"protocol":"https","address":"hec.example.com","port":8088,'
-                '"key":"TOKEN"}]}. `key` is the HEC token.'),
-        Setting("httpeventOutputMode", choice("roundrobin", "mirror"), "roundrobin",
-                "`roundrobin`: each request to the next server (failing over to the others); `mirror`: every "
-                "request to every server (an event counts as sent when all servers accepted it)."),
-        Setting("httpeventMaxPayloadSize", at_least(parse_int, 1024), "1000000",
-                "Largest request body in bytes before compression (the reference defaults to 10000)."),
-        Setting("httpeventEndpoint", choice("event", "raw"), "event",
-                "`event`: /services/collector/event with JSON envelopes; `raw`: /services/collector/raw, "
-                "events as lines with host/source/sourcetype/index of the batch in the query."),
+        Setting(
+            "httpeventServers",
+            parse_servers,
+            None,
+            'HEC servers as JSON: {"servers":[{"protocol":"https","address":"hec.example.com","port":8088,'
+            '"key":"TOKEN"}]}. `key` is the HEC token.',
+        ),
+        Setting(
+            "httpeventOutputMode",
+            choice("roundrobin", "mirror"),
+            "roundrobin",
+            "`roundrobin`: each request to the next server (failing over to the others); `mirror`: every "
+            "request to every server (an event counts as sent when all servers accepted it).",
+        ),
+        Setting(
+            "httpeventMaxPayloadSize",
+            at_least(parse_int, 1024),
+            "1000000",
+            "Largest request body in bytes before compression (the reference defaults to 10000).",
+        ),
+        Setting(
+            "httpeventEndpoint",
+            choice("event", "raw"),
+            "event",
+            "`event`: /services/collector/event with JSON envelopes; `raw`: /services/collector/raw, "
+            "events as lines with host/source/sourcetype/index of the batch in the query.",
+        ),
         Setting("httpeventGzip", parse_bool, "false", "Send bodies gzip-compressed (Content-Encoding: gzip)."),
         Setting("httpeventVerify", parse_bool, "true", "HTTPS: verify the server's certificate and host name."),
         Setting("httpeventCaFile", default=None, doc="HTTPS: CA bundle (PEM) to verify servers with."),
         Setting("httpeventTimeout", at_least(parse_float, 0.1), "30", "Seconds to wait for a server's answer."),
-        Setting("httpeventRetries", at_least(parse_int, 0), "3",
-                "Attempts after a retryable failure (connection, 503 server busy, 5xx), with backoff."),
-        Setting("httpeventWaitResponse", parse_bool, "true",
-                "Accepted for compatibility: responses are always read (they decide sent or failed)."),
+        Setting(
+            "httpeventRetries",
+            at_least(parse_int, 0),
+            "3",
+            "Attempts after a retryable failure (connection, 503 server busy, 5xx), with backoff.",
+        ),
+        Setting(
+            "httpeventWaitResponse",
+            parse_bool,
+            "true",
+            "Accepted for compatibility: responses are always read (they decide sent or failed).",
+        ),
     )
 
     @classmethod
@@ -173,7 +197,7 @@ class HttpEventOutput(OutputPlugin):
             query = urlencode({k: batch.meta[k] for k in META if batch.meta.get(k)})
             path = "/services/collector/raw" + (f"?{query}" if query else "")
             view = memoryview(payload)
-            bodies = [bytes(view[bounds[a]:bounds[b]]) for a, b in pairwise(starts)]
+            bodies = [bytes(view[bounds[a] : bounds[b]]) for a, b in pairwise(starts)]
             return bodies, starts, [path] * len(bodies)
         template, columns = self.envelope_parts(batch)
         fields = len(columns)
@@ -202,14 +226,17 @@ class HttpEventOutput(OutputPlugin):
         millis = (total - seconds * 1000).tolist()
         columns = [list(map(str, seconds.tolist())), list(map(_MILLIS.__getitem__, millis))]
         per_event = [k for k in META if k in batch.columns]
-        fixed = "".join(f'"{k}":{encode_basestring_ascii(batch.meta[k])},' for k in META
-                        if k not in per_event and batch.meta.get(k)).replace("%", "%%")
+        fixed = "".join(
+            f'"{k}":{encode_basestring_ascii(batch.meta[k])},' for k in META if k not in per_event and batch.meta.get(k)
+        ).replace("%", "%%")
         varying = "%s" if per_event else ""
         if per_event:
-            columns.append([
-                "".join(f'"{k}":{encode_basestring_ascii(v)},' for k, v in zip(per_event, values, strict=True) if v)
-                for values in zip(*(batch.columns[k] for k in per_event), strict=True)
-            ])
+            columns.append(
+                [
+                    "".join(f'"{k}":{encode_basestring_ascii(v)},' for k, v in zip(per_event, values, strict=True) if v)
+                    for values in zip(*(batch.columns[k] for k in per_event), strict=True)
+                ]
+            )
         columns.append(list(map(encode_basestring_ascii, batch.events)))
         return '{"time":%s.%s,' + fixed + varying + '"event":%s}', columns
 
@@ -262,8 +289,7 @@ class HttpEventOutput(OutputPlugin):
         if conn is None:
             server = self.servers[target]
             if server.protocol == "https":
-                conn = http.client.HTTPSConnection(server.address, server.port, timeout=self.timeout,
-                                                   context=self.tls)
+                conn = http.client.HTTPSConnection(server.address, server.port, timeout=self.timeout, context=self.tls)
             else:
                 conn = http.client.HTTPConnection(server.address, server.port, timeout=self.timeout)
             self.conns[target] = conn
@@ -272,8 +298,11 @@ class HttpEventOutput(OutputPlugin):
 
     def _post(self, target: int, body: bytes, path: str) -> None:
         server = self.servers[target]
-        headers = {"Authorization": f"Splunk {server.key}", "Content-Type": "application/json",
-                   "X-Splunk-Request-Channel": self.channel}
+        headers = {
+            "Authorization": f"Splunk {server.key}",
+            "Content-Type": "application/json",
+            "X-Splunk-Request-Channel": self.channel,
+        }
         if self.gzip:
             packer = zlib.compressobj(1, zlib.DEFLATED, 31)
             body = packer.compress(body) + packer.flush()
@@ -302,8 +331,9 @@ class HttpEventOutput(OutputPlugin):
             except ssl.SSLCertVerificationError as exc:
                 conn.close()
                 self.conns.pop(target, None)
-                raise OutputError(f"HEC {server.where}: certificate rejected: {exc.verify_message}",
-                                  retryable=False) from exc
+                raise OutputError(
+                    f"HEC {server.where}: certificate rejected: {exc.verify_message}", retryable=False
+                ) from exc
             except (OSError, http.client.HTTPException) as exc:
                 conn.close()
                 self.conns.pop(target, None)

@@ -27,21 +27,40 @@ class KafkaOutput(OutputPlugin):
     settings = (
         Setting("kafkaBootstrapServers", parse_list, "127.0.0.1:9092", "Comma-separated `host:port` brokers."),
         Setting("kafkaTopic", default="eventgen", doc="Topic to produce to."),
-        Setting("kafkaKey", default=None,
-                doc="Record key: empty for none (partitions chosen by the producer), `$host`, `$source`, "
-                    "`$sourcetype`, `$index` or `$sample` for that field of each event, else a fixed string."),
-        Setting("kafkaAcks", choice("0", "1", "all"), "all",
-                "Acknowledgements the leader waits for: 0 (none: sent means handed to the socket), 1, all."),
-        Setting("kafkaCompression", choice("none", "gzip", "snappy", "lz4", "zstd"), "none",
-                "Record batch compression (snappy, lz4, zstd need their Python packages)."),
+        Setting(
+            "kafkaKey",
+            default=None,
+            doc="Record key: empty for none (partitions chosen by the producer), `$host`, `$source`, "
+            "`$sourcetype`, `$index` or `$sample` for that field of each event, else a fixed string.",
+        ),
+        Setting(
+            "kafkaAcks",
+            choice("0", "1", "all"),
+            "all",
+            "Acknowledgements the leader waits for: 0 (none: sent means handed to the socket), 1, all.",
+        ),
+        Setting(
+            "kafkaCompression",
+            choice("none", "gzip", "snappy", "lz4", "zstd"),
+            "none",
+            "Record batch compression (snappy, lz4, zstd need their Python packages).",
+        ),
         Setting("kafkaBatchSize", at_least(parse_int, 1), "1048576", "Producer batch size in bytes per partition."),
         Setting("kafkaLingerMs", at_least(parse_int, 0), "5", "Milliseconds the producer waits to fill a batch."),
         Setting("kafkaMaxRequestSize", at_least(parse_int, 1024), "10485760", "Largest produce request in bytes."),
         Setting("kafkaHeaders", parse_bool, "false", "Add host, source, sourcetype and index as record headers."),
-        Setting("kafkaTimeout", at_least(parse_float, 0.1), "30",
-                "Seconds to wait for a batch's records to be acknowledged (and for broker metadata)."),
-        Setting("kafkaRetries", at_least(parse_int, 0), "3",
-                "Producer retries of a failed produce request (and attempts to reach the brokers)."),
+        Setting(
+            "kafkaTimeout",
+            at_least(parse_float, 0.1),
+            "30",
+            "Seconds to wait for a batch's records to be acknowledged (and for broker metadata).",
+        ),
+        Setting(
+            "kafkaRetries",
+            at_least(parse_int, 0),
+            "3",
+            "Producer retries of a failed produce request (and attempts to reach the brokers).",
+        ),
     )
 
     def __init__(self, settings) -> None:
@@ -58,8 +77,9 @@ class KafkaOutput(OutputPlugin):
             from kafka import KafkaProducer
             from kafka.errors import KafkaError
         except ImportError as exc:
-            raise OutputError("outputMode = kafka needs kafka-python: pip install kafka-python",
-                              retryable=False) from exc
+            raise OutputError(
+                "outputMode = kafka needs kafka-python: pip install kafka-python", retryable=False
+            ) from exc
         cfg = self.config
         acks: Any = cfg.get("kafkaAcks", "all")
         compression = cfg.get("kafkaCompression", "none")
@@ -82,8 +102,9 @@ class KafkaOutput(OutputPlugin):
                 client_id="eventgen",
             )
         except KafkaError as exc:
-            raise OutputError(f"Kafka brokers {','.join(cfg.get('kafkaBootstrapServers') or [])} unreachable: "
-                              f"{exc}") from exc
+            raise OutputError(
+                f"Kafka brokers {','.join(cfg.get('kafkaBootstrapServers') or [])} unreachable: {exc}"
+            ) from exc
         except (ValueError, AssertionError) as exc:
             raise OutputError(f"Kafka producer settings rejected: {exc}", retryable=False) from exc
 

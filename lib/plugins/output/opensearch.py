@@ -37,23 +37,39 @@ class OpenSearchOutput(OutputPlugin):
     summary = "OpenSearch/Elasticsearch-compatible `_bulk` indexing; item-level failures counted per event."
     retries = 3
     settings = (
-        Setting("opensearchHosts", parse_list, "http://127.0.0.1:9200",
-                "Comma-separated node URLs (`https://node:9200`); requests are spread over them."),
-        Setting("opensearchIndex", default="eventgen-%Y.%m.%d",
-                doc="Index name; strftime directives are filled from each event's time in UTC."),
+        Setting(
+            "opensearchHosts",
+            parse_list,
+            "http://127.0.0.1:9200",
+            "Comma-separated node URLs (`https://node:9200`); requests are spread over them.",
+        ),
+        Setting(
+            "opensearchIndex",
+            default="eventgen-%Y.%m.%d",
+            doc="Index name; strftime directives are filled from each event's time in UTC.",
+        ),
         Setting("opensearchUser", default=None, doc="Basic-auth user."),
         Setting("opensearchPassword", default=None, doc="Basic-auth password."),
         Setting("opensearchVerify", parse_bool, "true", "HTTPS: verify the nodes' certificates and host names."),
         Setting("opensearchCaFile", default=None, doc="HTTPS: CA bundle (PEM) to verify the nodes with."),
         Setting("opensearchChunkSize", at_least(parse_int, 1), "1000", "Most documents in one `_bulk` request."),
-        Setting("opensearchMaxChunkBytes", at_least(parse_int, 1024), "10000000",
-                "Most bytes in one `_bulk` request body."),
-        Setting("opensearchRefresh", choice("false", "true", "wait_for"), "false",
-                "`refresh` of each `_bulk` request (`wait_for`: documents are searchable when it returns)."),
+        Setting(
+            "opensearchMaxChunkBytes", at_least(parse_int, 1024), "10000000", "Most bytes in one `_bulk` request body."
+        ),
+        Setting(
+            "opensearchRefresh",
+            choice("false", "true", "wait_for"),
+            "false",
+            "`refresh` of each `_bulk` request (`wait_for`: documents are searchable when it returns).",
+        ),
         Setting("opensearchTimeout", at_least(parse_float, 0.1), "60", "Seconds to wait for a `_bulk` answer."),
         Setting("opensearchGzip", parse_bool, "false", "Compress request bodies."),
-        Setting("opensearchRetries", at_least(parse_int, 0), "3",
-                "Attempts after a retryable failure (connection, 429, 5xx), resuming at the failed chunk."),
+        Setting(
+            "opensearchRetries",
+            at_least(parse_int, 0),
+            "3",
+            "Attempts after a retryable failure (connection, 429, 5xx), resuming at the failed chunk.",
+        ),
     )
 
     def __init__(self, settings) -> None:
@@ -74,8 +90,9 @@ class OpenSearchOutput(OutputPlugin):
         try:
             from opensearchpy import OpenSearch
         except ImportError as exc:
-            raise OutputError("outputMode = opensearch needs opensearch-py: pip install 'opensearch-py<3'",
-                              retryable=False) from exc
+            raise OutputError(
+                "outputMode = opensearch needs opensearch-py: pip install 'opensearch-py<3'", retryable=False
+            ) from exc
         cfg = self.config
         hosts = cfg.get("opensearchHosts") or ["http://127.0.0.1:9200"]
         options: dict[str, Any] = {
@@ -100,19 +117,26 @@ class OpenSearchOutput(OutputPlugin):
         """The `{"index":{"_index":…}}` line of each event."""
         if "%" not in self.pattern:
             return [json.dumps({"index": {"_index": self.pattern}})] * len(batch)
-        return per_second(batch.times, lambda s: json.dumps(
-            {"index": {"_index": datetime.fromtimestamp(s, UTC).strftime(self.pattern)}}), self._indexes)
+        return per_second(
+            batch.times,
+            lambda s: json.dumps({"index": {"_index": datetime.fromtimestamp(s, UTC).strftime(self.pattern)}}),
+            self._indexes,
+        )
 
     def documents(self, batch: EventBatch) -> list[str]:
         """One JSON document per event."""
-        seconds = per_second(batch.times, lambda s: datetime.fromtimestamp(s, UTC).strftime("%Y-%m-%dT%H:%M:%S"),
-                             self._stamps)
-        millis = map("%03d".__mod__, np.minimum(((batch.times - np.floor(batch.times)) * 1000).astype(np.int64),
-                                                999).tolist())
+        seconds = per_second(
+            batch.times, lambda s: datetime.fromtimestamp(s, UTC).strftime("%Y-%m-%dT%H:%M:%S"), self._stamps
+        )
+        millis = map(
+            "%03d".__mod__, np.minimum(((batch.times - np.floor(batch.times)) * 1000).astype(np.int64), 999).tolist()
+        )
         stamps = [f"{s}.{m}Z" for s, m in zip(seconds, millis, strict=True)]
         metas = self.metadata(batch)
-        docs = [f'{{"@timestamp":"{t}","_raw":{r}{m}}}'
-                for t, r, m in zip(stamps, map(encode_basestring_ascii, batch.events), metas, strict=True)]
+        docs = [
+            f'{{"@timestamp":"{t}","_raw":{r}{m}}}'
+            for t, r, m in zip(stamps, map(encode_basestring_ascii, batch.events), metas, strict=True)
+        ]
         for i, raw in enumerate(batch.events):
             if raw[:1] == "{":
                 try:
@@ -127,13 +151,16 @@ class OpenSearchOutput(OutputPlugin):
     @staticmethod
     def metadata(batch: EventBatch) -> list[str]:
         per_event = [k for k in META if k in batch.columns]
-        fixed = "".join(f',"{k}":{encode_basestring_ascii(batch.meta[k])}' for k in META
-                        if k not in per_event and batch.meta.get(k))
+        fixed = "".join(
+            f',"{k}":{encode_basestring_ascii(batch.meta[k])}' for k in META if k not in per_event and batch.meta.get(k)
+        )
         if not per_event:
             return [fixed] * len(batch)
         columns = [batch.columns[k] for k in per_event]
-        return [fixed + "".join(f',"{k}":{encode_basestring_ascii(v)}' for k, v in zip(per_event, values, strict=True))
-                for values in zip(*columns, strict=True)]
+        return [
+            fixed + "".join(f',"{k}":{encode_basestring_ascii(v)}' for k, v in zip(per_event, values, strict=True))
+            for values in zip(*columns, strict=True)
+        ]
 
     def chunks(self, actions: list[str], docs: list[str]) -> list[int]:
         """Start index of each `_bulk` request (and the end), by document count and body size."""
@@ -188,6 +215,7 @@ class OpenSearchOutput(OutputPlugin):
             status = exc.status_code if isinstance(exc.status_code, int) else 0
             detail = f"OpenSearch answered HTTP {status}: {exc.error}"
             if status in (401, 403):
-                raise OutputError(f"{detail}: check opensearchUser/opensearchPassword", retryable=False,
-                                  sent=start) from exc
+                raise OutputError(
+                    f"{detail}: check opensearchUser/opensearchPassword", retryable=False, sent=start
+                ) from exc
             raise OutputError(detail, retryable=status in RETRYABLE_STATUS, sent=start) from exc

@@ -29,8 +29,25 @@ from eventgen.plugin import (
 from ._net import Progress, StreamConnection, line_bounds, tls_context
 from ._udp import send_datagrams, udp_socket
 
-FACILITIES = ("kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron", "authpriv",
-              "ftp", "ntp", "security", "console", "solaris-cron", *(f"local{i}" for i in range(8)))
+FACILITIES = (
+    "kern",
+    "user",
+    "mail",
+    "daemon",
+    "auth",
+    "syslog",
+    "lpr",
+    "news",
+    "uucp",
+    "cron",
+    "authpriv",
+    "ftp",
+    "ntp",
+    "security",
+    "console",
+    "solaris-cron",
+    *(f"local{i}" for i in range(8)),
+)
 SEVERITIES = ("emerg", "alert", "crit", "err", "warning", "notice", "info", "debug")
 
 
@@ -87,13 +104,16 @@ class SyslogHeaders:
         # RFC 5424: <PRI>1 2024-11-23T15:04:05.123456+00:00 HOST APP - - - MSG
         app = self.app or "-"
         heads = per_second(batch.times, self._rfc5424_second, self._cache)
-        micros = map("%06d".__mod__, np.minimum(((batch.times - np.floor(batch.times)) * 1e6).astype(np.int64),
-                                                999999).tolist())
+        micros = map(
+            "%06d".__mod__, np.minimum(((batch.times - np.floor(batch.times)) * 1e6).astype(np.int64), 999999).tolist()
+        )
         if isinstance(hosts, str):
             rest = f" {hosts} {app} - - - "
             return [f"{h[:-6]}.{m}{h[-6:]}{rest}{e}" for h, m, e in zip(heads, micros, events, strict=True)]
-        return [f"{h[:-6]}.{m}{h[-6:]} {host} {app} - - - {e}"
-                for h, m, host, e in zip(heads, micros, hosts, events, strict=True)]
+        return [
+            f"{h[:-6]}.{m}{h[-6:]} {host} {app} - - - {e}"
+            for h, m, host, e in zip(heads, micros, hosts, events, strict=True)
+        ]
 
     def _rfc3164_stamp(self, sec: int) -> str:
         moment = datetime.fromtimestamp(sec, self.tz)
@@ -114,13 +134,21 @@ class SyslogOutput(OutputPlugin):
     settings = (
         Setting("syslogDestinationHost", default="127.0.0.1", doc="Syslog receiver host."),
         Setting("syslogDestinationPort", at_least(parse_int, 1), "1514", "Syslog receiver port."),
-        Setting("syslogAddHeader", parse_bool, "false",
-                "RFC 3164: add the `Mmm dd hh:mm:ss HOST APP:` header after `<PRI>` (without it only `<PRI>` "
-                "is prepended, as the reference does). RFC 5424 messages always carry their header."),
+        Setting(
+            "syslogAddHeader",
+            parse_bool,
+            "false",
+            "RFC 3164: add the `Mmm dd hh:mm:ss HOST APP:` header after `<PRI>` (without it only `<PRI>` "
+            "is prepended, as the reference does). RFC 5424 messages always carry their header.",
+        ),
         Setting("syslogProtocol", choice("udp", "tcp"), "udp", "Transport: `udp` (one datagram per event) or `tcp`."),
-        Setting("syslogFraming", choice("newline", "octet"), "newline",
-                "TCP framing: `newline` (LF after each message) or `octet` (RFC 6587 octet counting: "
-                "`LEN SP MSG`, safe for multi-line events)."),
+        Setting(
+            "syslogFraming",
+            choice("newline", "octet"),
+            "newline",
+            "TCP framing: `newline` (LF after each message) or `octet` (RFC 6587 octet counting: "
+            "`LEN SP MSG`, safe for multi-line events).",
+        ),
         Setting("syslogFormat", choice("rfc3164", "rfc5424"), "rfc3164", "Header format."),
         Setting("syslogFacility", parse_facility, "user", f"Facility: 0-23 or {', '.join(FACILITIES)}."),
         Setting("syslogSeverity", parse_severity, "info", f"Severity: 0-7 or {', '.join(SEVERITIES)}."),
@@ -131,10 +159,18 @@ class SyslogOutput(OutputPlugin):
         Setting("syslogTlsCaFile", default=None, doc="CA bundle (PEM) to verify the receiver with."),
         Setting("syslogTlsCertFile", default=None, doc="Client certificate (PEM) for mutual TLS."),
         Setting("syslogTlsKeyFile", default=None, doc="Key of the client certificate."),
-        Setting("syslogTimeout", at_least(parse_float, 0.1), "30",
-                "Seconds to wait for a TCP connection or for the receiver to accept a batch."),
-        Setting("syslogoutRetries", at_least(parse_int, 0), "3",
-                "Attempts after a failed batch (reconnecting, with backoff)."),
+        Setting(
+            "syslogTimeout",
+            at_least(parse_float, 0.1),
+            "30",
+            "Seconds to wait for a TCP connection or for the receiver to accept a batch.",
+        ),
+        Setting(
+            "syslogoutRetries",
+            at_least(parse_int, 0),
+            "3",
+            "Attempts after a failed batch (reconnecting, with backoff).",
+        ),
     )
 
     @classmethod
@@ -148,10 +184,14 @@ class SyslogOutput(OutputPlugin):
         super().__init__(settings)
         self.progress = Progress()
         cfg = self.config
-        self.headers = SyslogHeaders(cfg.get("syslogFormat", "rfc3164"), bool(cfg.get("syslogAddHeader")),
-                                     cfg.get("syslogFacility", 1) * 8 + cfg.get("syslogSeverity", 6),
-                                     cfg.get("syslogAppName", "eventgen"), cfg.get("syslogHostname", ""),
-                                     parse_timezone(cfg.get("timezone", "local")))
+        self.headers = SyslogHeaders(
+            cfg.get("syslogFormat", "rfc3164"),
+            bool(cfg.get("syslogAddHeader")),
+            cfg.get("syslogFacility", 1) * 8 + cfg.get("syslogSeverity", 6),
+            cfg.get("syslogAppName", "eventgen"),
+            cfg.get("syslogHostname", ""),
+            parse_timezone(cfg.get("timezone", "local")),
+        )
         self.host = cfg.get("syslogDestinationHost", "127.0.0.1")
         self.port = int(cfg.get("syslogDestinationPort", 1514))
         self.tcp = cfg.get("syslogProtocol", "udp") == "tcp"
@@ -162,8 +202,12 @@ class SyslogOutput(OutputPlugin):
             cfg = self.config
             tls = None
             if cfg.get("syslogTls"):
-                tls = tls_context(bool(cfg.get("syslogTlsVerify", True)), cfg.get("syslogTlsCaFile"),
-                                  cfg.get("syslogTlsCertFile"), cfg.get("syslogTlsKeyFile"))
+                tls = tls_context(
+                    bool(cfg.get("syslogTlsVerify", True)),
+                    cfg.get("syslogTlsCaFile"),
+                    cfg.get("syslogTlsCertFile"),
+                    cfg.get("syslogTlsKeyFile"),
+                )
             self.conn = StreamConnection(self.host, self.port, float(cfg.get("syslogTimeout", 30)), tls)
         else:
             self.sock = udp_socket(self.host, self.port)

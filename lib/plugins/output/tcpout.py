@@ -14,16 +14,26 @@ class TcpOutput(OutputPlugin):
     settings = (
         Setting("tcpDestinationHost", default="127.0.0.1", doc="Host to connect to."),
         Setting("tcpDestinationPort", at_least(parse_int, 1), "3333", "TCP port to connect to."),
-        Setting("tcpoutTimeout", at_least(parse_float, 0.1), "30",
-                "Seconds to wait for the connection or for the receiver to accept a batch."),
-        Setting("tcpoutRetries", at_least(parse_int, 0), "3",
-                "Attempts after a failed batch (reconnecting, with backoff 0.2s, 0.4s, … up to 5s)."),
+        Setting(
+            "tcpoutTimeout",
+            at_least(parse_float, 0.1),
+            "30",
+            "Seconds to wait for the connection or for the receiver to accept a batch.",
+        ),
+        Setting(
+            "tcpoutRetries",
+            at_least(parse_int, 0),
+            "3",
+            "Attempts after a failed batch (reconnecting, with backoff 0.2s, 0.4s, … up to 5s).",
+        ),
     )
 
     def open(self) -> None:
-        self.conn = StreamConnection(self.config.get("tcpDestinationHost", "127.0.0.1"),
-                                     int(self.config.get("tcpDestinationPort", 3333)),
-                                     float(self.config.get("tcpoutTimeout", 30)))
+        self.conn = StreamConnection(
+            self.config.get("tcpDestinationHost", "127.0.0.1"),
+            int(self.config.get("tcpDestinationPort", 3333)),
+            float(self.config.get("tcpoutTimeout", 30)),
+        )
 
     def write(self, batch: EventBatch) -> None:
         self.conn.send(batch.payload())

@@ -16,8 +16,12 @@ class UdpOutput(OutputPlugin):
     settings = (
         Setting("udpDestinationHost", default="127.0.0.1", doc="Host to send to."),
         Setting("udpDestinationPort", at_least(parse_int, 1), "3333", "UDP port to send to."),
-        Setting("udpoutRetries", at_least(parse_int, 0), "3",
-                "Attempts after a refused send (ICMP port unreachable), resuming where it stopped."),
+        Setting(
+            "udpoutRetries",
+            at_least(parse_int, 0),
+            "3",
+            "Attempts after a refused send (ICMP port unreachable), resuming where it stopped.",
+        ),
     )
 
     def __init__(self, settings) -> None:
@@ -33,8 +37,9 @@ class UdpOutput(OutputPlugin):
         start = self.progress.start(batch)
         payload = batch.payload()
         bounds = line_bounds(batch.events, len(payload) == len(batch.text()))
-        rejected = send_datagrams(self.sock, payload, bounds, start, self.progress, f"{self.host}:{self.port}",
-                                  trailer=1)
+        rejected = send_datagrams(
+            self.sock, payload, bounds, start, self.progress, f"{self.host}:{self.port}", trailer=1
+        )
         self.progress.finish()
         return rejected
 

@@ -39,10 +39,14 @@ class PerDayVolumeRater(ConfigRater):
     chosen_by = {"perDayVolume": None}
     summary = "Events per interval from `perDayVolume` (GB/day) and the measured mean event size."
     settings = (
-        Setting("perDayVolume", at_least(parse_float, 0), None,
-                "GB (2³⁰ bytes) per day to generate; selects `rater = perdayvolume` unless `rater` is set. "
-                "Each interval gets perDayVolume x interval / 86400 of it, in events of the sample's "
-                "measured mean size."),
+        Setting(
+            "perDayVolume",
+            at_least(parse_float, 0),
+            None,
+            "GB (2³⁰ bytes) per day to generate; selects `rater = perdayvolume` unless `rater` is set. "
+            "Each interval gets perDayVolume x interval / 86400 of it, in events of the sample's "
+            "measured mean size.",
+        ),
     )
 
     def __init__(self, sample):

@@ -49,40 +49,88 @@ SPEC_KEYS = ("template", "vars", "chance", "initial", "transitions")
 _PLAIN_FUNCTIONS: set[Any] = set()  # Python functions seen without a Jinja pass_* marker
 
 SETTINGS = (
-    Setting("jinja_template_dir", parse_str, None,
-            "Folder of the templates. Relative paths resolve against the conf's folder, then the sample folders. "
-            "Default: `templates/` in the sample folder or the conf's folder."),
-    Setting("jinja_target_template", parse_str, None,
-            "Eventgen's single template file (in the template folder). Use `jinjaTemplates` for several."),
-    Setting("jinja_variables", parse_json, None,
-            "JSON object of variables every template sees by name (and as `params`). Optional."),
-    Setting("jinja_count_type", choice("cycles"), "cycles",
-            "Eventgen's count semantics: `count` is the number of template renders (cycles) per interval."),
-    Setting("jinjaTemplates", parse_json, None,
-            "JSON object (or list of one-key objects) of templates by alias: "
-            "`{\"login\": {\"template\": \"login.j2\", \"vars\": {..}, \"chance\": 2, \"initial\": true, "
-            "\"transitions\": [{\"to\": \"browse\", \"when\": ..}]}}`. A plain list of file names also works."),
-    Setting("jinjaMode", choice(*MODES), "all",
-            "How templates are picked per timestamp: `all` (each renders), `any` (uniform), `chance` (weighted by "
-            "`chance`), `spin` (round-robin), `chain` (round-robin over `jinjaChain`), `fsm` (state machine)."),
+    Setting(
+        "jinja_template_dir",
+        parse_str,
+        None,
+        "Folder of the templates. Relative paths resolve against the conf's folder, then the sample folders. "
+        "Default: `templates/` in the sample folder or the conf's folder.",
+    ),
+    Setting(
+        "jinja_target_template",
+        parse_str,
+        None,
+        "Eventgen's single template file (in the template folder). Use `jinjaTemplates` for several.",
+    ),
+    Setting(
+        "jinja_variables",
+        parse_json,
+        None,
+        "JSON object of variables every template sees by name (and as `params`). Optional.",
+    ),
+    Setting(
+        "jinja_count_type",
+        choice("cycles"),
+        "cycles",
+        "Eventgen's count semantics: `count` is the number of template renders (cycles) per interval.",
+    ),
+    Setting(
+        "jinjaTemplates",
+        parse_json,
+        None,
+        "JSON object (or list of one-key objects) of templates by alias: "
+        '`{"login": {"template": "login.j2", "vars": {..}, "chance": 2, "initial": true, '
+        '"transitions": [{"to": "browse", "when": ..}]}}`. A plain list of file names also works.',
+    ),
+    Setting(
+        "jinjaMode",
+        choice(*MODES),
+        "all",
+        "How templates are picked per timestamp: `all` (each renders), `any` (uniform), `chance` (weighted by "
+        "`chance`), `spin` (round-robin), `chain` (round-robin over `jinjaChain`), `fsm` (state machine).",
+    ),
     Setting("jinjaChain", parse_list, None, "For `jinjaMode = chain`: template aliases in order, e.g. `a, a, b`."),
-    Setting("jinjaSamples", parse_json, None,
-            "JSON object of tables templates draw from as `samples.<alias>`: `{\"users\": {\"type\": \"csv\", "
-            "\"source\": \"users.csv\", \"header\": true}}`; types csv, json, items (inline list)."),
-    Setting("jinjaModulesDir", parse_str, None,
-            "Folder of Python modules templates use as `module.<name>` (relative to the conf's folder)."),
-    Setting("jinjaAllowSubprocess", parse_bool, "false",
-            "Let templates run shell commands with `subprocess.run(cmd)`. Off by default."),
-    Setting("jinjaSandbox", parse_bool, "false",
-            "Render in Jinja's sandbox (for untrusted templates): no private attributes, only `rand` and "
-            "jinjaModulesDir modules, no subprocess."),
-    Setting("jinjaOutput", choice("text", "json"), None,
-            "`text`: each render is one event. `json`: a render holds JSON objects, one event each; `_raw`, `_time`, "
-            "host, source, sourcetype and index keys become the event and its metadata. Default: json for "
-            "Eventgen-style stanzas (`jinja_target_template` without `jinjaTemplates`), else text."),
-    Setting("jinjaBatch", parse_bool, "false",
-            "Render each template once per job with `timestamps`/`epochs`/`count` for all its events (the fast "
-            "path): the template loops and writes one event per line (text) or one JSON object per event (json)."),
+    Setting(
+        "jinjaSamples",
+        parse_json,
+        None,
+        'JSON object of tables templates draw from as `samples.<alias>`: `{"users": {"type": "csv", '
+        '"source": "users.csv", "header": true}}`; types csv, json, items (inline list).',
+    ),
+    Setting(
+        "jinjaModulesDir",
+        parse_str,
+        None,
+        "Folder of Python modules templates use as `module.<name>` (relative to the conf's folder).",
+    ),
+    Setting(
+        "jinjaAllowSubprocess",
+        parse_bool,
+        "false",
+        "Let templates run shell commands with `subprocess.run(cmd)`. Off by default.",
+    ),
+    Setting(
+        "jinjaSandbox",
+        parse_bool,
+        "false",
+        "Render in Jinja's sandbox (for untrusted templates): no private attributes, only `rand` and "
+        "jinjaModulesDir modules, no subprocess.",
+    ),
+    Setting(
+        "jinjaOutput",
+        choice("text", "json"),
+        None,
+        "`text`: each render is one event. `json`: a render holds JSON objects, one event each; `_raw`, `_time`, "
+        "host, source, sourcetype and index keys become the event and its metadata. Default: json for "
+        "Eventgen-style stanzas (`jinja_target_template` without `jinjaTemplates`), else text.",
+    ),
+    Setting(
+        "jinjaBatch",
+        parse_bool,
+        "false",
+        "Render each template once per job with `timestamps`/`epochs`/`count` for all its events (the fast "
+        "path): the template loops and writes one event per line (text) or one JSON object per event (json).",
+    ),
 )
 
 
@@ -147,8 +195,11 @@ def _find_dir(sample: Any, value: str | None, default: str, key: str) -> Path:
     conf_dir = sample.conf_path.parent
     if value:
         candidate = Path(value).expanduser()
-        places = [candidate] if candidate.is_absolute() else [conf_dir / candidate,
-                                                              *(d / candidate for d in sample.sample_dirs)]
+        places = (
+            [candidate]
+            if candidate.is_absolute()
+            else [conf_dir / candidate, *(d / candidate for d in sample.sample_dirs)]
+        )
     else:
         places = [*(d / default for d in sample.sample_dirs), conf_dir / default]
     for place in places:
@@ -161,8 +212,9 @@ def _parse_specs(sample: Any, raw: Any, target: str | None) -> tuple[list[Templa
     """Template entries from jinjaTemplates (or Eventgen's jinja_target_template) and the key they came from."""
     if raw is None:
         if not target:
-            raise _Problem(sample, "jinja_target_template",
-                           "set jinja_target_template (a template file) or jinjaTemplates")
+            raise _Problem(
+                sample, "jinja_target_template", "set jinja_target_template (a template file) or jinjaTemplates"
+            )
         return [TemplateSpec(alias=Path(target).stem, file=target)], "jinja_target_template"
     key = "jinjaTemplates"
     entries: list[tuple[str, Any]] = []
@@ -188,8 +240,9 @@ def _parse_specs(sample: Any, raw: Any, target: str | None) -> tuple[list[Templa
             raise _Problem(sample, key, f"{alias}: must be an object with `template`")
         unknown = set(body) - set(SPEC_KEYS)
         if unknown:
-            raise _Problem(sample, key, f"{alias}: unknown key(s) {', '.join(sorted(unknown))}; "
-                                        f"allowed: {', '.join(SPEC_KEYS)}")
+            raise _Problem(
+                sample, key, f"{alias}: unknown key(s) {', '.join(sorted(unknown))}; allowed: {', '.join(SPEC_KEYS)}"
+            )
         file = body.get("template") or alias
         variables = body.get("vars") or {}
         chance = body.get("chance", 1)
@@ -197,8 +250,15 @@ def _parse_specs(sample: Any, raw: Any, target: str | None) -> tuple[list[Templa
             raise _Problem(sample, key, f"{alias}: vars must be an object")
         if not isinstance(chance, int | float) or isinstance(chance, bool) or not chance > 0:
             raise _Problem(sample, key, f"{alias}: chance must be a number > 0")
-        specs.append(TemplateSpec(alias=str(alias), file=str(file), vars=variables, chance=float(chance),
-                                  initial=bool(body.get("initial", False))))
+        specs.append(
+            TemplateSpec(
+                alias=str(alias),
+                file=str(file),
+                vars=variables,
+                chance=float(chance),
+                initial=bool(body.get("initial", False)),
+            )
+        )
     if len({s.alias for s in specs}) != len(specs):
         raise _Problem(sample, key, "template aliases must be unique")
     return specs, key
@@ -216,7 +276,7 @@ def _json_events(text: str, decoder: json.JSONDecoder) -> list[Any]:
         try:
             value, end = decoder.raw_decode(text, i)
         except json.JSONDecodeError as exc:
-            snippet = text[i:i + 60].replace("\n", "\\n")
+            snippet = text[i : i + 60].replace("\n", "\\n")
             raise ValueError(f"jinjaOutput = json but the output is not JSON ({exc.msg}) at: {snippet!r}") from None
         if isinstance(value, list):
             out += value
@@ -322,8 +382,9 @@ class JinjaGenerator(GeneratorPlugin):
         if sandbox and allow_subprocess:
             raise _Problem(sample, "jinjaAllowSubprocess", "cannot be true with jinjaSandbox = true")
         if self.batch and self.mode == "fsm":
-            raise _Problem(sample, "jinjaBatch", "cannot be used with jinjaMode = fsm (transitions need one render "
-                                                 "per event)")
+            raise _Problem(
+                sample, "jinjaBatch", "cannot be used with jinjaMode = fsm (transitions need one render per event)"
+            )
         self.template_dir = _find_dir(sample, settings.get("jinja_template_dir"), "templates", "jinja_template_dir")
         modules_dir = None
         if settings.get("jinjaModulesDir"):
@@ -337,8 +398,9 @@ class JinjaGenerator(GeneratorPlugin):
         self.env = self._environment(sandbox)
         self.templates = self._compile(specs, spec_key)
         # what a render needs, looked up once: a context over our own dict (it already holds the env globals)
-        self.renderers = {alias: (t.root_render_func, self.env.context_class, t.name, t.blocks)
-                          for alias, t in self.templates.items()}
+        self.renderers = {
+            alias: (t.root_render_func, self.env.context_class, t.name, t.blocks) for alias, t in self.templates.items()
+        }
         self.specs = specs
         self._resolve_transitions(specs)
         chain = settings.get("jinjaChain")
@@ -347,15 +409,15 @@ class JinjaGenerator(GeneratorPlugin):
                 raise _Problem(sample, "jinjaChain", "jinjaMode = chain needs jinjaChain (aliases in order)")
             missing = [a for a in chain if a not in self.templates]
             if missing:
-                raise _Problem(sample, "jinjaChain", f"unknown alias(es) {', '.join(missing)}; "
-                                                     f"known: {', '.join(self.templates)}")
+                raise _Problem(
+                    sample, "jinjaChain", f"unknown alias(es) {', '.join(missing)}; known: {', '.join(self.templates)}"
+                )
 
         self.tables = self._tables(settings.get("jinjaSamples"))
         self.locals = {s.alias: State() for s in specs}
         self.shared = State()
         self.globals = GLOBALS
-        self.picker: Picker = make_picker(self.mode, specs, self.random, chain, self.locals, self.shared,
-                                          self.globals)
+        self.picker: Picker = make_picker(self.mode, specs, self.random, chain, self.locals, self.shared, self.globals)
         self.single = (specs[0].alias,) if len(specs) == 1 else None
         self.meta = {key: str(settings.get(key, "") or "") for key in META_KEYS}
         self.decoder = json.JSONDecoder(strict=False)
@@ -372,8 +434,10 @@ class JinjaGenerator(GeneratorPlugin):
             "shared": self.shared,
             "globals": self.globals,
         }
-        self.contexts = {s.alias: {**common, "vars": s.vars, "locals": self.locals[s.alias], "template_alias": s.alias}
-                         for s in specs}
+        self.contexts = {
+            s.alias: {**common, "vars": s.vars, "locals": self.locals[s.alias], "template_alias": s.alias}
+            for s in specs
+        }
         self.last: str | None = None
         self._snapshots: deque[dict[str, Any]] = deque()
 
@@ -444,23 +508,28 @@ class JinjaGenerator(GeneratorPlugin):
                 continue
             for i, item in enumerate(transitions or []):
                 if not isinstance(item, dict) or "to" not in item:
-                    raise _Problem(self.sample, "jinjaTemplates",
-                                   f"{spec.alias}: transition {i + 1} needs `to` (and optional `when`)")
+                    raise _Problem(
+                        self.sample,
+                        "jinjaTemplates",
+                        f"{spec.alias}: transition {i + 1} needs `to` (and optional `when`)",
+                    )
                 if item["to"] not in aliases:
-                    raise _Problem(self.sample, "jinjaTemplates",
-                                   f"{spec.alias}: transition to unknown alias {item['to']!r}")
+                    raise _Problem(
+                        self.sample, "jinjaTemplates", f"{spec.alias}: transition to unknown alias {item['to']!r}"
+                    )
                 try:
                     check = compile_condition(item.get("when", True), self.env.compile_expression)
                 except (ValueError, jinja2.TemplateSyntaxError) as exc:
-                    raise _Problem(self.sample, "jinjaTemplates",
-                                   f"{spec.alias}: transition {i + 1}: {exc}") from None
+                    raise _Problem(self.sample, "jinjaTemplates", f"{spec.alias}: transition {i + 1}: {exc}") from None
                 spec.transitions.append((item["to"], check))
         if self.mode == "fsm":
             initial = [s.alias for s in specs if s.initial]
             if len(initial) != 1:
-                raise _Problem(self.sample, "jinjaTemplates",
-                               f"jinjaMode = fsm needs exactly one template with \"initial\": true, found "
-                               f"{len(initial)}")
+                raise _Problem(
+                    self.sample,
+                    "jinjaTemplates",
+                    f'jinjaMode = fsm needs exactly one template with "initial": true, found {len(initial)}',
+                )
 
     def _tables(self, raw: Any) -> dict[str, Table]:
         if raw is None:
@@ -521,8 +590,9 @@ class JinjaGenerator(GeneratorPlugin):
             self._render_batch(stamps, epochs, out)
         else:
             self._render_each(stamps, epochs, job.offset, earliest, latest, out)
-        return EventBatch(self.sample.label, job.seq, out.events, np.asarray(out.times, dtype=float), self.meta,
-                          out.columns)
+        return EventBatch(
+            self.sample.label, job.seq, out.events, np.asarray(out.times, dtype=float), self.meta, out.columns
+        )
 
     def _render(self, alias: str) -> str:
         root, make_context, name, blocks = self.renderers[alias]
@@ -531,8 +601,9 @@ class JinjaGenerator(GeneratorPlugin):
         except Exception as exc:
             raise template_error(exc, self.templates[alias].filename or alias) from None
 
-    def _render_each(self, stamps: list[datetime], epochs: list[float], offset: int, earliest: float,
-                     latest: float, out: _Collector) -> None:
+    def _render_each(
+        self, stamps: list[datetime], epochs: list[float], offset: int, earliest: float, latest: float, out: _Collector
+    ) -> None:
         contexts, renderers, single, pick = self.contexts, self.renderers, self.single, self.picker.pick
         env = self.env
         text_mode = self.output == "text"
@@ -614,7 +685,7 @@ class JinjaGenerator(GeneratorPlugin):
             lines = [line for line in text.split("\n") if line.strip("\r")]
             if not out.columns and len(lines) <= len(epochs):
                 out.events += [line.rstrip("\r") for line in lines]
-                out.times += epochs[:len(lines)]
+                out.times += epochs[: len(lines)]
                 return
             for j, line in enumerate(lines):
                 out.add(line.rstrip("\r"), epochs[min(j, last)])

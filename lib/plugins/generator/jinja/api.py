@@ -55,7 +55,8 @@ class Modules:
     def _load_file(self, name: str, path: Path, package: bool) -> ModuleType:
         unique = f"eventgen_jinja_modules_{id(self):x}.{name}"
         spec = importlib.util.spec_from_file_location(
-            unique, path, submodule_search_locations=[str(path.parent)] if package else None)
+            unique, path, submodule_search_locations=[str(path.parent)] if package else None
+        )
         if spec is None or spec.loader is None:
             raise AttributeError(f"cannot load module {path}")
         module = importlib.util.module_from_spec(spec)
@@ -104,11 +105,21 @@ class Subprocess:
         self._cwd = cwd
         self._stanza = stanza
 
-    def run(self, command: str, cwd_or_block: str | Path | bool | None = None, env: dict[str, str] | None = None,
-            timeout: float | None = 30, *, cwd: str | Path | None = None, block: bool | None = None) -> CommandResult:
+    def run(
+        self,
+        command: str,
+        cwd_or_block: str | Path | bool | None = None,
+        env: dict[str, str] | None = None,
+        timeout: float | None = 30,
+        *,
+        cwd: str | Path | None = None,
+        block: bool | None = None,
+    ) -> CommandResult:
         if not self._allowed:
-            raise TemplateError(f"subprocess.run is disabled: set jinjaAllowSubprocess = true in [{self._stanza}] "
-                                "to let templates run commands")
+            raise TemplateError(
+                f"subprocess.run is disabled: set jinjaAllowSubprocess = true in [{self._stanza}] "
+                "to let templates run commands"
+            )
         if isinstance(cwd_or_block, bool):  # Eventum 1.x: run(command, block)
             block = cwd_or_block if block is None else block
         elif cwd_or_block is not None:
@@ -118,11 +129,19 @@ class Subprocess:
         workdir = self._cwd if cwd is None else (self._cwd / cwd)
         try:
             if block is False:
-                _subprocess.Popen(command, shell=True, cwd=workdir, env=env, stdin=_subprocess.DEVNULL,
-                                  stdout=_subprocess.DEVNULL, stderr=_subprocess.DEVNULL)
+                _subprocess.Popen(
+                    command,
+                    shell=True,
+                    cwd=workdir,
+                    env=env,
+                    stdin=_subprocess.DEVNULL,
+                    stdout=_subprocess.DEVNULL,
+                    stderr=_subprocess.DEVNULL,
+                )
                 return CommandResult(command, "", "", None)
-            done = _subprocess.run(command, shell=True, cwd=workdir, env=env, capture_output=True, text=True,
-                                   timeout=timeout)
+            done = _subprocess.run(
+                command, shell=True, cwd=workdir, env=env, capture_output=True, text=True, timeout=timeout
+            )
         except _subprocess.TimeoutExpired:
             raise TemplateError(f"subprocess.run({command!r}) timed out after {timeout}s") from None
         except OSError as exc:

@@ -56,7 +56,7 @@ def _field(path: Any) -> str:
 
 def _pairs(op: str, arg: Any) -> list[tuple[str, Any]]:
     if not isinstance(arg, dict) or not arg:
-        raise ValueError(f"{op!r} needs an object like {{\"locals.count\": 3}}")
+        raise ValueError(f'{op!r} needs an object like {{"locals.count": 3}}')
     return [(_field(k), v) for k, v in arg.items()]
 
 
@@ -102,22 +102,24 @@ def compile_condition(spec: Any, expression: Callable[[str], Callable[..., Any]]
         return lambda ctx: False
     if isinstance(spec, str):
         compiled = expression(spec)
-        return lambda ctx: bool(compiled(locals=ctx.locals, shared=ctx.shared, globals=ctx.globals,
-                                         timestamp=ctx.timestamp, vars=ctx.vars))
+        return lambda ctx: bool(
+            compiled(locals=ctx.locals, shared=ctx.shared, globals=ctx.globals, timestamp=ctx.timestamp, vars=ctx.vars)
+        )
     if isinstance(spec, list):
         checks = [compile_condition(s, expression) for s in spec]
         return lambda ctx: all(c(ctx) for c in checks)
     if not isinstance(spec, dict) or len(spec) != 1:
         raise ValueError(f"a condition is a string expression or an object with one operator, got {spec!r}")
-    (op, arg), = spec.items()
+    ((op, arg),) = spec.items()
     if op in COMPARE:
         return _compare(op, arg)
     if op.startswith("len_") and op[4:] in COMPARE:
         return _compare(op[4:], arg, len)
     if op == "matches":
         pairs = [(path, re.compile(str(p))) for path, p in _pairs(op, arg)]
-        return lambda ctx: all(isinstance(v := ctx.lookup(path), str) and rx.search(v) is not None
-                               for path, rx in pairs)
+        return lambda ctx: all(
+            isinstance(v := ctx.lookup(path), str) and rx.search(v) is not None for path, rx in pairs
+        )
     if op == "contains":
         pairs = _pairs(op, arg)
         return lambda ctx: all(_safe_in(item, ctx.lookup(path)) for path, item in pairs)
@@ -143,7 +145,9 @@ def compile_condition(spec: Any, expression: Callable[[str], Callable[..., Any]]
     if op == "not":
         inner = compile_condition(arg, expression)
         return lambda ctx: not inner(ctx)
-    raise ValueError(f"unknown condition {op!r}; allowed: {', '.join([*COMPARE, 'len_eq', 'len_gt', 'len_ge', 'len_lt', 'len_le', 'matches', 'contains', 'in', 'defined', 'before', 'after', 'always', 'never', 'and', 'or', 'not'])}")  # noqa: E501
+    allowed = [*COMPARE, "len_eq", "len_gt", "len_ge", "len_lt", "len_le", "matches", "contains", "in", "defined",
+               "before", "after", "always", "never", "and", "or", "not"]  # fmt: skip
+    raise ValueError(f"unknown condition {op!r}; allowed: {', '.join(allowed)}")
 
 
 def _safe_in(item: Any, container: Any) -> bool:

@@ -93,8 +93,15 @@ class FsmPicker(Picker):
 
     stateful = True
 
-    def __init__(self, specs: list[TemplateSpec], rng: random.Random, locals_: dict[str, State], shared: State,
-                 globals_: State, vars_: dict[str, dict[str, Any]]):
+    def __init__(
+        self,
+        specs: list[TemplateSpec],
+        rng: random.Random,
+        locals_: dict[str, State],
+        shared: State,
+        globals_: State,
+        vars_: dict[str, dict[str, Any]],
+    ):
         super().__init__(specs, rng)
         self.specs = {s.alias: s for s in specs}
         self.initial = next(s.alias for s in specs if s.initial)
@@ -108,8 +115,7 @@ class FsmPicker(Picker):
         if self.current is None:
             self.current = self.initial
             return (self.current,)
-        ctx = ConditionContext(self.locals[self.current], self.shared, self.globals, timestamp,
-                               self.vars[self.current])
+        ctx = ConditionContext(self.locals[self.current], self.shared, self.globals, timestamp, self.vars[self.current])
         for target, check in self.specs[self.current].transitions:
             if check(ctx):
                 self.current = target
@@ -120,8 +126,15 @@ class FsmPicker(Picker):
         return {"state": self.current}
 
 
-def make_picker(mode: str, specs: list[TemplateSpec], rng: random.Random, chain: list[str] | None,
-                locals_: dict[str, State], shared: State, globals_: State) -> Picker:
+def make_picker(
+    mode: str,
+    specs: list[TemplateSpec],
+    rng: random.Random,
+    chain: list[str] | None,
+    locals_: dict[str, State],
+    shared: State,
+    globals_: State,
+) -> Picker:
     vars_ = {s.alias: s.vars for s in specs}
     makers: dict[str, Callable[[], Picker]] = {
         "all": lambda: AllPicker(specs, rng),

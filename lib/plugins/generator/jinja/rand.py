@@ -20,8 +20,15 @@ _DIGITS = _string.digits
 _HEX = "0123456789abcdef"
 _PUNCT = _string.punctuation
 _CLASSES = {
-    "a": _LOWER, "A": _UPPER, "l": _LETTERS, "d": _DIGITS, "n": _LETTERS + _DIGITS,
-    "h": _HEX, "H": _HEX.upper(), "p": _PUNCT, "w": _LETTERS + _DIGITS + "_",
+    "a": _LOWER,
+    "A": _UPPER,
+    "l": _LETTERS,
+    "d": _DIGITS,
+    "n": _LETTERS + _DIGITS,
+    "h": _HEX,
+    "H": _HEX.upper(),
+    "p": _PUNCT,
+    "w": _LETTERS + _DIGITS + "_",
 }
 # Organisationally unique identifiers of a few vendors whose prefixes are widely known.
 VENDOR_OUI = {
@@ -146,9 +153,9 @@ class String(_Part):
             repeat = 1
             if i < size and template[i] == "{":
                 end = template.find("}", i)
-                if end < 0 or not template[i + 1:end].isdigit():
+                if end < 0 or not template[i + 1 : end].isdigit():
                     raise ValueError(f"rand.string.pattern: bad repeat in {template!r}")
-                repeat = int(template[i + 1:end])
+                repeat = int(template[i + 1 : end])
                 i = end + 1
             out.append(self._of(alphabet, repeat))
         return "".join(out)
@@ -221,7 +228,7 @@ class Network(_Part):
         else:
             value = (self._r.getrandbits(48) & ~(1 << 40)) | (1 << 41)  # unicast, locally administered
         text = f"{value:012x}"
-        return sep.join(text[i:i + 2] for i in range(0, 12, 2))
+        return sep.join(text[i : i + 2] for i in range(0, 12, 2))
 
 
 class Crypto(_Part):
@@ -318,8 +325,9 @@ class Rand:
         values, cum = self._weighted(items, weights)
         return values[bisect_right(cum, self._r.random() * cum[-1])]
 
-    def weighted_choices(self, items: Sequence[Any] | Mapping[Any, float], weights: Sequence[float] | None = None,
-                         n: int = 1) -> list[Any]:
+    def weighted_choices(
+        self, items: Sequence[Any] | Mapping[Any, float], weights: Sequence[float] | None = None, n: int = 1
+    ) -> list[Any]:
         values, cum = self._weighted(items, weights)
         rand, total = self._r.random, cum[-1]
         return [values[bisect_right(cum, rand() * total)] for _ in range(int(n))]

@@ -159,8 +159,9 @@ class Samples:
         try:
             return self._tables[name]
         except KeyError:
-            raise AttributeError(f"no sample {name!r}; jinjaSamples defines: {', '.join(self._tables) or 'none'}") \
-                from None
+            raise AttributeError(
+                f"no sample {name!r}; jinjaSamples defines: {', '.join(self._tables) or 'none'}"
+            ) from None
 
     def __getitem__(self, name: str) -> Table:
         return self.__getattr__(name)
@@ -201,12 +202,13 @@ def load_table(name: str, spec: Any, resolve: Callable[[str], Path], rng: random
     if isinstance(spec, list):
         spec = {"type": "items", "source": spec}
     if not isinstance(spec, dict):
-        raise ValueError("must be an object like {\"type\": \"csv\", \"source\": \"users.csv\"} or a list")
+        raise ValueError('must be an object like {"type": "csv", "source": "users.csv"} or a list')
     kind = str(spec.get("type", "items")).lower()
     unknown = set(spec) - {"type", "source", "header", "delimiter", "quotechar", "items"}
     if unknown:
-        raise ValueError(f"unknown key(s) {', '.join(sorted(unknown))}; allowed: type, source, header, delimiter, "
-                         "quotechar")
+        raise ValueError(
+            f"unknown key(s) {', '.join(sorted(unknown))}; allowed: type, source, header, delimiter, quotechar"
+        )
     if kind not in ("items", "csv", "json"):
         raise ValueError(f"unknown type {kind!r}; allowed: csv, json, items")
     source = spec.get("source", spec.get("items"))
@@ -224,8 +226,11 @@ def load_table(name: str, spec: Any, resolve: Callable[[str], Path], rng: random
         if len(delimiter) != 1 or len(quotechar) != 1:
             raise ValueError("delimiter and quotechar must be single characters")
         rows = [row for row in csv.reader(io.StringIO(text), delimiter=delimiter, quotechar=quotechar) if row]
-        return _scalar_or_rows(name, rows or [], bool(spec.get("header", False)), rng) if rows else \
-            Table(name, [], [], rng)
+        return (
+            _scalar_or_rows(name, rows or [], bool(spec.get("header", False)), rng)
+            if rows
+            else Table(name, [], [], rng)
+        )
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -70,11 +70,20 @@ class TimeTags(Extension):
         now = float(context.get("eventgen_now") or 0.0)
         return now, self._format(now, date_format)
 
-    def _time_slice(self, context: Context, earliest: Any = None, latest: Any = None, count: Any = 0,
-                    slices: Any = 1, date_format: str = DEFAULT_FORMAT, slice_type: str = "lower") -> tuple[float, str]:
+    def _time_slice(
+        self,
+        context: Context,
+        earliest: Any = None,
+        latest: Any = None,
+        count: Any = 0,
+        slices: Any = 1,
+        date_format: str = DEFAULT_FORMAT,
+        slice_type: str = "lower",
+    ) -> tuple[float, str]:
         now = float(context.get("eventgen_now") or 0.0)
-        start = self._epoch(context.get("eventgen_earliest_epoch", now) if earliest is None else earliest, now,
-                            "earliest")
+        start = self._epoch(
+            context.get("eventgen_earliest_epoch", now) if earliest is None else earliest, now, "earliest"
+        )
         end = self._epoch(context.get("eventgen_latest_epoch", now) if latest is None else latest, now, "latest")
         parts = int(slices)
         if parts < 1:
