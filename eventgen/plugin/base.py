@@ -107,6 +107,8 @@ class Delivery:
     failed: int
     bytes: int
     error: str = ""
+    resent: int = 0  # events sent again that may already have arrived
+    acked: int = 0  # events the destination confirmed stored
 
 
 class OutputPlugin(Plugin):

@@ -21,6 +21,8 @@ class Counter:
     sent: int = 0
     failed: int = 0
     bytes: int = 0
+    resent: int = 0  # events sent again after a failure that may have delivered them (at-least-once)
+    acked: int = 0  # events the destination confirmed stored (HEC indexer acknowledgement)
 
 
 class Tally:
@@ -30,16 +32,27 @@ class Tally:
         self.generated: dict[str, int] = {}
         self.rows: dict[tuple[str, str], Counter] = {}
         self.errors: dict[str, str] = {}
-        self.resent = 0
 
     def made(self, sample: str, events: int) -> None:
         self.generated[sample] = self.generated.get(sample, 0) + events
 
-    def delivered(self, sample: str, output: str, sent: int, failed: int, nbytes: int, error: str = "") -> None:
+    def delivered(
+        self,
+        sample: str,
+        output: str,
+        sent: int,
+        failed: int,
+        nbytes: int,
+        error: str = "",
+        resent: int = 0,
+        acked: int = 0,
+    ) -> None:
         row = self.rows.setdefault((sample, output), Counter())
         row.sent += sent
         row.failed += failed
         row.bytes += nbytes
+        row.resent += resent
+        row.acked += acked
         if error:
             self.errors[output] = error
 
@@ -47,7 +60,7 @@ class Tally:
         """A msgpack/JSON-safe dict for `Stats.merge`."""
         return {
             "generated": [[s, n] for s, n in self.generated.items()],
-            "rows": [[s, o, c.sent, c.failed, c.bytes] for (s, o), c in self.rows.items()],
+            "rows": [[s, o, c.sent, c.failed, c.bytes, c.resent, c.acked] for (s, o), c in self.rows.items()],
             "errors": dict(self.errors),
         }
 
@@ -73,16 +86,20 @@ class Stats:
     def merge(self, delta: dict[str, Any], jobs: int = 1) -> None:
         """Add one job's delta (from `Tally.delta`); raises ValueError/TypeError on a malformed one."""
         generated = [(str(s), int(n)) for s, n in delta.get("generated", [])]
-        rows = [(str(s), str(o), int(a), int(b), int(c)) for s, o, a, b, c in delta.get("rows", [])]
+        rows = [(str(s), str(o), *(int(n) for n in counts), 0, 0)[:7] for s, o, *counts in delta.get("rows", [])]
+        if any(len(r) != 7 for r in rows):  # resent and acked may be left out
+            raise ValueError("a tally row is [sample, output, sent, failed, bytes, resent, acked]")
         errors = {str(k): str(v) for k, v in dict(delta.get("errors", {})).items()}
         with self._lock:
             for sample, n in generated:
                 self.generated[sample] = self.generated.get(sample, 0) + n
-            for sample, output, sent, failed, nbytes in rows:
+            for sample, output, sent, failed, nbytes, resent, acked in rows:
                 row = self.rows.setdefault((sample, output), Counter())
                 row.sent += sent
                 row.failed += failed
                 row.bytes += nbytes
+                row.resent += resent
+                row.acked += acked
             self.errors.update(errors)
             self.jobs_done += jobs
 
@@ -102,6 +119,8 @@ class Stats:
                 "sent": sum(c.sent for c in self.rows.values()),
                 "failed": sum(c.failed for c in self.rows.values()),
                 "bytes": sum(c.bytes for c in self.rows.values()),
+                "resent": sum(c.resent for c in self.rows.values()),
+                "acked": sum(c.acked for c in self.rows.values()),
             }
 
     def elapsed(self) -> float:
@@ -142,6 +161,8 @@ class Stats:
                     "sent": 0,
                     "failed": 0,
                     "bytes": 0,
+                    "resent": 0,
+                    "acked": 0,
                     "events_per_second": 0.0,
                 }
                 for s, n in sorted(self.generated.items())
@@ -183,6 +204,17 @@ class Stats:
                 f"{t['generated']:,} events made {t['deliveries']:,} deliveries: each event goes to every "
                 "output of its sample"
             )
+        for row in data["rows"]:
+            if row["resent"]:
+                lines.append(
+                    f"{row['output']} resent {row['resent']:,} event(s) of {row['sample']} that may already have "
+                    "arrived (at-least-once: see docs/outputs.md)"
+                )
+            if row["acked"]:
+                lines.append(
+                    f"{row['output']}: {row['acked']:,} of {row['sent']:,} sent event(s) of {row['sample']} "
+                    "acknowledged as indexed"
+                )
         for output, error in data["errors"].items():
             lines.append(f"last error from {output}: {error}")
         jobs = {k: v for k, v in data["jobs"].items() if v and k != "done"}

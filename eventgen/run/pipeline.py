@@ -60,8 +60,8 @@ class OutputSet:
 def deliver(outputs: OutputSet, batch: EventBatch, tally: Tally) -> None:
     """Send one batch to each output of its sample; every result lands in `tally`."""
     for output in outputs.for_sample(batch.sample):
-        result = output.deliver(batch)
-        tally.delivered(batch.sample, output.name, result.sent, result.failed, result.bytes, result.error)
+        r = output.deliver(batch)
+        tally.delivered(batch.sample, output.name, r.sent, r.failed, r.bytes, r.error, r.resent, r.acked)
 
 
 class OutputStage:
