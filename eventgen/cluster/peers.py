@@ -18,7 +18,8 @@ from typing import Any
 from eventgen import __version__
 from eventgen.cluster.protocol import DropLog, Message, MsgType, ProtocolError, decode, encode, job_key
 from eventgen.cluster.transport import Envelope, ServerTransport
-from eventgen.render.batch import EventBatch, GenerationJob
+from eventgen.format.payload import Payload
+from eventgen.render.batch import GenerationJob
 from eventgen.run.transport import Done, Event, Fatal, Joined, Leaving, Lost
 
 log = logging.getLogger("eventgen.cluster")
@@ -131,9 +132,9 @@ class PeerTransport:
         if link is not None and link.joined:
             link.liveness = self.liveness
         if kind is MsgType.DONE:  # judged by the dispatcher, whoever sent it
-            batches = [EventBatch.from_wire(b) for b in message["batches"]] if message["batches"] else []
+            payloads = [(int(i), Payload.from_wire(p)) for i, p in message["payloads"]] if message["payloads"] else []
             events.append(
-                Done(peer, message["run"], job_key(message["key"]), message["stats"], message["error"], batches)
+                Done(peer, message["run"], job_key(message["key"]), message["stats"], message["error"], payloads)
             )
             if link is None or not link.joined:
                 self._reset(peer)

@@ -18,7 +18,7 @@ import msgpack
 
 from eventgen.errors import EventgenError
 
-PROTOCOL_VERSION = 2
+PROTOCOL_VERSION = 3  # 3: DONE hands back formatted payloads, not event lists
 MAX_MESSAGE_BYTES = 256 * 1024 * 1024  # a config bundle is the largest message
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ class MsgType(StrEnum):
     WELCOME = "welcome"  # host → worker: worker id, run id, heartbeat, bundle ({} when the worker holds it)
     REFUSE = "refuse"  # host → worker: reason (stopping, incompatible)
     JOB = "job"  # host → worker: run id, job (GenerationJob.to_wire())
-    DONE = "done"  # worker → host: run id, key [sample, seq], stats delta, error, batches for the host's outputs
+    DONE = "done"  # worker → host: run id, key [sample, seq], stats delta, error, payloads for the host's outputs
     FAIL = "fail"  # worker → host: reason it cannot run this conf (the run fails)
     HEARTBEAT = "heartbeat"  # both ways; the worker's carries its in-flight count
     BYE = "bye"  # worker → host: returned (unstarted job keys), final
@@ -50,7 +50,7 @@ SCHEMA: dict[MsgType, dict[str, type | tuple[type, ...]]] = {
     MsgType.WELCOME: {"worker": str, "run": str, "bundle": dict, "heartbeat": _NUM},
     MsgType.REFUSE: {"reason": str},
     MsgType.JOB: {"run": str, "job": dict},
-    MsgType.DONE: {"run": str, "key": list, "stats": dict, "error": str, "batches": list},
+    MsgType.DONE: {"run": str, "key": list, "stats": dict, "error": str, "payloads": list},
     MsgType.FAIL: {"reason": str},
     MsgType.HEARTBEAT: {"inflight": int},
     MsgType.BYE: {"returned": list, "final": bool},

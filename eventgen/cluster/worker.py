@@ -41,7 +41,7 @@ class WorkerOptions:
     name: str = ""
     capacity: int = 4
     patience: float = 30.0  # seconds without a word from the controller before giving up (once joined)
-    host_outputs: frozenset[str] = frozenset()  # outputs the host writes: their batches are handed back
+    host_outputs: frozenset[str] = frozenset()  # outputs the host writes: their payloads are handed back
 
 
 def default_name() -> str:
@@ -68,9 +68,8 @@ class _Renderer:
         self.digest = digest
         self.folder = folder
         self.stop = threading.Event()
-        select = (lambda cls: cls.name not in host_outputs) if host_outputs else None
-        self.outputs = OutputSet(config.samples, self.stop, select=select)
-        self.pipeline = Pipeline(config.samples, self.outputs, host_outputs=set(host_outputs))
+        self.outputs = OutputSet(config.samples, self.stop)  # host outputs too: they format here, never open
+        self.pipeline = Pipeline(config.samples, self.outputs, host_outputs=host_outputs)
         self.jobs: queue.Queue[tuple[str, dict[str, Any]] | None] = queue.Queue()
         self.done: queue.Queue[JobReport] = queue.Queue()
         self.busy = False
@@ -263,7 +262,7 @@ class Worker:
                 key=list(report.key),
                 stats=report.delta,
                 error=report.error,
-                batches=[b.to_wire() for b in report.handback],
+                payloads=[[index, payload.to_wire(True)] for index, payload in report.handback],
             )
 
     def _leave(self) -> None:

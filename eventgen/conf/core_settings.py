@@ -140,6 +140,29 @@ SAMPLE = SettingGroup(
             "splitSample", parse_int, "0", "Accepted for compatibility: jobs are always split into `jobSize` chunks."
         ),
         Setting(
+            "outputFormat",
+            choice("raw", "json", "template"),
+            "raw",
+            "Each event's text as outputs send it: `raw` (the event), `json` (one JSON object per event: "
+            "_time, host, source, sourcetype, index, _raw) or `template` (`outputTemplate`). Outputs with an "
+            "envelope (HEC, syslog, OpenSearch, modinput, Kafka) wrap this text.",
+        ),
+        Setting(
+            "outputTemplate",
+            parse_str,
+            None,
+            "With `outputFormat = template`: the text per event, fields in braces: {_raw}, {_time}, {host}, "
+            "{source}, {sourcetype}, {index}, {sample}, CSV columns; filters {_raw|json}, {_time|iso}, "
+            "{_time|ms}; {{ and }} for braces.",
+        ),
+        Setting(
+            "outputTemplateFile",
+            parse_str,
+            None,
+            "With `outputFormat = template`: read the template from this file (one line; relative to the "
+            "working directory).",
+        ),
+        Setting(
             "spoolFailedTo",
             parse_str,
             None,

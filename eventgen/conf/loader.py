@@ -22,7 +22,8 @@ from eventgen.conf.settings import Setting, SettingError, SettingGroup, Settings
 from eventgen.conf.syntax import parse_conf, read_conf
 from eventgen.conf.token_scan import RegexTimeout, tokens_found
 from eventgen.errors import ConfigError, ConfigErrors
-from eventgen.plugin.base import registry
+from eventgen.format.text import TemplateProblem
+from eventgen.plugin.base import event_text_of, registry
 from eventgen.render.tokens import TOKEN_KEY, TOKEN_TYPES, TokenSpec, make_provider
 from eventgen.schedule.time import parse_time
 
@@ -337,7 +338,7 @@ class _Loader:
         generator = registry.get("generator", generator_name) if registry.has("generator", generator_name) else None
         if file_path is not None and sample.tokens and getattr(generator, "needs_sample_file", False):
             self.check_token_matches(sample, file_path)
-        for key, message in _time_problems(sample):
+        for key, message in [*_time_problems(sample), *_format_problems(sample)]:
             self.error(message, raw.get(key, ("", sample.stanza))[1], key)
         for plugin_check in _plugin_validators(settings):
             for key, message in plugin_check(sample):
@@ -387,6 +388,21 @@ def _time_problems(sample: Sample) -> list[tuple[str, str]]:
         except SettingError as exc:
             problems.append((key, str(exc)))
     return problems
+
+
+def _format_problems(sample: Sample) -> list[tuple[str, str]]:
+    """`outputFormat = template` needs a template that compiles (read from its file if given)."""
+    settings = sample.settings
+    if settings.get("outputFormat") != "template":
+        return []
+    key = "outputTemplate" if settings.get("outputTemplate") else "outputTemplateFile"
+    try:
+        event_text_of(settings)
+    except TemplateProblem as exc:
+        return [(key, str(exc))]
+    except OSError as exc:
+        return [(key, f"cannot read the template: {exc.strerror or exc}")]
+    return []
 
 
 def _plugin_validators(settings: Settings):

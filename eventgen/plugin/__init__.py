@@ -1,7 +1,8 @@
 """The plugin API: the only module plugins import.
 
 Bases (one per kind) and the registry, the job and batch types, declared settings and their parsers,
-time helpers and the render toolkit generators build on, and the errors a plugin may raise.
+time helpers and the render toolkit generators build on, the formatters outputs choose from (and
+the `Payload` they make), and the errors a plugin may raise.
 """
 
 from eventgen.conf.settings import (
@@ -17,10 +18,15 @@ from eventgen.conf.settings import (
     parse_str,
 )
 from eventgen.errors import ConfigError, EventgenError, TemplateError
+from eventgen.format.envelopes import BulkDocuments, HecEvent, HecRaw, ModinputXml
+from eventgen.format.payload import Payload
+from eventgen.format.syslog import SyslogFrames, SyslogHeaders
+from eventgen.format.text import EventText
 from eventgen.plugin.base import (
     Delivery,
     GeneratorPlugin,
     InputPlugin,
+    LineFrames,
     OutputError,
     OutputPlugin,
     RaterPlugin,
@@ -29,12 +35,13 @@ from eventgen.plugin.base import (
 )
 from eventgen.render.batch import EventBatch, GenerationJob
 from eventgen.render.tokens import RenderContext, RenderPlan, TokenSpec, make_provider, take
-from eventgen.schedule.time import TimeFormatter, parse_time, parse_timezone, per_second
+from eventgen.schedule.time import TimeFormatter, micros, parse_time, parse_timezone, per_second, split_time
 
 __all__ = [
-    "ConfigError", "Delivery", "EventBatch", "EventgenError", "GenerationJob", "GeneratorPlugin", "InputPlugin",
-    "OutputError", "OutputPlugin", "RaterPlugin", "RenderContext", "RenderPlan", "Setting", "SettingError",
-    "TemplateError", "Tick", "TimeFormatter", "TokenSpec", "at_least", "choice", "make_provider", "parse_bool",
-    "parse_float", "parse_int", "parse_json", "parse_list", "parse_str", "parse_time", "parse_timezone",
-    "per_second", "registry", "take",
+    "BulkDocuments", "ConfigError", "Delivery", "EventBatch", "EventText", "EventgenError", "GenerationJob",
+    "GeneratorPlugin", "HecEvent", "HecRaw", "InputPlugin", "LineFrames", "ModinputXml", "OutputError",
+    "OutputPlugin", "Payload", "RaterPlugin", "RenderContext", "RenderPlan", "Setting", "SettingError",
+    "SyslogFrames", "SyslogHeaders", "TemplateError", "Tick", "TimeFormatter", "TokenSpec", "at_least", "choice",
+    "make_provider", "micros", "parse_bool", "parse_float", "parse_int", "parse_json", "parse_list", "parse_str",
+    "parse_time", "parse_timezone", "per_second", "registry", "split_time", "take",
 ]  # fmt: skip

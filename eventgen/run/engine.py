@@ -82,11 +82,11 @@ class Engine:
             transport.wake()
 
     def keep_host_outputs(self, names: set[str]) -> None:
-        """Outputs written by this process (the single writer) from batches the workers hand back."""
+        """Outputs written by this process (the single writer) from payloads the workers format and hand back."""
         engine = self.config.engine
         self.host_outputs = names
         if names:
-            self._host_set = OutputSet(self.config.samples, self.stop_event, select=lambda cls: cls.name in names)
+            self._host_set = OutputSet(self.config.samples, self.stop_event)  # same order as the workers' sets
             self.host_stage = OutputStage(
                 self._host_set, self.stats, engine["outputWorkers"], engine["generatorQueueSize"]
             )
@@ -189,8 +189,8 @@ class Engine:
         if isinstance(event, Done):
             accepted = d.done(event.peer, event.run, event.key, event.delta, event.error)
             if accepted and event.handback and self.host_stage is not None:
-                for batch in event.handback:
-                    self.host_stage.submit(batch)
+                for item in event.handback:
+                    self.host_stage.submit(item)
         elif isinstance(event, Joined):
             d.join(event.peer, event.capacity, event.name, event.host)
         elif isinstance(event, Leaving):

@@ -5,42 +5,41 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from eventgen.conf.sample import Sample
 from eventgen.errors import EventgenError
-from eventgen.plugin.base import GeneratorPlugin, OutputPlugin, registry
+from eventgen.format.payload import Payload
+from eventgen.plugin.base import Delivery, GeneratorPlugin, OutputConfig, OutputPlugin, registry
 from eventgen.render.batch import EventBatch, GenerationJob
 from eventgen.run.accounting import Stats, Tally
 
 log = logging.getLogger(__name__)
 
-SHARED_OUTPUT_KEYS = ("spoolFailedTo", "outputGiveUpBatches", "outputGiveUpSeconds")  # core keys outputs read
-
 
 class OutputSet:
-    """Output instances, shared by every sample whose settings for that output are equal."""
+    """Output instances, shared by every sample whose configs for that output are equal.
+
+    Built in the same order from the same conf in every process, so an instance's position
+    (`index_of`) names it across processes.
+    """
 
     def __init__(
         self,
         samples: Iterable[Sample],
         stop: threading.Event | None = None,
-        select: Callable[[type[OutputPlugin]], bool] | None = None,
     ):
-        self._by_key: dict[tuple, OutputPlugin] = {}
+        self._by_key: dict[OutputConfig, OutputPlugin] = {}
         self._by_sample: dict[str, list[OutputPlugin]] = {}
         for sample in samples:
             chosen = []
             for name in sample.settings.get("outputMode") or []:
                 cls = registry.get("output", name)
-                if select is not None and not select(cls):  # type: ignore[arg-type]
-                    continue
-                names = [s.name for s in cls.settings] + list(SHARED_OUTPUT_KEYS) + list(cls.core_settings)
-                key = (name, *(repr(sample.settings.get(n)) for n in names))
+                key = OutputConfig.of(cls, sample.settings)  # type: ignore[arg-type]
                 output = self._by_key.get(key)
                 if output is None:
-                    output = cls(sample.settings)  # type: ignore[call-arg]
+                    output = cls(key)  # type: ignore[call-arg]
                     output.stop_event = stop
                     self._by_key[key] = output
                 chosen.append(output)
@@ -52,16 +51,24 @@ class OutputSet:
     def all(self) -> list[OutputPlugin]:
         return list(self._by_key.values())
 
+    def index_of(self, output: OutputPlugin) -> int:
+        return next(i for i, o in enumerate(self._by_key.values()) if o is output)
+
     def close(self) -> None:
         for output in self._by_key.values():
             output.shutdown()
 
 
-def deliver(outputs: OutputSet, batch: EventBatch, tally: Tally) -> None:
-    """Send one batch to each output of its sample; every result lands in `tally`."""
+def deliver(outputs: OutputSet, batch: EventBatch, tally: Tally, skip: frozenset[str] = frozenset()) -> None:
+    """Send one batch to each output of its sample (but those in `skip`); every result lands in `tally`."""
     for output in outputs.for_sample(batch.sample):
-        r = output.deliver(batch)
-        tally.delivered(batch.sample, output.name, r.sent, r.failed, r.bytes, r.error, r.resent, r.acked)
+        if output.name not in skip:
+            deliver_to(output, batch, tally)
+
+
+def deliver_to(output: OutputPlugin, item: EventBatch | Payload, tally: Tally) -> None:
+    r = output.deliver(item)
+    tally.delivered(item.sample, output.name, r.sent, r.failed, r.bytes, r.error, r.resent, r.acked)
 
 
 class OutputStage:
@@ -71,20 +78,25 @@ class OutputStage:
     def __init__(self, outputs: OutputSet, stats: Stats, workers: int, maxsize: int):
         self.outputs = outputs
         self.stats = stats
-        self._queue: queue.Queue[EventBatch | None] = queue.Queue(max(1, maxsize))
+        self._queue: queue.Queue[EventBatch | tuple[int, Payload] | None] = queue.Queue(max(1, maxsize))
         self._threads = [
             threading.Thread(target=self._run, name=f"output-{i}", daemon=True) for i in range(max(1, workers))
         ]
         for thread in self._threads:
             thread.start()
 
-    def submit(self, batch: EventBatch) -> None:
-        self._queue.put(batch)
+    def submit(self, item: EventBatch | tuple[int, Payload]) -> None:
+        """A batch for every output of its sample, or (output index, payload) formatted by a worker."""
+        self._queue.put(item)
 
     def _run(self) -> None:
-        while (batch := self._queue.get()) is not None:
+        everyone = self.outputs.all()
+        while (item := self._queue.get()) is not None:
             tally = Tally()
-            deliver(self.outputs, batch, tally)
+            if isinstance(item, EventBatch):
+                deliver(self.outputs, item, tally)
+            else:
+                deliver_to(everyone[item[0]], item[1], tally)
             self.stats.merge(tally.delta(), jobs=0)
 
     def close(self) -> None:
@@ -120,21 +132,23 @@ class SharedGenerators:
 
 @dataclass
 class JobReport:
-    """What became of one job: its key, its tally as a delta, a render error, batches for the host's outputs."""
+    """What became of one job: its key, its tally as a delta, a render error, and the payloads the
+    worker formatted for the host's outputs, as (output index, payload)."""
 
     key: tuple[str, int]
     run: str
     delta: dict
     error: str = ""
-    handback: list[EventBatch] = field(default_factory=list)
+    handback: list[tuple[int, Payload]] = field(default_factory=list)
 
 
 class Pipeline:
     """Per worker: one generator per sample (compiled on first use), the worker's own outputs.
 
     Stateless generators get one instance per worker; stateful ones come from `shared`, so their
-    state continues across jobs whichever thread runs them. Samples that write to an output named in
-    `host_outputs` hand their batches back to the host (the single writer), or to `stage`.
+    state continues across jobs whichever thread runs them. For an output named in `host_outputs`
+    (a single writer) the worker formats the batch and hands the payload back to the host, which
+    only writes it; with `stage`, batches go to the output threads instead.
     """
 
     def __init__(
@@ -142,13 +156,13 @@ class Pipeline:
         samples: Iterable[Sample],
         outputs: OutputSet,
         shared: SharedGenerators | None = None,
-        host_outputs: set[str] | None = None,
+        host_outputs: set[str] | frozenset[str] | None = None,
         stage: OutputStage | None = None,
     ):
         self.samples = {s.label: s for s in samples}
         self.outputs = outputs
         self.shared = shared or SharedGenerators()
-        self.host_outputs = host_outputs or set()
+        self.host_outputs = frozenset(host_outputs or ())
         self.stage = stage
         self._generators: dict[str, tuple[GeneratorPlugin, threading.Lock | None]] = {}
 
@@ -180,12 +194,17 @@ class Pipeline:
         if self.stage is not None:
             self.stage.submit(batch)
         else:
-            deliver(self.outputs, batch, tally)
-        if (
-            self.host_outputs
-            and len(batch)
-            and any(name in self.host_outputs for name in self.samples[job.sample].settings.get("outputMode") or [])
-        ):
-            report.handback.append(batch)
+            deliver(self.outputs, batch, tally, self.host_outputs)
+        if self.host_outputs and len(batch):
+            for output in self.outputs.for_sample(batch.sample):
+                if output.name not in self.host_outputs:
+                    continue
+                payload = output.formatted(batch)
+                if isinstance(payload, Delivery):  # the formatter failed: counted here, nothing to hand back
+                    tally.delivered(batch.sample, output.name, 0, payload.failed, 0, payload.error)
+                    continue
+                if not output.config.get("spoolFailedTo"):
+                    payload.batch = None  # the host only writes the bytes: the events stay here
+                report.handback.append((self.outputs.index_of(output), payload))
         report.delta = tally.delta()
         return report

@@ -10,7 +10,8 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from eventgen.render.batch import EventBatch, GenerationJob
+from eventgen.format.payload import Payload
+from eventgen.render.batch import GenerationJob
 
 
 @dataclass(slots=True)
@@ -28,7 +29,7 @@ class Done:
     key: tuple[str, int]
     delta: dict
     error: str = ""
-    handback: list[EventBatch] = field(default_factory=list)
+    handback: list[tuple[int, Payload]] = field(default_factory=list)  # (host output index, payload)
 
 
 @dataclass(slots=True)

@@ -190,7 +190,7 @@ class TimeFormatter:
         n = len(times)
         if n == 0:
             return []
-        total_us = np.rint(np.asarray(times, dtype=np.float64) * 1e6).astype(np.int64)
+        total_us = micros(times)
         secs = total_us // 1_000_000
         first, last = int(secs.min()), int(secs.max())
         if first == last:
@@ -205,8 +205,8 @@ class TimeFormatter:
             if per_event_idx is None:
                 return [formatted[0]] * n
             return list(itemgetter(*per_event_idx)(formatted)) if n > 1 else [formatted[per_event_idx[0]]]
-        micros = total_us - secs * 1_000_000
-        micro_text = list(map("%06d".__mod__, micros.tolist()))
+        fraction = total_us - secs * 1_000_000
+        micro_text = list(map("%06d".__mod__, fraction.tolist()))
         if per_event_idx is None:
             head, tail = formatted[0]  # type: ignore[misc]
             return [head + m + tail for m in micro_text]
@@ -214,9 +214,23 @@ class TimeFormatter:
         return [p[0] + m + p[1] for p, m in zip(pairs, micro_text, strict=True)]
 
 
+def micros(times: np.ndarray) -> np.ndarray:
+    """The one rounding rule of every timestamp eventgen writes: epoch seconds to the nearest
+    microsecond (int64); coarser fields truncate that (see `split_time`)."""
+    return np.rint(np.asarray(times, dtype=np.float64) * 1e6).astype(np.int64)
+
+
+def split_time(times: np.ndarray, digits: int) -> tuple[np.ndarray, np.ndarray]:
+    """(whole seconds, fraction as an integer of `digits` digits) by the one rounding rule, so a
+    second and its fraction agree in every output (an event at .9999999 is the next second, .000)."""
+    us = micros(times)
+    secs = us // 1_000_000
+    return secs, (us - secs * 1_000_000) // 10 ** (6 - digits)
+
+
 def per_second(times: np.ndarray, make: Callable[[int], str], cache: dict[int, str]) -> list[str]:
-    """`make(second)` for each event's whole second, each distinct second computed once."""
-    secs = np.floor(times).astype(np.int64)
+    """`make(second)` for each event's whole second (by the one rounding rule), each computed once."""
+    secs = micros(times) // 1_000_000
     if len(secs) and secs[0] == secs[-1] and (secs == secs[0]).all():
         uniq, inverse = [int(secs[0])], None
     else:

@@ -186,7 +186,7 @@ def test_a_strangers_done_messages_change_nothing(tmp_path: Path) -> None:
         run = decode(stray.recv()).fields["status"]["run"]  # it even knows the run id
         forged = {"generated": [["ids.log", 10**6]], "rows": [["ids.log", "file", 10**6, 0, 10**8]], "errors": {}}
         for seq in range(10):
-            stray.send(encode(MsgType.DONE, run=run, key=["ids.log", seq], stats=forged, error="", batches=[]))
+            stray.send(encode(MsgType.DONE, run=run, key=["ids.log", seq], stats=forged, error="", payloads=[]))
         worker = spawn("worker", "--connect", address, "--name", "w0", log=tmp_path / "w0.log")
         assert finish(main, 60) == 0, (tmp_path / "controller.log").read_text()
         assert finish(worker, 30) == 0

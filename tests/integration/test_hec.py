@@ -309,7 +309,10 @@ def test_refused_batches_are_spooled_and_replayed(tmp_path):
         replayed = row(json.loads((tmp_path / "replay.json").read_text()), "httpevent")
         assert (replayed["generated"], replayed["sent"], replayed["failed"]) == (300, 300, 0)
         assert [e["event"] for e in receiver.events] == expected(300)
-        assert [e["time"] for e in receiver.events] == [round(t, 3) for r in records for t in r["times"]]
+        # the one rounding rule: nearest microsecond, then the milliseconds truncated
+        assert [e["time"] for e in receiver.events] == [
+            round(t * 1e6) // 1000 / 1000 for r in records for t in r["times"]
+        ]
         assert {e["host"] for e in receiver.events} == {"h1"}
         assert not (tmp_path / "failed.jsonl.failed").exists()
     finally:

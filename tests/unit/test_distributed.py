@@ -124,7 +124,7 @@ def _done(client: MemoryClient, run: str, job: dict) -> None:
         "rows": [[job["sample"], "devnull", job["count"], 0, 10]],
         "errors": {},
     }
-    client.send(encode(MsgType.DONE, run=run, key=[job["sample"], job["seq"]], stats=delta, error="", batches=[]))
+    client.send(encode(MsgType.DONE, run=run, key=[job["sample"], job["seq"]], stats=delta, error="", payloads=[]))
 
 
 def test_controller_reissues_a_lost_workers_jobs_and_refuses_what_is_not_in_flight(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Formatting of the network outputs, checked byte for byte (no network)."""
+"""Formatting of every output, checked byte for byte (no network): the formatter stage in the workers."""
 
 from __future__ import annotations
 
@@ -9,12 +9,15 @@ import numpy as np
 import pytest
 
 from eventgen.conf.settings import SettingError
-from eventgen.plugin.base import registry
+from eventgen.format.envelopes import BulkDocuments, HecEvent, HecRaw, ModinputXml
+from eventgen.format.payload import Payload
+from eventgen.format.syslog import SyslogFrames, SyslogHeaders
+from eventgen.format.text import EventText, TemplateProblem
+from eventgen.plugin.base import LineFrames, OutputConfig, registry
 from eventgen.render.batch import EventBatch
 
 registry.load()
-from eventgen_plugins.output.httpevent import HttpEventOutput, chunk_bounds, parse_servers  # noqa: E402
-from eventgen_plugins.output.syslogout import SyslogHeaders  # noqa: E402
+from eventgen_plugins.output.httpevent import chunk_bounds, parse_servers  # noqa: E402
 
 T0 = 1794000000.25  # 2026-11-06 21:20:00.25 UTC
 
@@ -48,11 +51,118 @@ def test_rfc5424_header_with_microseconds_offset_and_per_event_hosts():
 
 
 def test_hec_envelopes_are_json_with_time_and_metadata():
-    lines = HttpEventOutput.envelopes(batch(sourcetype=["x", "y"]))
-    assert [json.loads(line) for line in lines] == [
-        {"time": 1794000000.25, "host": "h1", "source": "src", "index": "main", "sourcetype": "x", "event": "one"},
-        {"time": 1794000061.75, "host": "h1", "source": "src", "index": "main", "sourcetype": "y", "event": 'two "q"'},
+    payload = HecEvent(EventText())(batch(sourcetype=["x", "y"]))
+    assert payload.data == (
+        b'{"time":1794000000.250,"host":"h1","source":"src","index":"main","sourcetype":"x","event":"one"}\n'
+        b'{"time":1794000061.750,"host":"h1","source":"src","index":"main","sourcetype":"y","event":"two \\"q\\""}\n'
+    )
+    assert [json.loads(line) for line in payload.data.splitlines()][1]["event"] == 'two "q"'
+    first, second = payload.data.splitlines(keepends=True)
+    assert payload.bounds.tolist() == [0, len(first), len(first) + len(second)]
+
+
+def test_hec_raw_is_lines_with_metadata_in_the_path():
+    payload = HecRaw(EventText())(batch())
+    assert payload.data == b'one\ntwo "q"\n'
+    assert payload.info == {"path": "/services/collector/raw?host=h1&source=src&sourcetype=st&index=main"}
+
+
+def test_raw_json_and_template_texts():
+    b = batch()
+    assert LineFrames(EventText())(b).data == b'one\ntwo "q"\n'
+    assert LineFrames(EventText("json"))(b).data == (
+        b'{"_time":1794000000.250,"host":"h1","source":"src","sourcetype":"st","index":"main","_raw":"one"}\n'
+        b'{"_time":1794000061.750,"host":"h1","source":"src","sourcetype":"st","index":"main","_raw":"two \\"q\\""}\n'
+    )
+    template = EventText("template", "{_time|iso} {{{host}}} %d {_raw|json} {_time|ms} {sample} {_time}")
+    assert template(b) == [
+        '2026-11-06T21:20:00.250Z {h1} %d "one" 1794000000250 s 1794000000.250',
+        '2026-11-06T21:21:01.750Z {h1} %d "two \\"q\\"" 1794000061750 s 1794000061.750',
     ]
+
+
+@pytest.mark.parametrize(
+    ("template", "problem"),
+    [
+        ("{_raw", "unmatched '{'"),
+        ("a } b", "unmatched '}'"),
+        ("{host|iso}", "applies to _time only"),
+        ("{_raw|x}", "unknown filter"),
+    ],
+)
+def test_bad_templates_are_explained(template, problem):
+    with pytest.raises(TemplateProblem, match=problem):
+        EventText("template", template)
+
+
+def test_one_rounding_rule_a_second_and_its_fraction_agree_everywhere():
+    """1794000000.9999996 is 1794000001.000000 to the microsecond: every output says .000 of the next second."""
+    b = EventBatch("s", 0, ["e"], np.array([1794000000.9999996]), {"host": "h"})
+    assert HecEvent(EventText())(b).data.startswith(b'{"time":1794000001.000,')
+    assert EventText("template", "{_time|iso}")(b) == ["2026-11-06T21:20:01.000Z"]
+    syslog = SyslogFrames(SyslogHeaders("rfc5424", False, 14, "a", "", UTC), EventText(), "newline")(b)
+    assert syslog.data == b"<14>1 2026-11-06T21:20:01.000000+00:00 h a - - - e\n"
+    assert b"<time>1794000001.000</time>" in ModinputXml(EventText())(b).data
+    assert b'"@timestamp":"2026-11-06T21:20:01.000Z"' in BulkDocuments(EventText(), "i")(b).data
+
+
+def test_syslog_framings_byte_for_byte():
+    headers = SyslogHeaders("rfc3164", True, 14, "app", "", UTC)
+    b = batch()
+    newline = SyslogFrames(headers, EventText(), "newline")(b)
+    assert newline.data == b'<14>Nov  6 21:20:00 h1 app: one\n<14>Nov  6 21:21:01 h1 app: two "q"\n'
+    octet = SyslogFrames(headers, EventText(), "octet")(EventBatch("s", 0, ["é"], np.array([T0]), {"host": "h1"}))
+    assert octet.data == "30 <14>Nov  6 21:20:00 h1 app: é".encode()
+    datagrams = SyslogFrames(headers, EventText(), "datagram")(b)
+    assert datagrams.records() == [b"<14>Nov  6 21:20:00 h1 app: one", b'<14>Nov  6 21:21:01 h1 app: two "q"']
+
+
+def test_bulk_documents_byte_for_byte_and_json_events_keep_their_fields():
+    b = EventBatch("s", 0, ["plain", '{"user":"ann","host":"mine"}'], np.array([T0, T0]), {"host": "h1"})
+    payload = BulkDocuments(EventText(), "ev-%Y.%m")(b)
+    assert payload.data == (
+        b'{"index": {"_index": "ev-2026.11"}}\n{"@timestamp":"2026-11-06T21:20:00.250Z","_raw":"plain","host":"h1"}\n'
+        b'{"index": {"_index": "ev-2026.11"}}\n{"user":"ann","host":"h1","@timestamp":"2026-11-06T21:20:00.250Z",'
+        b'"_raw":"{\\"user\\":\\"ann\\",\\"host\\":\\"mine\\"}"}\n'
+    )
+    assert payload.bounds.tolist()[:2] == [0, payload.data.index(b"}\n{", 40) + 2]
+
+
+def test_modinput_xml_escapes_per_batch_and_per_event_columns():
+    b = EventBatch(
+        "s", 0, ["a<b & c>", "ok"], np.array([T0, T0 + 1]), {"index": "main", "source": "s&s"}, {"host": ["x", "<y>"]}
+    )
+    assert ModinputXml(EventText())(b).data == (
+        b"<event><time>1794000000.250</time><index>main</index><source>s&amp;s</source><sourcetype></sourcetype>"
+        b"<host>x</host><data>a&lt;b &amp; c&gt;</data></event>\n"
+        b"<event><time>1794000001.250</time><index>main</index><source>s&amp;s</source><sourcetype></sourcetype>"
+        b"<host>&lt;y&gt;</host><data>ok</data></event>\n"
+    )
+
+
+def test_payload_bounds_tail_and_wire_with_non_ascii_events():
+    b = EventBatch("s", 7, ["é", "ab", "ü€"], np.array([T0] * 3))
+    payload = LineFrames(EventText())(b)
+    assert payload.bounds.tolist() == [0, 3, 6, 12]
+    assert payload.event_at(4) == 1 and payload.event_at(12) == 3
+    rest = payload.tail(1)
+    assert (bytes(rest.data), rest.count, rest.offset, rest.bounds.tolist()) == (
+        b"ab\n\xc3\xbc\xe2\x82\xac\n",
+        2,
+        1,
+        [0, 3, 9],
+    )
+    back = Payload.from_wire(payload.to_wire(with_events=False))
+    assert (back.data, back.count, back.bounds.tolist(), back.batch) == (payload.data, 3, [0, 3, 6, 12], None)
+
+
+def test_output_configs_are_frozen_and_name_only_declared_keys():
+    cls = registry.get("output", "syslogout")
+    a = OutputConfig.of(cls, {"timezone": "UTC", "syslogDestinationPort": 1})
+    assert a == OutputConfig.of(cls, {"timezone": "UTC", "syslogDestinationPort": 1, "count": 5})
+    assert a != OutputConfig.of(cls, {"timezone": "+0100", "syslogDestinationPort": 1})
+    with pytest.raises(KeyError, match="does not declare"):
+        a.get("count")
 
 
 def test_chunk_bounds_respect_the_limit_and_keep_oversized_items_alone():

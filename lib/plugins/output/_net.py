@@ -1,5 +1,5 @@
-"""Socket helpers shared by the network outputs: a reconnecting stream connection, UDP sends,
-TLS contexts, and the byte offsets of events inside a batch payload."""
+"""Socket helpers shared by the network outputs: a reconnecting stream connection that resumes a
+partial send, and TLS contexts."""
 
 from __future__ import annotations
 
@@ -7,10 +7,8 @@ import errno
 import select
 import socket
 import ssl
-from collections.abc import Sequence
-from itertools import accumulate
 
-from eventgen.plugin import OutputError
+from eventgen.plugin import OutputError, Payload
 
 DEAD_PEER = (errno.ECONNRESET, errno.EPIPE, errno.ENOTCONN, errno.ETIMEDOUT)
 
@@ -83,18 +81,22 @@ class StreamConnection:
         return data == b""
 
     def send(self, data: bytes | memoryview) -> None:
-        """One `sendall`; (re)connects first when needed. Raises OutputError when it fails."""
+        """Send all of `data`; (re)connects first when needed. On failure raises a `PartialSend`
+        telling how many bytes the kernel took, so the caller can resume instead of resending."""
         if self.sock is None or self.peer_closed():
             self.connect()
         assert self.sock is not None
+        view, done = memoryview(data), 0
+        send = self.sock.send
         try:
-            self.sock.sendall(data)
+            while done < len(view):
+                done += send(view[done:])
         except TimeoutError as exc:
             self.close()
-            raise OutputError(f"{self.where} did not accept data within {self.timeout:g}s") from exc
+            raise PartialSend(f"{self.where} did not accept data within {self.timeout:g}s", done) from exc
         except OSError as exc:
             self.close()
-            raise OutputError(f"sending to {self.where} failed: {exc.strerror or exc}") from exc
+            raise PartialSend(f"sending to {self.where} failed: {exc.strerror or exc}", done) from exc
 
     def close(self) -> None:
         if self.sock is not None:
@@ -104,24 +106,22 @@ class StreamConnection:
                 self.sock = None
 
 
-class Progress:
-    """How far the current batch got, so a retried batch resumes instead of sending twice."""
+class PartialSend(OutputError):
+    """A stream send that failed after the kernel took `done` bytes."""
 
-    def __init__(self) -> None:
-        self.batch: object | None = None
-        self.done = 0
-        self.rejected: list[int] = []  # indices that can never be sent (too large), kept across retries
-
-    def start(self, batch: object) -> int:
-        if batch is not self.batch:
-            self.batch, self.done, self.rejected = batch, 0, []
-        return self.done
-
-    def finish(self) -> None:
-        self.batch, self.done, self.rejected = None, 0, []
+    def __init__(self, message: str, done: int):
+        super().__init__(message)
+        self.done = done
 
 
-def line_bounds(lines: Sequence[str], ascii_text: bool, terminator: int = 1) -> list[int]:
-    """Byte offsets of each line in the UTF-8 payload of `lines`, each followed by `terminator` bytes."""
-    sizes = map(len, lines) if ascii_text else (len(line.encode()) for line in lines)
-    return [0, *accumulate(size + terminator for size in sizes)]
+def send_resuming(output, conn: StreamConnection, payload: Payload) -> None:
+    """Send a payload; after a failure mid-batch, tell `deliver` to resume at the event holding the
+    first byte the kernel did not take (that event is resent whole and counted as resent)."""
+    try:
+        conn.send(payload.data)
+    except PartialSend as exc:
+        first = payload.event_at(exc.done)
+        exc.sent = first
+        if first < payload.count and exc.done > int(payload.bounds[first]):
+            output.resent += 1  # its first bytes went out: the receiver may hold a truncated copy
+        raise

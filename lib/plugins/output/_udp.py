@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import errno
 import socket
-from collections.abc import Sequence
 
-from eventgen.plugin import OutputError
-
-from ._net import Progress
+from eventgen.plugin import OutputError, Payload
 
 USES = frozenset({"udp"})  # what this helper module needs: only plugins declaring the same import it
 
@@ -25,35 +22,24 @@ def udp_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def send_datagrams(
-    sock: socket.socket,
-    payload: bytes,
-    bounds: Sequence[int],
-    start: int,
-    progress: Progress,
-    where: str,
-    trailer: int = 0,
-) -> list[int]:
-    """Send datagram i = payload[bounds[i]:bounds[i+1] - trailer] for i from `start`.
-
-    Returns the indices too large for a datagram. A refusal (nothing listening) raises a retryable
-    OutputError telling how many went out; `progress.done` lets the retry resume there.
-    """
-    view = memoryview(payload)
+def send_datagrams(sock: socket.socket, payload: Payload, where: str) -> list[int]:
+    """One datagram per event of the payload. Returns the indices too large for a datagram; a
+    refusal (nothing listening) raises a retryable OutputError telling how many went out, so the
+    retry resumes there."""
+    view = memoryview(payload.data)
+    bounds = payload.bounds.tolist()
     send = sock.send
-    too_big = progress.rejected
-    count = len(bounds) - 1
-    i = start
+    too_big: list[int] = []
+    count, i = payload.count, 0
     while i < count:
         try:
             while i < count:
-                send(view[bounds[i] : bounds[i + 1] - trailer])
+                send(view[bounds[i] : bounds[i + 1]])
                 i += 1
         except OSError as exc:
             if exc.errno == errno.EMSGSIZE:
                 too_big.append(i)
                 i += 1
                 continue
-            progress.done = i
             raise OutputError(f"UDP send to {where} failed: {exc.strerror or exc}", sent=i) from exc
     return too_big

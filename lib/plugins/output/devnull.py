@@ -1,10 +1,10 @@
-"""`outputMode = devnull`: render and write to /dev/null (measures generation speed)."""
+"""`outputMode = devnull`: format and write to /dev/null (measures generation and formatting speed)."""
 
 from __future__ import annotations
 
 import os
 
-from eventgen.plugin import OutputPlugin
+from eventgen.plugin import OutputPlugin, Payload
 
 
 class DevnullOutput(OutputPlugin):
@@ -14,8 +14,8 @@ class DevnullOutput(OutputPlugin):
     def open(self) -> None:
         self._fd = os.open(os.devnull, os.O_WRONLY)
 
-    def write(self, batch) -> None:
-        os.write(self._fd, batch.payload())
+    def write(self, payload: Payload) -> None:
+        os.write(self._fd, payload.data)
 
     def close(self) -> None:
         os.close(self._fd)

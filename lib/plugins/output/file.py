@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from eventgen.plugin import OutputPlugin, Setting, at_least, parse_int
+from eventgen.plugin import OutputPlugin, Payload, Setting, at_least, parse_int
 
 
 def rotate(path: Path, backups: int) -> None:
@@ -46,8 +46,8 @@ class FileOutput(OutputPlugin):
         self._handle = open(self.path, "ab")  # noqa: SIM115 - kept open across batches
         self._size = self._handle.tell()
 
-    def write(self, batch) -> None:
-        data = batch.payload()
+    def write(self, payload: Payload) -> None:
+        data = payload.data
         if self.max_bytes and self._size and self._size + len(data) > self.max_bytes:
             self._handle.close()
             rotate(self.path, self.backups)

@@ -1,9 +1,9 @@
 """`outputMode = httpevent`: Splunk HTTP Event Collector, batched, over persistent connections.
 
-`/services/collector/event`: one JSON envelope per event (time, host, source, sourcetype, index,
-event), concatenated; `/services/collector/raw`: the events as lines, metadata in the query. A batch
-is split into requests of at most `httpeventMaxPayloadSize` bytes; a retried batch resumes after the
-requests that were accepted, so nothing is sent twice and nothing is counted twice.
+The worker formats each batch (`HecEvent`: one JSON envelope per event with time, host, source,
+sourcetype, index; `HecRaw`: the events as lines, metadata in the query). Here the payload is cut
+into requests of at most `httpeventMaxPayloadSize` bytes; a retried batch resumes after the requests
+that were accepted.
 """
 
 from __future__ import annotations
@@ -16,15 +16,16 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
-from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
-from urllib.parse import urlencode
 
 import numpy as np
 
 from eventgen.plugin import (
     EventBatch,
+    HecEvent,
+    HecRaw,
     OutputError,
     OutputPlugin,
+    Payload,
     Setting,
     SettingError,
     at_least,
@@ -34,9 +35,8 @@ from eventgen.plugin import (
     parse_int,
 )
 
-from ._net import line_bounds, tls_context
+from ._net import tls_context
 
-META = ("host", "source", "sourcetype", "index")
 TOKEN_CODES = {2: "token disabled", 3: "token is required", 4: "invalid token", 1: "token disabled"}
 
 
@@ -95,9 +95,6 @@ def chunk_bounds(sizes: Sequence[int] | np.ndarray, limit: int) -> list[int]:
         b = int(np.searchsorted(ends, ends[a] + limit, side="right")) - 1
         starts.append(max(b, a + 1))
     return starts
-
-
-_MILLIS = ["%03d" % i for i in range(1000)]
 
 
 class HecRejected(OutputError):
@@ -187,71 +184,29 @@ class HttpEventOutput(OutputPlugin):
         self.conns.clear()
 
     # -- bodies -----------------------------------------------------------------------------------
-    def bodies(self, batch: EventBatch) -> tuple[list[bytes], list[int], list[str]]:
-        """Request bodies, the event index where each starts (plus the end), and each one's path."""
-        if self.raw:
-            payload = batch.payload()
-            bounds = line_bounds(batch.events, len(payload) == len(batch.text()))
-            sizes = [bounds[i + 1] - bounds[i] for i in range(len(batch))]
-            starts = chunk_bounds(sizes, self.limit)
-            query = urlencode({k: batch.meta[k] for k in META if batch.meta.get(k)})
-            path = "/services/collector/raw" + (f"?{query}" if query else "")
-            view = memoryview(payload)
-            bodies = [bytes(view[bounds[a] : bounds[b]]) for a, b in pairwise(starts)]
-            return bodies, starts, [path] * len(bodies)
-        template, columns = self.envelope_parts(batch)
-        fields = len(columns)
-        base = len(template % (("",) * fields)) + 1  # an envelope's fixed bytes, plus its newline
-        sizes = base + sum(np.fromiter(map(len, column), dtype=np.int64, count=len(batch)) for column in columns)
-        starts = chunk_bounds(sizes, self.limit)
-        flat: list[str] = [""] * (fields * len(batch))
-        for k, column in enumerate(columns):
-            flat[k::fields] = column
-        line = template + "\n"
-        bodies = [((line * (b - a)) % tuple(flat[a * fields : b * fields]))[:-1].encode() for a, b in pairwise(starts)]
-        return bodies, starts, ["/services/collector/event"] * len(bodies)
+    def formatter(self) -> HecEvent | HecRaw:
+        return (HecRaw if self.raw else HecEvent)(self.event_text())
 
-    @classmethod
-    def envelopes(cls, batch: EventBatch) -> list[str]:
-        """One `{"time":…,"host":…,…,"event":"…"}` per event (what `bodies` joins into requests)."""
-        template, columns = cls.envelope_parts(batch)
-        return list(map(template.__mod__, zip(*columns, strict=True)))
-
-    @staticmethod
-    def envelope_parts(batch: EventBatch) -> tuple[str, list[list[str]]]:
-        """A `%`-template for one envelope and its per-event value columns (time seconds, milliseconds,
-        per-event metadata, JSON-escaped event). ASCII-only, so lengths are byte counts."""
-        total = np.rint(np.asarray(batch.times, dtype=np.float64) * 1000).astype(np.int64)
-        seconds = total // 1000
-        millis = (total - seconds * 1000).tolist()
-        columns = [list(map(str, seconds.tolist())), list(map(_MILLIS.__getitem__, millis))]
-        per_event = [k for k in META if k in batch.columns]
-        fixed = "".join(
-            f'"{k}":{encode_basestring_ascii(batch.meta[k])},' for k in META if k not in per_event and batch.meta.get(k)
-        ).replace("%", "%%")
-        varying = "%s" if per_event else ""
-        if per_event:
-            columns.append(
-                [
-                    "".join(f'"{k}":{encode_basestring_ascii(v)},' for k, v in zip(per_event, values, strict=True) if v)
-                    for values in zip(*(batch.columns[k] for k in per_event), strict=True)
-                ]
-            )
-        columns.append(list(map(encode_basestring_ascii, batch.events)))
-        return '{"time":%s.%s,' + fixed + varying + '"event":%s}', columns
+    def bodies(self, payload: Payload) -> tuple[list[bytes], list[int], list[str]]:
+        """Request bodies of at most `httpeventMaxPayloadSize` bytes (an oversized event alone), the
+        event index where each starts (plus the end), and each one's path."""
+        starts = chunk_bounds(np.diff(payload.bounds), self.limit)
+        bodies = [bytes(payload.piece(a, b)) for a, b in pairwise(starts)]
+        path = payload.info.get("path", "/services/collector/event")
+        return bodies, starts, [path] * len(bodies)
 
     # -- sending ----------------------------------------------------------------------------------
-    def write(self, batch: EventBatch) -> None:
+    def write(self, payload: Payload) -> None:
         if not self.servers:
             raise OutputError("httpeventServers lists no server", retryable=False)
-        if batch is not self.current:
-            self.current, self.done = batch, set()
-        bodies, starts, paths = self.bodies(batch)
+        if payload.batch is not self.current:
+            self.current, self.done = payload.batch, set()
+        bodies, starts, paths = self.bodies(payload)
         self.sent_bytes = sum(map(len, bodies))
         targets: list[int | None] = list(range(len(self.servers))) if self.mirror else [None]
         for number, (body, path) in enumerate(zip(bodies, paths, strict=True)):
             for target in targets:
-                step = (number, -1 if target is None else target)
+                step = (payload.offset + starts[number], -1 if target is None else target)
                 if step in self.done:
                     continue
                 try:
@@ -265,7 +220,7 @@ class HttpEventOutput(OutputPlugin):
                 self.done.add(step)
         self.current, self.done = None, set()
 
-    def encoded_size(self, batch: EventBatch) -> int:
+    def encoded_size(self, payload: Payload) -> int:
         return self.sent_bytes
 
     def _send_roundrobin(self, body: bytes, path: str) -> None:

@@ -8,9 +8,11 @@ from eventgen.plugin import (
     EventBatch,
     OutputError,
     OutputPlugin,
+    Payload,
     Setting,
     at_least,
     choice,
+    micros,
     parse_bool,
     parse_float,
     parse_int,
@@ -124,13 +126,22 @@ class KafkaOutput(OutputPlugin):
             return [value.encode() for value in column]
         return self.key.encode()
 
-    def write(self, batch: EventBatch) -> list[int]:
+    def formatter(self):
+        text = self.event_text()
+        return lambda batch: Payload.of_texts(batch, text(batch))  # unframed: one record value per event
+
+    def write(self, payload: Payload) -> list[int]:
         from kafka.errors import KafkaError
 
         self.item_error = ""
-        values = [event.encode() for event in batch.events]
-        stamps = (batch.times * 1000).astype("int64").tolist()
+        batch = payload.batch
+        assert batch is not None
+        lo, hi = payload.offset, payload.offset + payload.count
+        values = payload.records()
+        stamps = (micros(batch.times[lo:hi]) // 1000).tolist()
         keys = self.keys(batch)
+        if isinstance(keys, list):
+            keys = keys[lo:hi]
         per_key = isinstance(keys, list)
         headers = None
         if self.headers and not batch.columns:
@@ -142,7 +153,7 @@ class KafkaOutput(OutputPlugin):
             for i, (value, stamp) in enumerate(zip(values, stamps, strict=True)):
                 key = keys[i] if per_key else keys  # type: ignore[index]
                 if self.headers and batch.columns:
-                    headers = [(k, batch.field(k, i).encode()) for k in FIELDS if batch.field(k, i)]
+                    headers = [(k, batch.field(k, lo + i).encode()) for k in FIELDS if batch.field(k, lo + i)]
                 futures.append(send(topic, value=value, key=key, headers=headers, timestamp_ms=stamp))
         except KafkaError as exc:
             failed_from = len(futures)
@@ -160,5 +171,5 @@ class KafkaOutput(OutputPlugin):
             raise OutputError(f"Kafka: {self.item_error}")
         return failed
 
-    def encoded_size(self, batch: EventBatch) -> int:
+    def encoded_size(self, payload: Payload) -> int:
         return self.sent_bytes

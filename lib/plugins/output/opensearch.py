@@ -1,23 +1,23 @@
 """`outputMode = opensearch`: documents through the `_bulk` API (opensearch-py), item errors counted.
 
-Each event becomes `{"@timestamp", "_raw", "host", "source", "sourcetype"}`; an event that is a JSON
-object also keeps its own fields (the metadata keys win over same-named event fields). Documents
-are built per batch as text (no per-event dicts unless the event is JSON).
+The worker formats each batch (`BulkDocuments`: an action line and `{"@timestamp", "_raw", "host",
+"source", "sourcetype"}` per event; an event that is a JSON object keeps its own fields too). Here
+the payload is cut into `_bulk` requests; a retried batch resumes at the failed request.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
-from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
 
 from eventgen.plugin import (
-    EventBatch,
+    BulkDocuments,
     OutputError,
     OutputPlugin,
+    Payload,
     Setting,
     at_least,
     choice,
@@ -25,10 +25,8 @@ from eventgen.plugin import (
     parse_float,
     parse_int,
     parse_list,
-    per_second,
 )
 
-META = ("host", "source", "sourcetype")
 RETRYABLE_STATUS = {408, 429, 500, 502, 503, 504}
 
 
@@ -79,12 +77,7 @@ class OpenSearchOutput(OutputPlugin):
         self.chunk = int(cfg.get("opensearchChunkSize", 1000))
         self.max_bytes = int(cfg.get("opensearchMaxChunkBytes", 10000000))
         self.refresh = cfg.get("opensearchRefresh", "false")
-        self.current: EventBatch | None = None
-        self.next_chunk = 0
-        self.rejected: list[int] = []
         self.sent_bytes = 0
-        self._stamps: dict[int, str] = {}
-        self._indexes: dict[int, str] = {}
 
     def open(self) -> None:
         try:
@@ -113,96 +106,44 @@ class OpenSearchOutput(OutputPlugin):
         self.client.close()
 
     # -- documents ---------------------------------------------------------------------------------
-    def actions(self, batch: EventBatch) -> list[str]:
-        """The `{"index":{"_index":…}}` line of each event."""
-        if "%" not in self.pattern:
-            return [json.dumps({"index": {"_index": self.pattern}})] * len(batch)
-        return per_second(
-            batch.times,
-            lambda s: json.dumps({"index": {"_index": datetime.fromtimestamp(s, UTC).strftime(self.pattern)}}),
-            self._indexes,
-        )
+    def formatter(self) -> BulkDocuments:
+        return BulkDocuments(self.event_text(), self.pattern)
 
-    def documents(self, batch: EventBatch) -> list[str]:
-        """One JSON document per event."""
-        seconds = per_second(
-            batch.times, lambda s: datetime.fromtimestamp(s, UTC).strftime("%Y-%m-%dT%H:%M:%S"), self._stamps
-        )
-        millis = map(
-            "%03d".__mod__, np.minimum(((batch.times - np.floor(batch.times)) * 1000).astype(np.int64), 999).tolist()
-        )
-        stamps = [f"{s}.{m}Z" for s, m in zip(seconds, millis, strict=True)]
-        metas = self.metadata(batch)
-        docs = [
-            f'{{"@timestamp":"{t}","_raw":{r}{m}}}'
-            for t, r, m in zip(stamps, map(encode_basestring_ascii, batch.events), metas, strict=True)
-        ]
-        for i, raw in enumerate(batch.events):
-            if raw[:1] == "{":
-                try:
-                    fields = json.loads(raw)
-                except ValueError:
-                    continue
-                if isinstance(fields, dict):
-                    fields.update(json.loads(docs[i]))
-                    docs[i] = json.dumps(fields, separators=(",", ":"))
-        return docs
-
-    @staticmethod
-    def metadata(batch: EventBatch) -> list[str]:
-        per_event = [k for k in META if k in batch.columns]
-        fixed = "".join(
-            f',"{k}":{encode_basestring_ascii(batch.meta[k])}' for k in META if k not in per_event and batch.meta.get(k)
-        )
-        if not per_event:
-            return [fixed] * len(batch)
-        columns = [batch.columns[k] for k in per_event]
-        return [
-            fixed + "".join(f',"{k}":{encode_basestring_ascii(v)}' for k, v in zip(per_event, values, strict=True))
-            for values in zip(*columns, strict=True)
-        ]
-
-    def chunks(self, actions: list[str], docs: list[str]) -> list[int]:
+    def chunks(self, payload: Payload) -> list[int]:
         """Start index of each `_bulk` request (and the end), by document count and body size."""
+        sizes = np.diff(payload.bounds).tolist()
         starts, total, count = [0], 0, 0
-        for i, (action, doc) in enumerate(zip(actions, docs, strict=True)):
-            size = len(action) + len(doc) + 2
+        for i, size in enumerate(sizes):
             if count and (count == self.chunk or total + size > self.max_bytes):
                 starts.append(i)
                 total = count = 0
             total += size
             count += 1
-        starts.append(len(docs))
+        starts.append(len(sizes))
         return starts
 
     # -- sending ---------------------------------------------------------------------------------------
-    def write(self, batch: EventBatch) -> list[int]:
-        if batch is not self.current:
-            self.current, self.next_chunk, self.rejected = batch, 0, []
-        actions, docs = self.actions(batch), self.documents(batch)
-        starts = self.chunks(actions, docs)
+    def write(self, payload: Payload) -> list[int]:
+        rejected: list[int] = []
         self.sent_bytes = 0
-        for number in range(self.next_chunk, len(starts) - 1):
-            a, b = starts[number], starts[number + 1]
-            body = "".join(f"{action}\n{doc}\n" for action, doc in zip(actions[a:b], docs[a:b], strict=True))
+        starts = self.chunks(payload)
+        for a, b in pairwise(starts):
+            body = bytes(payload.piece(a, b))
             self.sent_bytes += len(body)
             reply = self._bulk(body, a)
             if reply.get("errors"):
                 for offset, item in enumerate(reply.get("items", [])):
                     result = next(iter(item.values()), {})
                     if int(result.get("status", 500)) >= 300:
-                        self.rejected.append(a + offset)
+                        rejected.append(a + offset)
                 errors = (next(iter(i.values()), {}).get("error") for i in reply.get("items", []))
                 self.item_error = json.dumps(next((e for e in errors if e), ""))[:300]
-            self.next_chunk = number + 1
-        rejected = self.rejected
-        self.current, self.next_chunk, self.rejected = None, 0, []
         return rejected
 
-    def encoded_size(self, batch: EventBatch) -> int:
+    def encoded_size(self, payload: Payload) -> int:
         return self.sent_bytes
 
-    def _bulk(self, body: str, start: int) -> dict:
+    def _bulk(self, body: bytes, start: int) -> dict:
         from opensearchpy.exceptions import ConnectionError as NodeUnreachable
         from opensearchpy.exceptions import TransportError
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from eventgen.plugin import OutputPlugin, Setting
+from eventgen.plugin import OutputPlugin, Payload, Setting
 
 
 def default_spool_dir() -> str:
@@ -25,12 +25,12 @@ class SpoolOutput(OutputPlugin):
         self.folder.mkdir(parents=True, exist_ok=True)
         self._handles: dict[str, object] = {}
 
-    def write(self, batch) -> None:
-        name = self.config.get("spoolFile", "<SAMPLE>").replace("<SAMPLE>", batch.sample.split(":")[-1])
+    def write(self, payload: Payload) -> None:
+        name = self.config.get("spoolFile", "<SAMPLE>").replace("<SAMPLE>", payload.sample.split(":")[-1])
         handle = self._handles.get(name)
         if handle is None:
             handle = self._handles[name] = open(self.folder / name, "ab")  # noqa: SIM115
-        handle.write(batch.payload())
+        handle.write(payload.data)
         handle.flush()
 
     def close(self) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from eventgen.plugin import OutputPlugin
+from eventgen.plugin import OutputPlugin, Payload
 
 
 class StdoutOutput(OutputPlugin):
@@ -12,7 +12,7 @@ class StdoutOutput(OutputPlugin):
     summary = "Write events to standard output, one line per event (multi-line events kept whole)."
     single_writer = True
 
-    def write(self, batch) -> None:
+    def write(self, payload: Payload) -> None:
         stream = sys.stdout.buffer
-        stream.write(batch.payload())
+        stream.write(payload.data)
         stream.flush()

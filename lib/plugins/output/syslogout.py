@@ -1,32 +1,29 @@
 """`outputMode = syslogout`: RFC 3164 / RFC 5424 syslog over UDP, TCP or TLS.
 
-Headers are built per batch: the time part once per distinct second (cached), then spliced with
-the host, app name and event. TCP framing is newline (RFC 6587 non-transparent) or octet counting.
+The worker formats each batch (`SyslogFrames`: headers per distinct second, then newline or RFC 6587
+octet-counting framing on TCP, one datagram per message on UDP); this output only moves the bytes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, tzinfo
-from operator import add
-
-import numpy as np
 
 from eventgen.plugin import (
-    EventBatch,
     OutputPlugin,
+    Payload,
     Setting,
     SettingError,
+    SyslogFrames,
+    SyslogHeaders,
     at_least,
     choice,
     parse_bool,
     parse_float,
     parse_int,
     parse_timezone,
-    per_second,
 )
 
-from ._net import Progress, StreamConnection, line_bounds, tls_context
+from ._net import StreamConnection, send_resuming, tls_context
 from ._udp import send_datagrams, udp_socket
 
 FACILITIES = (
@@ -66,63 +63,6 @@ def _code(names: tuple[str, ...], what: str) -> Callable[[str], int]:
 
 parse_facility = _code(FACILITIES, "facility")
 parse_severity = _code(SEVERITIES, "severity")
-
-
-class SyslogHeaders:
-    """Builds the syslog messages (header + event) of a batch."""
-
-    def __init__(self, fmt: str, add_header: bool, pri: int, app: str, hostname: str, tz: tzinfo):
-        self.fmt, self.add_header, self.pri, self.tz = fmt, add_header, pri, tz
-        self.app = app.replace(" ", "_")
-        self.hostname = hostname.replace(" ", "_")
-        self._cache: dict[int, str] = {}
-
-    def hosts(self, batch: EventBatch) -> str | list[str]:
-        """The HOSTNAME field: fixed, the batch's host, or each event's host (CSV samples)."""
-        if self.hostname:
-            return self.hostname
-        column = batch.columns.get("host")
-        if column is not None:
-            return [h.replace(" ", "_") or "-" for h in column]
-        return (batch.meta.get("host") or "-").replace(" ", "_")
-
-    def messages(self, batch: EventBatch) -> list[str] | tuple[str, list[str]]:
-        """The messages, or (prefix, events) when every message has the same prefix."""
-        events = batch.events
-        if self.fmt == "rfc3164" and not self.add_header:
-            return f"<{self.pri}>", events
-        hosts = self.hosts(batch)
-        tag = f" {self.app}:" if self.app else ""
-        if self.fmt == "rfc3164":
-            stamp = self._rfc3164_stamp
-            if isinstance(hosts, str):
-                prefixes = per_second(batch.times, lambda s: f"{stamp(s)} {hosts}{tag} ", self._cache)
-            else:
-                stamps = per_second(batch.times, stamp, self._cache)
-                prefixes = [f"{s} {h}{tag} " for s, h in zip(stamps, hosts, strict=True)]
-            return list(map(add, prefixes, events))
-        # RFC 5424: <PRI>1 2024-11-23T15:04:05.123456+00:00 HOST APP - - - MSG
-        app = self.app or "-"
-        heads = per_second(batch.times, self._rfc5424_second, self._cache)
-        micros = map(
-            "%06d".__mod__, np.minimum(((batch.times - np.floor(batch.times)) * 1e6).astype(np.int64), 999999).tolist()
-        )
-        if isinstance(hosts, str):
-            rest = f" {hosts} {app} - - - "
-            return [f"{h[:-6]}.{m}{h[-6:]}{rest}{e}" for h, m, e in zip(heads, micros, events, strict=True)]
-        return [
-            f"{h[:-6]}.{m}{h[-6:]} {host} {app} - - - {e}"
-            for h, m, host, e in zip(heads, micros, hosts, events, strict=True)
-        ]
-
-    def _rfc3164_stamp(self, sec: int) -> str:
-        moment = datetime.fromtimestamp(sec, self.tz)
-        return f"<{self.pri}>{moment.strftime('%b')} {moment.day:2d} {moment.strftime('%H:%M:%S')}"
-
-    def _rfc5424_second(self, sec: int) -> str:
-        # "<PRI>1 YYYY-MM-DDTHH:MM:SS+HH:MM": the last 6 characters are the offset (micros go before it)
-        text = datetime.fromtimestamp(sec, self.tz).isoformat()
-        return f"<{self.pri}>1 {text[:19]}{text[19:] or '+00:00'}"
 
 
 class SyslogOutput(OutputPlugin):
@@ -182,9 +122,14 @@ class SyslogOutput(OutputPlugin):
 
     def __init__(self, settings) -> None:
         super().__init__(settings)
-        self.progress = Progress()
         cfg = self.config
-        self.headers = SyslogHeaders(
+        self.host = cfg.get("syslogDestinationHost", "127.0.0.1")
+        self.port = int(cfg.get("syslogDestinationPort", 1514))
+        self.tcp = cfg.get("syslogProtocol", "udp") == "tcp"
+
+    def formatter(self) -> SyslogFrames:
+        cfg = self.config
+        headers = SyslogHeaders(
             cfg.get("syslogFormat", "rfc3164"),
             bool(cfg.get("syslogAddHeader")),
             cfg.get("syslogFacility", 1) * 8 + cfg.get("syslogSeverity", 6),
@@ -192,10 +137,8 @@ class SyslogOutput(OutputPlugin):
             cfg.get("syslogHostname", ""),
             parse_timezone(cfg.get("timezone", "local")),
         )
-        self.host = cfg.get("syslogDestinationHost", "127.0.0.1")
-        self.port = int(cfg.get("syslogDestinationPort", 1514))
-        self.tcp = cfg.get("syslogProtocol", "udp") == "tcp"
-        self.octet = cfg.get("syslogFraming", "newline") == "octet"
+        framing = cfg.get("syslogFraming", "newline") if cfg.get("syslogProtocol", "udp") == "tcp" else "datagram"
+        return SyslogFrames(headers, self.event_text(), framing)
 
     def open(self) -> None:
         if self.tcp:
@@ -212,36 +155,11 @@ class SyslogOutput(OutputPlugin):
         else:
             self.sock = udp_socket(self.host, self.port)
 
-    def render(self, batch: EventBatch) -> tuple[bytes, list[str] | None]:
-        """The batch as one framed payload (TCP), or the concatenated messages and the list (UDP)."""
-        made = self.headers.messages(batch)
-        if isinstance(made, tuple):
-            prefix, events = made
-            if self.tcp and not self.octet:
-                return (prefix + ("\n" + prefix).join(events) + "\n").encode(), None
-            msgs = [prefix + e for e in events]
-        else:
-            msgs = made
-        if not self.tcp:
-            return "".join(msgs).encode(), msgs
-        if not self.octet:
-            return ("\n".join(msgs) + "\n").encode(), None
-        if all(map(str.isascii, msgs)):
-            return "".join(map("{} {}".format, map(len, msgs), msgs)).encode(), None
-        encoded = [m.encode() for m in msgs]
-        return b"".join(b"%d %s" % (len(m), m) for m in encoded), None
-
-    def write(self, batch: EventBatch) -> list[int] | None:
+    def write(self, payload: Payload) -> list[int] | None:
         if self.tcp:
-            self.conn.send(self.render(batch)[0])
+            send_resuming(self, self.conn, payload)
             return None
-        start = self.progress.start(batch)
-        payload, msgs = self.render(batch)
-        assert msgs is not None
-        bounds = line_bounds(msgs, len(payload) == sum(map(len, msgs)), terminator=0)
-        rejected = send_datagrams(self.sock, payload, bounds, start, self.progress, f"{self.host}:{self.port}")
-        self.progress.finish()
-        return rejected
+        return send_datagrams(self.sock, payload, f"{self.host}:{self.port}")
 
     def close(self) -> None:
         if self.tcp:

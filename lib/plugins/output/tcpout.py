@@ -1,10 +1,14 @@
-"""`outputMode = tcpout`: newline-framed events over one persistent TCP connection, one `sendall` per batch."""
+"""`outputMode = tcpout`: newline-framed events over one persistent TCP connection, one send per batch.
+
+A connection that fails mid-batch is reopened and the batch resumes at the first event the kernel
+had not taken whole (that one event is sent again and counted as resent).
+"""
 
 from __future__ import annotations
 
-from eventgen.plugin import EventBatch, OutputPlugin, Setting, at_least, parse_float, parse_int
+from eventgen.plugin import OutputPlugin, Payload, Setting, at_least, parse_float, parse_int
 
-from ._net import StreamConnection
+from ._net import StreamConnection, send_resuming
 
 
 class TcpOutput(OutputPlugin):
@@ -35,8 +39,8 @@ class TcpOutput(OutputPlugin):
             float(self.config.get("tcpoutTimeout", 30)),
         )
 
-    def write(self, batch: EventBatch) -> None:
-        self.conn.send(batch.payload())
+    def write(self, payload: Payload) -> None:
+        send_resuming(self, self.conn, payload)
 
     def close(self) -> None:
         self.conn.close()

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from eventgen.plugin import EventBatch, OutputPlugin, Setting, at_least, parse_int
+from eventgen.plugin import OutputPlugin, Payload, Setting, at_least, parse_int
 
-from ._net import Progress, line_bounds
 from ._udp import send_datagrams, udp_socket
 
 
@@ -24,24 +23,17 @@ class UdpOutput(OutputPlugin):
         ),
     )
 
-    def __init__(self, settings) -> None:
-        super().__init__(settings)
-        self.progress = Progress()
+    def formatter(self):
+        text = self.event_text()
+        return lambda batch: Payload.of_texts(batch, text(batch))  # unframed: a datagram is one event
 
     def open(self) -> None:
         self.host = self.config.get("udpDestinationHost", "127.0.0.1")
         self.port = int(self.config.get("udpDestinationPort", 3333))
         self.sock = udp_socket(self.host, self.port)
 
-    def write(self, batch: EventBatch) -> list[int]:
-        start = self.progress.start(batch)
-        payload = batch.payload()
-        bounds = line_bounds(batch.events, len(payload) == len(batch.text()))
-        rejected = send_datagrams(
-            self.sock, payload, bounds, start, self.progress, f"{self.host}:{self.port}", trailer=1
-        )
-        self.progress.finish()
-        return rejected
+    def write(self, payload: Payload) -> list[int]:
+        return send_datagrams(self.sock, payload, f"{self.host}:{self.port}")
 
     def close(self) -> None:
         self.sock.close()
