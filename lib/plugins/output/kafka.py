@@ -35,7 +35,7 @@ from eventgen.plugin import (
 FIELDS = ("host", "source", "sourcetype", "index")
 log = logging.getLogger(__name__)
 RDKAFKA_LOG = logging.getLogger("eventgen.kafka.librdkafka")
-OPEN_POLL = 0.25  # seconds per metadata attempt while opening (so "all brokers down" is noticed quickly)
+OPEN_POLL = 0.1  # seconds per metadata attempt while opening (so "all brokers down" is noticed quickly)
 # parts of librdkafka error strings that change between repeats of the same error
 _VOLATILE = re.compile(r"\s*\((?:after \d+ms[^)]*|\d+ identical error\(s\) suppressed)\)")
 
