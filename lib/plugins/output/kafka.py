@@ -13,6 +13,7 @@ import logging
 import re
 import time
 from collections import defaultdict, deque
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -275,31 +276,29 @@ class KafkaOutput(OutputPlugin):
         headers = None
         if self.headers and not batch.columns:
             headers = [(k, batch.meta[k].encode()) for k in FIELDS if batch.meta.get(k)]
-        per_headers = self.headers and bool(batch.columns)
+        if self.headers and batch.columns:
+            field = batch.field
+            headers_of: Any = [[(k, v.encode()) for k in FIELDS if (v := field(k, i))] for i in range(n)]
+        else:
+            headers_of = repeat(headers, n)
+        key_of = keys if per_key else repeat(keys, n)
         produce, poll, topic = producer.produce, producer.poll, self.topic
-        deadline = time.monotonic() + self.timeout
         refused = n  # records from here on never reached the producer
         i = 0
         try:
-            while i < n:
-                key = keys[i] if per_key else keys  # type: ignore[index]
-                if per_headers:
-                    headers = [(k, batch.field(k, i).encode()) for k in FIELDS if batch.field(k, i)]
+            for i, (value, key, stamp, hdrs) in enumerate(zip(values, key_of, stamps, headers_of, strict=True)):
                 try:
-                    produce(topic, values[i], key, timestamp=stamps[i], headers=headers)
+                    produce(topic, value, key, timestamp=stamp, headers=hdrs)
                 except BufferError:  # local queue full: serve reports until there is room, then retry it
-                    if time.monotonic() >= deadline:
+                    if not self._when_room(produce, poll, (topic, value, key), {"timestamp": stamp, "headers": hdrs}):
                         refused = i
                         self.item_error = f"producer queue stayed full for {self.timeout:g}s"
                         break
-                    poll(0.05)
-                    continue
                 poll(0)
-                i += 1
         except KafkaException as exc:
             refused = i
             self.item_error = f"producer refused record {i}: {exc.args[0].str() if exc.args else exc}"
-        left = producer.flush(max(0.0, deadline - time.monotonic()) + self.timeout)
+        left = producer.flush(self.timeout + 1.0)  # message.timeout.ms ends every record's wait before this
         if left:  # not reported in time: purge so their reports arrive now (as failures) and nothing lingers
             producer.purge()
             producer.flush(1.0)
@@ -314,6 +313,19 @@ class KafkaOutput(OutputPlugin):
         if failed and not self.item_error:
             self.item_error = self._failures[0][2] if self._failures else "not acknowledged"
         return failed
+
+    def _when_room(self, produce, poll, args: tuple, kwargs: dict) -> bool:
+        """Produce one record into a full queue, serving delivery reports until it fits (False: still full
+        after kafkaTimeout, i.e. the brokers take nothing)."""
+        deadline = time.monotonic() + self.timeout
+        while time.monotonic() < deadline:
+            poll(0.05)
+            try:
+                produce(*args, **kwargs)
+                return True
+            except BufferError:
+                continue
+        return False
 
     def _failed_indices(self, values: list[bytes], keys: Any, per_key: bool, produced: int) -> list[int]:
         """Indices of the failed records: reports carry value and key (no index), so each failure takes the
