@@ -278,3 +278,37 @@ def test_producer_config_must_be_a_json_object(tmp_path):
     proc = cli(str(conf))
     assert proc.returncode == 2
     assert "[s.log]: kafkaProducerConfig: expected a JSON object" in proc.stderr
+
+
+def test_records_the_producer_refuses_are_the_failed_items(tmp_path, tansu):
+    """Half the events exceed kafkaMaxRequestSize: exactly those are failed and spooled, the rest read back."""
+    tansu.create_topic("sizes", partitions=1)
+    spool = tmp_path / "failed.jsonl"
+    proc, summary = run(
+        tmp_path,
+        f"""
+        [s.log]
+        sampleDir = .
+        count = 100
+        end = 1
+        timeMode = sample
+        outputMode = kafka
+        kafkaBootstrapServers = {tansu.bootstrap}
+        kafkaTopic = sizes
+        kafkaMaxRequestSize = 1024
+        kafkaBatchSize = 1024
+        spoolFailedTo = {spool}
+        token.0.token = @@ID
+        token.0.replacementType = integerid
+        token.0.replacement = 0
+        """,
+        sample="id=@@ID small\nid=@@ID " + "x" * 2000 + "\n",
+    )
+    assert proc.returncode == 1, proc.stderr
+    counts = row(summary, "kafka")
+    assert (counts["generated"], counts["sent"], counts["failed"]) == (100, 50, 50)
+    assert "50 item(s) rejected" in summary["errors"]["kafka"]
+    assert "too large" in summary["errors"]["kafka"].lower()
+    events = [e for line in spool.read_text().splitlines() for e in json.loads(line)["events"]]
+    assert sorted(int(re.search(r"id=(\d+)", e).group(1)) for e in events) == list(range(1, 100, 2))
+    assert sorted(ids_of(tansu.read("sizes", 50))) == list(range(0, 100, 2))

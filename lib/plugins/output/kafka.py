@@ -284,20 +284,25 @@ class KafkaOutput(OutputPlugin):
         key_of = keys if per_key else repeat(keys, n)
         produce, poll, topic = producer.produce, producer.poll, self.topic
         refused = n  # records from here on never reached the producer
-        i = 0
-        try:
-            for i, (value, key, stamp, hdrs) in enumerate(zip(values, key_of, stamps, headers_of, strict=True)):
-                try:
-                    produce(topic, value, key, timestamp=stamp, headers=hdrs)
-                except BufferError:  # local queue full: serve reports until there is room, then retry it
-                    if not self._when_room(produce, poll, (topic, value, key), {"timestamp": stamp, "headers": hdrs}):
-                        refused = i
-                        self.item_error = f"producer queue stayed full for {self.timeout:g}s"
-                        break
-                poll(0)
-        except KafkaException as exc:
-            refused = i
-            self.item_error = f"producer refused record {i}: {exc.args[0].str() if exc.args else exc}"
+        rejected: list[int] = []  # records produce() refused (e.g. larger than message.max.bytes)
+        for i, (value, key, stamp, hdrs) in enumerate(zip(values, key_of, stamps, headers_of, strict=True)):
+            try:
+                produce(topic, value, key, timestamp=stamp, headers=hdrs)
+            except BufferError:  # local queue full: serve reports until there is room, then retry it
+                if not self._when_room(produce, poll, (topic, value, key), {"timestamp": stamp, "headers": hdrs}):
+                    refused = i
+                    self.item_error = f"producer queue stayed full for {self.timeout:g}s"
+                    break
+            except KafkaException as exc:
+                error = exc.args[0] if exc.args else None
+                if error is None or error.fatal():
+                    self._fatal = f"fatal producer error: {error.str() if error else exc}"
+                    refused = i
+                    break
+                rejected.append(i)
+                if not self.item_error:
+                    self.item_error = f"producer refused record {i}: {error.str()}"
+            poll(0)
         left = producer.flush(self.timeout + 1.0)  # message.timeout.ms ends every record's wait before this
         if left:  # not reported in time: purge so their reports arrive now (as failures) and nothing lingers
             producer.purge()
@@ -309,7 +314,7 @@ class KafkaOutput(OutputPlugin):
             raise OutputError(f"Kafka: every record of the batch failed: {reason}")
         if self._acked == n:
             return []
-        failed = self._failed_indices(values, keys, per_key, refused)
+        failed = self._failed_indices(values, keys, per_key, refused, rejected)
         if failed and not self.item_error:
             self.item_error = self._failures[0][2] if self._failures else "not acknowledged"
         return failed
@@ -327,12 +332,17 @@ class KafkaOutput(OutputPlugin):
                 continue
         return False
 
-    def _failed_indices(self, values: list[bytes], keys: Any, per_key: bool, produced: int) -> list[int]:
+    def _failed_indices(
+        self, values: list[bytes], keys: Any, per_key: bool, produced: int, rejected: list[int]
+    ) -> list[int]:
         """Indices of the failed records: reports carry value and key (no index), so each failure takes the
         first not yet taken record with the same value and key (identical records are interchangeable)."""
         slots: dict[tuple[bytes, bytes | None], deque[int]] = defaultdict(deque)
         wanted = {(value, key) for value, key, _ in self._failures}
+        skip = set(rejected)
         for i in range(produced):
+            if i in skip:
+                continue
             pair = (values[i], keys[i] if per_key else keys)
             if pair in wanted:
                 slots[pair].append(i)  # type: ignore[index]
@@ -341,6 +351,7 @@ class KafkaOutput(OutputPlugin):
             queue = slots.get((value, key))  # type: ignore[arg-type]
             if queue:
                 failed.append(queue.popleft())
+        failed.extend(rejected)
         failed.extend(range(produced, len(values)))
         return sorted(failed)
 
