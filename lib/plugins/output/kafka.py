@@ -1,7 +1,19 @@
-"""`outputMode = kafka`: one record per event to a Kafka topic (kafka-python), delivery checked per record."""
+"""`outputMode = kafka`: one record per event to a Kafka topic through confluent-kafka (librdkafka).
+
+librdkafka batches, compresses and retries; this plugin hands it one record per event, serves delivery
+reports with `poll`, and flushes at the end of every batch so each batch's outcome is known: records whose
+delivery report carries an error are the batch's failed items. A batch whose records all failed, or a
+fatal producer error, fails the whole batch (retryable): the base class closes the producer and the next
+attempt builds a new one.
+"""
 
 from __future__ import annotations
 
+import logging
+import re
+import time
+from collections import defaultdict, deque
+from itertools import repeat
 from typing import Any
 
 from eventgen.plugin import (
@@ -10,21 +22,49 @@ from eventgen.plugin import (
     OutputPlugin,
     Payload,
     Setting,
+    SettingError,
     at_least,
     choice,
     micros,
     parse_bool,
     parse_float,
     parse_int,
+    parse_json,
     parse_list,
 )
 
 FIELDS = ("host", "source", "sourcetype", "index")
+log = logging.getLogger(__name__)
+RDKAFKA_LOG = logging.getLogger("eventgen.kafka.librdkafka")
+OPEN_POLL = 0.1  # seconds per metadata attempt while opening (so "all brokers down" is noticed quickly)
+# parts of librdkafka error strings that change between repeats of the same error
+_VOLATILE = re.compile(r"\s*\((?:after \d+ms[^)]*|\d+ identical error\(s\) suppressed)\)")
+
+
+def parse_producer_config(text: str) -> dict[str, str | int | float | bool]:
+    """A JSON object of extra librdkafka properties: string keys, scalar values."""
+    value = parse_json(text)
+    if not isinstance(value, dict):
+        raise SettingError(f"expected a JSON object of librdkafka properties, got {type(value).__name__}")
+    for key, item in value.items():
+        if isinstance(item, dict | list) or item is None:
+            raise SettingError(f"librdkafka property {key!r} must be a string, number or boolean")
+    return value
+
+
+parse_producer_config.__name__ = "parse_json"  # documented as JSON
+
+
+class _DebugLog:
+    """librdkafka's log lines go to our logger at DEBUG only: its errors reach `error_cb`, logged once each."""
+
+    def log(self, level: int, msg: str, *args: Any) -> None:
+        RDKAFKA_LOG.debug(msg, *args)
 
 
 class KafkaOutput(OutputPlugin):
     name = "kafka"
-    summary = "Kafka records (value = event text), batched by the producer; per-record delivery results counted."
+    summary = "Kafka records (value = event text) via librdkafka; per-record delivery reports counted."
     retries = 3
     settings = (
         Setting("kafkaBootstrapServers", parse_list, "127.0.0.1:9092", "Comma-separated `host:port` brokers."),
@@ -45,25 +85,62 @@ class KafkaOutput(OutputPlugin):
             "kafkaCompression",
             choice("none", "gzip", "snappy", "lz4", "zstd"),
             "none",
-            "Record batch compression (snappy, lz4, zstd need their Python packages).",
+            "Record batch compression (all built into librdkafka).",
         ),
-        Setting("kafkaBatchSize", at_least(parse_int, 1), "1048576", "Producer batch size in bytes per partition."),
-        Setting("kafkaLingerMs", at_least(parse_int, 0), "5", "Milliseconds the producer waits to fill a batch."),
-        Setting("kafkaMaxRequestSize", at_least(parse_int, 1024), "10485760", "Largest produce request in bytes."),
+        Setting(
+            "kafkaBatchSize",
+            at_least(parse_int, 1),
+            "1048576",
+            "Largest record batch in bytes per partition (librdkafka `batch.size`).",
+        ),
+        Setting(
+            "kafkaLingerMs",
+            at_least(parse_int, 0),
+            "5",
+            "Milliseconds the producer waits to fill a batch (`linger.ms`).",
+        ),
+        Setting(
+            "kafkaMaxRequestSize",
+            at_least(parse_int, 1024),
+            "10485760",
+            "Largest produce request in bytes (`message.max.bytes`).",
+        ),
         Setting("kafkaHeaders", parse_bool, "false", "Add host, source, sourcetype and index as record headers."),
         Setting(
             "kafkaTimeout",
             at_least(parse_float, 0.1),
             "30",
-            "Seconds to wait for a batch's records to be acknowledged (and for broker metadata).",
+            "Seconds a record may wait for its acknowledgement (`message.timeout.ms`), to connect and to get "
+            "broker metadata when opening.",
         ),
         Setting(
             "kafkaRetries",
             at_least(parse_int, 0),
             "3",
-            "Producer retries of a failed produce request (and attempts to reach the brokers).",
+            "Producer retries of a failed produce request (`retries`), and retries of a failed batch.",
+        ),
+        Setting(
+            "kafkaIdempotence",
+            parse_bool,
+            "false",
+            "Idempotent producer (`enable.idempotence`): no duplicates from producer retries; needs kafkaAcks = all.",
+        ),
+        Setting(
+            "kafkaProducerConfig",
+            parse_producer_config,
+            None,
+            'Extra librdkafka producer properties as a JSON object, e.g. `{"batch.num.messages": 100000}`; '
+            "they override the properties the settings above make.",
         ),
     )
+
+    @classmethod
+    def validate(cls, sample) -> list[tuple[str, str]]:
+        settings = sample.settings
+        acks = settings.get("kafkaAcks") or "all"
+        if settings.get("kafkaIdempotence") and acks != "all":
+            return [("kafkaIdempotence", f"kafkaIdempotence = true needs kafkaAcks = all (got {acks})")]
+        return []
 
     def __init__(self, settings) -> None:
         super().__init__(settings)
@@ -72,46 +149,104 @@ class KafkaOutput(OutputPlugin):
         self.key = cfg.get("kafkaKey") or ""
         self.timeout = float(cfg.get("kafkaTimeout", 30))
         self.headers = bool(cfg.get("kafkaHeaders"))
+        self.brokers = ",".join(cfg.get("kafkaBootstrapServers") or ["127.0.0.1:9092"])
         self.sent_bytes = 0
+        self.producer: Any = None
+        self._seen_errors: set[str] = set()  # error strings already logged (once each, across rebuilds)
+        self._reset_reports()
+
+    # ----- producer lifecycle ------------------------------------------------------------------
+
+    def producer_config(self) -> dict[str, Any]:
+        cfg = self.config
+        timeout_ms = int(self.timeout * 1000)
+        linger_ms = int(cfg.get("kafkaLingerMs", 5))
+        conf: dict[str, Any] = {
+            "bootstrap.servers": self.brokers,
+            "client.id": "eventgen",
+            "acks": cfg.get("kafkaAcks", "all"),
+            "compression.type": cfg.get("kafkaCompression", "none"),
+            "batch.size": int(cfg.get("kafkaBatchSize", 1048576)),
+            "linger.ms": linger_ms,
+            "message.max.bytes": int(cfg.get("kafkaMaxRequestSize", 10485760)),
+            "retries": int(cfg.get("kafkaRetries", 3)),
+            "enable.idempotence": bool(cfg.get("kafkaIdempotence")),
+            "message.timeout.ms": timeout_ms + linger_ms,  # librdkafka wants it above linger.ms
+            "request.timeout.ms": timeout_ms,
+            "socket.connection.setup.timeout.ms": max(1000, timeout_ms),  # librdkafka's minimum is 1 s
+            "reconnect.backoff.max.ms": 1000,  # a restarted broker is found again within a second
+        }
+        conf.update(cfg.get("kafkaProducerConfig") or {})
+        conf.update({"error_cb": self._on_error, "on_delivery": self._on_delivery, "logger": _DebugLog()})
+        return conf
 
     def open(self) -> None:
         try:
-            from kafka import KafkaProducer
-            from kafka.errors import KafkaError
+            from confluent_kafka import KafkaException, Producer
         except ImportError as exc:
             raise OutputError(
-                "outputMode = kafka needs kafka-python: pip install kafka-python", retryable=False
+                "outputMode = kafka needs confluent-kafka: pip install confluent-kafka", retryable=False
             ) from exc
-        cfg = self.config
-        acks: Any = cfg.get("kafkaAcks", "all")
-        compression = cfg.get("kafkaCompression", "none")
-        timeout_ms = int(self.timeout * 1000)
-        linger_ms = int(cfg.get("kafkaLingerMs", 5))
-        newer = {"bootstrap_timeout_ms": timeout_ms, "delivery_timeout_ms": timeout_ms + linger_ms + 1000}
-        extra = {k: v for k, v in newer.items() if k in KafkaProducer.DEFAULT_CONFIG}  # kafka-python >= 2.1
+        self._fatal = ""
+        self._brokers_down = ""
         try:
-            self.producer = KafkaProducer(
-                **extra,
-                bootstrap_servers=cfg.get("kafkaBootstrapServers") or ["127.0.0.1:9092"],
-                acks=acks if acks == "all" else int(acks),
-                compression_type=None if compression == "none" else compression,
-                batch_size=int(cfg.get("kafkaBatchSize", 1048576)),
-                linger_ms=linger_ms,
-                max_request_size=int(cfg.get("kafkaMaxRequestSize", 10485760)),
-                retries=int(cfg.get("kafkaRetries", 3)),
-                request_timeout_ms=timeout_ms,
-                max_block_ms=timeout_ms,
-                client_id="eventgen",
-            )
-        except KafkaError as exc:
-            raise OutputError(
-                f"Kafka brokers {','.join(cfg.get('kafkaBootstrapServers') or [])} unreachable: {exc}"
-            ) from exc
-        except (ValueError, AssertionError) as exc:
+            self.producer = Producer(self.producer_config())
+        except (KafkaException, ValueError, TypeError) as exc:
             raise OutputError(f"Kafka producer settings rejected: {exc}", retryable=False) from exc
+        # metadata proves a broker answers; polled in short steps so "all brokers down" fails at once
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                self.producer.list_topics(self.topic, timeout=min(OPEN_POLL, max(0.01, deadline - time.monotonic())))
+                return
+            except KafkaException as exc:
+                self.producer.poll(0)  # serve error_cb
+                if self._brokers_down or self._fatal or time.monotonic() >= deadline:
+                    reason = self._fatal or self._brokers_down or str(exc.args[0].str() if exc.args else exc)
+                    self._drop_producer()
+                    raise OutputError(f"Kafka brokers {self.brokers} unreachable: {reason}") from exc
 
     def close(self) -> None:
-        self.producer.close(timeout=self.timeout)
+        if self.producer is not None:
+            self.producer.flush(min(self.timeout, 5.0))
+            self._drop_producer()
+
+    def _drop_producer(self) -> None:
+        """Forget the producer, discarding whatever it still holds (its delivery reports then say purged)."""
+        producer, self.producer = self.producer, None
+        if producer is None:
+            return
+        try:
+            producer.purge()
+            producer.poll(0)
+        except Exception as exc:  # a producer in a fatal state may refuse; it is dropped either way
+            RDKAFKA_LOG.debug("purging the producer: %s", exc)
+
+    # ----- callbacks (served by poll/flush on the writing thread) -------------------------------
+
+    def _reset_reports(self) -> None:
+        self._acked = 0
+        self._failures: list[tuple[bytes | None, bytes | None, str]] = []
+
+    def _on_delivery(self, err, msg) -> None:
+        if err is None:
+            self._acked += 1
+        else:
+            self._failures.append((msg.value(), msg.key(), err.str()))
+
+    def _on_error(self, err) -> None:
+        from confluent_kafka import KafkaError
+
+        text = _VOLATILE.sub("", err.str())
+        if err.fatal():
+            self._fatal = f"fatal producer error: {text}"
+        elif err.code() == KafkaError._ALL_BROKERS_DOWN:
+            self._brokers_down = text
+        if text not in self._seen_errors:
+            self._seen_errors.add(text)
+            log.warning("kafka %s: %s", err.name(), text)
+
+    # ----- writing ---------------------------------------------------------------------------
 
     def keys(self, batch: EventBatch) -> list[bytes | None] | bytes | None:
         if not self.key:
@@ -128,48 +263,106 @@ class KafkaOutput(OutputPlugin):
 
     def formatter(self):
         text = self.event_text()
-        return lambda batch: Payload.of_texts(batch, text(batch))  # unframed: one record value per event
+        return lambda batch: Payload.of_texts(batch, text(batch))  # unframed: one record value per text
 
     def write(self, payload: Payload) -> list[int]:
-        from kafka.errors import KafkaError
+        from confluent_kafka import KafkaException
 
         self.item_error = ""
+        self._reset_reports()
+        producer = self.producer
         batch = payload.batch
-        assert batch is not None
-        lo, hi = payload.offset, payload.offset + payload.count
+        assert batch is not None  # Kafka is no single writer: payloads never travel without their batch
+        lo = payload.offset
         values = payload.records()
-        stamps = (micros(batch.times[lo:hi]) // 1000).tolist()
+        n = len(values)
+        self.sent_bytes = len(payload.data)
+        stamps = (micros(batch.times[lo : lo + n]) // 1000).tolist()  # ms by the one rounding rule
         keys = self.keys(batch)
         if isinstance(keys, list):
-            keys = keys[lo:hi]
+            keys = keys[lo : lo + n]
         per_key = isinstance(keys, list)
         headers = None
         if self.headers and not batch.columns:
             headers = [(k, batch.meta[k].encode()) for k in FIELDS if batch.meta.get(k)]
-        send, topic = self.producer.send, self.topic
-        futures = []
-        failed_from = len(values)
-        try:
-            for i, (value, stamp) in enumerate(zip(values, stamps, strict=True)):
-                key = keys[i] if per_key else keys  # type: ignore[index]
-                if self.headers and batch.columns:
-                    headers = [(k, batch.field(k, lo + i).encode()) for k in FIELDS if batch.field(k, lo + i)]
-                futures.append(send(topic, value=value, key=key, headers=headers, timestamp_ms=stamp))
-        except KafkaError as exc:
-            failed_from = len(futures)
-            self.item_error = f"producer refused record {failed_from}: {exc}"
-        try:
-            self.producer.flush(timeout=self.timeout)
-        except KafkaError as exc:
-            self.item_error = f"records not acknowledged within {self.timeout:g}s: {exc}"
-        failed = [i for i, future in enumerate(futures) if not future.is_done or future.failed()]
+        if self.headers and batch.columns:
+            field = batch.field
+            headers_of: Any = [[(k, v.encode()) for k in FIELDS if (v := field(k, lo + i))] for i in range(n)]
+        else:
+            headers_of = repeat(headers, n)
+        key_of = keys if per_key else repeat(keys, n)
+        produce, poll, topic = producer.produce, producer.poll, self.topic
+        refused = n  # records from here on never reached the producer
+        rejected: list[int] = []  # records produce() refused (e.g. larger than message.max.bytes)
+        for i, (value, key, stamp, hdrs) in enumerate(zip(values, key_of, stamps, headers_of, strict=True)):
+            try:
+                produce(topic, value, key, timestamp=stamp, headers=hdrs)
+            except BufferError:  # local queue full: serve reports until there is room, then retry it
+                if not self._when_room(produce, poll, (topic, value, key), {"timestamp": stamp, "headers": hdrs}):
+                    refused = i
+                    self.item_error = f"producer queue stayed full for {self.timeout:g}s"
+                    break
+            except KafkaException as exc:
+                error = exc.args[0] if exc.args else None
+                if error is None or error.fatal():
+                    self._fatal = f"fatal producer error: {error.str() if error else exc}"
+                    refused = i
+                    break
+                rejected.append(i)
+                if not self.item_error:
+                    self.item_error = f"producer refused record {i}: {error.str()}"
+            poll(0)
+        left = producer.flush(self.timeout + 1.0)  # message.timeout.ms ends every record's wait before this
+        if left:  # not reported in time: purge so their reports arrive now (as failures) and nothing lingers
+            producer.purge()
+            producer.flush(1.0)
+        if self._fatal:
+            raise OutputError(f"Kafka: {self._fatal}")
+        if not self._acked:  # nothing arrived: a batch failure, retried on a new producer
+            reason = self._failures[0][2] if self._failures else self.item_error or "not acknowledged"
+            raise OutputError(f"Kafka: every record of the batch failed: {reason}")
+        if self._acked == n:
+            return []
+        failed = self._failed_indices(values, keys, per_key, refused, rejected)
         if failed and not self.item_error:
-            self.item_error = str(futures[failed[0]].exception or "not acknowledged")
-        failed.extend(range(failed_from, len(values)))
-        self.sent_bytes = sum(map(len, values))
-        if len(failed) == len(values) and failed_from == 0:
-            raise OutputError(f"Kafka: {self.item_error}")
+            self.item_error = self._failures[0][2] if self._failures else "not acknowledged"
         return failed
+
+    def _when_room(self, produce, poll, args: tuple, kwargs: dict) -> bool:
+        """Produce one record into a full queue, serving delivery reports until it fits (False: still full
+        after kafkaTimeout, i.e. the brokers take nothing)."""
+        deadline = time.monotonic() + self.timeout
+        while time.monotonic() < deadline:
+            poll(0.05)
+            try:
+                produce(*args, **kwargs)
+                return True
+            except BufferError:
+                continue
+        return False
+
+    def _failed_indices(
+        self, values: list[bytes], keys: Any, per_key: bool, produced: int, rejected: list[int]
+    ) -> list[int]:
+        """Indices of the failed records: reports carry value and key (no index), so each failure takes the
+        first not yet taken record with the same value and key (identical records are interchangeable)."""
+        slots: dict[tuple[bytes, bytes | None], deque[int]] = defaultdict(deque)
+        wanted = {(value, key) for value, key, _ in self._failures}
+        skip = set(rejected)
+        for i in range(produced):
+            if i in skip:
+                continue
+            pair = (values[i], keys[i] if per_key else keys)
+            if pair in wanted:
+                slots[pair].append(i)  # type: ignore[index]
+        failed = []
+        for value, key, _ in self._failures:
+            queue = slots.get((value, key))  # type: ignore[arg-type]
+            if queue:
+                failed.append(queue.popleft())
+        failed.extend(rejected)
+        failed.extend(range(produced, len(values)))
+        return sorted(failed)
 
     def encoded_size(self, payload: Payload) -> int:
         return self.sent_bytes
