@@ -126,6 +126,10 @@ class OutputPlugin(Plugin):
     retries: ClassVar[int] = 0  # extra attempts after a retryable failure
     backoff: ClassVar[float] = 0.2  # bound of the first wait before retrying, doubled each attempt (full jitter)
     item_error: str = ""  # why items were rejected (set by `write` when it returns failed indices)
+    # set by `write` for the batch being delivered (reset by `deliver`): events sent again that may already have
+    # arrived (at-least-once), and events the destination confirmed stored
+    resent: int = 0
+    acked: int = 0
 
     def __init__(self, settings: Settings):
         self.config = settings
@@ -154,6 +158,7 @@ class OutputPlugin(Plugin):
         if not n:
             return Delivery(0, 0, 0)
         with self._lock:
+            self.resent = self.acked = 0
             if self._given_up():  # a dead destination: fail fast, counted (and spooled if asked)
                 return Delivery(0, n, 0, self._spool_failed(batch, range(n), self._dead_reason))
             probing = self._failed_batches >= self._give_up_batches() or self._failing_for() >= self._give_up_after()
@@ -171,7 +176,7 @@ class OutputPlugin(Plugin):
                         detail = f"{failed} item(s) rejected" + (f": {self.item_error}" if self.item_error else "")
                         error = self._spool_failed(batch, list(result), detail)
                     self._failed_batches, self._failing_since, self._dead_reason = 0, None, ""
-                    return Delivery(n - failed, failed, self.encoded_size(batch), error)
+                    return Delivery(n - failed, failed, self.encoded_size(batch), error, self.resent, self.acked)
                 except Exception as exc:  # anything an output raises is this output's failure, with its reason
                     known = isinstance(exc, OutputError | OSError)
                     error = (str(exc) or type(exc).__name__) if known else f"{type(exc).__name__}: {exc}"
@@ -188,7 +193,7 @@ class OutputPlugin(Plugin):
                         time.sleep(wait)
             self._note_failure(error)
             error = self._spool_failed(batch, range(partial, n), self._dead_reason or error)
-        return Delivery(partial, n - partial, 0, error)
+        return Delivery(partial, n - partial, 0, error, self.resent, min(self.acked, partial))
 
     # ----- giving up on a dead destination ----------------------------------------------------
 
@@ -220,6 +225,17 @@ class OutputPlugin(Plugin):
         """True while the destination is given up on and no probe is due."""
         return bool(self._dead_reason) and time.monotonic() < self._probe_at
 
+    def spool_parts(self, batch: EventBatch, indices: list[int]) -> list[tuple[list[int], str | None]]:
+        """How failed events `indices` of `batch` are spooled: (indices, server) per record, server None meaning
+        every destination of the output. Outputs copying to several servers override it so that a replay sends
+        an event only to the servers that lack it."""
+        return [(indices, None)]
+
+    def for_server(self, server: str) -> OutputPlugin | None:
+        """A copy of this output sending only to `server` (a spool record's `server`), or None when the output
+        has no such server. Used by `eventgen replay-spool`; the caller shuts the copy down."""
+        return None
+
     def _spool_failed(self, batch: EventBatch, indices: Iterable[int], error: str) -> str:
         """Append the failed events to `spoolFailedTo` (if set); return the error, noting the spool."""
         path = self.config.get("spoolFailedTo")
@@ -228,7 +244,9 @@ class OutputPlugin(Plugin):
         from eventgen.plugin.spool import append_failed
 
         try:
-            count = append_failed(path, self.name, batch, list(indices), error)
+            count = 0
+            for part, server in self.spool_parts(batch, list(indices)):
+                count += append_failed(path, self.name, batch, part, error, server=server)
         except OSError as exc:
             log.error("%s: cannot spool failed events to %s: %s", self.name, path, exc)
             return f"{error}; spooling to {path} failed: {exc}"
