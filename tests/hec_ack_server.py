@@ -11,6 +11,8 @@ says false. How acks behave is the `mode`:
 - `forget`: the ids in `forget` are lost, as if the indexer restarted before indexing them: false forever.
 
 Every accepted event is stored, duplicates included (`events`), so a test can count copies by id.
+With `drop_idle`, the server closes each connection after answering without saying so (no
+`Connection: close`), as a server does with an idle kept-alive connection.
 """
 
 from __future__ import annotations
@@ -37,12 +39,14 @@ class HecAckServer:
         forget: frozenset[int] | set[int] = frozenset(),
         token: str = "ack-token",
         port: int = 0,
+        drop_idle: bool = False,
     ):
         if mode not in ("late", "partial", "forget"):
             raise ValueError(f"unknown mode {mode!r}")
         self.mode, self.delay, self.every, self.forget = mode, delay, every, frozenset(forget)
         self.token = token
         self.port = port
+        self.drop_idle = drop_idle
         self.events: list[dict[str, Any]] = []  # every accepted envelope (raw: {"event", "query"}), in order
         self.requests = 0  # accepted event requests
         self.ack_queries = 0
@@ -90,6 +94,8 @@ class HecAckServer:
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
+                if owner.drop_idle:
+                    self.close_connection = True
 
         self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self._server.daemon_threads = True

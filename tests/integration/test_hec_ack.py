@@ -115,3 +115,19 @@ def test_raw_endpoint_acks_and_gzip(tmp_path, ack_server):
     counts = row(summary, "httpevent")
     assert (counts["sent"], counts["acked"], counts["resent"]) == (20, 20, 0)
     assert ids_of(ack_server) == Counter(range(20))
+
+
+@pytest.mark.parametrize("ack_server", [{"drop_idle": True}], indirect=True)
+def test_repost_after_a_dropped_keepalive_connection_counts_resent(tmp_path, ack_server):
+    # batch 1 opens the connection; batches 2 and 3 find it closed by the server and are posted again on a
+    # fresh one: the first copy may have arrived, so their events count resent (here the server never read it)
+    proc, summary = run(
+        tmp_path,
+        conf(ack_server.servers_json(), 3).replace("httpeventUseAck = true", "httpeventUseAck = false"),
+        sample="event @@ID\n",
+    )
+    assert proc.returncode == 0, proc.stderr
+    counts = row(summary, "httpevent")
+    assert (counts["sent"], counts["failed"], counts["resent"], counts["acked"]) == (30, 0, 20, 0)
+    assert ids_of(ack_server) == Counter(range(30))
+    assert ack_server.requests == 3
