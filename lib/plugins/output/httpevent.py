@@ -3,7 +3,9 @@
 `/services/collector/event`: one JSON envelope per event (time, host, source, sourcetype, index,
 event), concatenated; `/services/collector/raw`: the events as lines, metadata in the query. A batch
 is split into requests of at most `httpeventMaxPayloadSize` bytes; a retried batch resumes after the
-requests that were accepted, so nothing is sent twice and nothing is counted twice.
+requests that were accepted, and nothing is counted twice. Delivery is at least once: a request whose
+answer was lost, or (`httpeventUseAck`) whose indexer acknowledgement did not come, is sent again, and
+its events count as `resent`.
 """
 
 from __future__ import annotations
