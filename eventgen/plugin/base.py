@@ -189,6 +189,7 @@ class OutputPlugin(Plugin):
     retries: ClassVar[int] = 0  # extra attempts after a retryable failure
     backoff: ClassVar[float] = 0.2  # bound of the first wait before retrying, doubled each attempt (full jitter)
     item_error: str = ""  # why items were rejected (set by `write` when it returns failed indices)
+    resumes: ClassVar[bool] = False  # keeps its own progress in a batch: retries get the whole payload again
     resent: int = 0  # set by `write`: events it sent again that may already have arrived
     acked: int = 0  # set by `write`: events the destination confirmed stored
 
@@ -262,7 +263,7 @@ class OutputPlugin(Plugin):
             partial = 0  # events known to have arrived before a failure: a retry resumes after them
             nbytes = resent = acked = 0
             for attempt in range(attempts):
-                rest = payload.tail(partial)
+                rest = payload if self.resumes else payload.tail(partial)
                 self.resent = self.acked = 0
                 try:
                     if not self._opened:
@@ -280,7 +281,8 @@ class OutputPlugin(Plugin):
                     known = isinstance(exc, OutputError | OSError)
                     error = (str(exc) or type(exc).__name__) if known else f"{type(exc).__name__}: {exc}"
                     retryable = getattr(exc, "retryable", True) and known
-                    partial = min(n, partial + max(0, getattr(exc, "sent", 0)))
+                    sent = max(0, getattr(exc, "sent", 0))  # counted from the start of what `write` was given
+                    partial = min(n, sent if self.resumes else partial + sent)
                     resent, acked = resent + self.resent, acked + self.acked
                     self._safe_close()
                     if not retryable or attempt == attempts - 1:
@@ -293,7 +295,7 @@ class OutputPlugin(Plugin):
                         time.sleep(wait)
             self._note_failure(error)
             error = self._spool_failed(payload, range(partial, n), self._dead_reason or error)
-        return Delivery(partial, n - partial, 0, error, resent, acked)
+        return Delivery(partial, n - partial, 0, error, resent, min(acked, partial))
 
     # ----- giving up on a dead destination ----------------------------------------------------
 
@@ -325,6 +327,17 @@ class OutputPlugin(Plugin):
         """True while the destination is given up on and no probe is due."""
         return bool(self._dead_reason) and time.monotonic() < self._probe_at
 
+    def spool_parts(self, batch: EventBatch, indices: list[int]) -> list[tuple[list[int], str | None]]:
+        """How failed events `indices` of `batch` are spooled: (indices, server) per record, server None meaning
+        every destination of the output. Outputs copying to several servers override it so that a replay sends
+        an event only to the servers that lack it."""
+        return [(indices, None)]
+
+    def for_server(self, server: str) -> OutputPlugin | None:
+        """A copy of this output sending only to `server` (a spool record's `server`), or None when the output
+        has no such server. Used by `eventgen replay-spool`; the caller shuts the copy down."""
+        return None
+
     def _spool_failed(self, payload: Payload, indices: Iterable[int], error: str) -> str:
         """Append the failed events to `spoolFailedTo` (if set); return the error, noting the spool."""
         path = self.config.get("spoolFailedTo")
@@ -334,7 +347,9 @@ class OutputPlugin(Plugin):
         from eventgen.plugin.spool import append_failed
 
         try:
-            count = append_failed(path, self.name, batch, [base + i for i in indices], error)
+            count = 0
+            for part, server in self.spool_parts(batch, [base + i for i in indices]):
+                count += append_failed(path, self.name, batch, part, error, server=server)
         except OSError as exc:
             log.error("%s: cannot spool failed events to %s: %s", self.name, path, exc)
             return f"{error}; spooling to {path} failed: {exc}"

@@ -1,7 +1,10 @@
 """Failed-batch spool: events an output could not deliver, kept as JSON lines for `replay-spool`.
 
 One line per failed (part of a) batch:
-`{"version":1,"sample","output","seq","error","spooled_at","events":[...],"times":[...],"meta":{...},"columns":{...}}`.
+`{"version":2,"id","sample","output","seq","error","spooled_at","events":[...],"times":[...],"meta":{...},
+"columns":{...}}`, plus `"server"` when the events are missing from one server of several (HEC `mirror`).
+`id` is unique per record (uuid4 hex): `replay-spool --dedupe` uses it. Version 1 records (no id, no server)
+are still read.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import json
 import os
 import threading
 import time
+import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -18,7 +22,8 @@ import numpy as np
 
 from eventgen.render.batch import EventBatch
 
-VERSION = 1
+VERSION = 2
+KNOWN_VERSIONS = (1, 2)
 _locks: dict[str, threading.Lock] = {}
 _locks_guard = threading.Lock()
 
@@ -28,13 +33,17 @@ def _lock_for(path: str) -> threading.Lock:
         return _locks.setdefault(os.path.abspath(path), threading.Lock())
 
 
-def record_of(output: str, batch: EventBatch, indices: Sequence[int], error: str) -> dict[str, Any]:
-    """The spool record of events `indices` of `batch` (all of them when indices covers the batch)."""
+def record_of(
+    output: str, batch: EventBatch, indices: Sequence[int], error: str, server: str | None = None
+) -> dict[str, Any]:
+    """The spool record of events `indices` of `batch` (all of them when indices covers the batch); `server`
+    (`protocol://address:port`) when only that server of the output lacks them."""
     whole = len(indices) == len(batch)
     pick = (lambda values: list(values)) if whole else (lambda values: [values[i] for i in indices])
     times = np.asarray(batch.times, dtype=float)
-    return {
+    record = {
         "version": VERSION,
+        "id": uuid.uuid4().hex,
         "sample": batch.sample,
         "output": output,
         "seq": batch.seq,
@@ -45,9 +54,19 @@ def record_of(output: str, batch: EventBatch, indices: Sequence[int], error: str
         "meta": dict(batch.meta),
         "columns": {name: pick(values) for name, values in batch.columns.items()},
     }
+    if server:
+        record["server"] = server
+    return record
 
 
-def append_failed(path: str | Path, output: str, batch: EventBatch, indices: Sequence[int], error: str) -> int:
+def append_failed(
+    path: str | Path,
+    output: str,
+    batch: EventBatch,
+    indices: Sequence[int],
+    error: str,
+    server: str | None = None,
+) -> int:
     """Append one record with the failed events; return how many were spooled.
 
     The line is written with one `write` on an O_APPEND descriptor, so processes sharing the file do
@@ -55,7 +74,13 @@ def append_failed(path: str | Path, output: str, batch: EventBatch, indices: Seq
     """
     if not indices:
         return 0
-    line = (json.dumps(record_of(output, batch, indices, error), separators=(",", ":")) + "\n").encode()
+    append_line(path, json.dumps(record_of(output, batch, indices, error, server), separators=(",", ":")))
+    return len(indices)
+
+
+def append_line(path: str | Path, text: str) -> None:
+    """Append `text` and a newline to `path` in one `write` (creating the file and its folder)."""
+    line = (text + "\n").encode()
     path = str(Path(path).expanduser())
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     with _lock_for(path):
@@ -66,7 +91,6 @@ def append_failed(path: str | Path, output: str, batch: EventBatch, indices: Seq
                 view = view[os.write(fd, view) :]
         finally:
             os.close(fd)
-    return len(indices)
 
 
 def read_spool(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -81,6 +105,12 @@ def read_spool(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
                     raise ValueError("events and times must be lists of equal length")
             except (ValueError, KeyError, TypeError, AttributeError) as exc:
                 raise ValueError(f"{path}:{number}: not a spool record ({exc})") from None
+            version = record.get("version")
+            if version not in KNOWN_VERSIONS or isinstance(version, bool):
+                known = ", ".join(map(str, KNOWN_VERSIONS))
+                raise ValueError(
+                    f"{path}:{number}: spool record version {version!r} is not one this eventgen reads ({known})"
+                )
             yield number, record
 
 

@@ -340,3 +340,65 @@ def test_one_sample_to_a_file_and_hec(tmp_path, hec):
         ("httpevent", 400, 400),
     ]
     assert out.read_text().splitlines() == [e["event"] for e in hec.events] == expected(400)
+
+
+def test_mirror_spools_per_server_and_replay_fills_only_the_gaps(tmp_path):
+    healthy = HecReceiver(token="T").start()
+    down_port = free_port()
+    down = HecReceiver(token="T", port=down_port)
+    spool = tmp_path / "failed.jsonl"
+    servers = json.dumps(
+        {
+            "servers": [
+                json.loads(healthy.servers_json())["servers"][0],
+                {"protocol": "http", "address": "127.0.0.1", "port": down_port, "key": "T"},
+            ]
+        }
+    )
+    where = f"http://127.0.0.1:{down_port}"
+    try:
+        # batches 1-2: the healthy server takes them, the down one is spooled for its server only; then the
+        # output is given up (outputGiveUpBatches = 2): batches 3-4 reach no server and are spooled for both
+        proc, summary = run(
+            tmp_path,
+            f"""
+            [s.log]
+            count = 10
+            end = 4
+            timeMode = sample
+            outputMode = httpevent
+            httpeventServers = {servers}
+            httpeventOutputMode = mirror
+            httpeventRetries = 1
+            outputGiveUpBatches = 2
+            spoolFailedTo = {spool}
+            token.0.token = @@ID
+            token.0.replacementType = integerid
+            token.0.replacement = 0
+            """,
+            sample="event @@ID\n",
+        )
+        assert proc.returncode == 1
+        counts = row(summary, "httpevent")
+        assert (counts["generated"], counts["sent"], counts["failed"]) == (40, 0, 40)
+        records = [json.loads(line) for line in spool.read_text().splitlines()]
+        assert [(r.get("server"), len(r["events"])) for r in records] == [
+            (where, 10),
+            (where, 10),
+            (None, 10),
+            (None, 10),
+        ]
+        assert sorted(int(e["event"].split()[1]) for e in healthy.events) == list(range(20))
+
+        down.start()
+        replay = cli(
+            "replay-spool", str(spool), str(tmp_path / "eventgen.conf"), "--stats-json", str(tmp_path / "replay.json")
+        )
+        assert replay.returncode == 0, replay.stderr
+        replayed = row(json.loads((tmp_path / "replay.json").read_text()), "httpevent")
+        assert (replayed["generated"], replayed["sent"], replayed["failed"]) == (40, 40, 0)
+        for server in (healthy, down):
+            assert sorted(int(e["event"].split()[1]) for e in server.events) == list(range(40))
+    finally:
+        healthy.stop()
+        down.stop()
