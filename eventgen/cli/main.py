@@ -149,11 +149,9 @@ def _main(argv: Sequence[str] | None) -> int:
     chosen = next((a for a in argv if not a.startswith("-")), None)
     parser = parser_for(chosen if chosen is not None else "")
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=(logging.WARNING, logging.INFO, logging.DEBUG)[min(getattr(args, "verbose", 0), 2)],
-        format="eventgen: %(levelname)s: %(message)s",
-        stream=sys.stderr,
-    )
+    from eventgen.cli.logs import setup_logging
+
+    setup_logging(getattr(args, "verbose", 0))
     if not getattr(args, "run", None):
         parser.print_help(sys.stderr)
         return EXIT_CONFIG

@@ -97,3 +97,7 @@ def test_unreachable_node_counts_every_event_failed(tmp_path):
     assert proc.returncode == 1
     assert (row(summary, "opensearch")["sent"], row(summary, "opensearch")["failed"]) == (0, 20)
     assert summary["errors"]["opensearch"].startswith("OpenSearch unreachable")
+    # the client library's own complaints stay quiet: no traceback, no flood (it used to print 534 lines)
+    assert "Traceback" not in proc.stderr
+    library = [line for line in proc.stderr.splitlines() if "urllib3" in line or "GET " in line or "POST " in line]
+    assert len(library) <= 2, proc.stderr
