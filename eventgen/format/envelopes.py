@@ -14,6 +14,7 @@ from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
 from urllib.parse import urlencode
 from xml.sax.saxutils import escape
 
+from eventgen.format import splice
 from eventgen.format.payload import Payload
 from eventgen.format.text import EventText, epoch_texts, iso_texts
 from eventgen.render.batch import EventBatch
@@ -34,6 +35,20 @@ def _per_event_meta(batch: EventBatch, keys: tuple[str, ...], item: Callable[[st
     return fixed, ["".join(item(k, v) for k, v in zip(varying, values, strict=True) if v) for values in columns]
 
 
+def _spliced(batch: EventBatch, texts: list[str], escape_bytes, make_stamps):
+    """(escaped newline-joined texts, stamps) when the whole-batch path fits this batch, else None."""
+    data = splice.joined(texts)
+    if data is None:
+        return None
+    body = escape_bytes(data)
+    stamps = make_stamps(batch.times) if body is not None else None
+    return None if stamps is None else (body, stamps)
+
+
+def _payload(batch: EventBatch, data: bytearray, bounds) -> Payload:
+    return Payload(batch.sample, batch.seq, data, len(batch), batch, {}, 0, bounds)
+
+
 def _fill(template: str, *columns: list[str]) -> list[str]:
     return list(map(template.__mod__, zip(*columns, strict=True)))
 
@@ -46,7 +61,15 @@ class HecEvent:
 
     def __call__(self, batch: EventBatch) -> Payload:
         fixed, varying = _per_event_meta(batch, HEC_META, lambda k, v: f'"{k}":{encode_basestring_ascii(v)},')
-        events = list(map(encode_basestring_ascii, self.text(batch)))
+        texts = self.text(batch)
+        if not varying and len(batch):
+            spliced = _spliced(batch, texts, splice.json_escaped, splice.epoch_stamps)
+            if spliced is not None:
+                body, stamps = spliced
+                return _payload(
+                    batch, *splice.splice(body, len(batch), b'{"time":', stamps, f',{fixed}"event":"'.encode(), b'"}\n')
+                )
+        events = list(map(encode_basestring_ascii, texts))
         head = '{"time":%s,' + fixed.replace("%", "%%")
         if varying:
             parts = _fill(head + '%s"event":%s}', epoch_texts(batch), varying, events)
@@ -91,6 +114,16 @@ class BulkDocuments:
     def __call__(self, batch: EventBatch) -> Payload:
         texts = self.text(batch)
         fixed, varying = _per_event_meta(batch, BULK_META, lambda k, v: f',"{k}":{encode_basestring_ascii(v)}')
+        if not varying and len(batch) and not any(t[:1] == "{" for t in texts):
+            actions = self.actions(batch)
+            if actions.count(actions[0]) == len(actions):  # one index for the whole batch
+                spliced = _spliced(batch, texts, splice.json_escaped, splice.iso_stamps)
+                if spliced is not None:
+                    body, stamps = spliced
+                    head = f'{actions[0]}\n{{"@timestamp":"'.encode()
+                    return _payload(
+                        batch, *splice.splice(body, len(batch), head, stamps, b'","_raw":"', f'"{fixed}}}\n'.encode())
+                    )
         template = '%s\n{"@timestamp":"%s","_raw":%s' + fixed.replace("%", "%%") + ("%s}\n" if varying else "}\n")
         columns = [self.actions(batch), iso_texts(batch, self._stamps), list(map(encode_basestring_ascii, texts))]
         parts = _fill(template, *columns, *([varying] if varying else []))
@@ -129,6 +162,14 @@ class ModinputXml:
 
     def __call__(self, batch: EventBatch) -> Payload:
         n = len(batch)
+        texts = self.text(batch)
+        if n and not any(k in batch.columns for k in XML_META):
+            spliced = _spliced(batch, texts, splice.xml_escaped, splice.epoch_stamps)
+            if spliced is not None:
+                body, stamps = spliced
+                meta = "".join(f"<{k}>{escape(batch.meta.get(k, ''))}</{k}>" for k in XML_META)
+                middle = f"</time>{meta}<data>".encode()
+                return _payload(batch, *splice.splice(body, n, b"<event><time>", stamps, middle, b"</data></event>\n"))
         template, columns = "<event><time>%s</time>", [epoch_texts(batch)]
         for key in XML_META:
             if key in batch.columns:
@@ -137,6 +178,6 @@ class ModinputXml:
             else:
                 template += f"<{key}>{escape(batch.meta.get(key, ''))}</{key}>".replace("%", "%%")
         template += "<data>%s</data></event>"
-        columns.append(xml_escape_all(self.text(batch)))
+        columns.append(xml_escape_all(texts))
         parts = _fill(template, *columns) if n else []
         return Payload.of_texts(batch, parts, "\n")

@@ -182,3 +182,26 @@ def test_chunk_bounds_respect_the_limit_and_keep_oversized_items_alone():
 def test_bad_server_lists_are_explained(text, message):
     with pytest.raises(SettingError, match=message.replace("[", r"\[").replace("]", r"\]")):
         parse_servers(text)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [lambda: HecEvent(EventText()), lambda: ModinputXml(EventText()), lambda: BulkDocuments(EventText(), "ev-%Y")],
+)
+def test_the_whole_batch_path_writes_the_same_bytes_as_the_per_event_path(make):
+    """Shared metadata takes the spliced path; the same values as per-event columns take the general one."""
+    events = ['a "quoted" \\ path\tx', "<tag> & more", "plain", "carriage\rreturn"]
+    times = np.array([T0, T0 + 0.0004, T0 + 1.9999996, T0 + 86400.5])
+    meta = {"host": "h1", "source": "s&<", "sourcetype": 'st"', "index": "main"}
+    spliced = make()(EventBatch("s", 0, events, times, meta))
+    general = make()(EventBatch("s", 0, events, times, {}, {k: [v] * 4 for k, v in meta.items()}))
+    assert isinstance(spliced.data, bytearray) and isinstance(general.data, bytes)  # each path was taken
+    assert bytes(spliced.data) == general.data
+    assert spliced.bounds.tolist() == general.bounds.tolist()
+
+
+def test_batches_the_whole_batch_path_cannot_take_fall_back_to_the_general_one():
+    for events in (["multi\nline"], ["é non-ascii"], ["nul\x00byte"]):
+        payload = HecEvent(EventText())(EventBatch("s", 0, events, np.array([T0]), {"host": "h"}))
+        assert isinstance(payload.data, bytes)
+        assert json.loads(payload.data)["event"] == events[0]

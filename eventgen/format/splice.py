@@ -1,0 +1,125 @@
+"""Whole-batch envelopes without a Python step per event.
+
+Most batches share their metadata, so each event's envelope is `head + stamp + middle + text + tail`
+where only the fixed-width stamp and the text vary. The texts are joined, encoded and escaped once
+(a few C-speed passes over the bytes); the newline between two texts is replaced, in one pass, by
+`tail + head + <blank stamp> + middle`; then numpy writes every stamp into its slot. Batches this does
+not fit (texts holding a newline or control characters, per-event metadata) take the general path.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import numpy as np
+
+from eventgen.schedule.time import micros
+
+_POW13 = 10 ** np.arange(12, -1, -1, dtype=np.int64)
+_MIN_MS, _MAX_MS = 10**12, 10**13  # epoch milliseconds with 13 digits: 2001-09-09 … 2286-11-20
+
+
+def joined(texts: list[str]) -> bytes | None:
+    """The texts joined by newlines as UTF-8, or None when a text holds a newline or a control character
+    other than tab and carriage return."""
+    data = "\n".join(texts).encode()
+    if b"\x7f" in data:
+        return None
+    octets = np.frombuffer(data, dtype=np.uint8)
+    controls = int(np.count_nonzero(octets < 32))
+    if controls == len(texts) - 1:  # the separators only: one pass over the bytes decides
+        return data
+    newlines = int(np.count_nonzero(octets == 10))
+    if newlines != len(texts) - 1 or controls != newlines + int(np.count_nonzero((octets == 9) | (octets == 13))):
+        return None
+    return data
+
+
+def json_escaped(data: bytes) -> bytes | None:
+    """`data` (newline-separated texts) with each text escaped as the inside of a JSON string, or None
+    when it is not ASCII (the general path writes \\u escapes, and both paths write the same bytes)."""
+    if not data.isascii():
+        return None
+    for raw, escaped in ((b"\\", b"\\\\"), (b'"', b'\\"'), (b"\t", b"\\t"), (b"\r", b"\\r")):
+        if raw in data:
+            data = data.replace(raw, escaped)
+    return data
+
+
+def xml_escaped(data: bytes) -> bytes:
+    for raw, escaped in ((b"&", b"&amp;"), (b"<", b"&lt;"), (b">", b"&gt;")):
+        if raw in data:
+            data = data.replace(raw, escaped)
+    return data
+
+
+def epoch_stamps(times: np.ndarray) -> np.ndarray | None:
+    """`1700000000.123` per event as an (n, 14) uint8 array (the one rounding rule), or None when a
+    time falls outside 2001-2286 (not 10 whole-second digits)."""
+    ms = micros(times) // 1000
+    if len(ms) and (ms.min() < _MIN_MS or ms.max() >= _MAX_MS):
+        return None
+    secs, frac = np.divmod(ms, 1000)
+    out = np.empty((len(ms), 14), dtype=np.uint8)
+    out[:, :10] = _second_digits(secs)
+    out[:, 10] = 46
+    out[:, 11], out[:, 12], out[:, 13] = frac // 100 + 48, frac // 10 % 10 + 48, frac % 10 + 48
+    return out
+
+
+def _second_digits(secs: np.ndarray) -> np.ndarray:
+    """The 10 ASCII digits of each whole second, (n, 10) uint8: a batch spans few seconds, so the
+    digits are computed once per second of its span and gathered."""
+    if not len(secs):
+        return np.empty((0, 10), dtype=np.uint8)
+    first = int(secs.min())
+    span = int(secs.max()) - first + 1
+    if span > len(secs):  # seconds far apart: compute each event's own
+        return ((secs[:, None] // _POW13[3:]) % 10 + 48).astype(np.uint8)
+    table = ((np.arange(first, first + span, dtype=np.int64)[:, None] // _POW13[3:]) % 10 + 48).astype(np.uint8)
+    return table[secs - first]
+
+
+def iso_stamps(times: np.ndarray) -> np.ndarray | None:
+    """`2023-11-14T22:13:20.123Z` per event as an (n, 24) uint8 array, or None outside 2001-2286."""
+    us = micros(times)
+    ms = us // 1000
+    if len(ms) and (ms.min() < _MIN_MS or ms.max() >= _MAX_MS):
+        return None
+    secs, frac = np.divmod(ms, 1000)
+    first = int(secs.min()) if len(secs) else 0
+    span = int(secs.max()) - first + 1 if len(secs) else 0
+    if span <= len(secs):  # a batch spans few seconds: format each second of the span once
+        seconds, index = range(first, first + span), secs - first
+    else:
+        unique, inverse = np.unique(secs, return_inverse=True)
+        seconds, index = unique.tolist(), inverse.reshape(-1)
+    text = "".join(datetime.fromtimestamp(s, UTC).strftime("%Y-%m-%dT%H:%M:%S.") for s in seconds)
+    heads = np.frombuffer(text.encode(), dtype=np.uint8).reshape(-1, 20)
+    out = np.empty((len(ms), 24), dtype=np.uint8)
+    out[:, :20] = heads[index]
+    out[:, 20], out[:, 21], out[:, 22], out[:, 23] = frac // 100 + 48, frac // 10 % 10 + 48, frac % 10 + 48, 90
+    return out
+
+
+def splice(body: bytes, count: int, head: bytes, stamps: np.ndarray, middle: bytes, tail: bytes):
+    """`head + stamps[i] + middle + text_i + tail` for each of the `count` newline-separated texts in
+    `body`: (the bytes, as a bytearray, and each record's start offset plus the end, int64)."""
+    width = stamps.shape[1]
+    blank = b"\0" * width
+    joint = tail + head + blank + middle
+    lead = len(head) + width + len(middle)
+    inner = body.replace(b"\n", joint)
+    out = bytearray(lead + len(inner) + len(tail))  # allocated once, each piece copied in once
+    out[:lead] = head + blank + middle
+    out[lead : lead + len(inner)] = inner
+    out[lead + len(inner) :] = tail
+    starts = np.empty(count + 1, dtype=np.int64)
+    starts[0] = 0
+    if count > 1:
+        seps = np.flatnonzero(np.frombuffer(body, dtype=np.uint8) == 10)
+        starts[1:count] = lead + seps + np.arange(count - 1, dtype=np.int64) * (len(joint) - 1) + len(tail)
+    starts[count] = len(out)
+    view = np.frombuffer(out, dtype=np.uint8)
+    view[(starts[:count] + len(head))[:, None] + np.arange(width)] = stamps
+    return out, starts
