@@ -105,10 +105,12 @@ def bare(bootstrap: str, topic: str, n: int) -> float:
     return took
 
 
-def eventgen(bootstrap: str, topic: str, n: int, folder: Path, job_size: int) -> tuple[float, dict]:
+def eventgen(bootstrap: str, topic: str, n: int, folder: Path, job_size: int, workers: int = 1) -> tuple[float, dict]:
     (folder / "bench.log").write_text(SAMPLE)
+    engine = f"[global]\nthreading = process\ngeneratorWorkers = {workers}\n\n" if workers > 1 else ""
     (folder / "eventgen.conf").write_text(
-        f"""[bench.log]
+        engine
+        + f"""[bench.log]
 sampleDir = {folder}
 count = {n}
 end = 1

@@ -177,7 +177,15 @@ class KafkaOutput(OutputPlugin):
             "reconnect.backoff.max.ms": 1000,  # a restarted broker is found again within a second
         }
         conf.update(cfg.get("kafkaProducerConfig") or {})
-        conf.update({"error_cb": self._on_error, "on_delivery": self._on_delivery, "logger": _DebugLog()})
+        # reports of failed records only: a delivered record costs no Python call (acked = produced - failed)
+        conf.update(
+            {
+                "error_cb": self._on_error,
+                "on_delivery": self._on_delivery,
+                "delivery.report.only.error": True,
+                "logger": _DebugLog(),
+            }
+        )
         return conf
 
     def open(self) -> None:
@@ -229,9 +237,7 @@ class KafkaOutput(OutputPlugin):
         self._failures: list[tuple[bytes | None, bytes | None, str]] = []
 
     def _on_delivery(self, err, msg) -> None:
-        if err is None:
-            self._acked += 1
-        else:
+        if err is not None:
             self._failures.append((msg.value(), msg.key(), err.str()))
 
     def _on_error(self, err) -> None:
@@ -311,13 +317,15 @@ class KafkaOutput(OutputPlugin):
                 rejected.append(i)
                 if not self.item_error:
                     self.item_error = f"producer refused record {i}: {error.str()}"
-            poll(0)
+            if not i & 1023:
+                poll(0)  # serve reports now and then (a full queue is served by _when_room)
         left = producer.flush(self.timeout + 1.0)  # message.timeout.ms ends every record's wait before this
         if left:  # not reported in time: purge so their reports arrive now (as failures) and nothing lingers
             producer.purge()
             producer.flush(1.0)
         if self._fatal:
             raise OutputError(f"Kafka: {self._fatal}")
+        self._acked = max(0, refused - len(rejected) - len(self._failures))
         if not self._acked:  # nothing arrived: a batch failure, retried on a new producer
             reason = self._failures[0][2] if self._failures else self.item_error or "not acknowledged"
             raise OutputError(f"Kafka: every record of the batch failed: {reason}")
