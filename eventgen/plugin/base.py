@@ -285,7 +285,9 @@ class OutputPlugin(Plugin):
                     partial = min(n, sent if self.resumes else partial + sent)
                     resent, acked = resent + self.resent, acked + self.acked
                     self._safe_close()
-                    if not retryable or attempt == attempts - 1:
+                    if self._failing_since is None:
+                        self._failing_since = time.monotonic()  # the give-up clock runs from the first failure
+                    if not retryable or attempt == attempts - 1 or self._failing_for() >= self._give_up_after():
                         break
                     # full jitter: a random wait up to the doubled bound, so many workers do not retry in step
                     wait = random.uniform(0, min(self.backoff * 2**attempt, MAX_BACKOFF))

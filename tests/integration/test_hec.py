@@ -402,3 +402,42 @@ def test_mirror_spools_per_server_and_replay_fills_only_the_gaps(tmp_path):
     finally:
         healthy.stop()
         down.stop()
+
+
+def test_a_silent_server_is_given_up_on_within_the_time_bound(tmp_path):
+    """A port that accepts and never answers used to cost (retries + 1) x timeout per batch, for every batch."""
+    import socket
+    import time
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(64)  # accepts connections (the kernel does), never reads or answers
+    port = silent.getsockname()[1]
+    servers = json.dumps({"servers": [{"protocol": "http", "address": "127.0.0.1", "port": port, "key": "T"}]})
+    started = time.monotonic()
+    try:
+        proc, summary = run(
+            tmp_path,
+            f"""
+            [s.log]
+            count = 2000
+            jobSize = 100
+            end = 1
+            timeMode = sample
+            outputMode = httpevent
+            httpeventServers = {servers}
+            httpeventTimeout = 1
+            httpeventRetries = 3
+            outputGiveUpSeconds = 2
+            """,
+            sample=SAMPLE,
+            timeout=120,
+        )
+    finally:
+        silent.close()
+    took = time.monotonic() - started
+    assert proc.returncode == 1, proc.stderr
+    counts = row(summary, "httpevent")
+    assert (counts["generated"], counts["sent"], counts["failed"]) == (2000, 0, 2000)
+    assert "given up after" in summary["errors"]["httpevent"]
+    assert took < 30, f"took {took:.0f}s: 20 batches x 4 attempts x 1s would be 80s"
