@@ -17,20 +17,17 @@ With `drop_idle`, the server closes each connection after answering without sayi
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import json
-import socket
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from tests.hec_receiver import parse_envelopes
+from tests.json_http import JsonHttpServer
 
 
-class HecAckServer:
+class HecAckServer(JsonHttpServer):
     def __init__(
         self,
         mode: str = "late",
@@ -43,6 +40,7 @@ class HecAckServer:
     ):
         if mode not in ("late", "partial", "forget"):
             raise ValueError(f"unknown mode {mode!r}")
+        super().__init__()
         self.mode, self.delay, self.every, self.forget = mode, delay, every, frozenset(forget)
         self.token = token
         self.port = port
@@ -53,9 +51,6 @@ class HecAckServer:
         self.acked_ids: dict[str, list[int]] = {}  # channel -> ids reported true
         self._next_id: dict[str, int] = {}
         self._accepted_at: dict[tuple[str, int], float] = {}
-        self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self._conns: set[socket.socket] = set()
 
     def servers_json(self) -> str:
         return json.dumps({"servers": [self.server_entry()]})
@@ -67,52 +62,8 @@ class HecAckServer:
     def where(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> HecAckServer:
-        owner = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def setup(self) -> None:
-                super().setup()
-                owner._conns.add(self.connection)
-
-            def finish(self) -> None:
-                owner._conns.discard(self.connection)
-                super().finish()
-
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                with owner._lock:
-                    status, reply = owner._handle(self.path, self.headers, body)
-                data = json.dumps(reply).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-                if owner.drop_idle:
-                    self.close_connection = True
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self._server.daemon_threads = True
-        self.port = self._server.server_address[1]
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        for conn in list(self._conns):
-            with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
-            conn.close()
-        self._conns.clear()
+    def answer(self, path: str, headers: Any, body: bytes) -> tuple[int, dict[str, Any]]:
+        return self._handle(path, headers, body)
 
     # -- the protocol ---------------------------------------------------------------------------------
     def _handle(self, path: str, headers: Any, body: bytes) -> tuple[int, dict[str, Any]]:

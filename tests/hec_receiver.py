@@ -8,16 +8,13 @@ lock that `stop` also takes, so every request is either recorded and answered, o
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import json
-import socket
-import ssl
-import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.json_http import JsonHttpServer
 
 SUCCESS = (200, {"text": "Success", "code": 0})
 TOKEN_REQUIRED = (401, {"text": "Token is required", "code": 2})
@@ -52,20 +49,16 @@ class Received:
     auth_headers: set[str] = field(default_factory=set)
 
 
-class HecReceiver:
+class HecReceiver(JsonHttpServer):
     def __init__(
         self, token: str = "00000000-0000-0000-0000-000000000000", port: int = 0, tls: tuple[str, str] | None = None
     ):
+        super().__init__()
         self.token = token
         self.port = port
-        self.tls = tls  # (certificate file, key file): serve HTTPS
+        self.tls = tls
         self.received = Received()
         self.busy_next = 0  # answer this many coming requests with 503 / code 9
-        self.delay = 0.0  # seconds to wait before answering (a slow receiver)
-        self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self._conns: set[socket.socket] = set()
-        self._running = False
         self._size = 0
 
     @property
@@ -84,70 +77,23 @@ class HecReceiver:
     def events(self) -> list[dict[str, Any]]:
         return self.received.events
 
-    def start(self) -> HecReceiver:
-        receiver = self
+    @property
+    def delay(self) -> float:
+        return self.answer_delay
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
+    @delay.setter
+    def delay(self, seconds: float) -> None:
+        self.answer_delay = seconds
 
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def setup(self) -> None:
-                super().setup()
-                receiver._conns.add(self.connection)
-
-            def finish(self) -> None:
-                receiver._conns.discard(self.connection)
-                super().finish()
-
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                if receiver.delay:
-                    threading.Event().wait(receiver.delay)
-                with receiver._lock:
-                    if not receiver._running:
-                        self.close_connection = True
-                        return
-                    status, reply, accepted = receiver._judge(self.path, self.headers, body)
-                    if accepted is not None:
-                        receiver.received.events.extend(accepted)
-                        receiver.received.requests += 1
-                        receiver.received.sizes.append(receiver._size)
-                    else:
-                        receiver.received.refused += 1
-                    data = json.dumps(reply).encode()
-                    self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-                    self.wfile.flush()
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self._server.daemon_threads = True
-        if self.tls:
-            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            context.load_cert_chain(*self.tls)
-            self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
-        self.port = self._server.server_address[1]
-        self._running = True
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        """Stop listening and drop every connection (what was recorded stays)."""
-        with self._lock:
-            self._running = False
-            if self._server is not None:
-                self._server.shutdown()
-                self._server.server_close()
-                self._server = None
-            for conn in list(self._conns):
-                with contextlib.suppress(OSError):
-                    conn.shutdown(socket.SHUT_RDWR)
-                conn.close()
-            self._conns.clear()
+    def answer(self, path: str, headers: Any, body: bytes) -> tuple[int, dict[str, Any]]:
+        status, reply, accepted = self._judge(path, headers, body)
+        if accepted is not None:
+            self.received.events.extend(accepted)
+            self.received.requests += 1
+            self.received.sizes.append(self._size)
+        else:
+            self.received.refused += 1
+        return status, reply
 
     def _judge(self, path: str, headers: Any, body: bytes) -> tuple[int, dict, list | None]:
         auth = headers.get("Authorization")
