@@ -204,10 +204,6 @@ class OutputPlugin(Plugin):
         self._probe_at = 0.0
         self._formatter: Formatter | None = None
 
-    @classmethod
-    def validate(cls, sample: Sample) -> list[tuple[str, str]]:
-        return []
-
     def event_text(self) -> EventText:
         """Each event's text as `outputFormat` says (the raw event by default)."""
         return event_text_of(self.config)
