@@ -239,7 +239,8 @@ GLOBAL = SettingGroup(
             "statusInterval",
             at_least(parse_float, 0),
             "5",
-            "Seconds between live status lines on stderr (0 = none).",
+            "Seconds between status lines on stderr (0 = none); on a terminal one progress line redrawn at "
+            "least every 0.5 s (see Watching a run in docs/scheduling.md).",
             scope="global",
         ),
     ),

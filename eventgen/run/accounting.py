@@ -15,6 +15,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, TextIO
 
+from eventgen.run.progress import eta
+
 
 @dataclass
 class Counter:
@@ -100,7 +102,9 @@ class Stats:
                 row.bytes += nbytes
                 row.resent += resent
                 row.acked += acked
-            self.errors.update(errors)
+            for output, error in errors.items():  # the latest error last, for the status line
+                self.errors.pop(output, None)
+                self.errors[output] = error
             self.jobs_done += jobs
 
     def note(self, message: str) -> bool:
@@ -126,15 +130,30 @@ class Stats:
     def elapsed(self) -> float:
         return max((self.ended or time.time()) - self.started, 1e-9)
 
-    def status_line(self) -> str:
+    def status_line(self, planned: int | None = None, live: bool = False) -> str:
+        """Counts, rate and throughput; with `planned` (a bounded plan's events) the percent done and an
+        ETA; in a `live` run how far behind schedule it is; and the latest output error, all on one line."""
         total = self.totals()
         elapsed = self.elapsed()
-        line = (
-            f"eventgen: {total['generated']:,} generated, {total['sent']:,} sent, {total['failed']:,} failed, "
-            f"{total['generated'] / elapsed:,.0f} events/s, {total['bytes'] / elapsed / 1e6:,.1f} MB/s"
-        )
+        rate = total["generated"] / elapsed
+        parts = []
+        if planned:
+            done = min(total["generated"], planned)
+            parts.append(f"{100 * done / planned:.1f}% of {planned:,}")
+        parts += [
+            f"{total['generated']:,} generated",
+            f"{total['sent']:,} sent",
+            f"{total['failed']:,} failed",
+            f"{rate:,.0f} events/s",
+            f"{total['bytes'] / elapsed / 1e6:,.1f} MB/s",
+        ]
+        if planned and total["generated"] < planned:
+            parts.append(f"ETA {eta((planned - total['generated']) / rate)}" if rate > 0 else "ETA ?")
         if self.lag > 1.0:
-            line += f", behind schedule by {self.lag:.1f}s"
+            parts.append(f"behind schedule by {self.lag:.1f}s")
+        elif live:
+            parts.append(f"lag {self.lag:.1f}s")
+        line = "eventgen: " + ", ".join(parts)
         if self.errors:
             output, error = next(reversed(self.errors.items()))
             line += f"; last error from {output}: {error}"

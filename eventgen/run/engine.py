@@ -20,6 +20,7 @@ from eventgen.conf.loader import RunConfig
 from eventgen.run.accounting import Stats
 from eventgen.run.dispatcher import LOST, Dispatcher
 from eventgen.run.pipeline import OutputSet, OutputStage, is_stateful
+from eventgen.run.progress import StatusPrinter
 from eventgen.run.transport import Done, Event, Fatal, Joined, Leaving, Lost, Transport
 from eventgen.schedule.pacing import Clock, Feeder, describe_pacing, pacing_report
 from eventgen.schedule.plan import Window, plan, planned_events, window_for
@@ -65,6 +66,9 @@ class Engine:
         self.windows: list[Window] = []  # one per sample, parallel to `feeders`
         self.fatal = ""
         self.incomplete = False
+        self.planned: int | None = None  # events of the whole plan, once counted (every sample bounded)
+        self.live = False  # some sample runs without an end: the status line shows the lag
+        self.printer: StatusPrinter | None = None
         self.state = "starting"
         self.host_outputs: set[str] = set()  # outputs the host writes itself (single writer)
         self.host_stage: OutputStage | None = None
@@ -97,6 +101,7 @@ class Engine:
         started = time.monotonic()
         clock = Clock(self.options.now if self.options.now is not None else time.time())  # the plan starts now
         threads = self._start_feeders(clock)
+        self._log_plan()
         if self.options.duration:
             stopper = threading.Timer(self.options.duration, self.stop)
             stopper.daemon = True
@@ -115,6 +120,9 @@ class Engine:
             for thread in threads:
                 thread.join(1)
             self._finish(started)
+            if self.printer is not None:
+                self.stats.lag = self.lag()
+                self.printer.close(self.stats.status_line(self.planned, self.live))
         return self.stats
 
     def _await_workers(self) -> None:
@@ -140,10 +148,76 @@ class Engine:
             threads.append(threading.Thread(target=self.feeders[-1].run, name=f"feeder-{sample.label}", daemon=True))
         for thread in threads:
             thread.start()
+        self.live = any(not w.bounded for w in self.windows)
+        if self.windows and not self.live and not log.isEnabledFor(logging.INFO):  # -v counts before it logs
+            threading.Thread(target=self._count_plan, name="plan-count", daemon=True).start()
         return threads
+
+    def _count_plan(self) -> list[int | None]:
+        """The events each bounded sample's plan holds (None: unbounded, or too long to count) and, when every
+        sample is bounded and counted, the run's total for the progress line."""
+        counts = [
+            planned_events(s, w, self.seed) if w.bounded else None
+            for s, w in zip(self.config.samples, self.windows, strict=True)
+        ]
+        if not self.live and all(c is not None for c in counts):
+            self.planned = sum(c or 0 for c in counts)
+        return counts
+
+    def _log_plan(self) -> None:
+        """`-v`: each sample with its schedule, window and outputs, then every output with its destination."""
+        if not log.isEnabledFor(logging.INFO):
+            return
+        from datetime import datetime
+
+        from eventgen.plugin.base import registry
+
+        def format_epoch(stamp: float, tz) -> str:
+            return datetime.fromtimestamp(stamp, tz).isoformat(timespec="seconds")
+
+        outputs: dict[tuple[str, str], list[str]] = {}
+        counts = self._count_plan()
+        for sample, window, count in zip(self.config.samples, self.windows, counts, strict=True):
+            settings = sample.settings
+            schedule = settings["input"]
+            if schedule == "interval":
+                schedule += f" every {settings.get('interval')}s, count {settings.get('count')}"
+            start = format_epoch(window.start, sample.tz)
+            if window.end_time is not None:
+                span = f"{start} to {format_epoch(window.end_time, sample.tz)} (historical)"
+            elif window.end_count is not None:
+                span = f"from {start}, {window.end_count} tick(s) (bounded)"
+            else:
+                span = f"from {start}, live until stopped"
+            if window.bounded:
+                span += f", {'?' if count is None else f'{count:,}'} events planned"
+            names = list(settings.get("outputMode") or [])
+            log.info(
+                "plan: sample %s: generator %s, input %s, rater %s, %s; outputs %s",
+                sample.label,
+                settings["generator"],
+                schedule,
+                settings["rater"],
+                span,
+                ", ".join(names) or "none",
+            )
+            for name in names:
+                plugin = registry.get("output", name)
+                shown = [
+                    f"{s.name}={settings.get(s.name)}"
+                    for s in plugin.settings
+                    if settings.get(s.name) not in (None, "") and not _secret(s.name)
+                ]
+                outputs.setdefault((name, " ".join(shown)), []).append(sample.label)
+        for (name, shown), labels in outputs.items():
+            log.info("plan: output %s%s for %s", name, f" ({shown})" if shown else "", ", ".join(labels))
 
     def _loop(self, threads: list[threading.Thread]) -> float | None:
         interval = self._status_interval()
+        if interval:
+            self.printer = StatusPrinter(self.options.status_stream or sys.stderr, interval)
+            interval = self.printer.interval
+        debug = log.isEnabledFor(logging.DEBUG)
         next_status = time.monotonic() + interval if interval else None
         deadline: float | None = None
         next_drain_note = 0.0
@@ -154,6 +228,16 @@ class Engine:
             sent = 0
             for peer, job in self.dispatcher.assign():
                 sent += 1
+                if debug:
+                    log.debug(
+                        "job %s#%d: %d event(s), times %.3f to %.3f, to worker %s",
+                        job.sample,
+                        job.seq,
+                        job.count,
+                        job.earliest,
+                        job.latest,
+                        peer.name or peer.id,
+                    )
                 if not self.transport.send(peer.id, job):
                     self.dispatcher.unassign(peer, job)
             feeding = any(t.is_alive() for t in threads)
@@ -188,6 +272,19 @@ class Engine:
         d = self.dispatcher
         if isinstance(event, Done):
             accepted = d.done(event.peer, event.run, event.key, event.delta, event.error)
+            if log.isEnabledFor(logging.DEBUG):
+                made = sum(n for _, n in event.delta.get("generated", []))
+                rows = event.delta.get("rows", [])
+                log.debug(
+                    "job %s#%d done: %d made, %d sent, %d failed%s%s",
+                    event.key[0],
+                    event.key[1],
+                    made,
+                    sum(r[2] for r in rows),
+                    sum(r[3] for r in rows),
+                    f" ({event.error})" if event.error else "",
+                    "" if accepted else " (refused)",
+                )
             if accepted and event.handback and self.host_stage is not None:
                 for item in event.handback:
                     self.host_stage.submit(item)
@@ -255,9 +352,8 @@ class Engine:
 
     def _print_status(self) -> None:
         self.stats.lag = self.lag()
-        stream = self.options.status_stream or sys.stderr
-        stream.write(self.stats.status_line() + "\n")
-        stream.flush()
+        if self.printer is not None:
+            self.printer.show(self.stats.status_line(self.planned, self.live))
 
     def status(self) -> dict[str, Any]:
         d = self.dispatcher
@@ -271,6 +367,10 @@ class Engine:
             "jobs": {"queued": d.queued(), "inflight": d.inflight(), "done": self.stats.jobs_done, **d.counts},
             "samples": self.stats.summary()["rows"],
         }
+
+
+def _secret(name: str) -> bool:
+    return any(word in name.lower() for word in ("password", "token", "key", "secret", "auth"))
 
 
 def _default_transport(engine: Engine) -> Transport:

@@ -108,6 +108,9 @@ class Feeder:
             )
 
 
+MIN_RATE_SPAN = 1.0  # seconds of pacing below which the summary states no achieved rate
+
+
 def pacing_report(feeders: list[Feeder], started: float, target_rate: float | None) -> dict[str, float]:
     """Target vs achieved rate and worst lag over the paced part of a run ({} when nothing was paced)."""
     paced = [f for f in feeders if f.waited]
@@ -131,9 +134,15 @@ def pacing_report(feeders: list[Feeder], started: float, target_rate: float | No
 
 
 def describe_pacing(report: dict[str, float]) -> str:
-    """One summary line for a pacing report."""
+    """One summary line for a pacing report. Below `MIN_RATE_SPAN` seconds of pacing a rate says nothing
+    (3 events over 0.3 s are not "10 events/s"): the line gives the events and the lag only."""
     if not report:
         return ""
+    if report["seconds"] < MIN_RATE_SPAN:
+        return (
+            f"live pacing: {report['events']:,} event(s) released when due over {report['seconds']:.1f}s "
+            f"(too short for a rate), worst lag {report['worst_lag_seconds']:.3f}s"
+        )
     target = f"target {report['target_rate']:,.0f} events/s, " if report.get("target_rate") else ""
     line = (
         f"live pacing: {target}achieved {report['achieved_rate']:,.0f} events/s over "

@@ -399,3 +399,130 @@ def test_studio_in_chromium(studio_dir: Path, studio_url: str) -> None:
     # keep a copy of the conf the studio saved beside the screenshots
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     shutil.copy(conf_path, ARTIFACTS / "saved-eventgen.conf")
+
+
+def select_text(page, selector: str, text: str) -> None:
+    """Put the caret on (select) the first `text` in a textarea, as a user's double-click would."""
+    page.eval_on_selector(
+        selector,
+        "(el, text) => { el.focus(); const at = el.value.indexOf(text); el.setSelectionRange(at, at + text.length); }",
+        text,
+    )
+
+
+def test_live_preview_renders_on_the_fly(studio_dir: Path, studio_url: str) -> None:
+    """No Render click anywhere: opening a sample shows its events beside the editor, typing into the conf
+    or a template re-renders them (debounced) within a bounded wait, and a broken edit is one error line."""
+    require_browser()
+    from playwright.sync_api import expect, sync_playwright
+
+    template = studio_dir / "templates" / "login.j2"
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=HEADLESS_FLAGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page_errors: list[str] = []
+            dialogs: list[str] = []
+            page.on("pageerror", lambda exc: page_errors.append(str(exc)))
+            page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+            page.set_default_timeout(15_000)
+            live = page.locator("#tab-config #live")
+            events = page.locator("#live-events li pre")
+
+            # -- open: the first sample's events appear beside the conf editor, no click
+            page.goto(studio_url)
+            page.wait_for_selector("body[data-ready='1']")
+            expect(live).to_be_visible()
+            expect(events).to_have_count(5)
+            expect(events.first).to_have_text("2024-01-01 00:00:00 host=web1 action=login user=bob status=200")
+            expect(page.locator("#live-summary")).to_have_text("web.log · first 5 events")
+            shot(page, "10-live-open")
+
+            # -- type a token into [web.log]: the preview follows within the debounce + one render
+            select_text(page, "#conf-text", "timezone = utc")
+            page.keyboard.press("End")
+            page.keyboard.type(
+                "\ntoken.0.token = bob\ntoken.0.replacementType = static\ntoken.0.replacement = zed", delay=15
+            )
+            typed = time.monotonic()
+            expect(events.first).to_have_text(
+                "2024-01-01 00:00:00 host=web1 action=login user=zed status=200", timeout=2_000
+            )
+            waited = time.monotonic() - typed
+            print(f"conf edit re-rendered {waited:.2f}s after the last keystroke")
+            assert waited < 2.0
+            expect(page.locator("#live-summary")).to_have_text("web.log · first 5 events · unsaved conf")
+            expect(events.nth(1)).to_have_text("2024-01-01 00:00:00 host=web2 action=logout user=al status=302")
+            shot(page, "11-live-conf-edit")
+
+            # -- a broken edit: one error line in the preview pane, no alert, the old events dimmed
+            select_text(page, "#conf-text", "count = 10")
+            page.keyboard.type("count = ten", delay=15)
+            error = page.locator("#live-error")
+            expect(error).to_be_visible(timeout=2_000)
+            expect(error).to_have_text("the conf does not validate: [web.log] count: expected an integer, got 'ten'")
+            assert "\n" not in error.inner_text()
+            assert page.eval_on_selector("#live-error", "e => e.getClientRects().length") == 1
+            expect(page.locator("#live-events")).to_have_class(re.compile(r"\bstale\b"))
+            shot(page, "12-live-error")
+            select_text(page, "#conf-text", "count = ten")
+            page.keyboard.type("count = 10", delay=15)
+            expect(error).to_be_hidden(timeout=2_000)
+            expect(events.first).to_have_text("2024-01-01 00:00:00 host=web1 action=login user=zed status=200")
+
+            # -- picking another sample shows its preview at once
+            page.select_option("#sample", "login")
+            expect(events).to_have_text(['{"n": %d, "user": "u%d"}' % (n, n) for n in range(1, 6)], timeout=2_000)
+
+            # -- edit the template in the Files tab: the live pane sits beside it and follows the unsaved text
+            page.click("#tabs button[data-tab=files]")
+            page.click('#file-list li[data-file$="/templates/login.j2"]')
+            expect(page.locator("#file-text")).to_have_value(LOGIN_TEMPLATE)
+            expect(page.locator("#tab-files #live")).to_be_visible()
+            select_text(page, "#file-text", '"user"')
+            page.keyboard.type('"who"', delay=15)
+            typed = time.monotonic()
+            expect(events.first).to_have_text('{"n": 1, "who": "u1"}', timeout=2_000)
+            waited = time.monotonic() - typed
+            print(f"template edit re-rendered {waited:.2f}s after the last keystroke")
+            assert waited < 2.0
+            expect(page.locator("#live-summary")).to_contain_text("unsaved file")
+            assert template.read_text("utf-8") == LOGIN_TEMPLATE  # previewed, not saved
+            shot(page, "13-live-template-edit")
+
+            # -- back on the Config tab the pane moves along
+            page.click("#tabs button[data-tab=config]")
+            expect(live).to_be_visible()
+            assert dialogs == [] and page_errors == []
+        finally:
+            browser.close()
+
+
+def test_histogram_bars_are_whole_events(studio_dir: Path, studio_url: str) -> None:
+    """Bins that cut the schedule's minutes anywhere still hold integer counts adding up to the events shown."""
+    require_browser()
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=HEADLESS_FLAGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page.set_default_timeout(15_000)
+            page.goto(studio_url)
+            page.wait_for_selector("body[data-ready='1']")
+            page.select_option("#sample", "api.json")  # 4 events a minute, spread until the next tick (live)
+            page.click("#tabs button[data-tab=histogram]")
+            page.fill("#hist-start", "2024-01-01T00:00:00")
+            page.fill("#hist-end", "2024-01-01T01:00:00")
+            page.fill("#hist-bins", "7")
+            summary = page.locator("#hist-summary")
+            expect(summary).to_have_text("240 events in window · 60 ticks · interval / config · live")
+            expect(page.locator("#hist-chart rect.bar")).to_have_count(7)
+            counts = bar_counts(page)
+            assert all(re.fullmatch(r"\d+", c) for c in counts), counts
+            assert sum(int(c) for c in counts) == 240
+            assert page.get_attribute("#hist-chart svg", "data-total") == "240"
+            assert {int(c) for c in counts} <= {34, 35}  # 240 / 7 = 34.3
+            shot(page, "14-histogram-whole-events")
+        finally:
+            browser.close()

@@ -253,3 +253,59 @@ def test_output_destinations_are_not_editable(client, folder: Path, tmp_path_fac
     assert view["errors"] == [] and str(elsewhere / "out.log") not in view["files"]
     assert post(client, "/api/save", {"file": str(elsewhere / "out.log"), "content": "x"}).status_code == 400
     assert (elsewhere / "out.log").read_text("utf-8") == "old\n"
+
+
+def test_histogram_counts_are_whole_events_summing_to_the_total(client) -> None:
+    # 7 events per minute spread over the minute before each tick, 13 bins that cut minutes anywhere
+    text = CONF.replace("count = 3\n", "count = 7\n")
+    body = {"sample": "spread.log", "start": "2024-01-01T00:00:00", "end": "2024-01-01T01:00:00", "bins": 13}
+    result = post(client, "/api/histogram", {**body, "conf_text": text}).get_json()
+    counts = result["counts"]
+    assert all(type(c) is int for c in counts) and len(counts) == 13
+    assert result["ticks"] == 60 and result["total"] == 420
+    # the first tick's 7 events fall before the window; every other event is in exactly one bin
+    assert sum(counts) == result["in_window"] == 413
+    # evenly spread, 7 per 60 s: 32 or 33 in a 276.9 s bin (the last bin lacks the 01:00 tick's events)
+    assert set(counts[:-1]) <= {32, 33}
+    rated = post(client, "/api/histogram", {**body, "conf_text": text, "overrides": {"randomizeCount": "0.5"}})
+    rated = rated.get_json()
+    assert all(type(c) is int for c in rated["counts"]) and sum(rated["counts"]) == rated["in_window"]
+
+
+def test_bin_events_places_whole_events_evenly() -> None:
+    counts, total = bin_events(np.array([0.0, 1.0, 2.0, 3.0]), [(0.0, 3.0, 2.0), (0.5, 2.5, 3.0)], [])
+    # events at 0, 1.5 and at 0.5, 1.1667, 1.8333
+    assert counts.tolist() == [2, 3, 0] and total == 5 and counts.dtype.kind == "i"
+
+
+def test_config_view_reads_splunk_syntax(client) -> None:
+    text = "\ufeff" + CONF.replace("count = 10\n", "count = 1\\\n0\n")
+    view = post(client, "/api/config", {"conf_text": text}).get_json()
+    assert view["errors"] == [] and view["stanzas"]["web.log"]["count"] == "10"
+    bad = post(client, "/api/config", {"conf_text": "no stanza here\n[a]\nb = 1\n"}).get_json()
+    assert bad["errors"][0]["message"] == "line 1: 'no stanza here' comes before any [stanza]"
+
+
+def test_preview_of_unsaved_sample_file_puts_the_saved_one_back(client, folder: Path) -> None:
+    log = folder / "web.log"
+    before = log.stat().st_mtime_ns
+    body = {"sample": "web.log", "n": 2, "files": {str(log): "x=1 y=2\nz=3 w=4\n"}}
+    result = post(client, "/api/preview", body).get_json()
+    assert result["events"] == ["x=1 y=2", "z=3 w=4"]
+    assert log.read_text("utf-8") == LINES and log.stat().st_mtime_ns == before
+    assert post(client, "/api/preview", {"sample": "web.log", "n": 1}).get_json()["events"] == ["a=1 b=2 c=3"]
+    outside = post(client, "/api/preview", {**body, "files": {"/etc/hostname": "x"}})
+    assert outside.status_code == 400
+    conf = post(client, "/api/preview", {**body, "files": {"eventgen.conf": "x"}})
+    assert conf.status_code == 400 and "conf_text" in conf.get_json()["error"]
+
+
+def test_studio_binds_loopback_unless_asked() -> None:
+    import argparse
+
+    from eventgen.cli.studio import build_studio
+
+    parser = argparse.ArgumentParser()
+    build_studio(parser)
+    assert parser.parse_args(["x.conf"]).host == "127.0.0.1"
+    assert parser.parse_args(["x.conf", "--host", "0.0.0.0"]).host == "0.0.0.0"

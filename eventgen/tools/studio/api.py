@@ -43,6 +43,16 @@ def conf_text(data: dict[str, Any]) -> str | None:
     return text
 
 
+def file_texts(data: dict[str, Any]) -> dict[str, str] | None:
+    """`files`: unsaved content of sample or template files, {path: text}."""
+    files = data.get("files")
+    if files is None:
+        return None
+    if not isinstance(files, dict) or not all(isinstance(v, str) for v in files.values()):
+        raise StudioError("files must be an object of path → text")
+    return {str(k): v for k, v in files.items()}
+
+
 def sample_name(data: dict[str, Any]) -> str:
     name = data.get("sample")
     if not isinstance(name, str) or not name:
@@ -65,7 +75,9 @@ def post_config() -> Response:
 def post_preview() -> Response:
     data = body()
     return jsonify(
-        workspace().preview(sample_name(data), data.get("n", 10), optional_int(data, "seed"), conf_text(data))
+        workspace().preview(
+            sample_name(data), data.get("n", 10), optional_int(data, "seed"), conf_text(data), file_texts(data)
+        )
     )
 
 
@@ -101,7 +113,9 @@ def live_flag(data: dict[str, Any]) -> bool | None:
 def post_debug_step() -> Response:
     data = body()
     return jsonify(
-        workspace().debug(sample_name(data), data.get("steps", 1), optional_int(data, "seed"), conf_text(data))
+        workspace().debug(
+            sample_name(data), data.get("steps", 1), optional_int(data, "seed"), conf_text(data), file_texts(data)
+        )
     )
 
 

@@ -7,7 +7,6 @@ as they will once saved), loaded with `eventgen.conf.loader.load`, and removed a
 
 from __future__ import annotations
 
-import configparser
 import dataclasses
 import json
 import os
@@ -27,6 +26,7 @@ import numpy as np
 from eventgen.conf.loader import RunConfig, all_groups, load
 from eventgen.conf.sample import Sample
 from eventgen.conf.settings import SettingError, index, strings_in
+from eventgen.conf.syntax import parse_conf
 from eventgen.errors import ConfigError, ConfigErrors, EventgenError
 from eventgen.plugin.base import registry
 from eventgen.render.batch import GenerationJob
@@ -107,11 +107,9 @@ def detect_format(events: list[str]) -> str:
 
 
 def parse_stanzas(text: str) -> dict[str, dict[str, str]]:
-    """Raw stanzas of conf text, read the way `config.read_conf` reads a file."""
-    parser = configparser.ConfigParser(interpolation=None, strict=False, default_section="\x00default")
-    parser.optionxform = str  # type: ignore[assignment,method-assign]
-    parser.read_string(text)
-    return {section: dict(parser.items(section)) for section in parser.sections()}
+    """Raw stanzas of conf text, read as `eventgen.conf.syntax.read_conf` reads a file (Splunk syntax:
+    BOM, backslash continuation); a parse error is a ConfigError naming the line."""
+    return parse_conf(text, "")
 
 
 class Workspace:
@@ -148,6 +146,35 @@ class Workspace:
                 yield config
             finally:
                 tmp.unlink(missing_ok=True)
+
+    @contextmanager
+    def overlaid(self, files: Mapping[str, str] | None) -> Iterator[None]:
+        """Unsaved content of sample or template files in place for one request (the live preview of a
+        template being typed): each file is checked like a save, written, and its saved bytes and times
+        put back afterwards, all under the workspace lock. The conf itself goes as `conf_text` instead."""
+        if not files:
+            yield
+            return
+        with self._lock:
+            saved: list[tuple[Path, bytes, os.stat_result]] = []
+            try:
+                for name, content in files.items():
+                    path = self.check_path(name)
+                    if path == self.conf:
+                        raise StudioError("send the conf as conf_text, not in files")
+                    if not path.is_file():
+                        raise StudioError(f"{name} does not exist")
+                    stat = path.stat()
+                    previous = path.read_bytes()
+                    if previous == content.encode("utf-8"):
+                        continue
+                    saved.append((path, previous, stat))
+                    _atomic_write(path, content)
+                yield
+            finally:
+                for path, previous, stat in reversed(saved):
+                    _atomic_write(path, previous)
+                    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
 
     def _load_tmp(self, tmp: Path, overrides: dict[str, str], only: str | None) -> RunConfig:
         try:
@@ -193,15 +220,8 @@ class Workspace:
         }
         try:
             view["stanzas"] = parse_stanzas(text)
-        except configparser.Error as exc:
-            view["errors"] = [
-                {
-                    "file": str(self.conf),
-                    "stanza": "",
-                    "key": "",
-                    "message": f"not a valid conf file: {exc.message.splitlines()[0]}",
-                }
-            ]
+        except ConfigError as exc:
+            view["errors"] = [{"file": str(self.conf), "stanza": "", "key": "", "message": exc.message}]
             return view
         try:
             with self.loaded(conf_text) as config:
@@ -438,12 +458,18 @@ class Workspace:
 
     # -- preview ---------------------------------------------------------------------------
     def preview(
-        self, sample: str, number: int = 10, seed: int | None = None, conf_text: str | None = None
+        self,
+        sample: str,
+        number: int = 10,
+        seed: int | None = None,
+        conf_text: str | None = None,
+        files: Mapping[str, str] | None = None,
     ) -> dict[str, Any]:
-        """`number` events of one sample through `eventgen.render.preview.preview_events`."""
+        """`number` events of one sample through `eventgen.render.preview.preview_events`; `files` holds
+        unsaved content of sample or template files (see `overlaid`)."""
         number = _bounded(number, 1, MAX_PREVIEW, "n")
         seed = self.seed if seed is None else seed
-        with self.loaded(conf_text) as config:
+        with self.overlaid(files), self.loaded(conf_text) as config:
             chosen = self.pick(config, sample)
             single = dataclasses.replace(config, samples=[chosen])
             for _, _, batch in preview_events(single, number, seed):
@@ -474,11 +500,12 @@ class Workspace:
         """Events per bin over [start, end) for a sample's schedule and rater, as the Timer makes them.
 
         Ticks are walked from `start` with the Timer's random stream; a tick with explicit
-        timestamps counts them, any other tick's count goes through the rater and is spread
-        uniformly over the tick's [earliest, latest] (what the generator does), so bins hold
-        expected counts. `live` (default: the sample's own mode, live unless `end` is set) also
-        applies live pacing: a spreading schedule's point tick (earliest == latest) is spread
-        until the next tick, as the Timer does. Binning is vectorised with numpy.
+        timestamps counts them, any other tick's count goes through the rater and is spread over
+        the tick's [earliest, latest] (what the generator does) as whole events evenly placed, so
+        bins hold integer counts that add up to the events in the window. `live` (default: the
+        sample's own mode, live unless `end` is set) also applies live pacing: a spreading
+        schedule's point tick (earliest == latest) is spread until the next tick, as the Timer does.
+        Binning is vectorised with numpy.
         """
         bins = _bounded(bins, 1, MAX_BINS, "bins")
         seed = self.seed if seed is None else seed
@@ -527,9 +554,9 @@ class Workspace:
                 "rater": chosen.settings["rater"],
                 "edges": edges.tolist(),
                 "labels": labels,
-                "counts": [round(c, 3) for c in counts.tolist()],
-                "total": round(total, 3),
-                "in_window": round(float(counts.sum()), 3),
+                "counts": counts.tolist(),
+                "total": total,
+                "in_window": int(counts.sum()),
                 "ticks": ticks,
                 "truncated": truncated,
                 "live": live,
@@ -539,7 +566,12 @@ class Workspace:
 
     # -- template debugger -----------------------------------------------------------------
     def debug(
-        self, sample: str, steps: int = 1, seed: int | None = None, conf_text: str | None = None
+        self,
+        sample: str,
+        steps: int = 1,
+        seed: int | None = None,
+        conf_text: str | None = None,
+        files: Mapping[str, str] | None = None,
     ) -> dict[str, Any]:
         """Render one event per step from a fresh generator and record `preview_state()` after each.
 
@@ -550,7 +582,7 @@ class Workspace:
         seed = self.seed if seed is None else seed
         out: list[dict[str, Any]] = []
         error = None
-        with self.loaded(conf_text) as config:
+        with self.overlaid(files), self.loaded(conf_text) as config:
             chosen = self.pick(config, sample)
             generator = registry.get("generator", chosen.settings["generator"])(chosen)  # type: ignore[call-arg]
             deadline = time.monotonic() + TIME_BUDGET
@@ -601,34 +633,40 @@ class Workspace:
 
 def bin_events(
     edges: np.ndarray, spans: list[tuple[float, float, float]], explicit: list[np.ndarray]
-) -> tuple[np.ndarray, float]:
-    """Counts per bin (half-open bins) and the total: explicit timestamps counted, each
-    (earliest, latest, count) span spread uniformly, point spans counted at their time."""
-    counts = np.zeros(len(edges) - 1)
-    total = 0.0
+) -> tuple[np.ndarray, int]:
+    """Whole events per bin (half-open bins) and the total.
+
+    Explicit timestamps are counted where they fall. A span (earliest, latest, n) holds n whole events
+    at earliest + i * (latest - earliest) / n, i = 0 … n-1 (evenly spread, as live pacing places them,
+    and where a uniform draw puts them on average), so each bin counts events, never fractions of one;
+    a point span (latest <= earliest) puts all n at its time.
+    """
+    counts = np.zeros(len(edges) - 1, dtype=np.int64)
+    total = 0
     if explicit:
         stamps = np.concatenate(explicit)
         total += len(stamps)
         counts += _histogram(stamps, edges, None)
     if spans:
         table = np.asarray(spans, dtype=float)
-        early, late, n = table[:, 0], table[:, 1], table[:, 2]
-        total += float(n.sum())
+        early, late, n = table[:, 0], table[:, 1], np.rint(table[:, 2])
+        total += int(n.sum())
         point = late <= early
         counts += _histogram(early[point], edges, n[point])
         early, late, n = early[~point], late[~point], n[~point]
         for lo in range(0, len(n), 4096):
             e, w, c = early[lo : lo + 4096, None], (late - early)[lo : lo + 4096, None], n[lo : lo + 4096, None]
-            cumulative = (c * np.clip((edges[None, :] - e) / w, 0.0, 1.0)).sum(axis=0)
-            counts += np.diff(cumulative)
+            # events before each edge: the i with e + i*w/c < edge, i.e. ceil((edge - e) * c / w), within [0, c]
+            before = np.clip(np.ceil((edges[None, :] - e) * c / w - 1e-9), 0.0, c)
+            counts += np.diff(before.sum(axis=0)).astype(np.int64)
     return counts, total
 
 
 def _histogram(values: np.ndarray, edges: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
-    """np.histogram with every bin half-open (a value on the last edge is outside)."""
+    """np.histogram with every bin half-open (a value on the last edge is outside), as whole counts."""
     keep = values < edges[-1]
     hist, _ = np.histogram(values[keep], bins=edges, weights=None if weights is None else weights[keep])
-    return hist.astype(float)
+    return np.rint(hist).astype(np.int64)
 
 
 def _bounded(value: Any, low: int, high: int, name: str) -> int:

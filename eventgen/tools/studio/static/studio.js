@@ -13,7 +13,11 @@ const S = {
   openFile: null,    // files tab: open file path
   openFileText: "",
   histBase: {},      // effective values the histogram form started from
+  liveTicket: 0,     // live preview: the newest request (older answers are dropped)
+  liveRenders: 0,    // live preview: answers shown so far
 };
+const LIVE_EVENTS = 5;
+const LIVE_DELAY = 300; // ms after the last keystroke
 
 // ---------------------------------------------------------------- helpers
 function esc(text) {
@@ -120,7 +124,10 @@ function highlight(text, format, pretty) {
 function showTab(name) {
   for (const b of document.querySelectorAll("#tabs button")) b.classList.toggle("active", b.dataset.tab === name);
   for (const s of document.querySelectorAll(".tab")) s.classList.toggle("active", s.id === `tab-${name}`);
+  const slot = document.querySelector(`#tab-${name} .live-slot`);
+  if (slot && !slot.contains($("live"))) slot.appendChild($("live"));
   if (name === "histogram") recomputeHistogram();
+  if (name === "preview") runPreview();
 }
 
 function currentSample() {
@@ -138,6 +145,7 @@ function fillSamplePicker() {
 
 function sampleChanged() {
   S.sample = $("sample").value;
+  renderLive();
   buildHistogramForm();
   resetDebugger();
   if ($("tab-histogram").classList.contains("active")) recomputeHistogram();
@@ -155,6 +163,7 @@ function applyView(view) {
     const before = S.sample;
     S.samples = view.samples;
     fillSamplePicker();
+    if (before !== S.sample) renderLive();
     if (before !== S.sample || !$("hist-params").children.length) buildHistogramForm();
     else refreshHistogramBase();
     renderFiles(view.files);
@@ -238,7 +247,7 @@ function jumpToLine(index) {
 const validateSoon = debounce(async () => {
   try { applyView(await api("/api/config", { conf_text: $("conf-text").value })); }
   catch (err) { toast(err.message, true); }
-}, 350);
+}, LIVE_DELAY);
 
 async function loadConfig() {
   const view = await api("/api/config");
@@ -258,13 +267,59 @@ async function saveConf() {
   }
 }
 
+// ---------------------------------------------------------------- live preview
+function unsavedFiles() {
+  // the file open in the Files tab, when its text differs from disk: previews render it unsaved
+  if (!S.openFile || $("file-text").value === S.openFileText) return undefined;
+  return { [S.openFile]: $("file-text").value };
+}
+
+function oneLine(err) {
+  const errors = (err.data && err.data.errors) || [];
+  let line = err.message;
+  if (errors.length) line += `: ${describeError(errors[0])}` + (errors.length > 1 ? ` (+${errors.length - 1} more)` : "");
+  return line.replace(/\s*\n\s*/g, " ");
+}
+
+async function renderLive() {
+  const ticket = ++S.liveTicket;
+  const box = $("live-error"), list = $("live-events");
+  if (!S.sample) { list.innerHTML = ""; $("live-summary").textContent = "no enabled sample"; return; }
+  const seed = $("preview-seed").value;
+  const body = { sample: S.sample, n: LIVE_EVENTS, seed: seed === "" ? null : Number(seed), conf_text: confText() };
+  const files = unsavedFiles();
+  if (files) body.files = files;
+  try {
+    const result = await api("/api/preview", body);
+    if (ticket !== S.liveTicket) return; // a newer edit is being rendered
+    box.hidden = true;
+    box.textContent = "";
+    list.classList.remove("stale");
+    list.innerHTML = result.events.map((e, i) =>
+      `<li><span class="stamp">${esc(result.times[i] || "")}</span><pre>${highlight(e, result.format, false)}</pre></li>`).join("");
+    $("live-summary").textContent = `${result.sample} · first ${result.events.length} events` +
+      (files ? " · unsaved file" : "") + (body.conf_text !== null ? " · unsaved conf" : "");
+  } catch (err) {
+    if (ticket !== S.liveTicket) return;
+    const line = oneLine(err);
+    box.textContent = line;
+    box.title = line;
+    box.hidden = false;
+    list.classList.add("stale");
+  }
+  $("live").dataset.renders = String(++S.liveRenders);
+}
+const liveSoon = debounce(renderLive, LIVE_DELAY);
+
 // ---------------------------------------------------------------- preview tab
 async function runPreview() {
   if (!S.sample) return;
   const seed = $("preview-seed").value;
+  const ticket = (runPreview.ticket = (runPreview.ticket || 0) + 1);
   try {
     const result = await api("/api/preview", { sample: S.sample, n: Number($("preview-n").value || 10),
-      seed: seed === "" ? null : Number(seed), conf_text: confText() });
+      seed: seed === "" ? null : Number(seed), conf_text: confText(), files: unsavedFiles() });
+    if (ticket !== runPreview.ticket) return; // a newer request is on its way
     showError("preview-error", null);
     const chosen = $("preview-format").value;
     const format = chosen === "auto" ? result.format : chosen;
@@ -275,6 +330,7 @@ async function runPreview() {
     $("preview-events").innerHTML = result.events.map((e, i) =>
       `<li data-format="${format}"><span class="stamp">${esc(result.times[i] || "")}</span><pre>${highlight(e, format, pretty)}</pre></li>`).join("");
   } catch (err) {
+    if (ticket !== runPreview.ticket) return;
     showError("preview-error", err);
     $("preview-events").innerHTML = "";
     $("preview-summary").textContent = "";
@@ -353,7 +409,8 @@ function fmt(n) {
 }
 
 function niceMax(value) {
-  if (value <= 0) return 1;
+  // a round top for the y axis whose five grid steps are whole events
+  if (value <= 5) return 5;
   const power = Math.pow(10, Math.floor(Math.log10(value)));
   for (const step of [1, 2, 2.5, 5, 10]) if (step * power >= value) return step * power;
   return 10 * power;
@@ -411,6 +468,7 @@ function copyEditsIntoConf() {
   $("conf-text").value = text;
   toast(`Copied ${Object.keys(edits).join(", ")} into [${sample.stanza}]: save the conf to keep them`);
   validateSoon();
+  liveSoon();
   renderGutter();
 }
 
@@ -446,7 +504,7 @@ async function debugStep(count) {
   const seed = $("debug-seed").value;
   try {
     const result = await api("/api/debug/step", { sample: S.sample, steps: S.steps.length + count,
-      seed: seed === "" ? null : Number(seed), conf_text: confText() });
+      seed: seed === "" ? null : Number(seed), conf_text: confText(), files: unsavedFiles() });
     S.steps = result.steps;
     S.current = S.steps.length - 1;
     renderSteps();
@@ -542,6 +600,7 @@ async function saveFile() {
   try {
     const result = await api("/api/save", { file: S.openFile, content: $("file-text").value });
     S.openFileText = $("file-text").value;
+    renderLive();
     message.className = "message ok";
     message.textContent = `Saved ${result.file}` + (result.backup ? `; backup ${result.backup}` : "");
   } catch (err) {
@@ -556,7 +615,9 @@ function wire() {
   $("sample").addEventListener("change", sampleChanged);
   $("show-all").addEventListener("change", () => renderEffective(S.view.errors.length > 0));
   const area = $("conf-text");
-  area.addEventListener("input", () => { $("dirty").hidden = confText() === null; renderGutter(); validateSoon(); });
+  area.addEventListener("input", () => { $("dirty").hidden = confText() === null; renderGutter(); validateSoon(); liveSoon(); });
+  $("file-text").addEventListener("input", liveSoon);
+  $("preview-seed").addEventListener("input", liveSoon);
   area.addEventListener("scroll", syncGutter);
   area.addEventListener("keydown", (e) => {
     if (e.key === "Tab") { e.preventDefault(); document.execCommand("insertText", false, "    "); }
@@ -590,5 +651,5 @@ function wire() {
 }
 
 wire();
-loadConfig().then(() => { resetDebugger(); document.body.dataset.ready = "1"; })
+loadConfig().then(() => { resetDebugger(); renderLive(); document.body.dataset.ready = "1"; })
   .catch((err) => { $("status").textContent = "failed to load"; $("status").className = "pill bad"; toast(err.message, true); });
