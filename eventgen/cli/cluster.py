@@ -46,8 +46,28 @@ def _curve_client(args: argparse.Namespace):
     return CurveClient(Path(args.curve_key), Path(args.server_key))
 
 
+def zmq_address(text: str) -> str:
+    """An argparse type: `tcp://HOST:PORT` (port 1-65535, or `*` for any), `ipc://PATH` or `inproc://NAME`."""
+    from eventgen.conf.settings import SettingError, port
+
+    scheme, sep, rest = text.partition("://")
+    if scheme in ("ipc", "inproc") and sep and rest:
+        return text
+    host, colon, number = rest.rpartition(":")
+    if scheme != "tcp" or not sep or not colon or not host:
+        raise argparse.ArgumentTypeError(f"expected tcp://HOST:PORT, got {text!r}")
+    if number != "*":
+        try:
+            port(number)
+        except SettingError as exc:
+            raise argparse.ArgumentTypeError(f"{exc} in {text!r}") from None
+    return text
+
+
 def _add_client_keys(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--connect", required=True, metavar="tcp://HOST:PORT", help="the controller's address")
+    parser.add_argument(
+        "--connect", required=True, type=zmq_address, metavar="tcp://HOST:PORT", help="the controller's address"
+    )
     parser.add_argument("--curve-key", metavar="FILE", help="own Curve secret key file (NAME.key_secret)")
     parser.add_argument("--server-key", metavar="FILE", help="the controller's Curve public key file (NAME.key)")
 
@@ -59,7 +79,9 @@ def build_controller(parser: argparse.ArgumentParser) -> None:
     from eventgen.cli.generate import add_run_options
 
     common.add_sample_options(parser)
-    parser.add_argument("--bind", required=True, metavar="tcp://HOST:PORT", help="address workers connect to")
+    parser.add_argument(
+        "--bind", required=True, type=zmq_address, metavar="tcp://HOST:PORT", help="address workers connect to"
+    )
     parser.add_argument("--curve-secret-key", metavar="FILE", help="controller's Curve secret key (NAME.key_secret)")
     parser.add_argument("--authorized-keys", metavar="DIR", help="folder of authorised workers' public *.key files")
     parser.add_argument(

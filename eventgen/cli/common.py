@@ -35,7 +35,7 @@ def overrides_from(args: argparse.Namespace) -> dict[str, str]:
     output = getattr(args, "output", None)
     if output:
         values["outputMode"] = output
-    if getattr(args, "generators", None):
+    if getattr(args, "generators", None) is not None:  # 0 is refused by generatorWorkers, not ignored
         values["generatorWorkers"] = str(args.generators)
     if getattr(args, "multiprocess", False):
         values["threading"] = "process"
@@ -60,8 +60,26 @@ def load_config(args: argparse.Namespace):
     if getattr(args, "apps_dir", None) or not (args.conf and Path(args.conf).is_file()):
         from eventgen.conf.apps import load_target
 
-        return load_target(args.conf, getattr(args, "apps_dir", None), overrides_from(args), args.sample)
-    return load(args.conf, overrides_from(args), only=args.sample)
+        return load_target(
+            args.conf, getattr(args, "apps_dir", None), overrides_from(args), args.sample, now=reference_time(args)
+        )
+    return load(args.conf, overrides_from(args), only=args.sample, now=reference_time(args))
+
+
+def reference_time(args: argparse.Namespace) -> float:
+    """`--now` as epoch seconds, else the clock: the time the conf's time settings are checked at."""
+    import time
+
+    if not getattr(args, "now", None):
+        return time.time()
+    from eventgen.conf.settings import SettingError
+    from eventgen.errors import EventgenError
+    from eventgen.schedule.time import parse_time, parse_timezone
+
+    try:
+        return parse_time(args.now, time.time(), parse_timezone("local"))
+    except SettingError as exc:
+        raise EventgenError(f"--now: {exc}") from None
 
 
 def dump_json(data: object) -> str:

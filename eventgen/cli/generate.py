@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-import time
 
-from eventgen.cli.common import add_sample_options, load_config
+from eventgen.cli.common import add_sample_options, load_config, reference_time
 from eventgen.errors import EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK
 from eventgen.run.signals import handle_signals
 
@@ -44,10 +43,13 @@ def run_options(config, args: argparse.Namespace):
     """RunOptions from the run flags, after applying `--rate` and `--duration` to the samples."""
     from eventgen.errors import EventgenError
     from eventgen.run.engine import RunOptions
-    from eventgen.schedule.time import parse_time, parse_timezone
 
     if args.duration is not None and args.duration <= 0:
         raise EventgenError(f"--duration must be above 0 seconds, got {args.duration:g}")
+    if args.status_interval is not None and not args.status_interval >= 0:
+        raise EventgenError(
+            f"--status-interval must be 0 (no status lines) or more seconds, got {args.status_interval:g}"
+        )
     if args.rate is not None:
         share_rate(config.samples, args.rate)
     if args.duration is not None:
@@ -60,12 +62,7 @@ def run_options(config, args: argparse.Namespace):
             )
         for sample in config.samples:
             sample.settings = sample.settings.with_values(end=None)
-    now = None
-    if args.now:
-        try:
-            now = parse_time(args.now, time.time(), parse_timezone("local"))
-        except EventgenError as exc:
-            raise EventgenError(f"--now: {exc}") from None
+    now = reference_time(args) if args.now else None
     expect = getattr(args, "expect_workers", 0) or 0
     if expect < 0:
         raise EventgenError(f"--expect-workers must be 0 or more, got {expect}")

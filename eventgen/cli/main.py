@@ -86,6 +86,15 @@ COMMANDS: dict[str, tuple[str, str, str, str]] = {
 }
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with a usage error as one line, `eventgen: error: ...` like every other bad input."""
+
+    def error(self, message: str):  # type: ignore[override]
+        command = self.prog.removeprefix("eventgen").strip()
+        hint = f"eventgen {command} --help" if command else "eventgen --help"
+        self.exit(EXIT_CONFIG, f"eventgen: error: {message} (see {hint})\n")
+
+
 class _LazyRun:
     """The run function of a command, imported when called."""
 
@@ -98,7 +107,7 @@ class _LazyRun:
 
 def parser_for(only: str | None = None) -> argparse.ArgumentParser:
     """The argument parser; with `only`, just that command's sub-parser is built (the rest are stubs)."""
-    parser = argparse.ArgumentParser(prog="eventgen", description="Fast Splunk Eventgen-compatible event generator")
+    parser = _Parser(prog="eventgen", description="Fast Splunk Eventgen-compatible event generator")
     parser.add_argument("--version", action="version", version=f"eventgen {__version__}")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="-v info, -vv debug")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -73,7 +73,12 @@ def find_apps(apps_dir: str | Path, exclude: Iterable[str] = ()) -> list[App]:
 
 
 def load_app(
-    app_dir: str | Path, overrides: Mapping[str, str] | None = None, only: str | None = None, base_layers: Layers = ()
+    app_dir: str | Path,
+    overrides: Mapping[str, str] | None = None,
+    only: str | None = None,
+    base_layers: Layers = (),
+    now: float | None = None,
+    require_samples: bool = True,
 ) -> RunConfig:
     """Load one app: `base_layers`, then default/eventgen.conf, then local/eventgen.conf."""
     app = App(Path(app_dir).resolve())
@@ -89,7 +94,15 @@ def load_app(
             ]
         )
     # the conf's folder is <app>/default (or <app>/local): `../samples` is the app's samples/
-    return load(files[0], overrides, only, layers=[*base_layers, *app.layers()], app=app.name)
+    return load(
+        files[0],
+        overrides,
+        only,
+        layers=[*base_layers, *app.layers()],
+        app=app.name,
+        now=now,
+        require_samples=require_samples,
+    )
 
 
 def load_apps(
@@ -98,6 +111,7 @@ def load_apps(
     only: str | None = None,
     base_layers: Layers = (),
     exclude: Iterable[str] = (),
+    now: float | None = None,
 ) -> RunConfig:
     """Load every enabled app under `apps_dir` into one RunConfig; errors of all apps are raised together."""
     apps = find_apps(apps_dir, exclude)
@@ -112,7 +126,8 @@ def load_apps(
             log.info("app %s is disabled (app.conf [install] state = disabled): skipped", app.name)
             continue
         try:
-            configs.append(load_app(app.path, overrides, None, base_layers))
+            # in a folder of apps, one whose eventgen.conf has no sample stanza adds nothing (not an error)
+            configs.append(load_app(app.path, overrides, None, base_layers, now, require_samples=False))
         except ConfigErrors as exc:
             errors.extend(exc.errors)
     if errors:
@@ -122,7 +137,7 @@ def load_apps(
         engine = configs[0].engine
     else:
         globals_only = [(label, {"global": s.get("global", {})}) for label, s in base_layers]
-        engine = load(root, overrides, layers=globals_only or [("(defaults)", {})]).engine
+        engine = load(root, overrides, layers=globals_only or [("(defaults)", {})], require_samples=False).engine
     samples = [sample for config in configs for sample in config.samples]
     warnings = [w for config in configs for w in config.warnings]
     for config in configs[1:]:
@@ -149,14 +164,18 @@ def _only(samples: list, only: str, where: str) -> list:
 
 
 def load_target(
-    conf: str | None, apps_dir: str | None, overrides: Mapping[str, str] | None = None, only: str | None = None
+    conf: str | None,
+    apps_dir: str | None,
+    overrides: Mapping[str, str] | None = None,
+    only: str | None = None,
+    now: float | None = None,
 ) -> RunConfig:
     """What the CLI's CONF / --apps-dir name: a conf file, an app folder, an app name under
     `$SPLUNK_HOME/etc/apps`, or (with --apps-dir) every app in a folder."""
     if apps_dir:
         if conf:
             raise ConfigErrors([ConfigError("give either CONF or --apps-dir, not both")])
-        return load_apps(apps_dir, overrides, only)
+        return load_apps(apps_dir, overrides, only, now=now)
     if not conf:
         raise ConfigErrors([ConfigError("give an eventgen.conf, an app folder, or --apps-dir DIR")])
     path = Path(conf)
@@ -165,6 +184,6 @@ def load_target(
         path = Path(splunk_home, "etc", "apps", conf)
     if path.is_dir():
         if not is_app(path) and (path / CONF_NAME).is_file():
-            return load(path / CONF_NAME, overrides, only)
-        return load_app(path, overrides, only)
-    return load(path, overrides, only)
+            return load(path / CONF_NAME, overrides, only, now=now)
+        return load_app(path, overrides, only, now=now)
+    return load(path, overrides, only, now=now)

@@ -8,6 +8,9 @@ from eventgen.conf.settings import (
     at_least,
     choice,
     parse_bool,
+    parse_count,
+    parse_encoding,
+    parse_end,
     parse_float,
     parse_int,
     parse_list,
@@ -40,9 +43,10 @@ SAMPLE = SettingGroup(
         ),
         Setting(
             "count",
-            parse_int,
+            parse_count,
             "-1",
-            "Events per interval. -1 or 0: the whole sample once; more than the sample cycles through it.",
+            "Events per interval. -1 or 0: the whole sample once (Splunk Eventgen documents -1); more than the "
+            "sample cycles through it. Other negative numbers are refused.",
         ),
         Setting("interval", at_least(parse_float, 0), "60", "Seconds between intervals."),
         Setting(
@@ -57,19 +61,27 @@ SAMPLE = SettingGroup(
             "now",
             "Earliest event time, relative to the interval (`now`, `-15m`, `-1d@d`, ISO date).",
         ),
-        Setting("latest", parse_str, "now", "Latest event time, relative to the interval."),
+        Setting(
+            "latest",
+            parse_str,
+            "now",
+            "Latest event time, relative to the interval. `earliest` after `latest` (at load time) is refused.",
+        ),
         Setting(
             "backfill",
             parse_str,
             None,
-            "Start this far in the past (`-1h`, `-7d@d`): intervals up to now are generated at once.",
+            "Start this far in the past (`-1h`, `-7d@d`): intervals up to now are generated at once. A backfill "
+            "in the future is refused.",
         ),
         Setting(
             "end",
-            parse_str,
+            parse_end,
             None,
-            "Stop after this many intervals (an integer; -1 = never) or at this time; the run exits when "
-            "every event is written. Intervals in the past are made at once, later ones when due.",
+            "Stop after this many intervals (an integer; -1 = never, 0 = none, as Splunk Eventgen documents) or "
+            "at this time; the run exits when every event is written. Intervals in the past are made at once, "
+            "later ones when due. Other negative integers, and an end time before the start (`backfill`, else "
+            "now), are refused; `end = 0` makes nothing and says so in a warning.",
         ),
         Setting(
             "timeMode",
@@ -105,6 +117,13 @@ SAMPLE = SettingGroup(
             parse_str,
             None,
             "Folder of sample files, relative to the conf. Default: `../samples` and the conf's folder.",
+        ),
+        Setting(
+            "sampleEncoding",
+            parse_encoding,
+            "utf-8",
+            "Text encoding of the sample file (`utf-8`, `latin-1`, `cp1252`, ...). Bytes that do not decode are "
+            "refused, naming the file and byte offset; a UTF-8 BOM is dropped.",
         ),
         Setting("host", parse_str, "127.0.0.1", "Event host."),
         Setting("source", parse_str, None, "Event source (default: the sample file name)."),

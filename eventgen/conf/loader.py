@@ -32,6 +32,15 @@ log = logging.getLogger(__name__)
 __all__ = ["RunConfig", "load", "parse_conf", "read_conf"]
 
 OVERRIDE_STANZA = "command line"
+# the flag that set each override, named in its errors instead of the key
+OVERRIDE_FLAGS = {
+    "count": "-c/--count",
+    "interval": "-i/--interval",
+    "backfill": "-b/--backfill",
+    "end": "-e/--end",
+    "generatorWorkers": "--generators",
+    "rate": "--rate",
+}
 REGEX_TIME_LIMIT = 1.0  # seconds a token regex may take on one event of its sample at load time
 
 
@@ -69,11 +78,16 @@ def load(
     only: str | None = None,
     layers: list[tuple[str, dict[str, dict[str, str]]]] | None = None,
     app: str = "",
+    now: float | None = None,
+    require_samples: bool = True,
 ) -> RunConfig:
     """Load and validate a conf; raise ConfigErrors listing every problem.
 
     `overrides` apply to every stanza; `only` keeps the samples whose name matches it.
     `layers` (file label, sections) replaces reading `path` (used for app default/local layering).
+    `now` is the run's reference time (its `--now`, else the clock): given, the time settings are also checked
+    against each other at it (earliest after latest, a future backfill, an end before the start); a worker
+    loading a controller's bundle gives none. `require_samples` refuses a conf without any sample stanza.
     """
     conf_path = Path(path).resolve()
     if layers is None:
@@ -82,12 +96,13 @@ def load(
         except ConfigError as exc:
             exc.file = str(path)
             raise ConfigErrors([exc]) from None
-    loader = _Loader(conf_path, layers, dict(overrides or {}), app)
-    return loader.run(only)
+    loader = _Loader(conf_path, layers, dict(overrides or {}), app, now)
+    return loader.run(only, require_samples)
 
 
 class _Loader:
-    def __init__(self, conf_path: Path, layers, overrides: dict[str, str], app: str):
+    def __init__(self, conf_path: Path, layers, overrides: dict[str, str], app: str, now: float | None):
+        self.now = now
         self.conf_path = conf_path
         self.conf_dir = conf_path.parent if conf_path.is_file() else conf_path
         self.overrides = overrides
@@ -110,12 +125,19 @@ class _Loader:
 
     def error(self, message: str, stanza: str = "", key: str = "") -> None:
         file = self.origin.get((stanza, key), self.file_label)
-        self.errors.append(ConfigError(message, file, stanza, key))
+        if key in self.overrides and stanza in (OVERRIDE_STANZA, "global") and key in OVERRIDE_FLAGS:
+            stanza, key = OVERRIDE_STANZA, OVERRIDE_FLAGS[key]
+        # one error per stanza and key: a value parsed for every sample it applies to is reported once, and a
+        # check that depends on a value that did not parse (a plugin's validate) adds nothing to its error
+        if not any(e.stanza == stanza and e.key == key and (key or e.message == message) for e in self.errors):
+            self.errors.append(ConfigError(message, file, stanza, key))
 
-    def run(self, only: str | None) -> RunConfig:
+    def run(self, only: str | None, require_samples: bool = True) -> RunConfig:
         global_raw = Layer("global", self.sections.get("global", {}), self.file_label)
         if self.sections.get("default"):
             self.warnings.append(f"{self.file_label}: [default] is reserved; its settings are ignored")
+        if require_samples and not any(stanza not in ("global", "default") for stanza in self.sections):
+            self.error("no sample stanza: nothing to generate (add a [stanza] naming a sample file)")
         engine = self.engine_settings(global_raw)
         samples: list[Sample] = []
         for file_path, stanzas in self.match_files():
@@ -336,13 +358,36 @@ class _Loader:
             except OSError as exc:
                 self.error(f"cannot read token file: {exc}", spec.stanza, f"token.{spec.number}.replacement")
         generator = registry.get("generator", generator_name) if registry.has("generator", generator_name) else None
-        if file_path is not None and sample.tokens and getattr(generator, "needs_sample_file", False):
+        needs_file = file_path is not None and getattr(generator, "needs_sample_file", False)
+        if needs_file and self.check_events(sample) and sample.tokens:  # events read (and checked) first
             self.check_token_matches(sample, file_path)
-        for key, message in [*_time_problems(sample), *_format_problems(sample)]:
+        for key, message in [*_time_problems(sample, self.now), *_format_problems(sample)]:
             self.error(message, raw.get(key, ("", sample.stanza))[1], key)
+        if str(settings.get("end") or "").strip() == "0":
+            self.warnings.append(
+                f"{self.origin.get((raw['end'][1], 'end'), self.file_label)}: [{raw['end'][1]}] end: "
+                "0 intervals: this sample makes no events (end = -1 never ends)"
+            )
         for plugin_check in _plugin_validators(settings):
             for key, message in plugin_check(sample):
                 self.error(message, raw.get(key, ("", sample.stanza))[1], key)
+
+    def check_events(self, sample: Sample) -> bool:
+        """Read the sample's events (decoding, CSV columns): False, with the error recorded, when it cannot
+        be read or has none."""
+        try:
+            texts = sample.data.texts
+        except ConfigError as exc:
+            if not any(e.stanza == exc.stanza and e.key == exc.key for e in self.errors):
+                self.errors.append(exc)
+            return False
+        if not texts:
+            what = "no rows under its header" if sample.settings.get("sampletype") == "csv" else "no events"
+            self.errors.append(
+                ConfigError(f"sample file has {what} (empty or blank lines only)", str(sample.path), sample.stanza)
+            )
+            return False
+        return True
 
     def check_token_matches(self, sample: Sample, file_path: Path) -> None:
         """Run every token regex on the sample's events, as the render plan will, under a time bound: a regex
@@ -375,19 +420,56 @@ class _Loader:
                 )
 
 
-def _time_problems(sample: Sample) -> list[tuple[str, str]]:
-    """(key, message) for each time setting that cannot be read."""
+def _time_problems(sample: Sample, now: float | None) -> list[tuple[str, str]]:
+    """(key, message) for each time setting that cannot be read and, with a reference time `now`, each that
+    contradicts another at it: earliest after latest, a backfill in the future, an end time before the start."""
     problems = []
-    now = time.time()
+    times: dict[str, float] = {}
+    checked_at = time.time() if now is None else now
     for key in ("backfill", "end", "earliest", "latest"):
         value = sample.settings.get(key)
         if value is None or (key == "end" and str(value).strip().lstrip("-").isdigit()):
             continue
         try:
-            parse_time(str(value), now, sample.tz)
+            times[key] = parse_time(str(value), checked_at, sample.tz)
         except SettingError as exc:
             problems.append((key, str(exc)))
+    if now is None:
+        return problems
+    settings = sample.settings
+    if "earliest" in times and "latest" in times and times["earliest"] > times["latest"]:
+        problems.append(
+            (
+                "earliest",
+                f"earliest = {settings['earliest']} ({_shown(times['earliest'])}) is after latest = "
+                f"{settings['latest']} ({_shown(times['latest'])}): earliest must not be later than latest",
+            )
+        )
+    if "backfill" in times and times["backfill"] > now:
+        problems.append(
+            (
+                "backfill",
+                f"backfill = {settings['backfill']} ({_shown(times['backfill'])}) is in the future: backfill "
+                "starts the run in the past (e.g. -1h, -7d@d)",
+            )
+        )
+    start = min(times.get("backfill", now), now)
+    if "end" in times and times["end"] < start:
+        since = f"backfill = {settings['backfill']}" if "backfill" in times else "now"
+        problems.append(
+            (
+                "end",
+                f"end = {settings['end']} ({_shown(times['end'])}) is before the start ({since}, "
+                f"{_shown(start)}): nothing would be made; give a later end, an earlier backfill, or a "
+                "number of intervals",
+            )
+        )
     return problems
+
+
+def _shown(epoch: float) -> str:
+    """An epoch as a short local ISO time for messages."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(epoch))
 
 
 def _format_problems(sample: Sample) -> list[tuple[str, str]]:

@@ -80,9 +80,10 @@ class Sample:
         if self.path is None:
             return SampleData([])
         try:
-            text = self.path.read_text(encoding="utf-8", errors="replace")
+            data = self.path.read_bytes()
         except OSError as exc:
             raise ConfigError(f"cannot read sample file: {exc.strerror}", str(self.path), self.stanza) from None
+        text = decode_sample(data, self.settings.get("sampleEncoding") or "utf-8", str(self.path), self.stanza)
         if self.settings.get("sampletype") == "csv":
             return self._read_csv(text)
         return SampleData(split_events(text, self.settings.get("breaker")))
@@ -96,6 +97,23 @@ class Sample:
         for name, values in reader_extra_columns(reader.fieldnames, rows).items():
             columns[name] = values
         return SampleData([row["_raw"] or "" for row in rows], columns)
+
+
+def decode_sample(data: bytes, encoding: str, file: str, stanza: str) -> str:
+    """A sample file's text in `encoding` (a UTF-8 BOM dropped); bytes that do not decode are a ConfigError
+    naming the line and byte offset, and the `sampleEncoding` setting."""
+    codec = "utf-8-sig" if encoding.replace("_", "-").lower() in ("utf-8", "utf8") else encoding
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"line {line}, byte offset {exc.start}: byte 0x{data[exc.start]:02x} is not {encoding} text; "
+            "set sampleEncoding to the file's encoding (e.g. latin-1, cp1252) or fix the file",
+            file,
+            stanza,
+            "sampleEncoding",
+        ) from None
 
 
 def reader_extra_columns(fieldnames: list[str], rows: list[dict[str, str]]) -> dict[str, list[str]]:

@@ -98,6 +98,92 @@ def at_least(parser: Parser, minimum: float) -> Parser:
     return parse
 
 
+def port(text: str) -> int:
+    """A TCP/UDP port: an integer from 1 to 65535."""
+    try:
+        value = int(str(text).strip())
+    except ValueError:
+        raise SettingError(f"expected a port number (1-65535), got {text!r}") from None
+    if not 1 <= value <= 65535:
+        raise SettingError(f"a port is 1-65535, got {value}")
+    return value
+
+
+def host_port(text: str, default_port: int | None = None) -> tuple[str, int]:
+    """`host:port` (`[v6]:port`) → (host, port), the port checked by `port`; without one, `default_port`."""
+    value = text.strip()
+    host, sep, tail = value.rpartition(":")
+    if not sep or "]" in tail or (host.count(":") and not host.startswith("[")):
+        if default_port is None:
+            raise SettingError(f"expected host:port, got {text!r}")
+        return value.strip("[]"), default_port
+    if not host:
+        raise SettingError(f"expected host:port, got {text!r}")
+    return host.strip("[]"), port(tail)
+
+
+def url_port(text: str) -> str:
+    """Check the port of a URL (`scheme://host:port/...`) when it has one; the URL unchanged."""
+    netloc = text.strip().split("://", 1)[-1].split("/", 1)[0].rpartition("@")[2]
+    if netloc.startswith("["):
+        netloc = netloc.partition("]")[2]
+    if ":" in netloc:
+        port(netloc.rpartition(":")[2])
+    return text
+
+
+def host_port_list(text: str) -> list[str]:
+    """A comma list of `host:port` (e.g. brokers), each port checked by `port`."""
+    items = parse_list(text)
+    for item in items:
+        host_port(item, 0)  # a host without a port keeps the client default
+    return items
+
+
+host_port_list.__name__ = "parse_list"
+
+
+def url_list(text: str) -> list[str]:
+    """A comma list of URLs, the port of each (when given) checked by `port`."""
+    items = parse_list(text)
+    for item in items:
+        url_port(item)
+    return items
+
+
+url_list.__name__ = "parse_list"
+
+
+def parse_count(text: str) -> int:
+    """`count`: -1 (and 0) the whole sample once, or a number of events."""
+    value = parse_int(text)
+    if value < -1:
+        raise SettingError(f"must be -1 (the whole sample once), 0 or more events, got {value}")
+    return value
+
+
+def parse_end(text: str) -> str:
+    """`end`: an integer of intervals (-1 = never, 0 = none) or a time; other negative integers are refused."""
+    value = text.strip()
+    try:
+        number = int(value)
+    except ValueError:
+        return text
+    if number < -1:
+        raise SettingError(f"must be -1 (never end), 0 or more intervals, or a time, got {number}")
+    return text
+
+
+def parse_encoding(text: str) -> str:
+    """A Python codec name (`utf-8`, `latin-1`, `cp1252`, ...)."""
+    import codecs
+
+    try:
+        return codecs.lookup(text.strip()).name
+    except LookupError:
+        raise SettingError(f"unknown text encoding {text.strip()!r} (e.g. utf-8, latin-1, cp1252)") from None
+
+
 _KIND_NAMES = {
     "parse_str": "string",
     "parse_int": "integer",
@@ -106,6 +192,10 @@ _KIND_NAMES = {
     "parse_json": "JSON",
     "parse_list": "comma list",
     "parse_regex": "regex",
+    "port": "port (1-65535)",
+    "parse_count": "integer",
+    "parse_end": "integer or time",
+    "parse_encoding": "encoding",
 }
 
 

@@ -10,12 +10,17 @@ from eventgen.conf.settings import (
     SettingError,
     at_least,
     choice,
+    host_port,
+    host_port_list,
     parse_bool,
     parse_float,
     parse_int,
     parse_json,
     parse_list,
     parse_str,
+    port,
+    url_list,
+    url_port,
 )
 from eventgen.errors import ConfigError, EventgenError, TemplateError
 from eventgen.format.envelopes import BulkDocuments, HecEvent, HecRaw, ModinputXml
@@ -42,6 +47,7 @@ __all__ = [
     "GeneratorPlugin", "HecEvent", "HecRaw", "InputPlugin", "LineFrames", "ModinputXml", "OutputError",
     "OutputPlugin", "Payload", "RaterPlugin", "RenderContext", "RenderPlan", "Setting", "SettingError",
     "SyslogFrames", "SyslogHeaders", "TemplateError", "Tick", "TimeFormatter", "TokenSpec", "at_least", "choice",
-    "make_provider", "micros", "parse_bool", "parse_float", "parse_int", "parse_json", "parse_list", "parse_str",
-    "parse_time", "parse_timezone", "per_second", "registry", "split_time", "take",
+    "host_port", "host_port_list", "make_provider", "micros", "parse_bool", "parse_float", "parse_int",
+    "parse_json", "parse_list", "parse_str", "parse_time", "parse_timezone", "per_second", "port", "registry",
+    "split_time", "take", "url_list", "url_port",
 ]  # fmt: skip

@@ -172,14 +172,24 @@ def _random_provider(replacement: str, rated: bool) -> Provider:
 
 
 def _file_column(replacement: str, resolve: Callable[[str], Path]) -> tuple[str, list[str]]:
-    """Read `path` or `path:column` (1-based) → (key shared by tokens on that file, values)."""
+    """Read `path` or `path:column` (1-based; `:0` is refused) → (key shared by tokens on that file, values)."""
     text = replacement.strip()
     column = 0
     match = re.match(r"(.*):(\d+)$", text)
     if match:
         text, column = match.group(1), int(match.group(2))
+        if column == 0:
+            raise SettingError(f"{replacement.strip()!r}: columns are numbered from 1 (path:1 is the first column)")
     path = resolve(text)
-    lines = [line.rstrip("\r\n") for line in path.read_text(encoding="utf-8").splitlines()]
+    data = path.read_bytes()
+    try:
+        decoded = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SettingError(
+            f"token file {path}: byte 0x{data[exc.start]:02x} at byte offset {exc.start} is not UTF-8 text "
+            "(token files are read as UTF-8)"
+        ) from None
+    lines = [line.rstrip("\r\n") for line in decoded.splitlines()]
     lines = [line for line in lines if line.strip()]
     if not lines:
         raise SettingError(f"token file {path} is empty")

@@ -29,13 +29,44 @@ token wins.
 | `timestamp` | strftime format; `%s` epoch seconds, `%f` real microseconds | the event's time in `timezone` |
 | `replaytimestamp` | strftime format or JSON list of formats | the event's time (replay: its replayed time) |
 | `random`, `rated` | `integer[a:b]` (inclusive), `float[a.b:c.d]` (decimals of the lower bound), `ipv4`, `ipv6`, `mac`, `guid`, `hex(n)` (uppercase), `string(n)` (URL-safe characters), `list["a","b"]` | a random value; `rated` multiplies numbers by the rater's rate tables at the event's time |
-| `file` | `path` or `path:column` (1-based CSV column) | a random line/row; all `file`/`mvfile` tokens on one file share the row of an event |
+| `file` | `path` or `path:column` (1-based CSV column; `:0` is refused) | a random line/row; all `file`/`mvfile` tokens on one file share the row of an event |
 | `mvfile` | `path:column` | as `file` |
 | `seqfile` | `path` or `path:column` | the next line in order, wrapping around, continuing across intervals |
 | `integerid` | start integer | start + the number of events of this sample before this one in the run |
 
 Token file paths: absolute; otherwise tried against the working directory, the conf's folder,
 then the sample folders (the error lists every place tried).
+"""
+
+REFUSED_DOC = """\
+## What is refused
+
+Bad input never gets a traceback: every command (`generate`, `validate`, `preview`, `controller`, ...)
+prints one `eventgen: error:` line per problem, naming the file, `[stanza]` and key (or the flag), and
+what is allowed, and exits with status 2. `eventgen validate` and the run refuse the same things:
+
+- values out of range: `count` below -1 (-1 and 0 are the whole sample once), `end` below -1 (-1 never
+  ends, 0 makes nothing, with a warning), `interval`, `delay` or `randomizeCount` below 0, `jobSize` or
+  `generatorWorkers` below 1, a port outside 1-65535 (`tcpDestinationPort`, `udpDestinationPort`,
+  `syslogDestinationPort`, the `port` of each `httpeventServers` entry, `kafkaBootstrapServers`,
+  `opensearchHosts`, `--bind` and `--connect`), a choice not in its list, a regex that does not compile;
+- times that contradict each other, checked at the run's reference time (`--now`, else the clock):
+  `earliest` after `latest`, a `backfill` in the future, an `end` time before the start (`backfill`,
+  else now), since such a run would make nothing;
+- tokens: a missing `token.N.*` part, an unknown `replacementType`, a malformed `random` replacement, a
+  token file that is missing or not UTF-8, `path:0` (columns are numbered from 1), a column a row lacks,
+  a regex that backtracks catastrophically on the sample;
+- samples: no sample file for a stanza, an empty sample (no events), a CSV sample without a `_raw`
+  column, bytes that are not text in `sampleEncoding` (the line and byte offset are named: set
+  `sampleEncoding = latin-1` or the file's encoding);
+- the conf itself: not UTF-8 (a binary file), a line that is not a `[stanza]`, `key = value` or comment,
+  a stanza name that is not a regex, no sample stanza at all (a conf of comments or only `[global]`);
+- flags: `--generators 0`, `-c -5`, `-e -5`, `--duration` of 0 or less, `--status-interval` below 0,
+  `preview -n` below 1, an unreadable `--now`, and any flag argparse cannot read (one line, with the
+  `--help` to see).
+
+Unknown keys are warnings, not errors. A checkout run without its dependencies (`python bin/eventgen.py`)
+names the install command in one line.
 """
 
 
@@ -61,7 +92,7 @@ def configuration_md() -> str:
         "`--devnull`…), which apply to every stanza. Stanza names are regexes matched against whole file names",
         "in the sample folders (`sampleDir`, default `../samples` and the conf's own folder). Unknown keys are",
         "warned about and ignored; a bad value stops the run with one line naming file, stanza, key and what",
-        "is allowed (`eventgen validate CONF` lists them all).",
+        "is allowed (`eventgen validate CONF` lists them all; see [What is refused](#what-is-refused)).",
         "",
         "## Settings",
         "",
@@ -71,7 +102,7 @@ def configuration_md() -> str:
     lines += ["## Plugins", "", "| kind | name | what it does |", "|---|---|---|"]
     for plugin in registry.all():
         lines.append(f"| {plugin.kind} | `{plugin.name}` | {plugin.summary} |")
-    return "\n".join([*lines, "", TOKEN_DOC])
+    return "\n".join([*lines, "", TOKEN_DOC, REFUSED_DOC])
 
 
 def default_conf() -> str:

@@ -84,3 +84,44 @@ def test_missing_conf_file(tmp_path: Path) -> None:
     result = cli("nothere.conf", cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.strip() == "eventgen: error: nothere.conf: conf file not found"
+
+
+def test_end_zero_makes_nothing_and_says_so(tmp_path: Path) -> None:
+    """Splunk Eventgen documents end = 0 as no intervals: kept, with a warning instead of a silent empty run."""
+    (tmp_path / "s.log").write_text("X\n")
+    write_conf(tmp_path, "[s\\.log]\nend = 0\n")
+    result = cli("eventgen.conf", cwd=tmp_path)
+    assert result.returncode == 0 and result.stdout == ""
+    assert "eventgen: WARNING: eventgen.conf: [s\\.log] end: 0 intervals: this sample makes no events" in result.stderr
+
+
+def test_a_latin1_sample_is_read_with_sample_encoding(tmp_path: Path) -> None:
+    (tmp_path / "s.log").write_bytes(b"caf\xe9\n")
+    write_conf(tmp_path, "[s\\.log]\nend = 1\n")
+    refused = cli("eventgen.conf", cwd=tmp_path)
+    assert refused.returncode == 2
+    assert refused.stderr.strip() == (
+        f"eventgen: error: {tmp_path / 's.log'}: [s\\.log]: sampleEncoding: line 1, byte offset 3: byte 0xe9 is not "
+        "utf-8 text; set sampleEncoding to the file's encoding (e.g. latin-1, cp1252) or fix the file"
+    )
+    write_conf(tmp_path, "[s\\.log]\nend = 1\nsampleEncoding = latin-1\n")
+    result = cli("eventgen.conf", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "café\n"
+
+
+def test_a_utf8_bom_is_not_part_of_the_first_event(tmp_path: Path) -> None:
+    (tmp_path / "s.log").write_bytes(b"\xef\xbb\xbfX\n")
+    write_conf(tmp_path, "[s\\.log]\nend = 1\n")
+    assert cli("eventgen.conf", cwd=tmp_path).stdout == "X\n"
+
+
+def test_one_error_per_key(tmp_path: Path) -> None:
+    """A value that does not parse is the one error of its key (not also "needs httpeventServers")."""
+    conf = (
+        '[s\\.log]\noutputMode = httpevent\nhttpeventServers = {"servers": [{"address": "h", "port": 0, "key": "k"}]}\n'
+    )
+    lines = error_lines(tmp_path, conf, "validate")
+    assert lines == [
+        "eventgen: error: eventgen.conf: [s\\.log]: httpeventServers: servers[0].port: a port is 1-65535, got 0"
+    ]

@@ -175,7 +175,8 @@ def test_chunk_bounds_respect_the_limit_and_keep_oversized_items_alone():
     [
         ('{"servers": []}', 'expected {"servers"'),
         ('{"servers": [{"address": "a", "port": 1}]}', "servers[0] lacks key"),
-        ('{"servers": [{"address": "a", "port": "x", "key": "k"}]}', "servers[0].port is not a number"),
+        ('{"servers": [{"address": "a", "port": "x", "key": "k"}]}', "servers[0].port: expected a port number"),
+        ('{"servers": [{"address": "a", "port": 65536, "key": "k"}]}', "servers[0].port: a port is 1-65535, got 65536"),
         ('{"servers": [{"protocol": "ftp", "address": "a", "port": 1, "key": "k"}]}', "must be http or https"),
     ],
 )

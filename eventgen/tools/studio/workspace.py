@@ -135,7 +135,7 @@ class Workspace:
         raw = {k: str(v) for k, v in (overrides or {}).items() if str(v).strip() != ""}
         with self._lock:
             if conf_text is None:
-                yield load(self.conf, raw, only=only)
+                yield load(self.conf, raw, only=only, require_samples=False)  # a workspace may start empty
                 return
             fd, name = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=".conf.tmp", dir=self.folder)
             tmp = Path(name)
@@ -178,7 +178,7 @@ class Workspace:
 
     def _load_tmp(self, tmp: Path, overrides: dict[str, str], only: str | None) -> RunConfig:
         try:
-            config = load(tmp, overrides, only=only)
+            config = load(tmp, overrides, only=only, require_samples=False)
         except ConfigErrors as exc:
             for error in exc.errors:
                 error.file = self._unmask(error.file)

@@ -39,6 +39,7 @@ from eventgen.plugin import (
     parse_bool,
     parse_float,
     parse_int,
+    port,
 )
 
 from ._net import tls_context
@@ -81,10 +82,10 @@ def parse_servers(text: str) -> tuple[Server, ...]:
         if protocol not in ("http", "https"):
             raise SettingError(f"servers[{number}].protocol must be http or https, got {protocol!r}")
         try:
-            port = int(entry["port"])
-        except (TypeError, ValueError):
-            raise SettingError(f"servers[{number}].port is not a number: {entry['port']!r}") from None
-        servers.append(Server(protocol, str(entry["address"]), port, str(entry["key"])))
+            number_port = port(str(entry["port"]))
+        except SettingError as exc:
+            raise SettingError(f"servers[{number}].port: {exc}") from None
+        servers.append(Server(protocol, str(entry["address"]), number_port, str(entry["key"])))
     return tuple(servers)
 
 

@@ -25,12 +25,12 @@ from eventgen.plugin import (
     SettingError,
     at_least,
     choice,
+    host_port_list,
     micros,
     parse_bool,
     parse_float,
     parse_int,
     parse_json,
-    parse_list,
 )
 
 FIELDS = ("host", "source", "sourcetype", "index")
@@ -67,7 +67,12 @@ class KafkaOutput(OutputPlugin):
     summary = "Kafka records (value = event text) via librdkafka; per-record delivery reports counted."
     retries = 3
     settings = (
-        Setting("kafkaBootstrapServers", parse_list, "127.0.0.1:9092", "Comma-separated `host:port` brokers."),
+        Setting(
+            "kafkaBootstrapServers",
+            host_port_list,
+            "127.0.0.1:9092",
+            "Comma-separated `host:port` brokers (ports 1-65535).",
+        ),
         Setting("kafkaTopic", default="eventgen", doc="Topic to produce to."),
         Setting(
             "kafkaKey",

@@ -24,7 +24,7 @@ from eventgen.plugin import (
     parse_bool,
     parse_float,
     parse_int,
-    parse_list,
+    url_list,
 )
 
 RETRYABLE_STATUS = {408, 429, 500, 502, 503, 504}
@@ -37,7 +37,7 @@ class OpenSearchOutput(OutputPlugin):
     settings = (
         Setting(
             "opensearchHosts",
-            parse_list,
+            url_list,
             "http://127.0.0.1:9200",
             "Comma-separated node URLs (`https://node:9200`); requests are spread over them.",
         ),

@@ -21,6 +21,7 @@ from eventgen.plugin import (
     parse_float,
     parse_int,
     parse_timezone,
+    port,
 )
 
 from ._net import StreamConnection, send_resuming, tls_context
@@ -73,7 +74,7 @@ class SyslogOutput(OutputPlugin):
     retries = 3
     settings = (
         Setting("syslogDestinationHost", default="127.0.0.1", doc="Syslog receiver host."),
-        Setting("syslogDestinationPort", at_least(parse_int, 1), "1514", "Syslog receiver port."),
+        Setting("syslogDestinationPort", port, "1514", "Syslog receiver port."),
         Setting(
             "syslogAddHeader",
             parse_bool,

@@ -6,7 +6,7 @@ had not taken whole (that one event is sent again and counted as resent).
 
 from __future__ import annotations
 
-from eventgen.plugin import OutputPlugin, Payload, Setting, at_least, parse_float, parse_int
+from eventgen.plugin import OutputPlugin, Payload, Setting, at_least, parse_float, parse_int, port
 
 from ._net import StreamConnection, send_resuming
 
@@ -17,7 +17,7 @@ class TcpOutput(OutputPlugin):
     retries = 3
     settings = (
         Setting("tcpDestinationHost", default="127.0.0.1", doc="Host to connect to."),
-        Setting("tcpDestinationPort", at_least(parse_int, 1), "3333", "TCP port to connect to."),
+        Setting("tcpDestinationPort", port, "3333", "TCP port to connect to."),
         Setting(
             "tcpoutTimeout",
             at_least(parse_float, 0.1),

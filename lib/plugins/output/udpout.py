@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from eventgen.plugin import OutputPlugin, Payload, Setting, at_least, parse_int
+from eventgen.plugin import OutputPlugin, Payload, Setting, at_least, parse_int, port
 
 from ._udp import send_datagrams, udp_socket
 
@@ -14,7 +14,7 @@ class UdpOutput(OutputPlugin):
     retries = 3
     settings = (
         Setting("udpDestinationHost", default="127.0.0.1", doc="Host to send to."),
-        Setting("udpDestinationPort", at_least(parse_int, 1), "3333", "UDP port to send to."),
+        Setting("udpDestinationPort", port, "3333", "UDP port to send to."),
         Setting(
             "udpoutRetries",
             at_least(parse_int, 0),
