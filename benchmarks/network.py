@@ -324,13 +324,18 @@ def bench_hec(folder: Path, events: int) -> None:
 
 def bench_modinput(folder: Path, events: int) -> None:
     """modinput (a single writer: process workers format, the parent writes) into /dev/null."""
-    rates = {}
+    rates: dict[str, float] = {}
+    confs = {}
     for label, engine in (("thread_x1", "generatorWorkers = 1\nthreading = thread"), ("process_x2", None)):
-        conf = write_conf(folder, events, "outputMode = modinput")
+        conf = write_conf(folder / label, events, "outputMode = modinput")
         if engine:
             conf.write_text(conf.read_text().replace("generatorWorkers = 2\nthreading = process", engine))
-        rates[label] = eventgen(conf)["total"]["events_per_second"]
-        print(f"eventgen -> modinput ({label:<10})   : {rates[label]:>12,.0f} ev/s")
+        confs[label] = conf
+    for _ in range(REPEAT):  # interleaved, best of REPEAT
+        for label, conf in confs.items():
+            rates[label] = max(rates.get(label, 0.0), eventgen(conf)["total"]["events_per_second"])
+    for label, rate in rates.items():
+        print(f"eventgen -> modinput ({label:<10})   : {rate:>12,.0f} ev/s")
     RESULTS["modinput"] = {**rates, "ratio_process_x2_to_thread_x1": round(rates["process_x2"] / rates["thread_x1"], 3)}
 
 
