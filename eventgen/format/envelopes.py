@@ -45,7 +45,7 @@ def _spliced(batch: EventBatch, texts: list[str], escape_bytes, make_stamps):
     return None if stamps is None else (body, stamps)
 
 
-def _payload(batch: EventBatch, data: bytearray, bounds) -> Payload:
+def _payload(batch: EventBatch, data: memoryview, bounds) -> Payload:
     return Payload(batch.sample, batch.seq, data, len(batch), batch, {}, 0, bounds)
 
 

@@ -19,23 +19,23 @@ _POW13 = 10 ** np.arange(12, -1, -1, dtype=np.int64)
 _MIN_MS, _MAX_MS = 10**12, 10**13  # epoch milliseconds with 13 digits: 2001-09-09 … 2286-11-20
 
 
-def joined(texts: list[str]) -> bytes | None:
-    """The texts joined by newlines as UTF-8, or None when a text holds a newline or a control character
-    other than tab and carriage return."""
-    data = "\n".join(texts).encode()
+def joined(texts: list[str]) -> bytearray | None:
+    """`\\n` + each text + `\\n` as UTF-8 (a newline before, between and after the texts), or None when a
+    text holds a newline or a control character other than tab and carriage return."""
+    data = bytearray("\n".join(["", *texts, ""]), "utf-8")
     if b"\x7f" in data:
         return None
     octets = np.frombuffer(data, dtype=np.uint8)
     controls = int(np.count_nonzero(octets < 32))
-    if controls == len(texts) - 1:  # the separators only: one pass over the bytes decides
+    if controls == len(texts) + 1:  # the separators only: one pass over the bytes decides
         return data
     newlines = int(np.count_nonzero(octets == 10))
-    if newlines != len(texts) - 1 or controls != newlines + int(np.count_nonzero((octets == 9) | (octets == 13))):
+    if newlines != len(texts) + 1 or controls != newlines + int(np.count_nonzero((octets == 9) | (octets == 13))):
         return None
     return data
 
 
-def json_escaped(data: bytes) -> bytes | None:
+def json_escaped(data: bytearray) -> bytearray | None:
     """`data` (newline-separated texts) with each text escaped as the inside of a JSON string, or None
     when it is not ASCII (the general path writes \\u escapes, and both paths write the same bytes)."""
     if not data.isascii():
@@ -46,7 +46,7 @@ def json_escaped(data: bytes) -> bytes | None:
     return data
 
 
-def xml_escaped(data: bytes) -> bytes:
+def xml_escaped(data: bytearray) -> bytearray:
     for raw, escaped in ((b"&", b"&amp;"), (b"<", b"&lt;"), (b">", b"&gt;")):
         if raw in data:
             data = data.replace(raw, escaped)
@@ -102,24 +102,22 @@ def iso_stamps(times: np.ndarray) -> np.ndarray | None:
     return out
 
 
-def splice(body: bytes, count: int, head: bytes, stamps: np.ndarray, middle: bytes, tail: bytes):
-    """`head + stamps[i] + middle + text_i + tail` for each of the `count` newline-separated texts in
-    `body`: (the bytes, as a bytearray, and each record's start offset plus the end, int64)."""
+def splice(body: bytearray, count: int, head: bytes, stamps: np.ndarray, middle: bytes, tail: bytes):
+    """`head + stamps[i] + middle + text_i + tail` for each of the `count` texts in `body` (framed by
+    newlines, as `joined` makes it): (the bytes, a view into one buffer, and each record's start offset
+    plus the end, int64).
+
+    One replace turns every newline into `tail + head + <blank stamp> + middle`; the view leaves out the
+    `tail` before the first record and the `head + stamp + middle` after the last, so nothing is copied
+    again; then the stamps are written into their slots.
+    """
     width = stamps.shape[1]
-    blank = b"\0" * width
-    joint = tail + head + blank + middle
-    lead = len(head) + width + len(middle)
-    inner = body.replace(b"\n", joint)
-    out = bytearray(lead + len(inner) + len(tail))  # allocated once, each piece copied in once
-    out[:lead] = head + blank + middle
-    out[lead : lead + len(inner)] = inner
-    out[lead + len(inner) :] = tail
-    starts = np.empty(count + 1, dtype=np.int64)
-    starts[0] = 0
-    if count > 1:
-        seps = np.flatnonzero(np.frombuffer(body, dtype=np.uint8) == 10)
-        starts[1:count] = lead + seps + np.arange(count - 1, dtype=np.int64) * (len(joint) - 1) + len(tail)
-    starts[count] = len(out)
-    view = np.frombuffer(out, dtype=np.uint8)
-    view[(starts[:count] + len(head))[:, None] + np.arange(width)] = stamps
-    return out, starts
+    opening = head + b"\0" * width + middle
+    joint = tail + opening
+    inner = body.replace(b"\n", joint)  # a bytearray: writable, allocated once
+    seps = np.flatnonzero(np.frombuffer(body, dtype=np.uint8) == 10)  # count + 1 of them
+    starts = seps + np.arange(count + 1, dtype=np.int64) * (len(joint) - 1)  # in the view's coordinates
+    starts[count] = len(inner) - len(opening) - len(tail)
+    grid = np.frombuffer(inner, dtype=np.uint8)
+    grid[(starts[:count] + len(tail) + len(head))[:, None] + np.arange(width)] = stamps
+    return memoryview(inner)[len(tail) : len(inner) - len(opening)], starts
