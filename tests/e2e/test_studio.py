@@ -19,6 +19,8 @@ import sys
 import textwrap
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -131,8 +133,9 @@ def studio_dir(tmp_path: Path) -> Path:
     return tmp_path
 
 
-@pytest.fixture
-def studio_url(studio_dir: Path) -> Iterator[str]:
+@contextmanager
+def running_studio(folder: Path, seed: int) -> Iterator[str]:
+    """`eventgen studio eventgen.conf --seed SEED` in `folder`; yields the URL it prints (with the token)."""
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
@@ -146,9 +149,9 @@ def studio_url(studio_dir: Path) -> Iterator[str]:
             str(port),
             "--no-browser",
             "--seed",
-            "7",
+            str(seed),
         ],
-        cwd=studio_dir,
+        cwd=folder,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -178,6 +181,12 @@ def studio_url(studio_dir: Path) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@pytest.fixture
+def studio_url(studio_dir: Path) -> Iterator[str]:
+    with running_studio(studio_dir, 7) as url:
+        yield url
 
 
 def shot(page, name: str) -> Path:
@@ -524,5 +533,152 @@ def test_histogram_bars_are_whole_events(studio_dir: Path, studio_url: str) -> N
             assert page.get_attribute("#hist-chart svg", "data-total") == "240"
             assert {int(c) for c in counts} <= {34, 35}  # 240 / 7 = 34.3
             shot(page, "14-histogram-whole-events")
+        finally:
+            browser.close()
+
+
+ENGINE_CONF = """
+[global]
+outputMode = devnull
+
+[steady.log]
+interval = 60
+count = 5
+earliest = now
+latest = now
+timezone = utc
+
+[api.json]
+interval = 60
+count = 4
+randomizeEvents = true
+hourOfDayRate = {LONG}
+
+[patterns.log]
+input = timepatterns
+timePatterns = hourly.yml
+timezone = utc
+"""
+
+HOURLY_PATTERN = """oscillator:
+  period: 1
+  unit: hours
+  start: 2024-01-01T00:00:00Z
+  end: never
+multiplier:
+  ratio: 50
+randomizer:
+  deviation: 0
+  direction: mixed
+spreader:
+  distribution: uniform
+  parameters: {low: 0, high: 1}
+"""
+
+
+def test_studio_shows_what_the_engine_does(tmp_path: Path) -> None:
+    """The seed in effect, clock-hour bins of whole events, a y axis fitted to the data, a visible tooltip,
+    a form limited to the settings the stanza's input and rater use, and long conf lines wrapped."""
+    require_browser()
+    from playwright.sync_api import expect, sync_playwright
+
+    rates = "{" + ", ".join(f'"{h}": 1.0' for h in range(24)) + "}"  # a line far wider than the editor
+    write_conf(tmp_path, ENGINE_CONF.replace("{LONG}", rates))
+    (tmp_path / "steady.log").write_text("steady event\n", "utf-8")
+    (tmp_path / "api.json").write_text(API_JSON, "utf-8")
+    (tmp_path / "patterns.log").write_text("pattern event\n", "utf-8")
+    (tmp_path / "hourly.yml").write_text(HOURLY_PATTERN, "utf-8")
+    with running_studio(tmp_path, 3) as url, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=HEADLESS_FLAGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page_errors: list[str] = []
+            page.on("pageerror", lambda exc: page_errors.append(str(exc)))
+            page.set_default_timeout(15_000)
+            page.goto(url)
+            page.wait_for_selector("body[data-ready='1']")
+
+            # -- the long hourOfDayRate line wraps inside the editor; its gutter number spans the wrapped rows
+            area = page.locator("#conf-text")
+            assert area.evaluate("e => e.scrollWidth <= e.clientWidth + 1")
+            lines = area.input_value().split("\n")
+            long_index = next(i for i, line in enumerate(lines) if line.startswith("hourOfDayRate"))
+            rows = page.eval_on_selector_all("#conf-gutter > div", "d => d.map(x => x.getBoundingClientRect().height)")
+            assert rows[long_index] >= 2 * rows[0] > 0
+            next_number = page.locator("#conf-gutter > div").nth(long_index + 1)
+            expect(next_number).to_have_text(str(long_index + 2))
+            shot(page, "20-wrapped-conf")
+
+            # -- the seed in effect (--seed 3) is in every Seed box; editing it re-renders the preview
+            for box in ("#preview-seed", "#hist-seed", "#debug-seed"):
+                expect(page.locator(box)).to_have_value("3")
+            page.select_option("#sample", "api.json")
+            page.click("#tabs button[data-tab=preview]")
+            page.fill("#preview-n", "12")
+            page.click("#preview-run")
+            summary = page.locator("#preview-summary")
+            expect(summary).to_have_text("12 events · api.json · format json (detected) · seed 3")
+            events = page.locator("#preview-events li pre")
+            with_3 = events.all_inner_texts()
+            page.fill("#preview-seed", "4")
+            expect(summary).to_have_text("12 events · api.json · format json (detected) · seed 4")
+            expect(page.locator("#live-summary")).to_have_attribute("data-seed", "4")
+            assert events.all_inner_texts() != with_3
+            expect(page.locator("#hist-seed")).to_have_value("4")
+            shot(page, "21-seed-edited")
+            page.fill("#preview-seed", "3")
+            expect(summary).to_have_text("12 events · api.json · format json (detected) · seed 3")
+            assert events.all_inner_texts() == with_3
+
+            # -- default window -24h@h → now: one bar per clock hour, whole events, 300 an hour
+            page.select_option("#sample", "steady.log")
+            page.click("#tabs button[data-tab=histogram]")
+            expect(page.locator("#hist-start")).to_have_value("-24h@h")
+            expect(page.locator("#hist-bins")).to_have_value("")
+            chart = page.locator("#hist-chart svg")
+            expect(chart).to_have_attribute("data-unit", "hour")
+            starts = page.eval_on_selector_all("#hist-chart rect.bar", "b => b.map(x => x.dataset.start)")
+            assert len(starts) in (24, 25), starts  # 24 whole hours, and the current one when it has begun
+            assert all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:00:00", s) for s in starts), starts
+            hours = [int(s[11:13]) for s in starts]
+            assert all((b - a) % 24 == 1 for a, b in pairwise(hours)), hours
+            ticks = page.eval_on_selector_all("#hist-chart text.xtick", "t => t.map(x => x.textContent)")
+            assert ticks and all(re.fullmatch(r"\d\d:00", t) for t in ticks), ticks
+            counts = [int(c) for c in bar_counts(page)]  # int() fails on a fraction
+            assert counts[1:24] == [300] * 23, counts  # 5 events a minute
+
+            # -- the y axis ends at the first round step at or above the largest bar (300 → 300, not 500)
+            top, step = float(chart.get_attribute("data-top")), float(chart.get_attribute("data-step"))
+            assert max(counts) <= top < max(counts) + step, (top, step, counts)
+            assert step in (50, 100) and top == 300
+            yticks = page.eval_on_selector_all("#hist-chart text.ytick", "t => t.map(x => x.textContent)")
+            assert yticks[-1] == "300", yticks
+
+            # -- hovering a bar shows a tooltip with its count and hour
+            tip = page.locator("#hist-tip")
+            expect(tip).to_be_hidden()
+            page.hover('#hist-chart rect.bar[data-index="3"]')
+            expect(tip).to_be_visible()
+            expect(tip).to_contain_text("300 events")
+            expect(tip).to_contain_text(starts[3])
+            box = tip.bounding_box()
+            assert box is not None and box["width"] > 40 and box["height"] > 20
+            shot(page, "22-histogram-clock-hours-tooltip")
+            page.mouse.move(5, 5)
+            expect(tip).to_be_hidden()
+
+            # -- the form lists what the stanza's input and rater use: rate tables for interval, not timepatterns
+            form = page.locator("#hist-params")
+            for key in ("interval", "count", "hourOfDayRate", "randomizeCount"):
+                expect(form.locator(f'[data-key="{key}"]')).to_have_count(1)
+            expect(form.locator('[data-key="timePatterns"]')).to_have_count(0)
+            page.select_option("#sample", "patterns.log")
+            expect(form.locator('[data-key="timePatterns"]')).to_have_value("hourly.yml")
+            for key in ("interval", "count", "earliest", "latest", "randomizeCount", "hourOfDayRate", "dayOfWeekRate"):
+                expect(form.locator(f'[data-key="{key}"]')).to_have_count(0)
+            expect(page.locator("#hist-summary")).to_contain_text("timepatterns / config")
+            assert [int(c) for c in bar_counts(page)][1:24] == [50] * 23
+            shot(page, "23-timepatterns-form")
+            assert page_errors == []
         finally:
             browser.close()

@@ -309,3 +309,83 @@ def test_studio_binds_loopback_unless_asked() -> None:
     build_studio(parser)
     assert parser.parse_args(["x.conf"]).host == "127.0.0.1"
     assert parser.parse_args(["x.conf", "--host", "0.0.0.0"]).host == "0.0.0.0"
+
+
+PATTERN = """oscillator:
+  period: 1
+  unit: hours
+  start: 2024-01-01T00:00:00Z
+  end: never
+multiplier:
+  ratio: 50
+randomizer:
+  deviation: 0
+  direction: mixed
+spreader:
+  distribution: uniform
+  parameters: {low: 0, high: 1}
+"""
+
+
+def test_schedule_keys_are_those_the_input_and_rater_use(client, folder: Path) -> None:
+    """No rate tables, count or interval for a timepatterns stanza (its ticks carry their own timestamps,
+    which the rater never counts); the interval input gets both its own keys and the config rater's."""
+    (folder / "hourly.yml").write_text(PATTERN, "utf-8")
+    (folder / "patterns.log").write_text("pattern event\n", "utf-8")
+    text = CONF + "\n[patterns.log]\ninput = timepatterns\ntimePatterns = hourly.yml\ntimezone = utc\n"
+    view = post(client, "/api/config", {"conf_text": text}).get_json()
+    assert view["errors"] == []
+    keys = {s["label"]: s["schedule_keys"] for s in view["samples"]}
+    assert keys["patterns.log"] == ["timezone", "timePatterns", "backfill", "end"]
+    web = keys["web.log"]
+    assert {"interval", "count", "earliest", "latest", "randomizeCount", "hourOfDayRate", "backfill"} <= set(web)
+    assert "timePatterns" not in web and "timerRepeat" not in web
+
+
+def test_a_declared_uses_core_wins_over_watching(folder: Path) -> None:
+    from eventgen.plugin.base import InputPlugin
+    from eventgen.tools.studio.workspace import _declared_core
+
+    class Undeclared(InputPlugin):  # no name: not registered
+        def ticks(self, start, rng):
+            yield from ()
+
+    class Declared(Undeclared):
+        uses_core = frozenset({"interval"})
+
+    class Inherits(Declared):
+        pass
+
+    assert _declared_core(Undeclared) is None
+    assert _declared_core(Declared) == ["interval"] and _declared_core(Inherits) == ["interval"]
+
+
+def test_the_seed_in_effect_is_reported(client, folder: Path) -> None:
+    view = client.get("/api/config", headers={HEADER: TOKEN}).get_json()
+    assert (view["seed"], view["seed_source"]) == (3, "--seed")
+    plain = create_app(Workspace(folder / "eventgen.conf"), token=TOKEN).test_client()
+    assert [plain.get("/api/config", headers={HEADER: TOKEN}).get_json()[k] for k in ("seed", "seed_source")] == [
+        0,
+        "unset",
+    ]
+    seeded = CONF.replace("outputMode = devnull", "outputMode = devnull\nseed = 42")
+    view = post(plain, "/api/config", {"conf_text": seeded}).get_json()
+    assert (view["seed"], view["seed_source"]) == (42, "conf")
+    assert post(plain, "/api/preview", {"sample": "web.log", "conf_text": seeded}).get_json()["seed"] == 42
+
+
+def test_histogram_bins_default_to_clock_hours(client) -> None:
+    """A day ending mid-hour: one bin per clock hour, the last flagged partial; counts are whole events."""
+    body = {"sample": "spread.log", "start": "2024-01-01T00:00:00", "end": "2024-01-01T23:30:00", "mode": "historical"}
+    result = post(client, "/api/histogram", body).get_json()
+    assert result["unit"] == "hour" and len(result["counts"]) == 24
+    assert result["labels"][0] == "2024-01-01 00:00:00" and result["labels"][-1] == "2024-01-02 00:00:00"
+    assert all(label.endswith(":00:00") for label in result["labels"])
+    assert np.all(np.diff(result["edges"]) == 3600.0)
+    assert result["partial"] == [False, True]
+    # 3 a minute, each tick's in the minute before it: the half hour up to 23:30 has the ticks 23:01-23:29
+    assert result["counts"][:23] == [180] * 23 and result["counts"][23] == 87
+    minutes = post(client, "/api/histogram", {**body, "end": "2024-01-01T01:00:00"}).get_json()
+    assert minutes["unit"] == "minute" and len(minutes["counts"]) == 60 and set(minutes["counts"][:59]) == {3}
+    days = post(client, "/api/histogram", {**body, "end": "2024-02-01T00:00:00"}).get_json()
+    assert days["unit"] == "day" and len(days["counts"]) == 31 and days["labels"][1] == "2024-01-02 00:00:00"

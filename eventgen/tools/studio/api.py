@@ -92,7 +92,7 @@ def post_histogram() -> Response:
             sample_name(data),
             str(data.get("start") or "-24h@h"),
             str(data.get("end") or "now"),
-            data.get("bins", 24),
+            None if data.get("bins") in (None, "", "auto") else data.get("bins"),
             {str(k): str(v) for k, v in overrides.items()},
             optional_int(data, "seed"),
             conf_text(data),

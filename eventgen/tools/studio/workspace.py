@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 import re
 import shutil
@@ -17,7 +18,8 @@ import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta, tzinfo
+from datetime import time as dtime
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +27,10 @@ import numpy as np
 
 from eventgen.conf.loader import RunConfig, all_groups, load
 from eventgen.conf.sample import Sample
-from eventgen.conf.settings import SettingError, index, strings_in
+from eventgen.conf.settings import SettingError, Settings, index, strings_in
 from eventgen.conf.syntax import parse_conf
 from eventgen.errors import ConfigError, ConfigErrors, EventgenError
-from eventgen.plugin.base import registry
+from eventgen.plugin.base import InputPlugin, RaterPlugin, registry
 from eventgen.render.batch import GenerationJob
 from eventgen.render.preview import preview_events
 from eventgen.schedule.plan import Window, window_for
@@ -41,7 +43,13 @@ MAX_BINS = 1000
 MAX_TICKS = 200_000
 TIME_BUDGET = 5.0  # seconds one histogram or debug request may spend walking a schedule
 MAX_FILES = 300
-SCHEDULE_KEYS = ("interval", "count", "earliest", "latest", "randomizeCount", "backfill", "end", "timezone")
+# core settings that can shape a time distribution; the form shows those the sample's input and rater use
+SCHEDULE_KEYS = (
+    "interval", "count", "bundlelines", "earliest", "latest", "randomizeCount", "timeMultiple", "delay",
+    "backfill", "end", "timezone",
+)  # fmt: skip
+WINDOW_KEYS = ("backfill", "end", "timezone")  # the histogram's own window and clock: shown for every sample
+PROBE_TICKS = 3  # ticks walked to see which settings an input (and its rater) reads
 TMP_PREFIX = ".studio-"
 BINARY_SUFFIXES = {".pyc", ".pyo", ".so", ".gz", ".zip", ".tgz", ".png", ".jpg", ".gif", ".pdf", ".whl", ".spl"}
 
@@ -196,6 +204,18 @@ class Workspace:
             re.escape(str(self.folder)) + r"/" + re.escape(TMP_PREFIX) + r"[^/\s:]*\.conf\.tmp", str(self.conf), text
         )
 
+    def effective_seed(self, seed: int | None, config: RunConfig) -> tuple[int, str]:
+        """The seed a request runs with and where it comes from, in the engine's order: the request's
+        own, `--seed`, the conf's `[global] seed`; with none of them a run draws a random seed, and the
+        studio renders with 0 (so its previews stay repeatable)."""
+        if seed is not None:
+            return seed, "request"
+        if self.seed is not None:
+            return self.seed, "--seed"
+        if config.engine.get("seed") is not None:
+            return int(config.engine["seed"]), "conf"
+        return 0, "unset"
+
     @staticmethod
     def pick(config: RunConfig, name: str) -> Sample:
         for sample in config.samples:
@@ -217,6 +237,8 @@ class Workspace:
             "warnings": [],
             "files": [str(self.conf)],
             "plugins": {kind: registry.names(kind) for kind in ("generator", "input", "rater")},
+            "seed": self.seed,
+            "seed_source": "--seed" if self.seed is not None else "unset",
         }
         try:
             view["stanzas"] = parse_stanzas(text)
@@ -226,6 +248,7 @@ class Workspace:
         try:
             with self.loaded(conf_text) as config:
                 view["samples"] = [self.describe(sample) for sample in config.samples]
+                view["seed"], view["seed_source"] = self.effective_seed(None, config)
                 view["warnings"] = list(config.warnings)
                 view["files"] = [str(p) for p in self.editable_files(config)]
         except ConfigErrors as exc:
@@ -247,12 +270,7 @@ class Workspace:
                 default = None
             if jsonable(value) != jsonable(default):
                 changed.append(key)
-        schedule_keys = [k for k in SCHEDULE_KEYS if k in settings]
-        for kind in ("input", "rater"):
-            plugin = registry.get(kind, sample.settings[kind]) if registry.has(kind, sample.settings[kind]) else None
-            for setting in getattr(plugin, "settings", ()):
-                if setting.name not in schedule_keys:
-                    schedule_keys.append(setting.name)
+        schedule_keys = [k for k in schedule_settings(sample) if k in settings]
         window = window_for(sample, time.time())
         end = sample.settings.get("end")
         end_text = str(end).strip() if end is not None else ""
@@ -468,8 +486,8 @@ class Workspace:
         """`number` events of one sample through `eventgen.render.preview.preview_events`; `files` holds
         unsaved content of sample or template files (see `overlaid`)."""
         number = _bounded(number, 1, MAX_PREVIEW, "n")
-        seed = self.seed if seed is None else seed
         with self.overlaid(files), self.loaded(conf_text) as config:
+            seed, _ = self.effective_seed(seed, config)
             chosen = self.pick(config, sample)
             single = dataclasses.replace(config, samples=[chosen])
             for _, _, batch in preview_events(single, number, seed):
@@ -491,7 +509,7 @@ class Workspace:
         sample: str,
         start: str = "-24h@h",
         end: str = "now",
-        bins: int = 24,
+        bins: int | None = None,
         overrides: Mapping[str, str] | None = None,
         seed: int | None = None,
         conf_text: str | None = None,
@@ -505,11 +523,15 @@ class Workspace:
         bins hold integer counts that add up to the events in the window. `live` (default: the
         sample's own mode, live unless `end` is set) also applies live pacing: a spreading
         schedule's point tick (earliest == latest) is spread until the next tick, as the Timer does.
-        Binning is vectorised with numpy.
+        Binning is vectorised with numpy. `bins` None (the default) puts bins on clock boundaries of the
+        sample's timezone (see `clock_edges`): a first or last bin the window only partly covers counts
+        the events inside the window and is flagged in `partial`; a number cuts the window in that many
+        equal bins instead.
         """
-        bins = _bounded(bins, 1, MAX_BINS, "bins")
-        seed = self.seed if seed is None else seed
+        if bins is not None:
+            bins = _bounded(bins, 1, MAX_BINS, "bins")
         with self.loaded(conf_text, overrides) as config:
+            seed, _ = self.effective_seed(seed, config)
             chosen = self.pick(config, sample)
             now = time.time()
             try:
@@ -545,8 +567,13 @@ class Workspace:
                 else:
                     spans.append((tick.earliest, tick.latest, float(rated)))
                 item = following
-            edges = np.linspace(t0, t1, bins + 1)
-            counts, total = bin_events(edges, spans, explicit)
+            if bins is None:
+                edges, unit = clock_edges(t0, t1, chosen.tz)
+            else:
+                edges, unit = np.linspace(t0, t1, bins + 1), ""
+            inside = edges.copy()
+            inside[0], inside[-1] = t0, t1  # a bin the window cuts counts the events inside the window
+            counts, total = bin_events(inside, spans, explicit)
             labels = [datetime.fromtimestamp(t, chosen.tz).strftime("%Y-%m-%d %H:%M:%S") for t in edges.tolist()]
             return {
                 "sample": chosen.label,
@@ -555,6 +582,10 @@ class Workspace:
                 "edges": edges.tolist(),
                 "labels": labels,
                 "counts": counts.tolist(),
+                "unit": unit,
+                "tz": str(chosen.settings.get("timezone") or "local"),
+                "window": [t0, t1],
+                "partial": [bool(edges[0] < t0), bool(edges[-1] > t1)],
                 "total": total,
                 "in_window": int(counts.sum()),
                 "ticks": ticks,
@@ -579,10 +610,10 @@ class Workspace:
         honoured), each step being a one-event job, so counters and state advance as in a run.
         """
         steps = _bounded(steps, 1, MAX_STEPS, "steps")
-        seed = self.seed if seed is None else seed
         out: list[dict[str, Any]] = []
         error = None
         with self.overlaid(files), self.loaded(conf_text) as config:
+            seed, _ = self.effective_seed(seed, config)
             chosen = self.pick(config, sample)
             generator = registry.get("generator", chosen.settings["generator"])(chosen)  # type: ignore[call-arg]
             deadline = time.monotonic() + TIME_BUDGET
@@ -629,6 +660,100 @@ class Workspace:
             "steps": out,
             "error": error,
         }
+
+
+class _Reads(Settings):
+    """Settings that note every key read (how the studio learns what an input or rater uses)."""
+
+    def __init__(self, values: Mapping[str, Any]):
+        super().__init__(values)
+        self.read: list[str] = []
+
+    def __getitem__(self, key: str) -> Any:
+        self.read.append(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.read.append(key)
+        return super().get(key, default)
+
+
+def _declared_core(plugin: type) -> list[str] | None:
+    """`uses_core` when the plugin itself declares it (not inherited from the kind's base class)."""
+    for klass in plugin.__mro__:
+        if klass in (InputPlugin, RaterPlugin) or not issubclass(klass, InputPlugin | RaterPlugin):
+            break
+        if "uses_core" in vars(klass):
+            return list(plugin.uses_core or ())
+    return None
+
+
+def schedule_settings(sample: Sample, now: float | None = None) -> list[str]:
+    """The settings that shape this sample's time distribution, as the engine runs it: the window and
+    clock, the input's declared settings and the core settings it uses, then - only when the input makes
+    ticks the rater counts (ticks without explicit timestamps, see `eventgen.schedule.plan.ticks`) - the
+    rater's. Core settings used come from a plugin's own `uses_core` declaration when it has one, else
+    from watching the plugin read a copy of the sample's settings over its first ticks; if that probe
+    fails every schedule key is shown."""
+    now = time.time() if now is None else now
+    inputs, rater = (registry.get(kind, sample.settings[kind]) for kind in ("input", "rater"))
+    keys: list[str] = []
+
+    def add(names: list[str]) -> None:
+        keys.extend(k for k in names if k not in keys)
+
+    try:
+        reads = _Reads(sample.settings)
+        probe = dataclasses.replace(sample, settings=reads)
+        schedule = inputs(probe, now)  # type: ignore[call-arg]
+        rng = np.random.default_rng(0)
+        rated = False
+        for number, tick in enumerate(schedule.ticks(now, rng)):  # type: ignore[attr-defined]
+            rated = rated or tick.timestamps is None
+            if number + 1 >= PROBE_TICKS:
+                break
+        used = _declared_core(inputs)
+        add([k for k in (reads.read if used is None else used) if k in SCHEDULE_KEYS])
+        add([s.name for s in inputs.settings])
+        if rated:
+            reads.read.clear()
+            counter = rater(probe)  # type: ignore[call-arg]
+            counter.rate(1, now, rng)  # type: ignore[attr-defined]
+            used = _declared_core(rater)
+            add([k for k in (reads.read if used is None else used) if k in SCHEDULE_KEYS])
+            add([s.name for s in rater.settings])
+    except Exception:  # a schedule that cannot run yet (validation reports why): offer every key
+        add(list(SCHEDULE_KEYS))
+        add([s.name for plugin in (inputs, rater) for s in plugin.settings])
+    add(list(WINDOW_KEYS))
+    return keys
+
+
+# clock units for bins, smallest first: (name, seconds); a day is a calendar day of the sample's timezone
+CLOCK_UNITS = (("second", 1), ("minute", 60), ("hour", 3600), ("day", 86400))
+MAX_AUTO_BINS = 180  # the smallest clock unit giving at most this many bins is chosen
+
+
+def clock_edges(t0: float, t1: float, tz: tzinfo) -> tuple[np.ndarray, str]:
+    """Bin edges on clock boundaries of `tz` covering [t0, t1): whole seconds, minutes, hours or calendar
+    days, the smallest unit that keeps the bins at most MAX_AUTO_BINS (several days a bin beyond that).
+    The first edge is the boundary at or before t0, the last the one at or after t1."""
+    span = t1 - t0
+    name, size = next(((n, s) for n, s in CLOCK_UNITS if span / s <= MAX_AUTO_BINS), CLOCK_UNITS[-1])
+    if name != "day":
+        offset = datetime.fromtimestamp(t0, tz).utcoffset() or timedelta(0)
+        first = t0 - (t0 + offset.total_seconds()) % size  # wall-clock boundary (DST moves whole hours)
+        edges = first + size * np.arange(math.ceil((t1 - first) / size - 1e-9) + 1)
+        return edges, name
+    step = max(1, math.ceil(span / 86400 / MAX_AUTO_BINS))
+    day = datetime.fromtimestamp(t0, tz).date()
+    stamps = []
+    while True:
+        stamps.append(datetime.combine(day, dtime(), tz).timestamp())  # local midnight, DST-aware
+        if stamps[-1] >= t1:
+            break
+        day += timedelta(days=step)
+    return np.asarray(stamps, dtype=float), "day" if step == 1 else f"{step} days"
 
 
 def bin_events(

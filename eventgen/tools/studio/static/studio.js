@@ -159,12 +159,15 @@ function applyView(view) {
   status.textContent = bad ? `${view.errors.length} error${view.errors.length > 1 ? "s" : ""}` : "valid";
   status.className = "pill " + (bad ? "bad" : "ok");
   $("dirty").hidden = confText() === null;
+  showSeed(view);
   if (!bad) {
     const before = S.sample;
     S.samples = view.samples;
     fillSamplePicker();
     if (before !== S.sample) renderLive();
-    if (before !== S.sample || !$("hist-params").children.length) buildHistogramForm();
+    const keys = Array.from($("hist-params").querySelectorAll("[data-key]"), (f) => f.dataset.key).join();
+    const sample = currentSample();
+    if (before !== S.sample || !keys || (sample && sample.schedule_keys.join() !== keys)) buildHistogramForm(histOverrides());
     else refreshHistogramBase();
     renderFiles(view.files);
   }
@@ -225,10 +228,21 @@ function errorLine(lines, error) {
 }
 
 function renderGutter() {
-  const lines = $("conf-text").value.split("\n");
+  // long lines soft-wrap: each number gets the height its line takes, measured in a hidden mirror of the
+  // textarea's text box (same font and width), so numbers stay level with their lines
+  const area = $("conf-text");
+  const lines = area.value.split("\n");
   const bad = new Set();
   for (const e of (S.view && S.view.errors) || []) bad.add(errorLine(lines, e));
-  $("conf-gutter").innerHTML = lines.map((_, i) => bad.has(i) ? `<span class="err">${i + 1}</span>` : String(i + 1)).join("\n");
+  const mirror = $("conf-mirror");
+  const style = getComputedStyle(area);
+  mirror.style.width = `${area.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight)}px`;
+  mirror.innerHTML = lines.map((l) => `<div>${esc(l) || "&#8203;"}</div>`).join("");
+  const heights = Array.from(mirror.children, (row) => row.getBoundingClientRect().height);
+  mirror.innerHTML = "";
+  $("conf-gutter").innerHTML = lines.map((_, i) => `<div style="height:${heights[i]}px">` +
+    (bad.has(i) ? `<span class="err">${i + 1}</span>` : String(i + 1)) + "</div>").join("") +
+    `<div style="height:40px"></div>`;
   syncGutter();
 }
 
@@ -241,7 +255,8 @@ function jumpToLine(index) {
   const start = lines.slice(0, index).reduce((n, l) => n + l.length + 1, 0);
   area.focus();
   area.setSelectionRange(start, start + lines[index].length);
-  area.scrollTop = Math.max(0, index * 19.5 - area.clientHeight / 3);
+  const row = $("conf-gutter").children[index];
+  area.scrollTop = Math.max(0, (row ? row.offsetTop : 0) - area.clientHeight / 3);
 }
 
 const validateSoon = debounce(async () => {
@@ -267,6 +282,33 @@ async function saveConf() {
   }
 }
 
+// ---------------------------------------------------------------- seed
+// One seed for every render, shown in each tab's Seed box: the one in effect (--seed, else the conf's
+// [global] seed) until the user types another; empty means unset, rendered with 0 (a run draws one at random).
+function showSeed(view) {
+  const placeholder = view.seed === null || view.seed === undefined ? "0" : String(view.seed);
+  for (const box of document.querySelectorAll("input.seed")) box.placeholder = placeholder;
+  if (S.seedEdited) return;
+  const value = view.seed === null || view.seed === undefined || view.seed_source === "unset" ? "" : String(view.seed);
+  const note = { "--seed": "from --seed", conf: "from the conf's [global] seed",
+    unset: "no seed set: the studio renders with 0, a run picks one at random" }[view.seed_source] || "";
+  for (const box of document.querySelectorAll("input.seed")) { box.value = value; box.title = note; }
+}
+
+function seedValue() {
+  const seed = $("preview-seed").value;
+  return seed === "" ? null : Number(seed);
+}
+
+function seedChanged(event) {
+  S.seedEdited = true;
+  for (const box of document.querySelectorAll("input.seed")) if (box !== event.target) box.value = event.target.value;
+  liveSoon();
+  if ($("tab-preview").classList.contains("active")) previewSoon();
+  if ($("tab-histogram").classList.contains("active")) recomputeSoon();
+  if ($("tab-debug").classList.contains("active")) resetDebugger();
+}
+
 // ---------------------------------------------------------------- live preview
 function unsavedFiles() {
   // the file open in the Files tab, when its text differs from disk: previews render it unsaved
@@ -285,8 +327,7 @@ async function renderLive() {
   const ticket = ++S.liveTicket;
   const box = $("live-error"), list = $("live-events");
   if (!S.sample) { list.innerHTML = ""; $("live-summary").textContent = "no enabled sample"; return; }
-  const seed = $("preview-seed").value;
-  const body = { sample: S.sample, n: LIVE_EVENTS, seed: seed === "" ? null : Number(seed), conf_text: confText() };
+  const body = { sample: S.sample, n: LIVE_EVENTS, seed: seedValue(), conf_text: confText() };
   const files = unsavedFiles();
   if (files) body.files = files;
   try {
@@ -299,6 +340,7 @@ async function renderLive() {
       `<li><span class="stamp">${esc(result.times[i] || "")}</span><pre>${highlight(e, result.format, false)}</pre></li>`).join("");
     $("live-summary").textContent = `${result.sample} · first ${result.events.length} events` +
       (files ? " · unsaved file" : "") + (body.conf_text !== null ? " · unsaved conf" : "");
+    $("live-summary").dataset.seed = String(result.seed);
   } catch (err) {
     if (ticket !== S.liveTicket) return;
     const line = oneLine(err);
@@ -314,11 +356,10 @@ const liveSoon = debounce(renderLive, LIVE_DELAY);
 // ---------------------------------------------------------------- preview tab
 async function runPreview() {
   if (!S.sample) return;
-  const seed = $("preview-seed").value;
   const ticket = (runPreview.ticket = (runPreview.ticket || 0) + 1);
   try {
     const result = await api("/api/preview", { sample: S.sample, n: Number($("preview-n").value || 10),
-      seed: seed === "" ? null : Number(seed), conf_text: confText(), files: unsavedFiles() });
+      seed: seedValue(), conf_text: confText(), files: unsavedFiles() });
     if (ticket !== runPreview.ticket) return; // a newer request is on its way
     showError("preview-error", null);
     const chosen = $("preview-format").value;
@@ -337,17 +378,25 @@ async function runPreview() {
   }
 }
 
+const previewSoon = debounce(runPreview, LIVE_DELAY);
+
 // ---------------------------------------------------------------- histogram tab
-function buildHistogramForm() {
+function buildHistogramForm(keep) {
+  // the fields are the settings that apply to the sample's input and rater (`schedule_keys` from the
+  // server); `keep` holds edits to carry over when the conf changed which settings apply
   const sample = currentSample();
   const form = $("hist-params");
   S.histBase = {};
   if (!sample) { form.innerHTML = ""; return; }
-  $("hist-start").value = sample.window.start;
-  $("hist-end").value = sample.window.end;
+  if (!keep) {
+    $("hist-start").value = sample.window.start;
+    $("hist-end").value = sample.window.end;
+  }
+  form.dataset.input = sample.input;
+  form.dataset.rater = sample.rater;
   form.innerHTML = sample.schedule_keys.map((key) => {
-    const value = settingText(sample.settings[key]);
-    S.histBase[key] = value;
+    S.histBase[key] = settingText(sample.settings[key]);
+    const value = keep && key in keep ? keep[key] : S.histBase[key];
     const big = key.endsWith("Rate");
     const field = big
       ? `<textarea name="${esc(key)}" data-key="${esc(key)}" rows="2" placeholder="{}">${esc(value)}</textarea>`
@@ -385,9 +434,9 @@ function markEdited() {
 async function recomputeHistogram() {
   if (!S.sample) return;
   markEdited();
-  const seed = $("hist-seed").value;
+  const bins = $("hist-bins").value;
   const request = { sample: S.sample, start: $("hist-start").value, end: $("hist-end").value,
-    bins: Number($("hist-bins").value || 24), overrides: histOverrides(), mode: $("hist-mode").value, seed: seed === "" ? null : Number(seed),
+    bins: bins === "" ? null : Number(bins), overrides: histOverrides(), mode: $("hist-mode").value, seed: seedValue(),
     conf_text: confText() };
   const ticket = (recomputeHistogram.ticket = (recomputeHistogram.ticket || 0) + 1);
   try {
@@ -408,18 +457,55 @@ function fmt(n) {
   return Number.isInteger(n) ? n.toLocaleString("en-US") : n.toLocaleString("en-US", { maximumFractionDigits: 2 });
 }
 
-function niceMax(value) {
-  // a round top for the y axis whose five grid steps are whole events
-  if (value <= 5) return 5;
-  const power = Math.pow(10, Math.floor(Math.log10(value)));
-  for (const step of [1, 2, 2.5, 5, 10]) if (step * power >= value) return step * power;
-  return 10 * power;
+function niceScale(value) {
+  // y axis: a round step (1, 2, 2.5 or 5 x 10^k whole events) giving about five grid lines, and the
+  // first multiple of it at or above the largest bar, so the top is never a whole step above the data
+  const max = Math.max(1, value);
+  const rough = max / 5;
+  const power = Math.pow(10, Math.floor(Math.log10(rough)));
+  let step = [1, 2, 2.5, 5, 10].map((f) => f * power).find((s) => s >= rough);
+  step = Math.max(1, step);
+  if (!Number.isInteger(step)) step = Math.ceil(step);
+  return { step, top: Math.ceil(max / step) * step };
 }
 
-function shortLabel(label, spanSeconds) {
+function shortLabel(label, unit, spanSeconds) {
+  if (unit === "second") return label.slice(11, 19);                // HH:MM:SS
+  if (unit === "minute") return label.slice(11, 16);                // HH:MM
+  if (unit === "hour") return spanSeconds <= 86400 * 1.1 ? label.slice(11, 16) : label.slice(5, 16);
+  if (unit) return label.slice(0, 10);                              // days
   if (spanSeconds <= 2 * 86400) return label.slice(5, 16);   // MM-DD HH:MM
   if (spanSeconds <= 60 * 86400) return label.slice(5, 13) + "h";
   return label.slice(0, 10);
+}
+
+function binText(result, i) {
+  const a = result.labels[i], b = result.labels[i + 1];
+  const end = a.slice(0, 10) === b.slice(0, 10) ? b.slice(11) : b;
+  const partial = (i === 0 && result.partial && result.partial[0]) ||
+    (i === result.counts.length - 1 && result.partial && result.partial[1]);
+  return { range: `${a} – ${end}`, partial };
+}
+
+function showTip(event) {
+  const tip = $("hist-tip");
+  const target = event.target.closest ? event.target.closest("rect[data-index]") : null;
+  for (const hot of $("hist-chart").querySelectorAll("rect.bar.hot")) hot.classList.remove("hot");
+  if (!target || !S.hist) { tip.hidden = true; return; }
+  const i = Number(target.dataset.index);
+  const bar = $("hist-chart").querySelector(`rect.bar[data-index="${i}"]`);
+  bar.classList.add("hot");
+  const { range, partial } = binText(S.hist, i);
+  tip.innerHTML = `<b>${fmt(S.hist.counts[i])}</b> event${S.hist.counts[i] === 1 ? "" : "s"}<small>${esc(range)}</small>` +
+    (partial ? `<small>only part of this ${esc(S.hist.unit || "bin")} is in the window</small>` : "");
+  tip.hidden = false;
+  const pane = tip.parentElement.getBoundingClientRect();
+  const rect = target.getBoundingClientRect(), top = bar.getBoundingClientRect().top;
+  let x = rect.left + rect.width / 2 - pane.left - tip.offsetWidth / 2;
+  x = Math.max(4, Math.min(x, pane.width - tip.offsetWidth - 4));
+  const y = Math.max(4, Math.min(top, event.clientY) - pane.top - tip.offsetHeight - 8 + (tip.parentElement.scrollTop || 0));
+  tip.style.left = `${x}px`;
+  tip.style.top = `${y}px`;
 }
 
 function drawHistogram(result) {
@@ -428,21 +514,30 @@ function drawHistogram(result) {
   const m = { left: 64, right: 16, top: 16, bottom: 58 };
   const plotW = W - m.left - m.right, plotH = H - m.top - m.bottom;
   const counts = result.counts, n = counts.length;
-  const top = niceMax(Math.max(0, ...counts));
+  const { step, top } = niceScale(Math.max(0, ...counts));
+  const lines = top / step;
+  S.hist = result;
+  $("hist-tip").hidden = true;
   const slot = plotW / n, gap = n > 80 ? 0 : Math.min(4, slot * 0.15);
   const span = result.edges[n] - result.edges[0];
-  const parts = [`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" data-total="${result.in_window}" data-bins="${n}">`];
-  for (let i = 0; i <= 5; i++) {
-    const y = m.top + plotH - (plotH * i) / 5;
+  const parts = [`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" data-total="${result.in_window}" ` +
+    `data-bins="${n}" data-top="${top}" data-step="${step}" data-unit="${esc(result.unit || "")}">`];
+  for (let i = 0; i <= lines; i++) {
+    const y = m.top + plotH - (plotH * i) / lines;
     parts.push(`<line class="grid" x1="${m.left}" x2="${W - m.right}" y1="${y}" y2="${y}"/>`);
-    parts.push(`<text x="${m.left - 8}" y="${y + 4}" text-anchor="end">${fmt((top * i) / 5)}</text>`);
+    parts.push(`<text class="ytick" x="${m.left - 8}" y="${y + 4}" text-anchor="end">${fmt(step * i)}</text>`);
   }
   counts.forEach((count, i) => {
     const h = (plotH * count) / top;
     const x = m.left + i * slot + gap / 2;
-    parts.push(`<rect class="bar" data-index="${i}" data-count="${count}" data-start="${esc(result.labels[i])}" ` +
+    // an invisible full-height target (under the bar) so thin or empty bars still show their tooltip
+    parts.push(`<rect class="hit" data-index="${i}" x="${(m.left + i * slot).toFixed(2)}" y="${m.top}" ` +
+      `width="${slot.toFixed(2)}" height="${plotH}" fill="transparent"/>`);
+    const { range, partial } = binText(result, i);
+    parts.push(`<rect class="bar${partial ? " partial" : ""}" data-index="${i}" data-count="${count}" ` +
+      `data-start="${esc(result.labels[i])}" aria-label="${esc(range)}: ${fmt(count)} events" ` +
       `x="${x.toFixed(2)}" y="${(m.top + plotH - h).toFixed(2)}" width="${Math.max(0.5, slot - gap).toFixed(2)}" ` +
-      `height="${h.toFixed(2)}"><title>${esc(result.labels[i])} – ${esc(result.labels[i + 1])}: ${fmt(count)} events</title></rect>`);
+      `height="${Math.max(h, 0).toFixed(2)}"/>`);
   });
   parts.push(`<line class="axis" x1="${m.left}" x2="${W - m.right}" y1="${m.top + plotH}" y2="${m.top + plotH}"/>`);
   parts.push(`<line class="axis" x1="${m.left}" x2="${m.left}" y1="${m.top}" y2="${m.top + plotH}"/>`);
@@ -450,10 +545,12 @@ function drawHistogram(result) {
   for (let i = 0; i <= n; i += every) {
     const x = m.left + i * slot;
     parts.push(`<line class="axis" x1="${x}" x2="${x}" y1="${m.top + plotH}" y2="${m.top + plotH + 5}"/>`);
-    parts.push(`<text x="${x}" y="${m.top + plotH + 19}" text-anchor="middle">${esc(shortLabel(result.labels[i], span))}</text>`);
+    parts.push(`<text class="xtick" data-edge="${i}" x="${x}" y="${m.top + plotH + 19}" text-anchor="middle">` +
+      `${esc(shortLabel(result.labels[i], result.unit, span))}</text>`);
   }
+  const per = result.unit ? `one bar per ${result.unit}` : `${fmt(span / n)} s per bin`;
   parts.push(`<text x="${m.left + plotW / 2}" y="${H - 8}" text-anchor="middle">event time (${esc(result.labels[0])} → ${esc(result.labels[n])}), ` +
-    `${fmt(span / n)} s per bin</text>`);
+    `${per} (${esc(result.tz || "")})</text>`);
   if (!counts.some((c) => c > 0)) parts.push(`<text class="empty" x="${m.left + plotW / 2}" y="${m.top + plotH / 2}" text-anchor="middle">no events in this window</text>`);
   parts.push("</svg>");
   box.innerHTML = parts.join("");
@@ -501,10 +598,9 @@ function resetDebugger() {
 
 async function debugStep(count) {
   if (!S.sample) return;
-  const seed = $("debug-seed").value;
   try {
     const result = await api("/api/debug/step", { sample: S.sample, steps: S.steps.length + count,
-      seed: seed === "" ? null : Number(seed), conf_text: confText(), files: unsavedFiles() });
+      seed: seedValue(), conf_text: confText(), files: unsavedFiles() });
     S.steps = result.steps;
     S.current = S.steps.length - 1;
     renderSteps();
@@ -617,7 +713,8 @@ function wire() {
   const area = $("conf-text");
   area.addEventListener("input", () => { $("dirty").hidden = confText() === null; renderGutter(); validateSoon(); liveSoon(); });
   $("file-text").addEventListener("input", liveSoon);
-  $("preview-seed").addEventListener("input", liveSoon);
+  for (const box of document.querySelectorAll("input.seed")) box.addEventListener("input", seedChanged);
+  window.addEventListener("resize", debounce(renderGutter, 150));
   area.addEventListener("scroll", syncGutter);
   area.addEventListener("keydown", (e) => {
     if (e.key === "Tab") { e.preventDefault(); document.execCommand("insertText", false, "    "); }
@@ -632,7 +729,9 @@ function wire() {
   for (const id of ["preview-format", "preview-pretty"]) $(id).addEventListener("change", runPreview);
   $("hist-run").addEventListener("click", recomputeHistogram);
   $("hist-params").addEventListener("input", recomputeSoon);
-  for (const id of ["hist-start", "hist-end", "hist-bins", "hist-seed", "hist-mode"]) $(id).addEventListener("input", recomputeSoon);
+  for (const id of ["hist-start", "hist-end", "hist-bins", "hist-mode"]) $(id).addEventListener("input", recomputeSoon);
+  $("hist-chart").addEventListener("mousemove", showTip);
+  $("hist-chart").addEventListener("mouseleave", () => { $("hist-tip").hidden = true; });
   $("hist-copy").addEventListener("click", copyEditsIntoConf);
   $("hist-reset").addEventListener("click", () => { buildHistogramForm(); recomputeHistogram(); });
   window.addEventListener("resize", debounce(() => { if ($("tab-histogram").classList.contains("active")) recomputeHistogram(); }, 200));
