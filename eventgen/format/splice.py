@@ -9,6 +9,7 @@ not fit (texts holding a newline or control characters, per-event metadata) take
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import numpy as np
@@ -99,6 +100,32 @@ def iso_stamps(times: np.ndarray) -> np.ndarray | None:
     out = np.empty((len(ms), 24), dtype=np.uint8)
     out[:, :20] = heads[index]
     out[:, 20], out[:, 21], out[:, 22], out[:, 23] = frac // 100 + 48, frac // 10 % 10 + 48, frac % 10 + 48, 90
+    return out
+
+
+def per_second_stamps(
+    times: np.ndarray, make: Callable[[int], str], fraction_at: int = -1, digits: int = 0
+) -> np.ndarray | None:
+    """Fixed-width stamps made once per second of the batch's span by `make(second)` and gathered per
+    event; with `digits`, the event's fraction (by the one rounding rule) is written at `fraction_at`.
+    None when the seconds' texts differ in width (a zone change inside the batch) or span too far."""
+    us = micros(times)
+    secs = us // 1_000_000
+    if not len(secs):
+        return None
+    first, span = int(secs.min()), int(secs.max() - secs.min()) + 1
+    if span > max(len(secs), 3600):
+        return None
+    texts = [make(s) for s in range(first, first + span)]
+    width = len(texts[0])
+    if any(len(t) != width for t in texts) or not all(t.isascii() for t in texts):
+        return None
+    table = np.frombuffer("".join(texts).encode(), dtype=np.uint8).reshape(span, width)
+    out = table[secs - first]
+    if digits:
+        frac = (us - secs * 1_000_000) // 10 ** (6 - digits)
+        for k in range(digits):
+            out[:, fraction_at + k] = frac // 10 ** (digits - 1 - k) % 10 + 48
     return out
 
 

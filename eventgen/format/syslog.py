@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from operator import add
 
+from eventgen.format import splice
 from eventgen.format.payload import Payload
 from eventgen.format.text import EventText
 from eventgen.render.batch import EventBatch
@@ -78,7 +79,12 @@ class SyslogFrames:
         self.headers, self.text, self.framing = headers, text, framing
 
     def __call__(self, batch: EventBatch) -> Payload:
-        made = self.headers.messages(batch, self.text(batch))
+        texts = self.text(batch)
+        if self.framing == "newline" and self.headers.fmt == "rfc5424" and len(batch):  # where it pays
+            spliced = self._spliced(batch, texts)
+            if spliced is not None:
+                return spliced
+        made = self.headers.messages(batch, texts)
         if isinstance(made, tuple):
             prefix, texts = made
             msgs = [prefix + t for t in texts]
@@ -88,6 +94,24 @@ class SyslogFrames:
             return Payload.of_texts(batch, msgs, "\n")
         if self.framing == "datagram":
             return Payload.of_texts(batch, msgs)
-        if all(map(str.isascii, msgs)):
+        if all(map(str.isascii, msgs)):  # octet counting needs each message's byte length
             return Payload.of_texts(batch, list(map("{} {}".format, map(len, msgs), msgs)))
         return Payload.of_texts(batch, [f"{len(m.encode())} {m}" for m in msgs])
+
+    def _spliced(self, batch: EventBatch, texts: list[str]) -> Payload | None:
+        """RFC 5424, newline framing, one host for the batch: the whole-batch path (the time part made once
+        per second with a blank fraction, the fraction written by numpy, the texts framed in one replace).
+        RFC 3164's shorter header is faster the plain way."""
+        headers = self.headers
+        hosts = headers.hosts(batch)
+        if not isinstance(hosts, str):
+            return None
+        stamps = splice.per_second_stamps(
+            batch.times, lambda s: f"{(h := headers._rfc5424_second(s))[:-6]}.000000{h[-6:]}", -12, 6
+        )
+        middle = f" {hosts} {headers.app or '-'} - - - "
+        body = splice.joined(texts) if stamps is not None else None
+        if body is None:
+            return None
+        data, bounds = splice.splice(body, len(batch), b"", stamps, middle.encode(), b"\n")
+        return Payload(batch.sample, batch.seq, data, len(batch), batch, {}, 0, bounds)

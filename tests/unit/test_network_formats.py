@@ -206,3 +206,22 @@ def test_batches_the_whole_batch_path_cannot_take_fall_back_to_the_general_one()
         payload = HecEvent(EventText())(EventBatch("s", 0, events, np.array([T0]), {"host": "h"}))
         assert isinstance(payload.data, bytes)
         assert json.loads(payload.data)["event"] == events[0]
+
+
+def test_rfc5424_whole_batch_path_matches_the_per_event_path():
+    headers = SyslogHeaders("rfc5424", False, 14, "my app", "", timezone(timedelta(hours=-5)))
+    events = ["one", 'two "q"', "tab\there"]
+    times = np.array([T0, T0 + 61.5, T0 + 1.9999996])
+    spliced = SyslogFrames(headers, EventText(), "newline")(EventBatch("s", 0, events, times, {"host": "h1"}))
+    general = SyslogFrames(headers, EventText(), "newline")(EventBatch("s", 0, events, times, {}, {"host": ["h1"] * 3}))
+    assert isinstance(spliced.data, memoryview) and isinstance(general.data, bytes)  # each path was taken
+    assert (
+        bytes(spliced.data)
+        == general.data
+        == (
+            b"<14>1 2026-11-06T16:20:00.250000-05:00 h1 my_app - - - one\n"
+            b'<14>1 2026-11-06T16:21:01.750000-05:00 h1 my_app - - - two "q"\n'
+            b"<14>1 2026-11-06T16:20:02.250000-05:00 h1 my_app - - - tab\there\n"
+        )
+    )
+    assert spliced.bounds.tolist() == general.bounds.tolist()
