@@ -11,6 +11,7 @@ from eventgen.errors import EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK
 from eventgen.run.signals import handle_signals
 
 log = logging.getLogger("eventgen")
+CATCHUP = 1.25  # eventgen.run.dispatcher.CATCHUP, not imported here: the dispatcher pulls in numpy
 
 
 def run_generate(args: argparse.Namespace) -> int:
@@ -44,6 +45,8 @@ def run_options(config, args: argparse.Namespace):
     from eventgen.errors import EventgenError
     from eventgen.run.engine import RunOptions
 
+    if args.catchup < 1:
+        raise EventgenError(f"--catchup must be 1 or more (times the rate), got {args.catchup:g}")
     if args.duration is not None and args.duration <= 0:
         raise EventgenError(f"--duration must be above 0 seconds, got {args.duration:g}")
     if args.status_interval is not None and not args.status_interval >= 0:
@@ -73,6 +76,7 @@ def run_options(config, args: argparse.Namespace):
         expect_workers=expect,
         duration=args.duration,
         drain_seconds=getattr(args, "drain_seconds", 30.0),
+        catchup=args.catchup,
     )
 
 
@@ -102,6 +106,14 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
         type=float,
         metavar="SECONDS",
         help="stop the run after this many seconds (the conf's end is then ignored)",
+    )
+    parser.add_argument(
+        "--catchup",
+        type=float,
+        default=CATCHUP,
+        metavar="FACTOR",
+        help="a live run that fell behind (no worker had room) catches up at most FACTOR x its rate, never in "
+        f"a burst (default {CATCHUP:g}; 1 = never catch up, stay behind)",
     )
     parser.add_argument(
         "--now",

@@ -46,5 +46,16 @@ def status_line(status: dict[str, Any]) -> str:
     return (
         f"cluster [{status['state']}]: {working} worker(s), {rate:,.0f} events/s, lag {status['lag']:.1f}s, "
         f"{t['sent']:,} sent, {t['failed']:,} failed; jobs {j['queued']} queued, {j['inflight']} in flight, "
-        f"{j['done']:,} done, {j['reissued']} re-issued, {j['refused']} refused"
+        f"{j['done']:,} done, {j['reissued']} re-issued, {j['refused']} refused{_policy(status)}"
     )
+
+
+def _policy(status: dict[str, Any]) -> str:
+    """The late-joiner/backlog policy as the STATUS reply states it (absent from older controllers)."""
+    pacing = status.get("pacing")
+    if not pacing:
+        return ""
+    text = f"; backlog caught up at <= {pacing['catchup']:g}x the rate"
+    if pacing.get("catching_up"):
+        text += f", catching up {pacing['behind_seconds']:.1f}s"
+    return text

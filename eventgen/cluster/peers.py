@@ -25,6 +25,7 @@ from eventgen.run.transport import Done, Event, Fatal, Joined, Leaving, Lost
 log = logging.getLogger("eventgen.cluster")
 
 BUNDLE_AGAIN = 30.0  # seconds before a peer that still lacks the bundle is sent it again
+JOIN_GRACE = 30.0  # seconds a peer may take from HELLO to its first word after WELCOME (loading the conf)
 
 
 @dataclass
@@ -36,6 +37,8 @@ class _Link:
     liveness: int
     joined: bool = True
     bundle_sent: float = -1e9  # when this peer was last sent the bundle (monotonic)
+    capacity: int = 1
+    ready: bool = False  # it said something after WELCOME: it has loaded the conf and takes jobs
 
 
 class PeerTransport:
@@ -131,6 +134,8 @@ class PeerTransport:
         link = self.links.get(peer)
         if link is not None and link.joined:
             link.liveness = self.liveness
+            if not link.ready:
+                self._ready(peer, link, events)
         if kind is MsgType.DONE:  # judged by the dispatcher, whoever sent it
             payloads = [(int(i), Payload.from_wire(p)) for i, p in message["payloads"]] if message["payloads"] else []
             events.append(
@@ -148,6 +153,9 @@ class PeerTransport:
             if message["final"]:
                 link.joined = False
                 self._log("worker %s left (%s)", link.name, link.host)
+            else:  # it stops taking jobs: QUIT follows every job already sent to it, so it knows none is left
+                self.server.send(peer, encode(MsgType.QUIT, reason="leaving: no more jobs", abort=True))
+                self._log("worker %s is leaving (%s): gave back %d job(s)", link.name, link.host, len(returned))
         elif kind is MsgType.FAIL:
             link.joined = False  # it is gone: no BYE follows
             events.append(Fatal(peer, f"worker {link.name} ({link.host}): {message['reason']}"))
@@ -163,11 +171,16 @@ class PeerTransport:
         link = self.links.get(peer)
         if link is None or not link.joined:
             host = f"{message['host']} pid {message['pid']}" + (f" at {address}" if address else "")
+            # Not a peer for the dispatcher until its first word after WELCOME: loading a bundle takes a while
+            # (seconds on a busy host, with the worker silent meanwhile), and a job sent before then would be in
+            # flight to a worker that may be found lost before it ever began: re-issued for nothing.
             link = self.links[peer] = _Link(
-                message["name"], host, self.liveness, bundle_sent=link.bundle_sent if link is not None else -1e9
+                message["name"],
+                host,
+                max(self.liveness, int(JOIN_GRACE / self.heartbeat) + 1),
+                bundle_sent=link.bundle_sent if link is not None else -1e9,
+                capacity=max(1, message["capacity"]),
             )
-            events.append(Joined(peer, max(1, message["capacity"]), message["name"], host))
-            self._log("worker %s joined from %s (capacity %d)", message["name"], host, message["capacity"])
         else:
             link.liveness = self.liveness
         bundle: dict[str, Any] = {}
@@ -179,13 +192,21 @@ class PeerTransport:
             peer, encode(MsgType.WELCOME, worker=_name(peer), run=self.run_id, bundle=bundle, heartbeat=self.heartbeat)
         )
 
+    def _ready(self, peer: bytes, link: _Link, events: list[Event]) -> None:
+        link.ready = True
+        events.append(Joined(peer, link.capacity, link.name, link.host))
+        self._log("worker %s joined from %s (capacity %d)", link.name, link.host, link.capacity)
+
     def _beat(self) -> list[Event]:
         lost: list[Event] = []
         for peer, link in self.links.items():
             if not link.joined:
                 continue
             link.liveness -= 1
-            if link.liveness <= 0:
+            if link.liveness <= 0 and not link.ready:
+                link.joined = False  # it holds no job: nothing to re-issue; if it comes back it is RESET
+                log.warning("worker %s (%s) said HELLO but nothing since: forgotten", link.name, link.host)
+            elif link.liveness <= 0:
                 link.joined = False
                 lost.append(Lost(peer, f"no message for {self.liveness} heartbeats"))
                 log.warning("worker %s (%s) lost: no message for %d heartbeats", link.name, link.host, self.liveness)

@@ -242,7 +242,7 @@ class ZmqClient:
             public, secret = _key_pair(curve.secret_key_file)
             sock.curve_publickey = public
             sock.curve_secretkey = secret
-            sock.curve_serverkey = read_key_file(curve.server_key_file)[0]
+            sock.curve_serverkey = _key_file(curve.server_key_file)[0]
         self.monitor = sock.get_monitor_socket(
             zmq.EVENT_HANDSHAKE_FAILED_AUTH | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL | zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL
         )
@@ -397,8 +397,18 @@ def _socket(context: zmq.Context, kind: int, linger_ms: int) -> zmq.Socket:
     return sock
 
 
+def _key_file(path: Path) -> tuple[bytes, bytes | None]:
+    """A key file's keys; TransportError (bad input: exit status 2) when it is missing, unreadable or no key file."""
+    try:
+        return read_key_file(path)
+    except OSError as exc:
+        raise TransportError(f"cannot read key file {path}: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise TransportError(str(exc)) from None
+
+
 def _key_pair(secret_key_file: Path) -> tuple[bytes, bytes]:
-    public, secret = read_key_file(secret_key_file)
+    public, secret = _key_file(secret_key_file)
     if secret is None:
         raise TransportError(f"{secret_key_file} holds no secret key")
     return public, secret

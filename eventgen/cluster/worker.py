@@ -248,6 +248,32 @@ class Worker:
         samples = ", ".join(s.label for s in self.renderer.config.samples)
         log.info("worker %s: joined run %s as %s; samples: %s", self.name, message["run"], message["worker"], samples)
 
+    def _hand_back(self, returned: list[list]) -> list[list]:
+        """Stopped (SIGTERM, Ctrl-C) mid-run: BYE (not final) gives back the unstarted jobs at once and asks the
+        controller to send no more; its QUIT answer comes after every job it sent before it, so the jobs still on
+        the wire are collected here and given back too, none is left for the controller to find lost and re-issue.
+        Returns the jobs received meanwhile (unstarted, for the final BYE)."""
+        self._send(MsgType.BYE, returned=returned, final=False)
+        late: list[list] = []
+        deadline = time.monotonic() + max(5.0, 3 * self.heartbeat)
+        while time.monotonic() < deadline:
+            envelope = self.transport.recv(0.05)
+            self._flush_done()  # the job being rendered finishes meanwhile: its DONE goes out as usual
+            if envelope is None or envelope.problem:
+                continue
+            try:
+                message = decode(envelope.data)
+            except ProtocolError as exc:
+                self.drops.drop("controller", str(exc))
+                continue
+            if message.type is MsgType.JOB:
+                self.jobs_received += 1
+                late.append([message["job"].get("sample"), message["job"].get("seq")])
+            elif message.type is MsgType.QUIT:
+                return late
+        log.warning("the controller did not answer our BYE: leaving anyway")
+        return late
+
     def _flush_done(self) -> None:
         if self.renderer is None:
             return
@@ -273,6 +299,8 @@ class Worker:
             if self.abort or self.stop_event.is_set() or self.failure:
                 renderer.abort.set()
                 returned = renderer.unstarted()
+            if self.stop_event.is_set() and self.welcomed and not self.quit_reason and not self.failure:
+                returned = self._hand_back(returned)
             renderer.close(wait=60)
             returned += renderer.returned
             self._flush_done()

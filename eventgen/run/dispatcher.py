@@ -7,12 +7,21 @@ peer. A completion counts only when it names this run and a job in flight to tha
 else is refused and counted, so a stranger, a previous run or a lost worker cannot change the
 summary. A lost peer's jobs go back to the front of the backlog (re-issued: delivery is
 at-least-once, and the summary counts re-issued jobs). Stateful samples are pinned to one peer.
+
+Catch-up policy (live runs): a paced job carries the monotonic time it was due, and leaves the backlog only
+once its sample's catch-up clock has reached that time. The clock is the present while work flows; while a
+job that is due waits for room (no worker, or every worker full) the clock stops at that job's due time, and
+once room returns it runs at `catchup` times real time until it is the present again. So a backlog that built
+up while nobody could take it is caught up at no more than `catchup` x the schedule's rate, never burst
+through, and a worker joining late gets what is due from then on plus that bounded catch-up. Jobs released
+at once (backfill, `--no-wait`) and jobs given back or re-issued (already past the clock) are not held.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
@@ -25,6 +34,15 @@ log = logging.getLogger(__name__)
 
 JobKey = tuple[str, int]
 WORKING, LEAVING, LEFT, LOST = "working", "leaving", "left", "lost"
+CATCHUP = 1.25  # default: a backlog is caught up at no more than 1.25 x the schedule's rate
+
+
+@dataclass
+class _Gate:
+    """One sample's catch-up clock (monotonic seconds): paced jobs due at or before it may leave."""
+
+    clock: float
+    at: float  # when `clock` was last advanced
 
 
 @dataclass
@@ -79,8 +97,13 @@ class Dispatcher:
         pinned: set[str],
         stop: threading.Event,
         wake: Callable[[], None] = lambda: None,
+        catchup: float = CATCHUP,
     ):
         self.run_id = run_id
+        self.catchup = max(1.0, catchup)
+        self.due: dict[JobKey, float] = {}  # paced jobs in the backlog: monotonic due time
+        self.gates: dict[str, _Gate] = {}
+        self._blocked: dict[str, float] = {}  # sample → due time of the job its feeder waits to queue
         self.stats = stats
         self.limit = max(1, backlog)
         self.pinned = pinned
@@ -92,6 +115,7 @@ class Dispatcher:
         self.counts = {
             "reissued": 0,
             "reissued_events": 0,
+            "returned": 0,
             "refused": 0,
             "failed": 0,
             "failed_events": 0,
@@ -104,13 +128,19 @@ class Dispatcher:
 
     # ----- feeders ----------------------------------------------------------------------------
 
-    def put(self, job: GenerationJob) -> bool:
-        """Queue a job, blocking while the backlog is full; False once the run is stopping."""
+    def put(self, job: GenerationJob, due: float | None = None) -> bool:
+        """Queue a job (`due`: the monotonic time a paced job is due), blocking while the backlog is full;
+        False once the run is stopping."""
         with self._cond:
+            if due is not None and len(self.backlog) >= self.limit:
+                self._blocked[job.sample] = due  # waits outside the backlog: its clock must wait for it too
             while len(self.backlog) >= self.limit and not self.stop.is_set():
                 self._cond.wait(0.2)
+            self._blocked.pop(job.sample, None)
             if self.stop.is_set():
                 return False
+            if due is not None:
+                self.due[(job.sample, job.seq)] = due
             self.backlog.append(job)
         self.wake()
         return True
@@ -136,7 +166,9 @@ class Dispatcher:
         if peer is None:
             return
         peer.state = LEAVING if peer.alive else peer.state
-        self._requeue([job for key in returned if (job := peer.inflight.pop(key, None)) is not None])
+        jobs = [job for key in returned if (job := peer.inflight.pop(key, None)) is not None]
+        self.counts["returned"] += len(jobs)  # given back unstarted: reassigned, never re-issued after loss
+        self._requeue(jobs)
 
     def gone(self, peer_id: Hashable, state: str = LEFT, reason: str = "") -> int:
         """A peer left or was lost: its jobs in flight are re-issued. Returns how many."""
@@ -171,18 +203,28 @@ class Dispatcher:
 
     # ----- jobs -------------------------------------------------------------------------------
 
-    def assign(self) -> list[tuple[Peer, GenerationJob]]:
-        """Jobs to send now: oldest first, each to the least loaded peer with room (its pin if stateful)."""
+    def assign(self, now: float | None = None) -> list[tuple[Peer, GenerationJob]]:
+        """Jobs to send now: oldest first, each to the least loaded peer with room (its pin if stateful),
+        a paced job only once its sample's catch-up clock has reached its due time."""
         out: list[tuple[Peer, GenerationJob]] = []
+        now = time.monotonic() if now is None else now
+        self._advance(now)
         if not self.backlog:
             return out
         ready = [p for p in self.peers.values() if p.free > 0]
         if not ready:
+            self._hold(now)
             return out
         kept: list[GenerationJob] = []
         with self._cond:
             while self.backlog and ready:
                 job = self.backlog.popleft()
+                due = self.due.get((job.sample, job.seq))
+                if due is not None and due > self._gate(job.sample, now).clock:
+                    kept.append(job)  # not yet: its sample's clock has not reached it
+                    if len(kept) > 4 * self.limit:
+                        break
+                    continue
                 peer = self._peer_for(job, ready)
                 if peer is None:
                     kept.append(job)
@@ -191,13 +233,63 @@ class Dispatcher:
                     continue
                 self._dispatches += 1
                 peer.order = self._dispatches
+                self.due.pop((job.sample, job.seq), None)
                 peer.inflight[(job.sample, job.seq)] = job
                 out.append((peer, job))
                 if peer.free <= 0:
                     ready.remove(peer)
             self.backlog.extendleft(reversed(kept))
             self._cond.notify_all()
+        self._hold(now)
         return out
+
+    # ----- catch-up clocks --------------------------------------------------------------------
+
+    def _gate(self, sample: str, now: float) -> _Gate:
+        gate = self.gates.get(sample)
+        if gate is None:
+            gate = self.gates[sample] = _Gate(now, now)
+        return gate
+
+    def _advance(self, now: float) -> None:
+        """Every clock runs at `catchup` x real time, never past the present."""
+        for gate in self.gates.values():
+            gate.clock = min(now, gate.clock + self.catchup * max(0.0, now - gate.at))
+            gate.at = now
+
+    def _hold(self, now: float) -> None:
+        """A sample's clock stops at the due time of its first job that is due but still waiting (for room);
+        a sample with nothing waiting owes nothing: its clock is the present."""
+        with self._cond:
+            first = dict(self._blocked)
+            for job in self.backlog:
+                due = self.due.get((job.sample, job.seq))
+                if due is not None:
+                    first[job.sample] = min(due, first.get(job.sample, due))
+        for sample, gate in self.gates.items():
+            due = first.get(sample)
+            if due is None:
+                gate.clock = now
+            elif due <= gate.clock:
+                gate.clock = due
+        for sample, due in first.items():
+            if sample not in self.gates:
+                self.gates[sample] = _Gate(min(now, due), now)
+
+    def behind(self, now: float | None = None) -> float:
+        """Seconds the furthest-behind sample's catch-up clock trails the present (0 when caught up)."""
+        now = time.monotonic() if now is None else now
+        return max((now - g.clock for g in self.gates.values()), default=0.0)
+
+    def policy(self) -> dict[str, Any]:
+        """The catch-up policy and where it stands, for status and the summary."""
+        behind = self.behind()
+        return {
+            "policy": "catch-up",
+            "catchup": self.catchup,
+            "behind_seconds": round(behind, 3),
+            "catching_up": behind > 0.05,
+        }
 
     def _peer_for(self, job: GenerationJob, ready: list[Peer]) -> Peer | None:
         if job.sample in self.pinned:
@@ -278,6 +370,7 @@ class Dispatcher:
         with self._cond:
             jobs = list(self.backlog)
             self.backlog.clear()
+            self.due.clear()
             self._cond.notify_all()
         for peer in self.peers.values():
             jobs += peer.inflight.values()

@@ -18,7 +18,7 @@ from typing import Any, TextIO
 
 from eventgen.conf.loader import RunConfig
 from eventgen.run.accounting import Stats
-from eventgen.run.dispatcher import LOST, Dispatcher
+from eventgen.run.dispatcher import CATCHUP, LOST, Dispatcher
 from eventgen.run.pipeline import OutputSet, OutputStage, is_stateful
 from eventgen.run.progress import StatusPrinter
 from eventgen.run.transport import Done, Event, Fatal, Joined, Leaving, Lost, Transport
@@ -39,6 +39,7 @@ class RunOptions:
     run_id: str | None = None
     expect_workers: int = 0  # wait until this many workers have joined before the plan starts
     duration: float | None = None  # `--duration`: stop this many seconds after the plan starts
+    catchup: float = CATCHUP  # `--catchup`: a live backlog is caught up at most this many times the schedule
 
 
 class Engine:
@@ -60,7 +61,13 @@ class Engine:
         self.stats = Stats()
         pinned = {s.label for s in config.samples if is_stateful(s)}
         self.dispatcher = Dispatcher(
-            self.run_id, self.stats, engine.get("generatorQueueSize") or 64, pinned, self.stop_event, self._wake
+            self.run_id,
+            self.stats,
+            engine.get("generatorQueueSize") or 64,
+            pinned,
+            self.stop_event,
+            self._wake,
+            self.options.catchup,
         )
         self.feeders: list[Feeder] = []
         self.windows: list[Window] = []  # one per sample, parallel to `feeders`
@@ -353,7 +360,10 @@ class Engine:
     def _print_status(self) -> None:
         self.stats.lag = self.lag()
         if self.printer is not None:
-            self.printer.show(self.stats.status_line(self.planned, self.live))
+            line = self.stats.status_line(self.planned, self.live)
+            if self.live:
+                line += "; " + describe_policy(self.dispatcher.policy())
+            self.printer.show(line)
 
     def status(self) -> dict[str, Any]:
         d = self.dispatcher
@@ -366,7 +376,16 @@ class Engine:
             "totals": self.stats.totals(),
             "jobs": {"queued": d.queued(), "inflight": d.inflight(), "done": self.stats.jobs_done, **d.counts},
             "samples": self.stats.summary()["rows"],
+            "pacing": {**d.policy(), "live": self.live},
         }
+
+
+def describe_policy(policy: dict[str, Any]) -> str:
+    """The catch-up policy in a few words: its bound and, while a backlog is caught up, how far behind."""
+    text = f"backlog caught up at <= {policy['catchup']:g}x the rate"
+    if policy.get("catching_up"):
+        text += f", catching up {policy['behind_seconds']:.1f}s"
+    return text
 
 
 def _secret(name: str) -> bool:

@@ -33,6 +33,10 @@ class Clock:
         """Seconds from the present until `due` (negative when past)."""
         return self.mono + (due - self.now) - time.monotonic()
 
+    def monotonic(self, due: float) -> float:
+        """The monotonic instant of the plan's epoch time `due`."""
+        return self.mono + (due - self.now)
+
     def wall(self) -> float:
         """The plan's present: `now` advanced by the monotonic time elapsed."""
         return self.now + time.monotonic() - self.mono
@@ -53,7 +57,7 @@ class Feeder:
         self,
         label: str,
         jobs: Iterable[PlannedJob],
-        put: Callable[[GenerationJob], bool],
+        put: Callable[[GenerationJob, float | None], bool],
         clock: Clock,
         stop: threading.Event,
     ):
@@ -84,7 +88,7 @@ class Feeder:
                     if planned.due != last_due:  # a burst's later jobs wait for room, not for the clock
                         self._track(-self.clock.until(planned.due))
                     last_due = planned.due
-                if not self.put(planned.job):
+                if not self.put(planned.job, None if planned.due is None else self.clock.monotonic(planned.due)):
                     return
                 self.released_events += planned.job.count
                 if planned.due is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections import Counter
 
 from eventgen.render.batch import GenerationJob
 from eventgen.run.accounting import Stats
@@ -103,3 +104,42 @@ def test_a_full_backlog_blocks_the_feeder_until_the_run_stops() -> None:
     d.stop.set()
     feeder.join(2)
     assert result == [False] and d.queued() == 2
+
+
+def test_a_backlog_no_worker_could_take_is_caught_up_at_the_bounded_rate_never_burst() -> None:
+    """Jobs due every 0.1 s; nobody takes any for 3 s, then a worker with room for all joins. The late joiner
+    gets 1.25 x the schedule's rate (the default catch-up) until the clock is the present, then the schedule."""
+    d = make(backlog=1000)
+    released: dict[int, float] = {}
+    due = [seq / 10 for seq in range(200)]  # 10 jobs/s over 20 s
+    queued = 0
+    for step in range(2001):
+        now = step / 100
+        while queued < len(due) and due[queued] <= now:
+            d.put(job("s", queued), due[queued])
+            queued += 1
+        if now == 3.0:
+            assert d.behind(now) == 3.0 and d.queued() == 31  # stopped at the first waiting job
+            d.join("late", 1000)
+        for _, sent in d.assign(now):
+            released[sent.seq] = now
+            d.done("late", "run-1", ("s", sent.seq), delta("s", 10), "")
+    assert sorted(released) == list(range(200))  # every job, once
+    per_second = Counter(int(at) for at in released.values())
+    assert max(per_second.values()) <= 13, per_second  # 12.5 jobs/s at most, one at a bin's edge
+    assert per_second[3] >= 12  # catching up, not idling
+    assert all(released[seq] - due[seq] < 0.02 for seq in range(160, 200))  # caught up by 15 s: on time again
+    assert d.behind(20.0) == 0.0
+
+
+def test_returned_and_backfill_jobs_are_not_held_by_the_catch_up_clock() -> None:
+    d = make()
+    d.put(job("s", 0), 0.0)  # paced, due at 0: waits with no worker
+    d.put(job("s", 1))  # at once (backfill): no due time
+    assert d.assign(10.0) == [] and d.behind(10.0) == 10.0
+    d.join("a", 4)
+    assert [j.seq for _, j in d.assign(10.0)] == [0, 1]  # the held one is due at the clock; backfill never held
+    d.leaving("a", [("s", 0), ("s", 1)])
+    d.join("b", 4)
+    assert [j.seq for _, j in d.assign(10.0)] == [0, 1]  # given back: out again at once, whatever the clock
+    assert d.policy()["policy"] == "catch-up" and d.policy()["catchup"] == 1.25

@@ -115,7 +115,9 @@ def _recv(client: MemoryClient, kind: MsgType, timeout: float = 10):
 
 def _hello(client: MemoryClient, name: str, capacity: int) -> str:
     client.send(encode(MsgType.HELLO, name=name, version="test", capacity=capacity, host="h", pid=1, bundle=""))
-    return _recv(client, MsgType.WELCOME)["run"]
+    run = _recv(client, MsgType.WELCOME)["run"]
+    client.send(encode(MsgType.HEARTBEAT, inflight=0))  # its first word after WELCOME: it takes jobs from now on
+    return run
 
 
 def _done(client: MemoryClient, run: str, job: dict) -> None:

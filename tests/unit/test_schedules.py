@@ -286,7 +286,7 @@ def test_live_interval_ticks_are_released_smoothly_never_early(tmp_path: Path) -
     released: list[tuple[float, GenerationJob]] = []
     stop = threading.Event()
 
-    def put(job: GenerationJob) -> bool:
+    def put(job: GenerationJob, due: float | None = None) -> bool:
         released.append((time.time(), job))
         return True
 
