@@ -400,6 +400,9 @@ class RaterPlugin(Plugin):
     that do set `observes`)."""
 
     kind = "rater"
+    # core keys the rater reads (None: undeclared, nothing is warned about). Without "count" the tick's count is
+    # ignored (the rater sizes intervals itself); the loader warns about declared-unread keys a stanza sets.
+    uses_core: ClassVar[tuple[str, ...] | None] = None
     observes: ClassVar[bool] = False  # True: `observe` looks at jobs, so only the full plan gives exact counts
     seed: int = 0
 
@@ -436,6 +439,10 @@ class InputPlugin(Plugin):
 
     kind = "input"
     spread: ClassVar[bool] = False  # live: release a tick's events evenly until the next tick (interval)
+    # core keys the schedule reads (None: undeclared, nothing is warned about): the loader warns about the others
+    # of SCHEDULE_KEYS that a stanza sets
+    uses_core: ClassVar[tuple[str, ...] | None] = None
+    rated: ClassVar[bool] = True  # its ticks' counts go through the rater (False: explicit times, no rater)
 
     def __init__(self, sample: Sample, now: float | None = None):
         self.sample = sample

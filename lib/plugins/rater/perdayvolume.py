@@ -52,6 +52,7 @@ class PerDayVolumeRater(ConfigRater):
     name = "perdayvolume"
     chosen_by = {"perDayVolume": None}
     observes = True
+    uses_core = ("interval", "randomizeCount")  # not count: perDayVolume sizes each interval
     summary = "Events per interval from `perDayVolume` (GB/day), corrected from the bytes earlier jobs render."
     settings = (
         Setting(
