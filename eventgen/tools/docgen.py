@@ -86,14 +86,15 @@ def configuration_md() -> str:
     return "\n".join([*lines, "", TOKEN_DOC])
 
 
-def default_conf() -> str:
+def default_conf(groups: list[SettingGroup] | None = None) -> str:
+    """default/eventgen.conf: every key of `groups` (default: the core's and every plugin's) with its default."""
     lines = [
         "# eventgen defaults, generated from the declared settings (python -m eventgen.tools.docgen).",
         "# Every key a stanza may set is listed with its default; unset keys have no default.",
         "",
         "[global]",
     ]
-    for group in all_groups():
+    for group in all_groups() if groups is None else groups:
         lines += ["", f"# --- {group.title} ---"]
         for s in group.settings:
             for part in _wrap(s.doc):
