@@ -18,6 +18,10 @@ from eventgen.conf.settings import (
     parse_str,
 )
 
+# core keys read only by the schedule (input) and rater plugins that name them in `uses_core`: a stanza setting one
+# that its input and rater do not read is warned about
+SCHEDULE_KEYS = ("count", "interval", "randomizeCount", "earliest", "latest")
+
 SAMPLE = SettingGroup(
     "Sample stanzas",
     (

@@ -215,7 +215,7 @@ class _Loader:
         raw: dict[str, tuple[str, str]] = {}
         for key, value in global_raw.values.items():
             raw[key] = (value, "global")
-        token_layers: list[tuple[str, dict[str, str]]] = []
+        token_layers = self.global_tokens(raw)
         for stanza in stanzas:
             values = self.sections[stanza]
             tokens = {k: v for k, v in values.items() if TOKEN_KEY.match(k)}
@@ -258,7 +258,30 @@ class _Loader:
         )
         if not settings.get("disabled"):
             self.check_plugins(sample, raw, file_path)
+            self.warn_ignored(sample, stanzas, raw)
         return sample
+
+    def global_tokens(self, raw: dict[str, tuple[str, str]]) -> list[tuple[str, dict[str, str]]]:
+        """`token.N.*` keys of `[global]`, moved out of `raw`: every sample inherits them as its least specific
+        token layer (after the tokens of its own stanzas)."""
+        tokens = {key: value for key, (value, _) in raw.items() if TOKEN_KEY.match(key)}
+        for key in tokens:
+            del raw[key]
+        return [("global", tokens)] if tokens else []
+
+    def warn_ignored(self, sample: Sample, stanzas: list[str], raw: dict[str, tuple[str, str]]) -> None:
+        """A warning for each setting the sample's stanzas set that its generator, input and rater ignore
+        (keys from `[global]` and the command line are left alone: they apply to every stanza)."""
+        if raw.get("input", ("", ""))[1] == OVERRIDE_STANZA:
+            return  # `--rate` chose the schedule for every stanza
+        from eventgen.conf.ignored import ignored_settings
+
+        keys = {key: stanza for stanza in stanzas for key in self.sections[stanza] if not TOKEN_KEY.match(key)}
+        for key, reason in ignored_settings(sample, keys):
+            stanza = keys[key]
+            self.warnings.append(
+                f"{self.origin.get((stanza, key), self.file_label)}: [{stanza}] {key}: ignored: {reason}"
+            )
 
     def choose_plugins(self, settings: dict[str, Any], raw: dict[str, tuple[str, str]], stanza: str) -> None:
         """A plugin chosen by other settings (its `chosen_by`) when the stanza names none of its kind, and the
@@ -411,7 +434,7 @@ class _Loader:
             )
             return
         for spec, hit in zip(sample.tokens, found, strict=True):
-            if not hit:
+            if not hit and spec.stanza != "global":  # [global] tokens are for every sample, not each
                 key = f"token.{spec.number}.token"
                 self.warnings.append(
                     f"{self.origin.get((spec.stanza, key), self.file_label)}: [{spec.stanza}] "

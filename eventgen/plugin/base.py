@@ -393,15 +393,27 @@ def event_text_of(config: Mapping[str, Any]) -> EventText:
 
 
 class RaterPlugin(Plugin):
-    """Turns a sample's base count into the count for one interval."""
+    """Turns a sample's base count into the count for one interval.
+
+    The plan sets `seed` (the run's) before the first `rate`, and hands each job it cuts from a rated tick to
+    `observe`, in order, so that a rater may correct later counts from what earlier jobs really hold (raters
+    that do set `observes`)."""
 
     kind = "rater"
+    # core keys the rater reads (None: undeclared, nothing is warned about). Without "count" the tick's count is
+    # ignored (the rater sizes intervals itself); the loader warns about declared-unread keys a stanza sets.
+    uses_core: ClassVar[tuple[str, ...] | None] = None
+    observes: ClassVar[bool] = False  # True: `observe` looks at jobs, so only the full plan gives exact counts
+    seed: int = 0
 
     def __init__(self, sample: Sample):
         self.sample = sample
 
     @abstractmethod
     def rate(self, count: int, when: float, rng: np.random.Generator) -> int: ...
+
+    def observe(self, job: GenerationJob) -> None:
+        """A job the plan made from this rater's counts (called in plan order, after the tick was rated)."""
 
     def factors(self, times: np.ndarray) -> np.ndarray:
         """Per-event value factors for `rated` tokens (1.0 unless the rater has tables)."""
@@ -427,6 +439,10 @@ class InputPlugin(Plugin):
 
     kind = "input"
     spread: ClassVar[bool] = False  # live: release a tick's events evenly until the next tick (interval)
+    # core keys the schedule reads (None: undeclared, nothing is warned about): the loader warns about the others
+    # of SCHEDULE_KEYS that a stanza sets
+    uses_core: ClassVar[tuple[str, ...] | None] = None
+    rated: ClassVar[bool] = True  # its ticks' counts go through the rater (False: explicit times, no rater)
 
     def __init__(self, sample: Sample, now: float | None = None):
         self.sample = sample

@@ -143,13 +143,16 @@ class Engine:
                 log.warning("waiting for workers: %d of %d joined", len(self.dispatcher.working()), wanted)
         self.stats.started = time.time()
 
-    def _start_feeders(self, clock: Clock) -> list[threading.Thread]:
+    def _job_size(self, sample) -> int:
         engine = self.config.engine
         cap = engine["maxQueueLength"] if engine.get("maxQueueLength", 0) > 0 else None
+        return cap or sample.settings["jobSize"]
+
+    def _start_feeders(self, clock: Clock) -> list[threading.Thread]:
         threads = []
         for sample in self.config.samples:
             window = window_for(sample, clock.now, self.options.time_mode)
-            jobs = plan(sample, window, self.seed, cap or sample.settings["jobSize"])
+            jobs = plan(sample, window, self.seed, self._job_size(sample))
             self.feeders.append(Feeder(sample.label, jobs, self.dispatcher.put, clock, self.stop_event))
             self.windows.append(window)
             threads.append(threading.Thread(target=self.feeders[-1].run, name=f"feeder-{sample.label}", daemon=True))
@@ -164,7 +167,7 @@ class Engine:
         """The events each bounded sample's plan holds (None: unbounded, or too long to count) and, when every
         sample is bounded and counted, the run's total for the progress line."""
         counts = [
-            planned_events(s, w, self.seed) if w.bounded else None
+            planned_events(s, w, self.seed, job_size=self._job_size(s)) if w.bounded else None
             for s, w in zip(self.config.samples, self.windows, strict=True)
         ]
         if not self.live and all(c is not None for c in counts):
@@ -332,7 +335,7 @@ class Engine:
         if bounded and not all(f.exhausted for _, f, _ in bounded):
             self.incomplete = True
             made = sum(self.stats.generated.get(f.label, 0) for _, f, _ in bounded)
-            asked = [planned_events(s, w, self.seed) for s, _, w in bounded]
+            asked = [planned_events(s, w, self.seed, job_size=self._job_size(s)) for s, _, w in bounded]
             if all(a is not None for a in asked):
                 self.stats.asked = total = sum(a or 0 for a in asked)
                 self.stats.note(

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from eventgen.conf.sample import Sample
-from eventgen.plugin.base import Tick, registry
+from eventgen.plugin.base import RaterPlugin, Tick, registry
 from eventgen.render.batch import GenerationJob
 from eventgen.schedule.time import parse_time
 
@@ -70,12 +70,20 @@ def window_for(sample: Sample, now: float, time_mode: str | None = None) -> Wind
     return Window(start, now, None if count < 0 else count, None, paced)
 
 
-def ticks(sample: Sample, window: Window, seed: int) -> Iterator[tuple[int, Tick, int]]:
+def make_rater(sample: Sample, seed: int) -> RaterPlugin:
+    rater = registry.get("rater", sample.settings["rater"])(sample)  # type: ignore[call-arg]
+    rater.seed = seed  # type: ignore[attr-defined]
+    return rater  # type: ignore[return-value]
+
+
+def ticks(
+    sample: Sample, window: Window, seed: int, rater: RaterPlugin | None = None
+) -> Iterator[tuple[int, Tick, int]]:
     """(tick number, tick, rated count) in order, within the window; the schedule's only walk."""
     rng = np.random.default_rng([seed, sample.stable_id ^ TIMER_STREAM])
     schedule = registry.get("input", sample.settings["input"])(sample)  # type: ignore[call-arg]
     schedule.now = window.now  # type: ignore[attr-defined]
-    rater = registry.get("rater", sample.settings["rater"])(sample)  # type: ignore[call-arg]
+    rater = rater or make_rater(sample, seed)
     delay = float(sample.settings.get("delay") or 0.0) if window.paced and not window.bounded else 0.0
     for number, tick in enumerate(schedule.ticks(window.start + delay, rng)):  # type: ignore[attr-defined]
         if window.end_count is not None and number >= window.end_count:
@@ -99,8 +107,11 @@ def plan(sample: Sample, window: Window, seed: int, job_size: int) -> Iterator[P
         and not window.bounded
         and bool(getattr(registry.get("input", sample.settings["input"]), "spread", False))
     )
-    for (number, tick, count), following in _with_next(ticks(sample, window, seed)):
+    rater = make_rater(sample, seed)
+    observes = rater.observes
+    for (number, tick, count), following in _with_next(ticks(sample, window, seed, rater)):
         future = window.paced and tick.time >= window.now
+        rated = tick.timestamps is None  # explicit times are the schedule's, not the rater's
         if tick.timestamps is not None:
             parts = _stamped(tick.timestamps, job_size, window)
         elif future and spread and following is not None and count > 0:
@@ -120,6 +131,8 @@ def plan(sample: Sample, window: Window, seed: int, job_size: int) -> Iterator[P
                 seed=seed,
                 timestamps=stamps,
             )
+            if observes and rated:
+                rater.observe(job)
             yield PlannedJob(job, due)
             seq += 1
             offset += n
@@ -182,14 +195,25 @@ def _with_next(items: Iterable) -> Iterator[tuple]:
         current = following
 
 
-def planned_events(sample: Sample, window: Window, seed: int, budget: float = 2.0) -> int | None:
-    """Total events of a bounded plan, or None when unbounded or not countable within `budget` seconds."""
+def planned_events(
+    sample: Sample, window: Window, seed: int, budget: float = 2.0, job_size: int | None = None
+) -> int | None:
+    """Total events of a bounded plan, or None when unbounded or not countable within `budget` seconds.
+
+    A rater that corrects from the jobs it observes is counted over the plan itself (cut into the run's
+    `job_size`), so that the count is the run's."""
     import time
 
     if not window.bounded:
         return None
     deadline = time.monotonic() + budget
     total = 0
+    if registry.get("rater", sample.settings["rater"]).observes:  # type: ignore[attr-defined]
+        for i, planned in enumerate(plan(sample, window, seed, job_size or sample.settings["jobSize"])):
+            total += planned.job.count
+            if i % 64 == 0 and time.monotonic() > deadline:
+                return None
+        return total
     for i, (_, _, count) in enumerate(ticks(sample, window, seed)):
         total += count
         if i % 256 == 0 and time.monotonic() > deadline:

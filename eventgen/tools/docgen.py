@@ -34,6 +34,10 @@ token wins.
 | `seqfile` | `path` or `path:column` | the next line in order, wrapping around, continuing across intervals |
 | `integerid` | start integer | start + the number of events of this sample before this one in the run |
 
+Tokens in `[global]` are inherited by every sample stanza, as Splunk's layering would have it: they
+come after the stanza's own tokens (a stanza's `token.0` and `[global]`'s `token.0` are two tokens, the
+stanza's matched first), and a `[global]` token that matches nothing in one sample is not warned about.
+
 Token file paths: absolute; otherwise tried against the working directory, the conf's folder,
 then the sample folders (the error lists every place tried).
 """
@@ -94,6 +98,14 @@ def configuration_md() -> str:
         "warned about and ignored; a bad value stops the run with one line naming file, stanza, key and what",
         "is allowed (`eventgen validate CONF` lists them all; see [What is refused](#what-is-refused)).",
         "",
+        "Every key set in a sample stanza does something, or `eventgen validate` and the run's start warn",
+        "`[stanza] KEY: ignored: why`: a setting of a plugin the stanza does not use (a `jinja` key on the",
+        "`default` generator), `count`, `interval`, `earliest`, `latest` or `randomizeCount` where the stanza's",
+        "input and rater read none of it (`input = timepatterns`, `timestamps`, `rate`; `interval` under `cron`;",
+        "`count` under `perDayVolume`), and rate tables or `perDayVolume` under an input that gives every event",
+        "its time and so asks no rater. Keys in `[global]` and command-line overrides apply to every stanza and",
+        "are not warned about.",
+        "",
         "## Settings",
         "",
     ]
@@ -105,14 +117,15 @@ def configuration_md() -> str:
     return "\n".join([*lines, "", TOKEN_DOC, REFUSED_DOC])
 
 
-def default_conf() -> str:
+def default_conf(groups: list[SettingGroup] | None = None) -> str:
+    """default/eventgen.conf: every key of `groups` (default: the core's and every plugin's) with its default."""
     lines = [
         "# eventgen defaults, generated from the declared settings (python -m eventgen.tools.docgen).",
         "# Every key a stanza may set is listed with its default; unset keys have no default.",
         "",
         "[global]",
     ]
-    for group in all_groups():
+    for group in all_groups() if groups is None else groups:
         lines += ["", f"# --- {group.title} ---"]
         for s in group.settings:
             for part in _wrap(s.doc):

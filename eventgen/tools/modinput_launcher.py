@@ -91,6 +91,60 @@ def interpreter(params: dict) -> str:
     return params.get("python") or os.environ.get("EVENTGEN_PYTHON") or sys.executable
 
 
+# run by the generation's interpreter with the run's environment: can it run the bundled eventgen?
+PROBE = """
+import importlib, sys
+if sys.version_info < (3, 11):
+    print("eventgen needs Python 3.11+ and this is " + sys.version.split()[0])
+    sys.exit(1)
+try:
+    import eventgen
+except Exception as exc:
+    print("cannot import eventgen from " + sys.argv[1] + ": " + str(exc))
+    sys.exit(1)
+missing = []
+for module, package in eventgen.REQUIRES:
+    try:
+        importlib.import_module(module)
+    except Exception as exc:
+        missing.append(module + " (" + (str(exc) or type(exc).__name__) + "; pip install " + package + ")")
+if missing:
+    print("lacks eventgen's dependencies: " + ", ".join(missing))
+    sys.exit(1)
+"""
+
+
+def environment(python: str) -> dict:
+    """The environment the generation runs in: the bundled eventgen first on the path."""
+    env = dict(os.environ)
+    if python != sys.executable:  # another interpreter: not Splunk's Python home
+        env.pop("PYTHONHOME", None)
+    env["PYTHONPATH"] = LIB
+    return env
+
+
+def interpreter_problem(python: str) -> str:
+    """Why `python` cannot run the bundled eventgen (its version, eventgen or a dependency it cannot import), or
+    "" when it can."""
+    try:
+        result = subprocess.run(
+            [python, "-c", PROBE, LIB],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=environment(python),
+            cwd=APP_HOME,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"python: {python} cannot be run: {exc}"
+    if result.returncode == 0:
+        return ""
+    detail = (result.stdout.strip().splitlines() or result.stderr.strip().splitlines() or ["failed"])[-1]
+    return (
+        f"python: {python} {detail}; name one with eventgen's dependencies in the python parameter or EVENTGEN_PYTHON"
+    )
+
+
 def validate(params: dict) -> list:
     """Problems with the input's parameters (empty when valid)."""
     problems = []
@@ -107,11 +161,10 @@ def validate(params: dict) -> list:
     python = interpreter(params)
     if not (os.path.isfile(python) or shutil.which(python)):
         problems.append(f"python: {python} not found")
-    elif python == sys.executable and sys.version_info < (3, 11):
-        problems.append(
-            f"python: eventgen needs Python 3.11+ and this is {sys.version.split()[0]}; name one "
-            "(with numpy and eventgen's other dependencies) in the python parameter or EVENTGEN_PYTHON"
-        )
+    else:
+        problem = interpreter_problem(python)
+        if problem:
+            problems.append(problem)
     return problems
 
 
@@ -130,10 +183,7 @@ def command(params: dict) -> list:
 
 def run(config: dict) -> int:
     cmd = command(config["params"])
-    env = dict(os.environ)
-    if cmd[0] != sys.executable:  # another interpreter: not Splunk's Python home
-        env.pop("PYTHONHOME", None)
-    env["PYTHONPATH"] = LIB
+    env = environment(cmd[0])
     sys.stdout.flush()
     if os.name == "posix":  # become eventgen: Splunk's SIGTERM then reaches it directly
         python = shutil.which(cmd[0]) or cmd[0]

@@ -22,7 +22,6 @@ from eventgen.tools import modinput_launcher
 
 APP_ID = "SA-Eventgen"
 PACKAGE_ROOT = Path(eventgen.__file__).resolve().parent
-REPO_DEFAULT_CONF = PACKAGE_ROOT.parent / "default" / "eventgen.conf"
 SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyo", ".*")
 # what the modular input changes in eventgen's defaults; the app's local/eventgen.conf overrides it
 # parts of eventgen a modular input never runs (the studio web app, benchmarks, doc generation): the
@@ -106,11 +105,28 @@ override them in local/eventgen.conf.
 """
 
 
+def left_out_plugins() -> list[type]:
+    """Plugin classes the app does not ship: those declaring they use UDP (`uses`)."""
+    from eventgen.plugin.base import registry
+
+    return [cls for cls in registry.all() if "udp" in cls.uses]
+
+
 def default_eventgen_conf() -> str:
-    """The repo's documented default/eventgen.conf with the modular input's own defaults in its [global]."""
-    text = REPO_DEFAULT_CONF.read_text(encoding="utf-8") if REPO_DEFAULT_CONF.is_file() else "[global]\n"
-    if not re.search(r"^\[global\]", text, re.M):
-        text = text.rstrip() + "\n\n[global]\n"
+    """eventgen's documented defaults for the settings of the core and of the plugins the app ships (a key of a
+    plugin left out would be warned about as unknown on every run), with the modular input's own defaults."""
+    from eventgen.conf.core_settings import CORE_GROUPS
+    from eventgen.conf.settings import SettingGroup
+    from eventgen.plugin.base import registry
+    from eventgen.tools.docgen import default_conf
+
+    left_out = set(left_out_plugins())
+    groups = list(CORE_GROUPS) + [
+        SettingGroup(f"{cls.kind} `{cls.name}`", cls.settings)
+        for cls in registry.all()
+        if cls.settings and cls not in left_out
+    ]
+    text = default_conf(groups)
     for key, value in MODINPUT_GLOBALS.items():
         line = f"# SA-Eventgen's own default (the modular input writes Splunk's XML stream):\n{key} = {value}"
         text, found = re.subn(rf"^{re.escape(key)}\s*=.*$", lambda _, line=line: line, text, count=1, flags=re.M)
@@ -256,5 +272,7 @@ def run_modinput(args: argparse.Namespace) -> int:
     engine = Engine(config, RunOptions(seed=args.seed, status_interval=0))
     with handle_signals(engine.stop):
         stats = engine.execute()
-    stats.write_summary(sys.stderr)
-    return EXIT_FAILED if engine.failed() else EXIT_OK
+    failed = engine.failed()
+    if failed:  # splunkd logs every stderr line of a modular input as an error: a good run stays quiet
+        stats.write_summary(sys.stderr)
+    return EXIT_FAILED if failed else EXIT_OK

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -15,6 +16,7 @@ import pytest
 
 from eventgen import __version__
 from eventgen.conf.loader import read_conf
+from eventgen.plugin.base import registry
 from tests.conftest import ROOT, cli, write_conf
 
 pytestmark = pytest.mark.e2e
@@ -262,7 +264,39 @@ def test_modular_input_run_streams_xml_events(splunk_home: Path) -> None:
         ) == ("web", "web.log", "demo:web", "demo-host")
         assert event.findtext("data") == "GET /cart user=alice <ok> & done"
         assert float(event.findtext("time")) > 1.7e9
-    assert "demo_app:web.log" in result.stderr and "demo_app:plain.log" in result.stderr
+    assert result.stderr == ""  # splunkd logs each stderr line as an error: no warnings, no summary
+
+
+def test_bundled_defaults_name_only_settings_of_the_plugins_shipped(splunk_home: Path) -> None:
+    app = splunk_home / "etc" / "apps" / "SA-Eventgen"
+    text = (app / "default" / "eventgen.conf").read_text()
+    assert "outputMode = modinput" in text and "statusInterval = 0" in text
+    keys = set(re.findall(r"^#? ?(\w+) =", text, re.M))
+    left_out = [cls for cls in registry.all() if "udp" in cls.uses]
+    assert {cls.name for cls in left_out} >= {"syslogout", "udpout"}
+    assert not keys & {s.name for cls in left_out for s in cls.settings}
+    shipped_keys = {s.name for cls in registry.all() if cls not in left_out for s in cls.settings}
+    assert {"fileName", "httpeventServers"} <= shipped_keys & keys
+    shipped = {p.name for p in (app / "bin" / "lib" / "eventgen_plugins" / "output").glob("*.py")}
+    assert {"syslogout.py", "udpout.py", "_udp.py"}.isdisjoint(shipped) and {"tcpout.py", "_net.py"} <= shipped
+
+
+def test_validate_arguments_names_a_dependency_the_interpreter_lacks(splunk_home: Path, tmp_path: Path) -> None:
+    """An interpreter that cannot import croniter (a wrapper putting a failing croniter first on the path) is
+    refused at validation, naming croniter, instead of the run failing later."""
+    blocked = tmp_path / "blocked"
+    blocked.mkdir()
+    (blocked / "croniter.py").write_text('raise ModuleNotFoundError("No module named \'croniter\'", name="croniter")\n')
+    wrapper = tmp_path / "python-without-croniter"
+    wrapper.write_text(f'#!/bin/sh\nPYTHONPATH="{blocked}:$PYTHONPATH" exec "{sys.executable}" "$@"\n')
+    wrapper.chmod(0o755)
+    bad = run_launcher(splunk_home, "--validate-arguments", stdin=items_xml(python=str(wrapper)))
+    assert bad.returncode == 1, bad.stdout + bad.stderr
+    message = ET.fromstring(bad.stdout).findtext("message") or ""
+    assert message.startswith(f"python: {wrapper} lacks eventgen's dependencies: croniter (No module named"), message
+    assert "pip install croniter" in message
+    run = run_launcher(splunk_home, stdin=input_xml(splunk_home, python=str(wrapper)))
+    assert run.returncode == 2 and run.stdout == "" and "croniter" in run.stderr, run.stderr
 
 
 def test_modular_input_with_one_conf_and_sample_filter(splunk_home: Path) -> None:

@@ -25,6 +25,7 @@ def _check(expression: str | None) -> str:
 
 class CronInput(InputPlugin):
     name = "cron"
+    uses_core = ("count", "earliest", "latest")
     summary = "`count` events at every time matching `cron` (evaluated in the sample's timezone)."
     settings = (
         Setting(

@@ -21,6 +21,7 @@ def base_count(sample) -> int:
 
 class IntervalInput(InputPlugin):
     name = "interval"
+    uses_core = ("count", "interval", "earliest", "latest")
     summary = "Every `interval` seconds, `count` events timed in [earliest, latest] of the interval."
     spread = True  # live runs release an interval's events evenly over it
 

@@ -24,6 +24,8 @@ def _bounds(sample, start: float | None, now: float) -> tuple[float, float]:
 
 class LinspaceInput(InputPlugin):
     name = "linspace"
+    uses_core = ("count",)
+    rated = False  # explicit event times: the rater is not asked
     summary = "`count` events evenly spaced over [linspaceStart, linspaceEnd] (numpy.linspace), then stop."
     settings = (
         Setting(

@@ -12,6 +12,8 @@ from eventgen.plugin import InputPlugin, Setting, Tick, parse_float
 
 class RateInput(InputPlugin):
     name = "rate"
+    uses_core = ()
+    rated = False  # explicit event times: the rater is not asked
     summary = "`rate` events per second, event j at start + j/rate; one tick per second."
     settings = (
         Setting(

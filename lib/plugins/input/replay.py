@@ -18,6 +18,8 @@ from eventgen.plugin import InputPlugin, SettingError, Tick
 
 class ReplayInput(InputPlugin):
     name = "replay"
+    uses_core = ("interval",)
+    rated = False  # explicit event times: the rater is not asked
     summary = "Replays the sample's events keeping their relative times (x timeMultiple), pass after pass."
 
     @classmethod

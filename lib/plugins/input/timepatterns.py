@@ -193,6 +193,8 @@ def merged(streams: list[Iterator[tuple[float, np.ndarray]]]) -> Iterator[tuple[
 
 class TimePatternsInput(InputPlugin):
     name = "timepatterns"
+    uses_core = ()
+    rated = False  # explicit event times: the rater is not asked
     summary = "Eventum time patterns: oscillator period x multiplier ratio x randomizer, spread per period."
     settings = (
         Setting(

@@ -12,6 +12,7 @@ from eventgen.plugin import InputPlugin, Setting, Tick, at_least, parse_int
 
 class TimerInput(InputPlugin):
     name = "timer"
+    uses_core = ("count", "interval", "earliest", "latest")
     summary = "Every `interval` seconds (> 0) `count` events at the tick time, `timerRepeat` times (default: forever)."
     settings = (
         Setting(

@@ -42,6 +42,8 @@ def read_times(sample) -> np.ndarray:
 
 class TimestampsInput(InputPlugin):
     name = "timestamps"
+    uses_core = ()
+    rated = False  # explicit event times: the rater is not asked
     summary = "One event at each time in `timestampsFile` (sorted), then stop."
     settings = (
         Setting(

@@ -39,6 +39,7 @@ def _table(value: object, valid: range) -> dict[int, float]:
 
 class ConfigRater(RaterPlugin):
     name = "config"
+    uses_core = ("count", "randomizeCount")
     summary = "Scale count by hour/day/minute/month tables and randomizeCount."
     settings = tuple(
         Setting(key, parse_json, None, f"JSON map {doc} → factor; missing keys count as 1.0.")
