@@ -25,6 +25,7 @@ _COMMENT = re.compile(r"^[ \t]*#.*$", re.M)
 _TOKEN = re.compile(r"\$\{\s*(params|secrets)\.([A-Za-z_][\w]*)\s*\}")
 _ANY_TOKEN = re.compile(r"\$\{([^}]*)\}")
 SECTIONS = ("input", "event", "output")
+STATE_SCOPES = ("locals", "shared", "globals")  # `shared.n` in an fsm condition is a field name, not nesting
 
 # parameter → (kind, required); kinds: str int num bool list map time any
 T, S, I, N, B, L, M, A = "time", "str", "int", "num", "bool", "list", "map", "any"  # noqa: E741 - one letter per kind keeps the tables readable
@@ -137,7 +138,7 @@ def _substitute(text: str, params: Mapping[str, Any], secrets: Mapping[str, Any]
 
 
 def expand_dotted(value: Any, where: str = "") -> Any:
-    """`{"a.b": 1, "a": {"c": 2}}` → `{"a": {"b": 1, "c": 2}}`, at every depth."""
+    """`{"a.b": 1, "a": {"c": 2}}` → `{"a": {"b": 1, "c": 2}}`, at every depth; fsm fields (`shared.n`) stay whole."""
     if isinstance(value, list):
         return [expand_dotted(item, f"{where}[{i}]") for i, item in enumerate(value)]
     if not isinstance(value, dict):
@@ -145,7 +146,8 @@ def expand_dotted(value: Any, where: str = "") -> Any:
     out: dict[Any, Any] = {}
     for key, item in value.items():
         item = expand_dotted(item, f"{where}.{key}" if where else str(key))
-        parts = key.split(".") if isinstance(key, str) and "." in key else [key]
+        dotted = isinstance(key, str) and "." in key and key.split(".", 1)[0] not in STATE_SCOPES
+        parts = key.split(".") if dotted else [key]
         node = out
         for part in parts[:-1]:
             node = node.setdefault(part, {})

@@ -46,7 +46,7 @@ from .timetags import TimeTags
 JINJA_STREAM = 0x6A696E6A61  # "jinja": this generator's random stream of a job
 META_KEYS = ("host", "source", "sourcetype", "index")
 SPEC_KEYS = ("template", "vars", "chance", "initial", "transitions")
-_STATE_GROUPS: dict[str, dict[tuple[str, ...], State]] = {}  # jinjaStateGroup → its shared state objects
+_STATE_GROUPS: dict[str, dict[tuple[str, ...], Any]] = {}  # jinjaStateGroup → its shared state objects
 _PLAIN_FUNCTIONS: set[Any] = set()  # Python functions seen without a Jinja pass_* marker
 
 SETTINGS = (
@@ -443,6 +443,8 @@ class JinjaGenerator(GeneratorPlugin):
             raise _Problem(sample, "jinjaTags", "must be a JSON list")
         self.globals = GLOBALS
         self.picker: Picker = make_picker(self.mode, specs, self.random, chain, self.locals, self.shared, self.globals)
+        if group and self.mode in ("fsm", "spin", "chain"):  # the group's picker position is one too
+            self.picker = states.setdefault(("picker",), self.picker)  # type: ignore[arg-type]
         self.single = (specs[0].alias,) if len(specs) == 1 else None
         self.meta = {key: str(settings.get(key, "") or "") for key in META_KEYS}
         self.decoder = json.JSONDecoder(strict=False)
