@@ -304,3 +304,20 @@ def test_docs_project_prints_what_docs_show(command, expected):
 
 def test_docs_runs_found():
     assert len(_doc_runs()) == 2
+
+
+def test_replay_one_line_per_input_time(tmp_path):
+    (tmp_path / "app.log").write_text("2020-01-01T00:00:00 one\n2020-01-01T00:00:01 two\n", encoding="utf-8")
+    yml = f"""
+input:
+  - timestamps: {{source: ["{START}", "2024-01-01T00:00:01Z", "2024-01-01T00:00:02Z"]}}
+event:
+  replay: {{path: app.log, timestamp_pattern: '^(?P<timestamp>\\S+)', timestamp_format: '%Y-%m-%dT%H:%M:%S'}}
+output:
+  - stdout: {{}}
+"""
+    assert run(project(tmp_path, yml)) == [
+        "2024-01-01T00:00:00 one",
+        "2024-01-01T00:00:01 two",
+        "2024-01-01T00:00:02 one",
+    ]
