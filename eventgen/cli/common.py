@@ -9,7 +9,10 @@ from pathlib import Path
 
 def add_sample_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "conf", nargs="?", help="eventgen.conf file, a Splunk app folder, or an app name under $SPLUNK_HOME/etc/apps"
+        "conf",
+        nargs="?",
+        help="eventgen.conf file, an Eventum generator.yml, a Splunk app folder, or an app name under "
+        "$SPLUNK_HOME/etc/apps",
     )
     parser.add_argument(
         "--apps-dir",
@@ -23,6 +26,33 @@ def add_sample_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-e", "--end", help="override end in every stanza (intervals or a time)")
     parser.add_argument("--seed", type=int, help="seed: same conf and seed give byte-identical output")
     parser.add_argument("--plugin-dir", action="append", default=[], help="extra plugin folder")
+    add_eventum_options(parser)
+
+
+def add_eventum_options(parser: argparse.ArgumentParser) -> None:
+    """Flags for Eventum projects (generator.yml); the time-mode flags apply to a conf too."""
+    parser.add_argument("--params", metavar="JSON", help="Eventum project: values of ${params.X}, a JSON object")
+    parser.add_argument("--params-file", metavar="FILE", help="Eventum project: ${params.X} from a YAML/JSON file")
+    parser.add_argument(
+        "--secrets-file",
+        metavar="FILE",
+        help="Eventum project: ${secrets.X} from a YAML/JSON file (EVENTUM_SECRET_X variables win over it)",
+    )
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--live-mode",
+        dest="time_mode",
+        action="store_const",
+        const="live",
+        help="release events when their time comes (timeMode = live, Eventum's live mode)",
+    )
+    mode.add_argument(
+        "--sample-mode",
+        dest="time_mode",
+        action="store_const",
+        const="sample",
+        help="make every event at once, as fast as possible (timeMode = sample, Eventum's sample mode)",
+    )
 
 
 def overrides_from(args: argparse.Namespace) -> dict[str, str]:
@@ -43,6 +73,8 @@ def overrides_from(args: argparse.Namespace) -> dict[str, str]:
         values["threading"] = args.threading
     if getattr(args, "queueing", None):
         values["queueing"] = args.queueing
+    if getattr(args, "time_mode", None):
+        values["timeMode"] = args.time_mode
     if getattr(args, "no_wait", False):
         values["timeMode"] = "sample"
     if getattr(args, "rate", None) is not None:  # shared out between the samples by run_generate
@@ -57,6 +89,10 @@ def load_config(args: argparse.Namespace):
 
     if args.plugin_dir:
         registry.load(Path(p) for p in args.plugin_dir)
+    if args.conf and not getattr(args, "apps_dir", None) and is_eventum(args.conf):
+        from eventgen.conf.eventum_map import load_project
+
+        return load_project(args.conf, args, overrides_from(args))
     if getattr(args, "apps_dir", None) or not (args.conf and Path(args.conf).is_file()):
         from eventgen.conf.apps import load_target
 
@@ -80,6 +116,13 @@ def reference_time(args: argparse.Namespace) -> float:
         return parse_time(args.now, time.time(), parse_timezone("local"))
     except SettingError as exc:
         raise EventgenError(f"--now: {exc}") from None
+
+
+def is_eventum(conf: str) -> bool:
+    """Whether CONF is an Eventum project: a generator.yml-shaped YAML file."""
+    from eventgen.conf.eventum import looks_like_project
+
+    return looks_like_project(conf)
 
 
 def dump_json(data: object) -> str:

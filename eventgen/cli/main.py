@@ -34,6 +34,12 @@ COMMANDS: dict[str, tuple[str, str, str, str]] = {
         "run_preview",
         "render a few events of each sample without sending them",
     ),
+    "convert": (
+        "eventgen.cli.convert",
+        "build",
+        "run",
+        "print the eventgen.conf equivalent of an Eventum generator.yml (and what has none)",
+    ),
     "controller": (
         "eventgen.cli.cluster",
         "build_controller",

@@ -13,6 +13,7 @@ from eventgen.conf.settings import (
     parse_end,
     parse_float,
     parse_int,
+    parse_json,
     parse_list,
     parse_regex,
     parse_str,
@@ -164,11 +165,29 @@ SAMPLE = SettingGroup(
         ),
         Setting(
             "outputFormat",
-            choice("raw", "json", "template"),
+            choice("raw", "json", "template", "eventjson", "jsonbatch", "jinja", "jinjabatch"),
             "raw",
             "Each event's text as outputs send it: `raw` (the event), `json` (one JSON object per event: "
             "_time, host, source, sourcetype, index, _raw) or `template` (`outputTemplate`). Outputs with an "
-            "envelope (HEC, syslog, OpenSearch, modinput, Kafka) wrap this text.",
+            "envelope (HEC, syslog, OpenSearch, modinput, Kafka) wrap this text. Eventum's formatters: "
+            "`eventjson` (each event is JSON, re-serialised compactly or with `outputJsonIndent`), `jsonbatch` "
+            "(one JSON array per batch), `jinja` (`outputTemplate` is Jinja over `event`), `jinjabatch` (Jinja "
+            "over `events`, one text per batch); the batch forms suit stdout, file, tcpout and http.",
+        ),
+        Setting(
+            "outputJsonIndent",
+            at_least(parse_int, 0),
+            None,
+            "With `outputFormat = eventjson` or `jsonbatch`: indent the JSON by this many spaces (default: compact).",
+        ),
+        Setting(
+            "outputFormatBy",
+            parse_json,
+            None,
+            'Per-output format, a JSON object by output name: `{"stdout": {"outputFormat": "raw"}, "http": '
+            '{"outputFormat": "jsonbatch"}}` (keys outputFormat, outputTemplate, outputTemplateFile, '
+            "outputJsonIndent); outputs not named use the sample's. Eventum projects use it for each output's "
+            "`formatter`.",
         ),
         Setting(
             "outputTemplate",

@@ -75,13 +75,76 @@ def _column(name: str, flt: str | None, cache: dict[int, str]) -> Column:
     raise TemplateProblem(f"filter {flt!r} applies to _time only (use json, or iso/ms/epoch on _time)")
 
 
-class EventText:
-    """Compiled once per output: turns a batch into one text per event."""
+_SIMPLE_JINJA = re.compile(r"\{\{-?\s*event\s*-?\}\}")
 
-    def __init__(self, fmt: str = "raw", template: str = ""):
+
+def _jinja(source: str):
+    import jinja2
+
+    try:
+        return jinja2.Environment(autoescape=False, keep_trailing_newline=True).from_string(source)
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateProblem(f"Jinja syntax error at line {exc.lineno}: {exc.message}") from None
+
+
+def _json_of(indent: int | None):
+    import json
+
+    loads = json.JSONDecoder(strict=False).decode
+    if indent:
+        encoder = json.JSONEncoder(ensure_ascii=False, indent=indent)
+    else:
+        encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+    def each(texts: list[str]) -> list[str]:
+        encode = encoder.encode
+        try:
+            return [encode(loads(text)) for text in texts]
+        except ValueError as exc:
+            raise ValueError(f"an event is not JSON ({exc})") from None
+
+    def whole(texts: list[str]) -> str:
+        try:
+            return encoder.encode([loads(text) for text in texts])
+        except ValueError as exc:
+            raise ValueError(f"an event is not JSON ({exc})") from None
+
+    return each, whole
+
+
+class EventText:
+    """Compiled once per output: turns a batch into one text per event (or, `per_batch`, one text in all)."""
+
+    per_batch = False
+
+    def __init__(self, fmt: str = "raw", template: str = "", indent: int | None = None):
         self.raw = fmt == "raw"
         if self.raw:
             return
+        self._special: Callable[[EventBatch], list[str]] | None = None
+        if fmt in ("eventjson", "jsonbatch"):
+            each, whole = _json_of(indent)
+            self.per_batch = fmt == "jsonbatch"
+            self._special = (lambda b: [whole(b.events)]) if self.per_batch else (lambda b: each(b.events))
+            return
+        if fmt in ("jinja", "jinjabatch"):
+            if not template:
+                raise TemplateProblem(f"outputFormat = {fmt} needs outputTemplate or outputTemplateFile")
+            self.per_batch = fmt == "jinjabatch"
+            if not self.per_batch and "{%" not in template and "{#" not in template:
+                rest = _SIMPLE_JINJA.sub("", template)
+                if "{{" not in rest and "}}" not in rest:  # only `{{ event }}`: the brace template, no Jinja per event
+                    fmt = "template"
+                    parts = _SIMPLE_JINJA.split(template)
+                    template = "{_raw}".join(p.replace("{", "{{").replace("}", "}}") for p in parts)
+            if fmt != "template":
+                compiled = _jinja(template)
+                if self.per_batch:
+                    self._special = lambda b: [compiled.render(events=b.events)]
+                else:
+                    render = compiled.render
+                    self._special = lambda b: [render(event=e) for e in b.events]
+                return
         source = JSON_TEMPLATE if fmt == "json" else template
         if not source:
             raise TemplateProblem("outputFormat = template needs outputTemplate or outputTemplateFile")
@@ -109,6 +172,8 @@ class EventText:
     def __call__(self, batch: EventBatch) -> list[str]:
         if self.raw:
             return batch.events
+        if self._special is not None:
+            return self._special(batch)
         if not self.columns:
             return [self.template % ()] * len(batch)
         return list(map(self.template.__mod__, zip(*(make(batch) for make in self.columns), strict=True)))

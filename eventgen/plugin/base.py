@@ -131,7 +131,12 @@ class OutputConfig(Mapping[str, Any]):
     @classmethod
     def of(cls, plugin: type[OutputPlugin], settings: Mapping[str, Any]) -> OutputConfig:
         names = [s.name for s in plugin.settings] + list(SHARED_OUTPUT_KEYS) + list(plugin.core_settings)
-        return cls(plugin.name, {name: settings.get(name) for name in names})
+        values = {name: settings.get(name) for name in names}
+        by = settings.get("outputFormatBy")
+        if isinstance(by, dict) and isinstance(by.get(plugin.name), dict):  # this output's own format
+            own = by[plugin.name]
+            values.update({key: own.get(key) for key in FORMAT_KEYS})
+        return cls(plugin.name, values)
 
     def __getitem__(self, key: str) -> Any:
         try:
@@ -169,7 +174,9 @@ SHARED_OUTPUT_KEYS = (
     "outputFormat",
     "outputTemplate",
     "outputTemplateFile",
+    "outputJsonIndent",
 )
+FORMAT_KEYS = ("outputFormat", "outputTemplate", "outputTemplateFile", "outputJsonIndent")  # outputFormatBy's
 
 
 class OutputPlugin(Plugin):
@@ -376,6 +383,10 @@ class LineFrames:
         self.text = text
 
     def __call__(self, batch: EventBatch) -> Payload:
+        if self.text.per_batch:  # one text for the whole batch (json-batch, template-batch)
+            data = (self.text(batch)[0] + "\n").encode() if len(batch) else b""
+            bounds = np.array([0] + [len(data)] * len(batch), dtype=np.int64)
+            return Payload(batch.sample, batch.seq, data, len(batch), batch, {}, 0, bounds, None, 0)
         if self.text.raw:
             # the batch's own text, encoded once and shared by every raw line output
             return Payload(batch.sample, batch.seq, batch.payload(), len(batch), batch, {}, 0, None, batch.events, 1)
@@ -389,7 +400,7 @@ def event_text_of(config: Mapping[str, Any]) -> EventText:
     path = config.get("outputTemplateFile")
     if fmt == "template" and not template and path:
         template = Path(path).expanduser().read_text(encoding="utf-8").rstrip("\n")
-    return EventText(fmt, template)
+    return EventText(fmt, template, config.get("outputJsonIndent"))
 
 
 class RaterPlugin(Plugin):

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import numpy as np
 
-from eventgen.plugin import InputPlugin, Setting, SettingError, Tick, parse_str
+from eventgen.plugin import InputPlugin, Setting, SettingError, Tick, parse_json, parse_str
 
 CHUNK = 100_000  # timestamps per tick
 
@@ -15,10 +15,17 @@ CHUNK = 100_000  # timestamps per tick
 def read_times(sample) -> np.ndarray:
     """The file's times as sorted epoch seconds; naive datetimes are in the sample's timezone."""
     name = sample.settings.get("timestampsFile")
-    if not name:
-        raise SettingError("input = timestamps needs timestampsFile")
-    path = sample.resolve(name)
-    lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
+    inline = sample.settings.get("timestampsList")
+    if inline is not None:
+        if not isinstance(inline, list):
+            raise SettingError("timestampsList must be a JSON list of times")
+        path = "timestampsList"
+        lines = [str(item).strip() for item in inline]
+    elif not name:
+        raise SettingError("input = timestamps needs timestampsFile or timestampsList")
+    else:
+        path = sample.resolve(name)
+        lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
     lines = [line for line in lines if line and not line.startswith("#")]
     try:
         return np.sort(np.array(lines, dtype=np.float64))
@@ -44,7 +51,7 @@ class TimestampsInput(InputPlugin):
     name = "timestamps"
     uses_core = ()
     rated = False  # explicit event times: the rater is not asked
-    summary = "One event at each time in `timestampsFile` (sorted), then stop."
+    summary = "One event at each time in `timestampsFile` or `timestampsList` (sorted), then stop."
     settings = (
         Setting(
             "timestampsFile",
@@ -53,6 +60,12 @@ class TimestampsInput(InputPlugin):
             "`input = timestamps`: file of event times, one a line: ISO-8601 (`2024-05-01T12:00:00`, "
             "naive = the sample's timezone) or epoch seconds. Blank and `#` lines are skipped.",
         ),
+        Setting(
+            "timestampsList",
+            parse_json,
+            None,
+            "`input = timestamps`: the times inline instead, a JSON list of ISO-8601 strings or epoch seconds.",
+        ),
     )
 
     @classmethod
@@ -60,7 +73,9 @@ class TimestampsInput(InputPlugin):
         try:
             read_times(sample)
         except (SettingError, OSError) as exc:
-            return [("timestampsFile", str(exc))]
+            return [
+                ("timestampsList" if sample.settings.get("timestampsList") is not None else "timestampsFile", str(exc))
+            ]
         return []
 
     def ticks(self, start: float, rng: np.random.Generator) -> Iterator[Tick]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from eventgen.plugin import OutputPlugin, Payload, Setting, at_least, parse_int
+from eventgen.plugin import OutputPlugin, Payload, Setting, at_least, choice, parse_int
 
 
 def rotate(path: Path, backups: int) -> None:
@@ -30,6 +30,12 @@ class FileOutput(OutputPlugin):
             "fileMaxBytes", at_least(parse_int, 0), "10485760", "Rotate when the file would pass this size (0 = never)."
         ),
         Setting("fileBackupFiles", at_least(parse_int, 0), "5", "Rotated files kept (name.1 … name.N)."),
+        Setting(
+            "fileWriteMode",
+            choice("append", "overwrite"),
+            "append",
+            "`append` to the file, or `overwrite` it (emptied when the run opens it).",
+        ),
     )
 
     @classmethod
@@ -43,6 +49,8 @@ class FileOutput(OutputPlugin):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.max_bytes = self.config.get("fileMaxBytes", 0)
         self.backups = self.config.get("fileBackupFiles", 5)
+        if self.config.get("fileWriteMode") == "overwrite":
+            self.path.write_bytes(b"")
         self._handle = open(self.path, "ab")  # noqa: SIM115 - kept open across batches
         self._size = self._handle.tell()
 

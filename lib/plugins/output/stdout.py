@@ -1,18 +1,23 @@
-"""`outputMode = stdout`: each batch is one write to standard output."""
+"""`outputMode = stdout`: each batch is one write to standard output (or standard error)."""
 
 from __future__ import annotations
 
 import sys
 
-from eventgen.plugin import OutputPlugin, Payload
+from eventgen.plugin import OutputPlugin, Payload, Setting, choice
 
 
 class StdoutOutput(OutputPlugin):
     name = "stdout"
     summary = "Write events to standard output, one line per event (multi-line events kept whole)."
     single_writer = True
+    settings = (
+        Setting(
+            "stdoutStream", choice("stdout", "stderr"), "stdout", "Stream to write to (Eventum's stdout `stream`)."
+        ),
+    )
 
     def write(self, payload: Payload) -> None:
-        stream = sys.stdout.buffer
+        stream = (sys.stderr if self.config.get("stdoutStream") == "stderr" else sys.stdout).buffer
         stream.write(payload.data)
         stream.flush()

@@ -46,6 +46,7 @@ from .timetags import TimeTags
 JINJA_STREAM = 0x6A696E6A61  # "jinja": this generator's random stream of a job
 META_KEYS = ("host", "source", "sourcetype", "index")
 SPEC_KEYS = ("template", "vars", "chance", "initial", "transitions")
+_STATE_GROUPS: dict[str, dict[tuple[str, ...], Any]] = {}  # jinjaStateGroup → its shared state objects
 _PLAIN_FUNCTIONS: set[Any] = set()  # Python functions seen without a Jinja pass_* marker
 
 SETTINGS = (
@@ -123,6 +124,19 @@ SETTINGS = (
         "`text`: each render is one event. `json`: a render holds JSON objects, one event each; `_raw`, `_time`, "
         "host, source, sourcetype and index keys become the event and its metadata. Default: json for "
         "Eventgen-style stanzas (`jinja_target_template` without `jinjaTemplates`), else text.",
+    ),
+    Setting(
+        "jinjaTags",
+        parse_json,
+        None,
+        'JSON list templates see as `tags` (Eventum\'s input `tags`), e.g. `["web", "eu"]`. Default: empty.',
+    ),
+    Setting(
+        "jinjaStateGroup",
+        parse_str,
+        None,
+        "Samples naming the same group share `locals` (per alias) and `shared` within a process, as one "
+        "Eventum event plugin does across its inputs (an Eventum project's samples set it).",
     ),
     Setting(
         "jinjaBatch",
@@ -414,10 +428,23 @@ class JinjaGenerator(GeneratorPlugin):
                 )
 
         self.tables = self._tables(settings.get("jinjaSamples"))
-        self.locals = {s.alias: State() for s in specs}
-        self.shared = State()
+        group = settings.get("jinjaStateGroup")
+        if group:  # one state for every sample of the group in this process
+            states = _STATE_GROUPS.setdefault(group, {})
+            self.locals = {s.alias: states.setdefault(("locals", s.alias), State()) for s in specs}
+            self.shared = states.setdefault(("shared",), State())
+        else:
+            self.locals = {s.alias: State() for s in specs}
+            self.shared = State()
+        tags = settings.get("jinjaTags")
+        if tags is None:
+            tags = []
+        if not isinstance(tags, list):
+            raise _Problem(sample, "jinjaTags", "must be a JSON list")
         self.globals = GLOBALS
         self.picker: Picker = make_picker(self.mode, specs, self.random, chain, self.locals, self.shared, self.globals)
+        if group and self.mode in ("fsm", "spin", "chain"):  # the group's picker position is one too
+            self.picker = states.setdefault(("picker",), self.picker)  # type: ignore[arg-type]
         self.single = (specs[0].alias,) if len(specs) == 1 else None
         self.meta = {key: str(settings.get(key, "") or "") for key in META_KEYS}
         self.decoder = json.JSONDecoder(strict=False)
@@ -427,6 +454,7 @@ class JinjaGenerator(GeneratorPlugin):
             **self.env.globals,
             **variables,
             "params": variables,
+            "tags": tuple(tags),
             "rand": self.rand,
             "module": Modules(self.rand, self.random, modules_dir, sandbox),
             "samples": Samples(self.tables),

@@ -1,0 +1,368 @@
+"""An Eventum project as eventgen.conf sections: the one translation `generate`, `validate`, `preview` and `convert`
+share. Each input becomes one sample (eventgen gives a sample one schedule) with the same event plugin and
+outputs; the samples of one project share template state (`jinjaStateGroup`). See docs/eventum.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from eventgen.conf.eventum import params_from, read_project, secrets_from
+from eventgen.errors import ConfigError, ConfigErrors
+
+_RELATIVE = re.compile(r"([+-])((?:\d+(?:\.\d+)?[wdhms])+)")
+_PART = re.compile(r"(\d+(?:\.\d+)?)([wdhms])")
+_SECONDS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
+_TIME_OF_DAY = re.compile(r"\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?")
+FORMATS = {"plain": "raw", "json": "eventjson", "json-batch": "jsonbatch", "template": "jinja",
+           "template-batch": "jinjabatch", "eventum-http-input": "jinjabatch"}  # fmt: skip
+DEFAULT_FORMAT = {"opensearch": "json", "http": "json-batch", "kafka": "json"}
+OUTPUT_NAMES = {"stdout": "stdout", "file": "file", "tcp": "tcpout", "udp": "udpout", "http": "http",
+                "opensearch": "opensearch", "kafka": "kafka"}  # fmt: skip
+ISO_FORMAT = "%Y-%m-%dT%H:%M:%S.%f%z"
+
+
+class Translation:
+    """Sections of an eventgen.conf (raw string values, as the conf loader reads them) and what has no equivalent."""
+
+    def __init__(self, path: Path, project: dict[str, Any], now: float | None = None):
+        self.path = path
+        self.base = path.parent.resolve()
+        self.now = time.time() if now is None else now
+        self.notes: list[str] = []
+        self.sections: dict[str, dict[str, str]] = {}
+        common = {"timezone": "utc", "outputMode": "", **self._event(*project["event"])}
+        outputs = self._outputs(project["output"])
+        common.update(outputs)
+        inputs = project["input"]
+        if len(inputs) > 1 and common.get("generator") == "jinja":
+            common["jinjaStateGroup"] = str(path.resolve())
+        name = re.sub(r"[^\w-]", "_", self.base.name) or "eventum"
+        if common.get("generator") != "jinja" and len(inputs) > 1:
+            raise ConfigError("input: the replay event plugin takes one input here (one sample file, one schedule)")
+        for i, (plugin, body) in enumerate(inputs):
+            if common.get("generator") == "jinja":
+                stanza = f"{name}:{i}:{plugin}" if len(inputs) > 1 else name
+            else:
+                stanza = self.replay_stanza
+            values = {**common, **self._input(plugin, body, f"input[{i}].{plugin}")}
+            if body.get("tags") and common.get("generator") == "jinja":
+                values["jinjaTags"] = json.dumps(body["tags"])
+            self.sections[stanza] = values
+
+    # -- paths and times -------------------------------------------------------------------------------------------
+
+    def file(self, value: str, where: str, must_exist: bool = True) -> str:
+        """An absolute path: relative ones resolve against the project folder (Eventum's rule)."""
+        candidate = Path(os.path.expanduser(str(value)))
+        full = candidate if candidate.is_absolute() else self.base / candidate
+        if must_exist and not full.exists():
+            raise ConfigError(f"{where}: {value}: no such file (relative paths are read from {self.base})")
+        return str(full.resolve() if must_exist else full)
+
+    def moment(self, value: Any, where: str, start: str | None = None) -> str | None:
+        """A VersatileDatetime as eventgen reads times: ISO, `now`, a Splunk relative time; None for `never`."""
+        if isinstance(value, datetime):
+            return value.isoformat()
+        if isinstance(value, date):
+            return datetime.combine(value, datetime.min.time()).isoformat()
+        text = str(value).strip()
+        low = text.lower()
+        if low == "never":
+            return None
+        if low == "now":
+            return "now"
+        match = _RELATIVE.fullmatch(low)
+        if match:
+            sign = match.group(1)
+            offset = "".join(f"{sign}{n}{u}" for n, u in _PART.findall(match.group(2)))
+            if start is None or start == "now":
+                return offset
+            if start[0] in "+-":
+                return start + offset
+            seconds = sum(float(n) * _SECONDS[u] for n, u in _PART.findall(match.group(2)))
+            moment = datetime.fromisoformat(start) + timedelta(seconds=seconds if sign == "+" else -seconds)
+            return moment.isoformat()
+        if _TIME_OF_DAY.fullmatch(text):
+            today = datetime.fromtimestamp(self.now, UTC).date().isoformat()
+            return f"{today}T{text if text.count(':') == 2 else text + ':00'}"
+        try:
+            return datetime.fromisoformat(text.replace("Z", "+00:00")).isoformat()
+        except ValueError:
+            raise ConfigError(
+                f"{where}: cannot read time {value!r} (ISO datetime, HH:MM, now, never, +1d12h)"
+            ) from None
+
+    # -- inputs ----------------------------------------------------------------------------------------------------
+
+    def _input(self, plugin: str, body: dict[str, Any], where: str) -> dict[str, str]:
+        start = self.moment(body["start"], f"{where}.start") if "start" in body else None
+        out: dict[str, str] = {}
+        if start not in (None, "now"):
+            out["backfill"] = start
+        if plugin in ("timer", "cron", "static", "linspace") and body["count"] < 1:
+            raise ConfigError(f"{where}.count: must be 1 or more")
+        if plugin == "timer":
+            if body["seconds"] < 0.1:
+                raise ConfigError(f"{where}.seconds: must be 0.1 or more")
+            out.update(input="timer", interval=_num(body["seconds"]), count=str(body["count"]))
+            if body.get("repeat") is not None:
+                out["timerRepeat"] = str(body["repeat"])
+        elif plugin == "static":
+            out.update(input="timer", interval="1", count=str(body["count"]), timerRepeat="1")
+        elif plugin == "cron":
+            out.update(input="cron", cron=body["expression"], count=str(body["count"]))
+            end = self.moment(body["end"], f"{where}.end", start) if "end" in body else None
+            if end is not None:
+                out["end"] = end
+        elif plugin == "linspace":
+            end = self.moment(body["end"], f"{where}.end", start)
+            if end is None:
+                raise ConfigError(f"{where}.end: linspace needs an end (not never)")
+            out = {"input": "linspace", "count": str(body["count"]), "linspaceStart": start or "now"}
+            out.update(linspaceEnd=end, linspaceEndpoint=str(body.get("endpoint", True)).lower())
+        elif plugin == "timestamps":
+            out["input"] = "timestamps"
+            source = body["source"]
+            if isinstance(source, list):
+                times = []
+                for j, item in enumerate(source):
+                    value = self.moment(item, f"{where}.source[{j}]")
+                    if value is None or value[0] in "+-" or value == "now":
+                        raise ConfigError(f"{where}.source[{j}]: must be a datetime, got {item!r}")
+                    times.append(value)
+                out["timestampsList"] = json.dumps(times)
+            else:
+                out["timestampsFile"] = self.file(source, f"{where}.source")
+        elif plugin == "time_patterns":
+            files = [self.file(p, f"{where}.patterns[{j}]") for j, p in enumerate(body["patterns"])]
+            out.update(input="timepatterns", timePatterns=", ".join(files))
+            if self.sample_mode:
+                first = self._pattern_start(files)
+                if first:
+                    out["backfill"] = first
+        return out
+
+    sample_mode = False
+
+    def _pattern_start(self, files: list[str]) -> str | None:
+        starts = []
+        for name in files:
+            try:
+                data = yaml.safe_load(Path(name).read_text(encoding="utf-8"))
+                value = self.moment(data["oscillator"]["start"], name)
+            except (OSError, yaml.YAMLError, KeyError, TypeError, ConfigError):
+                continue
+            if value and value[0] not in "+-" and value != "now":
+                starts.append(value)
+        return min(starts, key=lambda s: datetime.fromisoformat(s).replace(tzinfo=None)) if starts else None
+
+    # -- event -----------------------------------------------------------------------------------------------------
+
+    def _event(self, plugin: str, body: dict[str, Any]) -> dict[str, str]:
+        where = f"event.{plugin}"
+        if plugin == "replay":
+            return self._replay(body, where)
+        files, aliases = [], []
+        for i, item in enumerate(body["templates"]):
+            alias, spec = next(iter(item.items()))
+            files.append(Path(self.file(spec["template"], f"{where}.templates[{i}].{alias}.template")))
+            aliases.append((str(alias), spec))
+        folder = Path(os.path.commonpath([f.parent for f in files]))
+        templates = []
+        for (alias, spec), path in zip(aliases, files, strict=True):
+            templates.append({alias: {**spec, "template": path.relative_to(folder).as_posix()}})
+        out = {
+            "generator": "jinja",
+            "jinja_template_dir": str(folder),
+            "jinjaTemplates": json.dumps(templates),
+            "jinjaMode": body.get("mode", "all"),
+            "jinjaOutput": "text",
+            "jinjaAllowSubprocess": "true",
+            "jinjaTags": "[]",
+        }
+        if body.get("chain"):
+            out["jinjaChain"] = ", ".join(str(a) for a in body["chain"])
+        if body.get("params"):
+            out["jinja_variables"] = json.dumps(body["params"], default=str)
+        if body.get("samples"):
+            samples = {}
+            for alias, spec in body["samples"].items():
+                spec = dict(spec)
+                if spec["type"] != "items":
+                    spec["source"] = self.file(spec["source"], f"{where}.samples.{alias}.source")
+                samples[alias] = spec
+            out["jinjaSamples"] = json.dumps(samples, default=str)
+        return out
+
+    def _replay(self, body: dict[str, Any], where: str) -> dict[str, str]:
+        path = Path(self.file(body["path"], f"{where}.path"))
+        self.replay_stanza = re.escape(path.name)
+        out = {"generator": "default", "sampleDir": str(path.parent), "randomizeEvents": "false"}
+        pattern = body.get("timestamp_pattern")
+        if pattern:
+            try:
+                compiled = re.compile(pattern)
+            except re.error as exc:
+                raise ConfigError(f"{where}.timestamp_pattern: does not compile ({exc})") from None
+            if compiled.groupindex.get("timestamp") != 1:
+                raise ConfigError(f"{where}.timestamp_pattern: needs (?P<timestamp>...) as its first group")
+            out.update({"token.0.token": pattern, "token.0.replacementType": "timestamp"})
+            out["token.0.replacement"] = body.get("timestamp_format") or ISO_FORMAT
+        if not body.get("repeat", False):
+            self.notes.append(f"{where}.repeat: false: eventgen cycles through the file instead of stopping at its end")
+        for key in ("chunk_size", "encoding"):
+            if key in body:
+                self.notes.append(f"{where}.{key}: no equivalent (the file is read whole, as UTF-8)")
+        return out
+
+    # -- outputs ---------------------------------------------------------------------------------------------------
+
+    def _outputs(self, outputs: list[tuple[str, dict[str, Any]]]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        modes: list[str] = []
+        formats: dict[str, dict[str, Any]] = {}
+        for i, (plugin, body) in enumerate(outputs):
+            where = f"output[{i}].{plugin}"
+            name = OUTPUT_NAMES[plugin]
+            if name in modes:
+                raise ConfigError(f"{where}: a second {plugin} output: eventgen gives a sample one output of each kind")
+            modes.append(name)
+            out.update(getattr(self, f"_out_{plugin}")(body, where))
+            formats[name] = self._format(
+                body.get("formatter") or {"format": DEFAULT_FORMAT.get(plugin, "plain")}, where
+            )
+            separator = body.get("separator")
+            if separator not in (None, "\n", os.linesep):
+                self.notes.append(f"{where}.separator: {separator!r}: no equivalent (events end with a newline)")
+            for key in ("flush_interval", "cleanup_interval", "file_mode", "encoding", "proxy_url", "client_cert",
+                        "client_cert_key", "connect_timeout"):  # fmt: skip
+                if key in body:
+                    self.notes.append(f"{where}.{key}: no equivalent (ignored)")
+        out["outputMode"] = ", ".join(modes)
+        out["outputFormatBy"] = json.dumps(formats)
+        return out
+
+    def _format(self, spec: dict[str, Any], where: str) -> dict[str, Any]:
+        fmt = spec["format"]
+        out: dict[str, Any] = {"outputFormat": FORMATS[fmt]}
+        if spec.get("indent"):
+            out["outputJsonIndent"] = spec["indent"]
+        if fmt == "eventum-http-input":
+            out["outputTemplate"] = '{"count": {{ events | length }}}'
+        elif spec.get("template"):
+            out["outputTemplate"] = spec["template"]
+        elif spec.get("template_path"):
+            out["outputTemplateFile"] = self.file(spec["template_path"], f"{where}.formatter.template_path")
+        return out
+
+    def _out_stdout(self, body: dict[str, Any], where: str) -> dict[str, str]:
+        stream = body.get("stream", "stdout")
+        if stream not in ("stdout", "stderr"):
+            raise ConfigError(f"{where}.stream: must be stdout or stderr")
+        return {"stdoutStream": stream}
+
+    def _out_file(self, body: dict[str, Any], where: str) -> dict[str, str]:
+        mode = body.get("write_mode", "append")
+        if mode not in ("append", "overwrite"):
+            raise ConfigError(f"{where}.write_mode: must be append or overwrite")
+        path = self.file(body["path"], f"{where}.path", must_exist=False)
+        return {"fileName": path, "fileMaxBytes": "0", "fileWriteMode": mode}
+
+    def _out_tcp(self, body: dict[str, Any], where: str) -> dict[str, str]:
+        if body.get("ssl"):
+            raise ConfigError(f"{where}.ssl: TLS over tcp is not supported by eventgen's tcpout")
+        return {"tcpDestinationHost": str(body["host"]), "tcpDestinationPort": str(body["port"])}
+
+    def _out_udp(self, body: dict[str, Any], where: str) -> dict[str, str]:
+        return {"udpDestinationHost": str(body["host"]), "udpDestinationPort": str(body["port"])}
+
+    def _out_http(self, body: dict[str, Any], where: str) -> dict[str, str]:
+        out = {"httpUrl": body["url"], "httpMethod": str(body.get("method", "POST")).upper()}
+        out["httpSuccessCode"] = str(body.get("success_code", 201))
+        out["httpVerify"] = str(body.get("verify", False)).lower()
+        if body.get("headers"):
+            out["httpHeaders"] = json.dumps(body["headers"])
+        if body.get("username") is not None:
+            out.update(httpUser=str(body["username"]), httpPassword=str(body.get("password", "")))
+        if body.get("ca_cert"):
+            out["httpCaFile"] = self.file(body["ca_cert"], f"{where}.ca_cert")
+        if body.get("request_timeout"):
+            out["httpTimeout"] = _num(body["request_timeout"])
+        return out
+
+    def _out_opensearch(self, body: dict[str, Any], where: str) -> dict[str, str]:
+        out = {"opensearchHosts": ", ".join(map(str, body["hosts"])), "opensearchIndex": body["index"]}
+        out.update(opensearchUser=str(body["username"]), opensearchPassword=str(body["password"]))
+        out["opensearchVerify"] = str(body.get("verify", False)).lower()
+        if body.get("ca_cert"):
+            out["opensearchCaFile"] = self.file(body["ca_cert"], f"{where}.ca_cert")
+        if body.get("request_timeout"):
+            out["opensearchTimeout"] = _num(body["request_timeout"])
+        return out
+
+    def _out_kafka(self, body: dict[str, Any], where: str) -> dict[str, str]:
+        out = {"kafkaBootstrapServers": ", ".join(map(str, body["bootstrap_servers"])), "kafkaTopic": body["topic"]}
+        if body.get("key"):
+            out["kafkaKey"] = str(body["key"])
+        acks = body.get("acks", 1)
+        out["kafkaAcks"] = {-1: "all", 0: "0", 1: "1"}.get(acks, str(acks))
+        if body.get("compression_type"):
+            out["kafkaCompression"] = body["compression_type"]
+        for key, name in (("max_batch_size", "kafkaBatchSize"), ("max_request_size", "kafkaMaxRequestSize"),
+                          ("linger_ms", "kafkaLingerMs")):  # fmt: skip
+            if key in body:
+                out[name] = str(body[key])
+        if "enable_idempotence" in body:
+            out["kafkaIdempotence"] = str(body["enable_idempotence"]).lower()
+        extra = {}
+        for key, name in (("client_id", "client.id"), ("security_protocol", "security.protocol"),
+                          ("sasl_mechanism", "sasl.mechanism"), ("sasl_plain_username", "sasl.username"),
+                          ("sasl_plain_password", "sasl.password"), ("transactional_id", "transactional.id"),
+                          ("request_timeout_ms", "request.timeout.ms")):  # fmt: skip
+            if key in body:
+                extra[name] = body[key]
+        if extra:
+            out["kafkaProducerConfig"] = json.dumps(extra)
+        return out
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def translate(path: str | Path, params: Mapping[str, Any], secrets: Mapping[str, Any], sample_mode: bool = False):
+    """(sections, notes) of a project; errors as ConfigErrors naming the file and the key's path."""
+    path = Path(path)
+    project = read_project(path, params, secrets)
+    Translation.sample_mode = sample_mode
+    try:
+        translation = Translation(path, project)
+    except ConfigError as exc:
+        exc.file = str(path)
+        raise ConfigErrors([exc]) from None
+    return translation.sections, translation.notes
+
+
+def load_project(path: str | Path, args: Any, overrides: Mapping[str, str]):
+    """The project's RunConfig, made by the conf loader from the translated sections."""
+    import logging
+
+    from eventgen.conf.loader import load
+
+    params = params_from(getattr(args, "params", None), getattr(args, "params_file", None))
+    secrets = secrets_from(os.environ, getattr(args, "secrets_file", None))
+    sample_mode = overrides.get("timeMode") == "sample"
+    sections, notes = translate(path, params, secrets, sample_mode)
+    for note in notes:
+        logging.getLogger("eventgen").info("%s: %s", path, note)
+    return load(path, overrides, only=getattr(args, "sample", None), layers=[(str(path), sections)])

@@ -1,0 +1,107 @@
+"""`outputMode = http`: each batch is one request to `httpUrl` (Eventum's http output), body = the formatted batch.
+
+With `outputFormat = jsonbatch` the body is one JSON array of the batch's events; with a per-event format it is
+the events one a line. A status other than `httpSuccessCode` fails the batch (retried when 408, 429 or 5xx).
+"""
+
+from __future__ import annotations
+
+import base64
+import http.client
+from urllib.parse import urlsplit
+
+from eventgen.plugin import (
+    OutputError,
+    OutputPlugin,
+    Payload,
+    Setting,
+    at_least,
+    choice,
+    parse_bool,
+    parse_float,
+    parse_int,
+    parse_json,
+)
+
+from ._net import tls_context
+
+RETRYABLE_STATUS = {408, 429, 500, 502, 503, 504}
+
+
+class HttpOutput(OutputPlugin):
+    name = "http"
+    summary = "One HTTP request per batch to any URL (Eventum's http output): method, headers, basic auth."
+    retries = 3
+    settings = (
+        Setting("httpUrl", default=None, doc="URL to send each batch to (`http://` or `https://`)."),
+        Setting(
+            "httpMethod",
+            choice("POST", "PUT", "PATCH", "GET", "DELETE", "HEAD", "OPTIONS"),
+            "POST",
+            "Request method.",
+        ),
+        Setting("httpSuccessCode", at_least(parse_int, 100), "201", "Status that means the batch was taken."),
+        Setting("httpHeaders", parse_json, None, 'Extra headers, a JSON object: `{"X-Token": "abc"}`.'),
+        Setting("httpUser", default=None, doc="Basic-auth user."),
+        Setting("httpPassword", default=None, doc="Basic-auth password."),
+        Setting("httpVerify", parse_bool, "false", "HTTPS: verify the server's certificate (Eventum's default: no)."),
+        Setting("httpCaFile", default=None, doc="HTTPS: CA bundle (PEM) to verify the server with."),
+        Setting("httpTimeout", at_least(parse_float, 0.1), "300", "Seconds to wait for a response."),
+        Setting("httpRetries", at_least(parse_int, 0), "3", "Attempts after a failed batch."),
+    )
+
+    @classmethod
+    def validate(cls, sample) -> list[tuple[str, str]]:
+        url = sample.settings.get("httpUrl")
+        if not url or urlsplit(url).scheme not in ("http", "https"):
+            return [("httpUrl", "outputMode = http needs httpUrl = http://host:port/path (or https://)")]
+        headers = sample.settings.get("httpHeaders")
+        if headers is not None and not isinstance(headers, dict):
+            return [("httpHeaders", "must be a JSON object of header: value")]
+        return []
+
+    def open(self) -> None:
+        parts = urlsplit(self.config["httpUrl"])
+        self.secure = parts.scheme == "https"
+        self.host = parts.hostname or "127.0.0.1"
+        self.port = parts.port or (443 if self.secure else 80)
+        self.target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        self.headers = {"Content-Type": "application/json"}
+        self.headers.update({str(k): str(v) for k, v in (self.config.get("httpHeaders") or {}).items()})
+        user = self.config.get("httpUser")
+        if user is not None:
+            token = base64.b64encode(f"{user}:{self.config.get('httpPassword') or ''}".encode()).decode()
+            self.headers["Authorization"] = f"Basic {token}"
+        self.conn: http.client.HTTPConnection | None = None
+
+    def _connection(self) -> http.client.HTTPConnection:
+        if self.conn is None:
+            timeout = float(self.config.get("httpTimeout", 300))
+            if self.secure:
+                context = tls_context(bool(self.config.get("httpVerify")), self.config.get("httpCaFile"))
+                self.conn = http.client.HTTPSConnection(self.host, self.port, timeout=timeout, context=context)
+            else:
+                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+        return self.conn
+
+    def write(self, payload: Payload) -> None:
+        body = bytes(payload.data)
+        try:
+            conn = self._connection()
+            conn.request(self.config.get("httpMethod", "POST"), self.target, body=body, headers=self.headers)
+            response = conn.getresponse()
+            detail = response.read()[:200].decode(errors="replace")
+        except (OSError, http.client.HTTPException) as exc:
+            self.close()
+            raise OutputError(f"{self.host}:{self.port}: {type(exc).__name__}: {exc}") from None
+        expected = int(self.config.get("httpSuccessCode", 201))
+        if response.status != expected:
+            raise OutputError(
+                f"{self.config['httpUrl']}: HTTP {response.status} (expected {expected}): {detail}",
+                retryable=response.status in RETRYABLE_STATUS,
+            )
+
+    def close(self) -> None:
+        if getattr(self, "conn", None) is not None:
+            self.conn.close()  # type: ignore[union-attr]
+            self.conn = None
