@@ -97,12 +97,12 @@ conf or app named by its `conf` parameter, and indexes the events it writes.
 
 Generation needs Python 3.11+ with numpy (and eventgen's other dependencies) installed: point the
 input's `python` parameter (or the EVENTGEN_PYTHON environment variable of splunkd) at such an
-interpreter, for example a virtualenv made with `pip install eventgen`. The eventgen code that runs
-is the copy in bin/lib.
+interpreter, for example a virtualenv: python3.11 -m venv /opt/eventgen-py &&
+/opt/eventgen-py/bin/pip install {requirements}. The eventgen code that runs is the copy in bin/lib.
 
 Global defaults for every app's samples are in default/eventgen.conf (outputMode = modinput);
 override them in local/eventgen.conf.
-"""
+""".format(requirements=" ".join(dist for _, dist in eventgen.REQUIRES))
 
 
 def left_out_plugins() -> list[type]:
