@@ -92,7 +92,9 @@ class ProcessTransport(PeerTransport):
 
     def finish(self, timeout: float, abort: bool = False) -> list[Event]:
         events = super().finish(timeout, abort)
-        for process in self.processes.values():
+        for index, process in self.processes.items():
+            if _identity(index, process.pid) not in self.links:  # never joined (its HELLO still on the way):
+                process.kill()  # it holds no job, so there is nothing to wait for
             process.join(5)
             if process.is_alive():
                 process.kill()

@@ -33,7 +33,8 @@ from eventgen.run.pipeline import JobReport, OutputSet, Pipeline
 
 log = logging.getLogger("eventgen.worker")
 
-HELLO_EVERY = 2.0
+HELLO_EVERY = 2.0  # seconds between HELLOs until WELCOME, reached by doubling from FIRST_HELLO_AGAIN
+FIRST_HELLO_AGAIN = 0.05  # a HELLO sent before the connection is up is dropped (IMMEDIATE): try again soon
 
 
 @dataclass
@@ -149,6 +150,7 @@ class Worker:
     def run(self) -> int:
         last_heard = time.monotonic()
         next_hello = next_beat = 0.0
+        hello_again = FIRST_HELLO_AGAIN
         try:
             while not self.quit_reason and not self.failure and not self.stop_event.is_set():
                 now = time.monotonic()
@@ -162,7 +164,8 @@ class Worker:
                         pid=os.getpid(),
                         bundle=self.renderer.digest if self.renderer else "",
                     )
-                    next_hello = now + HELLO_EVERY
+                    next_hello = now + hello_again
+                    hello_again = min(2 * hello_again, HELLO_EVERY)
                 if self.welcomed and now >= next_beat:
                     self._send(MsgType.HEARTBEAT, inflight=self.renderer.held() if self.renderer else 0)
                     next_beat = now + self.heartbeat
