@@ -49,7 +49,7 @@ def _error(message: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from eventgen.plugin.base import OutputPlugin
+    from eventgen.plugin.output import OutputPlugin
     from eventgen.plugin.spool import append_failed, append_line, batch_of, read_spool
     from eventgen.run.pipeline import OutputSet
 

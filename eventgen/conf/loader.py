@@ -23,7 +23,8 @@ from eventgen.conf.syntax import parse_conf, read_conf
 from eventgen.conf.token_scan import RegexTimeout, tokens_found
 from eventgen.errors import ConfigError, ConfigErrors
 from eventgen.format.text import TemplateProblem
-from eventgen.plugin.base import event_text_of, registry
+from eventgen.plugin.base import registry
+from eventgen.plugin.output import event_text_of
 from eventgen.render.tokens import TOKEN_KEY, TOKEN_TYPES, TokenSpec, make_provider
 from eventgen.schedule.time import parse_time
 

@@ -27,17 +27,8 @@ from eventgen.format.envelopes import BulkDocuments, HecEvent, HecRaw, ModinputX
 from eventgen.format.payload import Payload
 from eventgen.format.syslog import SyslogFrames, SyslogHeaders
 from eventgen.format.text import EventText
-from eventgen.plugin.base import (
-    Delivery,
-    GeneratorPlugin,
-    InputPlugin,
-    LineFrames,
-    OutputError,
-    OutputPlugin,
-    RaterPlugin,
-    Tick,
-    registry,
-)
+from eventgen.plugin.base import GeneratorPlugin, InputPlugin, RaterPlugin, Tick, registry
+from eventgen.plugin.output import Delivery, LineFrames, OutputError, OutputPlugin
 from eventgen.render.batch import EventBatch, GenerationJob
 from eventgen.render.tokens import RenderContext, RenderPlan, TokenSpec, make_provider, take
 from eventgen.schedule.time import TimeFormatter, micros, parse_time, parse_timezone, per_second, split_time

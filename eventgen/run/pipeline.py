@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from eventgen.conf.sample import Sample
 from eventgen.errors import EventgenError
 from eventgen.format.payload import Payload
-from eventgen.plugin.base import Delivery, GeneratorPlugin, OutputConfig, OutputPlugin, registry
+from eventgen.plugin.base import GeneratorPlugin, registry
+from eventgen.plugin.output import Delivery, OutputConfig, OutputPlugin
 from eventgen.render.batch import EventBatch, GenerationJob
 from eventgen.run.accounting import Stats, Tally
 

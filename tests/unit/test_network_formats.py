@@ -13,7 +13,8 @@ from eventgen.format.envelopes import BulkDocuments, HecEvent, HecRaw, ModinputX
 from eventgen.format.payload import Payload
 from eventgen.format.syslog import SyslogFrames, SyslogHeaders
 from eventgen.format.text import EventText, TemplateProblem
-from eventgen.plugin.base import LineFrames, OutputConfig, registry
+from eventgen.plugin.base import registry
+from eventgen.plugin.output import LineFrames, OutputConfig
 from eventgen.render.batch import EventBatch
 
 registry.load()
