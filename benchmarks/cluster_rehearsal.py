@@ -23,13 +23,13 @@ import signal
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tests.line_receiver import write_ids_conf  # noqa: E402
 from tests.netns import Host, Lab, available  # noqa: E402
 
 CONTROL_PORT, SINK_PORT = 5570, 9000
@@ -54,23 +54,7 @@ def make_keys(folder: Path, workers: list[str]) -> Path:
 
 
 def make_conf(folder: Path, sink: Host, job_size: int) -> Path:
-    (folder / "ids.log").write_text("rehearsal id=@@ID user=alice action=login\n", encoding="utf-8")
-    conf = folder / "eventgen.conf"
-    conf.write_text(
-        textwrap.dedent(f"""\
-        [ids.log]
-        sampleDir = .
-        outputMode = tcpout
-        tcpDestinationHost = {sink.ip}
-        tcpDestinationPort = {SINK_PORT}
-        jobSize = {job_size}
-        token.0.token = @@ID
-        token.0.replacementType = integerid
-        token.0.replacement = 0
-        """),
-        encoding="utf-8",
-    )
-    return conf
+    return write_ids_conf(folder, sink.ip, SINK_PORT, "rehearsal id=@@ID user=alice action=login", jobSize=job_size)
 
 
 class Rehearsal:

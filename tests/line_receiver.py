@@ -20,6 +20,23 @@ from pathlib import Path
 ID = re.compile(rb"\bid=(\d+)")
 
 
+def write_ids_conf(
+    folder: Path, host: str, port: int, line: str = "id=@@ID", name: str = "eventgen.conf", **settings
+) -> Path:
+    """A conf whose `ids.log` events carry `id=N` (an integerid token counting from 0), sent by tcpout to
+    host:port, with `settings` added to the stanza: what the cluster tests and the rehearsal all run."""
+    (folder / "ids.log").write_text(line + "\n", encoding="utf-8")
+    extra = "".join(f"{key} = {value}\n" for key, value in settings.items())
+    conf = folder / name
+    conf.write_text(
+        "[ids.log]\nsampleDir = .\noutputMode = tcpout\n"
+        f"tcpDestinationHost = {host}\ntcpDestinationPort = {port}\n{extra}"
+        "token.0.token = @@ID\ntoken.0.replacementType = integerid\ntoken.0.replacement = 0\n",
+        encoding="utf-8",
+    )
+    return conf
+
+
 class Tally:
     """Lines per arrival second (epoch, whole seconds) and how often each id arrived."""
 

@@ -8,7 +8,6 @@ import json
 import signal
 import subprocess
 import sys
-import textwrap
 import time
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import pytest
 
 from tests.conftest import ROOT, cli, free_port
 from tests.integration.test_distributed import Probe, finish, spawn
+from tests.line_receiver import write_ids_conf
 
 pytestmark = pytest.mark.integration
 
@@ -23,23 +23,7 @@ JOB_SIZE = 50
 
 
 def live_conf(folder: Path, port: int) -> Path:
-    (folder / "ids.log").write_text("live id=@@ID\n", encoding="utf-8")
-    conf = folder / "eventgen.conf"
-    conf.write_text(
-        textwrap.dedent(f"""\
-        [ids.log]
-        sampleDir = .
-        outputMode = tcpout
-        tcpDestinationHost = 127.0.0.1
-        tcpDestinationPort = {port}
-        jobSize = {JOB_SIZE}
-        token.0.token = @@ID
-        token.0.replacementType = integerid
-        token.0.replacement = 0
-        """),
-        encoding="utf-8",
-    )
-    return conf
+    return write_ids_conf(folder, "127.0.0.1", port, "live id=@@ID", jobSize=JOB_SIZE)
 
 
 class Receiver:

@@ -10,7 +10,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import textwrap
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.line_receiver import write_ids_conf
 from tests.netns import Host, Lab, available
 
 pytestmark = pytest.mark.integration
@@ -176,27 +176,17 @@ def make_keys(tmp: Path) -> Path:
 
 
 def make_conf(tmp: Path, sink: Host) -> Path:
-    (tmp / "ids.log").write_text("id=@@ID action=login user=alice\n", encoding="utf-8")
-    conf = tmp / "eventgen.conf"
-    conf.write_text(
-        textwrap.dedent(f"""\
-        [ids.log]
-        sampleDir = .
-        outputMode = tcpout
-        tcpDestinationHost = {sink.ip}
-        tcpDestinationPort = {SINK_PORT}
-        tcpoutTimeout = 20
-        count = {PER_TICK}
-        interval = 1
-        end = {EVENTS // PER_TICK}
-        jobSize = {JOB_SIZE}
-        token.0.token = @@ID
-        token.0.replacementType = integerid
-        token.0.replacement = 0
-        """),
-        encoding="utf-8",
+    return write_ids_conf(
+        tmp,
+        sink.ip,
+        SINK_PORT,
+        "id=@@ID action=login user=alice",
+        tcpoutTimeout=20,
+        count=PER_TICK,
+        interval=1,
+        end=EVENTS // PER_TICK,
+        jobSize=JOB_SIZE,
     )
-    return conf
 
 
 def finish(proc: subprocess.Popen, what: str, timeout: float, logs: Callable[[], str]) -> int:
@@ -287,26 +277,17 @@ def test_cluster_across_namespaces_exact_and_stranger_changes_nothing(tmp_path: 
 
 
 def tagged_conf(tmp: Path, sink: Host, tag: str, count: int, interval: float, end: int) -> Path:
-    (tmp / "ids.log").write_text(f"run={tag} id=@@ID\n", encoding="utf-8")
-    conf = tmp / f"{tag}.conf"
-    conf.write_text(
-        textwrap.dedent(f"""\
-        [ids.log]
-        sampleDir = .
-        outputMode = tcpout
-        tcpDestinationHost = {sink.ip}
-        tcpDestinationPort = {SINK_PORT}
-        count = {count}
-        interval = {interval}
-        end = {end}
-        jobSize = {JOB_SIZE}
-        token.0.token = @@ID
-        token.0.replacementType = integerid
-        token.0.replacement = 0
-        """),
-        encoding="utf-8",
+    return write_ids_conf(
+        tmp,
+        sink.ip,
+        SINK_PORT,
+        f"run={tag} id=@@ID",
+        f"{tag}.conf",
+        count=count,
+        interval=interval,
+        end=end,
+        jobSize=JOB_SIZE,
     )
-    return conf
 
 
 def received_ids(path: Path, tag: str) -> Counter:
