@@ -307,7 +307,10 @@ class KafkaOutput(OutputPlugin):
         rejected: list[int] = []  # records produce() refused (e.g. larger than message.max.bytes)
         for i, (value, key, stamp, hdrs) in enumerate(zip(values, key_of, stamps, headers_of, strict=True)):
             try:
-                produce(topic, value, key, timestamp=stamp, headers=hdrs)
+                if hdrs is None:  # a headers keyword costs a quarter of the call even when None
+                    produce(topic, value, key, timestamp=stamp)
+                else:
+                    produce(topic, value, key, timestamp=stamp, headers=hdrs)
             except BufferError:  # local queue full: serve reports until there is room, then retry it
                 if not self._when_room(produce, poll, (topic, value, key), {"timestamp": stamp, "headers": hdrs}):
                     refused = i
