@@ -340,32 +340,36 @@ def bench_modinput(folder: Path, events: int) -> None:
 
 
 def bench_kafka(folder: Path, events: int) -> None:
+    """Both counted by reading the topics back; eventgen with 2 worker processes, as every other figure here."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import kafka_ceiling as kc
 
     broker, bootstrap = kc.start_tansu(folder)
+    bare_rate = rate = 0.0
+    read = sent = 0
     try:
-        kc.create_topic(bootstrap, "bare", 1)
-        kc.create_topic(bootstrap, "eventgen", 1)
-        bare_s = kc.bare(bootstrap, "bare", events)
-        bare_read = kc.count_topic(bootstrap, "bare", 1, events)
-        took, total = kc.eventgen(bootstrap, "eventgen", events, folder, 10000)
-        read = kc.count_topic(bootstrap, "eventgen", 1, events)
+        for round_ in range(REPEAT):  # interleaved, best of REPEAT
+            kc.create_topic(bootstrap, f"bare{round_}", 1)
+            bare_s = kc.bare(bootstrap, f"bare{round_}", events)
+            bare_rate = max(bare_rate, kc.count_topic(bootstrap, f"bare{round_}", 1, events) / bare_s)
+            kc.create_topic(bootstrap, f"eventgen{round_}", 2)
+            _, total = kc.eventgen(bootstrap, f"eventgen{round_}", events, folder, 10000, workers=2)
+            read = kc.count_topic(bootstrap, f"eventgen{round_}", 2, events)
+            if read == events and total["events_per_second"] > rate:
+                rate, sent = total["events_per_second"], total["sent"]
     finally:
         broker.kill()
         broker.wait(10)
-    bare_rate = bare_read / bare_s
     print(
-        f"eventgen -> tansu (kafka)           : {read:>10,} read back  {total['events_per_second']:>12,.0f} ev/s; "
+        f"eventgen -> tansu (kafka)           : {read:>10,} read back  {rate:>12,.0f} ev/s; "
         f"bare producer {bare_rate:,.0f} ev/s"
     )
     RESULTS["kafka"] = {
-        "eventgen_per_s": total["events_per_second"],
-        "eventgen_per_s_incl_startup": round(read / took),
+        "eventgen_per_s": rate,
         "bare_producer_per_s": round(bare_rate),
         "read_back": read,
-        "sent": total["sent"],
-        "ratio_to_bare_producer": round(total["events_per_second"] / bare_rate, 3),
+        "sent": sent,
+        "ratio_to_bare_producer": round(rate / bare_rate, 3),
     }
 
 
