@@ -11,11 +11,12 @@ import json
 import socket
 import ssl
 import threading
+from abc import ABC, abstractmethod
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 
-class JsonHttpServer:
+class JsonHttpServer(ABC):
     port: int = 0
     tls: tuple[str, str] | None = None  # (certificate file, key file): serve HTTPS
     answer_delay: float = 0.0  # seconds to wait before answering (a slow receiver)
@@ -27,8 +28,9 @@ class JsonHttpServer:
         self._conns: set[socket.socket] = set()
         self._running = False
 
+    @abstractmethod
     def answer(self, path: str, headers: Any, body: bytes) -> tuple[int, dict[str, Any]] | None:
-        raise NotImplementedError
+        """(status, JSON reply) for one POST, or None to close the connection without answering."""
 
     def start(self):
         owner = self

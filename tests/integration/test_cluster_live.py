@@ -62,6 +62,18 @@ class Receiver:
             self.proc.wait()
 
 
+def start_controller(folder: Path, receiver: Receiver, rate: int, duration: int, *extra: str):
+    """A live controller run at `rate` for `duration` seconds on a free loopback port, its summary to a file:
+    (process, port, address, summary path)."""
+    port = free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    summary = folder / "summary.json"
+    conf = live_conf(folder, receiver.port)
+    argv = ["controller", str(conf), "--bind", address, "--rate", str(rate), "--duration", str(duration), *extra]
+    controller = spawn(*argv, "--stats-json", str(summary), log=folder / "controller.log")
+    return controller, port, address, summary
+
+
 def logs(folder: Path) -> str:
     return "\n".join(f"----- {p.name} -----\n{p.read_text(errors='replace')[-3000:]}" for p in folder.glob("*.log"))
 
@@ -72,24 +84,7 @@ def test_a_late_joiner_catches_the_backlog_up_at_the_bounded_rate_never_in_a_bur
     without the bound the first worker would get the 64 queued jobs and all that fell due at once."""
     rate = 2000
     receiver = Receiver(tmp_path)
-    port = free_port()
-    address = f"tcp://127.0.0.1:{port}"
-    summary = tmp_path / "summary.json"
-    controller = spawn(
-        "controller",
-        str(live_conf(tmp_path, receiver.port)),
-        "--bind",
-        address,
-        "--rate",
-        str(rate),
-        "--duration",
-        "18",
-        "--status-interval",
-        "1",
-        "--stats-json",
-        str(summary),
-        log=tmp_path / "controller.log",
-    )
+    controller, port, address, summary = start_controller(tmp_path, receiver, rate, 18, "--status-interval", "1")
     probe = Probe(port)
     workers = []
     try:
@@ -134,25 +129,8 @@ def test_a_worker_stopped_with_sigterm_gives_its_jobs_back_nothing_is_reissued(t
     """Two workers under a 10,000 events/s run (200 jobs/s); one gets SIGTERM mid-run, as a pod does: it gives
     back the jobs it had not begun (and those still on the wire), finishes the one it renders, says BYE."""
     receiver = Receiver(tmp_path)
-    port = free_port()
-    address = f"tcp://127.0.0.1:{port}"
-    summary = tmp_path / "summary.json"
-    controller = spawn(
-        "controller",
-        str(live_conf(tmp_path, receiver.port)),
-        "--bind",
-        address,
-        "--rate",
-        "10000",
-        "--duration",
-        "9",
-        "--expect-workers",
-        "2",
-        "--status-interval",
-        "0",
-        "--stats-json",
-        str(summary),
-        log=tmp_path / "controller.log",
+    controller, port, address, summary = start_controller(
+        tmp_path, receiver, 10000, 9, "--expect-workers", "2", "--status-interval", "0"
     )
     workers = {
         name: spawn("worker", "--connect", address, "--name", name, "--capacity", "8", log=tmp_path / f"{name}.log")
