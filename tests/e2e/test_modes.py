@@ -84,28 +84,29 @@ def test_exact_totals(tmp_path: Path, mode: str, workers: int) -> None:
     assert (total["generated"], total["sent"], total["failed"]) == (75_000, 75_000, 0)
 
 
+def start(folder: Path, mode: str) -> subprocess.Popen:
+    """The folder's eventgen.conf in `mode` with 2 generators, in the background, summary to s.json."""
+    argv = [
+        sys.executable,
+        "-m",
+        "eventgen",
+        "eventgen.conf",
+        *MODES[mode],
+        "--generators",
+        "2",
+        "--stats-json",
+        "s.json",
+    ]
+    return subprocess.Popen(
+        argv, cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={"PYTHONPATH": str(ROOT)}
+    )
+
+
 @pytest.mark.parametrize("mode", ["process", "zeromq"])
 def test_killed_worker_is_replaced_and_its_job_redone(tmp_path: Path, mode: str) -> None:
     count = 3_000_000
     setup(tmp_path, count=count, job_size=20_000, output="file")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "eventgen",
-            "eventgen.conf",
-            *MODES[mode],
-            "--generators",
-            "2",
-            "--stats-json",
-            "s.json",
-        ],
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={"PYTHONPATH": str(ROOT)},
-    )
+    proc = start(tmp_path, mode)
     parent = psutil.Process(proc.pid)
     deadline = time.time() + 30
     while (tmp_path / "out.log").stat().st_size < 2_000_000 if (tmp_path / "out.log").exists() else True:
@@ -138,24 +139,7 @@ def test_ctrl_c_mid_run_gives_truthful_summary(tmp_path: Path, mode: str) -> Non
         fileName = out.log
     """,
     )
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "eventgen",
-            "eventgen.conf",
-            *MODES[mode],
-            "--generators",
-            "2",
-            "--stats-json",
-            "s.json",
-        ],
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={"PYTHONPATH": str(ROOT)},
-    )
+    proc = start(tmp_path, mode)
     time.sleep(2.5)
     children = psutil.Process(proc.pid).children(recursive=True)
     proc.send_signal(signal.SIGINT)
