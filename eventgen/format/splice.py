@@ -16,9 +16,6 @@ import numpy as np
 
 from eventgen.schedule.time import micros
 
-_POW13 = 10 ** np.arange(12, -1, -1, dtype=np.int64)
-_MIN_MS, _MAX_MS = 10**12, 10**13  # epoch milliseconds with 13 digits: 2001-09-09 … 2286-11-20
-
 
 def joined(texts: list[str]) -> bytearray | None:
     """`\\n` + each text + `\\n` as UTF-8 (a newline before, between and after the texts), or None when a
@@ -55,73 +52,39 @@ def xml_escaped(data: bytearray) -> bytearray:
 
 
 def epoch_stamps(times: np.ndarray) -> np.ndarray | None:
-    """`1700000000.123` per event as an (n, 14) uint8 array (the one rounding rule), or None when a
-    time falls outside 2001-2286 (not 10 whole-second digits)."""
-    ms = micros(times) // 1000
-    if len(ms) and (ms.min() < _MIN_MS or ms.max() >= _MAX_MS):
-        return None
-    secs, frac = np.divmod(ms, 1000)
-    out = np.empty((len(ms), 14), dtype=np.uint8)
-    out[:, :10] = _second_digits(secs)
-    out[:, 10] = 46
-    out[:, 11], out[:, 12], out[:, 13] = frac // 100 + 48, frac // 10 % 10 + 48, frac % 10 + 48
-    return out
-
-
-def _second_digits(secs: np.ndarray) -> np.ndarray:
-    """The 10 ASCII digits of each whole second, (n, 10) uint8: a batch spans few seconds, so the
-    digits are computed once per second of its span and gathered."""
-    if not len(secs):
-        return np.empty((0, 10), dtype=np.uint8)
-    first = int(secs.min())
-    span = int(secs.max()) - first + 1
-    if span > len(secs):  # seconds far apart: compute each event's own
-        return ((secs[:, None] // _POW13[3:]) % 10 + 48).astype(np.uint8)
-    table = ((np.arange(first, first + span, dtype=np.int64)[:, None] // _POW13[3:]) % 10 + 48).astype(np.uint8)
-    return table[secs - first]
+    """`1700000000.123` per event (epoch seconds with milliseconds, by the one rounding rule)."""
+    return per_second_stamps(times, "{}.000".format, -3, 3)
 
 
 def iso_stamps(times: np.ndarray) -> np.ndarray | None:
-    """`2023-11-14T22:13:20.123Z` per event as an (n, 24) uint8 array, or None outside 2001-2286."""
-    us = micros(times)
-    ms = us // 1000
-    if len(ms) and (ms.min() < _MIN_MS or ms.max() >= _MAX_MS):
-        return None
-    secs, frac = np.divmod(ms, 1000)
-    first = int(secs.min()) if len(secs) else 0
-    span = int(secs.max()) - first + 1 if len(secs) else 0
-    if span <= len(secs):  # a batch spans few seconds: format each second of the span once
-        seconds, index = range(first, first + span), secs - first
-    else:
-        unique, inverse = np.unique(secs, return_inverse=True)
-        seconds, index = unique.tolist(), inverse.reshape(-1)
-    text = "".join(datetime.fromtimestamp(s, UTC).strftime("%Y-%m-%dT%H:%M:%S.") for s in seconds)
-    heads = np.frombuffer(text.encode(), dtype=np.uint8).reshape(-1, 20)
-    out = np.empty((len(ms), 24), dtype=np.uint8)
-    out[:, :20] = heads[index]
-    out[:, 20], out[:, 21], out[:, 22], out[:, 23] = frac // 100 + 48, frac // 10 % 10 + 48, frac % 10 + 48, 90
-    return out
+    """`2023-11-14T22:13:20.123Z` per event."""
+    return per_second_stamps(times, lambda s: datetime.fromtimestamp(s, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"), -4, 3)
 
 
 def per_second_stamps(
     times: np.ndarray, make: Callable[[int], str], fraction_at: int = -1, digits: int = 0
 ) -> np.ndarray | None:
     """Fixed-width stamps made once per second of the batch's span by `make(second)` and gathered per
-    event; with `digits`, the event's fraction (by the one rounding rule) is written at `fraction_at`.
-    None when the seconds' texts differ in width (a zone change inside the batch) or span too far."""
+    event, as an (n, width) uint8 array; with `digits`, the event's fraction (by the one rounding rule) is
+    written at `fraction_at`. None when the seconds' texts differ in width (a zone change, a tenth digit
+    of epoch seconds): the general path then makes them."""
     us = micros(times)
     secs = us // 1_000_000
     if not len(secs):
         return None
     first, span = int(secs.min()), int(secs.max() - secs.min()) + 1
-    if span > max(len(secs), 3600):
-        return None
-    texts = [make(s) for s in range(first, first + span)]
+    if span <= len(secs):  # a batch spans few seconds: each second of the span once, no sort
+        seconds: list[int] | range = range(first, first + span)
+        index = secs - first
+    else:  # seconds far apart: each distinct one once
+        unique, inverse = np.unique(secs, return_inverse=True)
+        seconds, index = unique.tolist(), inverse.reshape(-1)
+    texts = [make(s) for s in seconds]
     width = len(texts[0])
     if any(len(t) != width for t in texts) or not all(t.isascii() for t in texts):
         return None
-    table = np.frombuffer("".join(texts).encode(), dtype=np.uint8).reshape(span, width)
-    out = table[secs - first]
+    table = np.frombuffer("".join(texts).encode(), dtype=np.uint8).reshape(len(texts), width)
+    out = table[index]
     if digits:
         frac = (us - secs * 1_000_000) // 10 ** (6 - digits)
         for k in range(digits):
