@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, free_port, write_conf
+from tests.unit.test_studio_api import PATTERN  # one hourly time pattern for both studio test files
 
 pytestmark = pytest.mark.e2e
 
@@ -560,21 +561,6 @@ timePatterns = hourly.yml
 timezone = utc
 """
 
-HOURLY_PATTERN = """oscillator:
-  period: 1
-  unit: hours
-  start: 2024-01-01T00:00:00Z
-  end: never
-multiplier:
-  ratio: 50
-randomizer:
-  deviation: 0
-  direction: mixed
-spreader:
-  distribution: uniform
-  parameters: {low: 0, high: 1}
-"""
-
 
 def test_studio_shows_what_the_engine_does(tmp_path: Path) -> None:
     """The seed in effect, clock-hour bins of whole events, a y axis fitted to the data, a visible tooltip,
@@ -587,7 +573,7 @@ def test_studio_shows_what_the_engine_does(tmp_path: Path) -> None:
     (tmp_path / "steady.log").write_text("steady event\n", "utf-8")
     (tmp_path / "api.json").write_text(API_JSON, "utf-8")
     (tmp_path / "patterns.log").write_text("pattern event\n", "utf-8")
-    (tmp_path / "hourly.yml").write_text(HOURLY_PATTERN, "utf-8")
+    (tmp_path / "hourly.yml").write_text(PATTERN, "utf-8")
     with running_studio(tmp_path, 3) as url, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=HEADLESS_FLAGS, headless=True)
         try:
