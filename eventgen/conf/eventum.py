@@ -92,17 +92,20 @@ def looks_like_project(path: str | Path) -> bool:
     return isinstance(data, dict) and all(key in data for key in SECTIONS)
 
 
+def _mapping_file(path: str, flag: str) -> dict[str, Any]:
+    """A YAML (or JSON) file holding a mapping of name: value, named by `flag`; one clear error otherwise."""
+    try:
+        loaded = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigErrors([ConfigError(f"cannot read {flag}: {exc}", path)]) from None
+    if not isinstance(loaded, dict):
+        raise ConfigErrors([ConfigError(f"{flag} must hold a mapping of name: value", path)])
+    return dict(loaded)
+
+
 def secrets_from(env: Mapping[str, str], secrets_file: str | None) -> dict[str, Any]:
     """Secrets from `--secrets-file` (a YAML/JSON mapping), then `EVENTUM_SECRET_<NAME>` variables (which win)."""
-    values: dict[str, Any] = {}
-    if secrets_file:
-        try:
-            loaded = yaml.safe_load(Path(secrets_file).read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as exc:
-            raise ConfigErrors([ConfigError(f"cannot read --secrets-file: {exc}", secrets_file)]) from None
-        if not isinstance(loaded, dict):
-            raise ConfigErrors([ConfigError("--secrets-file must hold a mapping of name: value", secrets_file)])
-        values.update(loaded)
+    values = _mapping_file(secrets_file, "--secrets-file") if secrets_file else {}
     for name, value in env.items():
         if name.startswith(SECRET_ENV_PREFIX) and len(name) > len(SECRET_ENV_PREFIX):
             values[name[len(SECRET_ENV_PREFIX) :]] = value
@@ -296,15 +299,7 @@ def check(body: Any, schema: Mapping[str, tuple[str, bool]], where: str) -> None
 
 def params_from(text: str | None, file: str | None) -> dict[str, Any]:
     """`--params JSON` over `--params-file` (YAML or JSON mapping)."""
-    values: dict[str, Any] = {}
-    if file:
-        try:
-            loaded = yaml.safe_load(Path(file).read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as exc:
-            raise ConfigErrors([ConfigError(f"cannot read --params-file: {exc}", file)]) from None
-        if not isinstance(loaded, dict):
-            raise ConfigErrors([ConfigError("--params-file must hold a mapping of name: value", file)])
-        values.update(loaded)
+    values = _mapping_file(file, "--params-file") if file else {}
     if text:
         try:
             loaded = json.loads(text)
