@@ -89,6 +89,15 @@ SAMPLE = SettingGroup(
             "now), are refused; `end = 0` makes nothing and says so in a warning.",
         ),
         Setting(
+            "scheduleGroup",
+            parse_str,
+            None,
+            "Stanzas naming the same group are one sample with several schedules (Eventum's several inputs): "
+            "each stanza's schedule settings (`input`, `count`, `interval`, `backfill`, `end`…) make times, "
+            "which are merged in time order and rendered by the group's first stanza (its generator, tokens "
+            "and outputs); templates see the `tags` of the schedule each time came from.",
+        ),
+        Setting(
             "timeMode",
             choice("live", "sample"),
             "live",

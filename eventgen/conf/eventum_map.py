@@ -1,6 +1,6 @@
 """An Eventum project as eventgen.conf sections: the one translation `generate`, `validate`, `preview` and `convert`
-share. Each input becomes one sample (eventgen gives a sample one schedule) with the same event plugin and
-outputs; the samples of one project share template state (`jinjaStateGroup`). See docs/eventum.md.
+share. Each input becomes a stanza with the event plugin and outputs; several inputs are one schedule group
+(`scheduleGroup`): one sample whose times merge in time order and whose template state is one. See docs/eventum.md.
 """
 
 from __future__ import annotations
@@ -44,14 +44,14 @@ class Translation:
         outputs = self._outputs(project["output"])
         common.update(outputs)
         inputs = project["input"]
-        if len(inputs) > 1 and common.get("generator") == "jinja":
-            common["jinjaStateGroup"] = str(path.resolve())
         name = re.sub(r"[^\w-]", "_", self.base.name) or "eventum"
         if common.get("generator") != "jinja" and len(inputs) > 1:
             raise ConfigError("input: the replay event plugin takes one input here (one sample file, one schedule)")
+        if len(inputs) > 1:  # one sample whose schedules merge in time order, as Eventum merges its inputs
+            common["scheduleGroup"] = name
         for i, (plugin, body) in enumerate(inputs):
             if common.get("generator") == "jinja":
-                stanza = f"{name}:{i}:{plugin}" if len(inputs) > 1 else name
+                stanza = f"{name}:{i}:{plugin}" if i else name
             else:
                 stanza = self.replay_stanza
             values = {**common, **self._input(plugin, body, f"input[{i}].{plugin}")}

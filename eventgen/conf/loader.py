@@ -12,7 +12,7 @@ import os
 import re
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 __all__ = ["RunConfig", "load", "parse_conf", "read_conf"]
 
 OVERRIDE_STANZA = "command line"
+MAX_SCHEDULES = 255  # a job names each event's schedule in one byte
 # the flag that set each override, named in its errors instead of the key
 OVERRIDE_FLAGS = {
     "count": "-c/--count",
@@ -145,6 +146,7 @@ class _Loader:
             sample = self.build_sample(file_path, stanzas, global_raw)
             if sample is not None and not sample.settings["disabled"]:
                 samples.append(sample)
+        samples = self.fold_schedule_groups(samples)
         if only:
             try:
                 wanted = re.compile(only)
@@ -158,6 +160,24 @@ class _Loader:
         if self.errors:
             raise ConfigErrors(self.errors)
         return RunConfig(self.conf_path, engine, samples, self.warnings)
+
+    def fold_schedule_groups(self, samples: list[Sample]) -> list[Sample]:
+        """Each `scheduleGroup` becomes its first sample, carrying every member's schedule (in stanza order)."""
+        members: dict[str, list[Sample]] = {}
+        for sample in samples:
+            group = sample.settings.get("scheduleGroup")
+            if group:
+                members.setdefault(group, []).append(sample)
+        folded = []
+        for sample in samples:
+            group = members.get(sample.settings.get("scheduleGroup") or "")
+            if group is None or len(group) == 1:
+                folded.append(sample)
+            elif group[0] is sample:
+                if len(group) > MAX_SCHEDULES:
+                    self.error(f"at most {MAX_SCHEDULES} stanzas can share a schedule group", sample.stanza, "scheduleGroup")
+                folded.append(replace(sample, schedules=tuple(group)))
+        return folded
 
     def engine_settings(self, global_raw: Layer) -> Settings:
         values: dict[str, Any] = {}

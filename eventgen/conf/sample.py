@@ -41,6 +41,7 @@ class Sample:
     path: Path | None = None
     sample_dirs: tuple[Path, ...] = ()
     app: str = ""
+    schedules: tuple[Sample, ...] = ()  # a `scheduleGroup`: the samples whose schedules merge into this one
 
     @property
     def label(self) -> str:

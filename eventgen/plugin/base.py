@@ -113,7 +113,8 @@ class RaterPlugin(Plugin):
 class Tick:
     """One scheduled burst: `count` events due at wall time `time`.
 
-    Timestamps are drawn in [earliest, latest] unless `timestamps` lists them explicitly.
+    Timestamps are drawn in [earliest, latest] unless `timestamps` lists them explicitly; `sources` (merged
+    schedules only) names the schedule each timestamp came from.
     """
 
     time: float
@@ -121,6 +122,7 @@ class Tick:
     earliest: float
     latest: float
     timestamps: np.ndarray | None = None
+    sources: np.ndarray | None = None
 
 
 class InputPlugin(Plugin):

@@ -27,14 +27,18 @@ def first_job(sample, number: int, seed: int, now: float) -> GenerationJob | Non
         job.count = number
         return job
     stamps = [job.timestamps]
+    sources = [job.extra.get("sources", b"")]
     have = len(job.timestamps)
     for planned in itertools.islice(jobs, 1000):
         if have >= number or planned.job.timestamps is None:
             break
         stamps.append(planned.job.timestamps)
+        sources.append(planned.job.extra.get("sources", b""))
         have += len(planned.job.timestamps)
     job.timestamps = np.concatenate(stamps)[:number]
     job.count = len(job.timestamps)
+    if "sources" in job.extra:  # a schedule group: which schedule each time came from
+        job.extra["sources"] = b"".join(sources)[:number]
     return job
 
 

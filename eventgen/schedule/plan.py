@@ -24,6 +24,7 @@ import numpy as np
 from eventgen.conf.sample import Sample
 from eventgen.plugin.base import RaterPlugin, Tick, registry
 from eventgen.render.batch import GenerationJob
+from eventgen.schedule.merge import merged
 from eventgen.schedule.time import parse_time
 
 TIMER_STREAM = 2  # the schedule's random stream: (seed, sample ^ TIMER_STREAM)
@@ -56,6 +57,10 @@ class PlannedJob:
 def window_for(sample: Sample, now: float, time_mode: str | None = None) -> Window:
     """The sample's window: `backfill` (or now) to `end` (a tick count or a time)."""
     settings = sample.settings
+    if sample.schedules:  # each member has its own window (`member_window`); the group's ends when all of theirs do
+        members = [window_for(m, now, time_mode) for m in sample.schedules]
+        ends = float("inf") if all(w.bounded for w in members) else None
+        return Window(min(w.start for w in members), now, None, ends, members[0].paced)
     backfill = settings.get("backfill")
     start = parse_time(backfill, now, sample.tz) if backfill else now
     paced = (time_mode or settings.get("timeMode") or "live") != "sample"
@@ -70,6 +75,11 @@ def window_for(sample: Sample, now: float, time_mode: str | None = None) -> Wind
     return Window(start, now, None if count < 0 else count, None, paced)
 
 
+def member_window(member: Sample, window: Window) -> Window:
+    """A schedule group member's own window (its backfill and end) at the group's `now` and time mode."""
+    return window_for(member, window.now, "live" if window.paced else "sample")
+
+
 def make_rater(sample: Sample, seed: int) -> RaterPlugin:
     rater = registry.get("rater", sample.settings["rater"])(sample)  # type: ignore[call-arg]
     rater.seed = seed  # type: ignore[attr-defined]
@@ -81,6 +91,14 @@ def ticks(
 ) -> Iterator[tuple[int, Tick, int]]:
     """(tick number, tick, rated count) in order, within the window; the schedule's only walk."""
     rng = np.random.default_rng([seed, sample.stable_id ^ TIMER_STREAM])
+    if sample.schedules:  # a schedule group: each member's own window, merged in time order
+        streams = [
+            ((tick, count) for _, tick, count in ticks(member, member_window(member, window), seed))
+            for member in sample.schedules
+        ]
+        for number, tick in enumerate(merged(streams, rng)):
+            yield number, tick, tick.count
+        return
     schedule = registry.get("input", sample.settings["input"])(sample)  # type: ignore[call-arg]
     schedule.now = window.now  # type: ignore[attr-defined]
     rater = rater or make_rater(sample, seed)
@@ -105,6 +123,7 @@ def plan(sample: Sample, window: Window, seed: int, job_size: int) -> Iterator[P
     spread = (
         window.paced
         and not window.bounded
+        and not sample.schedules
         and bool(getattr(registry.get("input", sample.settings["input"]), "spread", False))
     )
     rater = make_rater(sample, seed)
@@ -112,6 +131,7 @@ def plan(sample: Sample, window: Window, seed: int, job_size: int) -> Iterator[P
     for (number, tick, count), following in _with_next(ticks(sample, window, seed, rater)):
         future = window.paced and tick.time >= window.now
         rated = tick.timestamps is None  # explicit times are the schedule's, not the rater's
+        position = 0
         if tick.timestamps is not None:
             parts = _stamped(tick.timestamps, job_size, window)
         elif future and spread and following is not None and count > 0:
@@ -119,6 +139,10 @@ def plan(sample: Sample, window: Window, seed: int, job_size: int) -> Iterator[P
         else:
             parts = _split(tick, count, job_size, tick.time if future else None)
         for n, earliest, latest, stamps, due in parts:
+            extra = {}
+            if tick.sources is not None:
+                extra["sources"] = np.ascontiguousarray(tick.sources[position : position + n]).tobytes()
+                position += n
             job = GenerationJob(
                 sample=sample.label,
                 seq=seq,
@@ -130,6 +154,7 @@ def plan(sample: Sample, window: Window, seed: int, job_size: int) -> Iterator[P
                 now=tick.time if due is None else due,
                 seed=seed,
                 timestamps=stamps,
+                extra=extra,
             )
             if observes and rated:
                 rater.observe(job)

@@ -127,6 +127,40 @@ output:
     assert lines == ["a 1 1", "a 2 2", "b 3 1", "b 4 2", "b 5 3"]
 
 
+MERGED = f"""
+input:
+  - timer: {{start: "{START}", seconds: 30, count: 2, repeat: 3, tags: [a]}}
+  - linspace: {{start: "{START}", end: "+1m", count: 4, endpoint: false, tags: [b]}}
+  - cron: {{start: "{START}", end: "+1m", expression: "* * * * * */20", count: 1, tags: [c]}}
+event:
+  template:
+    templates:
+      - t: {{template: templates/t.jinja}}
+output:
+  - stdout: {{}}
+"""
+MERGED_ORDER = [("00:00", "a"), ("00:00", "a"), ("00:00", "b"), ("00:00", "c"), ("00:15", "b"), ("00:20", "c"),
+                ("00:30", "a"), ("00:30", "a"), ("00:30", "b"), ("00:40", "c"), ("00:45", "b"), ("01:00", "a"),
+                ("01:00", "a"), ("01:00", "c")]  # fmt: skip
+
+
+@pytest.mark.parametrize("threading", ["thread", "process"])
+def test_several_inputs_merge_in_time_order_with_their_tags(tmp_path, threading):
+    """Three inputs are one sample: their times interleave in order (equal times in input order), each event
+    sees its own input's tags, and one state counts through all of them."""
+    template = "{{ timestamp.isoformat() }} {{ tags | join(',') }} {{ shared.incr('n') }}\n"
+    path = project(tmp_path, MERGED, {"templates/t.jinja": template})
+    lines = run(path, "--threading", threading)
+    expected = [f"2024-01-01T00:{t}+00:00 {tag} {n}" for n, (t, tag) in enumerate(MERGED_ORDER, 1)]
+    assert lines == expected
+    live = cli(str(path), "--live-mode", "--threading", threading)  # all in the past: released at once
+    assert live.returncode == 0, live.stderr
+    assert live.stdout.splitlines() == expected
+    preview = cli("preview", "-n", "5", str(path))
+    assert preview.returncode == 0, preview.stderr
+    assert [line for line in preview.stdout.splitlines() if not line.startswith("==")] == expected[:5]
+
+
 def test_samples_params_and_vars(tmp_path):
     yml = f"""
 input:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
+import textwrap
 import threading
 import time
 from datetime import UTC, datetime
@@ -332,3 +333,86 @@ def test_window_is_bounded_by_an_end_count_or_time(tmp_path: Path) -> None:
     sample = sample_from(tmp_path, "end = 2024-01-01T00:05:00\n")
     assert window_for(sample, T0) == Window(T0, T0, None, T0 + 300, True)
     assert not window_for(sample_from(tmp_path, "end = -1\n"), T0).bounded
+
+
+def _stamp_ticks(chunks: list[list[float]]):
+    from eventgen.plugin.base import Tick
+
+    for chunk in chunks:
+        stamps = np.array(chunk, dtype=np.float64)
+        yield Tick(chunk[0], len(chunk), chunk[0], chunk[-1], stamps), len(chunk)
+
+
+def test_merged_schedules_interleave_overlapping_chunks_and_name_their_source():
+    from eventgen.schedule.merge import merged
+
+    a = _stamp_ticks([[0, 2, 4, 6], [8, 10]])
+    b = _stamp_ticks([[1, 3], [5, 7, 9, 11, 13]])
+    ticks = list(merged([a, b], np.random.default_rng(1)))
+    stamps = np.concatenate([t.timestamps for t in ticks]).tolist()
+    sources = np.concatenate([t.sources for t in ticks]).tolist()
+    assert stamps == [float(x) for x in range(12)] + [13.0]
+    assert sources == [0, 1] * 6 + [1]
+    assert all(t.count == len(t.timestamps) for t in ticks)
+
+
+def test_merged_schedules_read_an_endless_one_only_as_far_as_needed():
+    """An endless schedule (a live timer) merges lazily: the bounded one's times all come out in order."""
+    from eventgen.plugin.base import Tick
+    from eventgen.schedule.merge import merged
+
+    pulled = []
+
+    def endless():
+        for n in itertools.count():
+            pulled.append(n)
+            yield Tick(float(n * 10), 2, float(n * 10), float(n * 10)), 2  # a count tick at a point window
+
+    bounded = _stamp_ticks([[5.0, 25.0]])
+    out = []
+    for tick in merged([endless(), bounded], np.random.default_rng(1)):
+        out += list(zip(tick.timestamps.tolist(), tick.sources.tolist(), strict=True))
+        if len(out) >= 9:
+            break
+    assert out[:9] == [(0.0, 0), (0.0, 0), (5.0, 1), (10.0, 0), (10.0, 0), (20.0, 0), (20.0, 0), (25.0, 1), (30.0, 0)]
+    assert len(pulled) <= 6
+
+
+def test_a_schedule_group_is_one_sample_with_each_members_window(tmp_path):
+    conf = tmp_path / "g.conf"
+    conf.write_text(
+        textwrap.dedent(
+            """
+            [one]
+            generator = jinja
+            jinja_template_dir = t
+            jinjaTemplates = {"t": {"template": "t.j2"}}
+            scheduleGroup = g
+            input = timestamps
+            timestampsList = ["2024-01-01T00:00:00Z", "2024-01-01T00:00:02Z"]
+            [two]
+            generator = jinja
+            jinja_template_dir = t
+            jinjaTemplates = {"t": {"template": "t.j2"}}
+            scheduleGroup = g
+            input = timer
+            interval = 1
+            count = 1
+            backfill = 2024-01-01T00:00:01Z
+            end = 2
+            """
+        )
+    )
+    (tmp_path / "t").mkdir()
+    (tmp_path / "t" / "t.j2").write_text("{{ timestamp }}\n")
+    config = load(conf)
+    assert [s.label for s in config.samples] == ["one"]
+    sample = config.samples[0]
+    assert [m.stanza for m in sample.schedules] == ["one", "two"]
+    window = window_for(sample, T0 + 3600, "sample")
+    assert not window.bounded  # the timestamps member has no end of its own (its input ends it)
+    assert window.start == T0 + 1  # the earliest member start (the timestamps member starts now)
+    jobs = [p.job for p in plan(sample, window, 1, 100)]
+    stamps = np.concatenate([j.timestamps for j in jobs]) - T0
+    assert stamps.tolist() == [0.0, 1.0, 2.0, 2.0]
+    assert b"".join(j.extra["sources"] for j in jobs) == bytes([0, 1, 0, 1])

@@ -442,6 +442,7 @@ class JinjaGenerator(GeneratorPlugin):
         if not isinstance(tags, list):
             raise _Problem(sample, "jinjaTags", "must be a JSON list")
         self.globals = GLOBALS
+        self.member_tags = [tuple(m.settings.get("jinjaTags") or ()) for m in sample.schedules]
         self.picker: Picker = make_picker(self.mode, specs, self.random, chain, self.locals, self.shared, self.globals)
         if group and self.mode in ("fsm", "spin", "chain"):  # the group's picker position is one too
             self.picker = states.setdefault(("picker",), self.picker)  # type: ignore[arg-type]
@@ -614,10 +615,12 @@ class JinjaGenerator(GeneratorPlugin):
         for context in self.contexts.values():
             context.update(per_job)
         out = _Collector(self.meta)
+        sources = job.extra.get("sources")
         if self.batch:
             self._render_batch(stamps, epochs, out)
         else:
-            self._render_each(stamps, epochs, job.offset, earliest, latest, out)
+            tags = None if sources is None else [self.member_tags[k] for k in sources]
+            self._render_each(stamps, epochs, job.offset, earliest, latest, out, tags)
         return EventBatch(
             self.sample.label, job.seq, out.events, np.asarray(out.times, dtype=float), self.meta, out.columns
         )
@@ -630,8 +633,16 @@ class JinjaGenerator(GeneratorPlugin):
             raise template_error(exc, self.templates[alias].filename or alias) from None
 
     def _render_each(
-        self, stamps: list[datetime], epochs: list[float], offset: int, earliest: float, latest: float, out: _Collector
+        self,
+        stamps: list[datetime],
+        epochs: list[float],
+        offset: int,
+        earliest: float,
+        latest: float,
+        out: _Collector,
+        tags: list[tuple] | None = None,
     ) -> None:
+        """One render per event; `tags` per event when the times come from a schedule group."""
         contexts, renderers, single, pick = self.contexts, self.renderers, self.single, self.picker.pick
         env = self.env
         text_mode = self.output == "text"
@@ -643,6 +654,8 @@ class JinjaGenerator(GeneratorPlugin):
                 context = contexts[alias]
                 context["timestamp"] = stamp
                 context["eventgen_count"] = offset + i
+                if tags is not None:
+                    context["tags"] = tags[i]
                 if self.target_vars:
                     low = earliest + i * slice_size
                     context["eventgen_target_time_earliest"] = datetime.fromtimestamp(low, self.tz)
