@@ -7,6 +7,7 @@ Paths are kept relative to the deepest folder holding all of them, so `sampleDir
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
@@ -29,6 +30,9 @@ class BundleError(EventgenError):
 def referenced_paths(config: RunConfig) -> list[Path]:
     """The conf, its sample files, token files, plugin folders and generator templates (files only)."""
     found: list[Path] = [config.path]
+    if config.project is not None:  # an Eventum project: the files its translation read, translated again there
+        for path in config.project["files"]:
+            found += _walk(Path(path))
     conf_dir = config.path.parent
     for folder in config.engine.get("pluginDir") or []:
         found += _walk((conf_dir / folder).resolve())
@@ -104,7 +108,10 @@ def build(config: RunConfig, overrides: dict[str, str], only: str | None) -> dic
         data = path.read_bytes()
         files[rel] = data
         digest.update(rel.encode() + b"\0" + data)
-    digest.update(repr((sorted(overrides.items()), only)).encode())
+    project = None
+    if config.project is not None:  # msgpack-safe (a YAML params file may hold dates)
+        project = json.loads(json.dumps({k: config.project[k] for k in ("params", "secrets", "name")}, default=str))
+    digest.update(repr((sorted(overrides.items()), only, project)).encode())
     return {
         "conf": config.path.relative_to(root).as_posix(),
         "files": files,
@@ -112,6 +119,7 @@ def build(config: RunConfig, overrides: dict[str, str], only: str | None) -> dic
         "overrides": dict(overrides),
         "only": only,
         "digest": digest.hexdigest(),
+        **({"project": project} if project is not None else {}),
     }
 
 
@@ -179,5 +187,11 @@ def load_bundle(bundle: dict[str, Any], folder: Path, worker_name: str) -> RunCo
         text = text.replace(str(original), str(_safe_path(folder.resolve(), rel)))
     conf_path.write_text(text.replace("{worker}", worker_name), encoding="utf-8")
     overrides = {str(k): str(v).replace("{worker}", worker_name) for k, v in (bundle.get("overrides") or {}).items()}
-    only = bundle.get("only")
-    return load(conf_path, overrides, only=only if only else None)
+    only = bundle.get("only") or None
+    project = bundle.get("project")
+    if isinstance(project, dict):
+        from eventgen.conf.eventum_map import load_translated
+
+        params, secrets = dict(project.get("params") or {}), dict(project.get("secrets") or {})
+        return load_translated(conf_path, params, secrets, overrides, only, str(project.get("name") or ""))
+    return load(conf_path, overrides, only=only)

@@ -34,17 +34,29 @@ ISO_FORMAT = "%Y-%m-%dT%H:%M:%S.%f%z"
 class Translation:
     """Sections of an eventgen.conf (raw string values, as the conf loader reads them) and what has no equivalent."""
 
-    def __init__(self, path: Path, project: dict[str, Any], now: float | None = None):
+    def __init__(
+        self,
+        path: Path,
+        project: dict[str, Any],
+        now: float | None = None,
+        name: str | None = None,
+        sample_mode: bool = False,
+        output_base: Path | None = None,
+    ):
         self.path = path
+        self.sample_mode = sample_mode
+        self.output_base = output_base  # where relative output files go (a cluster worker: its working directory)
         self.base = path.parent.resolve()
         self.now = time.time() if now is None else now
         self.notes: list[str] = []
+        self.files: list[Path] = []  # every file and folder the project reads (what a cluster bundle ships)
         self.sections: dict[str, dict[str, str]] = {}
         common = {"timezone": "utc", "outputMode": "", **self._event(*project["event"])}
         outputs = self._outputs(project["output"])
         common.update(outputs)
         inputs = project["input"]
-        name = re.sub(r"[^\w-]", "_", self.base.name) or "eventum"
+        name = name or re.sub(r"[^\w-]", "_", self.base.name) or "eventum"
+        self.name = name
         if common.get("generator") != "jinja" and len(inputs) > 1:
             raise ConfigError("input: the replay event plugin takes one input here (one sample file, one schedule)")
         if len(inputs) > 1:  # one sample whose schedules merge in time order, as Eventum merges its inputs
@@ -61,13 +73,14 @@ class Translation:
 
     # -- paths and times -------------------------------------------------------------------------------------------
 
-    def file(self, value: str, where: str, must_exist: bool = True) -> str:
-        """An absolute path: relative ones resolve against the project folder (Eventum's rule)."""
+    def file(self, value: str, where: str) -> str:
+        """An existing file's absolute path: relative ones resolve against the project folder (Eventum's rule)."""
         candidate = Path(os.path.expanduser(str(value)))
         full = candidate if candidate.is_absolute() else self.base / candidate
-        if must_exist and not full.exists():
+        if not full.exists():
             raise ConfigError(f"{where}: {value}: no such file (relative paths are read from {self.base})")
-        return str(full.resolve() if must_exist else full)
+        self.files.append(full.resolve())
+        return str(full.resolve())
 
     def moment(self, value: Any, where: str, start: str | None = None) -> str | None:
         """A VersatileDatetime as eventgen reads times: ISO, `now`, a Splunk relative time; None for `never`."""
@@ -152,8 +165,6 @@ class Translation:
                     out["backfill"] = first
         return out
 
-    sample_mode = False
-
     def _pattern_start(self, files: list[str]) -> str | None:
         starts = []
         for name in files:
@@ -178,6 +189,7 @@ class Translation:
             files.append(Path(self.file(spec["template"], f"{where}.templates[{i}].{alias}.template")))
             aliases.append((str(alias), spec))
         folder = Path(os.path.commonpath([f.parent for f in files]))
+        self.files.append(folder)  # templates may include others from their folder
         templates = []
         for (alias, spec), path in zip(aliases, files, strict=True):
             templates.append({alias: {**spec, "template": path.relative_to(folder).as_posix()}})
@@ -275,7 +287,8 @@ class Translation:
         mode = body.get("write_mode", "append")
         if mode not in ("append", "overwrite"):
             raise ConfigError(f"{where}.write_mode: must be append or overwrite")
-        path = self.file(body["path"], f"{where}.path", must_exist=False)
+        written = Path(os.path.expanduser(str(body["path"])))
+        path = str(written if written.is_absolute() else (self.output_base or self.base) / written)
         return {"fileName": path, "fileMaxBytes": "0", "fileWriteMode": mode}
 
     def _out_tcp(self, body: dict[str, Any], where: str) -> dict[str, str]:
@@ -340,29 +353,58 @@ def _num(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
-def translate(path: str | Path, params: Mapping[str, Any], secrets: Mapping[str, Any], sample_mode: bool = False):
-    """(sections, notes) of a project; errors as ConfigErrors naming the file and the key's path."""
+def translated(
+    path: str | Path,
+    params: Mapping[str, Any],
+    secrets: Mapping[str, Any],
+    sample_mode: bool = False,
+    name: str | None = None,
+    output_base: Path | None = None,
+) -> Translation:
+    """A project's translation (samples named `name`, else after the project's folder); errors as ConfigErrors
+    naming the file and the key's path."""
     path = Path(path)
     project = read_project(path, params, secrets)
-    Translation.sample_mode = sample_mode
     try:
-        translation = Translation(path, project)
+        return Translation(path, project, name=name, sample_mode=sample_mode, output_base=output_base)
     except ConfigError as exc:
         exc.file = str(path)
         raise ConfigErrors([exc]) from None
+
+
+def translate(path: str | Path, params: Mapping[str, Any], secrets: Mapping[str, Any], sample_mode: bool = False):
+    """(sections, notes) of a project."""
+    translation = translated(path, params, secrets, sample_mode)
     return translation.sections, translation.notes
 
 
 def load_project(path: str | Path, args: Any, overrides: Mapping[str, str]):
     """The project's RunConfig, made by the conf loader from the translated sections."""
+    params = params_from(getattr(args, "params", None), getattr(args, "params_file", None))
+    secrets = secrets_from(os.environ, getattr(args, "secrets_file", None))
+    return load_translated(path, params, secrets, overrides, getattr(args, "sample", None))
+
+
+def load_translated(
+    path: str | Path,
+    params: Mapping[str, Any],
+    secrets: Mapping[str, Any],
+    overrides: Mapping[str, str],
+    only: str | None = None,
+    name: str | None = None,
+):
+    """Translate and load a project; the RunConfig remembers what a cluster worker needs to do the same
+    (`project`: params, secrets, the samples' name and the files read)."""
     import logging
 
     from eventgen.conf.loader import load
 
-    params = params_from(getattr(args, "params", None), getattr(args, "params_file", None))
-    secrets = secrets_from(os.environ, getattr(args, "secrets_file", None))
     sample_mode = overrides.get("timeMode") == "sample"
-    sections, notes = translate(path, params, secrets, sample_mode)
-    for note in notes:
+    worker = Path.cwd() if name else None  # named by a controller's bundle: relative output files go to the cwd
+    translation = translated(path, params, secrets, sample_mode, name, worker)
+    for note in translation.notes:
         logging.getLogger("eventgen").info("%s: %s", path, note)
-    return load(path, overrides, only=getattr(args, "sample", None), layers=[(str(path), sections)])
+    config = load(path, overrides, only=only, layers=[(str(path), translation.sections)])
+    config.project = {"params": dict(params), "secrets": dict(secrets), "name": translation.name}
+    config.project["files"] = translation.files
+    return config

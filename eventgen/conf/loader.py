@@ -63,6 +63,7 @@ class RunConfig:
     engine: Settings
     samples: list[Sample]
     warnings: list[str] = field(default_factory=list)
+    project: dict[str, Any] | None = None  # an Eventum project's params, secrets and files (`load_translated`)
 
 
 def all_groups() -> list[SettingGroup]:
@@ -175,7 +176,8 @@ class _Loader:
                 folded.append(sample)
             elif group[0] is sample:
                 if len(group) > MAX_SCHEDULES:
-                    self.error(f"at most {MAX_SCHEDULES} stanzas can share a schedule group", sample.stanza, "scheduleGroup")
+                    message = f"at most {MAX_SCHEDULES} stanzas can share a schedule group"
+                    self.error(message, sample.stanza, "scheduleGroup")
                 folded.append(replace(sample, schedules=tuple(group)))
         return folded
 
