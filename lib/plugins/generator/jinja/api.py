@@ -26,15 +26,15 @@ class Modules:
         self._rng = rng
         self._dir = modules_dir
         self._sandbox = sandbox
-        self._cache: dict[str, Any] = {"rand": rand}
+        self.rand = rand
 
     def __getattr__(self, name: str) -> Any:
+        """Called once per name: the module loaded becomes a plain attribute, so later lookups cost nothing."""
         if name.startswith("_"):
             raise AttributeError(name)
-        cached = self._cache.get(name)
-        if cached is None:
-            cached = self._cache[name] = self._load(name)
-        return cached
+        loaded = self._load(name)
+        setattr(self, name, loaded)
+        return loaded
 
     def __getitem__(self, name: str) -> Any:
         return self.__getattr__(name)
