@@ -89,6 +89,13 @@ SAMPLE = SettingGroup(
             "now), are refused; `end = 0` makes nothing and says so in a warning.",
         ),
         Setting(
+            "maxEvents",
+            at_least(parse_int, 0),
+            None,
+            "Stop the sample after this many events, whatever its schedule says (the last job is cut there); "
+            "for datasets of an exact size. Eventum's replay `repeat: false` sets it to the file's line count.",
+        ),
+        Setting(
             "scheduleGroup",
             parse_str,
             None,

@@ -66,7 +66,9 @@ class Translation:
                 stanza = f"{name}:{i}:{plugin}" if i else name
             else:
                 stanza = self.replay_stanza
-            values = {**common, **self._input(plugin, body, f"input[{i}].{plugin}")}
+            own = self._input(plugin, body, f"input[{i}].{plugin}")
+            # a group member takes the rest from the first stanza (the loader's rule), so it names only its schedule
+            values = {**common, **own} if i == 0 else {"scheduleGroup": name, **own}
             if body.get("tags") and common.get("generator") == "jinja":
                 values["jinjaTags"] = json.dumps(body["tags"])
             self.sections[stanza] = values
@@ -230,8 +232,9 @@ class Translation:
                 raise ConfigError(f"{where}.timestamp_pattern: needs (?P<timestamp>...) as its first group")
             out.update({"token.0.token": pattern, "token.0.replacementType": "timestamp"})
             out["token.0.replacement"] = body.get("timestamp_format") or ISO_FORMAT
-        if not body.get("repeat", False):
-            self.notes.append(f"{where}.repeat: false: eventgen cycles through the file instead of stopping at its end")
+        if not body.get("repeat", False):  # Eventum's default: the plugin is exhausted at the file's end
+            text = path.read_text(encoding=str(body.get("encoding") or "utf-8"), errors="replace")
+            out["maxEvents"] = str(sum(1 for line in text.splitlines() if line.strip()))
         for key in ("chunk_size", "encoding"):
             if key in body:
                 self.notes.append(f"{where}.{key}: no equivalent (the file is read whole, as UTF-8)")

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from eventgen.conf.core_settings import CORE_GROUPS, GLOBAL
+from eventgen.conf.core_settings import CORE_GROUPS, GLOBAL, SCHEDULE_KEYS
 from eventgen.conf.sample import Sample
 from eventgen.conf.settings import Setting, SettingError, SettingGroup, Settings, index
 from eventgen.conf.syntax import parse_conf, read_conf
@@ -103,6 +103,29 @@ def load(
     return loader.run(only, require_samples)
 
 
+OWN_SCHEDULE_KEYS = (*SCHEDULE_KEYS, "input", "backfill", "end", "delay", "jinjaTags")
+
+
+def _members_inherit(sections: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    """A `scheduleGroup` member stanza takes what it does not set from its group's first stanza, but the first's
+    schedule (so a member needs only its own schedule keys)."""
+    first: dict[str, str] = {}
+    out = {}
+    for stanza, values in sections.items():
+        group = values.get("scheduleGroup", "").strip()
+        if group and first.setdefault(group, stanza) != stanza:
+            leader = sections[first[group]]
+            kind = leader.get("input", "interval")
+            own = (
+                {s.name for s in getattr(registry.get("input", kind), "settings", ())}
+                if registry.has("input", kind)
+                else set()
+            )
+            values = {**{k: v for k, v in leader.items() if k not in OWN_SCHEDULE_KEYS and k not in own}, **values}
+        out[stanza] = values
+    return out
+
+
 class _Loader:
     def __init__(self, conf_path: Path, layers, overrides: dict[str, str], app: str, now: float | None):
         self.now = now
@@ -120,7 +143,7 @@ class _Loader:
                 merged.setdefault(stanza, {}).update(values)
                 for key in values:
                     self.origin[(stanza, key)] = label
-        self.sections = merged
+        self.sections = _members_inherit(merged)
         engine_plugins = self.sections.get("global", {}).get("pluginDir")
         if engine_plugins:
             registry.load(self.conf_dir / p.strip() for p in engine_plugins.split(",") if p.strip())

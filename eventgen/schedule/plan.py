@@ -128,6 +128,9 @@ def plan(sample: Sample, window: Window, seed: int, job_size: int) -> Iterator[P
     )
     rater = make_rater(sample, seed)
     observes = rater.observes
+    limit = sample.settings.get("maxEvents")
+    if limit == 0:
+        return
     for (number, tick, count), following in _with_next(ticks(sample, window, seed, rater)):
         future = window.paced and tick.time >= window.now
         rated = tick.timestamps is None  # explicit times are the schedule's, not the rater's
@@ -139,6 +142,11 @@ def plan(sample: Sample, window: Window, seed: int, job_size: int) -> Iterator[P
         else:
             parts = _split(tick, count, job_size, tick.time if future else None)
         for n, earliest, latest, stamps, due in parts:
+            if limit is not None and offset + n >= limit:  # the last job: cut at `maxEvents`
+                n = limit - offset
+                if stamps is not None:
+                    stamps = stamps[:n]
+                    latest = float(stamps[-1])
             extra = {}
             if tick.sources is not None:
                 extra["sources"] = np.ascontiguousarray(tick.sources[position : position + n]).tobytes()
@@ -161,6 +169,8 @@ def plan(sample: Sample, window: Window, seed: int, job_size: int) -> Iterator[P
             yield PlannedJob(job, due)
             seq += 1
             offset += n
+            if limit is not None and offset >= limit:
+                return
 
 
 Part = tuple[int, float, float, "np.ndarray | None", "float | None"]  # count, earliest, latest, stamps, due
@@ -239,8 +249,11 @@ def planned_events(
             if i % 64 == 0 and time.monotonic() > deadline:
                 return None
         return total
+    limit = sample.settings.get("maxEvents")
     for i, (_, _, count) in enumerate(ticks(sample, window, seed)):
         total += count
+        if limit is not None and total >= limit:
+            return limit
         if i % 256 == 0 and time.monotonic() > deadline:
             return None
     return total

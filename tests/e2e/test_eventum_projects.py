@@ -350,8 +350,6 @@ event:
 output:
   - stdout: {{}}
 """
-    assert run(project(tmp_path, yml)) == [
-        "2024-01-01T00:00:00 one",
-        "2024-01-01T00:00:01 two",
-        "2024-01-01T00:00:02 one",
-    ]
+    lines = ["2024-01-01T00:00:00 one", "2024-01-01T00:00:01 two", "2024-01-01T00:00:02 one"]
+    assert run(project(tmp_path, yml)) == lines[:2]  # repeat: false (the default): the file's end ends the run
+    assert run(project(tmp_path, yml.replace("timestamp_format:", "repeat: true, timestamp_format:"))) == lines

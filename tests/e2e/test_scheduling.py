@@ -349,3 +349,32 @@ def test_live_replay_sends_each_event_at_its_replayed_time(tmp_path: Path) -> No
     assert len(times) >= 4 and np.allclose(np.diff(times[:4]), [0.05, 1.0, 0.25], atol=0.001)
     late = arrived - times
     assert late.min() >= -0.005 and late.max() < 0.5
+
+
+@pytest.mark.parametrize("threading", ["thread", "process"])
+def test_max_events_cuts_the_run_at_an_exact_count(tmp_path: Path, threading: str) -> None:
+    """A cron of 7 events every 5 minutes over a day would make 2,016; `maxEvents = 1000` stops at the 1,000th,
+    cutting a tick and a job (jobSize 64) in the middle, and ids 0..999 come out once each."""
+    (tmp_path / "c.log").write_text("ID @now\n")
+    write_conf(
+        tmp_path,
+        f"""
+        [c\\.log]
+        input = cron
+        cron = */5 * * * *
+        count = 7
+        jobSize = 64
+        maxEvents = 1000
+        backfill = 2024-01-01T00:00:00
+        end = 2024-01-01T23:59:59
+        timezone = utc
+        {EPOCH_TOKEN}
+        token.1.token = ID
+        token.1.replacementType = integerid
+        token.1.replacement = 0
+    """,
+    )
+    lines, stats = run(tmp_path, "--threading", threading)
+    assert stats["total"]["generated"] == stats["total"]["sent"] == 1000
+    assert sorted(int(line.split()[0]) for line in lines) == list(range(1000))
+    assert stamps_of(lines).max() == T0 + 300 * (999 // 7)

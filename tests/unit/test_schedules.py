@@ -391,9 +391,6 @@ def test_a_schedule_group_is_one_sample_with_each_members_window(tmp_path):
             input = timestamps
             timestampsList = ["2024-01-01T00:00:00Z", "2024-01-01T00:00:02Z"]
             [two]
-            generator = jinja
-            jinja_template_dir = t
-            jinjaTemplates = {"t": {"template": "t.j2"}}
             scheduleGroup = g
             input = timer
             interval = 1
@@ -409,6 +406,9 @@ def test_a_schedule_group_is_one_sample_with_each_members_window(tmp_path):
     assert [s.label for s in config.samples] == ["one"]
     sample = config.samples[0]
     assert [m.stanza for m in sample.schedules] == ["one", "two"]
+    member = sample.schedules[1]  # took the first stanza's generator, not its schedule
+    assert (member.settings["generator"], member.settings["input"]) == ("jinja", "timer")
+    assert member.settings["timestampsList"] is None
     window = window_for(sample, T0 + 3600, "sample")
     assert not window.bounded  # the timestamps member has no end of its own (its input ends it)
     assert window.start == T0 + 1  # the earliest member start (the timestamps member starts now)
