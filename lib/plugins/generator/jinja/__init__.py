@@ -446,6 +446,7 @@ class JinjaGenerator(GeneratorPlugin):
         self.picker: Picker = make_picker(self.mode, specs, self.random, chain, self.locals, self.shared, self.globals)
         if group and self.mode in ("fsm", "spin", "chain"):  # the group's picker position is one too
             self.picker = states.setdefault(("picker",), self.picker)  # type: ignore[arg-type]
+        self.picker.tags = tuple(tags)  # type: ignore[attr-defined]
         self.single = (specs[0].alias,) if len(specs) == 1 else None
         self.meta = {key: str(settings.get(key, "") or "") for key in META_KEYS}
         self.decoder = json.JSONDecoder(strict=False)
@@ -648,8 +649,11 @@ class JinjaGenerator(GeneratorPlugin):
         text_mode = self.output == "text"
         slice_size = (latest - earliest) / max(len(epochs), 1)
         rand = self.random.random
+        picker = self.picker
         for i, stamp in enumerate(stamps):
             epoch = epochs[i]
+            if tags is not None:
+                picker.tags = tags[i]  # an fsm's `has_tags` looks at this event's input
             for alias in single or pick(stamp):
                 context = contexts[alias]
                 context["timestamp"] = stamp

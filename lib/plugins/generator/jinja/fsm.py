@@ -24,16 +24,19 @@ SCOPES = ("locals", "shared", "globals")
 
 
 class ConditionContext:
-    """What a condition may look at: the current state's locals, shared, globals, the timestamp."""
+    """What a condition may look at: the current state's locals, shared, globals, the timestamp, the event's tags."""
 
-    __slots__ = ("globals", "locals", "shared", "timestamp", "vars")
+    __slots__ = ("globals", "locals", "shared", "tags", "timestamp", "vars")
 
-    def __init__(self, locals_: State, shared: State, globals_: State, timestamp: datetime, vars_: dict):
+    def __init__(
+        self, locals_: State, shared: State, globals_: State, timestamp: datetime, vars_: dict, tags: tuple = ()
+    ):
         self.locals = locals_
         self.shared = shared
         self.globals = globals_
         self.timestamp = timestamp
         self.vars = vars_
+        self.tags = tags
 
     def lookup(self, path: str) -> Any:
         scope, _, rest = path.partition(".")
@@ -95,7 +98,8 @@ def _time_check(op: str, arg: Any) -> Check:
 
 def compile_condition(spec: Any, expression: Callable[[str], Callable[..., Any]]) -> Check:
     """Turn one `when` into a check. Strings are Jinja expressions over locals/shared/globals/timestamp/vars;
-    objects use eq/ne/gt/ge/lt/le, len_*, matches, contains, in, defined, before/after, always/never, and/or/not."""
+    objects use eq/ne/gt/ge/lt/le, len_*, matches, contains, in, defined, before/after, has_tags, always/never,
+    and/or/not."""
     if spec is True or spec is None:
         return lambda ctx: True
     if spec is False:
@@ -131,6 +135,9 @@ def compile_condition(spec: Any, expression: Callable[[str], Callable[..., Any]]
         return lambda ctx: all(ctx.lookup(p) is not _MISSING for p in paths)
     if op in ("before", "after"):
         return _time_check(op, arg)
+    if op == "has_tags":  # every tag named is among the event's input tags
+        wanted = [str(t) for t in (arg if isinstance(arg, list) else [arg])]
+        return lambda ctx: all(t in ctx.tags for t in wanted)
     if op == "always":
         return lambda ctx: True
     if op == "never":
@@ -146,7 +153,7 @@ def compile_condition(spec: Any, expression: Callable[[str], Callable[..., Any]]
         inner = compile_condition(arg, expression)
         return lambda ctx: not inner(ctx)
     allowed = [*COMPARE, "len_eq", "len_gt", "len_ge", "len_lt", "len_le", "matches", "contains", "in", "defined",
-               "before", "after", "always", "never", "and", "or", "not"]  # fmt: skip
+               "before", "after", "has_tags", "always", "never", "and", "or", "not"]  # fmt: skip
     raise ValueError(f"unknown condition {op!r}; allowed: {', '.join(allowed)}")
 
 

@@ -106,6 +106,7 @@ class FsmPicker(Picker):
         self.specs = {s.alias: s for s in specs}
         self.initial = next(s.alias for s in specs if s.initial)
         self.current: str | None = None
+        self.tags: tuple = ()  # the event's input tags (`has_tags`), set by the generator before each pick
         self.locals = locals_
         self.shared = shared
         self.globals = globals_
@@ -115,7 +116,8 @@ class FsmPicker(Picker):
         if self.current is None:
             self.current = self.initial
             return (self.current,)
-        ctx = ConditionContext(self.locals[self.current], self.shared, self.globals, timestamp, self.vars[self.current])
+        now = self.current
+        ctx = ConditionContext(self.locals[now], self.shared, self.globals, timestamp, self.vars[now], self.tags)
         for target, check in self.specs[self.current].transitions:
             if check(ctx):
                 self.current = target
