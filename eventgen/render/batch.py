@@ -84,6 +84,8 @@ class EventBatch:
     times: np.ndarray
     meta: dict[str, str] = field(default_factory=dict)
     columns: dict[str, list[str]] = field(default_factory=dict)
+    dropped: int = 0  # renders a template discarded (Eventum's `dispatch.drop()` / `next()`)
+    exhausted: bool = False  # the generator has nothing more to make (`dispatch.exhaust()`): end the sample
     _text: str | None = None
     _payload: bytes | None = None
 

@@ -34,9 +34,16 @@ class Tally:
         self.generated: dict[str, int] = {}
         self.rows: dict[tuple[str, str], Counter] = {}
         self.errors: dict[str, str] = {}
+        self.dropped: dict[str, int] = {}
+        self.exhausted: list[str] = []
 
-    def made(self, sample: str, events: int) -> None:
+    def made(self, sample: str, events: int, dropped: int = 0, exhausted: bool = False) -> None:
+        """`events` made; `dropped` renders the generator discarded; `exhausted`: the sample has nothing more."""
         self.generated[sample] = self.generated.get(sample, 0) + events
+        if dropped:
+            self.dropped[sample] = self.dropped.get(sample, 0) + dropped
+        if exhausted and sample not in self.exhausted:
+            self.exhausted.append(sample)
 
     def delivered(
         self,
@@ -64,6 +71,8 @@ class Tally:
             "generated": [[s, n] for s, n in self.generated.items()],
             "rows": [[s, o, c.sent, c.failed, c.bytes, c.resent, c.acked] for (s, o), c in self.rows.items()],
             "errors": dict(self.errors),
+            **({"dropped": [[s, n] for s, n in self.dropped.items()]} if self.dropped else {}),
+            **({"exhausted": list(self.exhausted)} if self.exhausted else {}),
         }
 
 
@@ -75,6 +84,7 @@ class Stats:
     generated: dict[str, int] = field(default_factory=dict)
     rows: dict[tuple[str, str], Counter] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    dropped: dict[str, int] = field(default_factory=dict)  # renders templates discarded (`dispatch.drop()`)
     jobs_done: int = 0
     lag: float = 0.0
     notes: list[str] = field(default_factory=list)
@@ -92,9 +102,12 @@ class Stats:
         if any(len(r) != 7 for r in rows):  # resent and acked may be left out
             raise ValueError("a tally row is [sample, output, sent, failed, bytes, resent, acked]")
         errors = {str(k): str(v) for k, v in dict(delta.get("errors", {})).items()}
+        dropped = [(str(s), int(n)) for s, n in delta.get("dropped", [])]
         with self._lock:
             for sample, n in generated:
                 self.generated[sample] = self.generated.get(sample, 0) + n
+            for sample, n in dropped:
+                self.dropped[sample] = self.dropped.get(sample, 0) + n
             for sample, output, sent, failed, nbytes, resent, acked in rows:
                 row = self.rows.setdefault((sample, output), Counter())
                 row.sent += sent

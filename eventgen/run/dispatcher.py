@@ -110,6 +110,7 @@ class Dispatcher:
         self.stop = stop
         self.wake = wake
         self.backlog: deque[GenerationJob] = deque()
+        self.ended: set[str] = set()  # samples whose generator has nothing more to make
         self.peers: dict[Hashable, Peer] = {}
         self.pins: dict[str, Hashable] = {}
         self.counts = {
@@ -139,6 +140,8 @@ class Dispatcher:
             self._blocked.pop(job.sample, None)
             if self.stop.is_set():
                 return False
+            if job.sample in self.ended:
+                return True  # the sample was ended (`end_sample`): nothing more of it is made
             if due is not None:
                 self.due[(job.sample, job.seq)] = due
             self.backlog.append(job)
@@ -364,6 +367,19 @@ class Dispatcher:
 
     def idle(self) -> bool:
         return not self.backlog and not self.inflight()
+
+    def end_sample(self, sample: str) -> tuple[int, int]:
+        """A sample whose generator has nothing more to make: its queued jobs are removed and later ones refused
+        (not made, never generated); (jobs, events) removed."""
+        with self._cond:
+            self.ended.add(sample)
+            gone = [j for j in self.backlog if j.sample == sample]
+            if gone:
+                self.backlog = deque(j for j in self.backlog if j.sample != sample)
+                for job in gone:
+                    self.due.pop((job.sample, job.seq), None)
+            self._cond.notify_all()
+        return len(gone), sum(j.count for j in gone)
 
     def drop_rest(self) -> tuple[int, int]:
         """Give up on what is queued and in flight (drain deadline): counted as dropped, never generated."""

@@ -282,6 +282,9 @@ class Engine:
         d = self.dispatcher
         if isinstance(event, Done):
             accepted = d.done(event.peer, event.run, event.key, event.delta, event.error)
+            if accepted:
+                for sample in event.delta.get("exhausted", ()):
+                    self._end_sample(str(sample))
             if log.isEnabledFor(logging.DEBUG):
                 made = sum(n for _, n in event.delta.get("generated", []))
                 rows = event.delta.get("rows", [])
@@ -311,6 +314,17 @@ class Engine:
             if self.stats.note(f"run failed: {event.message}"):
                 log.error("%s", event.message)
 
+    def _end_sample(self, sample: str) -> None:
+        """A generator said its sample has nothing more to make (`dispatch.exhaust()`): stop planning it."""
+        if sample in self.dispatcher.ended:
+            return
+        for feeder in self.feeders:
+            if feeder.label == sample:
+                feeder.end()
+        jobs, events = self.dispatcher.end_sample(sample)
+        self.stats.note(f"sample {sample}: ended by its template (dispatch.exhaust()); the rest of its plan not made")
+        log.info("sample %s ended by its template: %d queued job(s) of %d events removed", sample, jobs, events)
+
     def _finish(self, started: float) -> None:
         if self.host_stage is not None:
             self.host_stage.close()
@@ -323,6 +337,8 @@ class Engine:
                 f"stopped with {jobs:,} job(s) ({events:,} events) queued or unconfirmed: not made, not counted"
             )
         self.stats.jobs = {k: v for k, v in self.dispatcher.counts.items() if v}
+        for sample, dropped in sorted(self.stats.dropped.items()):
+            self.stats.note(f"sample {sample}: {dropped:,} render(s) discarded by its template (dispatch)")
         for feeder in self.feeders:
             if feeder.error:
                 self.fatal = self.fatal or feeder.error

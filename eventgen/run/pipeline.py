@@ -191,7 +191,7 @@ class Pipeline:
             report.error = str(exc) if isinstance(exc, EventgenError) else f"{type(exc).__name__}: {exc}"
             report.delta = tally.delta()
             return report
-        tally.made(batch.sample, len(batch))
+        tally.made(batch.sample, len(batch), batch.dropped, batch.exhausted)
         if self.stage is not None:
             self.stage.submit(batch)
         else:

@@ -50,6 +50,20 @@ def wait_until(clock: Clock, due: float, stop: threading.Event) -> bool:
     return not stop.is_set()
 
 
+class _Halt:
+    """Set when the run stops, or when this one sample is ended (`Feeder.end`)."""
+
+    def __init__(self, stop: threading.Event):
+        self.stop = stop
+        self.ended = threading.Event()
+
+    def is_set(self) -> bool:
+        return self.stop.is_set() or self.ended.is_set()
+
+    def wait(self, timeout: float) -> bool:
+        return self.stop.wait(timeout) or self.ended.is_set()
+
+
 class Feeder:
     """Releases one sample's planned jobs to `put` when due; tracks lag and live events."""
 
@@ -65,7 +79,7 @@ class Feeder:
         self.jobs = jobs
         self.put = put
         self.clock = clock
-        self.stop = stop
+        self.stop = _Halt(stop)
         self.lag = 0.0  # how late the latest paced job went out
         self.worst_lag = 0.0
         self.paced_events = 0  # events released on the clock (not at once)
@@ -83,11 +97,13 @@ class Feeder:
                 if self.stop.is_set():
                     return
                 if planned.due is not None:
-                    if not wait_until(self.clock, planned.due, self.stop):
+                    if not wait_until(self.clock, planned.due, self.stop):  # type: ignore[arg-type]
                         return
                     if planned.due != last_due:  # a burst's later jobs wait for room, not for the clock
                         self._track(-self.clock.until(planned.due))
                     last_due = planned.due
+                if self.stop.ended.is_set():
+                    return
                 if not self.put(planned.job, None if planned.due is None else self.clock.monotonic(planned.due)):
                     return
                 self.released_events += planned.job.count
@@ -100,6 +116,11 @@ class Feeder:
             log.error("%s", self.error)
         finally:
             self.ended = time.monotonic()
+
+    def end(self) -> None:
+        """End this sample's plan here (its generator has nothing more to make); noticed within MAX_SLEEP."""
+        self.stop.ended.set()
+        self.exhausted = True
 
     def _track(self, lag: float) -> None:
         self.lag = max(0.0, lag)

@@ -353,3 +353,48 @@ output:
     lines = ["2024-01-01T00:00:00 one", "2024-01-01T00:00:01 two", "2024-01-01T00:00:02 one"]
     assert run(project(tmp_path, yml)) == lines[:2]  # repeat: false (the default): the file's end ends the run
     assert run(project(tmp_path, yml.replace("timestamp_format:", "repeat: true, timestamp_format:"))) == lines
+
+
+DISPATCH_A = """{%- set n = shared.incr('n') -%}
+{%- if n % 3 == 0 %}{{ dispatch.drop() }}{% endif -%}
+{%- if n > 10 %}{{ dispatch.exhaust() }}{% endif -%}
+a {{ n }}
+"""
+
+
+@pytest.mark.parametrize("threading", ["thread", "process"])
+def test_dispatch_drop_next_and_exhaust(tmp_path, threading):
+    """Spinning a, b: `b` always re-picks (`next`, so each time after the first discards one b), `a` drops every
+    third render and ends the sample at its eleventh: the run stops there although the plan has 600 times, and
+    the summary counts the 14 discarded renders (10 of b, 3 drops, the exhaust)."""
+    yml = f"""
+input:
+  - linspace: {{start: "{START}", end: "+1h", count: 600, endpoint: false}}
+event:
+  template:
+    mode: spin
+    templates:
+      - a: {{template: templates/a.jinja}}
+      - b: {{template: templates/b.jinja}}
+output:
+  - stdout: {{}}
+"""
+    files = {"templates/a.jinja": DISPATCH_A, "templates/b.jinja": "{%- do dispatch.next() -%}\nnever\n"}
+    path = project(tmp_path, yml, files)
+    result = cli(str(path), "--sample-mode", "--threading", threading, "--stats-json", str(tmp_path / "s.json"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [f"a {n}" for n in (1, 2, 4, 5, 7, 8, 10)]
+    stats = json.loads((tmp_path / "s.json").read_text())
+    assert stats["total"]["generated"] == stats["total"]["sent"] == 7
+    assert any("ended by its template (dispatch.exhaust())" in note for note in stats["notes"]), stats["notes"]
+    assert [n for n in stats["notes"] if "discarded" in n] == [
+        f"sample {tmp_path.name}: 14 render(s) discarded by its template (dispatch)"
+    ]
+
+
+def test_dispatch_exhaust_ends_an_endless_live_run(tmp_path):
+    template = "{%- if shared.incr('n') > 3 %}{{ dispatch.exhaust() }}{% endif -%}\ntick {{ shared.get('n') }}\n"
+    path = one_input(tmp_path, "timer: {seconds: 0.1, count: 1}", template)
+    result = cli(str(path), "--live-mode", timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["tick 1", "tick 2", "tick 3"]

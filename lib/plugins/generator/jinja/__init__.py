@@ -36,6 +36,7 @@ from eventgen.plugin import (
 )
 
 from .api import Modules, Subprocess
+from .dispatch import DISPATCH, Dispatched, Exhaust, Next
 from .fsm import compile_condition
 from .pickers import MODES, Picker, TemplateSpec, make_picker
 from .rand import Rand
@@ -463,12 +464,14 @@ class JinjaGenerator(GeneratorPlugin):
             "subprocess": Subprocess(allow_subprocess, sample.conf_path.parent, sample.stanza),
             "shared": self.shared,
             "globals": self.globals,
+            "dispatch": DISPATCH,
         }
         self.contexts = {
             s.alias: {**common, "vars": s.vars, "locals": self.locals[s.alias], "template_alias": s.alias}
             for s in specs
         }
         self.last: str | None = None
+        self.exhausted = False  # a template called `dispatch.exhaust()`
         self._snapshots: deque[dict[str, Any]] = deque()
 
     # -- setup ---------------------------------------------------------------------------------------------------
@@ -617,19 +620,26 @@ class JinjaGenerator(GeneratorPlugin):
             context.update(per_job)
         out = _Collector(self.meta)
         sources = job.extra.get("sources")
-        if self.batch:
+        dropped = 0
+        if self.exhausted:  # `dispatch.exhaust()` ended this sample: later jobs make nothing
+            pass
+        elif self.batch:
             self._render_batch(stamps, epochs, out)
         else:
             tags = None if sources is None else [self.member_tags[k] for k in sources]
-            self._render_each(stamps, epochs, job.offset, earliest, latest, out, tags)
+            dropped = self._render_each(stamps, epochs, job.offset, earliest, latest, out, tags)
+        times = np.asarray(out.times, dtype=float)
         return EventBatch(
-            self.sample.label, job.seq, out.events, np.asarray(out.times, dtype=float), self.meta, out.columns
+            self.sample.label, job.seq, out.events, times, self.meta, out.columns, dropped, self.exhausted
         )
 
     def _render(self, alias: str) -> str:
         root, make_context, name, blocks = self.renderers[alias]
         try:
             return "".join(root(make_context(self.env, self.contexts[alias], name, blocks)))
+        except Dispatched:
+            where = self.templates[alias].filename or alias
+            raise TemplateError(f"{where}: dispatch needs one render per event (jinjaBatch = false)") from None
         except Exception as exc:
             raise template_error(exc, self.templates[alias].filename or alias) from None
 
@@ -642,8 +652,10 @@ class JinjaGenerator(GeneratorPlugin):
         latest: float,
         out: _Collector,
         tags: list[tuple] | None = None,
-    ) -> None:
-        """One render per event; `tags` per event when the times come from a schedule group."""
+    ) -> int:
+        """One render per event; `tags` per event when the times come from a schedule group. Returns the renders
+        `dispatch` discarded."""
+        dropped = 0
         contexts, renderers, single, pick = self.contexts, self.renderers, self.single, self.picker.pick
         env = self.env
         text_mode = self.output == "text"
@@ -654,7 +666,11 @@ class JinjaGenerator(GeneratorPlugin):
             epoch = epochs[i]
             if tags is not None:
                 picker.tags = tags[i]  # an fsm's `has_tags` looks at this event's input
-            for alias in single or pick(stamp):
+            chosen = single or pick(stamp)
+            repicks = k = 0
+            while k < len(chosen):
+                alias = chosen[k]
+                k += 1
                 context = contexts[alias]
                 context["timestamp"] = stamp
                 context["eventgen_count"] = offset + i
@@ -669,6 +685,15 @@ class JinjaGenerator(GeneratorPlugin):
                 root, make_context, name, blocks = renderers[alias]
                 try:
                     text = "".join(root(make_context(env, context, name, blocks)))
+                except Dispatched as signal:  # the template discarded its render (`dispatch`)
+                    dropped += 1
+                    if isinstance(signal, Exhaust):
+                        self.exhausted = True
+                        return dropped
+                    if isinstance(signal, Next) and repicks < signal.max_repicks:
+                        repicks += 1
+                        chosen, k = single or pick(stamp), 0
+                    continue
                 except Exception as exc:
                     raise template_error(exc, self.templates[alias].filename or alias) from None
                 self.last = alias
