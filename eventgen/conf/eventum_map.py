@@ -143,6 +143,8 @@ class Translation:
                 out["timestampsList"] = json.dumps(times)
             else:
                 out["timestampsFile"] = self.file(source, f"{where}.source")
+        elif plugin == "http":
+            out.update(self._http_input(body, where))
         elif plugin == "time_patterns":
             files = [self.file(p, f"{where}.patterns[{j}]") for j, p in enumerate(body["patterns"])]
             out.update(input="timepatterns", timePatterns=", ".join(files))
@@ -150,6 +152,20 @@ class Translation:
                 first = self._pattern_start(files)
                 if first:
                     out["backfill"] = first
+        return out
+
+    @staticmethod
+    def _http_input(body: dict[str, Any], where: str) -> dict[str, str]:
+        """Eventum's http input. Its default host 0.0.0.0 is not copied: without `host` eventgen listens on loopback."""
+        if not 0 <= body["port"] <= 65535:
+            raise ConfigError(f"{where}.port: must be 1-65535 (or 0: any free port), got {body['port']}")
+        out = {"input": "http", "httpInputPort": str(body["port"])}
+        if body.get("host") is not None:
+            out["httpInputHost"] = body["host"]
+        if body.get("max_pending_requests") is not None:
+            if body["max_pending_requests"] < 1:
+                raise ConfigError(f"{where}.max_pending_requests: must be 1 or more")
+            out["httpInputMaxPending"] = str(body["max_pending_requests"])
         return out
 
     sample_mode = False
