@@ -37,6 +37,7 @@ INPUTS: dict[str, dict[str, tuple[str, bool]]] = {
     "static": {"count": (I, True), **_TAGS},
     "timestamps": {"source": (A, True), **_TAGS},
     "time_patterns": {"patterns": (L, True), **_TAGS},
+    "http": {"host": (S, False), "port": (I, True), "max_pending_requests": (I, False), **_TAGS},
 }
 EVENTS: dict[str, dict[str, tuple[str, bool]]] = {
     "template": {"mode": (S, False), "templates": (L, True), "params": (M, False), "samples": (M, False),
@@ -74,7 +75,7 @@ OUTPUTS: dict[str, dict[str, tuple[str, bool]]] = {
               "request_timeout_ms": (I, False)},
 }  # fmt: skip
 UNSUPPORTED = {
-    "input": {"http": "an HTTP-driven schedule (POST /generate) has no eventgen equivalent"},
+    "input": {},
     "event": {"script": "the script event plugin (produce(params)) is not implemented yet"},
     "output": {"clickhouse": "no ClickHouse output in eventgen (use http with ClickHouse's HTTP interface)"},
 }

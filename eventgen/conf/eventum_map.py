@@ -59,6 +59,12 @@ class Translation:
         self.name = name
         if common.get("generator") != "jinja" and len(inputs) > 1:
             raise ConfigError("input: the replay event plugin takes one input here (one sample file, one schedule)")
+        for i, (plugin, _) in enumerate(inputs):
+            if plugin == "http" and len(inputs) > 1:
+                raise ConfigError(
+                    f"input[{i}].http: an http input is not merged with other inputs here (its times come from "
+                    "requests, not known ahead): run it as a project of its own"
+                )
         if len(inputs) > 1:  # one sample whose schedules merge in time order, as Eventum merges its inputs
             common["scheduleGroup"] = name
         for i, (plugin, body) in enumerate(inputs):
@@ -158,6 +164,8 @@ class Translation:
                 out["timestampsList"] = json.dumps(times)
             else:
                 out["timestampsFile"] = self.file(source, f"{where}.source")
+        elif plugin == "http":
+            out.update(self._http_input(body, where))
         elif plugin == "time_patterns":
             files = [self.file(p, f"{where}.patterns[{j}]") for j, p in enumerate(body["patterns"])]
             out.update(input="timepatterns", timePatterns=", ".join(files))
@@ -165,6 +173,20 @@ class Translation:
                 first = self._pattern_start(files)
                 if first:
                     out["backfill"] = first
+        return out
+
+    @staticmethod
+    def _http_input(body: dict[str, Any], where: str) -> dict[str, str]:
+        """Eventum's http input. Its default host 0.0.0.0 is not copied: without `host` eventgen listens on loopback."""
+        if not 0 <= body["port"] <= 65535:
+            raise ConfigError(f"{where}.port: must be 1-65535 (or 0: any free port), got {body['port']}")
+        out = {"input": "http", "httpInputPort": str(body["port"])}
+        if body.get("host") is not None:
+            out["httpInputHost"] = body["host"]
+        if body.get("max_pending_requests") is not None:
+            if body["max_pending_requests"] < 1:
+                raise ConfigError(f"{where}.max_pending_requests: must be 1 or more")
+            out["httpInputMaxPending"] = str(body["max_pending_requests"])
         return out
 
     def _pattern_start(self, files: list[str]) -> str | None:

@@ -198,6 +198,11 @@ class _Loader:
             if group is None or len(group) == 1:
                 folded.append(sample)
             elif group[0] is sample:
+                for member in group:
+                    if getattr(registry.get("input", member.settings["input"]), "on_demand", False):
+                        message = f"input = {member.settings['input']} takes its times from outside the plan and "
+                        message += "cannot share a schedule group: give it a sample of its own"
+                        self.error(message, member.stanza, "input")
                 if len(group) > MAX_SCHEDULES:
                     message = f"at most {MAX_SCHEDULES} stanzas can share a schedule group"
                     self.error(message, sample.stanza, "scheduleGroup")

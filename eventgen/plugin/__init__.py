@@ -27,7 +27,7 @@ from eventgen.format.envelopes import BulkDocuments, HecEvent, HecRaw, ModinputX
 from eventgen.format.payload import Payload
 from eventgen.format.syslog import SyslogFrames, SyslogHeaders
 from eventgen.format.text import EventText
-from eventgen.plugin.base import GeneratorPlugin, InputPlugin, RaterPlugin, Tick, registry
+from eventgen.plugin.base import GeneratorPlugin, InputPlugin, LiveRun, RaterPlugin, Tick, registry
 from eventgen.plugin.output import Delivery, LineFrames, OutputError, OutputPlugin
 from eventgen.render.batch import EventBatch, GenerationJob
 from eventgen.render.tokens import RenderContext, RenderPlan, TokenSpec, make_provider, take
@@ -35,7 +35,7 @@ from eventgen.schedule.time import TimeFormatter, micros, parse_time, parse_time
 
 __all__ = [
     "BulkDocuments", "ConfigError", "Delivery", "EventBatch", "EventText", "EventgenError", "GenerationJob",
-    "GeneratorPlugin", "HecEvent", "HecRaw", "InputPlugin", "LineFrames", "ModinputXml", "OutputError",
+    "GeneratorPlugin", "HecEvent", "HecRaw", "InputPlugin", "LineFrames", "LiveRun", "ModinputXml", "OutputError",
     "OutputPlugin", "Payload", "RaterPlugin", "RenderContext", "RenderPlan", "Setting", "SettingError",
     "SyslogFrames", "SyslogHeaders", "TemplateError", "Tick", "TimeFormatter", "TokenSpec", "at_least", "choice",
     "host_port", "host_port_list", "make_provider", "micros", "parse_bool", "parse_float", "parse_int",

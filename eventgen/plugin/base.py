@@ -13,9 +13,10 @@ import importlib.machinery
 import importlib.util
 import logging
 import sys
+import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -125,11 +126,24 @@ class Tick:
     sources: np.ndarray | None = None
 
 
+@dataclass(frozen=True)
+class LiveRun:
+    """What a real run hands the schedules whose plans it walks. Preview, validation, the studio and plan counts
+    walk plans without one, so a schedule fed from outside (`on_demand`) knows to open nothing and yield nothing."""
+
+    stopping: threading.Event  # set when the run stops: Ctrl-C, SIGTERM, `--duration`, a fatal error
+    clock: Callable[[], float]  # the plan's present, epoch seconds (`--now` advanced by the time elapsed)
+
+
 class InputPlugin(Plugin):
     """A schedule: when events happen and how many (Eventum's input plugins)."""
 
     kind = "input"
     spread: ClassVar[bool] = False  # live: release a tick's events evenly until the next tick (interval)
+    # ticks come from outside while a run goes on (e.g. HTTP requests): without `live` the schedule yields nothing,
+    # and its plan cannot be counted ahead
+    on_demand: ClassVar[bool] = False
+    live: LiveRun | None = None  # set by the plan for a real run only (see LiveRun)
     # core keys the schedule reads (None: undeclared, nothing is warned about): the loader warns about the others
     # of SCHEDULE_KEYS that a stanza sets
     uses_core: ClassVar[tuple[str, ...] | None] = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import time
@@ -54,10 +55,19 @@ def preview_events(config: RunConfig, number: int, seed: int | None = None, now:
 
 
 def preview(config: RunConfig, number: int, seed: int | None, stream: TextIO, show_state: bool = False) -> None:
-    for sample, generator, batch in preview_events(config, number, seed):
-        stream.write(f"== {sample.label} ({sample.settings['generator']}, {len(batch)} events) ==\n")
-        for i, event in enumerate(batch.events):
-            stream.write(event + "\n")
-            if show_state:
-                stream.write(f"   state after event {i + 1}: {json.dumps(generator.preview_state(), default=str)}\n")
+    now = time.time()
+    for sample in config.samples:
+        if getattr(registry.get("input", sample.settings["input"]), "on_demand", False):
+            stream.write(
+                f"== {sample.label} ({sample.settings['generator']}, no events: input = {sample.settings['input']} "
+                "takes the event times from requests during a run) ==\n"
+            )
+            continue
+        for _, generator, batch in preview_events(dataclasses.replace(config, samples=[sample]), number, seed, now):
+            stream.write(f"== {sample.label} ({sample.settings['generator']}, {len(batch)} events) ==\n")
+            for i, event in enumerate(batch.events):
+                stream.write(event + "\n")
+                if show_state:
+                    state = json.dumps(generator.preview_state(), default=str)
+                    stream.write(f"   state after event {i + 1}: {state}\n")
     stream.flush()

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 from eventgen.conf.loader import RunConfig
+from eventgen.plugin.base import LiveRun
 from eventgen.run.accounting import Stats
 from eventgen.run.dispatcher import CATCHUP, LOST, Dispatcher
 from eventgen.run.pipeline import OutputSet, OutputStage, is_stateful
@@ -150,9 +151,10 @@ class Engine:
 
     def _start_feeders(self, clock: Clock) -> list[threading.Thread]:
         threads = []
+        live = LiveRun(self.stop_event, clock.wall)  # on-demand schedules (http) open their servers for this run
         for sample in self.config.samples:
             window = window_for(sample, clock.now, self.options.time_mode)
-            jobs = plan(sample, window, self.seed, self._job_size(sample))
+            jobs = plan(sample, window, self.seed, self._job_size(sample), live)
             self.feeders.append(Feeder(sample.label, jobs, self.dispatcher.put, clock, self.stop_event))
             self.windows.append(window)
             threads.append(threading.Thread(target=self.feeders[-1].run, name=f"feeder-{sample.label}", daemon=True))

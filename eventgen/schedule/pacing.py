@@ -110,12 +110,23 @@ class Feeder:
                 if planned.due is not None:
                     self.paced_events += planned.job.count
                     self.waited = self.waited or planned.due > self.clock.now + MAX_SLEEP
-            self.exhausted = True
+            # a schedule may end early because the run stops (http); one its generator ended (`end`) is done
+            self.exhausted = self.stop.ended.is_set() or not self.stop.stop.is_set()
         except Exception as exc:  # a schedule plugin failing mid-run ends this sample, with its reason
             self.error = f"sample {self.label}: schedule failed: {type(exc).__name__}: {exc}"
             log.error("%s", self.error)
         finally:
             self.ended = time.monotonic()
+            self._close()
+
+    def _close(self) -> None:
+        """End the plan's generators now, so that a schedule frees what it holds (an http input its port)."""
+        close = getattr(self.jobs, "close", None)
+        try:
+            if close is not None:
+                close()
+        except Exception as exc:
+            log.warning("sample %s: schedule did not close cleanly: %s", self.label, exc)
 
     def end(self) -> None:
         """End this sample's plan here (its generator has nothing more to make); noticed within MAX_SLEEP."""

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from eventgen.conf.sample import Sample
-from eventgen.plugin.base import RaterPlugin, Tick, registry
+from eventgen.plugin.base import LiveRun, RaterPlugin, Tick, registry
 from eventgen.render.batch import GenerationJob
 from eventgen.schedule.merge import merged
 from eventgen.schedule.time import parse_time
@@ -87,13 +87,14 @@ def make_rater(sample: Sample, seed: int) -> RaterPlugin:
 
 
 def ticks(
-    sample: Sample, window: Window, seed: int, rater: RaterPlugin | None = None
+    sample: Sample, window: Window, seed: int, rater: RaterPlugin | None = None, live: LiveRun | None = None
 ) -> Iterator[tuple[int, Tick, int]]:
-    """(tick number, tick, rated count) in order, within the window; the schedule's only walk."""
+    """(tick number, tick, rated count) in order, within the window; the schedule's only walk. `live` is given
+    by a real run only: an `on_demand` schedule yields nothing without it."""
     rng = np.random.default_rng([seed, sample.stable_id ^ TIMER_STREAM])
     if sample.schedules:  # a schedule group: each member's own window, merged in time order
         streams = [
-            ((tick, count) for _, tick, count in ticks(member, member_window(member, window), seed))
+            ((tick, count) for _, tick, count in ticks(member, member_window(member, window), seed, None, live))
             for member in sample.schedules
         ]
         for number, tick in enumerate(merged(streams, rng)):
@@ -101,6 +102,7 @@ def ticks(
         return
     schedule = registry.get("input", sample.settings["input"])(sample)  # type: ignore[call-arg]
     schedule.now = window.now  # type: ignore[attr-defined]
+    schedule.live = live  # type: ignore[attr-defined]
     rater = rater or make_rater(sample, seed)
     delay = float(sample.settings.get("delay") or 0.0) if window.paced and not window.bounded else 0.0
     for number, tick in enumerate(schedule.ticks(window.start + delay, rng)):  # type: ignore[attr-defined]
@@ -117,21 +119,21 @@ def ticks(
             yield number, tick, rater.rate(tick.count, tick.time, rng)
 
 
-def plan(sample: Sample, window: Window, seed: int, job_size: int) -> Iterator[PlannedJob]:
-    """Every job of the sample's run, in order, with its release time. Pure: same inputs, same jobs."""
+def plan(sample: Sample, window: Window, seed: int, job_size: int, live: LiveRun | None = None) -> Iterator[PlannedJob]:
+    """Every job of the sample's run, in order, with its release time. Pure: same inputs, same jobs (but for an
+    `on_demand` schedule in a real run, `live` given, whose ticks come from outside)."""
     seq = offset = 0
-    spread = (
-        window.paced
-        and not window.bounded
-        and not sample.schedules
-        and bool(getattr(registry.get("input", sample.settings["input"]), "spread", False))
-    )
+    schedule = registry.get("input", sample.settings["input"])
+    spread = window.paced and not window.bounded and not sample.schedules and bool(getattr(schedule, "spread", False))
     rater = make_rater(sample, seed)
     observes = rater.observes
     limit = sample.settings.get("maxEvents")
     if limit == 0:
         return
-    for (number, tick, count), following in _with_next(ticks(sample, window, seed, rater)):
+    stream = ticks(sample, window, seed, rater, live)
+    # an on-demand schedule's next tick may be minutes away: its ticks are not held back by the look-ahead
+    paired = ((item, None) for item in stream) if getattr(schedule, "on_demand", False) else _with_next(stream)
+    for (number, tick, count), following in paired:
         future = window.paced and tick.time >= window.now
         rated = tick.timestamps is None  # explicit times are the schedule's, not the rater's
         position = 0
@@ -233,13 +235,13 @@ def _with_next(items: Iterable) -> Iterator[tuple]:
 def planned_events(
     sample: Sample, window: Window, seed: int, budget: float = 2.0, job_size: int | None = None
 ) -> int | None:
-    """Total events of a bounded plan, or None when unbounded or not countable within `budget` seconds.
+    """Total events of a bounded plan, or None when unbounded, fed on demand or not countable within `budget` s.
 
     A rater that corrects from the jobs it observes is counted over the plan itself (cut into the run's
     `job_size`), so that the count is the run's."""
     import time
 
-    if not window.bounded:
+    if not window.bounded or getattr(registry.get("input", sample.settings["input"]), "on_demand", False):
         return None
     deadline = time.monotonic() + budget
     total = 0
