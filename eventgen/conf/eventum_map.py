@@ -29,6 +29,8 @@ DEFAULT_FORMAT = {"opensearch": "json", "http": "json-batch", "kafka": "json"}
 OUTPUT_NAMES = {"stdout": "stdout", "file": "file", "tcp": "tcpout", "udp": "udpout", "http": "http",
                 "opensearch": "opensearch", "kafka": "kafka"}  # fmt: skip
 ISO_FORMAT = "%Y-%m-%dT%H:%M:%S.%f%z"
+# generators without a sample file, one sample per input: (the key sharing state across inputs, the tags key)
+PER_INPUT_KEYS = {"jinja": ("jinjaStateGroup", "jinjaTags"), "script": ("scriptStateGroup", "scriptTags")}
 
 
 class Translation:
@@ -44,19 +46,20 @@ class Translation:
         outputs = self._outputs(project["output"])
         common.update(outputs)
         inputs = project["input"]
-        if len(inputs) > 1 and common.get("generator") == "jinja":
-            common["jinjaStateGroup"] = str(path.resolve())
+        group_key, tags_key = PER_INPUT_KEYS.get(common.get("generator", ""), ("", ""))
+        if len(inputs) > 1 and group_key:
+            common[group_key] = str(path.resolve())
         name = re.sub(r"[^\w-]", "_", self.base.name) or "eventum"
-        if common.get("generator") != "jinja" and len(inputs) > 1:
+        if not group_key and len(inputs) > 1:
             raise ConfigError("input: the replay event plugin takes one input here (one sample file, one schedule)")
         for i, (plugin, body) in enumerate(inputs):
-            if common.get("generator") == "jinja":
+            if group_key:
                 stanza = f"{name}:{i}:{plugin}" if len(inputs) > 1 else name
             else:
                 stanza = self.replay_stanza
             values = {**common, **self._input(plugin, body, f"input[{i}].{plugin}")}
-            if body.get("tags") and common.get("generator") == "jinja":
-                values["jinjaTags"] = json.dumps(body["tags"])
+            if body.get("tags") and tags_key:
+                values[tags_key] = json.dumps(body["tags"])
             self.sections[stanza] = values
 
     # -- paths and times -------------------------------------------------------------------------------------------
@@ -172,6 +175,8 @@ class Translation:
         where = f"event.{plugin}"
         if plugin == "replay":
             return self._replay(body, where)
+        if plugin == "script":
+            return self._script(body, where)
         files, aliases = [], []
         for i, item in enumerate(body["templates"]):
             alias, spec = next(iter(item.items()))
@@ -203,6 +208,10 @@ class Translation:
                 samples[alias] = spec
             out["jinjaSamples"] = json.dumps(samples, default=str)
         return out
+
+    def _script(self, body: dict[str, Any], where: str) -> dict[str, str]:
+        """`produce(params)` in a Python file: `generator = script`, called once per input timestamp."""
+        return {"generator": "script", "scriptFile": self.file(body["path"], f"{where}.path"), "scriptTags": "[]"}
 
     def _replay(self, body: dict[str, Any], where: str) -> dict[str, str]:
         path = Path(self.file(body["path"], f"{where}.path"))
