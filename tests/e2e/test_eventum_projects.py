@@ -281,7 +281,7 @@ def test_docs_show_the_bundled_project_files():
         if match:
             named += 1
             assert (ROOT / match.group(1)).read_text(encoding="utf-8") == text
-    assert named == 5
+    assert named == 7
 
 
 def _doc_runs() -> list[tuple[str, str]]:
@@ -303,7 +303,7 @@ def test_docs_project_prints_what_docs_show(command, expected):
 
 
 def test_docs_runs_found():
-    assert len(_doc_runs()) == 2
+    assert len(_doc_runs()) == 3
 
 
 def test_replay_one_line_per_input_time(tmp_path):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import cli, free_port, write_conf
+from tests.conftest import ROOT, cli, free_port, write_conf
 from tests.e2e.test_eventum_projects import START, project, run
 
 pytestmark = pytest.mark.e2e
@@ -267,3 +267,10 @@ def test_a_cluster_worker_loads_the_script_shipped_in_the_bundle(tmp_path: Path)
     assert finish(worker) == 0, (tmp_path / "worker.log").read_text()
     assert (tmp_path / "out.log").read_text().splitlines() == [f"n={i}" for i in range(1, 7)]
     assert json.loads(stats.read_text())["total"]["sent"] == 6
+
+
+def test_the_scripts_page_shows_the_bundled_script() -> None:
+    bundled = (ROOT / "samples" / "eventum" / "script" / "produce.py").read_text(encoding="utf-8")
+    page = (ROOT / "docs" / "scripts.md").read_text(encoding="utf-8")
+    shown = page.split("```python\n", 1)[1].split("```\n", 1)[0]
+    assert bundled.split("\n", 1)[1] == shown  # the page leaves out the file's first line, its name
