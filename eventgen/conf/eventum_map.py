@@ -29,6 +29,7 @@ DEFAULT_FORMAT = {"opensearch": "json", "http": "json-batch", "kafka": "json"}
 OUTPUT_NAMES = {"stdout": "stdout", "file": "file", "tcp": "tcpout", "udp": "udpout", "http": "http",
                 "opensearch": "opensearch", "kafka": "kafka"}  # fmt: skip
 ISO_FORMAT = "%Y-%m-%dT%H:%M:%S.%f%z"
+TCP_TLS_KEYS = {"ca_cert": "tcpTlsCaFile", "client_cert": "tcpTlsCertFile", "client_cert_key": "tcpTlsKeyFile"}
 # generators without a sample file, one sample per input: (the key sharing state across inputs, the tags key)
 PER_INPUT_KEYS = {"jinja": ("jinjaStateGroup", "jinjaTags"), "script": ("scriptStateGroup", "scriptTags")}
 
@@ -255,7 +256,7 @@ class Translation:
                 self.notes.append(f"{where}.separator: {separator!r}: no equivalent (events end with a newline)")
             for key in ("flush_interval", "cleanup_interval", "file_mode", "encoding", "proxy_url", "client_cert",
                         "client_cert_key", "connect_timeout"):  # fmt: skip
-                if key in body:
+                if key in body and not (plugin == "tcp" and key in TCP_TLS_KEYS):
                     self.notes.append(f"{where}.{key}: no equivalent (ignored)")
         out["outputMode"] = ", ".join(modes)
         out["outputFormatBy"] = json.dumps(formats)
@@ -288,9 +289,17 @@ class Translation:
         return {"fileName": path, "fileMaxBytes": "0", "fileWriteMode": mode}
 
     def _out_tcp(self, body: dict[str, Any], where: str) -> dict[str, str]:
-        if body.get("ssl"):
-            raise ConfigError(f"{where}.ssl: TLS over tcp is not supported by eventgen's tcpout")
-        return {"tcpDestinationHost": str(body["host"]), "tcpDestinationPort": str(body["port"])}
+        out = {"tcpDestinationHost": str(body["host"]), "tcpDestinationPort": str(body["port"])}
+        if not body.get("ssl"):
+            for key in TCP_TLS_KEYS:
+                if key in body:
+                    self.notes.append(f"{where}.{key}: no effect without ssl: true (ignored)")
+            return out
+        out.update(tcpTls="true", tcpTlsVerify=str(body.get("verify", True)).lower())
+        for key, name in TCP_TLS_KEYS.items():
+            if body.get(key):
+                out[name] = self.file(body[key], f"{where}.{key}")
+        return out
 
     def _out_udp(self, body: dict[str, Any], where: str) -> dict[str, str]:
         return {"udpDestinationHost": str(body["host"]), "udpDestinationPort": str(body["port"])}
