@@ -234,6 +234,10 @@ output:
     assert converted.returncode == 0, converted.stderr
     lines = converted.stdout.splitlines()
     assert {"tcpTls = true", "tcpTlsVerify = true", f"tcpTlsCaFile = {tmp_path / 'ca.pem'}"} <= set(lines)
+    path.write_text(yml.replace("ssl: true", "ssl: false"), encoding="utf-8")
+    plain = cli("convert", str(path)).stdout.splitlines()
+    assert "# no equivalent: output[0].tcp.ca_cert: no effect without ssl: true (ignored)" in plain
+    assert not [line for line in plain if line.startswith("tcpTls")]
     path.write_text(yml.replace("ssl: true", "ssl: true, verify: false, client_cert: nope.pem"), encoding="utf-8")
     refused = cli("validate", str(path))
     assert refused.returncode == 2
