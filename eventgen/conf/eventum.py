@@ -44,6 +44,7 @@ EVENTS: dict[str, dict[str, tuple[str, bool]]] = {
                  "chain": (L, False)},
     "replay": {"path": (S, True), "timestamp_pattern": (S, False), "timestamp_format": (S, False),
                "repeat": (B, False), "chunk_size": (I, False), "encoding": (S, False)},
+    "script": {"path": (S, True)},
 }  # fmt: skip
 TEMPLATE_ITEM = {"template": (S, True), "vars": (M, False), "chance": (N, False), "initial": (B, False),
                  "transitions": (L, False)}  # fmt: skip
@@ -76,7 +77,7 @@ OUTPUTS: dict[str, dict[str, tuple[str, bool]]] = {
 }  # fmt: skip
 UNSUPPORTED = {
     "input": {},
-    "event": {"script": "the script event plugin (produce(params)) is not implemented yet"},
+    "event": {},
     "output": {"clickhouse": "no ClickHouse output in eventgen (use http with ClickHouse's HTTP interface)"},
 }
 

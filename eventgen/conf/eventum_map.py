@@ -29,6 +29,9 @@ DEFAULT_FORMAT = {"opensearch": "json", "http": "json-batch", "kafka": "json"}
 OUTPUT_NAMES = {"stdout": "stdout", "file": "file", "tcp": "tcpout", "udp": "udpout", "http": "http",
                 "opensearch": "opensearch", "kafka": "kafka"}  # fmt: skip
 ISO_FORMAT = "%Y-%m-%dT%H:%M:%S.%f%z"
+TCP_TLS_KEYS = {"ca_cert": "tcpTlsCaFile", "client_cert": "tcpTlsCertFile", "client_cert_key": "tcpTlsKeyFile"}
+# generators without a sample file, which take several inputs (a schedule group), and their tags setting
+TAGS_KEYS = {"jinja": "jinjaTags", "script": "scriptTags"}
 
 
 class Translation:
@@ -55,9 +58,10 @@ class Translation:
         outputs = self._outputs(project["output"])
         common.update(outputs)
         inputs = project["input"]
+        tags_key = TAGS_KEYS.get(common.get("generator", ""), "")
         name = name or re.sub(r"[^\w-]", "_", self.base.name) or "eventum"
         self.name = name
-        if common.get("generator") != "jinja" and len(inputs) > 1:
+        if not tags_key and len(inputs) > 1:
             raise ConfigError("input: the replay event plugin takes one input here (one sample file, one schedule)")
         for i, (plugin, _) in enumerate(inputs):
             if plugin == "http" and len(inputs) > 1:
@@ -68,15 +72,15 @@ class Translation:
         if len(inputs) > 1:  # one sample whose schedules merge in time order, as Eventum merges its inputs
             common["scheduleGroup"] = name
         for i, (plugin, body) in enumerate(inputs):
-            if common.get("generator") == "jinja":
+            if tags_key:
                 stanza = f"{name}:{i}:{plugin}" if i else name
             else:
                 stanza = self.replay_stanza
             own = self._input(plugin, body, f"input[{i}].{plugin}")
             # a group member takes the rest from the first stanza (the loader's rule), so it names only its schedule
             values = {**common, **own} if i == 0 else {"scheduleGroup": name, **own}
-            if body.get("tags") and common.get("generator") == "jinja":
-                values["jinjaTags"] = json.dumps(body["tags"])
+            if body.get("tags") and tags_key:
+                values[tags_key] = json.dumps(body["tags"])
             self.sections[stanza] = values
 
     # -- paths and times -------------------------------------------------------------------------------------------
@@ -207,6 +211,8 @@ class Translation:
         where = f"event.{plugin}"
         if plugin == "replay":
             return self._replay(body, where)
+        if plugin == "script":
+            return self._script(body, where)
         files, aliases = [], []
         for i, item in enumerate(body["templates"]):
             alias, spec = next(iter(item.items()))
@@ -239,6 +245,10 @@ class Translation:
                 samples[alias] = spec
             out["jinjaSamples"] = json.dumps(samples, default=str)
         return out
+
+    def _script(self, body: dict[str, Any], where: str) -> dict[str, str]:
+        """`produce(params)` in a Python file: `generator = script`, called once per input timestamp."""
+        return {"generator": "script", "scriptFile": self.file(body["path"], f"{where}.path"), "scriptTags": "[]"}
 
     def _replay(self, body: dict[str, Any], where: str) -> dict[str, str]:
         path = Path(self.file(body["path"], f"{where}.path"))
@@ -283,7 +293,7 @@ class Translation:
                 self.notes.append(f"{where}.separator: {separator!r}: no equivalent (events end with a newline)")
             for key in ("flush_interval", "cleanup_interval", "file_mode", "encoding", "proxy_url", "client_cert",
                         "client_cert_key", "connect_timeout"):  # fmt: skip
-                if key in body:
+                if key in body and not (plugin == "tcp" and key in TCP_TLS_KEYS):
                     self.notes.append(f"{where}.{key}: no equivalent (ignored)")
         out["outputMode"] = ", ".join(modes)
         out["outputFormatBy"] = json.dumps(formats)
@@ -317,9 +327,17 @@ class Translation:
         return {"fileName": path, "fileMaxBytes": "0", "fileWriteMode": mode}
 
     def _out_tcp(self, body: dict[str, Any], where: str) -> dict[str, str]:
-        if body.get("ssl"):
-            raise ConfigError(f"{where}.ssl: TLS over tcp is not supported by eventgen's tcpout")
-        return {"tcpDestinationHost": str(body["host"]), "tcpDestinationPort": str(body["port"])}
+        out = {"tcpDestinationHost": str(body["host"]), "tcpDestinationPort": str(body["port"])}
+        if not body.get("ssl"):
+            for key in TCP_TLS_KEYS:
+                if key in body:
+                    self.notes.append(f"{where}.{key}: no effect without ssl: true (ignored)")
+            return out
+        out.update(tcpTls="true", tcpTlsVerify=str(body.get("verify", True)).lower())
+        for key, name in TCP_TLS_KEYS.items():
+            if body.get(key):
+                out[name] = self.file(body[key], f"{where}.{key}")
+        return out
 
     def _out_udp(self, body: dict[str, Any], where: str) -> dict[str, str]:
         return {"udpDestinationHost": str(body["host"]), "udpDestinationPort": str(body["port"])}

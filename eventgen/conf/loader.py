@@ -103,7 +103,7 @@ def load(
     return loader.run(only, require_samples)
 
 
-OWN_SCHEDULE_KEYS = (*SCHEDULE_KEYS, "input", "backfill", "end", "delay", "jinjaTags")
+OWN_SCHEDULE_KEYS = (*SCHEDULE_KEYS, "input", "backfill", "end", "delay", "maxEvents")
 
 
 def _members_inherit(sections: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
@@ -121,6 +121,7 @@ def _members_inherit(sections: dict[str, dict[str, str]]) -> dict[str, dict[str,
                 if registry.has("input", kind)
                 else set()
             )
+            own |= {s.name for g in all_groups() for s in g.settings if s.scope == "schedule"}
             values = {**{k: v for k, v in leader.items() if k not in OWN_SCHEDULE_KEYS and k not in own}, **values}
         out[stanza] = values
     return out

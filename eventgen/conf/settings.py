@@ -207,7 +207,9 @@ class Setting:
     parse: Parser = parse_str
     default: str | None = None
     doc: str = ""
-    scope: str = "sample"  # "sample" (any stanza) or "global" (only [global] / the run)
+    # "sample" (any stanza), "global" (only [global] / the run), or "schedule": a sample setting that belongs to its
+    # schedule, so a `scheduleGroup` member does not take it from the group's first stanza (input tags)
+    scope: str = "sample"
 
     @property
     def kind(self) -> str:

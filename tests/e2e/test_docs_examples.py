@@ -44,6 +44,7 @@ NOT_VALIDATED = {
     ("docs/deploy.md", "[global]"): "needs a plugins/ folder",
     # a fragment naming a CA file that exists only on the reader's machine
     ("docs/outputs.md", "outputMode = syslogout"): "fragment needing /etc/ssl/my-ca.pem",
+    ("docs/outputs.md", "outputMode = tcpout"): "fragment needing /etc/ssl/my-ca.pem",
 }
 
 

@@ -315,7 +315,7 @@ def test_docs_show_the_bundled_project_files():
         if match:
             named += 1
             assert (ROOT / match.group(1)).read_text(encoding="utf-8") == text
-    assert named == 8
+    assert named == 10
 
 
 def _doc_runs() -> list[tuple[str, str]]:
@@ -337,7 +337,7 @@ def test_docs_project_prints_what_docs_show(command, expected):
 
 
 def test_docs_runs_found():
-    assert len(_doc_runs()) == 3
+    assert len(_doc_runs()) == 4
 
 
 def test_replay_one_line_per_input_time(tmp_path):

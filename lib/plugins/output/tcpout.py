@@ -1,4 +1,5 @@
-"""`outputMode = tcpout`: newline-framed events over one persistent TCP connection, one send per batch.
+"""`outputMode = tcpout`: newline-framed events over one persistent TCP connection, one send per batch,
+optionally wrapped in TLS (`tcpTls`).
 
 A connection that fails mid-batch is reopened and the batch resumes at the first event the kernel
 had not taken whole (that one event is sent again and counted as resent).
@@ -6,14 +7,19 @@ had not taken whole (that one event is sent again and counted as resent).
 
 from __future__ import annotations
 
-from eventgen.plugin import OutputPlugin, Payload, Setting, at_least, parse_float, parse_int, port
+import ssl
+from pathlib import Path
 
-from ._net import StreamConnection, send_resuming
+from eventgen.plugin import OutputPlugin, Payload, Setting, at_least, parse_bool, parse_float, parse_int, port
+
+from ._net import StreamConnection, send_resuming, tls_context
+
+TLS_FILES = ("tcpTlsCaFile", "tcpTlsCertFile", "tcpTlsKeyFile")
 
 
 class TcpOutput(OutputPlugin):
     name = "tcpout"
-    summary = "Raw events, one per line, over a persistent TCP connection (reconnects when it drops)."
+    summary = "Raw events, one per line, over a persistent TCP connection, TLS if asked (reconnects when it drops)."
     retries = 3
     settings = (
         Setting("tcpDestinationHost", default="127.0.0.1", doc="Host to connect to."),
@@ -22,7 +28,7 @@ class TcpOutput(OutputPlugin):
             "tcpoutTimeout",
             at_least(parse_float, 0.1),
             "30",
-            "Seconds to wait for the connection or for the receiver to accept a batch.",
+            "Seconds to wait for the connection (and TLS handshake) or for the receiver to accept a batch.",
         ),
         Setting(
             "tcpoutRetries",
@@ -30,13 +36,53 @@ class TcpOutput(OutputPlugin):
             "3",
             "Attempts after a failed batch (reconnecting, with backoff 0.2s, 0.4s, … up to 5s).",
         ),
+        Setting("tcpTls", parse_bool, "false", "Wrap the connection in TLS (Eventum's tcp `ssl: true`)."),
+        Setting(
+            "tcpTlsVerify",
+            parse_bool,
+            "true",
+            "Verify the receiver's certificate and host name (against tcpTlsCaFile, else the system's CAs).",
+        ),
+        Setting("tcpTlsCaFile", default=None, doc="CA bundle (PEM) to verify the receiver with."),
+        Setting("tcpTlsCertFile", default=None, doc="Client certificate (PEM) for mutual TLS."),
+        Setting("tcpTlsKeyFile", default=None, doc="Key of the client certificate (when not in tcpTlsCertFile)."),
+        Setting(
+            "tcpTlsServerName",
+            default=None,
+            doc="Host name to verify the certificate against and send as SNI. Default: tcpDestinationHost.",
+        ),
     )
 
+    @classmethod
+    def validate(cls, sample) -> list[tuple[str, str]]:
+        """With tcpTls on: the TLS files exist and load (a bad PEM or a key that does not match is named here)."""
+        settings = sample.settings
+        if not settings.get("tcpTls"):
+            return []
+        for key in TLS_FILES:
+            value = settings.get(key)
+            if value and not Path(value).expanduser().is_file():
+                return [(key, f"file {value} does not exist")]
+        if settings.get("tcpTlsKeyFile") and not settings.get("tcpTlsCertFile"):
+            return [("tcpTlsKeyFile", "needs tcpTlsCertFile (the client certificate it belongs to)")]
+        try:
+            ssl.create_default_context(cafile=settings.get("tcpTlsCaFile") or None)
+        except (ssl.SSLError, OSError) as exc:
+            return [("tcpTlsCaFile", f"cannot load CA file: {exc}")]
+        try:
+            _context(settings)
+        except (ssl.SSLError, OSError) as exc:
+            return [("tcpTlsCertFile", f"cannot load client certificate/key: {exc}")]
+        return []
+
     def open(self) -> None:
+        cfg = self.config
         self.conn = StreamConnection(
-            self.config.get("tcpDestinationHost", "127.0.0.1"),
-            int(self.config.get("tcpDestinationPort", 3333)),
-            float(self.config.get("tcpoutTimeout", 30)),
+            cfg.get("tcpDestinationHost", "127.0.0.1"),
+            int(cfg.get("tcpDestinationPort", 3333)),
+            float(cfg.get("tcpoutTimeout", 30)),
+            _context(cfg) if cfg.get("tcpTls") else None,
+            cfg.get("tcpTlsServerName") or None,
         )
 
     def write(self, payload: Payload) -> None:
@@ -44,3 +90,12 @@ class TcpOutput(OutputPlugin):
 
     def close(self) -> None:
         self.conn.close()
+
+
+def _context(cfg) -> ssl.SSLContext:
+    return tls_context(
+        bool(cfg.get("tcpTlsVerify", True)),
+        cfg.get("tcpTlsCaFile"),
+        cfg.get("tcpTlsCertFile"),
+        cfg.get("tcpTlsKeyFile"),
+    )

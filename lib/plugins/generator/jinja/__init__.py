@@ -131,6 +131,7 @@ SETTINGS = (
         parse_json,
         None,
         'JSON list templates see as `tags` (Eventum\'s input `tags`), e.g. `["web", "eu"]`. Default: empty.',
+        scope="schedule",
     ),
     Setting(
         "jinjaStateGroup",
