@@ -72,11 +72,16 @@ OUTPUTS: dict[str, dict[str, tuple[str, bool]]] = {
               "enable_idempotence": (B, False), "transactional_id": (S, False), "security_protocol": (S, False),
               "sasl_mechanism": (S, False), "sasl_plain_username": (S, False), "sasl_plain_password": (S, False),
               "request_timeout_ms": (I, False)},
+    "clickhouse": {"host": (S, True), "port": (I, False), "protocol": (S, False), "database": (S, False),
+                   "table": (S, True), "username": (S, False), "password": (S, False), "dsn": (S, False),
+                   "client_name": (S, False), "server_host_name": (S, False), "tls_mode": (S, False),
+                   "pool_maxsize": (I, False), "input_format": (S, False), "header": (S, False),
+                   "footer": (S, False), "separator": (S, False), **_HTTP_COMMON},
 }  # fmt: skip
 UNSUPPORTED = {
     "input": {"http": "an HTTP-driven schedule (POST /generate) has no eventgen equivalent"},
     "event": {"script": "the script event plugin (produce(params)) is not implemented yet"},
-    "output": {"clickhouse": "no ClickHouse output in eventgen (use http with ClickHouse's HTTP interface)"},
+    "output": {},
 }
 
 
