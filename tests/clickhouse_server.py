@@ -14,6 +14,7 @@ import contextlib
 import json
 import re
 import socket
+import ssl
 import tempfile
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -34,7 +35,8 @@ _FORMAT = re.compile(r"\bFORMAT\s+\w+\s*$", re.I)
 class ClickHouseServer:
     """A loopback ClickHouse HTTP endpoint backed by chdb; `rows(sql)` reads tables back."""
 
-    def __init__(self, users: dict[str, str] | None = None):
+    def __init__(self, users: dict[str, str] | None = None, tls: tuple[str, str] | None = None):
+        self.tls = tls  # (certificate file, key file): serve HTTPS
         self.users = {"default": ""} if users is None else dict(users)
         self.requests: list[tuple[str, dict[str, str], bytes]] = []
         self.busy = 0  # answer the next N requests 503 (TOO_MANY_SIMULTANEOUS_QUERIES) without running them
@@ -141,6 +143,10 @@ class ClickHouseServer:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
+        if self.tls:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*self.tls)
+            self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
         self.port = self._server.server_address[1]
         threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         return self

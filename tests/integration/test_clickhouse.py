@@ -13,6 +13,7 @@ import pytest
 
 from tests.conftest import cli, free_port
 from tests.integration.helpers import row, run
+from tests.servers import self_signed_cert
 
 pytestmark = pytest.mark.integration
 
@@ -36,11 +37,16 @@ token.0.replacement = 0
 
 
 @pytest.fixture
-def clickhouse():
+def clickhouse(request, tmp_path):
+    """The server; parametrized indirectly with True it serves HTTPS with a self-signed certificate in tmp_path/tls."""
+    tls = None
+    if getattr(request, "param", False):
+        (tmp_path / "tls").mkdir()
+        tls = tuple(map(str, self_signed_cert(tmp_path / "tls")))
     try:
         from tests.clickhouse_server import ClickHouseServer
 
-        server = ClickHouseServer(USERS).start()
+        server = ClickHouseServer(USERS, tls).start()
     except ImportError:
         pytest.fail("chdb (ClickHouse's embedded engine) is not installed: pip install -e '.[test]'", pytrace=False)
     try:
@@ -149,6 +155,33 @@ def test_wrong_password_fails_at_once_naming_the_settings(tmp_path, clickhouse):
     assert "HTTP 403: Code: 516." in summary["errors"]["clickhouse"]
     assert summary["errors"]["clickhouse"].endswith("check clickhouseUser/clickhousePassword")
     assert len(clickhouse.requests) == 1
+
+
+@pytest.mark.parametrize(
+    ("clickhouse", "extra", "error"),
+    [
+        (True, "clickhouseCaFile = {cert}", ""),
+        (True, "clickhouseCaFile = {cert}\nclickhouseServerName = localhost", ""),
+        (True, "clickhouseVerify = false", ""),
+        (True, "", "TLS certificate rejected: self-signed certificate"),
+        (True, "clickhouseCaFile = {cert}\nclickhouseServerName = other.example", "TLS certificate rejected: Hostname"),
+    ],
+    ids=["ca-file", "server-name", "no-verify", "untrusted", "wrong-name"],
+    indirect=["clickhouse"],
+)
+def test_https_verifies_the_server_by_default(tmp_path, clickhouse, extra, error):
+    clickhouse.query("CREATE TABLE default.ev (id UInt32) ENGINE = MergeTree ORDER BY id")
+    extra = "clickhouseProtocol = https\n" + extra.format(cert=tmp_path / "tls" / "cert.pem")
+    proc, summary = ids_run(tmp_path, clickhouse, 20, extra)
+    stored = sorted(r["id"] for r in clickhouse.rows("SELECT id FROM default.ev"))
+    if not error:
+        assert proc.returncode == 0, proc.stderr
+        assert counts(summary) == (20, 20, 0) and stored == list(range(20))
+        return
+    assert proc.returncode == 1
+    assert counts(summary) == (20, 0, 20) and stored == []
+    assert f"ClickHouse https://127.0.0.1:{clickhouse.port}: {error}" in summary["errors"]["clickhouse"]
+    assert clickhouse.requests == []  # refused before any request, and not retried
 
 
 def test_server_down_is_given_up_on_without_traceback(tmp_path):
