@@ -74,12 +74,12 @@ OUTPUTS: dict[str, dict[str, tuple[str, bool]]] = {
               "enable_idempotence": (B, False), "transactional_id": (S, False), "security_protocol": (S, False),
               "sasl_mechanism": (S, False), "sasl_plain_username": (S, False), "sasl_plain_password": (S, False),
               "request_timeout_ms": (I, False)},
+    "clickhouse": {"host": (S, True), "port": (I, False), "protocol": (S, False), "database": (S, False),
+                   "table": (S, True), "username": (S, False), "password": (S, False), "dsn": (S, False),
+                   "client_name": (S, False), "server_host_name": (S, False), "tls_mode": (S, False),
+                   "pool_maxsize": (I, False), "input_format": (S, False), "header": (S, False),
+                   "footer": (S, False), "separator": (S, False), **_HTTP_COMMON},
 }  # fmt: skip
-UNSUPPORTED = {
-    "input": {},
-    "event": {},
-    "output": {"clickhouse": "no ClickHouse output in eventgen (use http with ClickHouse's HTTP interface)"},
-}
 
 
 def looks_like_project(path: str | Path) -> bool:
@@ -224,8 +224,6 @@ def _plugin(item: Any, where: str, table: dict[str, dict[str, tuple[str, bool]]]
     if not isinstance(item, dict) or len(item) != 1:
         raise ConfigError(f"{where}: must be one `plugin_name: {{parameters}}` mapping")
     name, body = next(iter(item.items()))
-    if name in UNSUPPORTED[kind]:
-        raise ConfigError(f"{where}.{name}: not supported: {UNSUPPORTED[kind][name]}")
     if name not in table:
         raise ConfigError(f"{where}.{name}: unknown {kind} plugin; known: {', '.join(table)}")
     body = {} if body is None else body

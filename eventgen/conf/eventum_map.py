@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from eventgen.conf.eventum import params_from, read_project, secrets_from
+from eventgen.conf.eventum_clickhouse import dsn_parameters, escaped_setting
 from eventgen.errors import ConfigError, ConfigErrors
 
 _RELATIVE = re.compile(r"([+-])((?:\d+(?:\.\d+)?[wdhms])+)")
@@ -25,9 +26,10 @@ _SECONDS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
 _TIME_OF_DAY = re.compile(r"\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?")
 FORMATS = {"plain": "raw", "json": "eventjson", "json-batch": "jsonbatch", "template": "jinja",
            "template-batch": "jinjabatch", "eventum-http-input": "jinjabatch"}  # fmt: skip
-DEFAULT_FORMAT = {"opensearch": "json", "http": "json-batch", "kafka": "json"}
+DEFAULT_FORMAT = {"opensearch": "json", "http": "json-batch", "kafka": "json", "clickhouse": "json"}
 OUTPUT_NAMES = {"stdout": "stdout", "file": "file", "tcp": "tcpout", "udp": "udpout", "http": "http",
-                "opensearch": "opensearch", "kafka": "kafka"}  # fmt: skip
+                "opensearch": "opensearch", "kafka": "kafka", "clickhouse": "clickhouse"}  # fmt: skip
+HANDLED = {"clickhouse": {"separator", "client_cert", "client_cert_key", "connect_timeout"}}  # mapped by _out_*
 ISO_FORMAT = "%Y-%m-%dT%H:%M:%S.%f%z"
 TCP_TLS_KEYS = {"ca_cert": "tcpTlsCaFile", "client_cert": "tcpTlsCertFile", "client_cert_key": "tcpTlsKeyFile"}
 # generators without a sample file, which take several inputs (a schedule group), and their tags setting
@@ -288,12 +290,13 @@ class Translation:
             formats[name] = self._format(
                 body.get("formatter") or {"format": DEFAULT_FORMAT.get(plugin, "plain")}, where
             )
+            handled = HANDLED.get(plugin, set())
             separator = body.get("separator")
-            if separator not in (None, "\n", os.linesep):
+            if separator not in (None, "\n", os.linesep) and "separator" not in handled:
                 self.notes.append(f"{where}.separator: {separator!r}: no equivalent (events end with a newline)")
             for key in ("flush_interval", "cleanup_interval", "file_mode", "encoding", "proxy_url", "client_cert",
                         "client_cert_key", "connect_timeout"):  # fmt: skip
-                if key in body and not (plugin == "tcp" and key in TCP_TLS_KEYS):
+                if key in body and key not in handled and not (plugin == "tcp" and key in TCP_TLS_KEYS):
                     self.notes.append(f"{where}.{key}: no equivalent (ignored)")
         out["outputMode"] = ", ".join(modes)
         out["outputFormatBy"] = json.dumps(formats)
@@ -389,6 +392,42 @@ class Translation:
                 extra[name] = body[key]
         if extra:
             out["kafkaProducerConfig"] = json.dumps(extra)
+        return out
+
+    def _out_clickhouse(self, body: dict[str, Any], where: str) -> dict[str, str]:
+        given, notes = dsn_parameters(body.get("dsn"), f"{where}.dsn")
+        self.notes += notes
+        body = {**given, **body}  # the parameters given win over the DSN's
+        protocol = str(body.get("protocol", "http"))
+        if protocol not in ("http", "https"):
+            raise ConfigError(f"{where}.protocol: must be http or https")
+        if not 1 <= int(body.get("port", 8123)) <= 65535:
+            raise ConfigError(f"{where}.port: a port is 1-65535, got {body['port']}")
+        out = {"clickhouseHost": str(body["host"]), "clickhousePort": str(body.get("port", 8123))}
+        out.update(clickhouseProtocol=protocol, clickhouseDatabase=str(body.get("database", "default")))
+        out.update(clickhouseTable=str(body["table"]), clickhouseUser=str(body.get("username", "default")))
+        out["clickhousePassword"] = str(body.get("password", ""))
+        out["clickhouseInputFormat"] = str(body.get("input_format", "JSONEachRow"))
+        for key, name in (("header", "clickhouseHeader"), ("footer", "clickhouseFooter"),
+                          ("separator", "clickhouseSeparator")):  # fmt: skip
+            if key in body:
+                out[name] = escaped_setting(str(body[key]))
+        out["clickhouseVerify"] = str(body.get("verify", True)).lower()
+        for key, name in (("ca_cert", "clickhouseCaFile"), ("client_cert", "clickhouseCertFile"),
+                          ("client_cert_key", "clickhouseKeyFile")):  # fmt: skip
+            if body.get(key):
+                out[name] = self.file(body[key], f"{where}.{key}")
+        if bool(body.get("client_cert")) != bool(body.get("client_cert_key")):
+            raise ConfigError(f"{where}: client_cert and client_cert_key must be given together")
+        for key, name in (("client_name", "clickhouseClientName"), ("server_host_name", "clickhouseServerName")):
+            if body.get(key):
+                out[name] = str(body[key])
+        for key, name in (("connect_timeout", "clickhouseConnectTimeout"), ("request_timeout", "clickhouseTimeout")):
+            if body.get(key):
+                out[name] = _num(body[key])
+        for key in ("tls_mode", "pool_maxsize"):
+            if key in body:
+                self.notes.append(f"{where}.{key}: no equivalent (ignored)")
         return out
 
 

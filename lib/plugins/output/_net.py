@@ -26,6 +26,21 @@ def tls_context(
     return context
 
 
+def peer_gone(sock: socket.socket) -> bool:
+    """True when the peer of a connected socket has closed or reset it (checked without blocking)."""
+    poller = select.poll()
+    poller.register(sock, select.POLLIN)
+    if not poller.poll(0):
+        return False  # nothing to read: the peer is still there
+    try:  # the raw socket even under TLS: b"" means the peer closed
+        data = socket.socket.recv(sock, 1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+    except (BlockingIOError, InterruptedError):
+        return False
+    except OSError:
+        return True
+    return data == b""
+
+
 class StreamConnection:
     """A TCP (optionally TLS) connection that notices a closed peer before writing to it.
 
@@ -66,19 +81,7 @@ class StreamConnection:
 
     def peer_closed(self) -> bool:
         """True when the peer has closed or reset the connection (checked without blocking)."""
-        if self.sock is None:
-            return True
-        poller = select.poll()
-        poller.register(self.sock, select.POLLIN)
-        if not poller.poll(0):
-            return False  # nothing to read: the peer is still there
-        try:  # the raw socket even under TLS: b"" means the peer closed
-            data = socket.socket.recv(self.sock, 1, socket.MSG_PEEK)
-        except (BlockingIOError, InterruptedError):
-            return False
-        except OSError:
-            return True
-        return data == b""
+        return self.sock is None or peer_gone(self.sock)
 
     def send(self, data: bytes | memoryview) -> None:
         """Send all of `data`; (re)connects first when needed. On failure raises a `PartialSend`
