@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from eventgen.conf.eventum import params_from, read_project, secrets_from
-from eventgen.conf.eventum_clickhouse import dsn_parameters, escaped_setting
+from eventgen.conf.eventum_outputs import TCP_TLS_KEYS, OutputMapping, num
 from eventgen.errors import ConfigError, ConfigErrors
 
 _RELATIVE = re.compile(r"([+-])((?:\d+(?:\.\d+)?[wdhms])+)")
@@ -31,12 +31,11 @@ OUTPUT_NAMES = {"stdout": "stdout", "file": "file", "tcp": "tcpout", "udp": "udp
                 "opensearch": "opensearch", "kafka": "kafka", "clickhouse": "clickhouse"}  # fmt: skip
 HANDLED = {"clickhouse": {"separator", "client_cert", "client_cert_key", "connect_timeout"}}  # mapped by _out_*
 ISO_FORMAT = "%Y-%m-%dT%H:%M:%S.%f%z"
-TCP_TLS_KEYS = {"ca_cert": "tcpTlsCaFile", "client_cert": "tcpTlsCertFile", "client_cert_key": "tcpTlsKeyFile"}
 # generators without a sample file, which take several inputs (a schedule group), and their tags setting
 TAGS_KEYS = {"jinja": "jinjaTags", "script": "scriptTags"}
 
 
-class Translation:
+class Translation(OutputMapping):
     """Sections of an eventgen.conf (raw string values, as the conf loader reads them) and what has no equivalent."""
 
     def __init__(
@@ -141,7 +140,7 @@ class Translation:
         if plugin == "timer":
             if body["seconds"] < 0.1:
                 raise ConfigError(f"{where}.seconds: must be 0.1 or more")
-            out.update(input="timer", interval=_num(body["seconds"]), count=str(body["count"]))
+            out.update(input="timer", interval=num(body["seconds"]), count=str(body["count"]))
             if body.get("repeat") is not None:
                 out["timerRepeat"] = str(body["repeat"])
         elif plugin == "static":
@@ -314,125 +313,6 @@ class Translation:
         elif spec.get("template_path"):
             out["outputTemplateFile"] = self.file(spec["template_path"], f"{where}.formatter.template_path")
         return out
-
-    def _out_stdout(self, body: dict[str, Any], where: str) -> dict[str, str]:
-        stream = body.get("stream", "stdout")
-        if stream not in ("stdout", "stderr"):
-            raise ConfigError(f"{where}.stream: must be stdout or stderr")
-        return {"stdoutStream": stream}
-
-    def _out_file(self, body: dict[str, Any], where: str) -> dict[str, str]:
-        mode = body.get("write_mode", "append")
-        if mode not in ("append", "overwrite"):
-            raise ConfigError(f"{where}.write_mode: must be append or overwrite")
-        written = Path(os.path.expanduser(str(body["path"])))
-        path = str(written if written.is_absolute() else (self.output_base or self.base) / written)
-        return {"fileName": path, "fileMaxBytes": "0", "fileWriteMode": mode}
-
-    def _out_tcp(self, body: dict[str, Any], where: str) -> dict[str, str]:
-        out = {"tcpDestinationHost": str(body["host"]), "tcpDestinationPort": str(body["port"])}
-        if not body.get("ssl"):
-            for key in TCP_TLS_KEYS:
-                if key in body:
-                    self.notes.append(f"{where}.{key}: no effect without ssl: true (ignored)")
-            return out
-        out.update(tcpTls="true", tcpTlsVerify=str(body.get("verify", True)).lower())
-        for key, name in TCP_TLS_KEYS.items():
-            if body.get(key):
-                out[name] = self.file(body[key], f"{where}.{key}")
-        return out
-
-    def _out_udp(self, body: dict[str, Any], where: str) -> dict[str, str]:
-        return {"udpDestinationHost": str(body["host"]), "udpDestinationPort": str(body["port"])}
-
-    def _out_http(self, body: dict[str, Any], where: str) -> dict[str, str]:
-        out = {"httpUrl": body["url"], "httpMethod": str(body.get("method", "POST")).upper()}
-        out["httpSuccessCode"] = str(body.get("success_code", 201))
-        out["httpVerify"] = str(body.get("verify", False)).lower()
-        if body.get("headers"):
-            out["httpHeaders"] = json.dumps(body["headers"])
-        if body.get("username") is not None:
-            out.update(httpUser=str(body["username"]), httpPassword=str(body.get("password", "")))
-        if body.get("ca_cert"):
-            out["httpCaFile"] = self.file(body["ca_cert"], f"{where}.ca_cert")
-        if body.get("request_timeout"):
-            out["httpTimeout"] = _num(body["request_timeout"])
-        return out
-
-    def _out_opensearch(self, body: dict[str, Any], where: str) -> dict[str, str]:
-        out = {"opensearchHosts": ", ".join(map(str, body["hosts"])), "opensearchIndex": body["index"]}
-        out.update(opensearchUser=str(body["username"]), opensearchPassword=str(body["password"]))
-        out["opensearchVerify"] = str(body.get("verify", False)).lower()
-        if body.get("ca_cert"):
-            out["opensearchCaFile"] = self.file(body["ca_cert"], f"{where}.ca_cert")
-        if body.get("request_timeout"):
-            out["opensearchTimeout"] = _num(body["request_timeout"])
-        return out
-
-    def _out_kafka(self, body: dict[str, Any], where: str) -> dict[str, str]:
-        out = {"kafkaBootstrapServers": ", ".join(map(str, body["bootstrap_servers"])), "kafkaTopic": body["topic"]}
-        if body.get("key"):
-            out["kafkaKey"] = str(body["key"])
-        acks = body.get("acks", 1)
-        out["kafkaAcks"] = {-1: "all", 0: "0", 1: "1"}.get(acks, str(acks))
-        if body.get("compression_type"):
-            out["kafkaCompression"] = body["compression_type"]
-        for key, name in (("max_batch_size", "kafkaBatchSize"), ("max_request_size", "kafkaMaxRequestSize"),
-                          ("linger_ms", "kafkaLingerMs")):  # fmt: skip
-            if key in body:
-                out[name] = str(body[key])
-        if "enable_idempotence" in body:
-            out["kafkaIdempotence"] = str(body["enable_idempotence"]).lower()
-        extra = {}
-        for key, name in (("client_id", "client.id"), ("security_protocol", "security.protocol"),
-                          ("sasl_mechanism", "sasl.mechanism"), ("sasl_plain_username", "sasl.username"),
-                          ("sasl_plain_password", "sasl.password"), ("transactional_id", "transactional.id"),
-                          ("request_timeout_ms", "request.timeout.ms")):  # fmt: skip
-            if key in body:
-                extra[name] = body[key]
-        if extra:
-            out["kafkaProducerConfig"] = json.dumps(extra)
-        return out
-
-    def _out_clickhouse(self, body: dict[str, Any], where: str) -> dict[str, str]:
-        given, notes = dsn_parameters(body.get("dsn"), f"{where}.dsn")
-        self.notes += notes
-        body = {**given, **body}  # the parameters given win over the DSN's
-        protocol = str(body.get("protocol", "http"))
-        if protocol not in ("http", "https"):
-            raise ConfigError(f"{where}.protocol: must be http or https")
-        if not 1 <= int(body.get("port", 8123)) <= 65535:
-            raise ConfigError(f"{where}.port: a port is 1-65535, got {body['port']}")
-        out = {"clickhouseHost": str(body["host"]), "clickhousePort": str(body.get("port", 8123))}
-        out.update(clickhouseProtocol=protocol, clickhouseDatabase=str(body.get("database", "default")))
-        out.update(clickhouseTable=str(body["table"]), clickhouseUser=str(body.get("username", "default")))
-        out["clickhousePassword"] = str(body.get("password", ""))
-        out["clickhouseInputFormat"] = str(body.get("input_format", "JSONEachRow"))
-        for key, name in (("header", "clickhouseHeader"), ("footer", "clickhouseFooter"),
-                          ("separator", "clickhouseSeparator")):  # fmt: skip
-            if key in body:
-                out[name] = escaped_setting(str(body[key]))
-        out["clickhouseVerify"] = str(body.get("verify", True)).lower()
-        for key, name in (("ca_cert", "clickhouseCaFile"), ("client_cert", "clickhouseCertFile"),
-                          ("client_cert_key", "clickhouseKeyFile")):  # fmt: skip
-            if body.get(key):
-                out[name] = self.file(body[key], f"{where}.{key}")
-        if bool(body.get("client_cert")) != bool(body.get("client_cert_key")):
-            raise ConfigError(f"{where}: client_cert and client_cert_key must be given together")
-        for key, name in (("client_name", "clickhouseClientName"), ("server_host_name", "clickhouseServerName")):
-            if body.get(key):
-                out[name] = str(body[key])
-        for key, name in (("connect_timeout", "clickhouseConnectTimeout"), ("request_timeout", "clickhouseTimeout")):
-            if body.get(key):
-                out[name] = _num(body[key])
-        for key in ("tls_mode", "pool_maxsize"):
-            if key in body:
-                self.notes.append(f"{where}.{key}: no equivalent (ignored)")
-        return out
-
-
-def _num(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
 def translated(
