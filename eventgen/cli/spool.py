@@ -96,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
                 skipped_events += len(batch)
                 continue
             server = record.get("server") or None
-            chosen: OutputPlugin | None = next((o for o in outputs.for_sample(label) if o.name == name), None)
+            chosen: OutputPlugin | None = next((o for o in outputs.for_sample(label) if o.label == name), None)
             why = ""
             if chosen is None:
                 why = (

@@ -282,13 +282,15 @@ class Translation(OutputMapping):
         for i, (plugin, body) in enumerate(outputs):
             where = f"output[{i}].{plugin}"
             name = OUTPUT_NAMES[plugin]
-            if name in modes:
-                raise ConfigError(f"{where}: a second {plugin} output: eventgen gives a sample one output of each kind")
+            settings = getattr(self, f"_out_{plugin}")(body, where)
+            fmt = self._format(body.get("formatter") or {"format": DEFAULT_FORMAT.get(plugin, "plain")}, where)
+            if name in modes:  # a second output of this kind: an instance `name#i` with its own settings
+                name = f"{name}#{i}"
+                formats[name] = {**fmt, **settings}
+            else:
+                out.update(settings)
+                formats[name] = fmt
             modes.append(name)
-            out.update(getattr(self, f"_out_{plugin}")(body, where))
-            formats[name] = self._format(
-                body.get("formatter") or {"format": DEFAULT_FORMAT.get(plugin, "plain")}, where
-            )
             handled = HANDLED.get(plugin, set())
             separator = body.get("separator")
             if separator not in (None, "\n", os.linesep) and "separator" not in handled:

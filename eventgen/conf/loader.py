@@ -24,7 +24,7 @@ from eventgen.conf.token_scan import RegexTimeout, tokens_found
 from eventgen.errors import ConfigError, ConfigErrors
 from eventgen.format.text import TemplateProblem
 from eventgen.plugin.base import registry
-from eventgen.plugin.output import event_text_of
+from eventgen.plugin.output import event_text_of, instance_settings
 from eventgen.render.tokens import TOKEN_KEY, TOKEN_TYPES, TokenSpec, make_provider
 from eventgen.schedule.time import parse_time
 
@@ -406,6 +406,7 @@ class _Loader:
                     raw.get(key, ("", sample.stanza))[1],
                     key,
                 )
+        by = settings.get("outputFormatBy")
         for name in settings.get("outputMode") or []:
             if not registry.has("output", name):
                 self.error(
@@ -413,6 +414,11 @@ class _Loader:
                     raw.get("outputMode", ("", sample.stanza))[1],
                     "outputMode",
                 )
+            elif "#" in name and isinstance(by, dict) and isinstance(by.get(name), dict):
+                try:
+                    instance_settings(registry.get("output", name), by[name])  # type: ignore[arg-type]
+                except SettingError as exc:
+                    self.error(f"{name}: {exc}", raw.get("outputFormatBy", ("", sample.stanza))[1], "outputFormatBy")
         generator_name = settings.get("generator")
         if registry.has("generator", generator_name):
             generator = registry.get("generator", generator_name)

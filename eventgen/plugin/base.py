@@ -171,7 +171,10 @@ class Registry:
         self._plugins[(cls.kind, cls.name)] = cls
 
     def get(self, kind: str, name: str) -> type[Plugin]:
+        """The plugin `name` of `kind`; an output instance `name#label` is output `name`."""
         self.load()
+        if kind == "output":
+            name = name.partition("#")[0]
         try:
             return self._plugins[(kind, name)]
         except KeyError:
@@ -179,7 +182,7 @@ class Registry:
 
     def has(self, kind: str, name: str) -> bool:
         self.load()
-        return (kind, name) in self._plugins
+        return (kind, name.partition("#")[0] if kind == "output" else name) in self._plugins
 
     def names(self, kind: str) -> list[str]:
         self.load()

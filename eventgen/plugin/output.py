@@ -3,6 +3,7 @@ which adds locking, retries with full jitter, giving up on a dead destination, s
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import threading
@@ -15,6 +16,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from eventgen.conf.settings import SettingError
 from eventgen.format.payload import Payload
 from eventgen.format.text import EventText
 from eventgen.plugin.base import Plugin
@@ -59,22 +61,28 @@ class OutputConfig(Mapping[str, Any]):
     read from one sample and silently applied to another).
     """
 
-    __slots__ = ("_identity", "_values", "output")
+    __slots__ = ("_identity", "_values", "instance", "output")
 
-    def __init__(self, output: str, values: Mapping[str, Any]):
+    def __init__(self, output: str, values: Mapping[str, Any], instance: str = ""):
         self.output = output
+        self.instance = instance or output  # `file#archive`: a second instance of an output in one outputMode
         self._values = dict(values)
-        self._identity = (output, tuple(sorted((k, repr(v)) for k, v in self._values.items())))
+        self._identity = (self.instance, tuple(sorted((k, repr(v)) for k, v in self._values.items())))
 
     @classmethod
-    def of(cls, plugin: type[OutputPlugin], settings: Mapping[str, Any]) -> OutputConfig:
+    def of(cls, plugin: type[OutputPlugin], settings: Mapping[str, Any], instance: str = "") -> OutputConfig:
+        """The config of `instance` (an outputMode entry: the output's name, or `name#label`): the sample's
+        settings, then its `outputFormatBy` entry (format keys; for `name#label` also the output's own settings)."""
         names = [s.name for s in plugin.settings] + list(SHARED_OUTPUT_KEYS) + list(plugin.core_settings)
         values = {name: settings.get(name) for name in names}
+        instance = instance or plugin.name
         by = settings.get("outputFormatBy")
-        if isinstance(by, dict) and isinstance(by.get(plugin.name), dict):  # this output's own format
-            own = by[plugin.name]
+        own = by.get(instance) if isinstance(by, dict) else None
+        if isinstance(own, dict):
             values.update({key: own.get(key) for key in FORMAT_KEYS})
-        return cls(plugin.name, values)
+            if instance != plugin.name:
+                values.update(instance_settings(plugin, own))
+        return cls(plugin.name, values, instance)
 
     def __getitem__(self, key: str) -> Any:
         try:
@@ -101,7 +109,26 @@ class OutputConfig(Mapping[str, Any]):
         return hash(self._identity)
 
     def with_values(self, **changes: Any) -> OutputConfig:
-        return OutputConfig(self.output, {**self._values, **changes})
+        return OutputConfig(self.output, {**self._values, **changes}, self.instance)
+
+
+def instance_settings(plugin: type[OutputPlugin], own: Mapping[str, Any]) -> dict[str, Any]:
+    """An output instance's own settings from its `outputFormatBy` entry, parsed by their declarations; a
+    SettingError names the first key that is not the output's or does not parse."""
+    declared = {s.name: s for s in plugin.settings}
+    values: dict[str, Any] = {}
+    for key, raw in own.items():
+        if key in FORMAT_KEYS:
+            continue
+        setting = declared.get(key)
+        if setting is None:
+            raise SettingError(f"{key}: not a setting of output {plugin.name}")
+        text = raw if isinstance(raw, str) else json.dumps(raw)
+        try:
+            values[key] = setting.parse(text)
+        except SettingError as exc:
+            raise SettingError(f"{key}: {exc}") from None
+    return values
 
 
 # core keys every output reads: spooling, giving up, and what each event's text is
@@ -140,6 +167,7 @@ class OutputPlugin(Plugin):
 
     def __init__(self, config: Mapping[str, Any]):
         self.config = config if isinstance(config, OutputConfig) else OutputConfig.of(type(self), config)
+        self.label = self.config.instance  # its name in the summary and the spool (`file#archive` for a second one)
         self._lock = threading.Lock()
         self._opened = False
         self.stop_event: threading.Event | None = None
@@ -263,7 +291,7 @@ class OutputPlugin(Plugin):
                 f"{error}"
             )
             if self._probe_at == 0.0:
-                log.warning("%s: %s", self.name, self._dead_reason)
+                log.warning("%s: %s", self.label, self._dead_reason)
             self._probe_at = now + PROBE_EVERY
 
     def _given_up(self) -> bool:
@@ -292,9 +320,9 @@ class OutputPlugin(Plugin):
         try:
             count = 0
             for part, server in self.spool_parts(batch, [base + i for i in indices]):
-                count += append_failed(path, self.name, batch, part, error, server=server)
+                count += append_failed(path, self.label, batch, part, error, server=server)
         except OSError as exc:
-            log.error("%s: cannot spool failed events to %s: %s", self.name, path, exc)
+            log.error("%s: cannot spool failed events to %s: %s", self.label, path, exc)
             return f"{error}; spooling to {path} failed: {exc}"
         return f"{error}; {count} event(s) spooled to {path}"
 

@@ -37,7 +37,7 @@ class OutputSet:
             chosen = []
             for name in sample.settings.get("outputMode") or []:
                 cls = registry.get("output", name)
-                key = OutputConfig.of(cls, sample.settings)  # type: ignore[arg-type]
+                key = OutputConfig.of(cls, sample.settings, name)  # type: ignore[arg-type]
                 output = self._by_key.get(key)
                 if output is None:
                     output = cls(key)  # type: ignore[call-arg]
@@ -63,13 +63,13 @@ class OutputSet:
 def deliver(outputs: OutputSet, batch: EventBatch, tally: Tally, skip: frozenset[str] = frozenset()) -> None:
     """Send one batch to each output of its sample (but those in `skip`); every result lands in `tally`."""
     for output in outputs.for_sample(batch.sample):
-        if output.name not in skip:
+        if output.label not in skip:
             deliver_to(output, batch, tally)
 
 
 def deliver_to(output: OutputPlugin, item: EventBatch | Payload, tally: Tally) -> None:
     r = output.deliver(item)
-    tally.delivered(item.sample, output.name, r.sent, r.failed, r.bytes, r.error, r.resent, r.acked)
+    tally.delivered(item.sample, output.label, r.sent, r.failed, r.bytes, r.error, r.resent, r.acked)
 
 
 class OutputStage:
@@ -198,11 +198,11 @@ class Pipeline:
             deliver(self.outputs, batch, tally, self.host_outputs)
         if self.host_outputs and len(batch):
             for output in self.outputs.for_sample(batch.sample):
-                if output.name not in self.host_outputs:
+                if output.label not in self.host_outputs:
                     continue
                 payload = output.formatted(batch)
                 if isinstance(payload, Delivery):  # the formatter failed: counted here, nothing to hand back
-                    tally.delivered(batch.sample, output.name, 0, payload.failed, 0, payload.error)
+                    tally.delivered(batch.sample, output.label, 0, payload.failed, 0, payload.error)
                     continue
                 if not output.config.get("spoolFailedTo"):
                     payload.batch = None  # the host only writes the bytes: the events stay here

@@ -398,3 +398,55 @@ def test_dispatch_exhaust_ends_an_endless_live_run(tmp_path):
     result = cli(str(path), "--live-mode", timeout=30)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["tick 1", "tick 2", "tick 3"]
+
+
+@pytest.mark.parametrize("threading", ["thread", "process"])
+def test_two_outputs_of_one_kind_each_with_its_settings_and_formatter(tmp_path, threading):
+    yml = f"""
+input:
+  - linspace: {{start: "{START}", end: "+1m", count: 3, endpoint: false}}
+event:
+  template:
+    templates:
+      - t: {{template: templates/t.jinja}}
+output:
+  - file: {{path: a.log}}
+  - file: {{path: b.log, formatter: {{format: template, template: "B {{{{ event }}}}"}}}}
+"""
+    path = project(tmp_path, yml, {"templates/t.jinja": "{{ timestamp.strftime('%S') }}\n"})
+    result = cli(str(path), "--sample-mode", "--threading", threading, "--stats-json", str(tmp_path / "s.json"))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "a.log").read_text() == "00\n20\n40\n"
+    assert (tmp_path / "b.log").read_text() == "B 00\nB 20\nB 40\n"
+    rows = {(r["output"], r["sent"]) for r in json.loads((tmp_path / "s.json").read_text())["rows"]}
+    assert rows == {("file", 3), ("file#1", 3)}
+
+
+def test_a_conf_names_a_second_output_instance_and_bad_instance_keys_are_one_line(tmp_path):
+    (tmp_path / "t").mkdir()
+    (tmp_path / "t" / "e.j2").write_text("event {{ eventgen_count }}\n")
+    conf = tmp_path / "two.conf"
+    text = f"""[two]
+generator = jinja
+jinja_template_dir = t
+jinjaTemplates = {{"e": {{"template": "e.j2"}}}}
+count = 4
+end = 1
+timeMode = sample
+outputMode = file, file#archive
+fileName = {tmp_path}/main.log
+outputFormatBy = {{"file#archive": {{"fileName": "{tmp_path}/archive.log", "outputFormat": "json"}}}}
+"""
+    conf.write_text(text)
+    result = cli(str(conf))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "main.log").read_text().splitlines() == [f"event {n}" for n in range(4)]
+    assert [json.loads(line)["_raw"] for line in (tmp_path / "archive.log").read_text().splitlines()] == [
+        f"event {n}" for n in range(4)
+    ]
+    conf.write_text(text.replace('"fileName"', '"fileNme"'))
+    bad = cli("validate", str(conf))
+    assert bad.returncode == 2
+    assert bad.stderr.strip().splitlines() == [
+        f"eventgen: error: {conf}: [two]: outputFormatBy: file#archive: fileNme: not a setting of output file"
+    ]
