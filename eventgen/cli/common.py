@@ -29,8 +29,8 @@ def add_sample_options(parser: argparse.ArgumentParser) -> None:
     add_eventum_options(parser)
 
 
-def add_eventum_options(parser: argparse.ArgumentParser) -> None:
-    """Flags for Eventum projects (generator.yml); the time-mode flags apply to a conf too."""
+def add_params_options(parser: argparse.ArgumentParser) -> None:
+    """`--params`, `--params-file`, `--secrets-file`: an Eventum project's ${params.X} and ${secrets.X}."""
     parser.add_argument("--params", metavar="JSON", help="Eventum project: values of ${params.X}, a JSON object")
     parser.add_argument("--params-file", metavar="FILE", help="Eventum project: ${params.X} from a YAML/JSON file")
     parser.add_argument(
@@ -38,6 +38,11 @@ def add_eventum_options(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="Eventum project: ${secrets.X} from a YAML/JSON file (EVENTUM_SECRET_X variables win over it)",
     )
+
+
+def add_eventum_options(parser: argparse.ArgumentParser) -> None:
+    """Flags for Eventum projects (generator.yml); the time-mode flags apply to a conf too."""
+    add_params_options(parser)
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument(
         "--live-mode",

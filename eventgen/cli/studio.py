@@ -1,4 +1,5 @@
-"""`eventgen studio CONF`: design samples, templates and time distributions in the browser.
+"""`eventgen studio CONF`: design samples, templates and time distributions in the browser (CONF: an
+eventgen.conf or an Eventum generator.yml).
 
 Flask is imported only when the subcommand runs, so the core does not require it
 (`pip install 'eventgen[studio]'`).
@@ -13,6 +14,7 @@ import os
 import socket
 from pathlib import Path
 
+from eventgen.cli.common import add_params_options
 from eventgen.errors import EXIT_CONFIG
 
 log = logging.getLogger("eventgen")
@@ -32,7 +34,7 @@ def is_loopback(host: str) -> bool:
 
 
 def build_studio(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("conf", help="eventgen.conf to design")
+    parser.add_argument("conf", help="eventgen.conf or Eventum generator.yml to design")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, loopback only)")
     parser.add_argument("--port", type=int, default=0, help="port to bind (default: a free port)")
     parser.add_argument(
@@ -44,6 +46,7 @@ def build_studio(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-browser", action="store_true", help="do not open a browser, only print the URL")
     parser.add_argument("--seed", type=int, help="default seed for previews, histograms and the debugger")
     parser.add_argument("--plugin-dir", action="append", default=[], help="extra plugin folder")
+    add_params_options(parser)
 
 
 def run_studio(args: argparse.Namespace) -> int:
@@ -66,7 +69,11 @@ def run_studio(args: argparse.Namespace) -> int:
             log.warning(
                 "studio bound to %s without --password: access is guarded by the token in the URL only", args.host
             )
-    workspace = Workspace(args.conf, seed=args.seed)
+    from eventgen.conf.eventum import params_from, secrets_from
+
+    params = params_from(args.params, args.params_file)
+    secrets = secrets_from(os.environ, args.secrets_file)
+    workspace = Workspace(args.conf, seed=args.seed, params=params, secrets=secrets)
     return serve(
         workspace,
         args.host,

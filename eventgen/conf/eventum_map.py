@@ -371,4 +371,5 @@ def load_translated(
     config = load(path, overrides, only=only, layers=[(str(path), translation.sections)])
     config.project = {"params": dict(params), "secrets": dict(secrets), "name": translation.name}
     config.project["files"] = translation.files
+    config.project["sections"] = translation.sections  # what the studio shows as the project's stanzas
     return config

@@ -18,7 +18,7 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from itertools import pairwise
 from pathlib import Path
@@ -135,23 +135,15 @@ def studio_dir(tmp_path: Path) -> Path:
 
 
 @contextmanager
-def running_studio(folder: Path, seed: int) -> Iterator[str]:
-    """`eventgen studio eventgen.conf --seed SEED` in `folder`; yields the URL it prints (with the token)."""
+def running_studio(
+    folder: Path, seed: int | None = None, conf: str = "eventgen.conf", args: Sequence[str] = ()
+) -> Iterator[str]:
+    """`eventgen studio CONF --seed SEED ARGS…` in `folder`; yields the URL it prints (with the token)."""
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
+    seeded = [] if seed is None else ["--seed", str(seed)]
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "eventgen",
-            "studio",
-            "eventgen.conf",
-            "--port",
-            str(port),
-            "--no-browser",
-            "--seed",
-            str(seed),
-        ],
+        [sys.executable, "-m", "eventgen", "studio", conf, "--port", str(port), "--no-browser", *seeded, *args],
         cwd=folder,
         env=env,
         stdout=subprocess.PIPE,

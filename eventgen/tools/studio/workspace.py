@@ -3,6 +3,9 @@
 Every operation can run on the saved conf or on unsaved conf text: the text is written to a
 hidden temporary file beside the conf (so relative sample, template and plugin paths resolve
 as they will once saved), loaded with `eventgen.conf.loader.load`, and removed afterwards.
+An Eventum project (generator.yml) is loaded the same way through `eventgen.conf.eventum_map.load_translated`
+with the studio's params and secrets; its temporary copy keeps the `.yml` suffix and the folder (so its paths
+and the samples' name, taken from the folder, stay the same).
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from eventgen.conf.eventum import looks_like_project
+from eventgen.conf.eventum_map import load_translated
 from eventgen.conf.loader import RunConfig, all_groups, load
 from eventgen.conf.sample import Sample
 from eventgen.conf.settings import SettingError, Settings, index, strings_in
@@ -123,12 +128,22 @@ def parse_stanzas(text: str) -> dict[str, dict[str, str]]:
 class Workspace:
     """One conf being designed: its files, and the studio's operations on them."""
 
-    def __init__(self, conf: str | Path, seed: int | None = None):
+    def __init__(
+        self,
+        conf: str | Path,
+        seed: int | None = None,
+        params: Mapping[str, Any] | None = None,
+        secrets: Mapping[str, Any] | None = None,
+    ):
         self.conf = Path(conf).resolve()
         if not self.conf.is_file():
             raise StudioError(f"conf file {conf} not found")
         self.folder = self.conf.parent
         self.seed = seed
+        self.project = looks_like_project(self.conf)  # an Eventum generator.yml rather than an eventgen.conf
+        self.params = dict(params or {})
+        self.secrets = dict(secrets or {})
+        self.tmp_suffix = ".yml" if self.project else ".conf.tmp"
         self._lock = threading.RLock()  # loading touches the process-wide plugin registry
 
     # -- loading ---------------------------------------------------------------------------
@@ -143,9 +158,9 @@ class Workspace:
         raw = {k: str(v) for k, v in (overrides or {}).items() if str(v).strip() != ""}
         with self._lock:
             if conf_text is None:
-                yield load(self.conf, raw, only=only, require_samples=False)  # a workspace may start empty
+                yield self._load(self.conf, raw, only)
                 return
-            fd, name = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=".conf.tmp", dir=self.folder)
+            fd, name = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=self.tmp_suffix, dir=self.folder)
             tmp = Path(name)
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -184,9 +199,15 @@ class Workspace:
                     _atomic_write(path, previous)
                     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
 
+    def _load(self, path: Path, overrides: dict[str, str], only: str | None) -> RunConfig:
+        """A conf (a workspace may start without samples) or a project, translated with the studio's params."""
+        if self.project:
+            return load_translated(path, self.params, self.secrets, overrides, only)
+        return load(path, overrides, only=only, require_samples=False)
+
     def _load_tmp(self, tmp: Path, overrides: dict[str, str], only: str | None) -> RunConfig:
         try:
-            config = load(tmp, overrides, only=only, require_samples=False)
+            config = self._load(tmp, overrides, only)
         except ConfigErrors as exc:
             for error in exc.errors:
                 error.file = self._unmask(error.file)
@@ -200,9 +221,8 @@ class Workspace:
         return config
 
     def _unmask(self, text: str) -> str:
-        return re.sub(
-            re.escape(str(self.folder)) + r"/" + re.escape(TMP_PREFIX) + r"[^/\s:]*\.conf\.tmp", str(self.conf), text
-        )
+        hidden = re.escape(TMP_PREFIX) + r"[^/\s:]*" + re.escape(self.tmp_suffix)
+        return re.sub(re.escape(str(self.folder)) + r"/" + hidden, str(self.conf), text)
 
     def effective_seed(self, seed: int | None, config: RunConfig) -> tuple[int, str]:
         """The seed a request runs with and where it comes from, in the engine's order: the request's
@@ -239,14 +259,18 @@ class Workspace:
             "plugins": {kind: registry.names(kind) for kind in ("generator", "input", "rater")},
             "seed": self.seed,
             "seed_source": "--seed" if self.seed is not None else "unset",
+            "project": self.project,  # stanzas are then the translation's: shown, not edited
         }
         try:
-            view["stanzas"] = parse_stanzas(text)
+            if not self.project:
+                view["stanzas"] = parse_stanzas(text)
         except ConfigError as exc:
             view["errors"] = [{"file": str(self.conf), "stanza": "", "key": "", "message": exc.message}]
             return view
         try:
             with self.loaded(conf_text) as config:
+                if self.project:
+                    view["stanzas"] = config.project["sections"]
                 view["samples"] = [self.describe(sample) for sample in config.samples]
                 view["seed"], view["seed_source"] = self.effective_seed(None, config)
                 view["warnings"] = list(config.warnings)
@@ -295,6 +319,7 @@ class Workspace:
                 for t in sample.tokens
             ],
             "schedule_keys": schedule_keys,
+            "schedules": [{"stanza": m.stanza, "input": m.settings["input"]} for m in sample.schedules],
             "window": {
                 "start": sample.settings.get("backfill") or "-24h@h",
                 "end": end_text if end_text and not re.fullmatch(r"-?\d+", end_text) else "now",
@@ -305,12 +330,15 @@ class Workspace:
     # -- files -----------------------------------------------------------------------------
     def roots(self, config: RunConfig | None) -> list[Path]:
         """Folders whose files the studio may read and write: the conf's folder, the sample
-        folders, and folders named by (or holding files named by) any sample setting."""
+        folders, and folders named by (or holding files named by) any sample setting or read by
+        a project's translation."""
         roots = [self.folder]
         for sample in config.samples if config else []:
             roots.extend(d for d in sample.sample_dirs if d.is_dir())
             for path in self._setting_paths(sample):
                 roots.append(path if path.is_dir() else path.parent)
+        for path in project_files(config):
+            roots.append(path if path.is_dir() else path.parent)
         unique: list[Path] = []
         for root in roots:
             root = root.resolve()
@@ -361,7 +389,7 @@ class Workspace:
         for sample in config.samples:
             if sample.path:
                 add(sample.path)
-            for path in self._setting_paths(sample):
+            for path in [*project_files(config), *self._setting_paths(sample)]:
                 if path.is_file():
                     add(path)
                 elif path.is_dir():
@@ -636,6 +664,7 @@ class Workspace:
                         now=tick.time,
                         seed=seed or 0,
                         timestamps=None if stamps is None else np.asarray(stamps[i : i + 1]),
+                        extra={} if tick.sources is None else {"sources": tick.sources[i : i + 1].tobytes()},
                     )
                     try:
                         batch = generator.generate(job)  # type: ignore[attr-defined]
@@ -660,6 +689,12 @@ class Workspace:
             "steps": out,
             "error": error,
         }
+
+
+def project_files(config: RunConfig | None) -> list[Path]:
+    """The files and folders an Eventum project's translation read (templates' folder, samples, times)."""
+    project = getattr(config, "project", None) if config else None
+    return [Path(p) for p in (project or {}).get("files", ())]
 
 
 class _Reads(Settings):

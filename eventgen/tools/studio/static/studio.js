@@ -174,7 +174,21 @@ function applyView(view) {
   renderErrors(view);
   renderEffective(bad);
   renderStanzas(view.stanzas);
+  showProjectMode(view.project);
   renderGutter();
+}
+
+const PROJECT_READ_ONLY = "an Eventum project's settings come from generator.yml: edit the YAML to change them";
+
+function showProjectMode(project) {
+  // an Eventum generator.yml: the editor holds the YAML, the stanzas are eventgen's translation of it (read-only),
+  // and the time distribution's fields are a what-if that is never written back into the YAML
+  $("editor-name").textContent = project ? "generator.yml (Eventum project)" : "eventgen.conf";
+  $("stanzas-title").textContent = project ? "Stanzas eventgen makes of it (read-only)" : "Stanzas as written";
+  $("save-conf").textContent = project ? "Save generator.yml" : "Save conf";
+  $("hist-copy").hidden = Boolean(project);
+  $("hist-note").textContent = project ? `changes redraw at once, never saved: ${PROJECT_READ_ONLY}`
+    : "changes redraw at once; not saved until copied into the conf";
 }
 
 function renderErrors(view) {
@@ -213,6 +227,7 @@ function renderStanzas(stanzas) {
 }
 
 function errorLine(lines, error) {
+  if (S.view && S.view.project) return yamlErrorLine(lines, error);
   if (!error.stanza) return -1;
   const header = lines.findIndex((l) => l.trim() === `[${error.stanza}]`);
   if (header < 0) return -1;
@@ -225,6 +240,17 @@ function errorLine(lines, error) {
     if (key === error.key || key.startsWith(error.key + ".")) return i;
   }
   return header;
+}
+
+function yamlErrorLine(lines, error) {
+  // a project's errors name a line (`line 6: ...`) or a key path (`input[0].timer.secondz: unknown parameter`)
+  const numbered = /^line (\d+):/.exec(error.message);
+  if (numbered) return Number(numbered[1]) - 1;
+  const path = /^([\w.\[\]-]+):/.exec(error.message);
+  if (!path) return -1;
+  const key = path[1].split(".").pop().replace(/\[\d+\]$/, "");
+  const pattern = new RegExp(`(^|[\\s{,-])${key.replace(/[^\w]/g, "\\$&")}\\s*:`);
+  return lines.findIndex((l) => !l.trim().startsWith("#") && pattern.test(l));
 }
 
 function renderGutter() {
@@ -557,6 +583,7 @@ function drawHistogram(result) {
 }
 
 function copyEditsIntoConf() {
+  if (S.view && S.view.project) { toast(`Not copied: ${PROJECT_READ_ONLY}`, true); return; }
   const sample = currentSample();
   const edits = histOverrides();
   if (!sample || !Object.keys(edits).length) { toast("Nothing edited"); return; }
