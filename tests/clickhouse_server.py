@@ -17,9 +17,11 @@ import socket
 import ssl
 import tempfile
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from tests.json_http import tracking_handler
 
 # the status ClickHouse's HTTP handler answers for an exception code (anything else is 500)
 STATUS_OF_CODE = {
@@ -82,20 +84,7 @@ class ClickHouseServer:
     def start(self) -> ClickHouseServer:
         owner = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def setup(self) -> None:
-                super().setup()
-                owner._conns.add(self.connection)
-
-            def finish(self) -> None:
-                owner._conns.discard(self.connection)
-                super().finish()
-
+        class Handler(tracking_handler(owner._conns)):
             def do_GET(self) -> None:
                 self.handle_query(b"")
 

@@ -16,6 +16,26 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 
+def tracking_handler(conns: set[socket.socket]) -> type[BaseHTTPRequestHandler]:
+    """A quiet HTTP/1.1 handler base that keeps `conns` (the open connections) current, so a test can drop them."""
+
+    class Tracking(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def setup(self) -> None:
+            super().setup()
+            conns.add(self.connection)
+
+        def finish(self) -> None:
+            conns.discard(self.connection)
+            super().finish()
+
+    return Tracking
+
+
 class JsonHttpServer(ABC):
     port: int = 0
     tls: tuple[str, str] | None = None  # (certificate file, key file): serve HTTPS
@@ -35,20 +55,7 @@ class JsonHttpServer(ABC):
     def start(self):
         owner = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def setup(self) -> None:
-                super().setup()
-                owner._conns.add(self.connection)
-
-            def finish(self) -> None:
-                owner._conns.discard(self.connection)
-                super().finish()
-
+        class Handler(tracking_handler(owner._conns)):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 if owner.answer_delay:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_studio import CHROMIUM, HEADLESS_FLAGS, bar_counts, require_browser, running_studio, shot
+from tests.e2e.test_studio import bar_counts, chromium_page, require_browser, running_studio, shot
 
 pytestmark = pytest.mark.e2e
 
@@ -291,57 +291,49 @@ def test_params_and_secrets_files_reach_templates(tmp_path: Path) -> None:
 
 def test_a_project_in_chromium(project: Path, api: Api) -> None:
     require_browser()
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     original = project.read_text("utf-8")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=HEADLESS_FLAGS, headless=True)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 900})
-            page_errors: list[str] = []
-            page.on("pageerror", lambda exc: page_errors.append(str(exc)))
-            page.set_default_timeout(15_000)
-            page.goto(f"{api.base}/?token={api.token}")
-            page.wait_for_selector("body[data-ready='1']")
-            expect(page.locator("#status")).to_have_text("valid")
-            expect(page.locator("#editor-name")).to_have_text("generator.yml (Eventum project)")
-            expect(page.locator("#save-conf")).to_have_text("Save generator.yml")
-            expect(page.locator("#stanzas-title")).to_have_text("Stanzas eventgen makes of it (read-only)")
-            assert page.locator("#conf-text").input_value() == original
-            assert page.eval_on_selector_all("#sample option", "o => o.map(x => x.value)") == ["shop"]
-            keys = {name: len(values) for name, values in api.ok("/api/config")["stanzas"].items()}
-            assert page.locator("#stanzas summary").all_inner_texts() == [f"[{n}]{k} key(s)" for n, k in keys.items()]
-            expect(page.locator("#live-events li")).to_have_count(5)
-            assert page.locator("#live-events li pre").first.inner_text() == EVENTS[0]
-            shot(page, "project-01-config")
+    with chromium_page() as (page, page_errors):
+        page.goto(f"{api.base}/?token={api.token}")
+        page.wait_for_selector("body[data-ready='1']")
+        expect(page.locator("#status")).to_have_text("valid")
+        expect(page.locator("#editor-name")).to_have_text("generator.yml (Eventum project)")
+        expect(page.locator("#save-conf")).to_have_text("Save generator.yml")
+        expect(page.locator("#stanzas-title")).to_have_text("Stanzas eventgen makes of it (read-only)")
+        assert page.locator("#conf-text").input_value() == original
+        assert page.eval_on_selector_all("#sample option", "o => o.map(x => x.value)") == ["shop"]
+        keys = {name: len(values) for name, values in api.ok("/api/config")["stanzas"].items()}
+        assert page.locator("#stanzas summary").all_inner_texts() == [f"[{n}]{k} key(s)" for n, k in keys.items()]
+        expect(page.locator("#live-events li")).to_have_count(5)
+        assert page.locator("#live-events li pre").first.inner_text() == EVENTS[0]
+        shot(page, "project-01-config")
 
-            # a YAML error: one line naming the key path, its line marked in the gutter
-            page.locator("#conf-text").fill(original.replace("seconds: 60", "secondz: 60"))
-            expect(page.locator("#status")).to_have_text("1 error")
-            expect(page.locator("#errors li")).to_have_text(f"{project}input[0].timer.secondz: unknown parameter")
-            line = original.splitlines().index("      seconds: 60") + 1
-            expect(page.locator("#conf-gutter .err")).to_have_text(str(line))
-            page.locator("#conf-text").fill(original)
-            expect(page.locator("#status")).to_have_text("valid")
+        # a YAML error: one line naming the key path, its line marked in the gutter
+        page.locator("#conf-text").fill(original.replace("seconds: 60", "secondz: 60"))
+        expect(page.locator("#status")).to_have_text("1 error")
+        expect(page.locator("#errors li")).to_have_text(f"{project}input[0].timer.secondz: unknown parameter")
+        line = original.splitlines().index("      seconds: 60") + 1
+        expect(page.locator("#conf-gutter .err")).to_have_text(str(line))
+        page.locator("#conf-text").fill(original)
+        expect(page.locator("#status")).to_have_text("valid")
 
-            # the time distribution: every input's events; the form is a what-if, never copied into the YAML
-            page.click("#tabs button[data-tab=histogram]")
-            page.fill("#hist-start", WINDOW["start"])
-            page.fill("#hist-end", WINDOW["end"])
-            expect(page.locator("#hist-chart rect.bar")).to_have_count(4)
-            expect(page.locator('#hist-chart rect.bar[data-index="0"]')).to_have_attribute("data-count", "3")
-            assert bar_counts(page) == ["3", "2", "3", "0"]
-            expect(page.locator("#hist-copy")).to_be_hidden()
-            expect(page.locator("#hist-note")).to_contain_text("never saved")
-            page.fill('#hist-params input[data-key="count"]', "5")
-            expect(page.locator('#hist-chart rect.bar[data-index="0"]')).to_have_attribute("data-count", "6")
-            assert bar_counts(page) == ["6", "5", "6", "0"]
-            page.evaluate("copyEditsIntoConf()")  # what the hidden button would do: refused
-            expect(page.locator("#toast")).to_contain_text("Not copied: an Eventum project's settings come from")
-            assert page.locator("#conf-text").input_value() == original
-            expect(page.locator("#dirty")).to_be_hidden()
-            shot(page, "project-02-histogram")
-            assert page_errors == []
-        finally:
-            browser.close()
+        # the time distribution: every input's events; the form is a what-if, never copied into the YAML
+        page.click("#tabs button[data-tab=histogram]")
+        page.fill("#hist-start", WINDOW["start"])
+        page.fill("#hist-end", WINDOW["end"])
+        expect(page.locator("#hist-chart rect.bar")).to_have_count(4)
+        expect(page.locator('#hist-chart rect.bar[data-index="0"]')).to_have_attribute("data-count", "3")
+        assert bar_counts(page) == ["3", "2", "3", "0"]
+        expect(page.locator("#hist-copy")).to_be_hidden()
+        expect(page.locator("#hist-note")).to_contain_text("never saved")
+        page.fill('#hist-params input[data-key="count"]', "5")
+        expect(page.locator('#hist-chart rect.bar[data-index="0"]')).to_have_attribute("data-count", "6")
+        assert bar_counts(page) == ["6", "5", "6", "0"]
+        page.evaluate("copyEditsIntoConf()")  # what the hidden button would do: refused
+        expect(page.locator("#toast")).to_contain_text("Not copied: an Eventum project's settings come from")
+        assert page.locator("#conf-text").input_value() == original
+        expect(page.locator("#dirty")).to_be_hidden()
+        shot(page, "project-02-histogram")
+        assert page_errors == []
     assert project.read_text("utf-8") == original

@@ -163,8 +163,8 @@ def test_wrong_password_fails_at_once_naming_the_settings(tmp_path, clickhouse):
         (True, "clickhouseCaFile = {cert}", ""),
         (True, "clickhouseCaFile = {cert}\nclickhouseServerName = localhost", ""),
         (True, "clickhouseVerify = false", ""),
-        (True, "", "TLS certificate rejected: self-signed certificate"),
-        (True, "clickhouseCaFile = {cert}\nclickhouseServerName = other.example", "TLS certificate rejected: Hostname"),
+        (True, "", "self-signed certificate"),
+        (True, "clickhouseCaFile = {cert}\nclickhouseServerName = other.example", "Hostname"),
     ],
     ids=["ca-file", "server-name", "no-verify", "untrusted", "wrong-name"],
     indirect=["clickhouse"],
@@ -180,7 +180,8 @@ def test_https_verifies_the_server_by_default(tmp_path, clickhouse, extra, error
         return
     assert proc.returncode == 1
     assert counts(summary) == (20, 0, 20) and stored == []
-    assert f"ClickHouse https://127.0.0.1:{clickhouse.port}: {error}" in summary["errors"]["clickhouse"]
+    where = f"ClickHouse https://127.0.0.1:{clickhouse.port}"
+    assert f"TLS certificate of {where} rejected: {error}" in summary["errors"]["clickhouse"]
     assert clickhouse.requests == []  # refused before any request, and not retried
 
 

@@ -41,6 +41,18 @@ def peer_gone(sock: socket.socket) -> bool:
     return data == b""
 
 
+def tls_wrap(sock: socket.socket, tls: ssl.SSLContext, server_name: str, where: str) -> ssl.SSLSocket:
+    """`sock` after a TLS handshake; a rejected certificate is an OutputError not worth retrying."""
+    try:
+        return tls.wrap_socket(sock, server_hostname=server_name)
+    except ssl.SSLCertVerificationError as exc:
+        sock.close()
+        raise OutputError(f"TLS certificate of {where} rejected: {exc.verify_message}", retryable=False) from exc
+    except (ssl.SSLError, OSError) as exc:
+        sock.close()
+        raise OutputError(f"TLS handshake with {where} failed: {exc}") from exc
+
+
 class StreamConnection:
     """A TCP (optionally TLS) connection that notices a closed peer before writing to it.
 
@@ -67,16 +79,7 @@ class StreamConnection:
             raise OutputError(f"cannot connect to {self.where}: {exc.strerror or exc}") from exc
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if self.tls is not None:
-            try:
-                sock = self.tls.wrap_socket(sock, server_hostname=self.server_name)
-            except ssl.SSLCertVerificationError as exc:
-                sock.close()
-                raise OutputError(
-                    f"TLS certificate of {self.where} rejected: {exc.verify_message}", retryable=False
-                ) from exc
-            except (ssl.SSLError, OSError) as exc:
-                sock.close()
-                raise OutputError(f"TLS handshake with {self.where} failed: {exc}") from exc
+            sock = tls_wrap(sock, self.tls, self.server_name, self.where)
         self.sock = sock
 
     def peer_closed(self) -> bool:

@@ -34,7 +34,7 @@ from eventgen.plugin import (
     port,
 )
 
-from ._net import peer_gone, tls_context
+from ._net import peer_gone, tls_context, tls_wrap
 
 RETRYABLE_STATUS = {408, 429}  # and every 5xx, unless the exception code says the data is wrong
 # ClickHouse exception codes that no retry can cure: the rows do not parse or fit the table, the table, database,
@@ -219,16 +219,7 @@ class ClickHouseOutput(OutputPlugin):
             sock.settimeout(float(cfg.get("clickhouseTimeout", 300)))
             if self.tls is not None:
                 name = cfg.get("clickhouseServerName") or self.host
-                try:
-                    sock = self.tls.wrap_socket(sock, server_hostname=name)
-                except ssl.SSLCertVerificationError as exc:
-                    sock.close()
-                    raise OutputError(
-                        f"ClickHouse {self.where}: TLS certificate rejected: {exc.verify_message}", retryable=False
-                    ) from exc
-                except (ssl.SSLError, OSError) as exc:
-                    sock.close()
-                    raise OutputError(f"ClickHouse {self.where}: TLS handshake failed: {exc}") from exc
+                sock = tls_wrap(sock, self.tls, name, f"ClickHouse {self.where}")
             conn = http.client.HTTPConnection(self.host, self.port)
             conn.sock = sock
             self.conn, self.used = conn, 0
