@@ -5,14 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 
+from eventgen.cli.common import add_params_options
 from eventgen.errors import EXIT_OK, ConfigError, ConfigErrors
 
 
 def build(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("project", help="Eventum generator.yml")
-    parser.add_argument("--params", metavar="JSON", help="values of ${params.X}, a JSON object")
-    parser.add_argument("--params-file", metavar="FILE", help="${params.X} from a YAML/JSON file")
-    parser.add_argument("--secrets-file", metavar="FILE", help="${secrets.X} from a YAML/JSON file")
+    add_params_options(parser)
     parser.add_argument(
         "--sample-mode", action="store_true", help="translate for sample mode (time patterns start at their start)"
     )

@@ -41,6 +41,9 @@ def peer_gone(sock: socket.socket) -> bool:
     return data == b""
 
 
+RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504})  # HTTP answers worth a retry (timeout, busy, down)
+
+
 def tls_wrap(sock: socket.socket, tls: ssl.SSLContext, server_name: str, where: str) -> ssl.SSLSocket:
     """`sock` after a TLS handshake; a rejected certificate is an OutputError not worth retrying."""
     try:

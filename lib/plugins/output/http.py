@@ -23,9 +23,7 @@ from eventgen.plugin import (
     parse_json,
 )
 
-from ._net import tls_context
-
-RETRYABLE_STATUS = {408, 429, 500, 502, 503, 504}
+from ._net import RETRYABLE_STATUS, tls_context
 
 
 class HttpOutput(OutputPlugin):

@@ -27,7 +27,7 @@ from eventgen.plugin import (
     url_list,
 )
 
-RETRYABLE_STATUS = {408, 429, 500, 502, 503, 504}
+from ._net import RETRYABLE_STATUS
 
 
 class OpenSearchOutput(OutputPlugin):

@@ -622,11 +622,9 @@ class JinjaGenerator(GeneratorPlugin):
         out = _Collector(self.meta)
         sources = job.extra.get("sources")
         dropped = 0
-        if self.exhausted:  # `dispatch.exhaust()` ended this sample: later jobs make nothing
-            pass
-        elif self.batch:
+        if self.batch and not self.exhausted:  # once `dispatch.exhaust()` ended the sample, later jobs make nothing
             self._render_batch(stamps, epochs, out)
-        else:
+        elif not self.exhausted:
             tags = None if sources is None else [self.member_tags[k] for k in sources]
             dropped = self._render_each(stamps, epochs, job.offset, earliest, latest, out, tags)
         times = np.asarray(out.times, dtype=float)
