@@ -71,6 +71,12 @@ class GeneratorPlugin(Plugin):
         the sample (threads share it under a lock; process and cluster workers get its jobs by affinity)."""
         return False
 
+    @classmethod
+    def most_events(cls, sample: Sample, count: int) -> int | None:
+        """The most events a job of `count` may make (one per timestamp by default); None when there is no bound
+        (a template or script may make several events per timestamp). The core checks every batch against it."""
+        return count
+
     def __init__(self, sample: Sample):
         self.sample = sample
 

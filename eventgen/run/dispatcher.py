@@ -191,6 +191,8 @@ class Dispatcher:
         if jobs:
             self.counts["reissued"] += len(jobs)
             self.counts["reissued_events"] += sum(j.count for j in jobs)
+            for job in jobs:  # per sample: the summary shows them "may be duplicated" at each output row
+                self.stats.reissue(job.sample, job.count)
             log.warning(
                 "worker %s %s%s: re-issuing its %d job(s) in flight",
                 peer.name,

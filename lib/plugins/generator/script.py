@@ -133,6 +133,10 @@ class ScriptGenerator(GeneratorPlugin):
     timestamps = JinjaGenerator.timestamps  # explicit times, else sorted draws in [earliest, latest)
 
     @classmethod
+    def most_events(cls, sample: Any, count: int) -> int | None:
+        return None  # produce() may return several events per timestamp
+
+    @classmethod
     def is_stateful(cls, sample: Any) -> bool:
         """Module globals are state: unless the stanza says otherwise, one module renders every job."""
         return bool(sample.settings.get("scriptStateful", True))

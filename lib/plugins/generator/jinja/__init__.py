@@ -363,6 +363,10 @@ class JinjaGenerator(GeneratorPlugin):
     settings = SETTINGS
 
     @classmethod
+    def most_events(cls, sample: Any, count: int) -> int | None:
+        return None  # several templates per timestamp (`all`, repicks), or a batch template making any number
+
+    @classmethod
     def is_stateful(cls, sample: Any) -> bool:
         """State lives in the instance: picking modes that remember their position, and templates that
         touch locals/shared/globals, need every job of the sample on one instance. Others run in parallel."""
