@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-NAME_MAX = 60  # characters of a sample or output name shown whole; longer ones are cut in the middle
+NAME_MAX = 64  # characters of a sample or output name shown whole; longer ones are cut in the middle
 
 
 def fit(name: str, width: int = NAME_MAX) -> str:
