@@ -289,3 +289,24 @@ def test_events_of_a_lost_workers_jobs_may_be_duplicated_at_the_outputs_the_work
     ids = [int(line[3:]) for line in out.read_text().splitlines()]
     assert sorted(ids) == list(range(400_000))  # the parent's own output: exact
     assert f"devnull: {reissued:,} event(s) of ids.log may be duplicated" in err
+
+
+def test_a_reader_that_goes_away_is_not_waited_for(tmp_path: Path) -> None:
+    """Every output runs under the retry budget, but a closed pipe on stdout (`eventgen ... | head -1`) cannot come
+    back: it is not retried for the budget's 10 s, the run ends at once."""
+    stanza = STANZA.format(end=1, outputs="stdout").replace("count = 10\n", "count = 200000\njobSize = 1000\n")
+    setup(tmp_path, stanza)
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "eventgen", "eventgen.conf", "--status-interval", "0"],
+        cwd=tmp_path,
+        env=ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout.readline() == b"an event\n"
+    proc.stdout.close()
+    _, err = proc.communicate(timeout=60)
+    assert time.monotonic() - started < 6, err  # retried, it took 10 s more
+    assert proc.returncode == 1
+    assert "stdout closed: [Errno 32] Broken pipe" in err.decode()
