@@ -281,8 +281,9 @@ class OutputPlugin(Plugin):
         return count_in(f"output {self.label}: {name}", getattr(self, name), 0, most)
 
     def _pause(self, attempt: int) -> bool:
-        """Wait before retry `attempt` + 1; True when the run is stopping (Ctrl-C/SIGTERM ends the wait)."""
-        wait = self.policy.wait(attempt)
+        """Wait before retry `attempt` + 1, never past the give-up bound (the last attempt is made at it); True when
+        the run is stopping (Ctrl-C/SIGTERM ends the wait)."""
+        wait = min(self.policy.wait(attempt), self.breaker.left())
         if self.stop_event is not None:
             return self.stop_event.wait(wait)
         time.sleep(wait)

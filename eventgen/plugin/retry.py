@@ -2,11 +2,11 @@
 
 The core applies both in `OutputPlugin.deliver`; no output keeps a budget of its own. A batch that failed for a
 reason that may pass is tried again after a wait (0.25 s, 0.5 s, 1 s, then 2 s each, every wait drawn between
-half and all of its bound, so many workers do not retry in step) while the output has been failing for less
-than `outputGiveUpSeconds` and at most `outputRetries` times (`<output>Retries` overrides the count for one
-output). An output failing for `outputGiveUpSeconds`, counted from the start of the first attempt that failed,
-or failing `outputGiveUpBatches` batches in a row, is given up on: later batches fail at once, and one attempt
-every `PROBE_EVERY` seconds sees whether it is back.
+half and all of its bound, so many workers do not retry in step, and none reaching past the bound) while the
+output has been failing for less than `outputGiveUpSeconds` and at most `outputRetries` times
+(`<output>Retries` overrides the count for one output). An output failing for `outputGiveUpSeconds`, counted
+from the start of the first attempt that failed, or failing `outputGiveUpBatches` batches in a row, is given up
+on: later batches fail at once, and one attempt every `PROBE_EVERY` seconds sees whether it is back.
 """
 
 from __future__ import annotations
@@ -86,6 +86,10 @@ class Breaker:
     def probing(self) -> bool:
         """True when the output is past its bound: a batch gets one attempt (a probe), no retries."""
         return self.failed_batches >= self.policy.give_up_batches or self.over_budget()
+
+    def left(self) -> float:
+        """Seconds of the give-up bound left to this failing streak (the whole bound when not failing)."""
+        return max(0.0, self.policy.give_up_seconds - self.failing_for())
 
     def over_budget(self) -> bool:
         return self.failing_since is not None and self.failing_for() >= self.policy.give_up_seconds

@@ -1,5 +1,5 @@
 """One give-up and retry budget for every output (docs/outputs.md, "Retry budget and give-up bound"), against real
-receivers on loopback: a dead destination is given up on within `outputGiveUpSeconds` (plus at most one wait),
+receivers on loopback: a dead destination is given up on within `outputGiveUpSeconds` (plus one attempt),
 Kafka included; a 2 s outage (the receiver stopped and started again on the same port) loses nothing, read back
 id by id."""
 
@@ -64,8 +64,9 @@ def test_a_dead_destination_is_given_up_on_within_the_bound(tmp_path: Path, outp
     counts = row(summary, output)
     assert (counts["generated"], counts["sent"], counts["failed"]) == (1000, 0, 1000)
     assert summary["errors"][output].startswith("given up after"), summary["errors"]
-    # the bound, one wait that crossed it (at most 2 s), and the process's start and exit: then 100 batches fail fast
-    assert took < bound + 2.0 + START, f"{output}: {took:.1f}s"
+    # the bound (the last attempt is made at it: refused at once), and the process's start and exit; then the other
+    # batches fail fast
+    assert took < bound + START, f"{output}: {took:.1f}s"
 
 
 def test_a_kafka_broker_that_dies_is_given_up_on_within_the_default_bound(tmp_path: Path, tansu) -> None:
@@ -100,7 +101,7 @@ def test_a_kafka_broker_that_dies_is_given_up_on_within_the_default_bound(tmp_pa
     finally:
         proc.kill()
         proc.wait(10)
-    assert took < 10 + 2.0 + 2.0, f"given up {took:.1f}s after the crash"  # the bound, one wait, slack for CI
+    assert took < 10 + 3.0, f"given up {took:.1f}s after the crash"  # the bound, and slack for a loaded CI box
 
 
 # ----- a 2 s outage --------------------------------------------------------------------------------------------

@@ -78,7 +78,7 @@ def test_a_two_second_outage_is_ridden_through_by_one_batch() -> None:
     got = out.deliver(batch())
     assert (got.sent, got.failed) == (N, 0)
     assert len(out.attempts) >= 3 and out.attempts[-1] >= out.back  # it kept trying until the destination was back
-    assert time.monotonic() - started < 2.0 + 2.5  # and stopped trying soon after: at most one wait late
+    assert time.monotonic() - started < 2.0 + 2.2  # and stopped trying soon after: at most one wait (2 s) late
     assert "Connection refused" in got.error  # what happened meanwhile is still said
 
 
@@ -88,7 +88,7 @@ def test_a_dead_destination_is_given_up_on_within_the_bound_then_fails_fast() ->
     first = out.deliver(batch(0))
     took = time.monotonic() - started
     assert (first.sent, first.failed) == (0, N)
-    assert 1.5 <= took < 1.5 + 2.5, took  # the bound, plus at most the wait that crossed it
+    assert 1.5 <= took < 1.5 + 0.5, took  # no wait reaches past the bound: the last attempt is made at it
     assert first.error.startswith("given up after 1 failed batch(es) over ")
     tried = len(out.attempts)
     second = out.deliver(batch(1))
