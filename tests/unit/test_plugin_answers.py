@@ -14,7 +14,7 @@ import pytest
 
 from eventgen.format.payload import Payload
 from eventgen.plugin.delivery_checks import Violation, checked_batch
-from eventgen.plugin.output import Delivery, OutputError, OutputPlugin
+from eventgen.plugin.output import Delivery, OutputConfig, OutputError, OutputPlugin
 from eventgen.render.batch import EventBatch, GenerationJob
 
 N = 10
@@ -34,12 +34,10 @@ class Scripted(OutputPlugin):
         return type(self).answer(self, payload)
 
 
-Scripted.name = "liar"  # set after the class exists: a test plugin, kept out of the registry
-
-
 def output(answer: Callable[[Any, Payload], Any], **attributes: Any) -> Scripted:
+    """An output named `liar` in the summary; its class has no name, so it never enters the plugin registry."""
     cls = type("Liar", (Scripted,), {"answer": staticmethod(answer), **attributes})
-    made = cls({"outputRetries": 2, "outputGiveUpSeconds": 30})
+    made = cls(OutputConfig.of(cls, {"outputRetries": 2, "outputGiveUpSeconds": 30}, "liar"))
     made.attempts = 0
     return made
 
