@@ -192,6 +192,16 @@ def test_listing_is_bounded_and_stays_inside(tmp_path: Path, monkeypatch) -> Non
     for n in range(confine.MAX_FILES + 50):
         (many / f"m{n:04d}.txt").write_text("m\n", "utf-8")
     assert len(space.listing()) == confine.MAX_FILES
-    monkeypatch.setattr(confine, "MAX_ENTRIES", 7)  # a huge folder: the walk stops after this many entries
-    assert space.listing() == [conf, tmp_path / "d0" / "d1" / "d2" / "f3.txt", tmp_path / "d0" / "d1" / "f2.txt"]
     assert os.listdir(outside) == ["o.txt"]
+
+
+def test_listing_reads_no_more_entries_than_its_budget(tmp_path: Path, monkeypatch) -> None:
+    conf = write_conf(tmp_path, "[x]\ncount = 1\n")
+    (tmp_path / "huge").mkdir()
+    for n in range(1000):
+        (tmp_path / "huge" / f"h{n:04d}.txt").write_text("h\n", "utf-8")
+    monkeypatch.setattr(confine, "MAX_ENTRIES", 20)
+    listed = Confinement.of(conf, None).listing()
+    # eventgen.conf and huge/ take 2 of the 20 entries: 18 files of huge/ are read, the 982 others never are
+    assert listed[0] == conf and len(listed) == 19
+    assert all(path.parent == tmp_path / "huge" for path in listed[1:])

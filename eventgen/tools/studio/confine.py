@@ -15,7 +15,7 @@ refused even inside a workspace folder. The file system's root and /proc, /sys, 
 A path is checked after resolving it (`..` and symbolic links followed): anything outside, hidden
 (a name starting with `.`) or a backup (`*.bak-*`) is `Refused`. Listing walks only workspace folders,
 never follows a symbolic link to a folder, lists a linked file only when its target is inside, and stops at
-MAX_DEPTH levels, MAX_FILES files or MAX_ENTRIES entries looked at, whichever comes first.
+MAX_DEPTH levels, MAX_FILES files or MAX_ENTRIES directory entries read, whichever comes first.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 
 from eventgen.conf.loader import RunConfig
@@ -32,7 +33,7 @@ from eventgen.errors import EventgenError
 
 MAX_DEPTH = 4  # folder levels walked: a workspace folder and three below it
 MAX_FILES = 300  # files listed
-MAX_ENTRIES = 20_000  # directory entries looked at by one listing
+MAX_ENTRIES = 20_000  # directory entries one listing reads (a larger folder is cut)
 SYSTEM = tuple(Path(p) for p in ("/proc", "/sys", "/dev"))  # never in a workspace, never walked
 BINARY_SUFFIXES = {".pyc", ".pyo", ".so", ".gz", ".zip", ".tgz", ".png", ".jpg", ".gif", ".pdf", ".whl", ".spl"}
 
@@ -135,8 +136,8 @@ class Confinement:
         self, folder: Path, depth: int, add: Callable[[Path], None], budget: list[int], full: Callable[[], bool]
     ) -> None:
         try:
-            with os.scandir(folder) as scan:
-                entries = sorted(scan, key=lambda e: e.name)
+            with os.scandir(folder) as scan:  # never read more entries than the budget left, however large
+                entries = sorted(islice(scan, max(budget[0], 0)), key=lambda e: e.name)
         except OSError:
             return
         for entry in entries:
