@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from eventgen.conf.settings import (
+    PathKind,
     Setting,
     SettingGroup,
     at_least,
@@ -138,6 +139,7 @@ SAMPLE = SettingGroup(
             parse_str,
             None,
             "Folder of sample files, relative to the conf. Default: `../samples` and the conf's folder.",
+            path=PathKind.FOLDER,
         ),
         Setting(
             "sampleEncoding",
@@ -206,6 +208,7 @@ SAMPLE = SettingGroup(
             "`name#label` in outputMode (`file, file#archive`); its entry may also set that output's own settings "
             '(`{"file#archive": {"fileName": "archive.log"}}`). Eventum projects use it for each output\'s '
             "`formatter` and for a second output of one kind.",
+            path=PathKind.SETTINGS,
         ),
         Setting(
             "outputTemplate",
@@ -221,6 +224,7 @@ SAMPLE = SettingGroup(
             None,
             "With `outputFormat = template`: read the template from this file (one line; relative to the "
             "working directory).",
+            path=PathKind.FILE,
         ),
         Setting(
             "spoolFailedTo",
@@ -228,6 +232,7 @@ SAMPLE = SettingGroup(
             None,
             "File to append events that an output failed to deliver after its retries (JSON lines); "
             "`eventgen replay-spool FILE CONF` sends them again.",
+            path=PathKind.OUTPUT,
         ),
         Setting(
             "outputGiveUpBatches",
@@ -294,7 +299,14 @@ GLOBAL = SettingGroup(
             scope="global",
         ),
         Setting("seed", parse_int, None, "Seed: the same conf and seed give byte-identical output.", scope="global"),
-        Setting("pluginDir", parse_list, None, "Extra plugin directories, relative to the conf.", scope="global"),
+        Setting(
+            "pluginDir",
+            parse_list,
+            None,
+            "Extra plugin directories, relative to the conf.",
+            scope="global",
+            path=PathKind.FOLDER,
+        ),
         Setting(
             "statusInterval",
             at_least(parse_float, 0),

@@ -11,6 +11,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 
@@ -199,6 +200,17 @@ _KIND_NAMES = {
 }
 
 
+class PathKind(StrEnum):
+    """What a path setting names (`Setting.path`). Only declared settings are paths: no other value is ever
+    taken for one, whatever it looks like (`eventgen.conf.paths` collects them)."""
+
+    FILE = "file"  # a file the run reads: lookup, timestamps, script, time patterns, output template
+    FOLDER = "folder"  # a folder the run reads: samples, templates, modules, plugins
+    TLS = "tls"  # a TLS certificate, key or CA bundle the run reads: a credential, never shown or edited
+    OUTPUT = "output"  # a file or folder the run writes: a destination, not a source
+    SETTINGS = "settings"  # a JSON object of name → settings, whose own declarations say which are paths
+
+
 @dataclass(frozen=True)
 class Setting:
     """One eventgen.conf key."""
@@ -210,6 +222,9 @@ class Setting:
     # "sample" (any stanza), "global" (only [global] / the run), or "schedule": a sample setting that belongs to its
     # schedule, so a `scheduleGroup` member does not take it from the group's first stanza (input tags)
     scope: str = "sample"
+    # a path setting: what its value names (each item of a comma list; of a JSON value, each string under `path_keys`)
+    path: PathKind | None = None
+    path_keys: tuple[str, ...] = ()
 
     @property
     def kind(self) -> str:

@@ -6,6 +6,7 @@ the `Payload` they make), and the errors a plugin may raise.
 """
 
 from eventgen.conf.settings import (
+    PathKind,
     Setting,
     SettingError,
     at_least,
@@ -36,7 +37,7 @@ from eventgen.schedule.time import TimeFormatter, micros, parse_time, parse_time
 __all__ = [
     "BulkDocuments", "ConfigError", "Delivery", "EventBatch", "EventText", "EventgenError", "GenerationJob",
     "GeneratorPlugin", "HecEvent", "HecRaw", "InputPlugin", "LineFrames", "LiveRun", "ModinputXml", "OutputError",
-    "OutputPlugin", "Payload", "RaterPlugin", "RenderContext", "RenderPlan", "Setting", "SettingError",
+    "OutputPlugin", "PathKind", "Payload", "RaterPlugin", "RenderContext", "RenderPlan", "Setting", "SettingError",
     "SyslogFrames", "SyslogHeaders", "TemplateError", "Tick", "TimeFormatter", "TokenSpec", "at_least", "choice",
     "host_port", "host_port_list", "make_provider", "micros", "parse_bool", "parse_float", "parse_int",
     "parse_json", "parse_list", "parse_str", "parse_time", "parse_timezone", "per_second", "port", "registry",

@@ -25,6 +25,7 @@ from eventgen.plugin import (
     EventgenError,
     GenerationJob,
     GeneratorPlugin,
+    PathKind,
     Setting,
     SettingError,
     parse_bool,
@@ -46,6 +47,7 @@ SETTINGS = (
         None,
         "The Python file defining `produce(params)`. Relative paths resolve as token files do: the working "
         "directory, the conf's folder, then the sample folders. Required.",
+        path=PathKind.FILE,
     ),
     Setting(
         "scriptTags",

@@ -18,7 +18,7 @@ import numpy as np
 import yaml
 from eventgen_plugins.input._common import moment
 
-from eventgen.plugin import InputPlugin, Setting, SettingError, Tick, parse_list
+from eventgen.plugin import InputPlugin, PathKind, Setting, SettingError, Tick, parse_list
 
 UNITS = {
     "weeks": 604800.0, "days": 86400.0, "hours": 3600.0, "minutes": 60.0, "seconds": 1.0,
@@ -203,6 +203,7 @@ class TimePatternsInput(InputPlugin):
             None,
             "`input = timepatterns`: comma-separated YAML pattern files (oscillator, multiplier, randomizer, "
             "spreader); several are merged in time order. Paths resolve like token files.",
+            path=PathKind.FILE,
         ),
     )
 

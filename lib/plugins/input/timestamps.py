@@ -7,7 +7,7 @@ from datetime import datetime
 
 import numpy as np
 
-from eventgen.plugin import InputPlugin, Setting, SettingError, Tick, parse_json, parse_str
+from eventgen.plugin import InputPlugin, PathKind, Setting, SettingError, Tick, parse_json, parse_str
 
 CHUNK = 100_000  # timestamps per tick
 
@@ -59,6 +59,7 @@ class TimestampsInput(InputPlugin):
             None,
             "`input = timestamps`: file of event times, one a line: ISO-8601 (`2024-05-01T12:00:00`, "
             "naive = the sample's timezone) or epoch seconds. Blank and `#` lines are skipped.",
+            path=PathKind.FILE,
         ),
         Setting(
             "timestampsList",

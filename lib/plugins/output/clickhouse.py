@@ -22,6 +22,7 @@ from eventgen.plugin import (
     LineFrames,
     OutputError,
     OutputPlugin,
+    PathKind,
     Payload,
     Setting,
     SettingError,
@@ -128,9 +129,13 @@ class ClickHouseOutput(OutputPlugin):
         Setting("clickhouseConnectTimeout", at_least(parse_float, 0.1), "10", "Seconds to connect."),
         Setting("clickhouseTimeout", at_least(parse_float, 0.1), "300", "Seconds to wait for an INSERT's answer."),
         Setting("clickhouseVerify", parse_bool, "true", "HTTPS: verify the server's certificate and host name."),
-        Setting("clickhouseCaFile", default=None, doc="HTTPS: CA bundle (PEM) to verify the server with."),
-        Setting("clickhouseCertFile", default=None, doc="HTTPS: client certificate (PEM) to present."),
-        Setting("clickhouseKeyFile", default=None, doc="HTTPS: the client certificate's key (PEM)."),
+        Setting(
+            "clickhouseCaFile", default=None, doc="HTTPS: CA bundle (PEM) to verify the server with.", path=PathKind.TLS
+        ),
+        Setting(
+            "clickhouseCertFile", default=None, doc="HTTPS: client certificate (PEM) to present.", path=PathKind.TLS
+        ),
+        Setting("clickhouseKeyFile", default=None, doc="HTTPS: the client certificate's key (PEM).", path=PathKind.TLS),
         Setting(
             "clickhouseServerName",
             default=None,

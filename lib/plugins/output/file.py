@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from eventgen.plugin import OutputPlugin, Payload, Setting, at_least, choice, parse_int
+from eventgen.plugin import OutputPlugin, PathKind, Payload, Setting, at_least, choice, parse_int
 
 
 def rotate(path: Path, backups: int) -> None:
@@ -25,7 +25,12 @@ class FileOutput(OutputPlugin):
     summary = "Append events to a file with size-based rotation; one write per batch."
     single_writer = True  # one writer per file: process workers hand their batches to the parent, which appends
     settings = (
-        Setting("fileName", default=None, doc="File to append to (relative: to the working directory)."),
+        Setting(
+            "fileName",
+            default=None,
+            doc="File to append to (relative: to the working directory).",
+            path=PathKind.OUTPUT,
+        ),
         Setting(
             "fileMaxBytes", at_least(parse_int, 0), "10485760", "Rotate when the file would pass this size (0 = never)."
         ),

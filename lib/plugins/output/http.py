@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from eventgen.plugin import (
     OutputError,
     OutputPlugin,
+    PathKind,
     Payload,
     Setting,
     at_least,
@@ -43,7 +44,7 @@ class HttpOutput(OutputPlugin):
         Setting("httpUser", default=None, doc="Basic-auth user."),
         Setting("httpPassword", default=None, doc="Basic-auth password."),
         Setting("httpVerify", parse_bool, "false", "HTTPS: verify the server's certificate (Eventum's default: no)."),
-        Setting("httpCaFile", default=None, doc="HTTPS: CA bundle (PEM) to verify the server with."),
+        Setting("httpCaFile", default=None, doc="HTTPS: CA bundle (PEM) to verify the server with.", path=PathKind.TLS),
         Setting("httpTimeout", at_least(parse_float, 0.1), "300", "Seconds to wait for a response."),
         Setting("httpRetries", at_least(parse_int, 0), "3", "Attempts after a failed batch."),
     )

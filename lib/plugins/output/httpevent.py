@@ -31,6 +31,7 @@ from eventgen.plugin import (
     HecRaw,
     OutputError,
     OutputPlugin,
+    PathKind,
     Payload,
     Setting,
     SettingError,
@@ -157,7 +158,9 @@ class HttpEventOutput(OutputPlugin):
         ),
         Setting("httpeventGzip", parse_bool, "false", "Send bodies gzip-compressed (Content-Encoding: gzip)."),
         Setting("httpeventVerify", parse_bool, "true", "HTTPS: verify the server's certificate and host name."),
-        Setting("httpeventCaFile", default=None, doc="HTTPS: CA bundle (PEM) to verify servers with."),
+        Setting(
+            "httpeventCaFile", default=None, doc="HTTPS: CA bundle (PEM) to verify servers with.", path=PathKind.TLS
+        ),
         Setting("httpeventTimeout", at_least(parse_float, 0.1), "30", "Seconds to wait for a server's answer."),
         Setting(
             "httpeventRetries",

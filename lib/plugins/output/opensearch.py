@@ -17,6 +17,7 @@ from eventgen.plugin import (
     BulkDocuments,
     OutputError,
     OutputPlugin,
+    PathKind,
     Payload,
     Setting,
     at_least,
@@ -49,7 +50,9 @@ class OpenSearchOutput(OutputPlugin):
         Setting("opensearchUser", default=None, doc="Basic-auth user."),
         Setting("opensearchPassword", default=None, doc="Basic-auth password."),
         Setting("opensearchVerify", parse_bool, "true", "HTTPS: verify the nodes' certificates and host names."),
-        Setting("opensearchCaFile", default=None, doc="HTTPS: CA bundle (PEM) to verify the nodes with."),
+        Setting(
+            "opensearchCaFile", default=None, doc="HTTPS: CA bundle (PEM) to verify the nodes with.", path=PathKind.TLS
+        ),
         Setting("opensearchChunkSize", at_least(parse_int, 1), "1000", "Most documents in one `_bulk` request."),
         Setting(
             "opensearchMaxChunkBytes", at_least(parse_int, 1024), "10000000", "Most bytes in one `_bulk` request body."

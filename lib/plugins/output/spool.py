@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from eventgen.plugin import OutputPlugin, Payload, Setting
+from eventgen.plugin import OutputPlugin, PathKind, Payload, Setting
 
 
 def default_spool_dir() -> str:
@@ -16,7 +16,12 @@ class SpoolOutput(OutputPlugin):
     name = "spool"
     summary = "Append events to spoolDir/spoolFile (`<SAMPLE>` in spoolFile is the sample name)."
     settings = (
-        Setting("spoolDir", default=None, doc="Folder to write to (default $SPLUNK_HOME/var/spool/splunk)."),
+        Setting(
+            "spoolDir",
+            default=None,
+            doc="Folder to write to (default $SPLUNK_HOME/var/spool/splunk).",
+            path=PathKind.OUTPUT,
+        ),
         Setting("spoolFile", default="<SAMPLE>", doc="File name; `<SAMPLE>` becomes the sample name."),
     )
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from eventgen.plugin import (
     OutputPlugin,
+    PathKind,
     Payload,
     Setting,
     SettingError,
@@ -97,9 +98,9 @@ class SyslogOutput(OutputPlugin):
         Setting("syslogHostname", default="", doc="HOSTNAME field; empty: each event's host."),
         Setting("syslogTls", parse_bool, "false", "TCP only: wrap the connection in TLS."),
         Setting("syslogTlsVerify", parse_bool, "true", "Verify the receiver's certificate and host name."),
-        Setting("syslogTlsCaFile", default=None, doc="CA bundle (PEM) to verify the receiver with."),
-        Setting("syslogTlsCertFile", default=None, doc="Client certificate (PEM) for mutual TLS."),
-        Setting("syslogTlsKeyFile", default=None, doc="Key of the client certificate."),
+        Setting("syslogTlsCaFile", default=None, doc="CA bundle (PEM) to verify the receiver with.", path=PathKind.TLS),
+        Setting("syslogTlsCertFile", default=None, doc="Client certificate (PEM) for mutual TLS.", path=PathKind.TLS),
+        Setting("syslogTlsKeyFile", default=None, doc="Key of the client certificate.", path=PathKind.TLS),
         Setting(
             "syslogTimeout",
             at_least(parse_float, 0.1),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ssl
 from pathlib import Path
 
-from eventgen.plugin import OutputPlugin, Payload, Setting, at_least, parse_bool, parse_float, parse_int, port
+from eventgen.plugin import OutputPlugin, PathKind, Payload, Setting, at_least, parse_bool, parse_float, parse_int, port
 
 from ._net import StreamConnection, send_resuming, tls_context
 
@@ -43,9 +43,14 @@ class TcpOutput(OutputPlugin):
             "true",
             "Verify the receiver's certificate and host name (against tcpTlsCaFile, else the system's CAs).",
         ),
-        Setting("tcpTlsCaFile", default=None, doc="CA bundle (PEM) to verify the receiver with."),
-        Setting("tcpTlsCertFile", default=None, doc="Client certificate (PEM) for mutual TLS."),
-        Setting("tcpTlsKeyFile", default=None, doc="Key of the client certificate (when not in tcpTlsCertFile)."),
+        Setting("tcpTlsCaFile", default=None, doc="CA bundle (PEM) to verify the receiver with.", path=PathKind.TLS),
+        Setting("tcpTlsCertFile", default=None, doc="Client certificate (PEM) for mutual TLS.", path=PathKind.TLS),
+        Setting(
+            "tcpTlsKeyFile",
+            default=None,
+            doc="Key of the client certificate (when not in tcpTlsCertFile).",
+            path=PathKind.TLS,
+        ),
         Setting(
             "tcpTlsServerName",
             default=None,

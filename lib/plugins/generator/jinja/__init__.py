@@ -26,6 +26,7 @@ from eventgen.plugin import (
     EventgenError,
     GenerationJob,
     GeneratorPlugin,
+    PathKind,
     Setting,
     TemplateError,
     choice,
@@ -57,6 +58,7 @@ SETTINGS = (
         None,
         "Folder of the templates. Relative paths resolve against the conf's folder, then the sample folders. "
         "Default: `templates/` in the sample folder or the conf's folder.",
+        path=PathKind.FOLDER,
     ),
     Setting(
         "jinja_target_template",
@@ -98,12 +100,15 @@ SETTINGS = (
         None,
         'JSON object of tables templates draw from as `samples.<alias>`: `{"users": {"type": "csv", '
         '"source": "users.csv", "header": true}}`; types csv, json, items (inline list).',
+        path=PathKind.FILE,
+        path_keys=("source",),
     ),
     Setting(
         "jinjaModulesDir",
         parse_str,
         None,
         "Folder of Python modules templates use as `module.<name>` (relative to the conf's folder).",
+        path=PathKind.FOLDER,
     ),
     Setting(
         "jinjaAllowSubprocess",
