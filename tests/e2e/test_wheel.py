@@ -134,6 +134,7 @@ def test_every_module_imports_from_the_virtualenv(installed: Installed) -> None:
         from eventgen.plugin.base import builtin_plugin_dir, registry
         files = {}
         for package in (eventgen, eventgen_plugins):
+            files[package.__name__] = package.__file__
             for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
                 if info.name == "eventgen.__main__":  # runs the CLI when imported
                     continue
@@ -157,7 +158,11 @@ def test_every_module_imports_from_the_virtualenv(installed: Installed) -> None:
     }
     assert set(found["files"]) == expected
     assert {name for name, path in found["files"].items() if not path.startswith(site)} == set()
-    assert len(found["plugins"]) >= 30 and all(path.startswith(site) for path in found["plugins"].values())
+    from eventgen.plugin.base import registry  # the checkout's built-ins, as this process loads them
+
+    builtins = {f"{c.kind}/{c.name}" for c in registry.all() if c.__module__.startswith("eventgen_plugins.")}
+    assert set(found["plugins"]) == builtins and len(builtins) > 20
+    assert all(path.startswith(site) for path in found["plugins"].values())
     assert found["builtin"] == str(installed.site / "eventgen_plugins")
     assert found["version"] == eventgen.__version__
 
