@@ -9,6 +9,7 @@ import uuid
 from pathlib import Path
 
 from eventgen.cli import common
+from eventgen.cli.destinations import check_file, check_folder
 from eventgen.errors import EXIT_FAILED, EXIT_OK, EventgenError
 from eventgen.run.signals import handle_signals
 
@@ -115,6 +116,7 @@ def run_controller(args: argparse.Namespace) -> int:
 
     if args.heartbeat <= 0 or args.liveness < 1:
         raise EventgenError("--heartbeat must be above 0 seconds and --liveness at least 1")
+    check_file("--stats-json", args.stats_json)
     curve = _curve_server(args)
     config = common.load_config(args)
     if not config.samples:
@@ -242,6 +244,7 @@ def build_keys(parser: argparse.ArgumentParser) -> None:
 def run_keys(args: argparse.Namespace) -> int:
     from eventgen.cluster.keys import default_key_name, write_key_pair
 
+    check_folder("--dir", args.dir)
     try:
         public, secret = write_key_pair(Path(args.dir), args.name or default_key_name())
     except FileExistsError as exc:
