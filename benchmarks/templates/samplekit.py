@@ -12,12 +12,12 @@ import json
 import random
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
 RNG = random.Random(25)
+OUT = Path(__file__).resolve().parent  # where the project folders are written (make_samples.py --out)
 
 
 def write_csv(project: str, name: str, rows: list[dict]) -> None:
-    path = HERE / project / "samples" / name
+    path = OUT / project / "samples" / name
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as out:
         writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
@@ -26,7 +26,7 @@ def write_csv(project: str, name: str, rows: list[dict]) -> None:
 
 
 def write_json(project: str, name: str, rows: list[dict]) -> None:
-    path = HERE / project / "samples" / name
+    path = OUT / project / "samples" / name
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
 
