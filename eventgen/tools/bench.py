@@ -3,6 +3,9 @@
 References measured in the same run: writing the same pre-rendered lines to /dev/null in batches
 (the I/O ceiling) and a plain Python loop making the lines one by one with `random` and an
 f-string (what a naive generator does). Memory (RSS of the run and its workers) is sampled.
+
+In a source checkout, the `templates` workloads (benchmarks/templates_bench.py) follow: six realistic Eventum
+projects, each against a plain jinja2 loop of the same templates.
 """
 
 from __future__ import annotations
@@ -272,7 +275,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"only these workloads; `{TEMPLATES}`: the realistic template projects of a checkout's "
         "benchmarks/templates/, each against a plain jinja2 loop (thread x1 and process x2)",
     )
-    parser.add_argument("--mode", action="append", choices=sorted(MODES), help="only these modes")
+    parser.add_argument("--mode", action="append", choices=sorted(MODES), help="only these modes (token workloads)")
     parser.add_argument(
         "--template-events", type=int, default=10_000, help="events per template project and run (default 10,000)"
     )
