@@ -16,9 +16,11 @@ from eventgen.conf.settings import (
     parse_int,
     parse_json,
     parse_list,
+    parse_names,
     parse_regex,
     parse_str,
 )
+from eventgen.schedule.time import parse_timezone_name
 
 # core keys read only by the schedule (input) and rater plugins that name them in `uses_core`: a stanza setting one
 # that its input and rater do not read is warned about
@@ -42,10 +44,11 @@ SAMPLE = SettingGroup(
         ),
         Setting(
             "outputMode",
-            parse_list,
+            parse_names,
             "stdout",
             "Output plugin(s), comma-separated: every event goes to each. The reference defaults "
-            "to modinput; eventgen defaults to stdout.",
+            "to modinput; eventgen defaults to stdout. An empty list, an empty entry (`file,,stdout`) or an "
+            "output named twice is refused (a second output of one kind is `name#label`; `devnull` discards).",
         ),
         Setting(
             "count",
@@ -160,9 +163,11 @@ SAMPLE = SettingGroup(
         ),
         Setting(
             "timezone",
-            parse_str,
+            parse_timezone_name,
             "local",
-            "Zone for formatting timestamps: `local`, `utc`, `+hhmm`/`-hhmm`, or an IANA name.",
+            "Zone for formatting timestamps: `local`, `utc`, an IANA name, or an offset as Splunk Eventgen "
+            "takes it: an integer hhmm, signed or not (`0000` is UTC, `-500` is -05:00, `530` is +05:30), or "
+            "`±hh:mm`. Offsets beyond ±2359 or with minutes of 60 or more are refused.",
         ),
         Setting(
             "sequentialTimestamp",
@@ -204,7 +209,8 @@ SAMPLE = SettingGroup(
             None,
             'Per-output format, a JSON object by output name: `{"stdout": {"outputFormat": "raw"}, "http": '
             '{"outputFormat": "jsonbatch"}}` (keys outputFormat, outputTemplate, outputTemplateFile, '
-            "outputJsonIndent); outputs not named use the sample's. A second instance of an output is named "
+            "outputJsonIndent); outputs not named use the sample's. A name that is not an entry of outputMode "
+            "is refused. A second instance of an output is named "
             "`name#label` in outputMode (`file, file#archive`); its entry may also set that output's own settings "
             '(`{"file#archive": {"fileName": "archive.log"}}`). Eventum projects use it for each output\'s '
             "`formatter` and for a second output of one kind.",
@@ -215,8 +221,10 @@ SAMPLE = SettingGroup(
             parse_str,
             None,
             "With `outputFormat = template`: the text per event, fields in braces: {_raw}, {_time}, {host}, "
-            "{source}, {sourcetype}, {index}, {sample}, CSV columns; filters {_raw|json}, {_time|iso}, "
-            "{_time|ms}; {{ and }} for braces.",
+            "{source}, {sourcetype}, {index}, {sample} (a CSV sample's host, source, sourcetype and index "
+            "columns fill those fields); filters {_raw|json}, {_time|iso}, {_time|ms}; {{ and }} for braces. "
+            "Any other field is refused at load. With `jinja`/`jinjabatch`: a Jinja template over `event`/"
+            "`events`, its syntax checked at load.",
         ),
         Setting(
             "outputTemplateFile",

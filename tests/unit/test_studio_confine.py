@@ -26,6 +26,7 @@ input = timepatterns
 token.0.token = USER
 token.0.replacementType = mvfile
 token.0.replacement = lookups/users.csv:2
+outputMode = devnull, file#a
 outputFormatBy = {"file#a": {"fileName": "out.log", "outputTemplateFile": "line.tpl", "outputFormat": "raw"}}
 tcpTlsKeyFile = certs/client.key
 

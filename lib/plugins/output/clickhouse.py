@@ -30,11 +30,13 @@ from eventgen.plugin import (
     choice,
     parse_bool,
     parse_float,
+    parse_host,
     parse_int,
     parse_json,
     port,
 )
 
+from ._checks import tls_problems
 from ._net import peer_gone, tls_context, tls_wrap
 
 RETRYABLE_STATUS = {408, 429}  # and every 5xx, unless the exception code says the data is wrong
@@ -101,7 +103,7 @@ class ClickHouseOutput(OutputPlugin):
     summary = "One INSERT per batch through ClickHouse's HTTP interface (Eventum's clickhouse output)."
     retries = 3
     settings = (
-        Setting("clickhouseHost", default="127.0.0.1", doc="ClickHouse server (host name or address)."),
+        Setting("clickhouseHost", parse_host, "127.0.0.1", "ClickHouse server (host name or address)."),
         Setting("clickhousePort", port, "8123", "HTTP(S) port of ClickHouse's HTTP interface (8443 is its HTTPS one)."),
         Setting("clickhouseProtocol", choice("http", "https"), "http", "`http` or `https` (TLS)."),
         Setting("clickhouseDatabase", default="default", doc="Database of the table."),
@@ -138,15 +140,15 @@ class ClickHouseOutput(OutputPlugin):
         Setting("clickhouseKeyFile", default=None, doc="HTTPS: the client certificate's key (PEM).", path=PathKind.TLS),
         Setting(
             "clickhouseServerName",
-            default=None,
-            doc="HTTPS: the name the server's certificate is checked against and sent as SNI (default: the host).",
+            parse_host,
+            None,
+            "HTTPS: the name the server's certificate is checked against and sent as SNI (default: the host).",
         ),
         Setting("clickhouseRetries", at_least(parse_int, 0), "3", "Attempts after a retryable failure."),
     )
 
     @classmethod
-    def validate(cls, sample) -> list[tuple[str, str]]:
-        settings = sample.settings
+    def check(cls, settings) -> list[tuple[str, str]]:
         problems = []
         if not settings.get("clickhouseTable"):
             problems.append(("clickhouseTable", "outputMode = clickhouse needs clickhouseTable (an existing table)"))
@@ -156,9 +158,7 @@ class ClickHouseOutput(OutputPlugin):
         extra = settings.get("clickhouseSettings")
         if extra is not None and not isinstance(extra, dict):
             problems.append(("clickhouseSettings", "must be a JSON object of setting: value"))
-        if settings.get("clickhouseKeyFile") and not settings.get("clickhouseCertFile"):
-            problems.append(("clickhouseKeyFile", "needs clickhouseCertFile (the certificate the key belongs to)"))
-        return problems
+        return problems + tls_problems(settings, "clickhouseCaFile", "clickhouseCertFile", "clickhouseKeyFile")
 
     def __init__(self, settings) -> None:
         super().__init__(settings)

@@ -18,12 +18,14 @@ from eventgen.plugin import (
     Setting,
     at_least,
     choice,
+    http_url,
     parse_bool,
     parse_float,
     parse_int,
     parse_json,
 )
 
+from ._checks import tls_problems
 from ._net import RETRYABLE_STATUS, tls_context
 
 
@@ -32,7 +34,7 @@ class HttpOutput(OutputPlugin):
     summary = "One HTTP request per batch to any URL (Eventum's http output): method, headers, basic auth."
     retries = 3
     settings = (
-        Setting("httpUrl", default=None, doc="URL to send each batch to (`http://` or `https://`)."),
+        Setting("httpUrl", http_url, None, "URL to send each batch to (`http://` or `https://`, with a host)."),
         Setting(
             "httpMethod",
             choice("POST", "PUT", "PATCH", "GET", "DELETE", "HEAD", "OPTIONS"),
@@ -50,14 +52,13 @@ class HttpOutput(OutputPlugin):
     )
 
     @classmethod
-    def validate(cls, sample) -> list[tuple[str, str]]:
-        url = sample.settings.get("httpUrl")
-        if not url or urlsplit(url).scheme not in ("http", "https"):
+    def check(cls, config) -> list[tuple[str, str]]:
+        if not config.get("httpUrl"):
             return [("httpUrl", "outputMode = http needs httpUrl = http://host:port/path (or https://)")]
-        headers = sample.settings.get("httpHeaders")
+        headers = config.get("httpHeaders")
         if headers is not None and not isinstance(headers, dict):
             return [("httpHeaders", "must be a JSON object of header: value")]
-        return []
+        return tls_problems(config, "httpCaFile")
 
     def open(self) -> None:
         parts = urlsplit(self.config["httpUrl"])

@@ -37,12 +37,14 @@ from eventgen.plugin import (
     SettingError,
     at_least,
     choice,
+    host_problem,
     parse_bool,
     parse_float,
     parse_int,
     port,
 )
 
+from ._checks import tls_problems
 from ._net import tls_context
 
 log = logging.getLogger(__name__)
@@ -86,6 +88,9 @@ def parse_servers(text: str) -> tuple[Server, ...]:
             number_port = port(str(entry["port"]))
         except SettingError as exc:
             raise SettingError(f"servers[{number}].port: {exc}") from None
+        problem = host_problem(str(entry["address"]).strip("[]"))
+        if problem:
+            raise SettingError(f"servers[{number}].address: {problem}")
         servers.append(Server(protocol, str(entry["address"]), number_port, str(entry["key"])))
     return tuple(servers)
 
@@ -198,10 +203,10 @@ class HttpEventOutput(OutputPlugin):
     )
 
     @classmethod
-    def validate(cls, sample) -> list[tuple[str, str]]:
-        if not sample.settings.get("httpeventServers"):
+    def check(cls, config) -> list[tuple[str, str]]:
+        if not config.get("httpeventServers"):
             return [("httpeventServers", "outputMode = httpevent needs httpeventServers")]
-        return []
+        return tls_problems(config, "httpeventCaFile")
 
     def __init__(self, settings) -> None:
         super().__init__(settings)

@@ -28,6 +28,7 @@ from eventgen.plugin import (
     url_list,
 )
 
+from ._checks import tls_problems
 from ._net import RETRYABLE_STATUS
 
 
@@ -40,7 +41,8 @@ class OpenSearchOutput(OutputPlugin):
             "opensearchHosts",
             url_list,
             "http://127.0.0.1:9200",
-            "Comma-separated node URLs (`https://node:9200`); requests are spread over them.",
+            "Comma-separated node URLs (`https://node:9200`: `http://` or `https://`, a host, a port 1-65535); "
+            "requests are spread over them.",
         ),
         Setting(
             "opensearchIndex",
@@ -72,6 +74,10 @@ class OpenSearchOutput(OutputPlugin):
             "Attempts after a retryable failure (connection, 429, 5xx), resuming at the failed chunk.",
         ),
     )
+
+    @classmethod
+    def check(cls, config) -> list[tuple[str, str]]:
+        return tls_problems(config, "opensearchCaFile")
 
     def __init__(self, settings) -> None:
         super().__init__(settings)

@@ -20,11 +20,13 @@ from eventgen.plugin import (
     choice,
     parse_bool,
     parse_float,
+    parse_host,
     parse_int,
     parse_timezone,
     port,
 )
 
+from ._checks import tls_problems
 from ._net import StreamConnection, send_resuming, tls_context
 from ._udp import send_datagrams, udp_socket
 
@@ -74,7 +76,7 @@ class SyslogOutput(OutputPlugin):
     summary = "Syslog (RFC 3164 or 5424 headers) over UDP, TCP or TLS; newline or octet-counted framing."
     retries = 3
     settings = (
-        Setting("syslogDestinationHost", default="127.0.0.1", doc="Syslog receiver host."),
+        Setting("syslogDestinationHost", parse_host, "127.0.0.1", "Syslog receiver host (name or address)."),
         Setting("syslogDestinationPort", port, "1514", "Syslog receiver port."),
         Setting(
             "syslogAddHeader",
@@ -116,11 +118,13 @@ class SyslogOutput(OutputPlugin):
     )
 
     @classmethod
-    def validate(cls, sample) -> list[tuple[str, str]]:
-        settings = sample.settings
-        if settings.get("syslogTls") and settings.get("syslogProtocol") != "tcp":
+    def check(cls, config) -> list[tuple[str, str]]:
+        """TLS over TCP only; with it, its files exist and load (as tcpout's)."""
+        if not config.get("syslogTls"):
+            return []
+        if config.get("syslogProtocol") != "tcp":
             return [("syslogTls", "syslogTls needs syslogProtocol = tcp")]
-        return []
+        return tls_problems(config, "syslogTlsCaFile", "syslogTlsCertFile", "syslogTlsKeyFile")
 
     def __init__(self, settings) -> None:
         super().__init__(settings)
