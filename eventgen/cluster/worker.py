@@ -89,10 +89,13 @@ class _Renderer:
         self.thread.start()
 
     def _loop(self) -> None:
-        while (item := self.jobs.get()) is not None:
-            run, wire = item
+        while True:
             while not self.go.wait(0.1) and not self.abort.is_set():
-                pass
+                pass  # the controller is out of reach: take no job until it (or another) speaks
+            item = self.jobs.get()
+            if item is None:
+                return
+            run, wire = item
             if self.abort.is_set():
                 self.returned.append([wire.get("sample"), wire.get("seq")])
                 continue
@@ -185,14 +188,15 @@ class Worker:
                     next_beat = now + self.heartbeat
                 busy = self.renderer is not None and self.renderer.held() > 0
                 envelope = self.transport.recv(0.002 if busy and self.notify is None else 0.05)
-                if self.renderer is not None and getattr(self.transport, "link_down", False):
-                    self.renderer.go.clear()  # the controller is gone (for now): begin nothing it may not see
+                heard = envelope is not None
                 while envelope is not None:
                     last_heard = time.monotonic()
-                    if self.renderer is not None:
-                        self.renderer.go.set()
                     self._handle(envelope)
                     envelope = self.transport.recv(0)
+                if self.renderer is not None and heard:
+                    self.renderer.go.set()  # after a RESET has dropped what the old run left unstarted
+                elif self.renderer is not None and getattr(self.transport, "link_down", False):
+                    self.renderer.go.clear()  # the controller is gone (for now): begin nothing it may not see
                 self._flush_done()
                 if time.monotonic() - last_heard > self.options.patience:
                     self.abort = True  # what the lost controller sent and we did not begin is nobody's now
@@ -258,6 +262,7 @@ class Worker:
         if bundle and (self.renderer is None or self.renderer.digest != bundle.get("digest")):
             if self.renderer is not None:
                 self.renderer.close(30)
+                self._flush_done()  # its last reports go to the ledger: their run's controller is gone
                 self.renderer = None
             folder = Path(tempfile.mkdtemp(prefix="eventgen-worker-"))
             try:

@@ -261,3 +261,24 @@ def test_a_silent_peer_does_not_delay_the_end_and_columns_fit_their_names(tmp_pa
     assert (row["name"], row["state"], row["sent"]) == (name, "left", 1000)
     table = [line for line in (tmp_path / "controller.log").read_text().splitlines() if line.startswith(name)]
     assert len(table) == 1 and f"{name} {row['host']} left" in table[0], table  # neither column cut
+
+
+def test_running_open_takes_insecure_and_warns(tmp_path: Path) -> None:
+    conf = make_conf(tmp_path, "count = 100\nend = 5\njobSize = 50\ntimeMode = sample")
+    beyond = cli("controller", str(conf), "--bind", f"tcp://0.0.0.0:{free_port()}", "--insecure")
+    assert beyond.returncode == 2 and "refusing to bind tcp://0.0.0.0:" in beyond.stderr  # loopback only
+    address = f"tcp://127.0.0.1:{free_port()}"
+    main = controller(conf, address, tmp_path, "--insecure", "--expect-workers", "1")
+    keyed = cli("worker", "--connect", address, "--name", "keyed", timeout=60)  # this user's keys: no match
+    assert keyed.returncode == 2 and "one started with --insecure needs --insecure" in keyed.stderr, keyed.stderr
+    open_worker = cli("worker", "--connect", address, "--name", "w0", "--insecure", timeout=60)
+    assert open_worker.returncode == 0, open_worker.stderr
+    assert finish(main, 30) == 0
+    log = (tmp_path / "controller.log").read_text()
+    assert "WARNING: --insecure: workers are not authenticated: any local process can join this run" in log
+    assert "(open: --insecure)" in log
+    assert (
+        json.loads((tmp_path / "summary.json").read_text())["total"]["sent"]
+        == 500
+        == len(ids_in(tmp_path / "out-w0.log"))
+    )
