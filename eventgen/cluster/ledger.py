@@ -5,8 +5,9 @@ meanwhile reach nobody, yet their events reached the receivers. So a worker keep
 it made and sent, and forgets a run only when
 - that run's controller told it to quit, or answered its BYE (it is alive: its summary counts what it
   accepted, and re-issued what it did not), or
-- a later controller took the counts as a HANDOVER (answered TAKEN): its summary shows them on their own
-  line, apart from its own run's totals.
+- a later controller took the counts as a HANDOVER (answered TAKEN) and its own run then ended with a
+  summary (its QUIT): that summary shows them on their own lines, apart from its own run's totals. Should that
+  controller die too, the counts go to the next one.
 A worker that exits holding a run's counts logs them, so they are never silently lost. Bounded: the counts
 are sums per sample and output, for the last MAX_RUNS runs.
 """
@@ -30,6 +31,7 @@ class RunCounts:
 
     tally: Tally = field(default_factory=Tally)
     jobs: int = 0
+    taken_by: str = ""  # the run whose controller took these counts (they are in its summary once it ends)
 
     def add(self, delta: dict[str, Any]) -> None:
         for sample, n in delta.get("generated", []):
@@ -62,12 +64,18 @@ class Ledger:
         counts.add(delta)
 
     def settle(self, run: str) -> None:
-        """That run's counts are in a summary (or on their way to it): forget them."""
-        self.runs.pop(run, None)
+        """That run ended with a summary: it holds its own counts and those it took; forget them."""
+        for other in [r for r, counts in self.runs.items() if r == run or counts.taken_by == run]:
+            del self.runs[other]
+
+    def taken(self, run: str, by: str) -> None:
+        counts = self.runs.get(run)
+        if counts is not None:
+            counts.taken_by = by
 
     def earlier(self, current: str) -> list[tuple[str, RunCounts]]:
-        """The runs other than `current` whose counts no summary holds yet."""
-        return [(run, counts) for run, counts in self.runs.items() if run != current]
+        """The runs other than `current` whose counts `current` has not taken."""
+        return [(run, counts) for run, counts in self.runs.items() if run != current and counts.taken_by != current]
 
     def log_unreported(self, name: str) -> None:
         for run, counts in self.runs.items():

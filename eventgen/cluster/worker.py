@@ -237,7 +237,7 @@ class Worker:
         elif kind is MsgType.WELCOME:
             self._welcome(message)
         elif kind is MsgType.TAKEN:
-            self.ledger.settle(message["run"])
+            self.ledger.taken(message["run"], self.run_id)
         elif kind is MsgType.QUIT:
             self.settled = self.welcomed  # our controller is alive: its summary counts what it accepted
             self.quit_reason = message["reason"] or "quit"

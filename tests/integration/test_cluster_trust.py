@@ -188,6 +188,8 @@ def test_a_controller_killed_mid_run_leaves_no_delivered_event_out_of_every_summ
         assert shown.returncode == 0, shown.stderr
         (row,) = json.loads(shown.stdout)["workers"]
         assert row["id"].startswith("w1-") and "b'" not in shown.stdout  # ids as text, not bytes reprs
+        text = cli("status", "--connect", address).stdout
+        assert f"  w1 working {row['host']} jobs" in text, text  # the host in full
         run_a = status["run"]
         os.kill(worker.pid, signal.SIGSTOP)  # frozen: it keeps the jobs it is sent
         probe.wait_for(lambda s: s["workers"][0]["inflight"] == 4, "w1 to hold four jobs")

@@ -256,3 +256,21 @@ def test_a_worker_hands_an_earlier_runs_counts_to_its_next_controller_which_keep
     assert [(r["output"], r["sent"], r["failed"], r["bytes"]) for r in record["rows"]] == [("devnull", 480, 20, 5000)]
     assert engine.transport.drops.dropped == 1  # the forged handover
     assert worker.ledger.runs == {}  # taken (TAKEN), and its own run settled by QUIT
+
+
+def test_a_ledger_forgets_a_run_only_once_a_summary_holds_it() -> None:
+    from eventgen.cluster.ledger import Ledger
+
+    ledger = Ledger()
+    one = {"generated": [["s.log", 10]], "rows": [["s.log", "file", 10, 0, 100]], "errors": {}}
+    for _ in range(3):
+        ledger.add("A", one)
+    ledger.add("B", one)
+    assert [(run, c.jobs, c.describe()) for run, c in ledger.earlier("B")] == [
+        ("A", 3, "3 job(s), 30 events made, 30 sent to file (0 failed)")
+    ]
+    ledger.taken("A", "B")  # B's controller took A's counts ...
+    assert ledger.earlier("B") == []
+    assert [run for run, _ in ledger.earlier("C")] == ["A", "B"]  # ... and died: both go to the next one
+    ledger.settle("B")  # B ended with a summary: it holds its own counts and A's
+    assert ledger.runs == {}
