@@ -71,6 +71,13 @@ class GeneratorPlugin(Plugin):
         the sample (threads share it under a lock; process and cluster workers get its jobs by affinity)."""
         return False
 
+    @classmethod
+    def exact_count(cls, sample: Sample) -> bool:
+        """True when a job of N times makes exactly N events (fewer only when it fails): the dispatcher then
+        refuses a completion that claims any other number. False (the default) for plugins that make any
+        number of events per time, such as templates and scripts."""
+        return False
+
     def __init__(self, sample: Sample):
         self.sample = sample
 
