@@ -3,7 +3,6 @@
 # Idempotent; needs root (or sudo).
 set -euo pipefail
 command -v ip >/dev/null 2>&1 || [ -x /usr/sbin/ip ] && exit 0
-SUDO=""
-[ "$(id -u)" -eq 0 ] || SUDO="sudo"
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends iproute2
+source "$(dirname "$0")/apt.sh"
+apt_get update -qq
+apt_get install -y -qq --no-install-recommends iproute2

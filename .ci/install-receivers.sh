@@ -12,16 +12,15 @@
 set -euo pipefail
 python="${PYTHON:-python3}"
 loggen_dir="${LOGGEN_DIR:-/opt/eventgen-loggen}"
-SUDO=""
-[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+source "$(dirname "$0")/apt.sh"
 
 apt_missing=()
 command -v rsyslogd >/dev/null 2>&1 || [ -x /usr/sbin/rsyslogd ] || apt_missing+=(rsyslog)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || apt_missing+=(nginx-light)
 ls /usr/lib/*/rsyslog/lmnsd_gtls.so >/dev/null 2>&1 || apt_missing+=(rsyslog-gnutls)
 if [ "${#apt_missing[@]}" -gt 0 ]; then
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${apt_missing[@]}"
+    apt_get update -qq
+    apt_get install -y -qq --no-install-recommends "${apt_missing[@]}"
 fi
 
 pip_missing=()
@@ -36,7 +35,7 @@ fi
 
 if [ "${1:-}" = "--with-loggen" ] && [ ! -x "$loggen_dir/usr/bin/loggen" ]; then
     tmp="$(mktemp -d)"
-    (cd "$tmp" && chmod 777 "$tmp" && apt-get download syslog-ng-core >/dev/null 2>&1)
+    (cd "$tmp" && chmod 777 "$tmp" && APT_SUDO="" apt_get download syslog-ng-core >/dev/null 2>&1)
     dpkg -x "$tmp"/syslog-ng-core_*.deb "$loggen_dir"
     rm -rf "$tmp"
 fi

@@ -5,12 +5,11 @@
 #   playwright  Python driver for Chromium in tests/e2e/test_studio.py                               pip
 set -euo pipefail
 python="${PYTHON:-python3}"
-SUDO=""
-[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+source "$(dirname "$0")/apt.sh"
 
 if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium
+    apt_get update -qq
+    apt_get install -y -qq --no-install-recommends chromium
 fi
 
 pip_missing=()

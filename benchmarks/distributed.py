@@ -25,6 +25,8 @@ import zmq
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from eventgen.cluster.keys import read_key_file  # noqa: E402
+from eventgen.cluster.local_keys import local_secret  # noqa: E402
 from eventgen.cluster.protocol import MsgType, decode, encode  # noqa: E402
 
 SAMPLE = "2024-01-01 00:00:00 id=@@ID host=web01 user=alice action=login status=200 bytes=1234\n"
@@ -94,6 +96,8 @@ def run(folder: Path, workers: int, events: int, job_size: int) -> dict:
     )
     context = zmq.Context()
     probe = context.socket(zmq.DEALER)
+    public, secret = read_key_file(local_secret())  # the controller lets in this user's own key pair
+    probe.curve_publickey, probe.curve_secretkey, probe.curve_serverkey = public, secret, public
     probe.setsockopt(zmq.LINGER, 0)
     probe.connect(f"tcp://127.0.0.1:{port}")
     while status(probe) is None:

@@ -44,6 +44,19 @@ def write_conf(folder: Path, text: str, name: str = "eventgen.conf") -> Path:
     return path
 
 
+@pytest.fixture(scope="session", autouse=True)
+def own_config_home(tmp_path_factory):
+    """The tests' own XDG_CONFIG_HOME (for every process they start): the local CurveZMQ keys that controllers,
+    workers and status probes make on first use go there, never into the user's ~/.config."""
+    before = os.environ.get("XDG_CONFIG_HOME")
+    os.environ["XDG_CONFIG_HOME"] = str(tmp_path_factory.mktemp("config"))
+    yield Path(os.environ["XDG_CONFIG_HOME"])
+    if before is None:
+        os.environ.pop("XDG_CONFIG_HOME", None)
+    else:
+        os.environ["XDG_CONFIG_HOME"] = before
+
+
 @pytest.fixture
 def conf_dir(tmp_path: Path) -> Path:
     """A folder holding a conf and its samples side by side."""

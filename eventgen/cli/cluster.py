@@ -9,41 +9,74 @@ import uuid
 from pathlib import Path
 
 from eventgen.cli import common
+from eventgen.cli.destinations import check_file, check_folder
 from eventgen.errors import EXIT_FAILED, EXIT_OK, EventgenError
 from eventgen.run.signals import handle_signals
 
 log = logging.getLogger("eventgen")
 
 
+INSECURE = (
+    "--insecure: workers are not authenticated: any local process can join this run, receive its conf and "
+    "samples, and report counts"
+)
+
+
 def _curve_server(args: argparse.Namespace):
+    """The controller's Curve keys: those given, or this user's local pair (made on first use); None with --insecure."""
     from eventgen.cluster.transport import CurveServer, is_loopback
 
     secret, authorized = args.curve_secret_key, args.authorized_keys
     if bool(secret) != bool(authorized):
         raise EventgenError("--curve-secret-key and --authorized-keys go together")
-    if not secret:
-        if not is_loopback(args.bind):
-            raise EventgenError(
-                f"refusing to bind {args.bind} beyond loopback without CurveZMQ: pass --curve-secret-key FILE "
-                "and --authorized-keys DIR (make keys with `eventgen keys generate`), or bind tcp://127.0.0.1:PORT"
-            )
+    if args.insecure and secret:
+        raise EventgenError("--insecure and --curve-secret-key exclude each other")
+    if not secret and not is_loopback(args.bind):
+        raise EventgenError(
+            f"refusing to bind {args.bind} beyond loopback without CurveZMQ: pass --curve-secret-key FILE "
+            "and --authorized-keys DIR (make keys with `eventgen keys generate`), or bind tcp://127.0.0.1:PORT"
+        )
+    if args.insecure:
+        log.warning("%s", INSECURE)
         return None
+    if not secret:
+        from eventgen.cluster.local_keys import keys_dir, local_secret
+
+        return CurveServer(local_secret(), keys_dir())
     return CurveServer(Path(secret), Path(authorized))
 
 
-def _curve_client(args: argparse.Namespace):
-    from eventgen.cluster.transport import CurveClient, is_loopback
+def _connect(args: argparse.Namespace, identity: bytes):
+    """A client connection to `--connect`: with the keys given, this user's local pair, or none with --insecure."""
+    from eventgen.cluster.transport import CurveClient, ZmqClient, is_loopback
 
     if bool(args.curve_key) != bool(args.server_key):
         raise EventgenError("--curve-key and --server-key go together")
-    if not args.curve_key:
-        if not is_loopback(args.connect):
-            raise EventgenError(
-                f"connecting to {args.connect} beyond loopback needs CurveZMQ: pass --curve-key "
-                "FILE (this worker's .key_secret) and --server-key FILE (the controller's .key)"
-            )
-        return None
-    return CurveClient(Path(args.curve_key), Path(args.server_key))
+    if args.insecure and args.curve_key:
+        raise EventgenError("--insecure and --curve-key exclude each other")
+    if not args.curve_key and not is_loopback(args.connect):
+        raise EventgenError(
+            f"connecting to {args.connect} beyond loopback needs CurveZMQ: pass --curve-key "
+            "FILE (this worker's .key_secret) and --server-key FILE (the controller's .key)"
+        )
+    hint = ""
+    if args.insecure:
+        log.warning("--insecure: the controller is not authenticated, nor are we")
+        curve = None
+    elif args.curve_key:
+        curve = CurveClient(Path(args.curve_key), Path(args.server_key))
+    else:
+        from eventgen.cluster.local_keys import local_secret
+
+        secret = local_secret()
+        curve = CurveClient(secret, secret)
+        hint = (
+            f" (we used this user's local keys, {secret}: a controller of another user or with keys of its own "
+            "needs --curve-key and --server-key; one started with --insecure needs --insecure)"
+        )
+    transport = ZmqClient(args.connect, identity, curve)
+    transport.hint = hint
+    return transport
 
 
 def zmq_address(text: str) -> str:
@@ -70,6 +103,11 @@ def _add_client_keys(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--curve-key", metavar="FILE", help="own Curve secret key file (NAME.key_secret)")
     parser.add_argument("--server-key", metavar="FILE", help="the controller's Curve public key file (NAME.key)")
+    parser.add_argument(
+        "--insecure",
+        action="store_true",
+        help="connect without CurveZMQ, to a controller started with --insecure (loopback only)",
+    )
 
 
 # ----- controller --------------------------------------------------------------------------------
@@ -84,6 +122,12 @@ def build_controller(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--curve-secret-key", metavar="FILE", help="controller's Curve secret key (NAME.key_secret)")
     parser.add_argument("--authorized-keys", metavar="DIR", help="folder of authorised workers' public *.key files")
+    parser.add_argument(
+        "--insecure",
+        action="store_true",
+        help="on loopback, let workers in without keys (any local process can join; default: this user's "
+        "local keys, made on first use)",
+    )
     parser.add_argument(
         "--devnull", dest="output", action="store_const", const="devnull", help="every sample to devnull on the workers"
     )
@@ -115,6 +159,7 @@ def run_controller(args: argparse.Namespace) -> int:
 
     if args.heartbeat <= 0 or args.liveness < 1:
         raise EventgenError("--heartbeat must be above 0 seconds and --liveness at least 1")
+    check_file("--stats-json", args.stats_json)
     curve = _curve_server(args)
     config = common.load_config(args)
     if not config.samples:
@@ -131,8 +176,8 @@ def run_controller(args: argparse.Namespace) -> int:
     server = ZmqServer(args.bind, curve)
     logging.getLogger("eventgen.cluster").setLevel(logging.INFO)  # joins and leaves show by default
     print(
-        f"eventgen: controller listening on {server.endpoint}"
-        f"{' (CurveZMQ)' if curve else ''}; bundle {len(bundle['files'])} file(s)",
+        f"eventgen: controller listening on {server.endpoint} ({_auth(args, curve)}); "
+        f"bundle {len(bundle['files'])} file(s)",
         file=sys.stderr,
         flush=True,
     )
@@ -144,10 +189,17 @@ def run_controller(args: argparse.Namespace) -> int:
         write_workers,
         lambda engine: {
             "workers": [p.describe() for p in engine.dispatcher.peers.values()],
-            "dropped_messages": engine.transport.drops.dropped,
-            "bundles_sent": engine.transport.bundles_sent,
+            **engine.transport.extra(),
         },
     )
+
+
+def _auth(args: argparse.Namespace, curve) -> str:
+    if curve is None:
+        return "open: --insecure"
+    if args.curve_secret_key:
+        return "CurveZMQ"
+    return f"CurveZMQ, this user's local keys in {curve.authorized_dir}"
 
 
 # ----- worker ------------------------------------------------------------------------------------
@@ -161,16 +213,18 @@ def build_worker(parser: argparse.ArgumentParser) -> None:
         "--patience",
         type=float,
         default=30.0,
-        help="give up after this many seconds without a word from the controller (default 30)",
+        help="exit (status 1) after this many seconds without a word from a controller, before joining and after "
+        "(default 30)",
     )
 
 
 def run_worker(args: argparse.Namespace) -> int:
-    from eventgen.cluster.transport import ZmqClient
     from eventgen.cluster.worker import Worker, WorkerOptions, default_name, make_identity
 
     name = args.name or default_name()
-    transport = ZmqClient(args.connect, make_identity(name), _curve_client(args))
+    if not args.patience > 0:
+        raise EventgenError(f"--patience must be above 0 seconds, got {args.patience:g}")
+    transport = _connect(args, make_identity(name))
     worker = Worker(transport, WorkerOptions(name=name, capacity=max(1, args.capacity), patience=args.patience))
     log.info("worker %s connecting to %s", name, args.connect)
     with handle_signals(worker.stop, worker.made_line):
@@ -191,9 +245,8 @@ def run_status(args: argparse.Namespace) -> int:
 
     from eventgen.cluster.controller import status_line
     from eventgen.cluster.protocol import MsgType, ProtocolError, decode, encode
-    from eventgen.cluster.transport import ZmqClient
 
-    transport = ZmqClient(args.connect, f"status-{uuid.uuid4().hex[:8]}".encode(), _curve_client(args))
+    transport = _connect(args, f"status-{uuid.uuid4().hex[:8]}".encode())
     try:
         deadline = time.monotonic() + args.timeout
         next_ask = 0.0
@@ -222,10 +275,14 @@ def _print_status(status: dict, as_json: bool, line) -> None:
         print(common.dump_json(status))
         return
     print(line(status))
-    for w in status["workers"]:
+    workers = status["workers"]
+    name = max([0] + [len(w["name"]) for w in workers])
+    state = max([0] + [len(w["state"]) for w in workers])
+    host = max([0] + [len(w["host"]) for w in workers])
+    for w in workers:
         print(
-            f"  {w['name']:<24} {w['state']:<8} {w['host']:<16} jobs {w['jobs']:>8,}  in flight {w['inflight']:>3}  "
-            f"sent {w['sent']:>12,}  failed {w['failed']:,}"
+            f"  {w['name']:<{name}} {w['state']:<{state}} {w['host']:<{host}} jobs {w['jobs']:>8,}  "
+            f"in flight {w['inflight']:>3}  sent {w['sent']:>12,}  failed {w['failed']:,}  refused {w['refused']:,}"
         )
 
 
@@ -242,6 +299,7 @@ def build_keys(parser: argparse.ArgumentParser) -> None:
 def run_keys(args: argparse.Namespace) -> int:
     from eventgen.cluster.keys import default_key_name, write_key_pair
 
+    check_folder("--dir", args.dir)
     try:
         public, secret = write_key_pair(Path(args.dir), args.name or default_key_name())
     except FileExistsError as exc:

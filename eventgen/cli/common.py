@@ -94,6 +94,8 @@ def load_config(args: argparse.Namespace):
 
     if args.plugin_dir:
         registry.load(Path(p) for p in args.plugin_dir)
+    if args.conf:
+        openable(args.conf)
     if args.conf and not getattr(args, "apps_dir", None) and is_eventum(args.conf):
         from eventgen.conf.eventum_map import load_project
 
@@ -105,6 +107,16 @@ def load_config(args: argparse.Namespace):
             args.conf, getattr(args, "apps_dir", None), overrides_from(args), args.sample, now=reference_time(args)
         )
     return load(args.conf, overrides_from(args), only=args.sample, now=reference_time(args))
+
+
+def openable(path: str) -> None:
+    """One line (exit 2) for a path that cannot be opened at all: a symlink loop, a name too long."""
+    from eventgen.conf.files import path_problem
+    from eventgen.errors import ConfigError, ConfigErrors
+
+    problem = path_problem(path)
+    if problem:
+        raise ConfigErrors([ConfigError(problem)])
 
 
 def reference_time(args: argparse.Namespace) -> float:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from eventgen.cli.common import add_params_options
+from eventgen.cli.common import add_params_options, openable
 from eventgen.errors import EXIT_OK, ConfigError, ConfigErrors
 
 
@@ -36,6 +36,7 @@ def run(args: argparse.Namespace) -> int:
     from eventgen.conf.eventum import looks_like_project, params_from, secrets_from
     from eventgen.conf.eventum_map import translate
 
+    openable(args.project)
     if not looks_like_project(args.project):
         raise ConfigErrors(
             [ConfigError("not an Eventum project (a YAML file with input, event, output)", args.project)]

@@ -7,6 +7,7 @@ import logging
 import sys
 
 from eventgen.cli.common import add_sample_options, load_config, reference_time
+from eventgen.cli.destinations import check_file, writing
 from eventgen.errors import EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK
 from eventgen.run.signals import handle_signals
 
@@ -15,6 +16,7 @@ CATCHUP = 1.25  # eventgen.run.dispatcher.CATCHUP, not imported here: the dispat
 
 
 def run_generate(args: argparse.Namespace) -> int:
+    check_file("--stats-json", args.stats_json)
     config = load_config(args)
     if not config.samples:
         log.warning("no enabled samples in %s: nothing to generate", args.conf)
@@ -34,7 +36,8 @@ def run_config(config, args: argparse.Namespace, transport=None, write_extra=Non
     if write_extra is not None:
         write_extra(engine, sys.stderr)
     if args.stats_json:
-        stats.write_json(args.stats_json, json_extra(engine) if json_extra is not None else None)
+        with writing("--stats-json", args.stats_json):
+            stats.write_json(args.stats_json, json_extra(engine) if json_extra is not None else None)
     if engine.failed():
         return EXIT_FAILED
     return EXIT_INCOMPLETE if engine.incomplete and not args.duration else EXIT_OK

@@ -12,8 +12,10 @@ def build_app(parser: argparse.ArgumentParser) -> None:
 
 
 def run_build(args: argparse.Namespace) -> int:
+    from eventgen.cli.destinations import check_folder
     from eventgen.tools.splunkapp import run_build as run
 
+    check_folder("--destination", args.destination)
     return run(args)
 
 

@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 from eventgen.cli.common import load_config
+from eventgen.cli.destinations import check_file, writing
 from eventgen.errors import EXIT_CONFIG, EXIT_FAILED, EXIT_OK
 from eventgen.run.accounting import Stats, Tally
 
@@ -53,6 +54,9 @@ def run(args: argparse.Namespace) -> int:
     from eventgen.plugin.spool import append_failed, append_line, batch_of, read_spool
     from eventgen.run.pipeline import OutputSet
 
+    check_file("--failed-to", args.failed_to)
+    check_file("--done-ids", args.done_ids)
+    check_file("--stats-json", args.stats_json)
     spool = Path(args.spool)
     if not spool.is_file():
         return _error(f"spool file {spool} not found")
@@ -139,5 +143,6 @@ def run(args: argparse.Namespace) -> int:
         stats.note(f"--dedupe: skipped {skipped_records} record(s) ({skipped_events} event(s)) already replayed")
     stats.write_summary(sys.stderr)
     if args.stats_json:
-        stats.write_json(args.stats_json)
+        with writing("--stats-json", args.stats_json):
+            stats.write_json(args.stats_json)
     return EXIT_FAILED if stats.totals()["failed"] or problems or stats.closing else EXIT_OK

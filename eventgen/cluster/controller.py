@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TextIO
 
+from eventgen.cluster.earlier import write_earlier
 from eventgen.cluster.peers import PeerTransport
 from eventgen.cluster.transport import ServerTransport
 from eventgen.run.dispatcher import LEAVING, WORKING
@@ -27,16 +28,20 @@ def controller_transport(
 
 
 def write_workers(engine, stream: TextIO) -> None:
-    """The per-worker part of a controller's summary."""
-    lines = [f"{'worker':<28} {'host':<24} {'state':<8} {'jobs':>8} {'sent':>12} {'failed':>8} {'refused':>7}"]
-    for peer in engine.dispatcher.peers.values():
-        d = peer.describe()
+    """The per-worker part of a controller's summary (columns as wide as their widest entry), then the counts
+    of earlier runs that workers handed over."""
+    rows = [p.describe() for p in engine.dispatcher.peers.values()]
+    name = max([len("worker")] + [len(r["name"]) for r in rows])
+    host = max([len("host")] + [len(r["host"]) for r in rows])
+    lines = [f"{'worker':<{name}} {'host':<{host}} {'state':<8} {'jobs':>8} {'sent':>12} {'failed':>8} {'refused':>7}"]
+    for r in rows:
         lines.append(
-            f"{peer.name[:28]:<28} {peer.host[:24]:<24} {peer.state:<8} {d['jobs']:>8,} {d['sent']:>12,} "
-            f"{d['failed']:>8,} {d['refused']:>7,}"
+            f"{r['name']:<{name}} {r['host']:<{host}} {r['state']:<8} {r['jobs']:>8,} {r['sent']:>12,} "
+            f"{r['failed']:>8,} {r['refused']:>7,}"
         )
     stream.write("\n".join(lines) + "\n")
     stream.flush()
+    write_earlier(list(getattr(engine.transport, "earlier", {}).values()), stream)
 
 
 def status_line(status: dict[str, Any]) -> str:

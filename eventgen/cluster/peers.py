@@ -4,7 +4,8 @@ Process mode (ipc://, local worker processes) and the cluster (tcp://, CurveZMQ,
 both use it. It answers HELLO with WELCOME (the bundle only when the worker does not already hold
 it, by digest), keeps each peer's liveness from its messages and heartbeats, serves STATUS, and
 turns JOB/DONE/BYE/FAIL traffic into `Joined`/`Done`/`Leaving`/`Lost`/`Fatal` events. It decides
-nothing about jobs: the dispatcher does.
+nothing about jobs: the dispatcher does. Earlier runs' counts that workers hand over are kept apart
+(`earlier`), for the summary's own lines.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from eventgen import __version__
+from eventgen.cluster.earlier import Earlier, take
 from eventgen.cluster.protocol import DropLog, Message, MsgType, ProtocolError, decode, encode, job_key
 from eventgen.cluster.transport import Envelope, ServerTransport
 from eventgen.format.payload import Payload
@@ -39,6 +41,7 @@ class _Link:
     bundle_sent: float = -1e9  # when this peer was last sent the bundle (monotonic)
     capacity: int = 1
     ready: bool = False  # it said something after WELCOME: it has loaded the conf and takes jobs
+    heard: float = 0.0  # when it last said anything (monotonic)
 
 
 class PeerTransport:
@@ -68,6 +71,7 @@ class PeerTransport:
         self._next_beat = time.monotonic() + heartbeat
         self._reset_sent: dict[bytes, float] = {}
         self.bundles_sent = 0
+        self.earlier: dict[tuple[bytes, str], Earlier] = {}  # (peer, run) → its handover: once per worker and run
 
     def start(self) -> None:
         pass
@@ -91,21 +95,37 @@ class PeerTransport:
     def send(self, peer: Hashable, job: GenerationJob) -> bool:
         return self.server.send(peer, encode(MsgType.JOB, run=self.run_id, job=job.to_wire()))  # type: ignore[arg-type]
 
-    def finish(self, timeout: float, abort: bool = False) -> list[Event]:
-        """QUIT to every joined peer, then their last DONEs and BYEs until they are gone or `timeout`."""
+    def finish(
+        self, timeout: float, abort: bool = False, holds: Callable[[Hashable], bool] = lambda _: True
+    ) -> list[Event]:
+        """QUIT to every joined peer, then their last DONEs and BYEs until they are gone or `timeout`. Only peers
+        that hold jobs (`holds`) or spoke lately are waited for: a silent one never delays the end."""
         self.stopping = True
         events: list[Event] = []
         for peer, link in self.links.items():
             if link.joined:
                 self.server.send(peer, encode(MsgType.QUIT, reason="run finished", abort=abort))
         deadline = time.monotonic() + timeout
-        while any(link.joined for link in self.links.values()) and time.monotonic() < deadline:
+        while time.monotonic() < deadline and any(
+            self._awaited(peer, link, holds) for peer, link in self.links.items()
+        ):
             events.extend(self.poll(0.1))
         for peer, link in self.links.items():
-            if link.joined:
-                link.joined = False
+            if not link.joined:
+                continue
+            link.joined = False
+            if link.ready and holds(peer):
                 events.append(Lost(peer, "did not leave after QUIT"))
+            elif link.ready:
+                events.append(Leaving(peer, [], True))  # told to quit, holding nothing: it has left this run
         return events
+
+    def _awaited(self, peer: bytes, link: _Link, holds: Callable[[Hashable], bool]) -> bool:
+        """Whether the end waits for a peer's BYE: it holds jobs, or it spoke within two heartbeats (it is alive
+        and answers at once; waiting lets it read its QUIT before this socket closes)."""
+        if not link.joined:
+            return False
+        return (link.ready and holds(peer)) or time.monotonic() - link.heard < 2 * self.heartbeat
 
     def close(self) -> None:
         self.server.close()
@@ -128,12 +148,13 @@ class PeerTransport:
             self._hello(peer, message, events, address)
             return
         if kind is MsgType.STATUS:
-            status = {**self.status(), "bundles_sent": self.bundles_sent, "dropped_messages": self.drops.dropped}
+            status = {**self.status(), **self.extra()}
             self.server.send(peer, encode(MsgType.STATUS_REPLY, status=status))
             return
         link = self.links.get(peer)
         if link is not None and link.joined:
             link.liveness = self.liveness
+            link.heard = time.monotonic()
             if not link.ready:
                 self._ready(peer, link, events)
         if kind is MsgType.DONE:  # judged by the dispatcher, whoever sent it
@@ -158,6 +179,8 @@ class PeerTransport:
             else:  # it stops taking jobs: QUIT follows every job already sent to it, so it knows none is left
                 self.server.send(peer, encode(MsgType.QUIT, reason="leaving: no more jobs", abort=True))
                 self._log("worker %s is leaving (%s): gave back %d job(s)", link.name, link.host, len(returned))
+        elif kind is MsgType.HANDOVER:
+            self._handover(peer, link, message)
         elif kind is MsgType.FAIL:
             link.joined = False  # it is gone: no BYE follows
             events.append(Fatal(peer, f"worker {link.name} ({link.host}): {message['reason']}"))
@@ -185,6 +208,7 @@ class PeerTransport:
             )
         else:
             link.liveness = self.liveness
+        link.heard = time.monotonic()
         bundle: dict[str, Any] = {}
         now = time.monotonic()
         if message["bundle"] != self.digest and now - link.bundle_sent > BUNDLE_AGAIN:
@@ -193,6 +217,28 @@ class PeerTransport:
         self.server.send(
             peer, encode(MsgType.WELCOME, worker=_name(peer), run=self.run_id, bundle=bundle, heartbeat=self.heartbeat)
         )
+
+    def _handover(self, peer: bytes, link: _Link, message: Message) -> None:
+        """An earlier run's counts from a worker whose controller went away: kept apart, answered TAKEN."""
+        run = message["run"]
+        if run == self.run_id:
+            raise ProtocolError("a handover of this very run")
+        try:
+            record = take(run, link.name, link.host, message["jobs"], message["stats"])
+        except ValueError as exc:
+            raise ProtocolError(str(exc)) from None
+        self.earlier[(peer, run)] = record
+        self.server.send(peer, encode(MsgType.TAKEN, run=run))
+        self._log("worker %s handed over run %s's counts: %d job(s), %d events made", link.name, run, record.jobs,
+                  record.generated)  # fmt: skip
+
+    def extra(self) -> dict[str, Any]:
+        """What the transport adds to the status and the summary's JSON."""
+        return {
+            "bundles_sent": self.bundles_sent,
+            "dropped_messages": self.drops.dropped,
+            "earlier_runs": [record.describe() for record in self.earlier.values()],
+        }
 
     def _ready(self, peer: bytes, link: _Link, events: list[Event]) -> None:
         link.ready = True

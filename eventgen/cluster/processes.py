@@ -21,6 +21,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any
 
 from eventgen.cluster.peers import PeerTransport
@@ -90,8 +91,10 @@ class ProcessTransport(PeerTransport):
                 del self.processes[index]
         return events
 
-    def finish(self, timeout: float, abort: bool = False) -> list[Event]:
-        events = super().finish(timeout, abort)
+    def finish(
+        self, timeout: float, abort: bool = False, holds: Callable[[Hashable], bool] = lambda _: True
+    ) -> list[Event]:
+        events = super().finish(timeout, abort, holds)
         for index, process in self.processes.items():
             if _identity(index, process.pid) not in self.links:  # never joined (its HELLO still on the way):
                 process.kill()  # it holds no job, so there is nothing to wait for

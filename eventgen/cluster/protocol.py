@@ -41,6 +41,8 @@ class MsgType(StrEnum):
     RESET = "reset"  # host → unknown peer: say HELLO again
     STATUS = "status"  # status client → host
     STATUS_REPLY = "status_reply"  # host → status client: status
+    HANDOVER = "handover"  # worker → host: an earlier run's counts (run id, jobs, stats) its controller never had
+    TAKEN = "taken"  # host → worker: run id of a handover it took (the worker forgets those counts)
 
 
 # field name → accepted Python types after msgpack decoding (raw=False)
@@ -58,6 +60,8 @@ SCHEMA: dict[MsgType, dict[str, type | tuple[type, ...]]] = {
     MsgType.RESET: {"reason": str},
     MsgType.STATUS: {},
     MsgType.STATUS_REPLY: {"status": dict},
+    MsgType.HANDOVER: {"run": str, "jobs": int, "stats": dict},
+    MsgType.TAKEN: {"run": str},
 }
 
 

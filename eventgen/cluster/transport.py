@@ -1,16 +1,13 @@
-"""Byte transports: ZeroMQ ROUTER (controller) / DEALER (worker, status client), and an in-memory fake.
+"""Byte transports: ZeroMQ ROUTER (controller) / DEALER (worker, status client).
 
 A transport moves opaque payloads; it knows nothing of the protocol. Each socket belongs to the
-one thread that created it. The in-memory transport has the same interface so unit tests can
-drive the controller's and worker's logic without sockets.
+one thread that created it. `memory.py` has an in-memory stand-in with the same interface.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import logging
-import queue
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -86,15 +83,16 @@ class CurveClient:
 
 
 class _AuthorizedKeys:
-    """ZAP credentials provider: allows the public keys found in a folder of key files.
+    """ZAP credentials provider: allows the public keys found in a folder of key files, and the controller's own.
 
     An unknown key triggers one re-read of the folder (at most every 2 s), so keys added
     while the controller runs are accepted; each refusal is logged.
     """
 
-    def __init__(self, folder: Path, on_refused: Callable[[str], None]):
+    def __init__(self, folder: Path, on_refused: Callable[[str], None], own: bytes):
         self.folder = folder
         self.on_refused = on_refused
+        self.own = own  # whoever holds the controller's secret key may ask it (`eventgen status` on its host)
         self._keys: set[bytes] = set()
         self._read_at = 0.0
         self.reload()
@@ -106,7 +104,7 @@ class _AuthorizedKeys:
                 keys.add(read_key_file(path)[0])
             except (OSError, ValueError) as exc:
                 log.warning("authorized key %s ignored: %s", path, exc)
-        self._keys = keys
+        self._keys = keys | {self.own}
         self._read_at = time.monotonic()
 
     def allows(self, key: bytes) -> bool:
@@ -146,7 +144,7 @@ class ZmqServer:
                 raise TransportError(f"authorized keys folder {curve.authorized_dir} does not exist")
             self.auth = ThreadAuthenticator(self.context, log=logging.getLogger("eventgen.zap"))
             self.auth.start()
-            self.keys = _AuthorizedKeys(curve.authorized_dir, self._refused)
+            self.keys = _AuthorizedKeys(curve.authorized_dir, self._refused, public)
             self.auth.configure_curve_callback("*", self.keys)
             sock.curve_server = True
             sock.curve_publickey = public
@@ -244,9 +242,15 @@ class ZmqClient:
             sock.curve_secretkey = secret
             sock.curve_serverkey = _key_file(curve.server_key_file)[0]
         self.monitor = sock.get_monitor_socket(
-            zmq.EVENT_HANDSHAKE_FAILED_AUTH | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL | zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL
+            zmq.EVENT_HANDSHAKE_FAILED_AUTH
+            | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL
+            | zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL
+            | zmq.EVENT_HANDSHAKE_SUCCEEDED
+            | zmq.EVENT_DISCONNECTED
         )
         self.failed_handshakes = 0
+        self.link_down = False  # the connection to the controller dropped, and nothing was heard since
+        self.hint = ""  # added to a failed handshake's message (which keys were used)
         self.poller = zmq.Poller()
         self.poller.register(sock, zmq.POLLIN)
         self.poller.register(self.monitor, zmq.POLLIN)
@@ -281,35 +285,45 @@ class ZmqClient:
 
     def recv(self, timeout: float) -> Envelope | None:
         ready = dict(self.poller.poll(int(timeout * 1000)))
-        if self.monitor in ready:
-            from zmq.utils.monitor import recv_monitor_message
-
-            event = recv_monitor_message(self.monitor)
-            if event["event"] == zmq.EVENT_HANDSHAKE_FAILED_AUTH:
-                raise TransportError(
-                    f"the controller at {self.address} refused our Curve key "
-                    f"(status {event['value']}): it is not in its authorized keys"
-                )
-            if event["event"] == zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL:
-                self.failed_handshakes += 1
-                if self.failed_handshakes < 3:
-                    return None
-                raise TransportError(
-                    f"the CurveZMQ handshake with {self.address} failed {self.failed_handshakes} "
-                    "times: --server-key does not hold that controller's public key"
-                )
-            raise TransportError(
-                f"handshake with {self.address} failed: Curve keys (or their absence) do not match the controller's"
-            )
+        if self.monitor in ready and not self._monitor_event():
+            return None
         if self._wake_in is not None and self._wake_in in ready:
             while self._wake_in.poll(0):
                 self._wake_in.recv()
         if self.socket not in ready:
             return None
         frames = self.socket.recv_multipart()
+        self.link_down = False
         if len(frames) != 1:
             return Envelope(b"controller", b"", f"expected 1 frame, got {len(frames)}")
         return Envelope(b"controller", frames[0])
+
+    def _monitor_event(self) -> bool:
+        """Track the connection; raise TransportError for a handshake that cannot succeed. False: come back later."""
+        from zmq.utils.monitor import recv_monitor_message
+
+        event = recv_monitor_message(self.monitor)
+        kind = event["event"]
+        if kind in (zmq.EVENT_HANDSHAKE_SUCCEEDED, zmq.EVENT_DISCONNECTED):
+            self.link_down = kind == zmq.EVENT_DISCONNECTED
+            return True
+        if kind == zmq.EVENT_HANDSHAKE_FAILED_AUTH:
+            raise TransportError(
+                f"the controller at {self.address} refused our Curve key "
+                f"(status {event['value']}): it is not in its authorized keys{self.hint}"
+            )
+        if kind == zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL:
+            self.failed_handshakes += 1
+            if self.failed_handshakes < 3:
+                return False
+            raise TransportError(
+                f"the CurveZMQ handshake with {self.address} failed {self.failed_handshakes} "
+                f"times: --server-key does not hold that controller's public key{self.hint}"
+            )
+        raise TransportError(
+            f"handshake with {self.address} failed: Curve keys (or their absence) do not match the controller's"
+            f"{self.hint}"
+        )
 
     def close(self) -> None:
         sock = getattr(self, "socket", None)
@@ -322,69 +336,6 @@ class ZmqClient:
         if sock is not None:
             sock.close()
         self.context.term()
-
-
-class MemoryHub:
-    """In-memory stand-in for a ROUTER and its DEALERs (unit tests only)."""
-
-    def __init__(self) -> None:
-        self.inbox: queue.Queue[Envelope] = queue.Queue()
-        self.clients: dict[bytes, queue.Queue[Envelope]] = {}
-        self.lock = threading.Lock()
-
-    def server(self) -> MemoryServer:
-        return MemoryServer(self)
-
-    def client(self, identity: bytes) -> MemoryClient:
-        with self.lock:
-            self.clients[identity] = queue.Queue()
-        return MemoryClient(self, identity)
-
-
-def _get(box: queue.Queue[Envelope], timeout: float) -> Envelope | None:
-    try:
-        return box.get(timeout=timeout) if timeout > 0 else box.get_nowait()
-    except queue.Empty:
-        return None
-
-
-class MemoryServer:
-    def __init__(self, hub: MemoryHub):
-        self.hub = hub
-
-    def send(self, peer: bytes, data: bytes) -> bool:
-        with self.hub.lock:
-            box = self.hub.clients.get(peer)
-        if box is None:
-            return False
-        box.put(Envelope(b"controller", data))
-        return True
-
-    def recv(self, timeout: float) -> Envelope | None:
-        return _get(self.hub.inbox, timeout)
-
-    def close(self) -> None:
-        pass
-
-
-class MemoryClient:
-    def __init__(self, hub: MemoryHub, identity: bytes):
-        self.hub = hub
-        self.identity = identity
-
-    def send(self, data: bytes) -> bool:
-        self.hub.inbox.put(Envelope(self.identity, data))
-        return True
-
-    def recv(self, timeout: float) -> Envelope | None:
-        with self.hub.lock:
-            box = self.hub.clients.get(self.identity)
-        return None if box is None else _get(box, timeout)
-
-    def close(self) -> None:
-        """Disappear, as a killed process would: later sends to us fail."""
-        with self.hub.lock:
-            self.hub.clients.pop(self.identity, None)
 
 
 def _socket(context: zmq.Context, kind: int, linger_ms: int) -> zmq.Socket:

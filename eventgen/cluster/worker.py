@@ -3,7 +3,12 @@
 Remote cluster workers and the local worker processes of process mode run this same session; only
 the socket's address and keys differ. Threads: the calling thread owns the socket (messages,
 heartbeats); one render thread runs the pipeline on each job and queues its report, which the
-socket thread sends as a DONE carrying the job's run id and counts.
+socket thread sends as a DONE carrying the job's run id and counts, and adds to its ledger.
+
+When the connection to the controller drops, the worker begins no new job until the controller speaks again
+(a new controller is a new run: the old run's unstarted jobs are dropped). What it finished is in its ledger
+(`ledger.py`), handed over to the next controller it joins, so every event that reached a receiver is in
+some summary.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from typing import Any
 
 from eventgen import __version__
 from eventgen.cluster.bundle import load_bundle
+from eventgen.cluster.ledger import Ledger
 from eventgen.cluster.protocol import DropLog, Message, MsgType, ProtocolError, decode, encode
 from eventgen.cluster.transport import ClientTransport
 from eventgen.conf.loader import RunConfig
@@ -41,7 +47,7 @@ FIRST_HELLO_AGAIN = 0.05  # a HELLO sent before the connection is up is dropped 
 class WorkerOptions:
     name: str = ""
     capacity: int = 4
-    patience: float = 30.0  # seconds without a word from the controller before giving up (once joined)
+    patience: float = 30.0  # seconds without a word from a controller before giving up (before and after joining)
     host_outputs: frozenset[str] = frozenset()  # outputs the host writes: their payloads are handed back
 
 
@@ -75,6 +81,8 @@ class _Renderer:
         self.done: queue.Queue[JobReport] = queue.Queue()
         self.busy = False
         self.abort = threading.Event()
+        self.go = threading.Event()  # cleared while the controller is out of reach: no job is begun then
+        self.go.set()
         self.returned: list[list] = []
         self.sent = self.failed = self.count = 0
         self.closing: dict[str, str] = {}  # outputs that failed to close: told to the host in the final BYE
@@ -82,7 +90,12 @@ class _Renderer:
         self.thread.start()
 
     def _loop(self) -> None:
-        while (item := self.jobs.get()) is not None:
+        while True:
+            while not self.go.wait(0.1) and not self.abort.is_set():
+                pass  # the controller is out of reach: take no job until it (or another) speaks
+            item = self.jobs.get()
+            if item is None:
+                return
             run, wire = item
             if self.abort.is_set():
                 self.returned.append([wire.get("sample"), wire.get("seq")])
@@ -116,6 +129,7 @@ class _Renderer:
         return self.jobs.qsize() + (1 if self.busy else 0)
 
     def close(self, wait: float) -> None:
+        self.go.set()
         self.jobs.put(None)
         self.thread.join(wait)
         self.stop.set()
@@ -139,6 +153,9 @@ class Worker:
             _Renderer(config, "local", options.host_outputs, notify=self.notify) if config is not None else None
         )
         self.welcomed = False
+        self.run_id = ""  # the run of the controller that welcomed us
+        self.ledger = Ledger()
+        self.settled = False  # our controller is alive at the end: its summary holds what it accepted
         self.heartbeat = 1.0
         self.quit_reason = ""
         self.abort = False
@@ -178,13 +195,23 @@ class Worker:
                     next_beat = now + self.heartbeat
                 busy = self.renderer is not None and self.renderer.held() > 0
                 envelope = self.transport.recv(0.002 if busy and self.notify is None else 0.05)
+                heard = envelope is not None
                 while envelope is not None:
                     last_heard = time.monotonic()
                     self._handle(envelope)
                     envelope = self.transport.recv(0)
+                if self.renderer is not None and heard:
+                    self.renderer.go.set()  # after a RESET has dropped what the old run left unstarted
+                elif self.renderer is not None and getattr(self.transport, "link_down", False):
+                    self.renderer.go.clear()  # the controller is gone (for now): begin nothing it may not see
                 self._flush_done()
-                if self.welcomed and time.monotonic() - last_heard > self.options.patience:
-                    log.error("no word from the controller for %.0fs: giving up", self.options.patience)
+                if time.monotonic() - last_heard > self.options.patience:
+                    self.abort = True  # what the lost controller sent and we did not begin is nobody's now
+                    where = getattr(self.transport, "address", "the controller")
+                    if self.welcomed:
+                        log.error("no word from the controller at %s for %gs: giving up", where, self.options.patience)
+                    else:
+                        log.error("no controller answered at %s within %gs: giving up", where, self.options.patience)
                     return 1
         finally:
             self._leave()
@@ -216,7 +243,10 @@ class Worker:
             self.renderer.jobs.put((message["run"], message["job"]))
         elif kind is MsgType.WELCOME:
             self._welcome(message)
+        elif kind is MsgType.TAKEN:
+            self.ledger.taken(message["run"], self.run_id)
         elif kind is MsgType.QUIT:
+            self.settled = self.welcomed  # our controller is alive: its summary counts what it accepted
             self.quit_reason = message["reason"] or "quit"
             self.abort = message["abort"]
         elif kind is MsgType.REFUSE:
@@ -239,6 +269,7 @@ class Worker:
         if bundle and (self.renderer is None or self.renderer.digest != bundle.get("digest")):
             if self.renderer is not None:
                 self.renderer.close(30)
+                self._flush_done()  # its last reports go to the ledger: their run's controller is gone
                 self.renderer = None
             folder = Path(tempfile.mkdtemp(prefix="eventgen-worker-"))
             try:
@@ -255,6 +286,10 @@ class Worker:
             return  # the bundle is on its way in an earlier WELCOME (or comes with a later one)
         self.heartbeat = float(message["heartbeat"])
         self.welcomed = True
+        self.run_id = message["run"]
+        for run, counts in self.ledger.earlier(self.run_id):  # counts its dead controller never summed up
+            log.warning("handing run %s's counts over to this controller: %s", run, counts.describe())
+            self._send(MsgType.HANDOVER, run=run, jobs=counts.jobs, stats=counts.tally.delta())
         samples = ", ".join(s.label for s in self.renderer.config.samples)
         log.info("worker %s: joined run %s as %s; samples: %s", self.name, message["run"], message["worker"], samples)
 
@@ -280,6 +315,7 @@ class Worker:
                 self.jobs_received += 1
                 late.append([message["job"].get("sample"), message["job"].get("seq")])
             elif message.type is MsgType.QUIT:
+                self.settled = True  # it answered: it is alive, and takes our last DONE
                 return late
         log.warning("the controller did not answer our BYE: leaving anyway")
         return late
@@ -292,6 +328,9 @@ class Worker:
                 report = self.renderer.done.get_nowait()
             except queue.Empty:
                 return
+            self.ledger.add(report.run, report.delta)
+            if not self.welcomed or report.run != self.run_id:
+                continue  # its controller is gone (or does not know us now): the ledger keeps its counts
             self._send(
                 MsgType.DONE,
                 run=report.run,
@@ -323,4 +362,7 @@ class Worker:
             )
         if self.welcomed:
             self._send(MsgType.BYE, returned=returned, final=True, closing=renderer.closing if renderer else {})
+        if self.settled:
+            self.ledger.settle(self.run_id)
+        self.ledger.log_unreported(self.name)
         self.transport.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from eventgen.conf.settings import (
+    PathKind,
     Setting,
     SettingGroup,
     at_least,
@@ -15,9 +16,11 @@ from eventgen.conf.settings import (
     parse_int,
     parse_json,
     parse_list,
+    parse_names,
     parse_regex,
     parse_str,
 )
+from eventgen.schedule.time import parse_timezone_name
 
 # core keys read only by the schedule (input) and rater plugins that name them in `uses_core`: a stanza setting one
 # that its input and rater do not read is warned about
@@ -41,10 +44,11 @@ SAMPLE = SettingGroup(
         ),
         Setting(
             "outputMode",
-            parse_list,
+            parse_names,
             "stdout",
             "Output plugin(s), comma-separated: every event goes to each. The reference defaults "
-            "to modinput; eventgen defaults to stdout.",
+            "to modinput; eventgen defaults to stdout. An empty list, an empty entry (`file,,stdout`) or an "
+            "output named twice is refused (a second output of one kind is `name#label`; `devnull` discards).",
         ),
         Setting(
             "count",
@@ -138,6 +142,7 @@ SAMPLE = SettingGroup(
             parse_str,
             None,
             "Folder of sample files, relative to the conf. Default: `../samples` and the conf's folder.",
+            path=PathKind.FOLDER,
         ),
         Setting(
             "sampleEncoding",
@@ -158,9 +163,11 @@ SAMPLE = SettingGroup(
         ),
         Setting(
             "timezone",
-            parse_str,
+            parse_timezone_name,
             "local",
-            "Zone for formatting timestamps: `local`, `utc`, `+hhmm`/`-hhmm`, or an IANA name.",
+            "Zone for formatting timestamps: `local`, `utc`, an IANA name, or an offset as Splunk Eventgen "
+            "takes it: an integer hhmm, signed or not (`0000` is UTC, `-500` is -05:00, `530` is +05:30), or "
+            "`±hh:mm`. Offsets beyond ±2359 or with minutes of 60 or more are refused.",
         ),
         Setting(
             "sequentialTimestamp",
@@ -202,18 +209,22 @@ SAMPLE = SettingGroup(
             None,
             'Per-output format, a JSON object by output name: `{"stdout": {"outputFormat": "raw"}, "http": '
             '{"outputFormat": "jsonbatch"}}` (keys outputFormat, outputTemplate, outputTemplateFile, '
-            "outputJsonIndent); outputs not named use the sample's. A second instance of an output is named "
+            "outputJsonIndent); outputs not named use the sample's. A name that is not an entry of outputMode "
+            "is refused. A second instance of an output is named "
             "`name#label` in outputMode (`file, file#archive`); its entry may also set that output's own settings "
             '(`{"file#archive": {"fileName": "archive.log"}}`). Eventum projects use it for each output\'s '
             "`formatter` and for a second output of one kind.",
+            path=PathKind.SETTINGS,
         ),
         Setting(
             "outputTemplate",
             parse_str,
             None,
             "With `outputFormat = template`: the text per event, fields in braces: {_raw}, {_time}, {host}, "
-            "{source}, {sourcetype}, {index}, {sample}, CSV columns; filters {_raw|json}, {_time|iso}, "
-            "{_time|ms}; {{ and }} for braces.",
+            "{source}, {sourcetype}, {index}, {sample} (a CSV sample's host, source, sourcetype and index "
+            "columns fill those fields); filters {_raw|json}, {_time|iso}, {_time|ms}; {{ and }} for braces. "
+            "Any other field is refused at load. With `jinja`/`jinjabatch`: a Jinja template over `event`/"
+            "`events`, its syntax checked at load.",
         ),
         Setting(
             "outputTemplateFile",
@@ -221,6 +232,7 @@ SAMPLE = SettingGroup(
             None,
             "With `outputFormat = template`: read the template from this file (one line; relative to the "
             "working directory).",
+            path=PathKind.FILE,
         ),
         Setting(
             "spoolFailedTo",
@@ -228,6 +240,7 @@ SAMPLE = SettingGroup(
             None,
             "File to append events that an output failed to deliver after its retries (JSON lines); "
             "`eventgen replay-spool FILE CONF` sends them again.",
+            path=PathKind.OUTPUT,
         ),
         Setting(
             "outputRetries",
@@ -305,7 +318,14 @@ GLOBAL = SettingGroup(
             scope="global",
         ),
         Setting("seed", parse_int, None, "Seed: the same conf and seed give byte-identical output.", scope="global"),
-        Setting("pluginDir", parse_list, None, "Extra plugin directories, relative to the conf.", scope="global"),
+        Setting(
+            "pluginDir",
+            parse_list,
+            None,
+            "Extra plugin directories, relative to the conf.",
+            scope="global",
+            path=PathKind.FOLDER,
+        ),
         Setting(
             "statusInterval",
             at_least(parse_float, 0),

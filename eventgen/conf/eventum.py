@@ -18,6 +18,8 @@ from typing import Any
 
 import yaml
 
+from eventgen.conf.files import TextFileError, path_problem, read_text
+from eventgen.conf.settings import SettingError
 from eventgen.errors import ConfigError, ConfigErrors
 
 SECRET_ENV_PREFIX = "EVENTUM_SECRET_"
@@ -85,11 +87,11 @@ OUTPUTS: dict[str, dict[str, tuple[str, bool]]] = {
 def looks_like_project(path: str | Path) -> bool:
     """A YAML file whose top level is a mapping with `input`, `event` and `output` (Eventum's generator.yml)."""
     path = Path(path)
-    if path.suffix.lower() not in (".yml", ".yaml") or not path.is_file():
+    if path.suffix.lower() not in (".yml", ".yaml") or path_problem(path) or not path.is_file():
         return False
     try:
-        data = yaml.safe_load(_TOKEN.sub("x", _COMMENT.sub("", path.read_text(encoding="utf-8"))))
-    except (yaml.YAMLError, OSError, UnicodeDecodeError):
+        data = yaml.safe_load(_TOKEN.sub("x", _COMMENT.sub("", read_text(path))))
+    except (yaml.YAMLError, SettingError):
         return True  # a broken .yml named on the command line: let `read_project` say what is wrong with it
     return isinstance(data, dict) and all(key in data for key in SECTIONS)
 
@@ -97,9 +99,10 @@ def looks_like_project(path: str | Path) -> bool:
 def _mapping_file(path: str, flag: str) -> dict[str, Any]:
     """A YAML (or JSON) file holding a mapping of name: value, named by `flag`; one clear error otherwise."""
     try:
-        loaded = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigErrors([ConfigError(f"cannot read {flag}: {exc}", path)]) from None
+        loaded = yaml.safe_load(read_text(path))
+    except (TextFileError, yaml.YAMLError) as exc:
+        reason = exc.reason if isinstance(exc, TextFileError) else exc
+        raise ConfigErrors([ConfigError(f"cannot read {flag}: {reason}", path)]) from None
     if not isinstance(loaded, dict):
         raise ConfigErrors([ConfigError(f"{flag} must hold a mapping of name: value", path)])
     return dict(loaded)
@@ -177,9 +180,9 @@ def read_project(path: Path, params: Mapping[str, Any], secrets: Mapping[str, An
     """The project as checked plain data: {"input": [(name, params)], "event": (name, params), "output": [...]}."""
     label = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigErrors([ConfigError(f"cannot read: {exc.strerror}", label)]) from None
+        text = read_text(path)
+    except TextFileError as exc:
+        raise ConfigErrors([ConfigError(f"cannot read: {exc.reason}", label)]) from None
     text = _substitute(_COMMENT.sub("", text), params, secrets, label)
     try:
         data = yaml.safe_load(text)

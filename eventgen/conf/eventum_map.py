@@ -200,8 +200,8 @@ class Translation(OutputMapping):
             try:
                 data = yaml.safe_load(Path(name).read_text(encoding="utf-8"))
                 value = self.moment(data["oscillator"]["start"], name)
-            except (OSError, yaml.YAMLError, KeyError, TypeError, ConfigError):
-                continue
+            except (OSError, ValueError, yaml.YAMLError, KeyError, TypeError, ConfigError):
+                continue  # the time pattern's own check says what is wrong with it
             if value and value[0] not in "+-" and value != "now":
                 starts.append(value)
         return min(starts, key=lambda s: datetime.fromisoformat(s).replace(tzinfo=None)) if starts else None

@@ -16,15 +16,16 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from eventgen.conf.checks import output_problems
 from eventgen.conf.core_settings import CORE_GROUPS, GLOBAL, SCHEDULE_KEYS
+from eventgen.conf.files import path_problem
 from eventgen.conf.sample import Sample
 from eventgen.conf.settings import Setting, SettingError, SettingGroup, Settings, index
 from eventgen.conf.syntax import parse_conf, read_conf
+from eventgen.conf.token_scan import LIMIT as REGEX_LIMIT
 from eventgen.conf.token_scan import RegexTimeout, tokens_found
 from eventgen.errors import ConfigError, ConfigErrors
-from eventgen.format.text import TemplateProblem
 from eventgen.plugin.base import registry
-from eventgen.plugin.output import event_text_of, instance_settings
 from eventgen.render.tokens import TOKEN_KEY, TOKEN_TYPES, TokenSpec, make_provider
 from eventgen.schedule.time import parse_time
 
@@ -43,7 +44,6 @@ OVERRIDE_FLAGS = {
     "generatorWorkers": "--generators",
     "rate": "--rate",
 }
-REGEX_TIME_LIMIT = 1.0  # seconds a token regex may take on one event of its sample at load time
 
 
 @dataclass
@@ -92,6 +92,9 @@ def load(
     against each other at it (earliest after latest, a future backfill, an end before the start); a worker
     loading a controller's bundle gives none. `require_samples` refuses a conf without any sample stanza.
     """
+    problem = path_problem(path)
+    if problem:  # a symlink loop, a name too long: one line, not a traceback from resolve()
+        raise ConfigErrors([ConfigError(problem, str(path))])
     conf_path = Path(path).resolve()
     if layers is None:
         try:
@@ -136,6 +139,7 @@ class _Loader:
         self.app = app
         self.errors: list[ConfigError] = []
         self.warnings: list[str] = []
+        self.checked: dict = {}  # output instance checks by config: samples sharing an instance are checked once
         self.file_label = layers[-1][0]
         merged: dict[str, dict[str, str]] = {}
         self.origin: dict[tuple[str, str], str] = {}
@@ -397,40 +401,18 @@ class _Loader:
         return specs
 
     def check_plugins(self, sample: Sample, raw: dict[str, tuple[str, str]], file_path: Path | None) -> None:
+        """Every check of a sample that needs its plugins, all made (one problem does not hide the others)."""
         settings = sample.settings
-        for kind, key in (("generator", "generator"), ("rater", "rater"), ("input", "input")):
-            name = settings.get(key)
+
+        def report(problems: Iterable[tuple[str, str]]) -> None:
+            for key, message in problems:
+                self.error(message, raw.get(key, ("", sample.stanza))[1], key)
+
+        for kind in ("generator", "rater", "input"):
+            name = settings.get(kind)
             if name and not registry.has(kind, name):
-                self.error(
-                    f"unknown {kind} {name!r}; allowed: {', '.join(registry.names(kind))}",
-                    raw.get(key, ("", sample.stanza))[1],
-                    key,
-                )
-        by = settings.get("outputFormatBy")
-        for name in settings.get("outputMode") or []:
-            if not registry.has("output", name):
-                self.error(
-                    f"unknown output {name!r}; allowed: {', '.join(registry.names('output'))}",
-                    raw.get("outputMode", ("", sample.stanza))[1],
-                    "outputMode",
-                )
-            elif "#" in name and isinstance(by, dict) and isinstance(by.get(name), dict):
-                try:
-                    instance_settings(registry.get("output", name), by[name])  # type: ignore[arg-type]
-                except SettingError as exc:
-                    self.error(f"{name}: {exc}", raw.get("outputFormatBy", ("", sample.stanza))[1], "outputFormatBy")
-        generator_name = settings.get("generator")
-        if registry.has("generator", generator_name):
-            generator = registry.get("generator", generator_name)
-            if getattr(generator, "needs_sample_file", True) and file_path is None:
-                dirs = ", ".join(str(d) for d in sample.sample_dirs)
-                self.error(f"no sample file matches this stanza in {dirs}", sample.stanza)
-                return
-        try:
-            sample.tz  # noqa: B018 - validates the timezone, which the checks below need
-        except SettingError as exc:
-            self.error(str(exc), raw.get("timezone", ("", sample.stanza))[1], "timezone")
-            return
+                report([(kind, f"unknown {kind} {name!r}; allowed: {', '.join(registry.names(kind))}")])
+        report(output_problems(settings, raw.get("outputMode", ("", ""))[1] == OVERRIDE_STANZA, self.checked))
         for spec in sample.tokens:
             try:
                 make_provider(spec, sample.tz, sample.resolve)
@@ -438,28 +420,39 @@ class _Loader:
                 self.error(str(exc), spec.stanza, f"token.{spec.number}.replacement")
             except OSError as exc:
                 self.error(f"cannot read token file: {exc}", spec.stanza, f"token.{spec.number}.replacement")
-        generator = registry.get("generator", generator_name) if registry.has("generator", generator_name) else None
-        needs_file = file_path is not None and getattr(generator, "needs_sample_file", False)
-        if needs_file and self.check_events(sample) and sample.tokens:  # events read (and checked) first
-            self.check_token_matches(sample, file_path)
-        for key, message in [*_time_problems(sample, self.now), *_format_problems(sample)]:
-            self.error(message, raw.get(key, ("", sample.stanza))[1], key)
+        report(_time_problems(sample, self.now))
         if str(settings.get("end") or "").strip() == "0":
             self.warnings.append(
                 f"{self.origin.get((raw['end'][1], 'end'), self.file_label)}: [{raw['end'][1]}] end: "
                 "0 intervals: this sample makes no events (end = -1 never ends)"
             )
+        generator_name = settings.get("generator")
+        generator = registry.get("generator", generator_name) if registry.has("generator", generator_name) else None
+        if generator is not None and getattr(generator, "needs_sample_file", True) and file_path is None:
+            dirs = ", ".join(str(d) for d in sample.sample_dirs)
+            self.error(f"no sample file matches this stanza in {dirs}", sample.stanza)
+            return
+        needs_file = file_path is not None and getattr(generator, "needs_sample_file", False)
+        if needs_file and self.check_events(sample, raw) and sample.tokens:  # events read (and checked) first
+            self.check_token_matches(sample, file_path)
         for plugin_check in _plugin_validators(settings):
-            for key, message in plugin_check(sample):
-                self.error(message, raw.get(key, ("", sample.stanza))[1], key)
+            try:
+                report(plugin_check(sample))
+            except ConfigError as exc:  # raised, not returned: kept, unless it is the events check_events named
+                if exc is not sample.read_error and not any(
+                    e.stanza == exc.stanza and e.key == exc.key for e in self.errors
+                ):
+                    self.errors.append(exc)
 
-    def check_events(self, sample: Sample) -> bool:
-        """Read the sample's events (decoding, CSV columns): False, with the error recorded, when it cannot
-        be read or has none."""
+    def check_events(self, sample: Sample, raw: dict[str, tuple[str, str]]) -> bool:
+        """Read the sample's events (decoding, CSV columns, the breaker under its time bound): False, with the
+        error recorded, when it cannot be read or has none."""
         try:
             texts = sample.data.texts
         except ConfigError as exc:
-            if not any(e.stanza == exc.stanza and e.key == exc.key for e in self.errors):
+            if exc.key == "breaker":  # a setting of the conf: named where it was set
+                self.error(exc.message, raw.get("breaker", ("", sample.stanza))[1], "breaker")
+            elif not any(e.stanza == exc.stanza and e.key == exc.key for e in self.errors):
                 self.errors.append(exc)
             return False
         if not texts:
@@ -481,11 +474,11 @@ class _Loader:
         if not texts:
             return
         try:
-            found = tokens_found(texts, sample.tokens, REGEX_TIME_LIMIT)
+            found = tokens_found(texts, sample.tokens, REGEX_LIMIT)
         except RegexTimeout as exc:
             spec = sample.tokens[exc.token]
             self.error(
-                f"regex {spec.pattern.pattern!r} takes over {REGEX_TIME_LIMIT:g}s on event {exc.event + 1} "
+                f"regex {spec.pattern.pattern!r} takes over {REGEX_LIMIT:g}s on event {exc.event + 1} "
                 f"of {file_path}: catastrophic backtracking (nested repeats like (a+)+?); refused",
                 spec.stanza,
                 f"token.{spec.number}.token",
@@ -551,21 +544,6 @@ def _time_problems(sample: Sample, now: float | None) -> list[tuple[str, str]]:
 def _shown(epoch: float) -> str:
     """An epoch as a short local ISO time for messages."""
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(epoch))
-
-
-def _format_problems(sample: Sample) -> list[tuple[str, str]]:
-    """`outputFormat = template` needs a template that compiles (read from its file if given)."""
-    settings = sample.settings
-    if settings.get("outputFormat") != "template":
-        return []
-    key = "outputTemplate" if settings.get("outputTemplate") else "outputTemplateFile"
-    try:
-        event_text_of(settings)
-    except TemplateProblem as exc:
-        return [(key, str(exc))]
-    except OSError as exc:
-        return [(key, f"cannot read the template: {exc.strerror or exc}")]
-    return []
 
 
 def _plugin_validators(settings: Settings):

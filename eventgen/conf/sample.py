@@ -13,6 +13,7 @@ from functools import cached_property
 from pathlib import Path
 
 from eventgen.conf.settings import SettingError, Settings
+from eventgen.conf.token_scan import LIMIT, RegexTimeout, split_bounded
 from eventgen.errors import ConfigError
 from eventgen.render.tokens import TokenSpec
 from eventgen.schedule.time import parse_timezone
@@ -42,6 +43,7 @@ class Sample:
     sample_dirs: tuple[Path, ...] = ()
     app: str = ""
     schedules: tuple[Sample, ...] = ()  # a `scheduleGroup`: the samples whose schedules merge into this one
+    _data: SampleData | ConfigError | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def label(self) -> str:
@@ -76,8 +78,25 @@ class Sample:
         hint = f" (environment variable {', '.join(unset)} not set)" if unset else ""
         raise SettingError(f"file {relative!r} not found{hint}; tried {tried}")
 
-    @cached_property
+    @property
     def data(self) -> SampleData:
+        """The sample file's events, read once; a ConfigError (the same one each time) when it cannot be read,
+        is not text, or its `breaker` backtracks without end on a line."""
+        if self._data is None:
+            try:
+                self._data = self._read()
+            except ConfigError as exc:
+                self._data = exc
+        if isinstance(self._data, ConfigError):
+            raise self._data
+        return self._data
+
+    @property
+    def read_error(self) -> ConfigError | None:
+        """What reading the events gave when they could not be read (None: read fine, or not read yet)."""
+        return self._data if isinstance(self._data, ConfigError) else None
+
+    def _read(self) -> SampleData:
         if self.path is None:
             return SampleData([])
         try:
@@ -87,7 +106,17 @@ class Sample:
         text = decode_sample(data, self.settings.get("sampleEncoding") or "utf-8", str(self.path), self.stanza)
         if self.settings.get("sampletype") == "csv":
             return self._read_csv(text)
-        return SampleData(split_events(text, self.settings.get("breaker")))
+        breaker = self.settings.get("breaker")
+        try:
+            return SampleData(split_events(text, breaker))
+        except RegexTimeout as exc:
+            raise ConfigError(
+                f"regex {breaker.pattern!r} takes over {LIMIT:g}s on line {exc.event + 1} of {self.path}: "
+                "catastrophic backtracking (nested repeats like (a+)+?); refused",
+                str(self.path),
+                self.stanza,
+                "breaker",
+            ) from None
 
     def _read_csv(self, text: str) -> SampleData:
         reader = csv.DictReader(io.StringIO(text))
@@ -128,16 +157,9 @@ def reader_extra_columns(fieldnames: list[str], rows: list[dict[str, str]]) -> d
 
 def split_events(text: str, breaker) -> list[str]:
     """Split a raw sample into events. With the default breaker each non-blank line is an
-    event; otherwise a line matching `breaker` at its start begins a new multi-line event."""
+    event; otherwise a line matching `breaker` at its start begins a new multi-line event (the breaker runs
+    under the time bound of `token_scan`: RegexTimeout when it backtracks without end)."""
     lines = text.splitlines()
     if breaker is None or breaker.pattern == DEFAULT_BREAKER:
         return [line for line in lines if line.strip()]
-    events: list[list[str]] = []
-    for line in lines:
-        if breaker.match(line) or not events:
-            if not line.strip() and not events:
-                continue
-            events.append([line])
-        else:
-            events[-1].append(line)
-    return ["\n".join(event).rstrip("\n") for event in events]
+    return ["\n".join(event).rstrip("\n") for event in split_bounded(lines, breaker)]

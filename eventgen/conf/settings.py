@@ -7,10 +7,13 @@ declarations validate confs, fill defaults, and generate `docs/configuration.md`
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 
@@ -34,9 +37,12 @@ def parse_int(text: str) -> int:
 
 def parse_float(text: str) -> float:
     try:
-        return float(text.strip())
+        value = float(text.strip())
     except ValueError:
         raise SettingError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise SettingError(f"expected a finite number, got {text.strip()!r}")
+    return value
 
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -52,9 +58,21 @@ def parse_bool(text: str) -> bool:
     raise SettingError(f"expected true or false, got {text!r}")
 
 
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise SettingError(f"invalid JSON ({text} is beyond the range of a number)")
+    return value
+
+
+def _no_constant(name: str) -> Any:
+    raise SettingError(f"invalid JSON ({name} is not a number JSON allows)")
+
+
 def parse_json(text: str) -> Any:
+    """JSON, without the NaN and Infinity that Python's reader lets through (nor numbers that overflow to them)."""
     try:
-        return json.loads(text)
+        return json.loads(text, parse_float=_finite, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise SettingError(f"invalid JSON ({exc.msg} at column {exc.colno})") from None
 
@@ -62,6 +80,22 @@ def parse_json(text: str) -> Any:
 def parse_list(text: str) -> list[str]:
     """A comma-separated list; blanks are dropped."""
     return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def parse_names(text: str) -> list[str]:
+    """A comma-separated list of one or more distinct names: an empty entry (`a,,b`) or a repeated one is refused."""
+    items = [part.strip() for part in text.split(",")]
+    if items == [""]:
+        raise SettingError("names nothing: give at least one, comma-separated")
+    if "" in items:
+        raise SettingError(f"{text.strip()!r} has an empty entry (a comma too many)")
+    repeated = sorted({item for item in items if items.count(item) > 1})
+    if repeated:
+        raise SettingError(f"{', '.join(repeated)} named twice: name each once")
+    return items
+
+
+parse_names.__name__ = "parse_list"
 
 
 def parse_regex(text: str) -> re.Pattern[str]:
@@ -109,6 +143,31 @@ def port(text: str) -> int:
     return value
 
 
+_LABEL = re.compile(r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)")
+
+
+def host_problem(host: str) -> str | None:
+    """Why `host` is neither a host name (dot-separated labels of letters, digits, `-`, `_`) nor an IP address."""
+    try:
+        ipaddress.ip_address(host)
+        return None
+    except ValueError:
+        pass
+    name = host[:-1] if host.endswith(".") else host
+    if not name or len(name) > 253 or not all(_LABEL.fullmatch(label) for label in name.split(".")):
+        return f"{host!r} is not a host name (letters, digits, '-', '_' and dots) or an IP address"
+    return None
+
+
+def parse_host(text: str) -> str:
+    """A host name or an IP address (checked, not resolved)."""
+    value = text.strip()
+    problem = host_problem(value)
+    if problem:
+        raise SettingError(problem)
+    return value
+
+
 def host_port(text: str, default_port: int | None = None) -> tuple[str, int]:
     """`host:port` (`[v6]:port`) → (host, port), the port checked by `port`; without one, `default_port`."""
     value = text.strip()
@@ -116,10 +175,10 @@ def host_port(text: str, default_port: int | None = None) -> tuple[str, int]:
     if not sep or "]" in tail or (host.count(":") and not host.startswith("[")):
         if default_port is None:
             raise SettingError(f"expected host:port, got {text!r}")
-        return value.strip("[]"), default_port
+        return parse_host(value.strip("[]")), default_port
     if not host:
         raise SettingError(f"expected host:port, got {text!r}")
-    return host.strip("[]"), port(tail)
+    return parse_host(host.strip("[]")), port(tail)
 
 
 def url_port(text: str) -> str:
@@ -130,6 +189,27 @@ def url_port(text: str) -> str:
     if ":" in netloc:
         port(netloc.rpartition(":")[2])
     return text
+
+
+def http_url(text: str) -> str:
+    """An `http://` or `https://` URL with a host (a name or an address) and, if given, a port 1-65535."""
+    from urllib.parse import urlsplit
+
+    value = text.strip()
+    try:
+        parts = urlsplit(value)
+        hostname = parts.hostname
+    except ValueError as exc:
+        raise SettingError(f"{value!r} is not a URL ({exc})") from None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        raise SettingError(f"expected a URL like http://host:port/path (or https://), got {value!r}")
+    if not hostname:
+        raise SettingError(f"{value!r} names no host: expected http://host:port/path")
+    problem = host_problem(hostname)
+    if problem:
+        raise SettingError(f"{value!r}: {problem}")
+    url_port(value)
+    return value
 
 
 def host_port_list(text: str) -> list[str]:
@@ -144,10 +224,10 @@ host_port_list.__name__ = "parse_list"
 
 
 def url_list(text: str) -> list[str]:
-    """A comma list of URLs, the port of each (when given) checked by `port`."""
+    """A comma list of `http(s)://` URLs, each checked by `http_url`."""
     items = parse_list(text)
     for item in items:
-        url_port(item)
+        http_url(item)
     return items
 
 
@@ -196,7 +276,21 @@ _KIND_NAMES = {
     "parse_count": "integer",
     "parse_end": "integer or time",
     "parse_encoding": "encoding",
+    "parse_host": "host",
+    "http_url": "URL",
+    "parse_timezone_name": "timezone",
 }
+
+
+class PathKind(StrEnum):
+    """What a path setting names (`Setting.path`). Only declared settings are paths: no other value is ever
+    taken for one, whatever it looks like (`eventgen.conf.paths` collects them)."""
+
+    FILE = "file"  # a file the run reads: lookup, timestamps, script, time patterns, output template
+    FOLDER = "folder"  # a folder the run reads: samples, templates, modules, plugins
+    TLS = "tls"  # a TLS certificate, key or CA bundle the run reads: a credential, never shown or edited
+    OUTPUT = "output"  # a file or folder the run writes: a destination, not a source
+    SETTINGS = "settings"  # a JSON object of name → settings, whose own declarations say which are paths
 
 
 @dataclass(frozen=True)
@@ -210,6 +304,9 @@ class Setting:
     # "sample" (any stanza), "global" (only [global] / the run), or "schedule": a sample setting that belongs to its
     # schedule, so a `scheduleGroup` member does not take it from the group's first stanza (input tags)
     scope: str = "sample"
+    # a path setting: what its value names (each item of a comma list; of a JSON value, each string under `path_keys`)
+    path: PathKind | None = None
+    path_keys: tuple[str, ...] = ()
 
     @property
     def kind(self) -> str:

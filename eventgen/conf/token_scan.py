@@ -1,4 +1,5 @@
-"""Token regexes tried against their sample at load time, with a time bound per event.
+"""Regexes tried against their sample at load time, with a time bound per event: token regexes, and the
+`breaker` that splits a sample into events.
 
 `validate` warns about a token that matches no event, and refuses a regex that backtracks without end
 (`^(a+)+$`) before a run can hang on it.
@@ -8,11 +9,16 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import threading
 import time
+from collections.abc import Callable
+from typing import Any
 
 from eventgen.render.tokens import TokenSpec, replaceable
+
+LIMIT = 1.0  # CPU seconds a regex may take on one event (or one line) of its sample at load time
 
 
 class RegexTimeout(Exception):
@@ -24,10 +30,41 @@ class RegexTimeout(Exception):
         self.event = event
 
 
-def tokens_found(texts: list[str], tokens: list[TokenSpec], limit: float = 1.0) -> list[bool]:
+def tokens_found(texts: list[str], tokens: list[TokenSpec], limit: float = LIMIT) -> list[bool]:
     """For each token, whether it has a span to replace in any of `texts` (what `token_spans` would replace,
     before overlaps). Every token runs on every event, as when a render plan is compiled; RegexTimeout when
-    one regex runs longer than `limit` seconds on one event.
+    one regex runs longer than `limit` seconds on one event."""
+    if not tokens or not texts:
+        return [False] * len(tokens)
+    found = bounded(lambda watch: _scan(texts, tokens, watch), limit)
+    return [True] * len(tokens) if found is None else [bool(hit) for hit in found]
+
+
+def split_bounded(lines: list[str], breaker: re.Pattern[str], limit: float = LIMIT) -> list[list[str]]:
+    """`lines` grouped into events: a line that `breaker` matches at its start begins one. RegexTimeout (token 0,
+    the line's index) when the breaker runs longer than `limit` seconds on one line."""
+
+    def split(watch: _Watch | None) -> list[list[str]]:
+        events: list[list[str]] = []
+        for i, line in enumerate(lines):
+            if watch is not None:
+                watch.start(0, i)
+            if breaker.match(line) or not events:
+                if not line.strip() and not events:
+                    continue
+                events.append([line])
+            else:
+                events[-1].append(line)
+        return events
+
+    events = bounded(split, limit)
+    return split(None) if events is None else events
+
+
+def bounded(work: Callable[[_Watch | None], Any], limit: float) -> Any:
+    """`work(watch)` under a time bound: it calls `watch.start(k, i)` before each regex run, and RegexTimeout(k, i)
+    is raised when one run takes longer than `limit` CPU seconds. In a forked child, the answer must be JSON;
+    None when that child died without one (no verdict: running the work here could hang).
 
     The bound: Python's `re` holds the GIL while it matches, so a watchdog thread (join with a timeout) never
     gets to run, and nested-quantifier checks refuse harmless regexes like `(\\d+\\.)+`. But the matcher does
@@ -36,15 +73,13 @@ def tokens_found(texts: list[str], tokens: list[TokenSpec], limit: float = 1.0) 
     elsewhere (the studio's request threads) the scan runs in a forked child process, whose only thread is its
     main thread. Without interval timers or fork (Windows) the scan is not bounded.
     """
-    if not tokens or not texts:
-        return [False] * len(tokens)
     if not hasattr(signal, "setitimer"):
-        return _scan(texts, tokens, None)
+        return work(None)
     if threading.current_thread() is threading.main_thread():
-        return _scan_with_alarm(texts, tokens, limit)
+        return _with_alarm(work, limit)
     if hasattr(os, "fork"):
-        return _scan_in_child(texts, tokens, limit)
-    return _scan(texts, tokens, None)
+        return _in_child(work, limit)
+    return work(None)
 
 
 class _Watch:
@@ -85,13 +120,13 @@ def _scan(texts: list[str], tokens: list[TokenSpec], watch: _Watch | None) -> li
     return found
 
 
-def _scan_with_alarm(texts: list[str], tokens: list[TokenSpec], limit: float) -> list[bool]:
+def _with_alarm(work: Callable[[_Watch | None], Any], limit: float) -> Any:
     watch = _Watch(limit)
     previous = signal.signal(signal.SIGVTALRM, watch.on_alarm)
     pending, _ = signal.setitimer(signal.ITIMER_VIRTUAL, limit)
     began = time.process_time()
     try:
-        return _scan(texts, tokens, watch)
+        return work(watch)
     finally:
         watch.active = False
         signal.setitimer(signal.ITIMER_VIRTUAL, 0)
@@ -100,7 +135,7 @@ def _scan_with_alarm(texts: list[str], tokens: list[TokenSpec], limit: float) ->
             signal.setitimer(signal.ITIMER_VIRTUAL, max(pending - (time.process_time() - began), 1e-3))
 
 
-def _scan_in_child(texts: list[str], tokens: list[TokenSpec], limit: float) -> list[bool]:
+def _in_child(work: Callable[[_Watch | None], Any], limit: float) -> Any:
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: only regexes, a pipe and _exit (no locks other threads may hold)
@@ -108,7 +143,7 @@ def _scan_in_child(texts: list[str], tokens: list[TokenSpec], limit: float) -> l
         try:
             os.close(read_end)
             try:
-                answer: dict[str, object] = {"found": _scan_with_alarm(texts, tokens, limit)}
+                answer: dict[str, object] = {"answer": _with_alarm(work, limit)}
             except RegexTimeout as exc:
                 answer = {"timeout": [exc.token, exc.event]}
             data = json.dumps(answer).encode()
@@ -123,8 +158,8 @@ def _scan_in_child(texts: list[str], tokens: list[TokenSpec], limit: float) -> l
     os.waitpid(pid, 0)
     try:
         answer = json.loads(data)
-    except ValueError:  # the child died without an answer: no verdict (scanning here could hang)
-        return [True] * len(tokens)
+    except ValueError:  # the child died without an answer: no verdict
+        return None
     if "timeout" in answer:
         raise RegexTimeout(*answer["timeout"])
-    return [bool(hit) for hit in answer["found"]]
+    return answer["answer"]

@@ -1,10 +1,10 @@
 """Each event's text on the wire (`outputFormat`): the raw event, a JSON line, or a user template.
 
 A template names fields in braces: `{_raw}`, `{_time}`, `{host}`, `{source}`, `{sourcetype}`,
-`{index}`, `{sample}` or any CSV column, optionally through a filter: `{_raw|json}` (a JSON string
-literal), `{_time|iso}` (ISO 8601 UTC with milliseconds), `{_time|ms}` (epoch milliseconds). `{{`
-and `}}` are literal braces. It is compiled once into a `%`-template and filled per batch from
-per-field columns, so the work per event is one string interpolation.
+`{index}` or `{sample}` (any other name is refused when it is compiled), optionally through a filter:
+`{_raw|json}` (a JSON string literal), `{_time|iso}` (ISO 8601 UTC with milliseconds), `{_time|ms}`
+(epoch milliseconds). `{{` and `}}` are literal braces. It is compiled once into a `%`-template and filled
+per batch from per-field columns, so the work per event is one string interpolation.
 """
 
 from __future__ import annotations
@@ -161,11 +161,13 @@ class EventText:
             elif match.group(1) is None:
                 raise TemplateProblem(f"unmatched {token!r} at column {match.start() + 1} (write {token * 2})")
             else:
-                flt = match.group(2)
+                name, flt = match.group(1), match.group(2)
+                if name not in FIELDS:
+                    raise TemplateProblem(f"unknown field {{{name}}} (known: {', '.join(FIELDS)})")
                 if flt is not None and flt not in FILTERS:
                     raise TemplateProblem(f"unknown filter {flt!r} (known: {', '.join(FILTERS)})")
                 pieces.append("%s")
-                self.columns.append(_column(match.group(1), flt, self._cache))
+                self.columns.append(_column(name, flt, self._cache))
         pieces.append(source[pos:].replace("%", "%%"))
         self.template = "".join(pieces)
 

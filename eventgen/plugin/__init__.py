@@ -5,15 +5,20 @@ time helpers and the render toolkit generators build on, the formatters outputs 
 the `Payload` they make), and the errors a plugin may raise.
 """
 
+from eventgen.conf.files import read_text, writable_dir_problem, writable_file_problem
 from eventgen.conf.settings import (
+    PathKind,
     Setting,
     SettingError,
     at_least,
     choice,
     host_port,
     host_port_list,
+    host_problem,
+    http_url,
     parse_bool,
     parse_float,
+    parse_host,
     parse_int,
     parse_json,
     parse_list,
@@ -36,9 +41,10 @@ from eventgen.schedule.time import TimeFormatter, micros, parse_time, parse_time
 __all__ = [
     "BulkDocuments", "ConfigError", "Delivery", "EventBatch", "EventText", "EventgenError", "GenerationJob",
     "GeneratorPlugin", "HecEvent", "HecRaw", "InputPlugin", "LineFrames", "LiveRun", "ModinputXml", "OutputError",
-    "OutputPlugin", "Payload", "RaterPlugin", "RenderContext", "RenderPlan", "Setting", "SettingError",
+    "OutputPlugin", "PathKind", "Payload", "RaterPlugin", "RenderContext", "RenderPlan", "Setting", "SettingError",
     "SyslogFrames", "SyslogHeaders", "TemplateError", "Tick", "TimeFormatter", "TokenSpec", "at_least", "choice",
-    "host_port", "host_port_list", "make_provider", "micros", "parse_bool", "parse_float", "parse_int",
-    "parse_json", "parse_list", "parse_str", "parse_time", "parse_timezone", "per_second", "port", "registry",
-    "split_time", "take", "url_list", "url_port",
+    "host_port", "host_port_list", "host_problem", "http_url", "make_provider", "micros", "parse_bool",
+    "parse_float", "parse_host", "parse_int", "parse_json", "parse_list", "parse_str", "parse_time", "parse_timezone",
+    "per_second", "port", "read_text", "registry", "split_time", "take", "url_list", "url_port",
+    "writable_dir_problem", "writable_file_problem",
 ]  # fmt: skip

@@ -72,10 +72,11 @@ class GeneratorPlugin(Plugin):
         return False
 
     @classmethod
-    def most_events(cls, sample: Sample, count: int) -> int | None:
-        """The most events a job of `count` may make (one per timestamp by default); None when there is no bound
-        (a template or script may make several events per timestamp). The core checks every batch against it."""
-        return count
+    def exact_count(cls, sample: Sample) -> bool:
+        """True when a job of N times makes exactly N events (fewer only when it fails): the dispatcher then
+        refuses a completion that claims any other number. False (the default) for plugins that make any
+        number of events per time, such as templates and scripts."""
+        return False
 
     def __init__(self, sample: Sample):
         self.sample = sample

@@ -11,11 +11,11 @@ import time
 from abc import abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 
+from eventgen.conf.files import read_text
 from eventgen.conf.settings import SettingError
 from eventgen.format.payload import Payload
 from eventgen.format.text import EventText
@@ -80,7 +80,7 @@ class OutputConfig(Mapping[str, Any]):
         by = settings.get("outputFormatBy")
         own = by.get(instance) if isinstance(by, dict) else None
         if isinstance(own, dict):
-            values.update({key: own.get(key) for key in FORMAT_KEYS})
+            values.update(format_settings(own))
             if instance != plugin.name:
                 values.update(instance_settings(plugin, own))
         return cls(plugin.name, values, instance)
@@ -132,6 +132,22 @@ def instance_settings(plugin: type[OutputPlugin], own: Mapping[str, Any]) -> dic
     return values
 
 
+def format_settings(own: Mapping[str, Any]) -> dict[str, Any]:
+    """The format keys of an `outputFormatBy` entry (those it leaves out are None), parsed by their declarations;
+    a SettingError names the key that does not parse."""
+    from eventgen.conf.core_settings import SAMPLE
+
+    declared = {s.name: s for s in SAMPLE.settings if s.name in FORMAT_KEYS}
+    values: dict[str, Any] = {}
+    for key in FORMAT_KEYS:
+        raw = own.get(key)
+        try:
+            values[key] = None if raw is None else declared[key].parse(raw if isinstance(raw, str) else json.dumps(raw))
+        except SettingError as exc:
+            raise SettingError(f"{key}: {exc}") from None
+    return values
+
+
 # core keys every output reads: spooling, the retry budget, giving up, and what each event's text is
 SHARED_OUTPUT_KEYS = (
     "spoolFailedTo",
@@ -166,6 +182,14 @@ class OutputPlugin(Plugin):
     resumes: ClassVar[bool] = False  # keeps its own progress in a batch: retries get the whole payload again
     resent: int = 0  # set by `write`: events it sent again that may already have arrived
     acked: int = 0  # set by `write`: events the destination confirmed stored
+
+    @classmethod
+    def check(cls, config: OutputConfig) -> list[tuple[str, str]]:
+        """Load-time checks of one instance's settings beyond what their parsers check (a setting another one
+        needs, a file that must exist, a destination that must be writable): (key, what is wrong and what is
+        allowed) pairs. `eventgen validate` and every run call it before anything is made. It reads local files
+        only: it never connects anywhere."""
+        return []
 
     def __init__(self, config: Mapping[str, Any]):
         self.config = config if isinstance(config, OutputConfig) else OutputConfig.of(type(self), config)
@@ -377,6 +401,7 @@ def event_text_of(config: Mapping[str, Any]) -> EventText:
     fmt = config.get("outputFormat") or "raw"
     template = config.get("outputTemplate") or ""
     path = config.get("outputTemplateFile")
-    if fmt == "template" and not template and path:
-        template = Path(path).expanduser().read_text(encoding="utf-8").rstrip("\n")
+    if fmt in ("template", "jinja", "jinjabatch") and not template and path:
+        text = read_text(path)  # a brace template is one line; a Jinja file loses its last newline, as Jinja's do
+        template = text.rstrip("\n") if fmt == "template" else text.removesuffix("\n")
     return EventText(fmt, template, config.get("outputJsonIndent"))

@@ -24,6 +24,7 @@ from eventgen.conf.settings import SettingError
 from eventgen.schedule.time import TimeFormatter
 
 TOKEN_TYPES = ("static", "timestamp", "replaytimestamp", "random", "rated", "file", "mvfile", "seqfile", "integerid")
+FILE_TOKEN_TYPES = ("file", "mvfile", "seqfile")  # their replacement names a file: `path` or `path:column`
 TOKEN_KEY = re.compile(r"token\.(\d+)\.(token|replacementType|replacement)$")
 
 
@@ -171,15 +172,18 @@ def _random_provider(replacement: str, rated: bool) -> Provider:
     )
 
 
+def split_column(replacement: str) -> tuple[str, int | None]:
+    """A file token's replacement `path` or `path:column` → (path, column or None)."""
+    text = replacement.strip()
+    match = re.match(r"(.*):(\d+)$", text)
+    return (match.group(1), int(match.group(2))) if match else (text, None)
+
+
 def _file_column(replacement: str, resolve: Callable[[str], Path]) -> tuple[str, list[str]]:
     """Read `path` or `path:column` (1-based; `:0` is refused) → (key shared by tokens on that file, values)."""
-    text = replacement.strip()
-    column = 0
-    match = re.match(r"(.*):(\d+)$", text)
-    if match:
-        text, column = match.group(1), int(match.group(2))
-        if column == 0:
-            raise SettingError(f"{replacement.strip()!r}: columns are numbered from 1 (path:1 is the first column)")
+    text, column = split_column(replacement)
+    if column == 0:
+        raise SettingError(f"{replacement.strip()!r}: columns are numbered from 1 (path:1 is the first column)")
     path = resolve(text)
     data = path.read_bytes()
     try:
@@ -193,7 +197,7 @@ def _file_column(replacement: str, resolve: Callable[[str], Path]) -> tuple[str,
     lines = [line for line in lines if line.strip()]
     if not lines:
         raise SettingError(f"token file {path} is empty")
-    if column == 0:
+    if column is None:
         return str(path), [line.strip() for line in lines]
     rows = list(csv.reader(lines))
     values = []

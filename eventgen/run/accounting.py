@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any, TextIO
 
@@ -70,6 +71,13 @@ class Tally:
         row.acked += acked
         if error:
             self.errors[output] = error
+
+    def job_failed(self, sample: str, count: int, outputs: Iterable[str], error: str) -> None:
+        """A job whose events could not be made or believed: its `count` events are counted generated (asked for)
+        and failed at every output of its sample, so each row keeps sent + failed == generated."""
+        self.made(sample, count)
+        for output in outputs:
+            self.delivered(sample, output, 0, count, 0, error)
 
     def delta(self) -> dict[str, Any]:
         """A msgpack/JSON-safe dict for `Stats.merge`."""
@@ -135,10 +143,23 @@ class Stats:
         with self._lock:
             self.expected = list(rows)
 
-    def reissue(self, sample: str, events: int) -> None:
-        """A job of `sample` re-issued after its worker was lost: its events may reach the outputs twice."""
+    def reissue(self, jobs: Iterable[tuple[str, int]]) -> int:
+        """Jobs (sample, events) re-issued after their worker was lost, or its counts refused: their events may
+        reach the outputs twice. Returns how many events."""
+        total = 0
         with self._lock:
-            self.reissued[sample] = self.reissued.get(sample, 0) + events
+            for sample, events in jobs:
+                self.reissued[sample] = self.reissued.get(sample, 0) + events
+                total += events
+        return total
+
+    def job_failed(self, job: Any, shape: Any, why: str) -> int:
+        """A job given up as failed by the dispatcher (its counts refused again and again): its events show failed
+        in its sample's rows (`shape.outputs`), as a failed generator's do. Returns how many events."""
+        tally = Tally()
+        tally.job_failed(job.sample, job.count, sorted(shape.outputs) if shape else (), f"counts refused: {why}")
+        self.merge(tally.delta(), jobs=0)
+        return job.count
 
     def close_failed(self, errors: dict[str, str]) -> None:
         """Outputs whose `close` failed (their last writes may be lost): named in the summary, the run fails."""

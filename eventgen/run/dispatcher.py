@@ -3,10 +3,11 @@
 Thread, process and cluster modes differ only in the transport under it. Planned jobs wait in a
 bounded backlog (a full backlog blocks the feeders: backpressure). A peer (a worker thread, process
 or remote worker) holds at most `capacity` jobs; each job in flight is recorded against exactly one
-peer. A completion counts only when it names this run and a job in flight to that peer; everything
-else is refused and counted, so a stranger, a previous run or a lost worker cannot change the
-summary. A lost peer's jobs go back to the front of the backlog (re-issued: delivery is
-at-least-once, and the summary counts re-issued jobs). Stateful samples are pinned to one peer.
+peer. A completion counts only when it names this run and a job in flight to that peer, and its counts fit
+that job (`admission`); everything else is refused and counted, so a stranger, a previous run, a lost or a
+lying worker cannot change the summary. A lost peer's jobs, and a job whose counts did not fit, go back to the
+front of the backlog (re-issued: delivery is at-least-once, and the summary counts re-issued jobs). Stateful
+samples are pinned to one peer.
 
 Catch-up policy (live runs): a paced job carries the monotonic time it was due, and leaves the backlog only
 once its sample's catch-up clock has reached that time. The clock is the present while work flows; while a
@@ -24,17 +25,20 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from eventgen.render.batch import GenerationJob
 from eventgen.run.accounting import Stats
+from eventgen.run.admission import SampleShape, misfit
+from eventgen.run.peer import FAILED, LEAVING, LEFT, LOST, WORKING, JobKey, Peer, load, peer_text
+
+__all__ = ["CATCHUP", "FAILED", "LEAVING", "LEFT", "LOST", "WORKING", "Dispatcher", "Peer"]
 
 log = logging.getLogger(__name__)
 
-JobKey = tuple[str, int]
-WORKING, LEAVING, LEFT, LOST = "working", "leaving", "left", "lost"
 CATCHUP = 1.25  # default: a backlog is caught up at no more than 1.25 x the schedule's rate
+MISFITS = 3  # completions of one job refused for counts that do not fit it before the job is given up as failed
 
 
 @dataclass
@@ -43,47 +47,6 @@ class _Gate:
 
     clock: float
     at: float  # when `clock` was last advanced
-
-
-@dataclass
-class Peer:
-    """One worker as the dispatcher sees it; its counters outlive it (for the summary)."""
-
-    id: Hashable
-    name: str
-    capacity: int
-    host: str = ""
-    state: str = WORKING
-    inflight: dict[JobKey, GenerationJob] = field(default_factory=dict)
-    stats: Stats = field(default_factory=Stats)
-    jobs_done: int = 0
-    refused: int = 0
-    order: int = 0  # last dispatch number (fairness on ties)
-
-    @property
-    def free(self) -> int:
-        return self.capacity - len(self.inflight) if self.state == WORKING else 0
-
-    @property
-    def alive(self) -> bool:
-        return self.state in (WORKING, LEAVING)
-
-    def describe(self) -> dict[str, Any]:
-        total = self.stats.totals()
-        return {
-            "id": str(self.id),
-            "name": self.name,
-            "host": self.host,
-            "state": self.state,
-            "capacity": self.capacity,
-            "inflight": len(self.inflight),
-            "jobs": self.jobs_done,
-            "refused": self.refused,
-            "generated": total["generated"],
-            "sent": total["sent"],
-            "failed": total["failed"],
-            "bytes": total["bytes"],
-        }
 
 
 class Dispatcher:
@@ -98,8 +61,10 @@ class Dispatcher:
         stop: threading.Event,
         wake: Callable[[], None] = lambda: None,
         catchup: float = CATCHUP,
+        shapes: dict[str, SampleShape] | None = None,
     ):
         self.run_id = run_id
+        self.shapes = shapes or {}  # what a completion of each sample's job may claim (admission)
         self.catchup = max(1.0, catchup)
         self.due: dict[JobKey, float] = {}  # paced jobs in the backlog: monotonic due time
         self.gates: dict[str, _Gate] = {}
@@ -126,6 +91,8 @@ class Dispatcher:
         self._cond = threading.Condition()
         self._dispatches = 0
         self._refusals_logged: set[tuple[str, str]] = set()
+        self._shunned: dict[JobKey, Hashable] = {}  # a job refused for its counts: not to that peer again
+        self._misfits: dict[JobKey, int] = {}  # how often each job's counts were refused
 
     # ----- feeders ----------------------------------------------------------------------------
 
@@ -190,9 +157,7 @@ class Dispatcher:
                     )
         if jobs:
             self.counts["reissued"] += len(jobs)
-            self.counts["reissued_events"] += sum(j.count for j in jobs)
-            for job in jobs:  # per sample: the summary shows them "may be duplicated" at each output row
-                self.stats.reissue(job.sample, job.count)
+            self.counts["reissued_events"] += self.stats.reissue((j.sample, j.count) for j in jobs)
             log.warning(
                 "worker %s %s%s: re-issuing its %d job(s) in flight",
                 peer.name,
@@ -297,18 +262,27 @@ class Dispatcher:
         }
 
     def _peer_for(self, job: GenerationJob, ready: list[Peer]) -> Peer | None:
+        key = (job.sample, job.seq)
         if job.sample in self.pinned:
             pinned = self.pins.get(job.sample)
             if pinned is not None:
                 peer = self.peers.get(pinned)
                 if peer is not None and peer.alive:
                     return peer if peer in ready else None
-            choice = min((p for p in self.peers.values() if p.state == WORKING), key=_load, default=None)
+            working = self._others(key, [p for p in self.peers.values() if p.state == WORKING])
+            choice = min(working, key=load, default=None)
             if choice is None:
                 return None
             self.pins[job.sample] = choice.id
             return choice if choice in ready else None
-        return min(ready, key=_load)
+        return min(self._others(key, ready), key=load, default=None)
+
+    def _others(self, key: JobKey, peers: list[Peer]) -> list[Peer]:
+        """`peers` but the one whose counts for this job were refused, while another is working."""
+        shunned = self._shunned.get(key)
+        if shunned is None or not any(p.state == WORKING and p.id != shunned for p in self.peers.values()):
+            return peers
+        return [p for p in peers if p.id != shunned]
 
     def unassign(self, peer: Peer, job: GenerationJob) -> None:
         """A send that did not go through: the job goes back to the front."""
@@ -316,23 +290,25 @@ class Dispatcher:
             self._requeue([job])
 
     def done(self, peer_id: Hashable, run_id: str, key: JobKey, delta: dict[str, Any], error: str) -> bool:
-        """A completion: merged when it is this run's and the job is in flight to that peer; else refused."""
+        """A completion: merged when it is this run's, the job is in flight to that peer and its counts fit the
+        job (`admission.misfit`); else refused. Counts that do not fit re-issue the job."""
         peer = self.peers.get(peer_id)
         if run_id != self.run_id:
-            return self._refuse(peer_id, peer, "it is not from this run")
+            return self._refuse(peer_id, peer, "run", "it is not from this run")
         if peer is None:
-            return self._refuse(peer_id, peer, "the peer never joined")
+            return self._refuse(peer_id, peer, "peer", "the peer never joined")
         job = peer.inflight.pop(key, None)
         if job is None:
-            return self._refuse(peer_id, peer, f"job {key[0]}#{key[1]} is not in flight to it")
-        try:
-            self.stats.merge(delta)
-            peer.stats.merge(delta)
-        except (TypeError, ValueError, AttributeError) as exc:
-            self.counts["failed"] += 1
-            self.counts["failed_events"] += job.count
-            self.stats.note(f"sample {key[0]}: a worker sent malformed counts ({exc})")
+            return self._refuse(peer_id, peer, "job", f"job {key[0]}#{key[1]} is not in flight to it")
+        why = misfit(job, delta, error, self.shapes.get(job.sample))
+        if why:
+            self._refuse(peer_id, peer, "counts", f"its counts do not fit job {key[0]}#{key[1]}: {why}")
+            self._redo(peer, job, why)
             return False
+        self._shunned.pop(key, None)
+        self._misfits.pop(key, None)
+        self.stats.merge(delta)
+        peer.stats.merge(delta)
         peer.jobs_done += 1
         if error:
             self.counts["failed"] += 1
@@ -341,12 +317,33 @@ class Dispatcher:
                 log.error("sample %s: generator failed: %s", key[0], error)
         return True
 
-    def _refuse(self, peer_id: Hashable, peer: Peer | None, why: str) -> bool:
+    def _redo(self, peer: Peer, job: GenerationJob, why: str) -> None:
+        """A job whose completion was refused for its counts: re-issued (to another peer, where one works), or
+        given up as failed once its completions were refused MISFITS times."""
+        key = (job.sample, job.seq)
+        tries = self._misfits[key] = self._misfits.get(key, 0) + 1
+        if tries >= MISFITS:
+            del self._misfits[key]
+            self._shunned.pop(key, None)
+            self.counts["failed"] += 1
+            self.counts["failed_events"] += self.stats.job_failed(job, self.shapes.get(job.sample), why)
+            if self.stats.note(
+                f"sample {job.sample}: job(s) whose counts were refused {MISFITS} times were given up as failed"
+            ):
+                log.error("sample %s: job #%d given up: its counts were refused %d times (%s)", *key, tries, why)
+            return
+        self._shunned[key] = peer.id
+        if self.pins.get(job.sample) == peer.id:
+            del self.pins[job.sample]  # a stateful sample moves too: its state starts afresh on another
+        self.counts["reissued"] += 1
+        self.counts["reissued_events"] += self.stats.reissue([(job.sample, job.count)])
+        self._requeue([job])
+
+    def _refuse(self, peer_id: Hashable, peer: Peer | None, category: str, why: str) -> bool:
         self.counts["refused"] += 1
         if peer is not None:
             peer.refused += 1
-        name = peer.name if peer is not None else str(peer_id)
-        category = why.split(" ", 1)[0] if "job" not in why else "job"
+        name = peer.name if peer is not None else peer_text(peer_id)
         if (name, category) not in self._refusals_logged:
             self._refusals_logged.add((name, category))
             log.warning("refused a completion from %s: %s (counted as refused; logged once)", name, why)
@@ -366,6 +363,11 @@ class Dispatcher:
 
     def inflight(self) -> int:
         return sum(len(p.inflight) for p in self.peers.values())
+
+    def holds(self, peer_id: Hashable) -> bool:
+        """Whether that peer holds a job of this run."""
+        peer = self.peers.get(peer_id)
+        return peer is not None and bool(peer.inflight)
 
     def idle(self) -> bool:
         return not self.backlog and not self.inflight()
@@ -396,8 +398,3 @@ class Dispatcher:
         self.counts["dropped"] += len(jobs)
         self.counts["dropped_events"] += sum(j.count for j in jobs)
         return len(jobs), sum(j.count for j in jobs)
-
-
-def _load(peer: Peer) -> tuple[float, int]:
-    held = len(peer.inflight)
-    return held / max(1, peer.capacity), peer.order

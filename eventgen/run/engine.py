@@ -19,7 +19,8 @@ from typing import Any, TextIO
 from eventgen.conf.loader import RunConfig
 from eventgen.plugin.base import LiveRun
 from eventgen.run.accounting import Stats
-from eventgen.run.dispatcher import CATCHUP, LOST, Dispatcher
+from eventgen.run.admission import shapes_of
+from eventgen.run.dispatcher import CATCHUP, FAILED, LOST, Dispatcher
 from eventgen.run.pipeline import OutputSet, OutputStage, expected_rows, is_stateful
 from eventgen.run.progress import StatusPrinter
 from eventgen.run.transport import Done, Event, Fatal, Joined, Leaving, Lost, Transport
@@ -70,6 +71,7 @@ class Engine:
             self.stop_event,
             self._wake,
             self.options.catchup,
+            shapes_of(config.samples),
         )
         self.feeders: list[Feeder] = []
         self.windows: list[Window] = []  # one per sample, parallel to `feeders`
@@ -124,7 +126,9 @@ class Engine:
             self.stop_event.set()
             self.state = "stopping"
             aborted = deadline is not None and time.monotonic() > deadline
-            for event in self.transport.finish(max(5.0, self.options.drain_seconds / 3), aborted):
+            for event in self.transport.finish(
+                max(5.0, self.options.drain_seconds / 3), aborted, self.dispatcher.holds
+            ):
                 self._on(event)
             self.transport.close()
             for thread in threads:
@@ -315,6 +319,7 @@ class Engine:
         elif isinstance(event, Lost):
             d.gone(event.peer, LOST, event.reason)
         elif isinstance(event, Fatal):
+            d.gone(event.peer, FAILED, event.message)
             self.fatal = event.message
             if self.stats.note(f"run failed: {event.message}"):
                 log.error("%s", event.message)

@@ -195,7 +195,8 @@ class Pipeline:
         else:
             with lock:
                 batch = generator.generate(job)
-        return checked_batch(generator.name, batch, job, generator.most_events(self.samples[job.sample], job.count))
+        most = job.count if generator.exact_count(self.samples[job.sample]) else None  # else any number per time
+        return checked_batch(generator.name, batch, job, most)
 
     def handle(self, job: GenerationJob, run: str = "") -> JobReport:
         tally = Tally()
@@ -204,7 +205,7 @@ class Pipeline:
             batch = self.render(job)
         except BaseException as exc:  # plugin code (SystemExit too): counted as a failed job, with its reason
             report.error = str(exc) if isinstance(exc, EventgenError | Violation) else described(exc)
-            self.failed_job(job, report.error, tally)
+            self.failed_job(job, f"generator failed: {report.error}", tally)
             report.delta = tally.delta()
             return report
         tally.made(batch.sample, len(batch), batch.dropped, batch.exhausted)
@@ -229,6 +230,4 @@ class Pipeline:
     def failed_job(self, job: GenerationJob, error: str, tally: Tally) -> None:
         """A job whose generator failed: its `count` events are counted generated (asked for) and failed at every
         output of its sample, so each row keeps sent + failed == generated and the TOTAL shows them failed."""
-        tally.made(job.sample, job.count)
-        for output in self.outputs.for_sample(job.sample):
-            tally.delivered(job.sample, output.label, 0, job.count, 0, f"generator failed: {error}")
+        tally.job_failed(job.sample, job.count, [o.label for o in self.outputs.for_sample(job.sample)], error)

@@ -74,7 +74,7 @@ class ThreadTransport:
             self._woken.set()
             self.inbox.put(_WAKE)
 
-    def finish(self, timeout: float, abort: bool = False) -> list[Event]:
+    def finish(self, timeout: float, abort: bool = False, holds=None) -> list[Event]:
         if abort:
             self.abort.set()
         for jobs in self.queues:

@@ -6,7 +6,7 @@ see a socket or a queue.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -59,6 +59,10 @@ class Fatal:
 Event = Joined | Done | Leaving | Lost | Fatal
 
 
+def _always(peer: Hashable) -> bool:
+    return True
+
+
 class Transport(Protocol):
     """Carries jobs to peers and their reports back. Used by the engine loop thread only."""
 
@@ -73,8 +77,8 @@ class Transport(Protocol):
     def wake(self) -> None:
         """Called from any thread when new work is queued (may be a no-op)."""
 
-    def finish(self, timeout: float, abort: bool = False) -> list[Event]:
-        """Ask every peer to stop (`abort`: after its current job, returning the rest); the events until
-        they are gone."""
+    def finish(self, timeout: float, abort: bool = False, holds: Callable[[Hashable], bool] = _always) -> list[Event]:
+        """Ask every peer to stop (`abort`: after its current job, returning the rest); the events until the
+        peers that hold jobs (`holds`) are gone: a peer holding none is not waited for."""
 
     def close(self) -> None: ...

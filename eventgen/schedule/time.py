@@ -29,22 +29,39 @@ _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _PART = re.compile(r"([+-])(\d*)([a-z]+)|@([a-z]+)(\d?)")
 
 
+_OFFSET = re.compile(r"([+-]?)(?:(\d{1,4})|(\d{1,2}):(\d{2}))")
+
+
 def parse_timezone(text: str) -> tzinfo:
-    """`local`, `utc`, `+hhmm`/`-hhmm` or an IANA zone name."""
+    """`local`, `utc`, an offset or an IANA zone name. An offset is Splunk's integer hhmm, signed or not (`0000`
+    is UTC, `-500` is -05:00, `530` is +05:30), or `±hh:mm`; up to ±2359, minutes below 60."""
     value = text.strip()
     low = value.lower()
     if low in ("", "local"):
         return local_zone()
     if low in ("utc", "z", "gmt"):
         return UTC
-    match = re.fullmatch(r"([+-])(\d{2}):?(\d{2})", value)
+    match = _OFFSET.fullmatch(value)
     if match:
-        sign = -1 if match.group(1) == "-" else 1
-        return timezone(sign * timedelta(hours=int(match.group(2)), minutes=int(match.group(3))))
+        sign, number, hours_text, minutes_text = match.groups()
+        hours, minutes = divmod(int(number), 100) if number else (int(hours_text), int(minutes_text))
+        if hours > 23 or minutes > 59:
+            raise SettingError(
+                f"offset {value!r} is out of range: hhmm from -2359 to +2359 with minutes 00-59 (e.g. -0500, 530)"
+            )
+        return timezone((-1 if sign == "-" else 1) * timedelta(hours=hours, minutes=minutes))
     try:
         return ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
-        raise SettingError(f"unknown timezone {text!r}; use local, utc, +hhmm or an IANA name") from None
+        raise SettingError(
+            f"unknown timezone {text!r}; use local, utc, an offset hhmm (+0530, -500) or an IANA name"
+        ) from None
+
+
+def parse_timezone_name(text: str) -> str:
+    """The `timezone` setting: the text, once `parse_timezone` has accepted it."""
+    parse_timezone(text)
+    return text
 
 
 def local_zone() -> tzinfo:

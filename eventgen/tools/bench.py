@@ -3,6 +3,9 @@
 References measured in the same run: writing the same pre-rendered lines to /dev/null in batches
 (the I/O ceiling) and a plain Python loop making the lines one by one with `random` and an
 f-string (what a naive generator does). Memory (RSS of the run and its workers) is sampled.
+
+In a source checkout, the `templates` workloads (benchmarks/templates_bench.py) follow: six realistic Eventum
+projects, each against a plain jinja2 loop of the same templates.
 """
 
 from __future__ import annotations
@@ -91,6 +94,9 @@ URIS = "\n".join(f"/shop/item/{i}?ref=home" for i in range(200)) + "\n"
 CODES = "\n".join(f"{c},Mozilla/5.0 agent {i}" for i, c in enumerate([200, 200, 200, 301, 404, 500] * 5)) + "\n"
 
 BUNDLED_WEBLOG = Path(__file__).resolve().parents[2] / "samples" / "weblog.conf"  # a checkout's 24-line sample
+# a checkout's realistic template workloads (six Eventum projects against a plain jinja2 loop); not installed
+TEMPLATE_BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "templates_bench.py"
+TEMPLATES = "templates"
 
 WORKLOADS = {
     "syslog-5-tokens": ({"syslog.log": SYSLOG_SAMPLE}, SYSLOG_CONF),
@@ -237,6 +243,23 @@ def plain_loop(count: int, batch: int = 10000) -> float:
     return count / seconds
 
 
+def _template_bench():
+    """benchmarks/templates_bench.py of this checkout (its root goes on sys.path: it imports its neighbours)."""
+    import importlib
+
+    from eventgen.errors import EventgenError
+
+    if not TEMPLATE_BENCH.is_file():
+        raise EventgenError(
+            f"eventgen bench --workload {TEMPLATES}: the template workloads come with a source checkout "
+            f"({TEMPLATE_BENCH} not found)"
+        )
+    root = str(TEMPLATE_BENCH.parents[1])
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    return importlib.import_module("benchmarks.templates_bench")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="eventgen bench", description=__doc__)
     add_arguments(parser)
@@ -245,13 +268,47 @@ def main(argv: list[str] | None = None) -> int:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--events", type=int, default=2_000_000, help="events per workload and mode")
-    parser.add_argument("--workload", action="append", choices=sorted(WORKLOADS), help="only these workloads")
-    parser.add_argument("--mode", action="append", choices=sorted(MODES), help="only these modes")
+    parser.add_argument(
+        "--workload",
+        action="append",
+        choices=[*sorted(WORKLOADS), TEMPLATES],
+        help=f"only these workloads; `{TEMPLATES}`: the realistic template projects of a checkout's "
+        "benchmarks/templates/, each against a plain jinja2 loop (thread x1 and process x2)",
+    )
+    parser.add_argument("--mode", action="append", choices=sorted(MODES), help="only these modes (token workloads)")
+    parser.add_argument(
+        "--template-events", type=int, default=10_000, help="events per template project and run (default 10,000)"
+    )
+    parser.add_argument(
+        "--template-repeat", type=int, default=3, help="rounds of the template workloads, best kept (default 3)"
+    )
+    parser.add_argument("--template-project", action="append", help="only these template projects (folder names)")
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
 
 
 def run(args: argparse.Namespace) -> int:
-    workloads = args.workload or [w for w in WORKLOADS if w != "bundled-weblog" or BUNDLED_WEBLOG.is_file()]
+    chosen = args.workload or [*WORKLOADS, *([TEMPLATES] if TEMPLATE_BENCH.is_file() else [])]
+    workloads = [w for w in chosen if w != TEMPLATES and (w != "bundled-weblog" or BUNDLED_WEBLOG.is_file())]
+    data = run_tokens(args, workloads) if workloads else {}
+    if TEMPLATES in chosen:
+        from eventgen.errors import EventgenError
+
+        templates = _template_bench()
+        sys.stdout.write("\n" if workloads else "")
+        names = args.template_project or templates.project_names()
+        try:
+            data[TEMPLATES] = templates.run(
+                names, args.template_events, args.template_repeat, templates.JOB_SIZE, sys.stdout
+            )
+        except templates.WorkloadError as exc:
+            raise EventgenError(f"eventgen bench: {exc}") from None
+    if args.json:
+        Path(args.json).write_text(json.dumps(data, indent=2))
+    return 0
+
+
+def run_tokens(args: argparse.Namespace, workloads: list[str]) -> dict:
+    """The token workloads in every mode, with the plain-loop and I/O-ceiling references; the results."""
     modes = args.mode or list(MODES)
     count = args.events
     out = sys.stdout
@@ -285,9 +342,7 @@ def run(args: argparse.Namespace) -> int:
                     }
                 )
             out.write(f"{name:<20} /dev/null ceiling (pre-rendered lines, batched writes): {ceiling:,.0f} events/s\n")
-    if args.json:
-        Path(args.json).write_text(json.dumps({"plain_loop_events_per_second": naive, "results": results}, indent=2))
-    return 0
+    return {"plain_loop_events_per_second": naive, "results": results}
 
 
 if __name__ == "__main__":

@@ -53,7 +53,21 @@ what is allowed, and exits with status 2. `eventgen validate` and the run refuse
   ends, 0 makes nothing, with a warning), `interval`, `delay` or `randomizeCount` below 0, `jobSize` or
   `generatorWorkers` below 1, a port outside 1-65535 (`tcpDestinationPort`, `udpDestinationPort`,
   `syslogDestinationPort`, the `port` of each `httpeventServers` entry, `kafkaBootstrapServers`,
-  `opensearchHosts`, `--bind` and `--connect`), a choice not in its list, a regex that does not compile;
+  `opensearchHosts`, `--bind` and `--connect`), a choice not in its list, a regex that does not compile,
+  `nan` or `inf` for any number (and `NaN`, `Infinity` or numbers that overflow in JSON settings), a
+  `timezone` offset beyond ±2359 or with minutes of 60 or more (Splunk's `0000`, `-500` and `530` are
+  taken);
+- outputs: an empty `outputMode`, an empty or repeated entry in it (`file,,file`), an `outputFormatBy`
+  name that is not one of its entries, an `outputTemplate` field that does not exist (the known ones are
+  listed) or a Jinja template that does not compile, a host that is neither a name nor an address
+  (`tcpDestinationHost`, `udpDestinationHost`, `syslogDestinationHost`, `clickhouseHost`, HEC server
+  addresses, `kafkaBootstrapServers`), a URL without `http://`/`https://` or a host (`httpUrl`,
+  `opensearchHosts`), an output without its destination (`fileName`, `httpUrl`, `httpeventServers`,
+  `clickhouseTable`), a `fileName` or `spoolFailedTo` that is a folder or cannot be written (a file of
+  `/proc`), a `spoolDir` that cannot be made, a TLS file (CA bundle, client certificate, key) of any
+  output that is missing or does not load, a `kafkaProducerConfig` property librdkafka does not take;
+- `breaker`: a regex that backtracks catastrophically on a line of the sample (the same one-second bound
+  as token regexes);
 - times that contradict each other, checked at the run's reference time (`--now`, else the clock):
   `earliest` after `latest`, a `backfill` in the future, an `end` time before the start (`backfill`,
   else now), since such a run would make nothing;
@@ -64,12 +78,16 @@ what is allowed, and exits with status 2. `eventgen validate` and the run refuse
   column, bytes that are not text in `sampleEncoding` (the line and byte offset are named: set
   `sampleEncoding = latin-1` or the file's encoding);
 - the conf itself: not UTF-8 (a binary file), a line that is not a `[stanza]`, `key = value` or comment,
-  a stanza name that is not a regex, no sample stanza at all (a conf of comments or only `[global]`);
+  a stanza name that is not a regex, no sample stanza at all (a conf of comments or only `[global]`), a
+  path that cannot be opened (a symlink loop, a name too long); the same for an Eventum `generator.yml`,
+  its templates and its `--params-file`, and for `outputTemplateFile`, `timePatterns` and
+  `timestampsFile`;
 - flags: `--generators 0`, `-c -5`, `-e -5`, `--duration` of 0 or less, `--status-interval` below 0,
   `preview -n` below 1, an unreadable `--now`, and any flag argparse cannot read (one line, with the
   `--help` to see).
 
-Unknown keys are warnings, not errors. A checkout run without its dependencies (`python bin/eventgen.py`)
+`eventgen validate` lists every problem of every stanza (one bad value does not hide the others); the run
+stops at the same list. Unknown keys are warnings, not errors. A checkout run without its dependencies (`python bin/eventgen.py`)
 names the install command in one line.
 """
 

@@ -5,14 +5,14 @@ deploy/systemd/ and docs/deploy.md.
 - every `eventgen` command they run or show parses with the real CLI, and every command and flag they name
   exists in it;
 - the files the commands name are in the volumes the pods mount; ports, names and grace periods agree;
-- the paths the Containerfile copies exist and hold every package setup.cfg installs;
+- the paths the Containerfile copies exist and hold every file of the packages, and the build context
+  (.containerignore, .dockerignore) sends them and nothing else;
 - the ConfigMap's conf validates, laid out as the kubelet mounts it;
 - the manifests' own commands and probes run a controller and a worker on loopback with real Curve keys.
 """
 
 from __future__ import annotations
 
-import configparser
 import contextlib
 import io
 import json
@@ -27,19 +27,30 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
 import pytest
 import yaml
 
 from tests.conftest import ROOT, cli, free_port
+from tests.containerfile import (
+    BUILD_FILES,
+    CONTAINERFILE,
+    DOCKER_IGNORE_FILE,
+    IGNORE_FILE,
+    builder_copies,
+    containerfile_lines,
+    context_copies,
+    context_files,
+    ignored,
+    package_files,
+)
 
 pytestmark = pytest.mark.e2e
 
 KUBE = ROOT / "deploy" / "kubernetes"
 SYSTEMD = ROOT / "deploy" / "systemd"
-CONTAINERFILE = ROOT / "Containerfile"
 DEPLOY_DOC = ROOT / "docs" / "deploy.md"
 # Kubernetes versions the manifests are validated against: a long-lived release every object kind used here
 # is GA in, and the newest the pinned kubernetes-validate (setup.cfg, test extra) ships schemas for.
@@ -331,12 +342,6 @@ def option_value(argv: list[str] | tuple[str, ...], flag: str) -> str | None:
     return None
 
 
-def containerfile_lines() -> list[str]:
-    """Instructions of the Containerfile, continuation lines joined, comments dropped."""
-    text = re.sub(r"\\\n", " ", CONTAINERFILE.read_text(encoding="utf-8"))
-    return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
-
-
 def containerfile_exec(instruction: str) -> list[str]:
     (line,) = [line for line in containerfile_lines() if line.split()[0] == instruction]
     return json.loads(line.split(None, 1)[1])
@@ -583,33 +588,54 @@ def test_systemd_units(path):
 # ----- Containerfile -----------------------------------------------------------------------------------------
 
 
-def _copies() -> list[list[str]]:
-    found = []
-    for line in containerfile_lines():
-        words = line.split()
-        if words[0] == "COPY" and not any(w.startswith("--from") for w in words):
-            found.append([w for w in words[1:] if not w.startswith("--")])
-    return found
-
-
 def test_containerfile_copies_exist_and_hold_every_package():
-    copies = _copies()
+    copies = context_copies()
     assert copies
-    sources = [Path(src.rstrip("/")) for *srcs, _dest in copies for src in srcs]
+    sources = [PurePosixPath(src.rstrip("/")) for copy in copies for src in copy.sources]
     for source in sources:
         assert (ROOT / source).exists(), f"Containerfile copies {source}, which the repo lacks"
-    setup = configparser.ConfigParser()
-    setup.read(ROOT / "setup.cfg")
-    package_dir = dict(line.split("=") for line in setup["options"]["package_dir"].strip().splitlines())
-    package_dir = {k.strip(): v.strip() for k, v in package_dir.items()}
-    needed = [Path("pyproject.toml"), Path("setup.cfg")]
-    for package in setup["options"]["packages"].split():
-        top, *rest = package.split(".")
-        needed.append(Path(package_dir.get(top, top), *rest) / "__init__.py")
-    needed += [Path(v.split(":", 1)[1].strip()) for v in setup["metadata"].values() if v.startswith("file:")]
+    builder = [PurePosixPath(src.rstrip("/")) for copy in builder_copies() for src in copy.sources]
+    needed = [PurePosixPath(name) for name in BUILD_FILES] + package_files()
+    assert PurePosixPath("eventgen/format/__init__.py") in needed
     for path in needed:
         assert (ROOT / path).exists(), path
-        assert any(path == s or s in path.parents for s in sources), f"the image build lacks {path}"
+        assert any(path == s or s in path.parents for s in builder), f"the image build lacks {path}"
+
+
+def test_the_build_context_sends_what_the_build_copies_and_nothing_else():
+    """.containerignore (Podman, Buildah) and .dockerignore (Docker) are the same file; every file the builder
+    stage copies is sent, and the repository's history, tests, caches, virtualenvs, build leftovers and stray
+    secrets are not."""
+    assert IGNORE_FILE.read_bytes() == DOCKER_IGNORE_FILE.read_bytes(), ".dockerignore differs from .containerignore"
+    sent = set(context_files())
+    for path in [PurePosixPath(name) for name in BUILD_FILES] + package_files():
+        assert path in sent, f"{path} is needed by the image build but left out of the build context"
+    assert PurePosixPath("samples/weblog.conf") in sent  # copied into the final stage
+    for kept_out in (
+        ".git/config",
+        ".gitignore",
+        "tests/conftest.py",
+        "docs/deploy.md",
+        "benchmarks/README.md",
+        "deploy/kubernetes/controller.yaml",
+        ".ci/setup.sh",
+        ".venv/bin/python",
+        "venv/lib/python3.11/site-packages/numpy/__init__.py",
+        "build/lib/eventgen/__init__.py",
+        "dist/eventgen-0.1.0-py3-none-any.whl",
+        "eventgen.egg-info/PKG-INFO",
+        "eventgen/__pycache__/errors.cpython-311.pyc",
+        "lib/plugins/output/__pycache__/file.cpython-311.pyc",
+        "eventgen/cli/main.pyc",
+        ".pytest_cache/v/cache/lastfailed",
+        ".ruff_cache/CACHEDIR.TAG",
+        "tests/artifacts/studio/shot.png",
+        "controller.key_secret",
+        "samples/.env",
+        "lib/other.py",
+    ):
+        assert ignored(kept_out), f"{kept_out} would be sent to the container engine"
+    assert {p.parts[0] for p in sent} == {*BUILD_FILES, "eventgen", "lib", "samples"}
 
 
 def test_containerfile_image():

@@ -1,5 +1,6 @@
-"""Process mode under faults: a signal to the process group is a shutdown, workers die with their parent,
-an interrupted bounded run says how much it made, and the file output has one writer."""
+"""Process mode under faults: a signal to the process group is a shutdown, workers die with their parent (and
+their socket is the user's alone), an interrupted bounded run says how much it made, and the file output has one
+writer."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 import os
 import re
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -108,6 +110,12 @@ def test_workers_die_with_their_parent(tmp_path: Path) -> None:
     wait_for_bytes(tmp_path, proc, 1_000_000)
     children = psutil.Process(proc.pid).children()
     assert len(children) == 2
+    # their socket (ipc://) is in a folder only this user may enter: no other user's process can say HELLO there
+    parent = psutil.Process(proc.pid)
+    sockets = getattr(parent, "net_connections", parent.connections)(kind="unix")  # psutil < 6: connections
+    (path,) = {c.laddr for c in sockets if "eventgen-ipc-" in c.laddr}
+    folder = Path(path).parent.stat()
+    assert (stat.S_IMODE(folder.st_mode), folder.st_uid) == (0o700, os.getuid())
     proc.kill()  # SIGKILL to the main process only
     proc.communicate(timeout=30)
     gone, alive = psutil.wait_procs(children, timeout=10)

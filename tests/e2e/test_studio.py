@@ -389,6 +389,9 @@ def test_studio_in_chromium(studio_dir: Path, studio_url: str) -> None:
         page.click("#file-save")
         expect(page.locator("#file-message")).to_contain_text("not saved: the result does not validate")
         expect(page.locator("#file-message")).to_contain_text("syntax error")
+        # the live preview renders the unsaved text by putting it in place for its request: read the file once
+        # that render has answered (its error shown), not while it may still hold the unsaved text
+        expect(page.locator("#live-error")).to_contain_text("syntax error")
         assert template.read_text("utf-8") == LOGIN_TEMPLATE
         assert list(template.parent.glob("login.j2.bak-*")) == []
         page.fill("#file-text", LOGIN_TEMPLATE.replace('"user"', '"who"'))

@@ -345,8 +345,9 @@ def test_killed_worker_and_restarted_controller_lose_nothing_silently(tmp_path: 
         duplicates = received_ids(received, "A").total() - 24_000
         assert 0 <= duplicates <= a["jobs"].get("reissued_events", 0), (duplicates, a["jobs"])
 
-        # Run B is live (no end); its controller is killed with both workers connected and busy. Run C starts on
-        # the same address at once: the workers rejoin, and their late completions of B's jobs change nothing.
+        # Run B is live (no end); its controller is killed with both workers connected and busy, so B has no
+        # summary. Run C starts on the same address at once: the workers rejoin, hand over their counts of B (shown
+        # apart in C's summary: every line of B that reached the receiver), and B's late completions change nothing.
         workers = [
             spawn(h, worker_argv(h.name, address, keys), log[f"{h.name}-again" if h is w1 else h.name], tmp_path)
             for h in (w1, w2)
@@ -375,5 +376,14 @@ def test_killed_worker_and_restarted_controller_lose_nothing_silently(tmp_path: 
         wait_until(lambda: set(received_ids(received, "C")) == set(range(16_000)), "all of run C", 30, logs)
         duplicates = received_ids(received, "C").total() - 16_000
         assert 0 <= duplicates <= c["jobs"].get("reissued_events", 0), (duplicates, c["jobs"])
+        handed = c["earlier_runs"]
+        assert {(e["run"], e["worker"]) for e in handed} == {
+            (handed[0]["run"], "worker1"),
+            (handed[0]["run"], "worker2"),
+        }
+        sent_b = sum(row["sent"] for e in handed for row in e["rows"])
+        assert sent_b >= 8000 and sum(e["generated"] for e in handed) == sent_b, handed
+        wait_until(lambda: received_ids(received, "B").total() >= sent_b, "run B's handed-over lines", 30, logs)
+        assert received_ids(received, "B").total() == sent_b  # every line of B is in C's summary, once
         if c["jobs"].get("refused"):  # completions of run B's jobs that arrived after the restart
             assert "it is not from this run" in log["c"].read_text()

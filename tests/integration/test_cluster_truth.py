@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, cli, free_port, write_conf
-from tests.integration.test_distributed import finish, make_conf, spawn
+from tests.integration.test_distributed import finish, local_keys, make_conf, spawn
 
 pytestmark = pytest.mark.integration
 
@@ -66,6 +66,9 @@ def test_a_worker_that_cannot_load_the_conf_fails_the_run_at_once(tmp_path: Path
     assert time.monotonic() - started < 15  # at once, not after a drain or a liveness timeout
     log = (tmp_path / "controller.log").read_text()
     assert "run failed: worker w0" in log and "No module named 'vendor_sdk'" in log
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert [(w["name"], w["state"]) for w in summary["workers"]] == [("w0", "failed")]  # FAIL is a state
+    assert any(line.startswith("w0 ") and " failed " in line for line in log.splitlines()), log
     assert finish(worker, 30) == 2
     assert "cannot load the controller's conf here" in (tmp_path / "w0.log").read_text()
 
@@ -167,7 +170,9 @@ def test_the_controller_paces_rate_and_duration(tmp_path: Path) -> None:
     assert summary["pacing"]["target_rate"] == 500 and 475 <= summary["pacing"]["achieved_rate"] <= 525
 
 
-def test_a_strangers_done_messages_change_nothing(tmp_path: Path) -> None:
+def test_done_messages_from_a_peer_that_never_joined_change_nothing(tmp_path: Path) -> None:
+    """An authorised process (it holds this user's keys) that never joined: its DONEs are refused. Strangers
+    without keys get nothing at all (tests/integration/test_cluster_trust.py)."""
     import zmq
 
     from eventgen.cluster.protocol import MsgType, decode, encode
@@ -177,7 +182,7 @@ def test_a_strangers_done_messages_change_nothing(tmp_path: Path) -> None:
     address = f"tcp://127.0.0.1:{port}"
     main = controller(conf, address, tmp_path, "--expect-workers", "1")
     context = zmq.Context()
-    stray = context.socket(zmq.DEALER)
+    stray = local_keys(context.socket(zmq.DEALER))
     stray.setsockopt(zmq.LINGER, 0)
     stray.connect(address)
     try:

@@ -17,6 +17,8 @@ import msgpack
 import pytest
 import zmq
 
+from eventgen.cluster.keys import read_key_file
+from eventgen.cluster.local_keys import local_secret
 from eventgen.cluster.protocol import MsgType, decode, encode
 from tests.conftest import ROOT, cli, free_port, write_conf
 
@@ -61,12 +63,19 @@ def finish(proc: subprocess.Popen, timeout: float = 90) -> int:
         raise
 
 
+def local_keys(sock: zmq.Socket) -> zmq.Socket:
+    """`sock` with this user's local Curve pair (what a controller on loopback uses when given no keys)."""
+    public, secret = read_key_file(local_secret())
+    sock.curve_publickey, sock.curve_secretkey, sock.curve_serverkey = public, secret, public
+    return sock
+
+
 class Probe:
-    """A DEALER speaking the protocol to the controller, as a test's eyes."""
+    """A DEALER speaking the protocol to the controller, as a test's eyes (with the local keys, as workers)."""
 
     def __init__(self, port: int):
         self.context = zmq.Context()
-        self.socket = self.context.socket(zmq.DEALER)
+        self.socket = local_keys(self.context.socket(zmq.DEALER))
         self.socket.setsockopt(zmq.LINGER, 0)
         self.socket.connect(f"tcp://127.0.0.1:{port}")
 
@@ -133,7 +142,7 @@ def test_three_workers_exact_totals_and_garbage_survived(tmp_path: Path) -> None
         status = probe.status()  # answered after the six bad messages on this connection
         assert status["dropped_messages"] == 6
         assert status["workers"] == []
-        with socket.create_connection(("127.0.0.1", port)) as raw:  # not even ZeroMQ's handshake
+        with socket.create_connection(("127.0.0.1", port)) as raw:  # not even ZeroMQ's (nor Curve's) handshake
             raw.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n" + bytes(range(256)))
         time.sleep(0.2)
         assert probe.status()["workers"] == []  # still answering

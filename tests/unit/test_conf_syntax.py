@@ -143,7 +143,7 @@ def test_warnings_are_shown_when_the_conf_also_has_errors(tmp_path: Path) -> Non
     assert result.stderr.splitlines() == [
         f"eventgen: WARNING: {conf}: [receiver\\.log] intreval: unknown setting, ignored",
         f"eventgen: error: {conf}: [receiver\\.log]: timezone: unknown timezone 'Mars/Olympus'; use local, utc, "
-        "+hhmm or an IANA name",
+        "an offset hhmm (+0530, -500) or an IANA name",
     ]
 
 

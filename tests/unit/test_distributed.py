@@ -12,8 +12,9 @@ import pytest
 
 from eventgen.cluster import bundle as bundles
 from eventgen.cluster.controller import controller_transport
+from eventgen.cluster.memory import MemoryClient, MemoryHub
 from eventgen.cluster.protocol import PROTOCOL_VERSION, MsgType, ProtocolError, decode, encode, job_key
-from eventgen.cluster.transport import MemoryClient, MemoryHub, is_loopback
+from eventgen.cluster.transport import is_loopback
 from eventgen.cluster.worker import Worker, WorkerOptions
 from eventgen.conf.loader import load
 from eventgen.render.batch import GenerationJob
@@ -230,3 +231,46 @@ def test_bundle_ships_referenced_files_and_unpacks_them_safely(tmp_path: Path) -
     for bad in ("../escape.txt", "/etc/passwd"):
         with pytest.raises(bundles.BundleError, match="leaves the bundle folder"):
             bundles.unpack({"conf": "x.conf", "files": {bad: b""}}, tmp_path / "evil")
+
+
+def test_a_worker_hands_an_earlier_runs_counts_to_its_next_controller_which_keeps_them_apart(
+    tmp_path: Path,
+) -> None:
+    hub = MemoryHub()
+    engine, thread = _controller(_conf(tmp_path, "count = 100\nend = 3\njobSize = 50\ntimeMode = sample"), hub)
+    worker = Worker(hub.client(b"w0"), WorkerOptions(name="w0", capacity=2))
+    dead = {"generated": [["s.log", 500]], "rows": [["s.log", "devnull", 480, 20, 5000]], "errors": {}}
+    worker.ledger.add("dead-run", dead)  # finished for a controller that died before its summary
+    liar = hub.client(b"liar")
+    _hello(liar, "liar", 1)
+    forged = {"generated": [["s.log", 10]], "rows": [["s.log", "devnull", 10**6, 0, 5]], "errors": {}}
+    liar.send(encode(MsgType.HANDOVER, run="other-run", jobs=1, stats=forged))  # rows that do not add up
+    liar.send(encode(MsgType.BYE, returned=[], final=True))
+    worker.run()
+    thread.join(10)
+
+    summary = engine.stats.summary()
+    assert summary["total"]["generated"] == summary["total"]["sent"] == 300  # this run's own rows only
+    (record,) = engine.transport.extra()["earlier_runs"]
+    assert (record["run"], record["worker"], record["jobs"], record["generated"]) == ("dead-run", "w0", 1, 500)
+    assert [(r["output"], r["sent"], r["failed"], r["bytes"]) for r in record["rows"]] == [("devnull", 480, 20, 5000)]
+    assert engine.transport.drops.dropped == 1  # the forged handover
+    assert worker.ledger.runs == {}  # taken (TAKEN), and its own run settled by QUIT
+
+
+def test_a_ledger_forgets_a_run_only_once_a_summary_holds_it() -> None:
+    from eventgen.cluster.ledger import Ledger
+
+    ledger = Ledger()
+    one = {"generated": [["s.log", 10]], "rows": [["s.log", "file", 10, 0, 100]], "errors": {}}
+    for _ in range(3):
+        ledger.add("A", one)
+    ledger.add("B", one)
+    assert [(run, c.jobs, c.describe()) for run, c in ledger.earlier("B")] == [
+        ("A", 3, "3 job(s), 30 events made, 30 sent to file (0 failed)")
+    ]
+    ledger.taken("A", "B")  # B's controller took A's counts ...
+    assert ledger.earlier("B") == []
+    assert [run for run, _ in ledger.earlier("C")] == ["A", "B"]  # ... and died: both go to the next one
+    ledger.settle("B")  # B ended with a summary: it holds its own counts and A's
+    assert ledger.runs == {}

@@ -176,10 +176,17 @@ def test_save_conf_validates_then_backs_up(client, folder: Path) -> None:
 
 def test_save_refuses_paths_outside_and_backups(client, folder: Path, tmp_path_factory) -> None:
     outside = tmp_path_factory.mktemp("elsewhere") / "x.txt"
-    for target in (str(outside), "../x.txt", "eventgen.conf.bak-20240101-000000", ".hidden"):
+    refused = {
+        str(outside): f"refused: {outside} is outside the workspace",
+        "../x.txt": "refused: ../x.txt is outside the workspace",
+        "eventgen.conf.bak-20240101-000000": "refused: eventgen.conf.bak-20240101-000000 is hidden or a backup",
+        ".hidden": "refused: .hidden is hidden or a backup",
+    }
+    for target, message in refused.items():
         answer = post(client, "/api/save", {"file": target, "content": "x"})
-        assert answer.status_code == 400, target
-    assert not outside.exists()
+        assert (answer.status_code, answer.get_json()) == (403, {"error": message, "errors": []}), target
+    assert not outside.exists() and not (folder.parent / "x.txt").exists()
+    assert sorted(p.name for p in folder.iterdir()) == ["eventgen.conf", "spread.log", "web.log"]
     assert post(client, "/api/file", {}).status_code == 405
     read = client.get(f"/api/file?path={folder / 'web.log'}", headers={HEADER: TOKEN}).get_json()
     assert read["content"] == LINES
@@ -251,7 +258,7 @@ def test_output_destinations_are_not_editable(client, folder: Path, tmp_path_fac
     assert post(client, "/api/save", {"file": "eventgen.conf", "content": text}).status_code == 200
     view = client.get("/api/config", headers={HEADER: TOKEN}).get_json()
     assert view["errors"] == [] and str(elsewhere / "out.log") not in view["files"]
-    assert post(client, "/api/save", {"file": str(elsewhere / "out.log"), "content": "x"}).status_code == 400
+    assert post(client, "/api/save", {"file": str(elsewhere / "out.log"), "content": "x"}).status_code == 403
     assert (elsewhere / "out.log").read_text("utf-8") == "old\n"
 
 
@@ -295,7 +302,8 @@ def test_preview_of_unsaved_sample_file_puts_the_saved_one_back(client, folder: 
     assert log.read_text("utf-8") == LINES and log.stat().st_mtime_ns == before
     assert post(client, "/api/preview", {"sample": "web.log", "n": 1}).get_json()["events"] == ["a=1 b=2 c=3"]
     outside = post(client, "/api/preview", {**body, "files": {"/etc/hostname": "x"}})
-    assert outside.status_code == 400
+    assert outside.status_code == 403
+    assert outside.get_json()["error"] == "refused: /etc/hostname is outside the workspace"
     conf = post(client, "/api/preview", {**body, "files": {"eventgen.conf": "x"}})
     assert conf.status_code == 400 and "conf_text" in conf.get_json()["error"]
 

@@ -71,7 +71,7 @@ def test_reissued_events_may_be_duplicated_at_every_output_the_workers_write() -
     stats.exact = {"file"}  # the host writes it for accepted jobs only
     merge(stats, "s", ("file", "kafka"), 100)
     merge(stats, "t", ("kafka",), 7)
-    stats.reissue("s", 40)
+    assert stats.reissue([("s", 30), ("s", 10)]) == 40
     rows = {(r["sample"], r["output"]): r["may_be_duplicated"] for r in stats.summary()["rows"]}
     assert rows == {("s", "file"): 0, ("s", "kafka"): 40, ("t", "kafka"): 0}
     text = table(stats)

@@ -8,7 +8,9 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from eventgen.errors import ConfigErrors, EventgenError
-from eventgen.tools.studio.workspace import SaveRejected, StudioError, Workspace, error_dict
+from eventgen.tools.studio.confine import Refused
+from eventgen.tools.studio.errors import SaveRejected, StudioError, error_dict
+from eventgen.tools.studio.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +123,7 @@ def post_debug_step() -> Response:
 
 @api.get("/file")
 def get_file() -> Response:
-    return jsonify(workspace().read_file(request.args.get("path", "")))
+    return jsonify(workspace().files.read(request.args.get("path", "")))
 
 
 @api.post("/save")
@@ -130,12 +132,18 @@ def post_save() -> Response:
     content = data.get("content")
     if not isinstance(content, str):
         raise StudioError("content must be a string")
-    return jsonify(workspace().save(str(data.get("file") or ""), content))
+    return jsonify(workspace().files.save(str(data.get("file") or ""), content))
 
 
 @api.errorhandler(StudioError)
 def bad_request(exc: StudioError) -> tuple[Response, int]:
     return jsonify({"error": str(exc), "errors": []}), 400
+
+
+@api.errorhandler(Refused)
+def refused(exc: Refused) -> tuple[Response, int]:
+    """A path outside the workspace (or hidden, a backup, a TLS file): nothing was read or written."""
+    return jsonify({"error": str(exc), "errors": []}), 403
 
 
 @api.errorhandler(SaveRejected)

@@ -15,7 +15,6 @@ import json
 import math
 import os
 import re
-import shutil
 import tempfile
 import threading
 import time
@@ -32,7 +31,7 @@ from eventgen.conf.eventum import looks_like_project
 from eventgen.conf.eventum_map import load_translated
 from eventgen.conf.loader import RunConfig, all_groups, load
 from eventgen.conf.sample import Sample
-from eventgen.conf.settings import SettingError, Settings, index, strings_in
+from eventgen.conf.settings import SettingError, Settings, index
 from eventgen.conf.syntax import parse_conf
 from eventgen.errors import ConfigError, ConfigErrors, EventgenError
 from eventgen.plugin.base import InputPlugin, RaterPlugin, registry
@@ -41,13 +40,14 @@ from eventgen.render.preview import preview_events
 from eventgen.schedule.plan import Window, window_for
 from eventgen.schedule.plan import ticks as plan_ticks
 from eventgen.schedule.time import parse_time
+from eventgen.tools.studio.errors import StudioError, error_dict
+from eventgen.tools.studio.files import TMP_PREFIX, Files
 
 MAX_PREVIEW = 1000
 MAX_STEPS = 500
 MAX_BINS = 1000
 MAX_TICKS = 200_000
 TIME_BUDGET = 5.0  # seconds one histogram or debug request may spend walking a schedule
-MAX_FILES = 300
 # core settings that can shape a time distribution; the form shows those the sample's input and rater use
 SCHEDULE_KEYS = (
     "interval", "count", "bundlelines", "earliest", "latest", "randomizeCount", "timeMultiple", "delay",
@@ -55,20 +55,6 @@ SCHEDULE_KEYS = (
 )  # fmt: skip
 WINDOW_KEYS = ("backfill", "end", "timezone")  # the histogram's own window and clock: shown for every sample
 PROBE_TICKS = 3  # ticks walked to see which settings an input (and its rater) reads
-TMP_PREFIX = ".studio-"
-BINARY_SUFFIXES = {".pyc", ".pyo", ".so", ".gz", ".zip", ".tgz", ".png", ".jpg", ".gif", ".pdf", ".whl", ".spl"}
-
-
-class StudioError(EventgenError):
-    """A request the studio cannot serve (bad sample name, window, path); HTTP 400."""
-
-
-class SaveRejected(EventgenError):
-    """A save refused because the result does not validate; carries the config errors."""
-
-    def __init__(self, errors: list[dict[str, str]]):
-        super().__init__("; ".join(e["message"] for e in errors))
-        self.errors = errors
 
 
 def jsonable(value: Any) -> Any:
@@ -90,10 +76,6 @@ def jsonable(value: Any) -> Any:
     if hasattr(value, "as_dict"):
         return jsonable(value.as_dict())
     return str(value)
-
-
-def error_dict(error: ConfigError) -> dict[str, str]:
-    return {"file": error.file, "stanza": error.stanza, "key": error.key, "message": error.message}
 
 
 _KV = re.compile(r"""(?:^|[\s,;])[\w.\-]+=("[^"]*"|'[^']*'|[^\s,;]*)""")
@@ -144,7 +126,8 @@ class Workspace:
         self.params = dict(params or {})
         self.secrets = dict(secrets or {})
         self.tmp_suffix = ".yml" if self.project else ".conf.tmp"
-        self._lock = threading.RLock()  # loading touches the process-wide plugin registry
+        self.lock = threading.RLock()  # loading touches the process-wide plugin registry
+        self.files = Files(self)  # list, read, save: confined to the workspace
 
     # -- loading ---------------------------------------------------------------------------
     def conf_text(self) -> str:
@@ -156,7 +139,7 @@ class Workspace:
     ) -> Iterator[RunConfig]:
         """The conf (or unsaved `conf_text`) loaded; ConfigErrors name the real conf file."""
         raw = {k: str(v) for k, v in (overrides or {}).items() if str(v).strip() != ""}
-        with self._lock:
+        with self.lock:
             if conf_text is None:
                 yield self._load(self.conf, raw, only)
                 return
@@ -169,35 +152,6 @@ class Workspace:
                 yield config
             finally:
                 tmp.unlink(missing_ok=True)
-
-    @contextmanager
-    def overlaid(self, files: Mapping[str, str] | None) -> Iterator[None]:
-        """Unsaved content of sample or template files in place for one request (the live preview of a
-        template being typed): each file is checked like a save, written, and its saved bytes and times
-        put back afterwards, all under the workspace lock. The conf itself goes as `conf_text` instead."""
-        if not files:
-            yield
-            return
-        with self._lock:
-            saved: list[tuple[Path, bytes, os.stat_result]] = []
-            try:
-                for name, content in files.items():
-                    path = self.check_path(name)
-                    if path == self.conf:
-                        raise StudioError("send the conf as conf_text, not in files")
-                    if not path.is_file():
-                        raise StudioError(f"{name} does not exist")
-                    stat = path.stat()
-                    previous = path.read_bytes()
-                    if previous == content.encode("utf-8"):
-                        continue
-                    saved.append((path, previous, stat))
-                    _atomic_write(path, content)
-                yield
-            finally:
-                for path, previous, stat in reversed(saved):
-                    _atomic_write(path, previous)
-                    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
 
     def _load(self, path: Path, overrides: dict[str, str], only: str | None) -> RunConfig:
         """A conf (a workspace may start without samples) or a project, translated with the studio's params."""
@@ -274,7 +228,7 @@ class Workspace:
                 view["samples"] = [self.describe(sample) for sample in config.samples]
                 view["seed"], view["seed_source"] = self.effective_seed(None, config)
                 view["warnings"] = list(config.warnings)
-                view["files"] = [str(p) for p in self.editable_files(config)]
+                view["files"] = [str(p) for p in self.files.listing(config)]
         except ConfigErrors as exc:
             view["errors"] = [error_dict(e) for e in exc.errors]
         except EventgenError as exc:
@@ -327,181 +281,6 @@ class Workspace:
             },
         }
 
-    # -- files -----------------------------------------------------------------------------
-    def roots(self, config: RunConfig | None) -> list[Path]:
-        """Folders whose files the studio may read and write: the conf's folder, the sample
-        folders, and folders named by (or holding files named by) any sample setting or read by
-        a project's translation."""
-        roots = [self.folder]
-        for sample in config.samples if config else []:
-            roots.extend(d for d in sample.sample_dirs if d.is_dir())
-            for path in self._setting_paths(sample):
-                roots.append(path if path.is_dir() else path.parent)
-        for path in project_files(config):
-            roots.append(path if path.is_dir() else path.parent)
-        unique: list[Path] = []
-        for root in roots:
-            root = root.resolve()
-            if root not in unique:
-                unique.append(root)
-        return unique
-
-    def _setting_paths(self, sample: Sample) -> list[Path]:
-        """Existing files or folders a sample's settings point at (templates, lookups…), looking
-        into JSON settings too; relative paths are taken from the conf's folder. Output settings
-        (where events go) are not sources to edit and are skipped."""
-        found: list[Path] = []
-        skip = {"source", "host", "index", "sourcetype", "sampleDir"}
-        skip.update(s.name for p in registry.all() if p.kind == "output" for s in p.settings)  # destinations
-        for key, value in sample.settings.items():
-            if key in skip:
-                continue
-            for text in strings_in(value):
-                for part in text.split(",") if "," in text else [text]:
-                    candidate = Path(part.strip()).expanduser()
-                    if not part.strip() or "\n" in part:
-                        continue
-                    if not candidate.is_absolute():
-                        candidate = self.folder / candidate
-                    try:
-                        if candidate.exists() and candidate.resolve() != self.folder:
-                            found.append(candidate.resolve())
-                    except OSError:
-                        continue
-        return found
-
-    def editable_files(self, config: RunConfig) -> list[Path]:
-        """The conf; each sample's file; files named by settings or under folders they name;
-        then the other files under the conf's folder (three levels deep), up to MAX_FILES."""
-        files: list[Path] = [self.conf]
-
-        def add(path: Path) -> None:
-            path = path.resolve()
-            if (
-                len(files) < MAX_FILES
-                and path not in files
-                and path.is_file()
-                and not _hidden_or_backup(path)
-                and path.suffix not in BINARY_SUFFIXES
-            ):
-                files.append(path)
-
-        for sample in config.samples:
-            if sample.path:
-                add(sample.path)
-            for path in [*project_files(config), *self._setting_paths(sample)]:
-                if path.is_file():
-                    add(path)
-                elif path.is_dir():
-                    for child in sorted(path.rglob("*")):
-                        add(child)
-        for child in sorted(self.folder.rglob("*")):
-            relative = child.relative_to(self.folder)
-            if len(relative.parts) <= 3 and not any(p.startswith(".") for p in relative.parts):
-                add(child)
-        return files
-
-    def check_path(self, file: str, config: RunConfig | None = None) -> Path:
-        """`file` resolved, if it is the conf or lies under an allowed folder; else StudioError."""
-        if not file:
-            raise StudioError("no file given")
-        path = Path(file).expanduser()
-        if not path.is_absolute():
-            path = self.folder / path
-        path = path.resolve()
-        if path == self.conf:
-            return path
-        if _hidden_or_backup(path):
-            raise StudioError(f"{file}: hidden and backup files cannot be edited")
-        if config is None:
-            try:
-                with self.loaded() as loaded:
-                    roots = self.roots(loaded)
-            except EventgenError:
-                roots = self.roots(None)
-        else:
-            roots = self.roots(config)
-        if not any(path.is_relative_to(root) for root in roots):
-            raise StudioError(f"{file} is outside the conf's folder, sample folders and template folders")
-        if path.exists() and not path.is_file():
-            raise StudioError(f"{file} is not a regular file")
-        return path
-
-    def read_file(self, file: str) -> dict[str, Any]:
-        path = self.check_path(file)
-        if not path.is_file():
-            raise StudioError(f"{file} does not exist")
-        return {"file": str(path), "content": path.read_text(encoding="utf-8", errors="replace")}
-
-    def save(self, file: str, content: str) -> dict[str, Any]:
-        """Validate, back up as FILE.bak-<timestamp>, then write.
-
-        The conf is validated as a temporary copy beside it before anything is written. Any other
-        file (sample, template) is validated in place: written, the conf loaded and one event of
-        every sample rendered; on failure the previous content is put back and no backup is kept.
-        """
-        path = self.check_path(file)
-        if path == self.conf:
-            try:
-                with self.loaded(content) as config:
-                    warnings = list(config.warnings)
-            except ConfigErrors as exc:
-                raise SaveRejected([error_dict(e) for e in exc.errors]) from None
-            except EventgenError as exc:
-                raise SaveRejected([{"file": str(path), "stanza": "", "key": "", "message": str(exc)}]) from None
-            backup = self._backup(path)
-            _atomic_write(path, content)
-            return {"file": str(path), "backup": str(backup) if backup else None, "warnings": warnings}
-        with self._lock:
-            existed = path.is_file()
-            previous = path.read_bytes() if existed else None
-            _atomic_write(path, content)
-            problems = self._validate_in_place(path)
-            if problems:
-                if previous is None:
-                    path.unlink(missing_ok=True)
-                else:
-                    _atomic_write(path, previous)
-                raise SaveRejected(problems)
-            backup = None
-            if previous is not None:
-                backup = _backup_name(path)
-                backup.write_bytes(previous)
-                shutil.copystat(path, backup)
-        return {"file": str(path), "backup": str(backup) if backup else None, "warnings": []}
-
-    def _validate_in_place(self, path: Path) -> list[dict[str, str]]:
-        try:
-            with self.loaded() as config:
-                for sample in config.samples:
-                    single = dataclasses.replace(config, samples=[sample])
-                    try:
-                        for _ in preview_events(single, 1, self.seed):
-                            pass
-                    except ConfigError as exc:  # e.g. a CSV sample that lost its _raw column
-                        return [error_dict(exc)]
-                    except Exception as exc:  # a template that no longer renders
-                        return [
-                            {
-                                "file": str(path),
-                                "stanza": sample.stanza,
-                                "key": "",
-                                "message": f"{sample.label} does not render: {exc}",
-                            }
-                        ]
-        except ConfigErrors as exc:
-            return [error_dict(e) for e in exc.errors]
-        except EventgenError as exc:
-            return [{"file": str(path), "stanza": "", "key": "", "message": str(exc)}]
-        return []
-
-    def _backup(self, path: Path) -> Path | None:
-        if not path.is_file():
-            return None
-        backup = _backup_name(path)
-        shutil.copy2(path, backup)
-        return backup
-
     # -- preview ---------------------------------------------------------------------------
     def preview(
         self,
@@ -514,7 +293,7 @@ class Workspace:
         """`number` events of one sample through `eventgen.render.preview.preview_events`; `files` holds
         unsaved content of sample or template files (see `overlaid`)."""
         number = _bounded(number, 1, MAX_PREVIEW, "n")
-        with self.overlaid(files), self.loaded(conf_text) as config:
+        with self.files.overlaid(files), self.loaded(conf_text) as config:
             seed, _ = self.effective_seed(seed, config)
             chosen = self.pick(config, sample)
             single = dataclasses.replace(config, samples=[chosen])
@@ -640,7 +419,7 @@ class Workspace:
         steps = _bounded(steps, 1, MAX_STEPS, "steps")
         out: list[dict[str, Any]] = []
         error = None
-        with self.overlaid(files), self.loaded(conf_text) as config:
+        with self.files.overlaid(files), self.loaded(conf_text) as config:
             seed, _ = self.effective_seed(seed, config)
             chosen = self.pick(config, sample)
             generator = registry.get("generator", chosen.settings["generator"])(chosen)  # type: ignore[call-arg]
@@ -689,12 +468,6 @@ class Workspace:
             "steps": out,
             "error": error,
         }
-
-
-def project_files(config: RunConfig | None) -> list[Path]:
-    """The files and folders an Eventum project's translation read (templates' folder, samples, times)."""
-    project = getattr(config, "project", None) if config else None
-    return [Path(p) for p in (project or {}).get("files", ())]
 
 
 class _Reads(Settings):
@@ -841,31 +614,3 @@ def _bounded(value: Any, low: int, high: int, name: str) -> int:
 
 def _iso(stamp: float, sample: Sample) -> str:
     return datetime.fromtimestamp(stamp, sample.tz).isoformat(timespec="milliseconds")
-
-
-def _hidden_or_backup(path: Path) -> bool:
-    return path.name.startswith(".") or ".bak-" in path.name or "__pycache__" in path.parts
-
-
-def _backup_name(path: Path) -> Path:
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    backup = path.with_name(f"{path.name}.bak-{stamp}")
-    n = 1
-    while backup.exists():
-        backup = path.with_name(f"{path.name}.bak-{stamp}-{n}")
-        n += 1
-    return backup
-
-
-def _atomic_write(path: Path, content: str | bytes) -> None:
-    data = content.encode("utf-8") if isinstance(content, str) else content
-    fd, name = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=".write", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        if path.exists():
-            shutil.copymode(path, name)
-        os.replace(name, path)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise

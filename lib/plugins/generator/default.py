@@ -36,6 +36,10 @@ class DefaultGenerator(GeneratorPlugin):
     name = "default"
     summary = "Sample lines (or CSV rows) with tokens replaced; sequential or random picks."
 
+    @classmethod
+    def exact_count(cls, sample) -> bool:
+        return bool(sample.data.texts)  # one event per time; a sample without events makes none
+
     def __init__(self, sample):
         super().__init__(sample)
         data = sample.data

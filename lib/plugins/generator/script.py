@@ -25,6 +25,7 @@ from eventgen.plugin import (
     EventgenError,
     GenerationJob,
     GeneratorPlugin,
+    PathKind,
     Setting,
     SettingError,
     parse_bool,
@@ -46,6 +47,7 @@ SETTINGS = (
         None,
         "The Python file defining `produce(params)`. Relative paths resolve as token files do: the working "
         "directory, the conf's folder, then the sample folders. Required.",
+        path=PathKind.FILE,
     ),
     Setting(
         "scriptTags",
@@ -131,10 +133,6 @@ class ScriptGenerator(GeneratorPlugin):
     needs_sample_file = False
     settings = SETTINGS
     timestamps = JinjaGenerator.timestamps  # explicit times, else sorted draws in [earliest, latest)
-
-    @classmethod
-    def most_events(cls, sample: Any, count: int) -> int | None:
-        return None  # produce() may return several events per timestamp
 
     @classmethod
     def is_stateful(cls, sample: Any) -> bool:

@@ -18,7 +18,7 @@ import numpy as np
 import yaml
 from eventgen_plugins.input._common import moment
 
-from eventgen.plugin import InputPlugin, Setting, SettingError, Tick, parse_list
+from eventgen.plugin import InputPlugin, PathKind, Setting, SettingError, Tick, parse_list, read_text
 
 UNITS = {
     "weeks": 604800.0, "days": 86400.0, "hours": 3600.0, "minutes": 60.0, "seconds": 1.0,
@@ -81,9 +81,7 @@ def load_pattern(path: Path, tz, now: float) -> Pattern:
     """Parse and check one pattern file; errors name the file and the field."""
     where = str(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise SettingError(f"cannot read time pattern {where}: {exc.strerror}") from None
+        data = yaml.safe_load(read_text(path))
     except yaml.YAMLError as exc:
         raise SettingError(f"{where}: not valid YAML ({exc})") from None
     if not isinstance(data, dict):
@@ -203,6 +201,7 @@ class TimePatternsInput(InputPlugin):
             None,
             "`input = timepatterns`: comma-separated YAML pattern files (oscillator, multiplier, randomizer, "
             "spreader); several are merged in time order. Paths resolve like token files.",
+            path=PathKind.FILE,
         ),
     )
 

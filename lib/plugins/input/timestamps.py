@@ -7,7 +7,7 @@ from datetime import datetime
 
 import numpy as np
 
-from eventgen.plugin import InputPlugin, Setting, SettingError, Tick, parse_json, parse_str
+from eventgen.plugin import InputPlugin, PathKind, Setting, SettingError, Tick, parse_json, parse_str, read_text
 
 CHUNK = 100_000  # timestamps per tick
 
@@ -25,7 +25,7 @@ def read_times(sample) -> np.ndarray:
         raise SettingError("input = timestamps needs timestampsFile or timestampsList")
     else:
         path = sample.resolve(name)
-        lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
+        lines = [line.strip() for line in read_text(path).splitlines()]
     lines = [line for line in lines if line and not line.startswith("#")]
     try:
         return np.sort(np.array(lines, dtype=np.float64))
@@ -59,6 +59,7 @@ class TimestampsInput(InputPlugin):
             None,
             "`input = timestamps`: file of event times, one a line: ISO-8601 (`2024-05-01T12:00:00`, "
             "naive = the sample's timezone) or epoch seconds. Blank and `#` lines are skipped.",
+            path=PathKind.FILE,
         ),
         Setting(
             "timestampsList",

@@ -22,6 +22,7 @@ from eventgen.plugin import (
     LineFrames,
     OutputError,
     OutputPlugin,
+    PathKind,
     Payload,
     Setting,
     SettingError,
@@ -29,11 +30,13 @@ from eventgen.plugin import (
     choice,
     parse_bool,
     parse_float,
+    parse_host,
     parse_int,
     parse_json,
     port,
 )
 
+from ._checks import tls_problems
 from ._net import peer_gone, tls_context, tls_wrap
 
 RETRYABLE_STATUS = {408, 429}  # and every 5xx, unless the exception code says the data is wrong
@@ -99,7 +102,7 @@ class ClickHouseOutput(OutputPlugin):
     name = "clickhouse"
     summary = "One INSERT per batch through ClickHouse's HTTP interface (Eventum's clickhouse output)."
     settings = (
-        Setting("clickhouseHost", default="127.0.0.1", doc="ClickHouse server (host name or address)."),
+        Setting("clickhouseHost", parse_host, "127.0.0.1", "ClickHouse server (host name or address)."),
         Setting("clickhousePort", port, "8123", "HTTP(S) port of ClickHouse's HTTP interface (8443 is its HTTPS one)."),
         Setting("clickhouseProtocol", choice("http", "https"), "http", "`http` or `https` (TLS)."),
         Setting("clickhouseDatabase", default="default", doc="Database of the table."),
@@ -127,13 +130,18 @@ class ClickHouseOutput(OutputPlugin):
         Setting("clickhouseConnectTimeout", at_least(parse_float, 0.1), "10", "Seconds to connect."),
         Setting("clickhouseTimeout", at_least(parse_float, 0.1), "300", "Seconds to wait for an INSERT's answer."),
         Setting("clickhouseVerify", parse_bool, "true", "HTTPS: verify the server's certificate and host name."),
-        Setting("clickhouseCaFile", default=None, doc="HTTPS: CA bundle (PEM) to verify the server with."),
-        Setting("clickhouseCertFile", default=None, doc="HTTPS: client certificate (PEM) to present."),
-        Setting("clickhouseKeyFile", default=None, doc="HTTPS: the client certificate's key (PEM)."),
+        Setting(
+            "clickhouseCaFile", default=None, doc="HTTPS: CA bundle (PEM) to verify the server with.", path=PathKind.TLS
+        ),
+        Setting(
+            "clickhouseCertFile", default=None, doc="HTTPS: client certificate (PEM) to present.", path=PathKind.TLS
+        ),
+        Setting("clickhouseKeyFile", default=None, doc="HTTPS: the client certificate's key (PEM).", path=PathKind.TLS),
         Setting(
             "clickhouseServerName",
-            default=None,
-            doc="HTTPS: the name the server's certificate is checked against and sent as SNI (default: the host).",
+            parse_host,
+            None,
+            "HTTPS: the name the server's certificate is checked against and sent as SNI (default: the host).",
         ),
         Setting(
             "clickhouseRetries",
@@ -144,8 +152,7 @@ class ClickHouseOutput(OutputPlugin):
     )
 
     @classmethod
-    def validate(cls, sample) -> list[tuple[str, str]]:
-        settings = sample.settings
+    def check(cls, settings) -> list[tuple[str, str]]:
         problems = []
         if not settings.get("clickhouseTable"):
             problems.append(("clickhouseTable", "outputMode = clickhouse needs clickhouseTable (an existing table)"))
@@ -155,9 +162,7 @@ class ClickHouseOutput(OutputPlugin):
         extra = settings.get("clickhouseSettings")
         if extra is not None and not isinstance(extra, dict):
             problems.append(("clickhouseSettings", "must be a JSON object of setting: value"))
-        if settings.get("clickhouseKeyFile") and not settings.get("clickhouseCertFile"):
-            problems.append(("clickhouseKeyFile", "needs clickhouseCertFile (the certificate the key belongs to)"))
-        return problems
+        return problems + tls_problems(settings, "clickhouseCaFile", "clickhouseCertFile", "clickhouseKeyFile")
 
     def __init__(self, settings) -> None:
         super().__init__(settings)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from eventgen.plugin import OutputPlugin, Payload, Setting, at_least, choice, parse_int
+from eventgen.plugin import OutputPlugin, PathKind, Payload, Setting, at_least, choice, parse_int, writable_file_problem
 
 
 def rotate(path: Path, backups: int) -> None:
@@ -25,7 +25,12 @@ class FileOutput(OutputPlugin):
     summary = "Append events to a file with size-based rotation; one write per batch."
     single_writer = True  # one writer per file: process workers hand their batches to the parent, which appends
     settings = (
-        Setting("fileName", default=None, doc="File to append to (relative: to the working directory)."),
+        Setting(
+            "fileName",
+            default=None,
+            doc="File to append to (relative: to the working directory).",
+            path=PathKind.OUTPUT,
+        ),
         Setting(
             "fileMaxBytes", at_least(parse_int, 0), "10485760", "Rotate when the file would pass this size (0 = never)."
         ),
@@ -39,10 +44,13 @@ class FileOutput(OutputPlugin):
     )
 
     @classmethod
-    def validate(cls, sample) -> list[tuple[str, str]]:
-        if not sample.settings.get("fileName"):
+    def check(cls, config) -> list[tuple[str, str]]:
+        """fileName is given, and names a regular file that can be appended to (or made, folders included)."""
+        name = config.get("fileName")
+        if not name:
             return [("fileName", "outputMode = file needs fileName")]
-        return []
+        problem = writable_file_problem(name)
+        return [("fileName", problem)] if problem else []
 
     def open(self) -> None:
         self.path = Path(self.config["fileName"]).expanduser()

@@ -13,16 +13,19 @@ from urllib.parse import urlsplit
 from eventgen.plugin import (
     OutputError,
     OutputPlugin,
+    PathKind,
     Payload,
     Setting,
     at_least,
     choice,
+    http_url,
     parse_bool,
     parse_float,
     parse_int,
     parse_json,
 )
 
+from ._checks import tls_problems
 from ._net import RETRYABLE_STATUS, tls_context
 
 
@@ -30,7 +33,7 @@ class HttpOutput(OutputPlugin):
     name = "http"
     summary = "One HTTP request per batch to any URL (Eventum's http output): method, headers, basic auth."
     settings = (
-        Setting("httpUrl", default=None, doc="URL to send each batch to (`http://` or `https://`)."),
+        Setting("httpUrl", http_url, None, "URL to send each batch to (`http://` or `https://`, with a host)."),
         Setting(
             "httpMethod",
             choice("POST", "PUT", "PATCH", "GET", "DELETE", "HEAD", "OPTIONS"),
@@ -42,7 +45,7 @@ class HttpOutput(OutputPlugin):
         Setting("httpUser", default=None, doc="Basic-auth user."),
         Setting("httpPassword", default=None, doc="Basic-auth password."),
         Setting("httpVerify", parse_bool, "false", "HTTPS: verify the server's certificate (Eventum's default: no)."),
-        Setting("httpCaFile", default=None, doc="HTTPS: CA bundle (PEM) to verify the server with."),
+        Setting("httpCaFile", default=None, doc="HTTPS: CA bundle (PEM) to verify the server with.", path=PathKind.TLS),
         Setting("httpTimeout", at_least(parse_float, 0.1), "300", "Seconds to wait for a response."),
         Setting(
             "httpRetries",
@@ -53,14 +56,13 @@ class HttpOutput(OutputPlugin):
     )
 
     @classmethod
-    def validate(cls, sample) -> list[tuple[str, str]]:
-        url = sample.settings.get("httpUrl")
-        if not url or urlsplit(url).scheme not in ("http", "https"):
+    def check(cls, config) -> list[tuple[str, str]]:
+        if not config.get("httpUrl"):
             return [("httpUrl", "outputMode = http needs httpUrl = http://host:port/path (or https://)")]
-        headers = sample.settings.get("httpHeaders")
+        headers = config.get("httpHeaders")
         if headers is not None and not isinstance(headers, dict):
             return [("httpHeaders", "must be a JSON object of header: value")]
-        return []
+        return tls_problems(config, "httpCaFile")
 
     def open(self) -> None:
         parts = urlsplit(self.config["httpUrl"])

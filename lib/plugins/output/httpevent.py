@@ -31,17 +31,20 @@ from eventgen.plugin import (
     HecRaw,
     OutputError,
     OutputPlugin,
+    PathKind,
     Payload,
     Setting,
     SettingError,
     at_least,
     choice,
+    host_problem,
     parse_bool,
     parse_float,
     parse_int,
     port,
 )
 
+from ._checks import tls_problems
 from ._net import tls_context
 
 log = logging.getLogger(__name__)
@@ -85,6 +88,9 @@ def parse_servers(text: str) -> tuple[Server, ...]:
             number_port = port(str(entry["port"]))
         except SettingError as exc:
             raise SettingError(f"servers[{number}].port: {exc}") from None
+        problem = host_problem(str(entry["address"]).strip("[]"))
+        if problem:
+            raise SettingError(f"servers[{number}].address: {problem}")
         servers.append(Server(protocol, str(entry["address"]), number_port, str(entry["key"])))
     return tuple(servers)
 
@@ -156,7 +162,9 @@ class HttpEventOutput(OutputPlugin):
         ),
         Setting("httpeventGzip", parse_bool, "false", "Send bodies gzip-compressed (Content-Encoding: gzip)."),
         Setting("httpeventVerify", parse_bool, "true", "HTTPS: verify the server's certificate and host name."),
-        Setting("httpeventCaFile", default=None, doc="HTTPS: CA bundle (PEM) to verify servers with."),
+        Setting(
+            "httpeventCaFile", default=None, doc="HTTPS: CA bundle (PEM) to verify servers with.", path=PathKind.TLS
+        ),
         Setting("httpeventTimeout", at_least(parse_float, 0.1), "30", "Seconds to wait for a server's answer."),
         Setting(
             "httpeventRetries",
@@ -195,10 +203,10 @@ class HttpEventOutput(OutputPlugin):
     )
 
     @classmethod
-    def validate(cls, sample) -> list[tuple[str, str]]:
-        if not sample.settings.get("httpeventServers"):
+    def check(cls, config) -> list[tuple[str, str]]:
+        if not config.get("httpeventServers"):
             return [("httpeventServers", "outputMode = httpevent needs httpeventServers")]
-        return []
+        return tls_problems(config, "httpeventCaFile")
 
     def __init__(self, settings) -> None:
         super().__init__(settings)

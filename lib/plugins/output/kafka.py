@@ -140,11 +140,28 @@ class KafkaOutput(OutputPlugin):
     )
 
     @classmethod
-    def validate(cls, sample) -> list[tuple[str, str]]:
-        settings = sample.settings
-        acks = settings.get("kafkaAcks") or "all"
-        if settings.get("kafkaIdempotence") and acks != "all":
+    def check(cls, config) -> list[tuple[str, str]]:
+        """kafkaIdempotence needs acks = all; librdkafka accepts the producer's properties, kafkaProducerConfig's
+        included (an unknown property, a bad value, an SSL file that does not load): a producer is built from
+        them without brokers, so nothing connects anywhere, and dropped."""
+        acks = config.get("kafkaAcks") or "all"
+        if config.get("kafkaIdempotence") and acks != "all":
             return [("kafkaIdempotence", f"kafkaIdempotence = true needs kafkaAcks = all (got {acks})")]
+        try:
+            from confluent_kafka import KafkaException, Producer
+        except ImportError:
+            return [("outputMode", "outputMode = kafka needs confluent-kafka: pip install confluent-kafka")]
+        properties = cls(config).producer_config()
+        for name in ("bootstrap.servers", "metadata.broker.list", "sasl.oauthbearer.method"):  # no connection
+            properties.pop(name, None)
+        properties.update({"error_cb": lambda error: None, "on_delivery": None, "logger": _DebugLog()})
+        properties = {name: value for name, value in properties.items() if value is not None}
+        try:
+            Producer(properties)
+        except (KafkaException, ValueError, TypeError) as exc:
+            reason = exc.args[0].str() if exc.args and hasattr(exc.args[0], "str") else str(exc)
+            key = "kafkaProducerConfig" if config.get("kafkaProducerConfig") else "outputMode"
+            return [(key, f"librdkafka refuses the producer's properties: {reason}")]
         return []
 
     def __init__(self, settings) -> None:

@@ -17,6 +17,7 @@ from eventgen.plugin import (
     BulkDocuments,
     OutputError,
     OutputPlugin,
+    PathKind,
     Payload,
     Setting,
     at_least,
@@ -27,6 +28,7 @@ from eventgen.plugin import (
     url_list,
 )
 
+from ._checks import tls_problems
 from ._net import RETRYABLE_STATUS
 
 
@@ -38,7 +40,8 @@ class OpenSearchOutput(OutputPlugin):
             "opensearchHosts",
             url_list,
             "http://127.0.0.1:9200",
-            "Comma-separated node URLs (`https://node:9200`); requests are spread over them.",
+            "Comma-separated node URLs (`https://node:9200`: `http://` or `https://`, a host, a port 1-65535); "
+            "requests are spread over them.",
         ),
         Setting(
             "opensearchIndex",
@@ -48,7 +51,9 @@ class OpenSearchOutput(OutputPlugin):
         Setting("opensearchUser", default=None, doc="Basic-auth user."),
         Setting("opensearchPassword", default=None, doc="Basic-auth password."),
         Setting("opensearchVerify", parse_bool, "true", "HTTPS: verify the nodes' certificates and host names."),
-        Setting("opensearchCaFile", default=None, doc="HTTPS: CA bundle (PEM) to verify the nodes with."),
+        Setting(
+            "opensearchCaFile", default=None, doc="HTTPS: CA bundle (PEM) to verify the nodes with.", path=PathKind.TLS
+        ),
         Setting("opensearchChunkSize", at_least(parse_int, 1), "1000", "Most documents in one `_bulk` request."),
         Setting(
             "opensearchMaxChunkBytes", at_least(parse_int, 1024), "10000000", "Most bytes in one `_bulk` request body."
@@ -69,6 +74,10 @@ class OpenSearchOutput(OutputPlugin):
             "overrides outputRetries for this output.",
         ),
     )
+
+    @classmethod
+    def check(cls, config) -> list[tuple[str, str]]:
+        return tls_problems(config, "opensearchCaFile")
 
     def __init__(self, settings) -> None:
         super().__init__(settings)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from eventgen.plugin import OutputPlugin, Payload, Setting
+from eventgen.plugin import OutputPlugin, PathKind, Payload, Setting, writable_dir_problem
 
 
 def default_spool_dir() -> str:
@@ -16,9 +16,22 @@ class SpoolOutput(OutputPlugin):
     name = "spool"
     summary = "Append events to spoolDir/spoolFile (`<SAMPLE>` in spoolFile is the sample name)."
     settings = (
-        Setting("spoolDir", default=None, doc="Folder to write to (default $SPLUNK_HOME/var/spool/splunk)."),
+        Setting(
+            "spoolDir",
+            default=None,
+            doc="Folder to write to (default $SPLUNK_HOME/var/spool/splunk).",
+            path=PathKind.OUTPUT,
+        ),
         Setting("spoolFile", default="<SAMPLE>", doc="File name; `<SAMPLE>` becomes the sample name."),
     )
+
+    @classmethod
+    def check(cls, config) -> list[tuple[str, str]]:
+        """spoolFile is a file name (its folder is spoolDir), and spoolDir a folder files can be made in."""
+        if "/" in config.get("spoolFile", "<SAMPLE>"):
+            return [("spoolFile", "a file name, not a path: give the folder in spoolDir")]
+        problem = writable_dir_problem(config.get("spoolDir") or default_spool_dir())
+        return [("spoolDir", problem)] if problem else []
 
     def open(self) -> None:
         self.folder = Path(self.config.get("spoolDir") or default_spool_dir()).expanduser()

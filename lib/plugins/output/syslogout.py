@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from eventgen.plugin import (
     OutputPlugin,
+    PathKind,
     Payload,
     Setting,
     SettingError,
@@ -19,11 +20,13 @@ from eventgen.plugin import (
     choice,
     parse_bool,
     parse_float,
+    parse_host,
     parse_int,
     parse_timezone,
     port,
 )
 
+from ._checks import tls_problems
 from ._net import StreamConnection, send_resuming, tls_context
 from ._udp import send_datagrams, udp_socket
 
@@ -72,7 +75,7 @@ class SyslogOutput(OutputPlugin):
     core_settings = ("timezone",)  # headers are written in the sample's zone
     summary = "Syslog (RFC 3164 or 5424 headers) over UDP, TCP or TLS; newline or octet-counted framing."
     settings = (
-        Setting("syslogDestinationHost", default="127.0.0.1", doc="Syslog receiver host."),
+        Setting("syslogDestinationHost", parse_host, "127.0.0.1", "Syslog receiver host (name or address)."),
         Setting("syslogDestinationPort", port, "1514", "Syslog receiver port."),
         Setting(
             "syslogAddHeader",
@@ -96,9 +99,9 @@ class SyslogOutput(OutputPlugin):
         Setting("syslogHostname", default="", doc="HOSTNAME field; empty: each event's host."),
         Setting("syslogTls", parse_bool, "false", "TCP only: wrap the connection in TLS."),
         Setting("syslogTlsVerify", parse_bool, "true", "Verify the receiver's certificate and host name."),
-        Setting("syslogTlsCaFile", default=None, doc="CA bundle (PEM) to verify the receiver with."),
-        Setting("syslogTlsCertFile", default=None, doc="Client certificate (PEM) for mutual TLS."),
-        Setting("syslogTlsKeyFile", default=None, doc="Key of the client certificate."),
+        Setting("syslogTlsCaFile", default=None, doc="CA bundle (PEM) to verify the receiver with.", path=PathKind.TLS),
+        Setting("syslogTlsCertFile", default=None, doc="Client certificate (PEM) for mutual TLS.", path=PathKind.TLS),
+        Setting("syslogTlsKeyFile", default=None, doc="Key of the client certificate.", path=PathKind.TLS),
         Setting(
             "syslogTimeout",
             at_least(parse_float, 0.1),
@@ -114,11 +117,13 @@ class SyslogOutput(OutputPlugin):
     )
 
     @classmethod
-    def validate(cls, sample) -> list[tuple[str, str]]:
-        settings = sample.settings
-        if settings.get("syslogTls") and settings.get("syslogProtocol") != "tcp":
+    def check(cls, config) -> list[tuple[str, str]]:
+        """TLS over TCP only; with it, its files exist and load (as tcpout's)."""
+        if not config.get("syslogTls"):
+            return []
+        if config.get("syslogProtocol") != "tcp":
             return [("syslogTls", "syslogTls needs syslogProtocol = tcp")]
-        return []
+        return tls_problems(config, "syslogTlsCaFile", "syslogTlsCertFile", "syslogTlsKeyFile")
 
     def __init__(self, settings) -> None:
         super().__init__(settings)

@@ -8,10 +8,21 @@ had not taken whole (that one event is sent again and counted as resent).
 from __future__ import annotations
 
 import ssl
-from pathlib import Path
 
-from eventgen.plugin import OutputPlugin, Payload, Setting, at_least, parse_bool, parse_float, parse_int, port
+from eventgen.plugin import (
+    OutputPlugin,
+    PathKind,
+    Payload,
+    Setting,
+    at_least,
+    parse_bool,
+    parse_float,
+    parse_host,
+    parse_int,
+    port,
+)
 
+from ._checks import tls_problems
 from ._net import StreamConnection, send_resuming, tls_context
 
 TLS_FILES = ("tcpTlsCaFile", "tcpTlsCertFile", "tcpTlsKeyFile")
@@ -21,7 +32,7 @@ class TcpOutput(OutputPlugin):
     name = "tcpout"
     summary = "Raw events, one per line, over a persistent TCP connection, TLS if asked (reconnects when it drops)."
     settings = (
-        Setting("tcpDestinationHost", default="127.0.0.1", doc="Host to connect to."),
+        Setting("tcpDestinationHost", parse_host, "127.0.0.1", "Host (name or address) to connect to."),
         Setting("tcpDestinationPort", port, "3333", "TCP port to connect to."),
         Setting(
             "tcpoutTimeout",
@@ -42,37 +53,26 @@ class TcpOutput(OutputPlugin):
             "true",
             "Verify the receiver's certificate and host name (against tcpTlsCaFile, else the system's CAs).",
         ),
-        Setting("tcpTlsCaFile", default=None, doc="CA bundle (PEM) to verify the receiver with."),
-        Setting("tcpTlsCertFile", default=None, doc="Client certificate (PEM) for mutual TLS."),
-        Setting("tcpTlsKeyFile", default=None, doc="Key of the client certificate (when not in tcpTlsCertFile)."),
+        Setting("tcpTlsCaFile", default=None, doc="CA bundle (PEM) to verify the receiver with.", path=PathKind.TLS),
+        Setting("tcpTlsCertFile", default=None, doc="Client certificate (PEM) for mutual TLS.", path=PathKind.TLS),
+        Setting(
+            "tcpTlsKeyFile",
+            default=None,
+            doc="Key of the client certificate (when not in tcpTlsCertFile).",
+            path=PathKind.TLS,
+        ),
         Setting(
             "tcpTlsServerName",
-            default=None,
+            parse_host,
+            None,
             doc="Host name to verify the certificate against and send as SNI. Default: tcpDestinationHost.",
         ),
     )
 
     @classmethod
-    def validate(cls, sample) -> list[tuple[str, str]]:
+    def check(cls, config) -> list[tuple[str, str]]:
         """With tcpTls on: the TLS files exist and load (a bad PEM or a key that does not match is named here)."""
-        settings = sample.settings
-        if not settings.get("tcpTls"):
-            return []
-        for key in TLS_FILES:
-            value = settings.get(key)
-            if value and not Path(value).expanduser().is_file():
-                return [(key, f"file {value} does not exist")]
-        if settings.get("tcpTlsKeyFile") and not settings.get("tcpTlsCertFile"):
-            return [("tcpTlsKeyFile", "needs tcpTlsCertFile (the client certificate it belongs to)")]
-        try:
-            ssl.create_default_context(cafile=settings.get("tcpTlsCaFile") or None)
-        except (ssl.SSLError, OSError) as exc:
-            return [("tcpTlsCaFile", f"cannot load CA file: {exc}")]
-        try:
-            _context(settings)
-        except (ssl.SSLError, OSError) as exc:
-            return [("tcpTlsCertFile", f"cannot load client certificate/key: {exc}")]
-        return []
+        return tls_problems(config, *TLS_FILES) if config.get("tcpTls") else []
 
     def open(self) -> None:
         cfg = self.config

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from eventgen.plugin import OutputPlugin, Payload, Setting, at_least, parse_int, port
+from eventgen.plugin import OutputPlugin, Payload, Setting, at_least, parse_host, parse_int, port
 
 from ._udp import send_datagrams, udp_socket
 
@@ -12,7 +12,7 @@ class UdpOutput(OutputPlugin):
     uses = frozenset({"udp"})
     summary = "Raw events, one UDP datagram each (UDP is lossy: `sent` counts datagrams handed to the kernel)."
     settings = (
-        Setting("udpDestinationHost", default="127.0.0.1", doc="Host to send to."),
+        Setting("udpDestinationHost", parse_host, "127.0.0.1", "Host (name or address) to send to."),
         Setting("udpDestinationPort", port, "3333", "UDP port to send to."),
         Setting(
             "udpoutRetries",

@@ -26,6 +26,7 @@ from eventgen.plugin import (
     EventgenError,
     GenerationJob,
     GeneratorPlugin,
+    PathKind,
     Setting,
     TemplateError,
     choice,
@@ -57,6 +58,7 @@ SETTINGS = (
         None,
         "Folder of the templates. Relative paths resolve against the conf's folder, then the sample folders. "
         "Default: `templates/` in the sample folder or the conf's folder.",
+        path=PathKind.FOLDER,
     ),
     Setting(
         "jinja_target_template",
@@ -98,12 +100,15 @@ SETTINGS = (
         None,
         'JSON object of tables templates draw from as `samples.<alias>`: `{"users": {"type": "csv", '
         '"source": "users.csv", "header": true}}`; types csv, json, items (inline list).',
+        path=PathKind.FILE,
+        path_keys=("source",),
     ),
     Setting(
         "jinjaModulesDir",
         parse_str,
         None,
         "Folder of Python modules templates use as `module.<name>` (relative to the conf's folder).",
+        path=PathKind.FOLDER,
     ),
     Setting(
         "jinjaAllowSubprocess",
@@ -363,10 +368,6 @@ class JinjaGenerator(GeneratorPlugin):
     settings = SETTINGS
 
     @classmethod
-    def most_events(cls, sample: Any, count: int) -> int | None:
-        return None  # several templates per timestamp (`all`, repicks), or a batch template making any number
-
-    @classmethod
     def is_stateful(cls, sample: Any) -> bool:
         """State lives in the instance: picking modes that remember their position, and templates that
         touch locals/shared/globals, need every job of the sample on one instance. Others run in parallel."""
@@ -512,24 +513,28 @@ class JinjaGenerator(GeneratorPlugin):
         templates = {}
         for spec in specs:
             try:
+                self._check_references(spec.file, set(), key)  # each file read (and checked for text) first
                 templates[spec.alias] = self.env.get_template(spec.file)
-                self._check_references(spec.file, set())
             except jinja2.TemplateNotFound as exc:
                 raise _Problem(self.sample, key, f"template {exc.name!r} not found in {self.template_dir}") from None
             except jinja2.TemplateSyntaxError as exc:
                 raise _Problem(self.sample, key, str(template_error(exc, spec.file))) from None
         return templates
 
-    def _check_references(self, name: str, seen: set[str]) -> None:
+    def _check_references(self, name: str, seen: set[str], key: str) -> None:
         """Compile statically named includes/imports/extends too, so their syntax errors show at load time."""
         if name in seen:
             return
         seen.add(name)
-        source = self.env.loader.get_source(self.env, name)[0]  # type: ignore[union-attr]
+        try:
+            source = self.env.loader.get_source(self.env, name)[0]  # type: ignore[union-attr]
+        except UnicodeDecodeError as exc:  # named here: Jinja's loader does not say which file
+            message = f"template {name}: byte offset {exc.start} is not UTF-8 text (a binary file?)"
+            raise _Problem(self.sample, key, message) from None
         for ref in jinja2.meta.find_referenced_templates(self.env.parse(source, name, str(self.template_dir / name))):
             if ref is not None:
+                self._check_references(ref, seen, key)
                 self.env.get_template(ref)
-                self._check_references(ref, seen)
 
     def _resolve_transitions(self, specs: list[TemplateSpec]) -> None:
         raw = self.sample.settings.get("jinjaTemplates")

@@ -1,0 +1,1 @@
+"""Formatting stage: events' text and envelopes in wire bytes (text, syslog, envelopes, splice, payload)."""
