@@ -81,6 +81,10 @@ class Flaky(GeneratorPlugin):
     summary = "Fails its second job; its fourth makes one event more than asked."
     needs_sample_file = False
 
+    @classmethod
+    def exact_count(cls, sample):
+        return True  # one event per time: a batch may not hold more than its job's count
+
     def generate(self, job):
         if job.seq == 1:
             raise RuntimeError("flaky generator broke")
