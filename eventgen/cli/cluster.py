@@ -227,7 +227,7 @@ def run_worker(args: argparse.Namespace) -> int:
     transport = _connect(args, make_identity(name))
     worker = Worker(transport, WorkerOptions(name=name, capacity=max(1, args.capacity), patience=args.patience))
     log.info("worker %s connecting to %s", name, args.connect)
-    with handle_signals(worker.stop):
+    with handle_signals(worker.stop, worker.made_line):
         return worker.run()
 
 

@@ -30,7 +30,7 @@ def run_config(config, args: argparse.Namespace, transport=None, write_extra=Non
     options = run_options(config, args)
     engine = Engine(config, options, transport)
     engine.stats.target_rate = args.rate
-    with handle_signals(engine.stop):
+    with handle_signals(engine.stop, engine.stats.made_line):
         stats = engine.execute()
     stats.write_summary(sys.stderr)
     if write_extra is not None:

@@ -137,14 +137,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"eventgen: error: {exc}", file=sys.stderr)
         problems += 1
     finally:
-        for copy in pinned.values():
-            if copy is not None:
-                copy.shutdown()
-        outputs.close()
+        closing = {copy.label: error for copy in pinned.values() if copy is not None and (error := copy.shutdown())}
+        stats.close_failed({**closing, **outputs.close()})
     if skipped_records:
         stats.note(f"--dedupe: skipped {skipped_records} record(s) ({skipped_events} event(s)) already replayed")
     stats.write_summary(sys.stderr)
     if args.stats_json:
         with writing("--stats-json", args.stats_json):
             stats.write_json(args.stats_json)
-    return EXIT_FAILED if stats.totals()["failed"] or problems else EXIT_OK
+    return EXIT_FAILED if stats.totals()["failed"] or problems or stats.closing else EXIT_OK

@@ -170,7 +170,9 @@ class PeerTransport:
             self.server.send(peer, encode(MsgType.HEARTBEAT, inflight=0))
         elif kind is MsgType.BYE:
             returned = [job_key(k) for k in message["returned"]]
-            events.append(Leaving(peer, returned, message["final"]))
+            closing = message.fields.get("closing")  # optional: outputs the worker failed to close
+            closing = {f"{k} ({link.name})": str(v) for k, v in closing.items()} if isinstance(closing, dict) else {}
+            events.append(Leaving(peer, returned, message["final"], closing))
             if message["final"]:
                 link.joined = False
                 self._log("worker %s left (%s)", link.name, link.host)

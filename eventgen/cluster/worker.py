@@ -85,6 +85,7 @@ class _Renderer:
         self.go.set()
         self.returned: list[list] = []
         self.sent = self.failed = self.count = 0
+        self.closing: dict[str, str] = {}  # outputs that failed to close: told to the host in the final BYE
         self.thread = threading.Thread(target=self._loop, name="render", daemon=True)
         self.thread.start()
 
@@ -132,7 +133,7 @@ class _Renderer:
         self.jobs.put(None)
         self.thread.join(wait)
         self.stop.set()
-        self.outputs.close()
+        self.closing = self.outputs.close()
         if self.folder is not None:
             shutil.rmtree(self.folder, ignore_errors=True)
 
@@ -163,6 +164,12 @@ class Worker:
 
     def stop(self) -> None:
         self.stop_event.set()
+
+    def made_line(self) -> str:
+        """How much this worker did, on one line (said when it quits at once)."""
+        r = self.renderer
+        done = f"{r.count:,} job(s) done, {r.sent:,} events sent, {r.failed:,} failed" if r else "no job done"
+        return f"{self.jobs_received:,} job(s) received, {done}"
 
     def run(self) -> int:
         last_heard = time.monotonic()
@@ -354,7 +361,7 @@ class Worker:
                 renderer.failed,
             )
         if self.welcomed:
-            self._send(MsgType.BYE, returned=returned, final=True)
+            self._send(MsgType.BYE, returned=returned, final=True, closing=renderer.closing if renderer else {})
         if self.settled:
             self.ledger.settle(self.run_id)
         self.ledger.log_unreported(self.name)

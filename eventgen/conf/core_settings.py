@@ -243,6 +243,15 @@ SAMPLE = SettingGroup(
             path=PathKind.OUTPUT,
         ),
         Setting(
+            "outputRetries",
+            at_least(parse_int, 0),
+            "10",
+            "Every output's retry budget: a batch that failed for a reason that may pass is tried again at most "
+            "this many times (waits 0.25 s, 0.5 s, 1 s, then 2 s, jittered), while the output has been failing "
+            "for less than outputGiveUpSeconds. `<output>Retries` (e.g. httpeventRetries) overrides it for one "
+            "output.",
+        ),
+        Setting(
             "outputGiveUpBatches",
             at_least(parse_int, 1),
             "5",
@@ -251,9 +260,11 @@ SAMPLE = SettingGroup(
         ),
         Setting(
             "outputGiveUpSeconds",
-            at_least(parse_float, 0),
-            "60",
-            "Give up on an output that has been failing for this many seconds, whatever the batch count.",
+            at_least(parse_float, 0.1),
+            "10",
+            "Every output's give-up bound: retries stop, and the output is given up on, once it has been failing "
+            "for this many seconds (from the start of its first failed attempt). An outage shorter than this "
+            "loses nothing.",
         ),
     ),
 )

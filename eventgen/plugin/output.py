@@ -1,11 +1,11 @@
 """The output plugin contract: a frozen config per instance, a formatter run in the worker, and `deliver`,
-which adds locking, retries with full jitter, giving up on a dead destination, spooling and counting."""
+which adds locking, the one retry budget (`retry.py`), giving up on a dead destination, spooling, and counting
+only what the plugin's answers say once they are checked (`delivery_checks.py`)."""
 
 from __future__ import annotations
 
 import json
 import logging
-import random
 import threading
 import time
 from abc import abstractmethod
@@ -20,12 +20,13 @@ from eventgen.conf.settings import SettingError
 from eventgen.format.payload import Payload
 from eventgen.format.text import EventText
 from eventgen.plugin.base import Plugin
+from eventgen.plugin.delivery_checks import Violation, checked_payload, count_in, described, failed_of_write
+from eventgen.plugin.retry import Breaker, RetryPolicy
 from eventgen.render.batch import EventBatch
 
 log = logging.getLogger(__name__)
 
-MAX_BACKOFF = 5.0  # seconds: the largest retry wait
-PROBE_EVERY = 10.0  # seconds between attempts at a destination given up on
+CLOSE_WAIT = 5.0  # seconds `shutdown` waits for a write still under way before giving up closing
 
 
 class OutputError(Exception):
@@ -147,9 +148,10 @@ def format_settings(own: Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
-# core keys every output reads: spooling, giving up, and what each event's text is
+# core keys every output reads: spooling, the retry budget, giving up, and what each event's text is
 SHARED_OUTPUT_KEYS = (
     "spoolFailedTo",
+    "outputRetries",
     "outputGiveUpBatches",
     "outputGiveUpSeconds",
     "outputFormat",
@@ -163,19 +165,19 @@ FORMAT_KEYS = ("outputFormat", "outputTemplate", "outputTemplateFile", "outputJs
 class OutputPlugin(Plugin):
     """Moves the wire bytes of whole batches. The formatter (`formatter`, built once) turns a batch
     into a `Payload` in the generator worker, outside any lock; `write` (one call per payload) only
-    moves bytes. `deliver` adds locking, retries with full-jitter backoff, giving up and counting.
+    moves bytes. `deliver` adds locking, the retry budget every output shares (`RetryPolicy`), giving up
+    (`Breaker`) and counting.
 
     `write` raises OutputError (or OSError) when nothing more was delivered (`sent` says how many
     events at the start did arrive: a retry resumes after them), or returns the number of events
-    that failed when only some were (item-level errors), or their indices (a list), so that
-    `spoolFailedTo` can keep exactly the failed events for `eventgen replay-spool`.
+    that failed when only some were (item-level errors), or their distinct indices (a list), so that
+    `spoolFailedTo` can keep exactly the failed events for `eventgen replay-spool`. Anything else it
+    returns, and anything it raises (BaseException included), is that batch's failure with its reason.
     """
 
     kind = "output"
     single_writer: ClassVar[bool] = False  # all batches must go through one writer (e.g. stdout)
     core_settings: ClassVar[tuple[str, ...]] = ()  # core keys it reads too: instances are shared only when equal
-    retries: ClassVar[int] = 0  # extra attempts after a retryable failure
-    backoff: ClassVar[float] = 0.2  # bound of the first wait before retrying, doubled each attempt (full jitter)
     item_error: str = ""  # why items were rejected (set by `write` when it returns failed indices)
     resumes: ClassVar[bool] = False  # keeps its own progress in a batch: retries get the whole payload again
     resent: int = 0  # set by `write`: events it sent again that may already have arrived
@@ -195,10 +197,8 @@ class OutputPlugin(Plugin):
         self._lock = threading.Lock()
         self._opened = False
         self.stop_event: threading.Event | None = None
-        self._failed_batches = 0  # consecutive batches that failed
-        self._failing_since: float | None = None
-        self._dead_reason = ""  # set once the destination is given up on
-        self._probe_at = 0.0
+        self.policy = RetryPolicy.of(self.config, self.name)  # the core's budget (`<name>Retries` may set the count)
+        self.breaker = Breaker(self.policy, self.label)
         self._formatter: Formatter | None = None
 
     def event_text(self) -> EventText:
@@ -229,13 +229,16 @@ class OutputPlugin(Plugin):
         return len(payload.data)
 
     def formatted(self, batch: EventBatch) -> Payload | Delivery:
-        """The batch's payload, or the failed Delivery of every event when the formatter raised."""
+        """The batch's payload, or the failed Delivery of every event when the formatter raised or made a payload
+        that does not fit the batch."""
         try:
-            return self.format(batch)
-        except Exception as exc:  # a formatter's failure is this output's, counted and named
-            error = f"formatting failed: {type(exc).__name__}: {exc}"
-            whole = Payload(batch.sample, batch.seq, b"", len(batch), batch)
-            return Delivery(0, len(batch), 0, self._spool_failed(whole, range(len(batch)), error))
+            return checked_payload(self.label, self.format(batch), batch)
+        except Violation as exc:
+            error = str(exc)
+        except BaseException as exc:  # a formatter's failure is this output's, counted and named
+            error = f"formatting failed: {described(exc)}"
+        whole = Payload(batch.sample, batch.seq, b"", len(batch), batch)
+        return Delivery(0, len(batch), 0, self._spool_failed(whole, range(len(batch)), error))
 
     def deliver(self, item: EventBatch | Payload) -> Delivery:
         payload = item if isinstance(item, Payload) else self.formatted(item)  # formatted outside the lock
@@ -245,82 +248,70 @@ class OutputPlugin(Plugin):
         if not n:
             return Delivery(0, 0, 0)
         with self._lock:
-            if self._given_up():  # a dead destination: fail fast, counted (and spooled if asked)
-                return Delivery(0, n, 0, self._spool_failed(payload, range(n), self._dead_reason))
-            probing = self._failed_batches >= self._give_up_batches() or self._failing_for() >= self._give_up_after()
-            retries = (
-                self.config.get(f"{self.name}Retries", self.retries) if f"{self.name}Retries" in self.config else 0
-            )
-            attempts = 1 if probing else 1 + max(0, int(retries))
+            breaker = self.breaker
+            if breaker.given_up():  # a dead destination: fail fast, counted (and spooled if asked)
+                return Delivery(0, n, 0, self._spool_failed(payload, range(n), breaker.dead_reason))
+            attempts = 1 if breaker.probing() else 1 + self.policy.retries
             error = ""
             partial = 0  # events known to have arrived before a failure: a retry resumes after them
-            nbytes = resent = acked = 0
+            resent = acked = 0
             for attempt in range(attempts):
                 rest = payload if self.resumes else payload.tail(partial)
                 self.resent = self.acked = 0
+                started = time.monotonic()
                 try:
-                    if not self._opened:
-                        self.open()
-                        self._opened = True
-                    result = self.write(rest) or 0
-                    failed = result if isinstance(result, int) else len(result)
-                    if failed and not isinstance(result, int):
-                        detail = f"{failed} item(s) rejected" + (f": {self.item_error}" if self.item_error else "")
-                        error = self._spool_failed(payload, [partial + i for i in result], detail)
-                    self._failed_batches, self._failing_since, self._dead_reason = 0, None, ""
-                    nbytes += self.encoded_size(rest)
-                    return Delivery(n - failed, failed, nbytes, error, resent + self.resent, acked + self.acked)
-                except Exception as exc:  # anything an output raises is this output's failure, with its reason
-                    known = isinstance(exc, OutputError | OSError)
-                    error = (str(exc) or type(exc).__name__) if known else f"{type(exc).__name__}: {exc}"
-                    retryable = getattr(exc, "retryable", True) and known
-                    sent = max(0, getattr(exc, "sent", 0))  # counted from the start of what `write` was given
-                    partial = min(n, sent if self.resumes else partial + sent)
-                    resent, acked = resent + self.resent, acked + self.acked
-                    self._safe_close()
-                    if self._failing_since is None:
-                        self._failing_since = time.monotonic()  # the give-up clock runs from the first failure
-                    if not retryable or attempt == attempts - 1 or self._failing_for() >= self._give_up_after():
-                        break
-                    # full jitter: a random wait up to the doubled bound, so many workers do not retry in step
-                    wait = random.uniform(0, min(self.backoff * 2**attempt, MAX_BACKOFF))
-                    if self.stop_event is not None and self.stop_event.wait(wait):
-                        break
-                    if self.stop_event is None:
-                        time.sleep(wait)
-            self._note_failure(error)
-            error = self._spool_failed(payload, range(partial, n), self._dead_reason or error)
+                    try:
+                        if not self._opened:
+                            self.open()
+                            self._opened = True
+                        result = self.write(rest)
+                    except BaseException as exc:  # anything plugin code raises is this output's failure
+                        error, retryable = failure_of(exc)
+                        sent = count_in(f"output {self.label}: OutputError.sent", getattr(exc, "sent", 0), 0, len(rest))
+                        resent, acked = resent + self._counted("resent", None), acked + self._counted("acked", n)
+                        partial = min(n, sent if self.resumes else partial + sent)
+                        self._safe_close()
+                        breaker.attempt_failed(started)
+                        if not retryable or attempt == attempts - 1 or breaker.over_budget() or self._pause(attempt):
+                            break
+                        continue
+                    failed = failed_of_write(self.label, result, len(rest))
+                    nbytes = count_in(f"output {self.label}: encoded_size()", self._size_of(rest), 0, None)
+                    resent, acked = resent + self._counted("resent", None), acked + self._counted("acked", len(rest))
+                except Violation as exc:  # the plugin's answer cannot be believed: the whole batch failed
+                    breaker.attempt_failed(started)
+                    breaker.batch_failed(str(exc))
+                    return Delivery(0, n, 0, self._spool_failed(payload, range(n), str(exc)))
+                if isinstance(failed, list):
+                    base = 0 if self.resumes else partial  # indices of what `write` was given
+                    if failed:
+                        detail = f"{len(failed)} item(s) rejected" + (f": {self.item_error}" if self.item_error else "")
+                        error = self._spool_failed(payload, [base + i for i in failed], detail)
+                    failed = len(failed)
+                breaker.succeeded()
+                return Delivery(n - failed, failed, nbytes, error, resent, acked)
+            breaker.batch_failed(error)
+            error = self._spool_failed(payload, range(partial, n), breaker.dead_reason or error)
         return Delivery(partial, n - partial, 0, error, resent, min(acked, partial))
 
-    # ----- giving up on a dead destination ----------------------------------------------------
+    def _size_of(self, payload: Payload) -> Any:
+        try:
+            return self.encoded_size(payload)
+        except BaseException as exc:
+            raise Violation(f"output {self.label}: encoded_size() raised {described(exc)}") from None
 
-    def _give_up_batches(self) -> int:
-        return max(1, int(self.config.get("outputGiveUpBatches") or 5))
+    def _counted(self, name: str, most: int | None) -> int:
+        """`resent` or `acked` as `write` set it, checked."""
+        return count_in(f"output {self.label}: {name}", getattr(self, name), 0, most)
 
-    def _give_up_after(self) -> float:
-        return float(self.config.get("outputGiveUpSeconds") or 60.0)
-
-    def _failing_for(self) -> float:
-        return 0.0 if self._failing_since is None else time.monotonic() - self._failing_since
-
-    def _note_failure(self, error: str) -> None:
-        now = time.monotonic()
-        self._failed_batches += 1
-        if self._failing_since is None:
-            self._failing_since = now
-        if self._failed_batches >= self._give_up_batches() or self._failing_for() >= self._give_up_after():
-            self._dead_reason = (
-                f"given up after {self._failed_batches} failed batch(es) over "
-                f"{self._failing_for():.0f}s; failing fast, trying again every {PROBE_EVERY:g}s: "
-                f"{error}"
-            )
-            if self._probe_at == 0.0:
-                log.warning("%s: %s", self.label, self._dead_reason)
-            self._probe_at = now + PROBE_EVERY
-
-    def _given_up(self) -> bool:
-        """True while the destination is given up on and no probe is due."""
-        return bool(self._dead_reason) and time.monotonic() < self._probe_at
+    def _pause(self, attempt: int) -> bool:
+        """Wait before retry `attempt` + 1, never past the give-up bound (the last attempt is made at it); True when
+        the run is stopping (Ctrl-C/SIGTERM ends the wait)."""
+        wait = min(self.policy.wait(attempt), self.breaker.left())
+        if self.stop_event is not None:
+            return self.stop_event.wait(wait)
+        time.sleep(wait)
+        return False
 
     def spool_parts(self, batch: EventBatch, indices: list[int]) -> list[tuple[list[int], str | None]]:
         """How failed events `indices` of `batch` are spooled: (indices, server) per record, server None meaning
@@ -345,25 +336,47 @@ class OutputPlugin(Plugin):
             count = 0
             for part, server in self.spool_parts(batch, [base + i for i in indices]):
                 count += append_failed(path, self.label, batch, part, error, server=server)
-        except OSError as exc:
-            log.error("%s: cannot spool failed events to %s: %s", self.label, path, exc)
-            return f"{error}; spooling to {path} failed: {exc}"
+        except BaseException as exc:  # the spool's file, or the plugin's spool_parts
+            log.error("%s: cannot spool failed events to %s: %s", self.label, path, described(exc))
+            return f"{error}; spooling to {path} failed: {described(exc)}"
         return f"{error}; {count} event(s) spooled to {path}"
 
-    def shutdown(self) -> None:
-        with self._lock:
-            self._safe_close()
+    def shutdown(self, wait: float = CLOSE_WAIT) -> str:
+        """Close the destination at the end of a run: "" or why closing failed (a failure of the run: `close`
+        may flush what was counted sent). A write still under way after `wait` seconds is left to itself."""
+        if not self._lock.acquire(timeout=wait):
+            return f"still writing after {wait:g}s: not closed"
+        try:
+            if not self._opened:
+                return ""
+            self._opened = False
+            try:
+                self.close()
+            except BaseException as exc:  # plugin code: SystemExit and KeyboardInterrupt included
+                return described(exc)
+            return ""
+        finally:
+            self._lock.release()
 
     def _safe_close(self) -> None:
+        """Close after a failed attempt (the next one reopens): errors here must not mask the attempt's own."""
         if self._opened:
             self._opened = False
             try:
                 self.close()
-            except Exception as exc:  # closing a broken destination must not mask the real error
-                log.debug("closing %s: %s", self.name, exc)
+            except BaseException as exc:
+                log.debug("closing %s: %s", self.label, described(exc))
 
 
 Formatter = Callable[[EventBatch], Payload]
+
+
+def failure_of(exc: BaseException) -> tuple[str, bool]:
+    """A failed attempt's reason and whether trying again may help: OutputError says; an OSError (connection
+    refused, reset, timeout) may pass; anything else is a bug or a decision of the plugin, not retried."""
+    if isinstance(exc, OutputError | OSError):
+        return str(exc) or type(exc).__name__, getattr(exc, "retryable", True)
+    return described(exc), False
 
 
 class LineFrames:

@@ -4,7 +4,12 @@ Workers fill a `Tally` per job: `generated` once per rendered batch, then `sent`
 per output, with the reason of any failure. The tally travels as a plain dict (a *delta*) and the
 run's `Stats` merges it once, when the dispatcher accepts the job's completion. Each event goes to
 every output of its sample, so per row `sent + failed == generated`, and in the total
-`sent + failed == deliveries` (generated times outputs per sample).
+`sent + failed == deliveries` (generated times outputs per sample). A job whose generator failed
+counts its events generated and failed at every output of its sample.
+
+Every sample of the run has a row per output (`expect`), even one that made nothing. Events of jobs
+re-issued after their worker was lost are counted per sample (`reissued`) and shown as "may be
+duplicated" at each output the lost worker wrote itself; errors closing an output fail the run.
 """
 
 from __future__ import annotations
@@ -12,10 +17,12 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any, TextIO
 
 from eventgen.run.progress import eta
+from eventgen.run.summary_table import summary_lines
 
 
 @dataclass
@@ -65,6 +72,13 @@ class Tally:
         if error:
             self.errors[output] = error
 
+    def job_failed(self, sample: str, count: int, outputs: Iterable[str], error: str) -> None:
+        """A job whose events could not be made or believed: its `count` events are counted generated (asked for)
+        and failed at every output of its sample, so each row keeps sent + failed == generated."""
+        self.made(sample, count)
+        for output in outputs:
+            self.delivered(sample, output, 0, count, 0, error)
+
     def delta(self) -> dict[str, Any]:
         """A msgpack/JSON-safe dict for `Stats.merge`."""
         return {
@@ -93,6 +107,10 @@ class Stats:
     jobs: dict[str, int] = field(default_factory=dict)  # dispatcher counts: reissued, refused, failed…
     asked: int | None = None  # events the plan held, when a bounded run was interrupted
     ended: float | None = None
+    expected: list[tuple[str, str]] = field(default_factory=list)  # (sample, output) of every row the run has
+    reissued: dict[str, int] = field(default_factory=dict)  # events of re-issued jobs, per sample
+    exact: set[str] = field(default_factory=set)  # outputs written only for accepted jobs (the host's)
+    closing: dict[str, str] = field(default_factory=dict)  # output → why closing it failed
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def merge(self, delta: dict[str, Any], jobs: int = 1) -> None:
@@ -119,6 +137,49 @@ class Stats:
                 self.errors.pop(output, None)
                 self.errors[output] = error
             self.jobs_done += jobs
+
+    def expect(self, rows: list[tuple[str, str]]) -> None:
+        """Every (sample, output) of the run gets a row, made events or not (output "" for a sample without any)."""
+        with self._lock:
+            self.expected = list(rows)
+
+    def reissue(self, jobs: Iterable[tuple[str, int]]) -> int:
+        """Jobs (sample, events) re-issued after their worker was lost, or its counts refused: their events may
+        reach the outputs twice. Returns how many events."""
+        total = 0
+        with self._lock:
+            for sample, events in jobs:
+                self.reissued[sample] = self.reissued.get(sample, 0) + events
+                total += events
+        return total
+
+    def job_failed(self, job: Any, shape: Any, why: str) -> int:
+        """A job given up as failed by the dispatcher (its counts refused again and again): its events show failed
+        in its sample's rows (`shape.outputs`), as a failed generator's do. Returns how many events."""
+        tally = Tally()
+        tally.job_failed(job.sample, job.count, sorted(shape.outputs) if shape else (), f"counts refused: {why}")
+        self.merge(tally.delta(), jobs=0)
+        return job.count
+
+    def close_failed(self, errors: dict[str, str]) -> None:
+        """Outputs whose `close` failed (their last writes may be lost): named in the summary, the run fails."""
+        with self._lock:
+            for output, error in errors.items():
+                self.closing[output] = error
+                self.errors.pop(output, None)
+                self.errors[output] = f"closing failed: {error}"
+
+    def made_line(self) -> str:
+        """How much was made so far, on one line (for a quit at once: taken without waiting on a busy lock)."""
+        if not self._lock.acquire(timeout=0.5):
+            return "counts unavailable (busy)"
+        try:
+            generated = sum(self.generated.values())
+            sent = sum(c.sent for c in self.rows.values())
+            failed = sum(c.failed for c in self.rows.values())
+        finally:
+            self._lock.release()
+        return f"{generated:,} events generated, {sent:,} sent, {failed:,} failed"
 
     def note(self, message: str) -> bool:
         """Add a summary note once; True when it is new."""
@@ -175,40 +236,33 @@ class Stats:
     def summary(self) -> dict[str, Any]:
         elapsed = self.elapsed()
         with self._lock:
-            rows = [
-                {
-                    "sample": s,
-                    "output": o,
-                    "generated": self.generated.get(s, 0),
-                    **asdict(c),
-                    "events_per_second": round(c.sent / elapsed, 1),
-                }
-                for (s, o), c in sorted(self.rows.items())
-            ]
-            unsent = [
-                {
-                    "sample": s,
-                    "output": "",
-                    "generated": n,
-                    "sent": 0,
-                    "failed": 0,
-                    "bytes": 0,
-                    "resent": 0,
-                    "acked": 0,
-                    "events_per_second": 0.0,
-                }
-                for s, n in sorted(self.generated.items())
-                if not any(r[0] == s for r in self.rows)
-            ]
+            keys = set(self.rows) | {(s, o) for s, o in self.expected if o}
+            samples = set(self.generated) | {s for s, _ in self.expected}
+            keys |= {(s, "") for s in samples - {s for s, _ in keys}}  # a sample without outputs: one row
+            rows = []
+            for sample, output in sorted(keys):
+                counter = self.rows.get((sample, output), Counter())
+                rows.append(
+                    {
+                        "sample": sample,
+                        "output": output,
+                        "generated": self.generated.get(sample, 0),
+                        **asdict(counter),
+                        "may_be_duplicated": 0 if output in self.exact else self.reissued.get(sample, 0),
+                        "events_per_second": round(counter.sent / elapsed, 1),
+                    }
+                )
         total = self.totals()
         data = {
             "elapsed_seconds": round(elapsed, 3),
-            "rows": rows + unsent,
+            "rows": rows,
             "total": {**total, "events_per_second": round(total["generated"] / elapsed, 1)},
             "errors": dict(self.errors),
             "jobs": {"done": self.jobs_done, **self.jobs},
             "notes": list(self.notes),
         }
+        if self.closing:
+            data["close_errors"] = dict(self.closing)
         if self.pacing:
             data["pacing"] = dict(self.pacing)
         if self.asked is not None:
@@ -216,44 +270,7 @@ class Stats:
         return data
 
     def write_summary(self, stream: TextIO) -> None:
-        data = self.summary()
-        header = (
-            f"{'sample':<28} {'output':<12} {'generated':>12} {'sent':>12} {'failed':>8} {'bytes':>14} {'events/s':>12}"
-        )
-        lines = ["", f"eventgen summary ({data['elapsed_seconds']:.2f}s)", header]
-        for row in data["rows"]:
-            lines.append(
-                f"{row['sample'][:28]:<28} {row['output'][:12]:<12} {row['generated']:>12,} {row['sent']:>12,} "
-                f"{row['failed']:>8,} {row['bytes']:>14,} {row['events_per_second']:>12,.0f}"
-            )
-        t = data["total"]
-        lines.append(
-            f"{'TOTAL':<28} {'':<12} {t['generated']:>12,} {t['sent']:>12,} {t['failed']:>8,} "
-            f"{t['bytes']:>14,} {t['events_per_second']:>12,.0f}"
-        )
-        if t["deliveries"] != t["generated"]:
-            lines.append(
-                f"{t['generated']:,} events made {t['deliveries']:,} deliveries: each event goes to every "
-                "output of its sample"
-            )
-        for row in data["rows"]:
-            if row["resent"]:
-                lines.append(
-                    f"{row['output']} resent {row['resent']:,} event(s) of {row['sample']} that may already have "
-                    "arrived (at-least-once: see docs/outputs.md)"
-                )
-            if row["acked"]:
-                lines.append(
-                    f"{row['output']}: {row['acked']:,} of {row['sent']:,} sent event(s) of {row['sample']} "
-                    "acknowledged as indexed"
-                )
-        for output, error in data["errors"].items():
-            lines.append(f"last error from {output}: {error}")
-        jobs = {k: v for k, v in data["jobs"].items() if v and k != "done"}
-        if jobs:
-            lines.append("jobs: " + ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in jobs.items()))
-        lines.extend(data["notes"])
-        stream.write("\n".join(lines) + "\n")
+        stream.write("\n".join(summary_lines(self.summary())) + "\n")
         stream.flush()
 
     def write_json(self, path: str, extra: dict[str, Any] | None = None) -> None:

@@ -157,7 +157,7 @@ class Dispatcher:
                     )
         if jobs:
             self.counts["reissued"] += len(jobs)
-            self.counts["reissued_events"] += sum(j.count for j in jobs)
+            self.counts["reissued_events"] += self.stats.reissue((j.sample, j.count) for j in jobs)
             log.warning(
                 "worker %s %s%s: re-issuing its %d job(s) in flight",
                 peer.name,
@@ -326,7 +326,7 @@ class Dispatcher:
             del self._misfits[key]
             self._shunned.pop(key, None)
             self.counts["failed"] += 1
-            self.counts["failed_events"] += job.count
+            self.counts["failed_events"] += self.stats.job_failed(job, self.shapes.get(job.sample), why)
             if self.stats.note(
                 f"sample {job.sample}: job(s) whose counts were refused {MISFITS} times were given up as failed"
             ):
@@ -336,7 +336,7 @@ class Dispatcher:
         if self.pins.get(job.sample) == peer.id:
             del self.pins[job.sample]  # a stateful sample moves too: its state starts afresh on another
         self.counts["reissued"] += 1
-        self.counts["reissued_events"] += job.count
+        self.counts["reissued_events"] += self.stats.reissue([(job.sample, job.count)])
         self._requeue([job])
 
     def _refuse(self, peer_id: Hashable, peer: Peer | None, category: str, why: str) -> bool:

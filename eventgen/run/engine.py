@@ -21,7 +21,7 @@ from eventgen.plugin.base import LiveRun
 from eventgen.run.accounting import Stats
 from eventgen.run.admission import shapes_of
 from eventgen.run.dispatcher import CATCHUP, FAILED, LOST, Dispatcher
-from eventgen.run.pipeline import OutputSet, OutputStage, is_stateful
+from eventgen.run.pipeline import OutputSet, OutputStage, expected_rows, is_stateful
 from eventgen.run.progress import StatusPrinter
 from eventgen.run.transport import Done, Event, Fatal, Joined, Leaving, Lost, Transport
 from eventgen.schedule.pacing import Clock, Feeder, describe_pacing, pacing_report
@@ -61,6 +61,7 @@ class Engine:
         self.run_id = self.options.run_id or secrets.token_hex(8)
         self.stop_event = threading.Event()
         self.stats = Stats()
+        self.stats.expect(expected_rows(config.samples))
         pinned = {s.label for s in config.samples if is_stateful(s)}
         self.dispatcher = Dispatcher(
             self.run_id,
@@ -99,6 +100,7 @@ class Engine:
         """Outputs written by this process (the single writer) from payloads the workers format and hand back."""
         engine = self.config.engine
         self.host_outputs = names
+        self.stats.exact = set(names)  # written here for accepted jobs only: a re-issued job is not written twice
         if names:
             self._host_set = OutputSet(self.config.samples, self.stop_event)  # same order as the workers' sets
             self.host_stage = OutputStage(
@@ -311,6 +313,7 @@ class Engine:
             d.join(event.peer, event.capacity, event.name, event.host)
         elif isinstance(event, Leaving):
             d.leaving(event.peer, event.returned)
+            self.stats.close_failed(event.closing)
             if event.final:
                 d.gone(event.peer)
         elif isinstance(event, Lost):
@@ -336,7 +339,7 @@ class Engine:
         if self.host_stage is not None:
             self.host_stage.close()
         if self._host_set is not None:
-            self._host_set.close()
+            self.stats.close_failed(self._host_set.close())
         self.stats.ended = time.time()
         jobs, events = self.dispatcher.drop_rest()
         if jobs:
@@ -372,7 +375,7 @@ class Engine:
 
     def failed(self) -> bool:
         counts = self.dispatcher.counts
-        return bool(self.fatal or self.stats.totals()["failed"] or counts["failed"])
+        return bool(self.fatal or self.stats.totals()["failed"] or counts["failed"] or self.stats.closing)
 
     def _status_interval(self) -> float:
         interval = self.options.status_interval

@@ -12,6 +12,7 @@ from eventgen.conf.sample import Sample
 from eventgen.errors import EventgenError
 from eventgen.format.payload import Payload
 from eventgen.plugin.base import GeneratorPlugin, registry
+from eventgen.plugin.delivery_checks import Violation, checked_batch, described
 from eventgen.plugin.output import Delivery, OutputConfig, OutputPlugin
 from eventgen.render.batch import EventBatch, GenerationJob
 from eventgen.run.accounting import Stats, Tally
@@ -55,9 +56,15 @@ class OutputSet:
     def index_of(self, output: OutputPlugin) -> int:
         return next(i for i, o in enumerate(self._by_key.values()) if o is output)
 
-    def close(self) -> None:
+    def close(self) -> dict[str, str]:
+        """Close every output; {output label: why closing failed} (a failure of the run)."""
+        errors = {}
         for output in self._by_key.values():
-            output.shutdown()
+            error = output.shutdown()
+            if error:
+                log.error("%s: closing failed: %s", output.label, error)
+                errors[output.label] = error
+        return errors
 
 
 def deliver(outputs: OutputSet, batch: EventBatch, tally: Tally, skip: frozenset[str] = frozenset()) -> None:
@@ -105,6 +112,11 @@ class OutputStage:
             self._queue.put(None)
         for thread in self._threads:
             thread.join()
+
+
+def expected_rows(samples: Iterable[Sample]) -> list[tuple[str, str]]:
+    """(sample, output) of every summary row of a run: each output of each sample, "" for a sample without any."""
+    return [(s.label, name) for s in samples for name in (s.settings.get("outputMode") or [""])]
 
 
 def make_generator(sample: Sample) -> GeneratorPlugin:
@@ -176,19 +188,24 @@ class Pipeline:
         return item
 
     def render(self, job: GenerationJob) -> EventBatch:
+        """The job's batch, checked against the job (Violation when it does not fit)."""
         generator, lock = self.generator(job.sample)
         if lock is None:
-            return generator.generate(job)
-        with lock:
-            return generator.generate(job)
+            batch = generator.generate(job)
+        else:
+            with lock:
+                batch = generator.generate(job)
+        most = job.count if generator.exact_count(self.samples[job.sample]) else None  # else any number per time
+        return checked_batch(generator.name, batch, job, most)
 
     def handle(self, job: GenerationJob, run: str = "") -> JobReport:
         tally = Tally()
         report = JobReport((job.sample, job.seq), run, {})
         try:
             batch = self.render(job)
-        except Exception as exc:  # counted by the dispatcher as a failed job, with its reason
-            report.error = str(exc) if isinstance(exc, EventgenError) else f"{type(exc).__name__}: {exc}"
+        except BaseException as exc:  # plugin code (SystemExit too): counted as a failed job, with its reason
+            report.error = str(exc) if isinstance(exc, EventgenError | Violation) else described(exc)
+            self.failed_job(job, f"generator failed: {report.error}", tally)
             report.delta = tally.delta()
             return report
         tally.made(batch.sample, len(batch), batch.dropped, batch.exhausted)
@@ -209,3 +226,8 @@ class Pipeline:
                 report.handback.append((self.outputs.index_of(output), payload))
         report.delta = tally.delta()
         return report
+
+    def failed_job(self, job: GenerationJob, error: str, tally: Tally) -> None:
+        """A job whose generator failed: its `count` events are counted generated (asked for) and failed at every
+        output of its sample, so each row keeps sent + failed == generated and the TOTAL shows them failed."""
+        tally.job_failed(job.sample, job.count, [o.label for o in self.outputs.for_sample(job.sample)], error)

@@ -39,6 +39,7 @@ class Leaving:
     peer: Hashable
     returned: list[tuple[str, int]]
     final: bool
+    closing: dict[str, str] = field(default_factory=dict)  # outputs it closed that failed to close: output → error
 
 
 @dataclass(slots=True)

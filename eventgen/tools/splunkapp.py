@@ -270,7 +270,7 @@ def run_modinput(args: argparse.Namespace) -> int:
 
     config = modinput_config(args.app_home, args.apps_dir, args.conf, args.sample)
     engine = Engine(config, RunOptions(seed=args.seed, status_interval=0))
-    with handle_signals(engine.stop):
+    with handle_signals(engine.stop, engine.stats.made_line):
         stats = engine.execute()
     failed = engine.failed()
     if failed:  # splunkd logs every stderr line of a modular input as an error: a good run stays quiet

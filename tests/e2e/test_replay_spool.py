@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.conftest import cli, write_conf
+from tests.conftest import cli, free_port, write_conf
 
 
 def record(rid: str, events: list[str], sample: str = "s.log", output: str = "file", version: int = 2) -> dict:
@@ -142,16 +142,16 @@ def test_dedupe_skips_repeated_records_and_records_already_replayed(tmp_path):
 def test_records_written_by_a_run_have_unique_ids(tmp_path):
     spool = tmp_path / "failed.jsonl"
     (tmp_path / "s.log").write_text("x\n")
-    (tmp_path / "adir").mkdir()  # a folder as fileName: every batch fails
-    conf = write_conf(
+    conf = write_conf(  # a port nothing listens on: every batch fails (a folder as fileName is refused at load)
         tmp_path,
         f"""
         [s.log]
         count = 5
         end = 3
         timeMode = sample
-        outputMode = file
-        fileName = {tmp_path / "adir"}
+        outputMode = tcpout
+        tcpDestinationPort = {free_port()}
+        tcpoutRetries = 0
         spoolFailedTo = {spool}
         """,
     )

@@ -58,6 +58,7 @@ def test_rfc3164_over_tcp_newline_framing(tmp_path, rsyslog):
         "events_per_second": 0,
         "resent": 0,
         "acked": 0,
+        "may_be_duplicated": 0,
     }
     records = rsyslog.wait_for(1200)
     assert [r["msg"].lstrip() for r in records] == expected(400, 3)

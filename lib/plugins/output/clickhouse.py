@@ -101,7 +101,6 @@ class InsertFrames(LineFrames):
 class ClickHouseOutput(OutputPlugin):
     name = "clickhouse"
     summary = "One INSERT per batch through ClickHouse's HTTP interface (Eventum's clickhouse output)."
-    retries = 3
     settings = (
         Setting("clickhouseHost", parse_host, "127.0.0.1", "ClickHouse server (host name or address)."),
         Setting("clickhousePort", port, "8123", "HTTP(S) port of ClickHouse's HTTP interface (8443 is its HTTPS one)."),
@@ -144,7 +143,12 @@ class ClickHouseOutput(OutputPlugin):
             None,
             "HTTPS: the name the server's certificate is checked against and sent as SNI (default: the host).",
         ),
-        Setting("clickhouseRetries", at_least(parse_int, 0), "3", "Attempts after a retryable failure."),
+        Setting(
+            "clickhouseRetries",
+            at_least(parse_int, 0),
+            None,
+            "Attempts after a retryable failure: overrides outputRetries for this output.",
+        ),
     )
 
     @classmethod

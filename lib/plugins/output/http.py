@@ -32,7 +32,6 @@ from ._net import RETRYABLE_STATUS, tls_context
 class HttpOutput(OutputPlugin):
     name = "http"
     summary = "One HTTP request per batch to any URL (Eventum's http output): method, headers, basic auth."
-    retries = 3
     settings = (
         Setting("httpUrl", http_url, None, "URL to send each batch to (`http://` or `https://`, with a host)."),
         Setting(
@@ -48,7 +47,12 @@ class HttpOutput(OutputPlugin):
         Setting("httpVerify", parse_bool, "false", "HTTPS: verify the server's certificate (Eventum's default: no)."),
         Setting("httpCaFile", default=None, doc="HTTPS: CA bundle (PEM) to verify the server with.", path=PathKind.TLS),
         Setting("httpTimeout", at_least(parse_float, 0.1), "300", "Seconds to wait for a response."),
-        Setting("httpRetries", at_least(parse_int, 0), "3", "Attempts after a failed batch."),
+        Setting(
+            "httpRetries",
+            at_least(parse_int, 0),
+            None,
+            "Attempts after a failed batch: overrides outputRetries for this output.",
+        ),
     )
 
     @classmethod

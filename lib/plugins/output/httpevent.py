@@ -131,7 +131,6 @@ class _Pending:
 class HttpEventOutput(OutputPlugin):
     name = "httpevent"
     summary = "Splunk HEC: event or raw endpoint, batched requests, gzip, round-robin or mirrored servers."
-    retries = 3
     resumes = True  # tracks what each server accepted (and acknowledged) of a batch across retries
     settings = (
         Setting(
@@ -170,8 +169,9 @@ class HttpEventOutput(OutputPlugin):
         Setting(
             "httpeventRetries",
             at_least(parse_int, 0),
-            "3",
-            "Attempts after a retryable failure (connection, 503 server busy, 5xx), with backoff.",
+            None,
+            "Attempts after a retryable failure (connection, 503 server busy, 5xx), and resends of an "
+            "unacknowledged request (httpeventUseAck): overrides outputRetries for this output.",
         ),
         Setting(
             "httpeventUseAck",
@@ -220,7 +220,7 @@ class HttpEventOutput(OutputPlugin):
         self.use_ack = bool(cfg.get("httpeventUseAck"))
         self.ack_timeout = float(cfg.get("httpeventAckTimeout", 60))
         self.ack_poll = float(cfg.get("httpeventAckPoll", 0.5))
-        self.ack_resends = max(0, int(cfg.get("httpeventRetries", self.retries)))
+        self.ack_resends = self.policy.retries  # the output's retry count (httpeventRetries, else outputRetries)
         self.channels: dict[int, str] = {}  # server -> request channel
         self.no_ack: set[int] = set()  # servers that answered without an ackId (warned once)
         self.pinned: str | None = None  # `for_server`: the one server of a replay copy

@@ -65,7 +65,6 @@ class _DebugLog:
 class KafkaOutput(OutputPlugin):
     name = "kafka"
     summary = "Kafka records (value = event text) via librdkafka; per-record delivery reports counted."
-    retries = 3
     settings = (
         Setting(
             "kafkaBootstrapServers",
@@ -116,13 +115,14 @@ class KafkaOutput(OutputPlugin):
             at_least(parse_float, 0.1),
             "30",
             "Seconds a record may wait for its acknowledgement (`message.timeout.ms`), to connect and to get "
-            "broker metadata when opening.",
+            "broker metadata when opening; at most outputGiveUpSeconds (the give-up bound of every output).",
         ),
         Setting(
             "kafkaRetries",
             at_least(parse_int, 0),
-            "3",
-            "Producer retries of a failed produce request (`retries`), and retries of a failed batch.",
+            None,
+            "Producer retries of a failed produce request (`retries`), and retries of a failed batch: "
+            "overrides outputRetries for this output.",
         ),
         Setting(
             "kafkaIdempotence",
@@ -169,7 +169,9 @@ class KafkaOutput(OutputPlugin):
         cfg = self.config
         self.topic = cfg.get("kafkaTopic", "eventgen")
         self.key = cfg.get("kafkaKey") or ""
-        self.timeout = float(cfg.get("kafkaTimeout", 30))
+        # every wait on the brokers (a record's acknowledgement, connecting, metadata) ends within the give-up
+        # bound all outputs share: a dead broker is given up on as soon as any other dead destination
+        self.timeout = min(float(cfg.get("kafkaTimeout", 30)), self.policy.give_up_seconds)
         self.headers = bool(cfg.get("kafkaHeaders"))
         self.brokers = ",".join(cfg.get("kafkaBootstrapServers") or ["127.0.0.1:9092"])
         self.sent_bytes = 0
@@ -191,7 +193,7 @@ class KafkaOutput(OutputPlugin):
             "batch.size": int(cfg.get("kafkaBatchSize", 1048576)),
             "linger.ms": linger_ms,
             "message.max.bytes": int(cfg.get("kafkaMaxRequestSize", 10485760)),
-            "retries": int(cfg.get("kafkaRetries", 3)),
+            "retries": self.policy.retries,
             "enable.idempotence": bool(cfg.get("kafkaIdempotence")),
             "message.timeout.ms": timeout_ms + linger_ms,  # librdkafka wants it above linger.ms
             "request.timeout.ms": timeout_ms,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from eventgen.plugin import ModinputXml, OutputPlugin, Payload
+from eventgen.plugin import ModinputXml, OutputError, OutputPlugin, Payload
 
 
 class ModinputOutput(OutputPlugin):
@@ -20,8 +20,11 @@ class ModinputOutput(OutputPlugin):
         self._stream.write(b"<stream>\n")
 
     def write(self, payload: Payload) -> None:
-        self._stream.write(payload.data)
-        self._stream.flush()
+        try:
+            self._stream.write(payload.data)
+            self._stream.flush()
+        except BrokenPipeError as exc:  # splunkd (the reader) is gone: trying again cannot help
+            raise OutputError(f"stdout closed: {exc}", retryable=False) from exc
 
     def close(self) -> None:
         self._stream.write(b"</stream>\n")

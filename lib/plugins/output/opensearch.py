@@ -35,7 +35,6 @@ from ._net import RETRYABLE_STATUS
 class OpenSearchOutput(OutputPlugin):
     name = "opensearch"
     summary = "OpenSearch/Elasticsearch-compatible `_bulk` indexing; item-level failures counted per event."
-    retries = 3
     settings = (
         Setting(
             "opensearchHosts",
@@ -70,8 +69,9 @@ class OpenSearchOutput(OutputPlugin):
         Setting(
             "opensearchRetries",
             at_least(parse_int, 0),
-            "3",
-            "Attempts after a retryable failure (connection, 429, 5xx), resuming at the failed chunk.",
+            None,
+            "Attempts after a retryable failure (connection, 429, 5xx), resuming at the failed chunk: "
+            "overrides outputRetries for this output.",
         ),
     )
 

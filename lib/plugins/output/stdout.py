@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from eventgen.plugin import OutputPlugin, Payload, Setting, choice
+from eventgen.plugin import OutputError, OutputPlugin, Payload, Setting, choice
 
 
 class StdoutOutput(OutputPlugin):
@@ -19,5 +19,8 @@ class StdoutOutput(OutputPlugin):
 
     def write(self, payload: Payload) -> None:
         stream = (sys.stderr if self.config.get("stdoutStream") == "stderr" else sys.stdout).buffer
-        stream.write(payload.data)
-        stream.flush()
+        try:
+            stream.write(payload.data)
+            stream.flush()
+        except BrokenPipeError as exc:  # the reader is gone (`| head`): trying again cannot help
+            raise OutputError(f"{self.config.get('stdoutStream') or 'stdout'} closed: {exc}", retryable=False) from exc

@@ -74,7 +74,6 @@ class SyslogOutput(OutputPlugin):
     uses = frozenset({"udp"})
     core_settings = ("timezone",)  # headers are written in the sample's zone
     summary = "Syslog (RFC 3164 or 5424 headers) over UDP, TCP or TLS; newline or octet-counted framing."
-    retries = 3
     settings = (
         Setting("syslogDestinationHost", parse_host, "127.0.0.1", "Syslog receiver host (name or address)."),
         Setting("syslogDestinationPort", port, "1514", "Syslog receiver port."),
@@ -112,8 +111,8 @@ class SyslogOutput(OutputPlugin):
         Setting(
             "syslogoutRetries",
             at_least(parse_int, 0),
-            "3",
-            "Attempts after a failed batch (reconnecting, with backoff).",
+            None,
+            "Attempts after a failed batch (reconnecting): overrides outputRetries for this output.",
         ),
     )
 

@@ -31,7 +31,6 @@ TLS_FILES = ("tcpTlsCaFile", "tcpTlsCertFile", "tcpTlsKeyFile")
 class TcpOutput(OutputPlugin):
     name = "tcpout"
     summary = "Raw events, one per line, over a persistent TCP connection, TLS if asked (reconnects when it drops)."
-    retries = 3
     settings = (
         Setting("tcpDestinationHost", parse_host, "127.0.0.1", "Host (name or address) to connect to."),
         Setting("tcpDestinationPort", port, "3333", "TCP port to connect to."),
@@ -44,8 +43,8 @@ class TcpOutput(OutputPlugin):
         Setting(
             "tcpoutRetries",
             at_least(parse_int, 0),
-            "3",
-            "Attempts after a failed batch (reconnecting, with backoff 0.2s, 0.4s, … up to 5s).",
+            None,
+            "Attempts after a failed batch (reconnecting): overrides outputRetries for this output.",
         ),
         Setting("tcpTls", parse_bool, "false", "Wrap the connection in TLS (Eventum's tcp `ssl: true`)."),
         Setting(

@@ -11,15 +11,15 @@ class UdpOutput(OutputPlugin):
     name = "udpout"
     uses = frozenset({"udp"})
     summary = "Raw events, one UDP datagram each (UDP is lossy: `sent` counts datagrams handed to the kernel)."
-    retries = 3
     settings = (
         Setting("udpDestinationHost", parse_host, "127.0.0.1", "Host (name or address) to send to."),
         Setting("udpDestinationPort", port, "3333", "UDP port to send to."),
         Setting(
             "udpoutRetries",
             at_least(parse_int, 0),
-            "3",
-            "Attempts after a refused send (ICMP port unreachable), resuming where it stopped.",
+            None,
+            "Attempts after a refused send (ICMP port unreachable), resuming where it stopped: overrides "
+            "outputRetries for this output.",
         ),
     )
 

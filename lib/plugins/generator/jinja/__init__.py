@@ -713,6 +713,7 @@ class JinjaGenerator(GeneratorPlugin):
                     self._add_json(text, epoch, alias, out)
                 if self.tracing:
                     self._snapshots.append(self.snapshot())
+        return dropped
 
     def _render_batch(self, stamps: list[datetime], epochs: list[float], out: _Collector) -> None:
         if self.single:
