@@ -25,9 +25,9 @@ import zmq
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from eventgen.cluster.keys import read_key_file  # noqa: E402
 from eventgen.cluster.local_keys import local_secret  # noqa: E402
-from eventgen.cluster.protocol import MsgType, decode, encode  # noqa: E402
+from eventgen.rpc.keys import read_key_file  # noqa: E402
+from eventgen.rpc.protocol import MsgType, decode, encode  # noqa: E402
 
 SAMPLE = "2024-01-01 00:00:00 id=@@ID host=web01 user=alice action=login status=200 bytes=1234\n"
 CONF = """

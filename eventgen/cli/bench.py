@@ -13,7 +13,7 @@ def build(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from eventgen.cli.destinations import check_file
-    from eventgen.errors import EventgenError
+    from eventgen.core.errors import EventgenError
     from eventgen.tools.bench import run as run_bench
 
     if args.events < 1:

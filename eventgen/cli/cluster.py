@@ -10,7 +10,7 @@ from pathlib import Path
 
 from eventgen.cli import common
 from eventgen.cli.destinations import check_file, check_folder
-from eventgen.errors import EXIT_FAILED, EXIT_OK, EventgenError
+from eventgen.core.errors import EXIT_FAILED, EXIT_OK, EventgenError
 from eventgen.run.signals import handle_signals
 
 log = logging.getLogger("eventgen")
@@ -24,7 +24,7 @@ INSECURE = (
 
 def _curve_server(args: argparse.Namespace):
     """The controller's Curve keys: those given, or this user's local pair (made on first use); None with --insecure."""
-    from eventgen.cluster.transport import CurveServer, is_loopback
+    from eventgen.rpc.sockets import CurveServer, is_loopback
 
     secret, authorized = args.curve_secret_key, args.authorized_keys
     if bool(secret) != bool(authorized):
@@ -48,7 +48,7 @@ def _curve_server(args: argparse.Namespace):
 
 def _connect(args: argparse.Namespace, identity: bytes):
     """A client connection to `--connect`: with the keys given, this user's local pair, or none with --insecure."""
-    from eventgen.cluster.transport import CurveClient, ZmqClient, is_loopback
+    from eventgen.rpc.sockets import CurveClient, ZmqClient, is_loopback
 
     if bool(args.curve_key) != bool(args.server_key):
         raise EventgenError("--curve-key and --server-key go together")
@@ -81,7 +81,7 @@ def _connect(args: argparse.Namespace, identity: bytes):
 
 def zmq_address(text: str) -> str:
     """An argparse type: `tcp://HOST:PORT` (port 1-65535, or `*` for any), `ipc://PATH` or `inproc://NAME`."""
-    from eventgen.conf.settings import SettingError, port
+    from eventgen.core.settings import SettingError, port
 
     scheme, sep, rest = text.partition("://")
     if scheme in ("ipc", "inproc") and sep and rest:
@@ -155,7 +155,7 @@ def run_controller(args: argparse.Namespace) -> int:
     from eventgen.cli.generate import run_config
     from eventgen.cluster import bundle as bundles
     from eventgen.cluster.controller import controller_transport, write_workers
-    from eventgen.cluster.transport import ZmqServer
+    from eventgen.rpc.sockets import ZmqServer
 
     if args.heartbeat <= 0 or args.liveness < 1:
         raise EventgenError("--heartbeat must be above 0 seconds and --liveness at least 1")
@@ -244,7 +244,7 @@ def run_status(args: argparse.Namespace) -> int:
     import time
 
     from eventgen.cluster.controller import status_line
-    from eventgen.cluster.protocol import MsgType, ProtocolError, decode, encode
+    from eventgen.rpc.protocol import MsgType, ProtocolError, decode, encode
 
     transport = _connect(args, f"status-{uuid.uuid4().hex[:8]}".encode())
     try:
@@ -297,7 +297,7 @@ def build_keys(parser: argparse.ArgumentParser) -> None:
 
 
 def run_keys(args: argparse.Namespace) -> int:
-    from eventgen.cluster.keys import default_key_name, write_key_pair
+    from eventgen.rpc.keys import default_key_name, write_key_pair
 
     check_folder("--dir", args.dir)
     try:

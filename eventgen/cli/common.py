@@ -112,7 +112,7 @@ def load_config(args: argparse.Namespace):
 def openable(path: str) -> None:
     """One line (exit 2) for a path that cannot be opened at all: a symlink loop, a name too long."""
     from eventgen.conf.files import path_problem
-    from eventgen.errors import ConfigError, ConfigErrors
+    from eventgen.core.errors import ConfigError, ConfigErrors
 
     problem = path_problem(path)
     if problem:
@@ -125,9 +125,9 @@ def reference_time(args: argparse.Namespace) -> float:
 
     if not getattr(args, "now", None):
         return time.time()
-    from eventgen.conf.settings import SettingError
-    from eventgen.errors import EventgenError
-    from eventgen.schedule.time import parse_time, parse_timezone
+    from eventgen.core.errors import EventgenError
+    from eventgen.core.settings import SettingError
+    from eventgen.core.timeutil import parse_time, parse_timezone
 
     try:
         return parse_time(args.now, time.time(), parse_timezone("local"))

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from eventgen.cli.common import add_params_options, openable
-from eventgen.errors import EXIT_OK, ConfigError, ConfigErrors
+from eventgen.core.errors import EXIT_OK, ConfigError, ConfigErrors
 
 
 def build(parser: argparse.ArgumentParser) -> None:

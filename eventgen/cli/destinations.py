@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from eventgen.errors import EventgenError
+from eventgen.core.errors import EventgenError
 
 
 def _file_problem(text: str) -> str | None:

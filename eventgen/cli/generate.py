@@ -8,7 +8,7 @@ import sys
 
 from eventgen.cli.common import add_sample_options, load_config, reference_time
 from eventgen.cli.destinations import check_file, writing
-from eventgen.errors import EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK
+from eventgen.core.errors import EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK
 from eventgen.run.signals import handle_signals
 
 log = logging.getLogger("eventgen")
@@ -45,7 +45,7 @@ def run_config(config, args: argparse.Namespace, transport=None, write_extra=Non
 
 def run_options(config, args: argparse.Namespace):
     """RunOptions from the run flags, after applying `--rate` and `--duration` to the samples."""
-    from eventgen.errors import EventgenError
+    from eventgen.core.errors import EventgenError
     from eventgen.run.engine import RunOptions
 
     if args.catchup < 1:
@@ -85,7 +85,7 @@ def run_options(config, args: argparse.Namespace):
 
 def share_rate(samples, rate: float) -> None:
     """`--rate EPS`: every sample runs the `rate` schedule at an equal share of EPS events/s."""
-    from eventgen.errors import EventgenError
+    from eventgen.core.errors import EventgenError
 
     if rate <= 0:
         raise EventgenError(f"--rate must be above 0 events/s, got {rate:g}")
@@ -177,8 +177,8 @@ def build_validate(parser: argparse.ArgumentParser) -> None:
 
 
 def run_preview(args: argparse.Namespace) -> int:
-    from eventgen.errors import EventgenError
-    from eventgen.render.preview import preview
+    from eventgen.core.errors import EventgenError
+    from eventgen.run.preview import preview
 
     if args.number < 1:
         raise EventgenError(f"preview -n/--number: expected 1 or more events, got {args.number}")

@@ -15,7 +15,7 @@ import time
 from collections.abc import Sequence
 
 from eventgen import __version__
-from eventgen.errors import EXIT_CONFIG, EXIT_INTERRUPTED, EXIT_OK, ConfigErrors, EventgenError
+from eventgen.core.errors import EXIT_CONFIG, EXIT_INTERRUPTED, EXIT_OK, ConfigErrors, EventgenError
 
 log = logging.getLogger("eventgen")
 

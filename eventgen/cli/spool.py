@@ -20,7 +20,7 @@ from pathlib import Path
 
 from eventgen.cli.common import load_config
 from eventgen.cli.destinations import check_file, writing
-from eventgen.errors import EXIT_CONFIG, EXIT_FAILED, EXIT_OK
+from eventgen.core.errors import EXIT_CONFIG, EXIT_FAILED, EXIT_OK
 from eventgen.run.accounting import Stats, Tally
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ import socket
 from pathlib import Path
 
 from eventgen.cli.common import add_params_options
-from eventgen.errors import EXIT_CONFIG
+from eventgen.core.errors import EXIT_CONFIG
 
 log = logging.getLogger("eventgen")
 

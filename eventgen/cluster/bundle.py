@@ -15,8 +15,8 @@ from typing import Any
 
 from eventgen.conf.loader import RunConfig, load
 from eventgen.conf.sample import Sample
-from eventgen.conf.settings import strings_in
-from eventgen.errors import EventgenError
+from eventgen.core.errors import EventgenError
+from eventgen.core.settings import strings_in
 from eventgen.plugin.base import registry
 
 FILE_TOKENS = ("file", "mvfile", "seqfile")

@@ -12,7 +12,7 @@ from typing import Any, TextIO
 
 from eventgen.cluster.earlier import write_earlier
 from eventgen.cluster.peers import PeerTransport
-from eventgen.cluster.transport import ServerTransport
+from eventgen.rpc.sockets import ServerTransport
 from eventgen.run.dispatcher import LEAVING, WORKING
 
 

@@ -15,8 +15,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from eventgen.cluster.keys import write_key_pair
-from eventgen.errors import EventgenError
+from eventgen.core.errors import EventgenError
+from eventgen.rpc.keys import write_key_pair
 
 NAME = "local"
 

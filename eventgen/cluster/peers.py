@@ -18,11 +18,11 @@ from typing import Any
 
 from eventgen import __version__
 from eventgen.cluster.earlier import Earlier, take
-from eventgen.cluster.protocol import DropLog, Message, MsgType, ProtocolError, decode, encode, job_key
-from eventgen.cluster.transport import Envelope, ServerTransport
+from eventgen.core.batch import GenerationJob
 from eventgen.format.payload import Payload
-from eventgen.render.batch import GenerationJob
-from eventgen.run.transport import Done, Event, Fatal, Joined, Leaving, Lost
+from eventgen.rpc.events import Done, Event, Fatal, Joined, Leaving, Lost
+from eventgen.rpc.protocol import DropLog, Message, MsgType, ProtocolError, decode, encode, job_key
+from eventgen.rpc.sockets import Envelope, ServerTransport
 
 log = logging.getLogger("eventgen.cluster")
 

@@ -25,9 +25,9 @@ from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any
 
 from eventgen.cluster.peers import PeerTransport
-from eventgen.cluster.transport import ZmqClient, ZmqServer
 from eventgen.plugin.base import registry
-from eventgen.run.transport import Event, Lost
+from eventgen.rpc.events import Event, Lost
+from eventgen.rpc.sockets import ZmqClient, ZmqServer
 
 if TYPE_CHECKING:
     from eventgen.run.engine import Engine

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from eventgen.conf.loader import RunConfig, load, read_conf
-from eventgen.errors import ConfigError, ConfigErrors
+from eventgen.core.errors import ConfigError, ConfigErrors
 
 log = logging.getLogger(__name__)
 

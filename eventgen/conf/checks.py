@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from eventgen.conf.files import TextFileError, writable_file_problem
-from eventgen.conf.settings import SettingError
+from eventgen.core.settings import SettingError
 from eventgen.format.text import TemplateProblem
 from eventgen.plugin.base import registry
 from eventgen.plugin.output import FORMAT_KEYS, OutputConfig, event_text_of

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from eventgen.conf.settings import (
+from eventgen.core.settings import (
     PathKind,
     Setting,
     SettingGroup,
@@ -20,7 +20,7 @@ from eventgen.conf.settings import (
     parse_regex,
     parse_str,
 )
-from eventgen.schedule.time import parse_timezone_name
+from eventgen.core.timeutil import parse_timezone_name
 
 # core keys read only by the schedule (input) and rater plugins that name them in `uses_core`: a stanza setting one
 # that its input and rater do not read is warned about

@@ -19,8 +19,8 @@ from typing import Any
 import yaml
 
 from eventgen.conf.files import TextFileError, path_problem, read_text
-from eventgen.conf.settings import SettingError
-from eventgen.errors import ConfigError, ConfigErrors
+from eventgen.core.errors import ConfigError, ConfigErrors
+from eventgen.core.settings import SettingError
 
 SECRET_ENV_PREFIX = "EVENTUM_SECRET_"
 _COMMENT = re.compile(r"^[ \t]*#.*$", re.M)

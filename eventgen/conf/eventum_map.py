@@ -18,7 +18,7 @@ import yaml
 
 from eventgen.conf.eventum import params_from, read_project, secrets_from
 from eventgen.conf.eventum_outputs import TCP_TLS_KEYS, OutputMapping, num
-from eventgen.errors import ConfigError, ConfigErrors
+from eventgen.core.errors import ConfigError, ConfigErrors
 
 _RELATIVE = re.compile(r"([+-])((?:\d+(?:\.\d+)?[wdhms])+)")
 _PART = re.compile(r"(\d+(?:\.\d+)?)([wdhms])")

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from eventgen.conf.eventum_clickhouse import dsn_parameters, escaped_setting
-from eventgen.errors import ConfigError
+from eventgen.core.errors import ConfigError
 
 TCP_TLS_KEYS = {"ca_cert": "tcpTlsCaFile", "client_cert": "tcpTlsCertFile", "client_cert_key": "tcpTlsKeyFile"}
 

@@ -10,7 +10,7 @@ import os
 import stat
 from pathlib import Path
 
-from eventgen.conf.settings import SettingError
+from eventgen.core.settings import SettingError
 
 
 class TextFileError(SettingError):

@@ -20,14 +20,14 @@ from eventgen.conf.checks import output_problems
 from eventgen.conf.core_settings import CORE_GROUPS, GLOBAL, SCHEDULE_KEYS
 from eventgen.conf.files import path_problem
 from eventgen.conf.sample import Sample
-from eventgen.conf.settings import Setting, SettingError, SettingGroup, Settings, index
 from eventgen.conf.syntax import parse_conf, read_conf
 from eventgen.conf.token_scan import LIMIT as REGEX_LIMIT
 from eventgen.conf.token_scan import RegexTimeout, tokens_found
-from eventgen.errors import ConfigError, ConfigErrors
+from eventgen.core.errors import ConfigError, ConfigErrors
+from eventgen.core.settings import Setting, SettingError, SettingGroup, Settings, index
+from eventgen.core.timeutil import parse_time
 from eventgen.plugin.base import registry
 from eventgen.render.tokens import TOKEN_KEY, TOKEN_TYPES, TokenSpec, make_provider
-from eventgen.schedule.time import parse_time
 
 log = logging.getLogger(__name__)
 

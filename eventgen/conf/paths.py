@@ -20,7 +20,7 @@ from typing import Any
 
 from eventgen.conf.loader import RunConfig, all_groups
 from eventgen.conf.sample import Sample
-from eventgen.conf.settings import PathKind, Setting, SettingError, index
+from eventgen.core.settings import PathKind, Setting, SettingError, index
 from eventgen.render.tokens import FILE_TOKEN_TYPES, split_column
 
 

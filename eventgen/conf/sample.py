@@ -12,11 +12,11 @@ from datetime import tzinfo
 from functools import cached_property
 from pathlib import Path
 
-from eventgen.conf.settings import SettingError, Settings
 from eventgen.conf.token_scan import LIMIT, RegexTimeout, split_bounded
-from eventgen.errors import ConfigError
+from eventgen.core.errors import ConfigError
+from eventgen.core.settings import SettingError, Settings
+from eventgen.core.timeutil import parse_timezone
 from eventgen.render.tokens import TokenSpec
-from eventgen.schedule.time import parse_timezone
 
 DEFAULT_BREAKER = r"[^\r\n\s]+"
 META_FIELDS = ("host", "source", "sourcetype", "index")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import configparser
 from pathlib import Path
 
-from eventgen.errors import ConfigError
+from eventgen.core.errors import ConfigError
 
 
 def read_conf(path: Path) -> dict[str, dict[str, str]]:

@@ -14,11 +14,11 @@ from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
 from urllib.parse import urlencode
 from xml.sax.saxutils import escape
 
+from eventgen.core.batch import EventBatch
+from eventgen.core.timeutil import per_second
 from eventgen.format import splice
 from eventgen.format.payload import Payload
 from eventgen.format.text import EventText, epoch_texts, iso_texts
-from eventgen.render.batch import EventBatch
-from eventgen.schedule.time import per_second
 
 HEC_META = ("host", "source", "sourcetype", "index")
 BULK_META = ("host", "source", "sourcetype")

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from eventgen.render.batch import EventBatch
+from eventgen.core.batch import EventBatch
 
 
 @dataclass(slots=True, eq=False)

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from eventgen.schedule.time import micros
+from eventgen.core.timeutil import micros
 
 
 def joined(texts: list[str]) -> bytearray | None:

@@ -10,11 +10,11 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from operator import add
 
+from eventgen.core.batch import EventBatch
+from eventgen.core.timeutil import per_second, split_time
 from eventgen.format import splice
 from eventgen.format.payload import Payload
 from eventgen.format.text import EventText
-from eventgen.render.batch import EventBatch
-from eventgen.schedule.time import per_second, split_time
 
 
 class SyslogHeaders:

@@ -14,8 +14,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
 
-from eventgen.render.batch import EventBatch
-from eventgen.schedule.time import micros, per_second, split_time
+from eventgen.core.batch import EventBatch
+from eventgen.core.timeutil import micros, per_second, split_time
 
 FIELDS = ("_raw", "_time", "host", "source", "sourcetype", "index", "sample")
 FILTERS = ("json", "iso", "ms", "epoch")

@@ -6,7 +6,9 @@ the `Payload` they make), and the errors a plugin may raise.
 """
 
 from eventgen.conf.files import read_text, writable_dir_problem, writable_file_problem
-from eventgen.conf.settings import (
+from eventgen.core.batch import EventBatch, GenerationJob
+from eventgen.core.errors import ConfigError, EventgenError, TemplateError
+from eventgen.core.settings import (
     PathKind,
     Setting,
     SettingError,
@@ -27,16 +29,14 @@ from eventgen.conf.settings import (
     url_list,
     url_port,
 )
-from eventgen.errors import ConfigError, EventgenError, TemplateError
+from eventgen.core.timeutil import TimeFormatter, micros, parse_time, parse_timezone, per_second, split_time
 from eventgen.format.envelopes import BulkDocuments, HecEvent, HecRaw, ModinputXml
 from eventgen.format.payload import Payload
 from eventgen.format.syslog import SyslogFrames, SyslogHeaders
 from eventgen.format.text import EventText
 from eventgen.plugin.base import GeneratorPlugin, InputPlugin, LiveRun, RaterPlugin, Tick, registry
 from eventgen.plugin.output import Delivery, LineFrames, OutputError, OutputPlugin
-from eventgen.render.batch import EventBatch, GenerationJob
 from eventgen.render.tokens import RenderContext, RenderPlan, TokenSpec, make_provider, take
-from eventgen.schedule.time import TimeFormatter, micros, parse_time, parse_timezone, per_second, split_time
 
 __all__ = [
     "BulkDocuments", "ConfigError", "Delivery", "EventBatch", "EventText", "EventgenError", "GenerationJob",

@@ -24,9 +24,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from eventgen.conf.settings import Setting
-from eventgen.errors import PluginError
-from eventgen.render.batch import EventBatch, GenerationJob
+from eventgen.core.batch import EventBatch, GenerationJob
+from eventgen.core.errors import PluginError
+from eventgen.core.settings import Setting
 
 if TYPE_CHECKING:
     from eventgen.conf.sample import Sample

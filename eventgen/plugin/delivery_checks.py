@@ -13,8 +13,8 @@ import threading
 from numbers import Integral
 from typing import Any
 
+from eventgen.core.batch import EventBatch, GenerationJob
 from eventgen.format.payload import Payload
-from eventgen.render.batch import EventBatch, GenerationJob
 
 
 class Violation(Exception):

@@ -16,13 +16,13 @@ from typing import Any, ClassVar
 import numpy as np
 
 from eventgen.conf.files import read_text
-from eventgen.conf.settings import SettingError
+from eventgen.core.batch import EventBatch
+from eventgen.core.settings import SettingError
 from eventgen.format.payload import Payload
 from eventgen.format.text import EventText
 from eventgen.plugin.base import Plugin
 from eventgen.plugin.delivery_checks import Violation, checked_payload, count_in, described, failed_of_write
 from eventgen.plugin.retry import Breaker, RetryPolicy
-from eventgen.render.batch import EventBatch
 
 log = logging.getLogger(__name__)
 

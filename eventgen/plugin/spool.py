@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from eventgen.render.batch import EventBatch
+from eventgen.core.batch import EventBatch
 
 VERSION = 2
 KNOWN_VERSIONS = (1, 2)

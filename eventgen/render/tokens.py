@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from eventgen.conf.settings import SettingError
-from eventgen.schedule.time import TimeFormatter
+from eventgen.core.settings import SettingError
+from eventgen.core.timeutil import TimeFormatter
 
 TOKEN_TYPES = ("static", "timestamp", "replaytimestamp", "random", "rated", "file", "mvfile", "seqfile", "integerid")
 FILE_TOKEN_TYPES = ("file", "mvfile", "seqfile")  # their replacement names a file: `path` or `path:column`

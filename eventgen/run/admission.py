@@ -16,8 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from eventgen.core.batch import GenerationJob
 from eventgen.plugin.base import registry
-from eventgen.render.batch import GenerationJob
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,7 +28,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
-from eventgen.render.batch import GenerationJob
+from eventgen.core.batch import GenerationJob
 from eventgen.run.accounting import Stats
 from eventgen.run.admission import SampleShape, misfit
 from eventgen.run.peer import FAILED, LEAVING, LEFT, LOST, WORKING, JobKey, Peer, load, peer_text

@@ -18,12 +18,12 @@ from typing import Any, TextIO
 
 from eventgen.conf.loader import RunConfig
 from eventgen.plugin.base import LiveRun
+from eventgen.rpc.events import Done, Event, Fatal, Joined, Leaving, Lost, Transport
 from eventgen.run.accounting import Stats
 from eventgen.run.admission import shapes_of
 from eventgen.run.dispatcher import CATCHUP, FAILED, LOST, Dispatcher
 from eventgen.run.pipeline import OutputSet, OutputStage, expected_rows, is_stateful
 from eventgen.run.progress import StatusPrinter
-from eventgen.run.transport import Done, Event, Fatal, Joined, Leaving, Lost, Transport
 from eventgen.schedule.pacing import Clock, Feeder, describe_pacing, pacing_report
 from eventgen.schedule.plan import Window, plan, planned_events, window_for
 

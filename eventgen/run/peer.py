@@ -6,7 +6,7 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
-from eventgen.render.batch import GenerationJob
+from eventgen.core.batch import GenerationJob
 from eventgen.run.accounting import Stats
 
 JobKey = tuple[str, int]

@@ -9,12 +9,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from eventgen.conf.sample import Sample
-from eventgen.errors import EventgenError
+from eventgen.core.batch import EventBatch, GenerationJob
+from eventgen.core.errors import EventgenError
 from eventgen.format.payload import Payload
 from eventgen.plugin.base import GeneratorPlugin, registry
 from eventgen.plugin.delivery_checks import Violation, checked_batch, described
 from eventgen.plugin.output import Delivery, OutputConfig, OutputPlugin
-from eventgen.render.batch import EventBatch, GenerationJob
 from eventgen.run.accounting import Stats, Tally
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ import signal
 import threading
 from collections.abc import Callable
 
-from eventgen.errors import EXIT_INTERRUPTED
+from eventgen.core.errors import EXIT_INTERRUPTED
 
 log = logging.getLogger("eventgen")
 

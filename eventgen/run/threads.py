@@ -7,9 +7,9 @@ import threading
 import time
 from collections.abc import Hashable
 
-from eventgen.render.batch import GenerationJob
+from eventgen.core.batch import GenerationJob
+from eventgen.rpc.events import Done, Event, Joined, Leaving
 from eventgen.run.pipeline import Pipeline
-from eventgen.run.transport import Done, Event, Joined, Leaving
 
 _WAKE = object()
 

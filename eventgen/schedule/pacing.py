@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from eventgen.render.batch import GenerationJob
+from eventgen.core.batch import GenerationJob
 from eventgen.schedule.plan import PlannedJob
 
 log = logging.getLogger(__name__)

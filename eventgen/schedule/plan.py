@@ -22,10 +22,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from eventgen.conf.sample import Sample
+from eventgen.core.batch import GenerationJob
+from eventgen.core.timeutil import parse_time
 from eventgen.plugin.base import LiveRun, RaterPlugin, Tick, registry
-from eventgen.render.batch import GenerationJob
 from eventgen.schedule.merge import merged
-from eventgen.schedule.time import parse_time
 
 TIMER_STREAM = 2  # the schedule's random stream: (seed, sample ^ TIMER_STREAM)
 PACE = 0.05  # paced jobs hold at most this many seconds of event times

@@ -199,8 +199,8 @@ def run_workload(name: str, mode: str, count: int, folder: Path) -> Result:
 def render_lines(name: str, count: int, folder: Path) -> list[str]:
     """The workload's events, rendered once through the default generator (for the I/O ceiling)."""
     from eventgen.conf.loader import load
+    from eventgen.core.batch import GenerationJob
     from eventgen.plugin.base import registry
-    from eventgen.render.batch import GenerationJob
 
     config = load(_write_workload(folder, name, count), _bundled_overrides(name, count))
     sample = config.samples[0]
@@ -247,7 +247,7 @@ def _template_bench():
     """benchmarks/templates_bench.py of this checkout (its root goes on sys.path: it imports its neighbours)."""
     import importlib
 
-    from eventgen.errors import EventgenError
+    from eventgen.core.errors import EventgenError
 
     if not TEMPLATE_BENCH.is_file():
         raise EventgenError(
@@ -291,7 +291,7 @@ def run(args: argparse.Namespace) -> int:
     workloads = [w for w in chosen if w != TEMPLATES and (w != "bundled-weblog" or BUNDLED_WEBLOG.is_file())]
     data = run_tokens(args, workloads) if workloads else {}
     if TEMPLATES in chosen:
-        from eventgen.errors import EventgenError
+        from eventgen.core.errors import EventgenError
 
         templates = _template_bench()
         sys.stdout.write("\n" if workloads else "")

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from eventgen.conf.loader import all_groups
-from eventgen.conf.settings import SettingGroup
+from eventgen.core.settings import SettingGroup
 from eventgen.plugin.base import registry
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -116,7 +116,7 @@ def default_eventgen_conf() -> str:
     """eventgen's documented defaults for the settings of the core and of the plugins the app ships (a key of a
     plugin left out would be warned about as unknown on every run), with the modular input's own defaults."""
     from eventgen.conf.core_settings import CORE_GROUPS
-    from eventgen.conf.settings import SettingGroup
+    from eventgen.core.settings import SettingGroup
     from eventgen.plugin.base import registry
     from eventgen.tools.docgen import default_conf
 
@@ -264,7 +264,7 @@ def modinput_args(parser: argparse.ArgumentParser) -> None:
 
 
 def run_modinput(args: argparse.Namespace) -> int:
-    from eventgen.errors import EXIT_FAILED, EXIT_OK
+    from eventgen.core.errors import EXIT_FAILED, EXIT_OK
     from eventgen.run.engine import Engine, RunOptions
     from eventgen.run.signals import handle_signals
 

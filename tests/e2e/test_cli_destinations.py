@@ -10,7 +10,7 @@ import pytest
 
 from eventgen.cli.destinations import writing
 from eventgen.cli.main import main
-from eventgen.errors import EventgenError
+from eventgen.core.errors import EventgenError
 from tests.conftest import ROOT, cli
 
 pytestmark = pytest.mark.e2e

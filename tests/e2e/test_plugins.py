@@ -12,7 +12,7 @@ pytestmark = pytest.mark.e2e
 
 SHOUT = """
 from eventgen.plugin.base import OutputPlugin
-from eventgen.conf.settings import Setting, parse_int
+from eventgen.core.settings import Setting, parse_int
 
 
 class ShoutOutput(OutputPlugin):

@@ -74,7 +74,7 @@ COUNTER_PLUGIN = '''
 
 import numpy as np
 
-from eventgen.render.batch import EventBatch
+from eventgen.core.batch import EventBatch
 from eventgen.plugin.base import GeneratorPlugin
 
 

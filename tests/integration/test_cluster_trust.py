@@ -17,9 +17,9 @@ import pytest
 import zmq
 
 from eventgen import __version__
-from eventgen.cluster.keys import read_key_file
 from eventgen.cluster.local_keys import local_secret
-from eventgen.cluster.protocol import MsgType, encode
+from eventgen.rpc.keys import read_key_file
+from eventgen.rpc.protocol import MsgType, encode
 from tests.conftest import cli, free_port, write_conf
 from tests.integration.test_cluster_truth import controller
 from tests.integration.test_distributed import Probe, finish, ids_in, local_keys, make_conf, spawn

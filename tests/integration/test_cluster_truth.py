@@ -175,7 +175,7 @@ def test_done_messages_from_a_peer_that_never_joined_change_nothing(tmp_path: Pa
     without keys get nothing at all (tests/integration/test_cluster_trust.py)."""
     import zmq
 
-    from eventgen.cluster.protocol import MsgType, decode, encode
+    from eventgen.rpc.protocol import MsgType, decode, encode
 
     conf = make_conf(tmp_path, "count = 1000\nend = 10\njobSize = 100\ntimeMode = sample")
     port = free_port()

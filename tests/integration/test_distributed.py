@@ -17,9 +17,9 @@ import msgpack
 import pytest
 import zmq
 
-from eventgen.cluster.keys import read_key_file
 from eventgen.cluster.local_keys import local_secret
-from eventgen.cluster.protocol import MsgType, decode, encode
+from eventgen.rpc.keys import read_key_file
+from eventgen.rpc.protocol import MsgType, decode, encode
 from tests.conftest import ROOT, cli, free_port, write_conf
 
 pytestmark = pytest.mark.integration

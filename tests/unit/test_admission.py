@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from eventgen.conf.loader import load
-from eventgen.render.batch import GenerationJob
+from eventgen.core.batch import GenerationJob
 from eventgen.run.accounting import Stats
 from eventgen.run.admission import SampleShape, malformed, misfit, shapes_of
 from eventgen.run.dispatcher import MISFITS, Dispatcher

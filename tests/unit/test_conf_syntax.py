@@ -14,7 +14,7 @@ import pytest
 
 from eventgen.conf import token_scan as tokens_module
 from eventgen.conf.loader import load, read_conf
-from eventgen.errors import ConfigErrors
+from eventgen.core.errors import ConfigErrors
 from eventgen.render.tokens import RenderContext, RenderPlan, TokenSpec, make_provider
 from tests.conftest import cli, write_conf
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
-from eventgen.render.batch import GenerationJob
+from eventgen.core.batch import GenerationJob
 from eventgen.run.accounting import Stats
 from eventgen.run.dispatcher import LOST, Dispatcher
 

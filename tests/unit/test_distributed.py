@@ -12,12 +12,12 @@ import pytest
 
 from eventgen.cluster import bundle as bundles
 from eventgen.cluster.controller import controller_transport
-from eventgen.cluster.memory import MemoryClient, MemoryHub
-from eventgen.cluster.protocol import PROTOCOL_VERSION, MsgType, ProtocolError, decode, encode, job_key
-from eventgen.cluster.transport import is_loopback
 from eventgen.cluster.worker import Worker, WorkerOptions
 from eventgen.conf.loader import load
-from eventgen.render.batch import GenerationJob
+from eventgen.core.batch import GenerationJob
+from eventgen.rpc.memory import MemoryClient, MemoryHub
+from eventgen.rpc.protocol import PROTOCOL_VERSION, MsgType, ProtocolError, decode, encode, job_key
+from eventgen.rpc.sockets import is_loopback
 from eventgen.run.engine import Engine, RunOptions
 from tests.conftest import write_conf
 

@@ -11,7 +11,7 @@ from collections import Counter
 import pytest
 
 from eventgen.conf.loader import load
-from eventgen.errors import ConfigErrors, TemplateError
+from eventgen.core.errors import ConfigErrors, TemplateError
 from tests.unit.jinja_helpers import START, generator, plugin_module, run, write
 
 samples_module = plugin_module("samples")

@@ -199,7 +199,7 @@ def test_fsm_structured_and_time_conditions(tmp_path):
 
 def test_fsm_needs_exactly_one_initial(tmp_path):
     from eventgen.conf.loader import load
-    from eventgen.errors import ConfigErrors
+    from eventgen.core.errors import ConfigErrors
 
     write(
         tmp_path,

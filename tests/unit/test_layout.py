@@ -64,5 +64,7 @@ def test_version_loads_no_optional_part() -> None:
     loaded = done.stdout.split()
     assert "eventgen.cli.main" in loaded
     assert not [
-        m for m in loaded if m.startswith(("eventgen.tools", "eventgen.cluster", "eventgen.run", "flask", "zmq"))
+        m
+        for m in loaded
+        if m.startswith(("eventgen.tools", "eventgen.cluster", "eventgen.rpc", "eventgen.run", "flask", "zmq"))
     ], loaded

@@ -13,9 +13,9 @@ import pytest
 
 from eventgen.conf.files import path_problem, read_text, writable_file_problem
 from eventgen.conf.loader import load
-from eventgen.conf.settings import SettingError, parse_float, parse_json, parse_names
-from eventgen.errors import ConfigErrors
-from eventgen.schedule.time import parse_timezone
+from eventgen.core.errors import ConfigErrors
+from eventgen.core.settings import SettingError, parse_float, parse_json, parse_names
+from eventgen.core.timeutil import parse_timezone
 from tests.servers import self_signed_cert
 
 S = "[s\\.log]\n"

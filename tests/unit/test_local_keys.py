@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from eventgen.cluster.keys import read_key_file
 from eventgen.cluster.local_keys import keys_dir, local_secret
-from eventgen.errors import EventgenError
+from eventgen.core.errors import EventgenError
+from eventgen.rpc.keys import read_key_file
 
 
 def test_made_on_first_use_private_and_the_same_for_everyone_who_asks(tmp_path: Path) -> None:

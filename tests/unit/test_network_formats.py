@@ -8,14 +8,14 @@ from datetime import UTC, timedelta, timezone
 import numpy as np
 import pytest
 
-from eventgen.conf.settings import SettingError
+from eventgen.core.batch import EventBatch
+from eventgen.core.settings import SettingError
 from eventgen.format.envelopes import BulkDocuments, HecEvent, HecRaw, ModinputXml
 from eventgen.format.payload import Payload
 from eventgen.format.syslog import SyslogFrames, SyslogHeaders
 from eventgen.format.text import EventText, TemplateProblem
 from eventgen.plugin.base import registry
 from eventgen.plugin.output import LineFrames, OutputConfig
-from eventgen.render.batch import EventBatch
 
 registry.load()
 from eventgen_plugins.output.httpevent import chunk_bounds, parse_servers  # noqa: E402

@@ -12,10 +12,10 @@ from typing import Any
 import numpy as np
 import pytest
 
+from eventgen.core.batch import EventBatch, GenerationJob
 from eventgen.format.payload import Payload
 from eventgen.plugin.delivery_checks import Violation, checked_batch
 from eventgen.plugin.output import Delivery, OutputConfig, OutputError, OutputPlugin
-from eventgen.render.batch import EventBatch, GenerationJob
 
 N = 10
 

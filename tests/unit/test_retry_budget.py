@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from eventgen.conf.core_settings import SAMPLE
+from eventgen.core.batch import EventBatch
 from eventgen.plugin.base import registry
 from eventgen.plugin.output import OutputPlugin
 from eventgen.plugin.retry import Breaker, RetryPolicy
-from eventgen.render.batch import EventBatch
 
 N = 10
 

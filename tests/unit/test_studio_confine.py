@@ -10,7 +10,7 @@ import pytest
 
 from eventgen.conf.loader import all_groups, load
 from eventgen.conf.paths import declared, named_paths
-from eventgen.conf.settings import PathKind, index
+from eventgen.core.settings import PathKind, index
 from eventgen.tools.studio import confine
 from eventgen.tools.studio.confine import Confinement, Refused
 from tests.conftest import write_conf

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta, timezone
 import numpy as np
 import pytest
 
-from eventgen.conf.settings import SettingError
-from eventgen.schedule.time import TimeFormatter, parse_time, parse_timezone
+from eventgen.core.settings import SettingError
+from eventgen.core.timeutil import TimeFormatter, parse_time, parse_timezone
 
 NOW = datetime(2026, 11, 25, 14, 37, 21, 500000, tzinfo=UTC).timestamp()  # a Wednesday
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from eventgen.errors import ConfigErrors, EventgenError
+from eventgen.core.errors import ConfigErrors, EventgenError
 from eventgen.tools.studio.confine import Refused
 from eventgen.tools.studio.errors import SaveRejected, StudioError, error_dict
 from eventgen.tools.studio.workspace import Workspace

@@ -28,8 +28,8 @@ from pathlib import Path
 
 from eventgen.conf.loader import RunConfig
 from eventgen.conf.paths import named_paths
-from eventgen.conf.settings import PathKind
-from eventgen.errors import EventgenError
+from eventgen.core.errors import EventgenError
+from eventgen.core.settings import PathKind
 
 MAX_DEPTH = 4  # folder levels walked: a workspace folder and three below it
 MAX_FILES = 300  # files listed

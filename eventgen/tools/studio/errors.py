@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from eventgen.errors import ConfigError, EventgenError
+from eventgen.core.errors import ConfigError, EventgenError
 
 
 class StudioError(EventgenError):

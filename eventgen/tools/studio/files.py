@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from eventgen.conf.loader import RunConfig
-from eventgen.errors import ConfigError, ConfigErrors, EventgenError
-from eventgen.render.preview import preview_events
+from eventgen.core.errors import ConfigError, ConfigErrors, EventgenError
+from eventgen.run.preview import preview_events
 from eventgen.tools.studio.confine import Confinement
 from eventgen.tools.studio.errors import SaveRejected, StudioError, error_dict
 

@@ -31,15 +31,15 @@ from eventgen.conf.eventum import looks_like_project
 from eventgen.conf.eventum_map import load_translated
 from eventgen.conf.loader import RunConfig, all_groups, load
 from eventgen.conf.sample import Sample
-from eventgen.conf.settings import SettingError, Settings, index
 from eventgen.conf.syntax import parse_conf
-from eventgen.errors import ConfigError, ConfigErrors, EventgenError
+from eventgen.core.batch import GenerationJob
+from eventgen.core.errors import ConfigError, ConfigErrors, EventgenError
+from eventgen.core.settings import SettingError, Settings, index
+from eventgen.core.timeutil import parse_time
 from eventgen.plugin.base import InputPlugin, RaterPlugin, registry
-from eventgen.render.batch import GenerationJob
-from eventgen.render.preview import preview_events
+from eventgen.run.preview import preview_events
 from eventgen.schedule.plan import Window, window_for
 from eventgen.schedule.plan import ticks as plan_ticks
-from eventgen.schedule.time import parse_time
 from eventgen.tools.studio.errors import StudioError, error_dict
 from eventgen.tools.studio.files import TMP_PREFIX, Files
 
@@ -290,7 +290,7 @@ class Workspace:
         conf_text: str | None = None,
         files: Mapping[str, str] | None = None,
     ) -> dict[str, Any]:
-        """`number` events of one sample through `eventgen.render.preview.preview_events`; `files` holds
+        """`number` events of one sample through `eventgen.run.preview.preview_events`; `files` holds
         unsaved content of sample or template files (see `overlaid`)."""
         number = _bounded(number, 1, MAX_PREVIEW, "n")
         with self.files.overlaid(files), self.loaded(conf_text) as config:

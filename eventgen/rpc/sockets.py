@@ -17,9 +17,9 @@ from urllib.parse import urlsplit
 
 import zmq
 
-from eventgen.cluster.keys import read_key_file
-from eventgen.cluster.protocol import MAX_MESSAGE_BYTES
-from eventgen.errors import EventgenError
+from eventgen.core.errors import EventgenError
+from eventgen.rpc.keys import read_key_file
+from eventgen.rpc.protocol import MAX_MESSAGE_BYTES
 
 log = logging.getLogger(__name__)
 

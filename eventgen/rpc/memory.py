@@ -6,7 +6,7 @@ from __future__ import annotations
 import queue
 import threading
 
-from eventgen.cluster.transport import Envelope
+from eventgen.rpc.sockets import Envelope
 
 
 class MemoryHub:

@@ -16,7 +16,7 @@ from typing import Any
 
 import msgpack
 
-from eventgen.errors import EventgenError
+from eventgen.core.errors import EventgenError
 
 PROTOCOL_VERSION = 3  # 3: DONE hands back formatted payloads, not event lists
 MAX_MESSAGE_BYTES = 256 * 1024 * 1024  # a config bundle is the largest message

@@ -10,8 +10,8 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from eventgen.core.batch import GenerationJob
 from eventgen.format.payload import Payload
-from eventgen.render.batch import GenerationJob
 
 
 @dataclass(slots=True)
