@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -25,8 +25,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from eventgen.core.batch import EventBatch, GenerationJob
+from eventgen.core.config import Config
 from eventgen.core.errors import PluginError
 from eventgen.core.settings import Setting
+from eventgen.plugin.configs import plugin_config_type
 
 if TYPE_CHECKING:
     from eventgen.conf.sample import Sample
@@ -34,7 +36,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class Plugin(ABC):  # noqa: B024 - the kind bases below declare the abstract methods
+class Plugin(ABC):
     """Base of every plugin: a kind, a name, declared settings and a one-line summary."""
 
     kind: ClassVar[str] = ""
@@ -46,6 +48,9 @@ class Plugin(ABC):  # noqa: B024 - the kind bases below declare the abstract met
     chosen_by: ClassVar[dict[str, str | None]] = {}
     implies: ClassVar[dict[str, str]] = {}
     uses: ClassVar[frozenset[str]] = frozenset()  # features the plugin needs, e.g. "udp" (not in Splunk apps)
+    # core keys the plugin reads (None: undeclared; its config then holds its own settings only)
+    uses_core: ClassVar[Iterable[str] | None] = None
+    config: Config  # this instance's settings: frozen, typed, built once from the declarations (`config_type`)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -56,6 +61,21 @@ class Plugin(ABC):  # noqa: B024 - the kind bases below declare the abstract met
     def validate(cls, sample: Sample) -> list[tuple[str, str]]:
         """Check a sample's settings for this plugin at load time: (key, message) per problem."""
         return []
+
+    @classmethod
+    def core_keys(cls) -> tuple[str, ...]:
+        """The core settings this plugin's config holds besides its own."""
+        return tuple(cls.uses_core or ())
+
+    @classmethod
+    def config_type(cls) -> type[Config]:
+        """The frozen config class of this plugin: one attribute per declared setting and core key it reads."""
+        return plugin_config_type(cls)
+
+    @classmethod
+    def config_of(cls, settings: Mapping[str, Any]) -> Config:
+        """This plugin's config from a sample's settings (a key left unset takes its declared default)."""
+        return cls.config_type().of(settings)
 
 
 class GeneratorPlugin(Plugin):
@@ -80,6 +100,7 @@ class GeneratorPlugin(Plugin):
 
     def __init__(self, sample: Sample):
         self.sample = sample
+        self.config = self.config_of(sample.settings)
 
     @abstractmethod
     def generate(self, job: GenerationJob) -> EventBatch: ...
@@ -99,12 +120,13 @@ class RaterPlugin(Plugin):
     kind = "rater"
     # core keys the rater reads (None: undeclared, nothing is warned about). Without "count" the tick's count is
     # ignored (the rater sizes intervals itself); the loader warns about declared-unread keys a stanza sets.
-    uses_core: ClassVar[tuple[str, ...] | None] = None
+    uses_core: ClassVar[Iterable[str] | None] = None
     observes: ClassVar[bool] = False  # True: `observe` looks at jobs, so only the full plan gives exact counts
     seed: int = 0
 
     def __init__(self, sample: Sample):
         self.sample = sample
+        self.config = self.config_of(sample.settings)
 
     @abstractmethod
     def rate(self, count: int, when: float, rng: np.random.Generator) -> int: ...
@@ -153,11 +175,12 @@ class InputPlugin(Plugin):
     live: LiveRun | None = None  # set by the plan for a real run only (see LiveRun)
     # core keys the schedule reads (None: undeclared, nothing is warned about): the loader warns about the others
     # of SCHEDULE_KEYS that a stanza sets
-    uses_core: ClassVar[tuple[str, ...] | None] = None
+    uses_core: ClassVar[Iterable[str] | None] = None
     rated: ClassVar[bool] = True  # its ticks' counts go through the rater (False: explicit times, no rater)
 
     def __init__(self, sample: Sample, now: float | None = None):
         self.sample = sample
+        self.config = self.config_of(sample.settings)
         self.now = time.time() if now is None else now  # the run's reference time (`--now`)
 
     @abstractmethod
@@ -276,7 +299,9 @@ def builtin_plugin_dir() -> Path:
 registry = Registry()
 
 
-_OUTPUT_NAMES = ("OutputPlugin", "OutputError", "OutputConfig", "Delivery", "LineFrames", "event_text_of")
+_OUTPUT_NAMES = (
+    "OutputPlugin", "OutputError", "OutputConfig", "Delivery", "LineFrames", "WriteResult", "event_text_of",
+)  # fmt: skip
 
 
 def __getattr__(name: str) -> Any:
