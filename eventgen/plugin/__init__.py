@@ -7,6 +7,7 @@ the `Payload` they make), and the errors a plugin may raise.
 
 from eventgen.conf.files import read_text, writable_dir_problem, writable_file_problem
 from eventgen.core.batch import EventBatch, GenerationJob
+from eventgen.core.config import Config
 from eventgen.core.errors import ConfigError, EventgenError, TemplateError
 from eventgen.core.settings import (
     PathKind,
@@ -35,16 +36,17 @@ from eventgen.format.payload import Payload
 from eventgen.format.syslog import SyslogFrames, SyslogHeaders
 from eventgen.format.text import EventText
 from eventgen.plugin.base import GeneratorPlugin, InputPlugin, LiveRun, RaterPlugin, Tick, registry
-from eventgen.plugin.output import Delivery, LineFrames, OutputError, OutputPlugin
+from eventgen.plugin.output import Delivery, LineFrames, OutputConfig, OutputError, OutputPlugin, WriteResult
+from eventgen.plugin.retry import Action, RetryLogic
 from eventgen.render.tokens import RenderContext, RenderPlan, TokenSpec, make_provider, take
 
 __all__ = [
-    "BulkDocuments", "ConfigError", "Delivery", "EventBatch", "EventText", "EventgenError", "GenerationJob",
-    "GeneratorPlugin", "HecEvent", "HecRaw", "InputPlugin", "LineFrames", "LiveRun", "ModinputXml", "OutputError",
-    "OutputPlugin", "PathKind", "Payload", "RaterPlugin", "RenderContext", "RenderPlan", "Setting", "SettingError",
-    "SyslogFrames", "SyslogHeaders", "TemplateError", "Tick", "TimeFormatter", "TokenSpec", "at_least", "choice",
-    "host_port", "host_port_list", "host_problem", "http_url", "make_provider", "micros", "parse_bool",
-    "parse_float", "parse_host", "parse_int", "parse_json", "parse_list", "parse_str", "parse_time", "parse_timezone",
-    "per_second", "port", "read_text", "registry", "split_time", "take", "url_list", "url_port",
-    "writable_dir_problem", "writable_file_problem",
+    "Action", "BulkDocuments", "Config", "ConfigError", "Delivery", "EventBatch", "EventText", "EventgenError",
+    "GenerationJob", "GeneratorPlugin", "HecEvent", "HecRaw", "InputPlugin", "LineFrames", "LiveRun", "ModinputXml",
+    "OutputConfig", "OutputError", "OutputPlugin", "PathKind", "Payload", "RaterPlugin", "RenderContext",
+    "RenderPlan", "RetryLogic", "Setting", "SettingError", "SyslogFrames", "SyslogHeaders", "TemplateError", "Tick",
+    "TimeFormatter", "TokenSpec", "WriteResult", "at_least", "choice", "host_port", "host_port_list",
+    "host_problem", "http_url", "make_provider", "micros", "parse_bool", "parse_float", "parse_host", "parse_int",
+    "parse_json", "parse_list", "parse_str", "parse_time", "parse_timezone", "per_second", "port", "read_text",
+    "registry", "split_time", "take", "url_list", "url_port", "writable_dir_problem", "writable_file_problem",
 ]  # fmt: skip

@@ -38,7 +38,7 @@ class OutputSet:
             chosen = []
             for name in sample.settings.get("outputMode") or []:
                 cls = registry.get("output", name)
-                key = OutputConfig.of(cls, sample.settings, name)  # type: ignore[arg-type]
+                key = cls.config_of(sample.settings, name)  # type: ignore[call-arg]  # an output: config_of takes its instance
                 output = self._by_key.get(key)
                 if output is None:
                     output = cls(key)  # type: ignore[call-arg]
