@@ -18,6 +18,7 @@ from eventgen.plugin import (
 )
 
 TOKEN_STREAM = 1
+META = ("host", "source", "sourcetype", "index")
 
 
 def expand_indexes(entries: list[str] | None) -> list[str]:
@@ -35,6 +36,7 @@ def expand_indexes(entries: list[str] | None) -> list[str]:
 class DefaultGenerator(GeneratorPlugin):
     name = "default"
     summary = "Sample lines (or CSV rows) with tokens replaced; sequential or random picks."
+    uses_core = ("rater", *META, "extendIndexes", "randomizeEvents", "bundlelines", "sequentialTimestamp")
 
     @classmethod
     def exact_count(cls, sample) -> bool:
@@ -47,12 +49,12 @@ class DefaultGenerator(GeneratorPlugin):
         self.plan = RenderPlan(data.texts, sample.tokens, providers)
         self.size = len(data.texts)
         self.columns = {k: v for k, v in data.columns.items() if not k.startswith("field:")}
-        self.rater = registry.get("rater", sample.settings["rater"])(sample)
-        settings = sample.settings
-        self.meta = {key: str(settings.get(key, "")) for key in ("host", "source", "sourcetype", "index")}
-        self.indexes = expand_indexes(settings.get("extendIndexes"))
-        self.random_picks = settings.get("randomizeEvents") and not settings.get("bundlelines")
-        self.sequential_time = settings.get("sequentialTimestamp")
+        config = self.config
+        self.rater = registry.get("rater", config.rater)(sample)
+        self.meta = {key: "" if config.get(key) is None else str(config.get(key)) for key in META}
+        self.indexes = expand_indexes(config.extendIndexes)
+        self.random_picks = config.randomizeEvents and not config.bundlelines
+        self.sequential_time = config.sequentialTimestamp
 
     def timestamps(self, job: GenerationJob, rng: np.random.Generator) -> np.ndarray:
         if job.timestamps is not None:

@@ -93,9 +93,10 @@ def event_times(sample) -> np.ndarray:
     year = datetime.now(tz).year
     specs = [s for s in sample.tokens if s.rtype in TIME_TOKENS]
     all_formats = [f for s in specs for f in token_formats(s)]
-    field = sample.settings.get("timeField") or "_raw"
+    field = sample.settings.get("timeField")
+    in_text = field in (None, "", "_raw")  # the time is read from the event text (an empty timeField too)
     times = np.full(n, np.nan)
-    if field != "_raw":
+    if not in_text:
         column = data.columns.get(f"field:{field}") or data.columns.get(field)
         if column is None:
             raise SettingError(f"replay: timeField {field!r} is not a column of the sample")
@@ -122,7 +123,7 @@ def event_times(sample) -> np.ndarray:
     if not known.any():
         raise SettingError(
             "replay: no event time could be read with the timestamp tokens' formats "
-            f"({', '.join(all_formats) or 'none'}) from {field}"
+            f"({', '.join(all_formats) or 'none'}) from {'_raw' if in_text else field}"
         )
     missing = int(n - known.sum())
     if missing:

@@ -48,18 +48,18 @@ class ConfigRater(RaterPlugin):
 
     def __init__(self, sample):
         super().__init__(sample)
+        config = self.config
         self.tables = [
-            (attr, _table(sample.settings[key], valid))
-            for key, attr, valid, _ in TABLES
-            if sample.settings.get(key) is not None
+            (attr, _table(config.get(key), valid)) for key, attr, valid, _ in TABLES if config.get(key) is not None
         ]
-        self.randomize = sample.settings.get("randomizeCount")
+        self.randomize = config.randomizeCount
 
     @classmethod
     def validate(cls, sample) -> list[tuple[str, str]]:
         problems = []
+        config = cls.config_of(sample.settings)
         for key, _, valid, _ in TABLES:
-            value = sample.settings.get(key)
+            value = config.get(key)
             if value is not None:
                 try:
                     _table(value, valid)
