@@ -93,10 +93,10 @@ def check_declarations(plugin: type[Plugin]) -> type[Config]:
 
 def _check_config(plugin: type[Plugin], instance: Plugin, expected: Config) -> None:
     config = getattr(instance, "config", None)
-    typed = isinstance(config, plugin.config_type())
-    _require(typed, plugin, f"self.config is {type(config).__name__}, not its config type")
+    if not isinstance(config, plugin.config_type()):
+        raise ComplianceError(f"{plugin.kind} {plugin.name}: self.config is {type(config).__name__}, not its config")
     _require(config == expected, plugin, "self.config is not the config of its settings")
-    name = next(iter(type(config).declarations), None)
+    name = next(iter(config.declarations), None)
     if name is not None:
         try:
             setattr(config, name.name, None)

@@ -46,10 +46,6 @@ class WriteResult:
     item_error: str = ""
     bytes: int | None = None
 
-    @property
-    def failed_count(self) -> int:
-        return self.failed if self.failed_indices is None else len(self.failed_indices)
-
 
 @dataclass
 class Delivery:

@@ -88,14 +88,10 @@ class RetryPolicy:
         Keys a mapping lacks take their declared defaults."""
         values = config.as_dict() if isinstance(config, Config) else config
         own = values.get(retries_setting) if retries_setting else None
-        budget = {key: values.get(key) for key in BUDGET_KEYS}
-        for key, value in budget.items():
-            if value is None:
-                budget[key] = _DECLARED[key].default_value()
         return cls(
-            retries=max(0, int(budget["outputRetries"] if own is None else own)),
-            give_up_seconds=float(budget["outputGiveUpSeconds"]),
-            give_up_batches=max(1, int(budget["outputGiveUpBatches"])),
+            retries=max(0, int(_budget(values, "outputRetries") if own is None else own)),
+            give_up_seconds=float(_budget(values, "outputGiveUpSeconds")),
+            give_up_batches=max(1, int(_budget(values, "outputGiveUpBatches"))),
         )
 
     def wait(self, attempt: int) -> float:
@@ -105,6 +101,12 @@ class RetryPolicy:
 
 
 _DECLARED = {s.name: s for s in SAMPLE.settings if s.name in BUDGET_KEYS}
+
+
+def _budget(values: Mapping[str, Any], key: str) -> Any:
+    """A core key of the budget, or its declared default (a mapping made without it)."""
+    value = values.get(key)
+    return _DECLARED[key].default_value() if value is None else value
 
 
 class Breaker:

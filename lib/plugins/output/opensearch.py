@@ -136,10 +136,11 @@ class OpenSearchOutput(OutputPlugin):
             reply = self._bulk(body, a)
             if reply.get("errors"):
                 for offset, item in enumerate(reply.get("items", [])):
-                    result = next(iter(item.values()), {})
+                    result: dict[str, Any] = next(iter(item.values()), {})
                     if int(result.get("status", 500)) >= 300:
                         rejected.append(a + offset)
-                errors = (next(iter(i.values()), {}).get("error") for i in reply.get("items", []))
+                items: list[dict[str, dict[str, Any]]] = reply.get("items", [])
+                errors = (next(iter(i.values()), {}).get("error") for i in items)
                 item_error = json.dumps(next((e for e in errors if e), ""))[:300]
         return WriteResult(failed_indices=rejected, item_error=item_error, bytes=sent_bytes)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import BinaryIO
 
 from eventgen.plugin import Config, OutputPlugin, PathKind, Payload, Setting, writable_dir_problem
 
@@ -39,7 +40,7 @@ class SpoolOutput(OutputPlugin):
     def open(self) -> None:
         self.folder = Path(spool_dir(self.config)).expanduser()
         self.folder.mkdir(parents=True, exist_ok=True)
-        self._handles: dict[str, object] = {}
+        self._handles: dict[str, BinaryIO] = {}
 
     def write(self, payload: Payload) -> None:
         name = self.config.spoolFile.replace("<SAMPLE>", payload.sample.split(":")[-1])

@@ -19,6 +19,7 @@ event twice (once here, once in the workers).
 from __future__ import annotations
 
 import math
+from typing import cast
 
 import numpy as np
 from eventgen_plugins.rater.config import ConfigRater
@@ -89,14 +90,18 @@ class PerDayVolumeRater(ConfigRater):
     @property
     def measurer(self) -> GeneratorPlugin:
         if self._measurer is None:
-            self._measurer = registry.get("generator", self.config.generator)(self.sample)  # type: ignore[call-arg]
-        return self._measurer  # type: ignore[return-value]
+            self._measurer = self._generator()
+        return self._measurer
+
+    def _generator(self) -> GeneratorPlugin:
+        """A new instance of the sample's generator."""
+        return cast(type[GeneratorPlugin], registry.get("generator", self.config.generator))(self.sample)
 
     def probe(self, when: float | None = None) -> float:
         """The probe's mean event size (measured once, at the first tick's time)."""
         if self._event_bytes is None:
             # a fresh instance: a stateful generator's measurer must start where the workers' instance starts
-            generator = registry.get("generator", self.config.generator)(self.sample)  # type: ignore[call-arg]
+            generator = self._generator()
             self._event_bytes = mean_event_bytes(self.sample, when, self.seed, generator)
         return self._event_bytes
 

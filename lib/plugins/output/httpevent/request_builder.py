@@ -33,7 +33,7 @@ def chunk_bounds(sizes: Sequence[int] | np.ndarray, limit: int) -> list[int]:
 class Requests:
     """The requests of one batch: `bodies[k]` holds events `starts[k]` up to `starts[k + 1]`, posted to `path`."""
 
-    bodies: list[memoryview | bytes]
+    bodies: Sequence[memoryview | bytes]
     starts: list[int]
     path: str
 
