@@ -70,7 +70,7 @@ def checked_write(output: str, result: Any, n: int) -> WriteResult:
             raise Violation(f"output {output}: item_error is {shown(result.item_error)}, not a string")
         return result
     if result is None:
-        return WriteResult()
+        return ALL_SENT
     if is_int(result):
         if 0 <= result <= n:
             return WriteResult(failed=int(result))
@@ -82,6 +82,9 @@ def checked_write(output: str, result: Any, n: int) -> WriteResult:
         f"output {output}: write() returned {shown(result)} for a batch of {n} event(s); allowed: None, a count "
         f"of failed events 0..{n}, or a list of distinct failed indices 0..{n - 1}"
     )
+
+
+ALL_SENT = WriteResult()  # what None says (one shared value: made once, not per batch)
 
 
 def _indices(values: Any, n: int) -> list[int] | None:

@@ -9,7 +9,6 @@ import logging
 import threading
 from abc import abstractmethod
 from collections.abc import Callable, Mapping
-from dataclasses import replace
 from typing import Any, ClassVar
 
 import numpy as np
@@ -46,8 +45,8 @@ CLOSE_WAIT = 5.0  # seconds `shutdown` waits for a write still under way before 
 class OutputPlugin(Plugin):
     """Moves the wire bytes of whole batches. The formatter (`formatter`, built once) turns a batch into a `Payload`
     in the generator worker, outside any lock; `write` (one call per payload) only moves bytes. `deliver` adds
-    locking, the retry budget every output shares (`RetryPolicy`, read by `retry_logic`), giving up (`Breaker`),
-    spooling (`Spooling`) and counting.
+    locking, what a failure means (`retry_logic`), the retry budget every output shares (`RetryPolicy`), giving up
+    (`Breaker`), spooling (`Spooling`) and counting.
 
     `write` returns a `WriteResult` (None when every event was sent), or raises OutputError (or OSError) when
     nothing more was delivered (`sent` says how many events at the start did arrive: a retry resumes after them).
@@ -145,7 +144,7 @@ class OutputPlugin(Plugin):
             error = f"formatting failed: {described(exc)}"
         return Outcome.all_failed(Payload(batch.sample, batch.seq, b"", len(batch), batch), error)
 
-    def attempt(self, payload: Payload) -> WriteResult:
+    def attempt(self, payload: Payload) -> tuple[WriteResult, int]:
         """One attempt (the lock held): open when closed, write, and the answer checked (Violation when it cannot be
         believed), with the bytes it put on the wire."""
         if not self._opened:
@@ -153,12 +152,12 @@ class OutputPlugin(Plugin):
             self._opened = True
         result = checked_write(self.label, self.write(payload), len(payload))
         if result.bytes is not None:
-            return result
+            return result, result.bytes
         try:
             size = self.encoded_size(payload)
         except BaseException as exc:
             raise Violation(f"output {self.label}: encoded_size() raised {described(exc)}") from None
-        return replace(result, bytes=count_in(f"output {self.label}: encoded_size()", size, 0, None))
+        return result, count_in(f"output {self.label}: encoded_size()", size, 0, None)
 
     def spool_parts(self, batch: EventBatch, indices: list[int]) -> list[tuple[list[int], str | None]]:
         """How failed events `indices` of `batch` are spooled: (indices, server) per record, server None meaning

@@ -59,7 +59,7 @@ class Delivery:
     acked: int = 0  # events the destination confirmed stored
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Outcome:
     """A payload's sending after all its attempts, before spooling: `failed` are indices into the payload (a range
     for a failed tail, a list for rejected items), `error` says why; `spool` is False when only their number is

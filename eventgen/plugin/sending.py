@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from eventgen.plugin.output import OutputPlugin
 
 
-@dataclass
+@dataclass(slots=True)
 class _Progress:
     """What the attempts at one payload have come to so far."""
 
@@ -53,7 +53,7 @@ class Retrying:
             rest = payload if output.resumes else payload.tail(progress.partial)
             progress.started = time.monotonic()
             try:
-                result = output.attempt(rest)
+                result, nbytes = output.attempt(rest)
             except Violation:
                 raise
             except BaseException as exc:  # anything plugin code raises is this output's failure
@@ -62,7 +62,7 @@ class Retrying:
                     break
                 continue
             breaker.succeeded()
-            return self._succeeded(payload, rest, result, progress)
+            return self._succeeded(payload, result, nbytes, progress)
         breaker.batch_failed(progress.error)
         failed = range(progress.partial, n)
         error = breaker.dead_reason or progress.error
@@ -82,10 +82,9 @@ class Retrying:
         output.breaker.attempt_failed(progress.started)
         return failure
 
-    def _succeeded(self, payload: Payload, rest: Payload, result: WriteResult, progress: _Progress) -> Outcome:
+    def _succeeded(self, payload: Payload, result: WriteResult, nbytes: int, progress: _Progress) -> Outcome:
         """The outcome of an attempt that wrote: every event sent but the items `write` says failed."""
         resent, acked = progress.resent + result.resent, progress.acked + result.acked
-        nbytes = result.bytes if result.bytes is not None else 0
         if result.failed_indices is None:
             failed: range | list[int] = range(len(payload) - result.failed, len(payload))
             return Outcome(payload, failed, nbytes, progress.error, resent, acked, spool=False)
