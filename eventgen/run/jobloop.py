@@ -82,7 +82,7 @@ class JobLoop:
 
     def unstarted(self) -> list[JobKey]:
         """Take back the jobs not yet begun; their keys."""
-        keys = []
+        keys: list[JobKey] = []
         while True:
             try:
                 item = self.jobs.get_nowait()

@@ -11,6 +11,7 @@ import logging
 import queue
 import threading
 from collections.abc import Iterable
+from typing import cast
 
 from eventgen.conf.loader import RunConfig
 from eventgen.conf.sample import Sample
@@ -37,13 +38,12 @@ class OutputSet:
         for sample in samples:
             chosen = []
             for name in sample.settings.get("outputMode") or []:
-                cls = registry.get("output", name)
-                key = OutputConfig.of(cls, sample.settings, name)  # type: ignore[arg-type]
+                cls = cast(type[OutputPlugin], registry.get("output", name))
+                key = OutputConfig.of(cls, sample.settings, name)
                 output = self._by_key.get(key)
                 if output is None:
-                    output = cls(key)  # type: ignore[call-arg]
+                    output = self._by_key[key] = cls(key)
                     output.stop_event = stop
-                    self._by_key[key] = output
                 chosen.append(output)
             self._by_sample[sample.label] = chosen
         self._all = list(self._by_key.values())
@@ -77,7 +77,7 @@ def host_outputs(config: RunConfig) -> frozenset[str]:
     names = {n for s in config.samples for n in s.settings.get("outputMode") or []}
     if config.engine.useOutputQueue:
         return frozenset(names)
-    return frozenset(n for n in names if registry.get("output", n).single_writer)
+    return frozenset(n for n in names if cast(type[OutputPlugin], registry.get("output", n)).single_writer)
 
 
 def write(output: OutputPlugin, item: EventBatch | Payload, delta: JobDelta) -> None:

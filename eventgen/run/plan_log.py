@@ -51,8 +51,8 @@ def log_plan(samples: list[Sample], windows: list[Window], counts: list[int | No
                 if settings.get(s.name) not in (None, "") and not is_secret(s.name)
             ]
             outputs.setdefault((name, " ".join(shown)), []).append(sample.label)
-    for (name, shown), labels in outputs.items():
-        log.info("plan: output %s%s for %s", name, f" ({shown})" if shown else "", ", ".join(labels))
+    for (name, destination), labels in outputs.items():
+        log.info("plan: output %s%s for %s", name, f" ({destination})" if destination else "", ", ".join(labels))
 
 
 def is_secret(name: str) -> bool:
