@@ -29,18 +29,22 @@ sys.path.insert(0, sys.argv[1])
 conf, overrides = sys.argv[2], json.loads(sys.argv[3])
 try:
     from eventgen.conf.loader import load
-    from eventgen.run.engine import Engine as Run, RunOptions
-except ImportError:  # checkouts before the stage layout
-    from eventgen.config import load
-    from eventgen.engine import Run, RunOptions
+    from eventgen.run.wire import RunOptions, wire as Run
+except ImportError:  # checkouts before the wiring function
+    try:
+        from eventgen.conf.loader import load
+        from eventgen.run.engine import Engine as Run, RunOptions
+    except ImportError:  # checkouts before the stage layout
+        from eventgen.config import load
+        from eventgen.engine import Run, RunOptions
 def cpu():
     return sum(getattr(resource.getrusage(w), f) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
                for f in ("ru_utime", "ru_stime"))
 run = Run(load(conf, overrides), RunOptions(seed=1, status_interval=0))
 c0, t0 = cpu(), time.perf_counter()
-stats = run.execute()
+result = run.execute()
 wall, used = time.perf_counter() - t0, cpu() - c0
-total = stats.totals()
+total = result.total if hasattr(result, "total") else result.totals()
 sent = total["sent"] if isinstance(total, dict) else total.sent
 print(sent / wall, sent / used)
 """

@@ -79,7 +79,7 @@ def plain_run(name: str, events: int, seed: int) -> Measure:
 def eventgen_run(name: str, mode: str, events: int, job_size: int, seed: int) -> Measure:
     """The project through eventgen's engine, to devnull with the formatter of the project's first output."""
     from eventgen.conf.eventum_map import load_translated
-    from eventgen.run.engine import Engine, RunOptions
+    from eventgen.run.wire import RunOptions, wire
 
     path = PROJECTS_DIR / name / "generator.yml"
     settings = load_translated(path, {}, {}, {"timeMode": "sample"}).samples[0].settings
@@ -92,11 +92,11 @@ def eventgen_run(name: str, mode: str, events: int, job_size: int, seed: int) ->
         "outputFormatBy": json.dumps({"devnull": formats.get(settings["outputMode"][0], {})}),
         **MODES[mode],
     }
-    stats = Engine(load_translated(path, {}, {}, overrides), RunOptions(seed=seed, status_interval=0)).execute()
-    total = stats.totals()
-    if total["sent"] != events or total["failed"]:
-        raise WorkloadError(f"{name} {mode}: sent {total['sent']} of {events}, {total['failed']} failed")
-    return Measure(events / stats.elapsed(), total["bytes"] / events)
+    summary = wire(load_translated(path, {}, {}, overrides), RunOptions(seed=seed, status_interval=0)).execute()
+    total = summary.total
+    if total.sent != events or total.failed:
+        raise WorkloadError(f"{name} {mode}: sent {total.sent} of {events}, {total.failed} failed")
+    return Measure(events / summary.elapsed, total.bytes / events)
 
 
 def measure(

@@ -154,7 +154,7 @@ def build_controller(parser: argparse.ArgumentParser) -> None:
 def run_controller(args: argparse.Namespace) -> int:
     from eventgen.cli.generate import run_config
     from eventgen.cluster import bundle as bundles
-    from eventgen.cluster.controller import controller_transport, write_workers
+    from eventgen.cluster.controller import Controller
     from eventgen.rpc.sockets import ZmqServer
 
     if args.heartbeat <= 0 or args.liveness < 1:
@@ -181,17 +181,8 @@ def run_controller(args: argparse.Namespace) -> int:
         file=sys.stderr,
         flush=True,
     )
-    transport = controller_transport(server, bundle, args.heartbeat, args.liveness)
-    return run_config(
-        config,
-        args,
-        transport,
-        write_workers,
-        lambda engine: {
-            "workers": [p.describe() for p in engine.dispatcher.peers.values()],
-            **engine.transport.extra(),
-        },
-    )
+    controller = Controller(server, bundle, args.heartbeat, args.liveness)
+    return run_config(config, args, controller.transport, controller.summarize)
 
 
 def _auth(args: argparse.Namespace, curve) -> str:
@@ -243,8 +234,8 @@ def build_status(parser: argparse.ArgumentParser) -> None:
 def run_status(args: argparse.Namespace) -> int:
     import time
 
-    from eventgen.cluster.controller import status_line
     from eventgen.rpc.protocol import MsgType, ProtocolError, decode, encode
+    from eventgen.run.report import cluster_line
 
     transport = _connect(args, f"status-{uuid.uuid4().hex[:8]}".encode())
     try:
@@ -262,7 +253,7 @@ def run_status(args: argparse.Namespace) -> int:
             except ProtocolError:
                 continue
             if message.type is MsgType.STATUS_REPLY:
-                _print_status(message["status"], args.json, status_line)
+                _print_status(message["status"], args.json, cluster_line)
                 return EXIT_OK
     finally:
         transport.close()

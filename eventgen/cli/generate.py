@@ -12,7 +12,7 @@ from eventgen.core.errors import EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK
 from eventgen.run.signals import handle_signals
 
 log = logging.getLogger("eventgen")
-CATCHUP = 1.25  # eventgen.run.dispatcher.CATCHUP, not imported here: the dispatcher pulls in numpy
+CATCHUP = 1.25  # eventgen.run.catchup.CATCHUP, not imported here: the run package pulls in numpy
 
 
 def run_generate(args: argparse.Namespace) -> int:
@@ -23,30 +23,30 @@ def run_generate(args: argparse.Namespace) -> int:
     return run_config(config, args)
 
 
-def run_config(config, args: argparse.Namespace, transport=None, write_extra=None, json_extra=None) -> int:
-    """Run a loaded conf as the run flags say; print the summary; the exit status."""
-    from eventgen.run.engine import Engine
+def run_config(config, args: argparse.Namespace, transport=None, summarize=None) -> int:
+    """Run a loaded conf as the run flags say (over `transport`, a controller's, when given); print the summary
+    (with `summarize`'s additions); the exit status."""
+    from eventgen.run.report import write_json, write_table
+    from eventgen.run.wire import wire
 
-    options = run_options(config, args)
-    engine = Engine(config, options, transport)
-    engine.stats.target_rate = args.rate
-    with handle_signals(engine.stop, engine.stats.made_line):
-        stats = engine.execute()
-    stats.write_summary(sys.stderr)
-    if write_extra is not None:
-        write_extra(engine, sys.stderr)
+    engine = wire(config, run_options(config, args), transport)
+    with handle_signals(engine.stop, engine.made_line):
+        summary = engine.execute()
+    if summarize is not None:
+        summary = summarize(summary)
+    write_table(summary, sys.stderr)
     if args.stats_json:
         with writing("--stats-json", args.stats_json):
-            stats.write_json(args.stats_json, json_extra(engine) if json_extra is not None else None)
-    if engine.failed():
+            write_json(summary, args.stats_json)
+    if summary.failed:
         return EXIT_FAILED
-    return EXIT_INCOMPLETE if engine.incomplete and not args.duration else EXIT_OK
+    return EXIT_INCOMPLETE if summary.incomplete and not args.duration else EXIT_OK
 
 
 def run_options(config, args: argparse.Namespace):
     """RunOptions from the run flags, after applying `--rate` and `--duration` to the samples."""
     from eventgen.core.errors import EventgenError
-    from eventgen.run.engine import RunOptions
+    from eventgen.run.wire import RunOptions
 
     if args.catchup < 1:
         raise EventgenError(f"--catchup must be 1 or more (times the rate), got {args.catchup:g}")
@@ -80,6 +80,7 @@ def run_options(config, args: argparse.Namespace):
         duration=args.duration,
         drain_seconds=getattr(args, "drain_seconds", 30.0),
         catchup=args.catchup,
+        target_rate=args.rate,
     )
 
 

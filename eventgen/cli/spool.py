@@ -16,12 +16,12 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import time
 from pathlib import Path
 
 from eventgen.cli.common import load_config
 from eventgen.cli.destinations import check_file, writing
 from eventgen.core.errors import EXIT_CONFIG, EXIT_FAILED, EXIT_OK
-from eventgen.run.accounting import Stats, Tally
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +50,13 @@ def _error(message: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    from eventgen.core.delta import JobDelta
     from eventgen.plugin.output import OutputPlugin
     from eventgen.plugin.spool import append_failed, append_line, batch_of, read_spool
-    from eventgen.run.pipeline import OutputSet
+    from eventgen.run.accounting import Stats
+    from eventgen.run.outputs import OutputSet, write
+    from eventgen.run.report import write_json, write_table
+    from eventgen.run.summary import summarize
 
     check_file("--failed-to", args.failed_to)
     check_file("--done-ids", args.done_ids)
@@ -86,6 +90,8 @@ def run(args: argparse.Namespace) -> int:
     if args.dedupe and Path(done_ids).is_file():
         seen = {line.strip() for line in Path(done_ids).read_text(encoding="utf-8").splitlines() if line.strip()}
     stats = Stats()
+    started = time.time()
+    notes = []
     problems = skipped_records = skipped_events = 0
     pinned: dict[tuple[int, str], OutputPlugin | None] = {}  # (output, server) -> its copy for that server
     try:
@@ -115,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
                 chosen = pinned[key]
                 if chosen is None:
                     why = f"output {name!r} of sample {label!r} has no server {server} in {args.conf}"
-            tally = Tally()
+            tally = JobDelta()
             tally.made(label, len(batch))
             if chosen is None:
                 problems += 1
@@ -127,9 +133,8 @@ def run(args: argparse.Namespace) -> int:
                 log.error("%s:%d: %s; %d event(s) not resent, %s", spool, number, why, len(batch), kept)
                 tally.delivered(label, name, 0, len(batch), 0, f"{why}; {len(batch)} event(s) {kept}")
             else:
-                r = chosen.deliver(batch)
-                tally.delivered(label, name, r.sent, r.failed, r.bytes, r.error, r.resent, r.acked)
-            stats.merge(tally.delta())
+                write(chosen, batch, tally)
+            stats.merge(tally)
             if record_id:
                 seen.add(record_id)
                 append_line(done_ids, record_id)
@@ -140,9 +145,10 @@ def run(args: argparse.Namespace) -> int:
         closing = {copy.label: error for copy in pinned.values() if copy is not None and (error := copy.shutdown())}
         stats.close_failed({**closing, **outputs.close()})
     if skipped_records:
-        stats.note(f"--dedupe: skipped {skipped_records} record(s) ({skipped_events} event(s)) already replayed")
-    stats.write_summary(sys.stderr)
+        notes.append(f"--dedupe: skipped {skipped_records} record(s) ({skipped_events} event(s)) already replayed")
+    summary = summarize(stats, max(time.time() - started, 1e-9), notes=tuple(notes))
+    write_table(summary, sys.stderr)
     if args.stats_json:
         with writing("--stats-json", args.stats_json):
-            stats.write_json(args.stats_json)
-    return EXIT_FAILED if stats.totals()["failed"] or problems or stats.closing else EXIT_OK
+            write_json(summary, args.stats_json)
+    return EXIT_FAILED if summary.failed or problems else EXIT_OK

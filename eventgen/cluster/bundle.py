@@ -34,7 +34,7 @@ def referenced_paths(config: RunConfig) -> list[Path]:
         for path in config.project["files"]:
             found += _walk(Path(path))
     conf_dir = config.path.parent
-    for folder in config.engine.get("pluginDir") or []:
+    for folder in config.engine.pluginDir or ():  # declared without a default: None when not set
         found += _walk((conf_dir / folder).resolve())
     for sample in config.samples:
         if sample.path is not None:

@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any
 
-from eventgen.run.accounting import Tally
+from eventgen.core.delta import JobDelta
 
 log = logging.getLogger("eventgen.worker")
 
@@ -29,21 +28,19 @@ MAX_RUNS = 8
 class RunCounts:
     """One run's finished jobs on this worker, summed."""
 
-    tally: Tally = field(default_factory=Tally)
+    delta: JobDelta = field(default_factory=JobDelta)
     jobs: int = 0
     taken_by: str = ""  # the run whose controller took these counts (they are in its summary once it ends)
 
-    def add(self, delta: dict[str, Any]) -> None:
-        for sample, n in delta.get("generated", []):
-            self.tally.made(sample, n)
-        for sample, output, sent, failed, nbytes, *more in delta.get("rows", []):
-            self.tally.delivered(sample, output, sent, failed, nbytes, "", *more[:2])
+    def add(self, delta: JobDelta) -> None:
+        self.delta.add(delta)
         self.jobs += 1
 
     def describe(self) -> str:
-        made = sum(self.tally.generated.values())
+        made = sum(self.delta.generated.values())
         rows = ", ".join(
-            f"{c.sent:,} sent to {output} ({c.failed:,} failed)" for (_, output), c in sorted(self.tally.rows.items())
+            f"{c.sent:,} sent to {output} ({c.failed:,} failed)"
+            for (_, output), c in sorted(self.delta.rows.items(), key=lambda item: item[0])
         )
         return f"{self.jobs:,} job(s), {made:,} events made" + (f", {rows}" if rows else "")
 
@@ -52,7 +49,7 @@ class Ledger:
     def __init__(self) -> None:
         self.runs: dict[str, RunCounts] = {}
 
-    def add(self, run: str, delta: dict[str, Any]) -> None:
+    def add(self, run: str, delta: JobDelta) -> None:
         counts = self.runs.get(run)
         if counts is None:
             counts = self.runs[run] = RunCounts()

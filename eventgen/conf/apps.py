@@ -141,7 +141,7 @@ def load_apps(
     samples = [sample for config in configs for sample in config.samples]
     warnings = [w for config in configs for w in config.warnings]
     for config in configs[1:]:
-        if dict(config.engine) != dict(engine):
+        if config.engine != engine:
             warnings.append(
                 f"{config.path}: [global] engine settings differ from the first app's and are "
                 f"ignored; those of {configs[0].path} apply"

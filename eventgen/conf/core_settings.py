@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from eventgen.core.config import config_type
 from eventgen.core.settings import (
     PathKind,
     Setting,
@@ -338,3 +339,6 @@ GLOBAL = SettingGroup(
 )
 
 CORE_GROUPS = (SAMPLE, GLOBAL)
+
+# the run's engine settings as one frozen, typed value (`RunConfig.engine.generatorWorkers`): defaults only above
+EngineConfig = config_type("[global] engine settings", GLOBAL.settings)

@@ -17,12 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from eventgen.conf.checks import output_problems
-from eventgen.conf.core_settings import CORE_GROUPS, GLOBAL, SCHEDULE_KEYS
+from eventgen.conf.core_settings import CORE_GROUPS, GLOBAL, SCHEDULE_KEYS, EngineConfig
 from eventgen.conf.files import path_problem
 from eventgen.conf.sample import Sample
 from eventgen.conf.syntax import parse_conf, read_conf
 from eventgen.conf.token_scan import LIMIT as REGEX_LIMIT
 from eventgen.conf.token_scan import RegexTimeout, tokens_found
+from eventgen.core.config import Config
 from eventgen.core.errors import ConfigError, ConfigErrors
 from eventgen.core.settings import Setting, SettingError, SettingGroup, Settings, index
 from eventgen.core.timeutil import parse_time
@@ -60,7 +61,7 @@ class RunConfig:
     """A validated conf: engine settings and the enabled samples."""
 
     path: Path
-    engine: Settings
+    engine: Config  # EngineConfig (conf/core_settings.py): the [global] settings, typed and frozen
     samples: list[Sample]
     warnings: list[str] = field(default_factory=list)
     project: dict[str, Any] | None = None  # an Eventum project's params, secrets and files (`load_translated`)
@@ -214,12 +215,12 @@ class _Loader:
                 folded.append(replace(sample, schedules=tuple(group)))
         return folded
 
-    def engine_settings(self, global_raw: Layer) -> Settings:
+    def engine_settings(self, global_raw: Layer) -> Config:
         values: dict[str, Any] = {}
         for setting in GLOBAL.settings:
             raw = self.overrides.get(setting.name, global_raw.values.get(setting.name, setting.default))
             values[setting.name] = self.parse(setting, raw, "global")
-        return Settings(values)
+        return EngineConfig.of(values)
 
     def parse(self, setting: Setting, raw: str | None, stanza: str) -> Any:
         if raw is None:

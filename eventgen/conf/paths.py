@@ -41,7 +41,7 @@ def named_paths(config: RunConfig) -> list[NamedPath]:
     conf_dir = config.path.parent
     found = [
         NamedPath("global", key, kind, text, _folder([conf_dir], text) if kind is PathKind.FOLDER else None)
-        for key, kind, text in declared(config.engine, table)
+        for key, kind, text in declared(config.engine.as_dict(), table)
     ]
     for sample in config.samples:
         for member in (sample, *sample.schedules):

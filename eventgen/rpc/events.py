@@ -1,7 +1,7 @@
 """What the engine loop hears from its workers, whatever carries it, and the transport interface.
 
 Thread, process and cluster modes each implement `Transport`; the engine and the dispatcher never
-see a socket or a queue.
+see a socket or a queue. A worker's answer to one job is a `JobReport`, whatever runs it.
 """
 
 from __future__ import annotations
@@ -11,7 +11,10 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from eventgen.core.batch import GenerationJob
+from eventgen.core.delta import JobDelta
 from eventgen.format.payload import Payload
+
+JobKey = tuple[str, int]  # (sample, seq): names a job within its run
 
 
 @dataclass(slots=True)
@@ -23,13 +26,25 @@ class Joined:
 
 
 @dataclass(slots=True)
-class Done:
-    peer: Hashable
+class JobReport:
+    """What became of one job: its key, its counts, a render error, and the payloads the worker formatted for
+    the outputs the host writes, as (host output index, payload)."""
+
+    key: JobKey
     run: str
-    key: tuple[str, int]
-    delta: dict
+    delta: JobDelta
     error: str = ""
-    handback: list[tuple[int, Payload]] = field(default_factory=list)  # (host output index, payload)
+    handback: list[tuple[int, Payload]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Done:
+    """A peer's report of one job; `unreadable`: why its counts could not be read (refused like counts that do
+    not fit their job)."""
+
+    peer: Hashable
+    report: JobReport
+    unreadable: str = ""
 
 
 @dataclass(slots=True)
@@ -37,7 +52,7 @@ class Leaving:
     """A peer stops taking jobs and returns those it had not begun (`final`: it is gone)."""
 
     peer: Hashable
-    returned: list[tuple[str, int]]
+    returned: list[JobKey]
     final: bool
     closing: dict[str, str] = field(default_factory=dict)  # outputs it closed that failed to close: output → error
 
@@ -57,6 +72,19 @@ class Fatal:
 
 
 Event = Joined | Done | Leaving | Lost | Fatal
+
+
+@dataclass(frozen=True, slots=True)
+class Handover:
+    """An earlier run's counts that a worker hands to this host, its own controller having gone away before its
+    summary: for the role above (the controller) to check and keep apart, never this run's counts."""
+
+    peer: bytes
+    run: str
+    worker: str
+    host: str
+    jobs: int
+    delta: JobDelta
 
 
 def _always(peer: Hashable) -> bool:

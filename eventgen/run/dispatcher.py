@@ -9,13 +9,7 @@ lying worker cannot change the summary. A lost peer's jobs, and a job whose coun
 front of the backlog (re-issued: delivery is at-least-once, and the summary counts re-issued jobs). Stateful
 samples are pinned to one peer.
 
-Catch-up policy (live runs): a paced job carries the monotonic time it was due, and leaves the backlog only
-once its sample's catch-up clock has reached that time. The clock is the present while work flows; while a
-job that is due waits for room (no worker, or every worker full) the clock stops at that job's due time, and
-once room returns it runs at `catchup` times real time until it is the present again. So a backlog that built
-up while nobody could take it is caught up at no more than `catchup` x the schedule's rate, never burst
-through, and a worker joining late gets what is due from then on plus that bounded catch-up. Jobs released
-at once (backfill, `--no-wait`) and jobs given back or re-issued (already past the clock) are not held.
+Live runs catch up a backlog at a bounded rate (`catchup.py`).
 """
 
 from __future__ import annotations
@@ -24,29 +18,22 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Hashable
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Hashable
 
 from eventgen.core.batch import GenerationJob
+from eventgen.core.delta import JobDelta
+from eventgen.rpc.events import JobKey
 from eventgen.run.accounting import Stats
 from eventgen.run.admission import SampleShape, misfit
-from eventgen.run.peer import FAILED, LEAVING, LEFT, LOST, WORKING, JobKey, Peer, load, peer_text
+from eventgen.run.catchup import CATCHUP, CatchUp
+from eventgen.run.peer import FAILED, LEAVING, LEFT, LOST, WORKING, Peer, load, peer_text
+from eventgen.run.summary import JobCounts, Notes, Policy
 
 __all__ = ["CATCHUP", "FAILED", "LEAVING", "LEFT", "LOST", "WORKING", "Dispatcher", "Peer"]
 
 log = logging.getLogger(__name__)
 
-CATCHUP = 1.25  # default: a backlog is caught up at no more than 1.25 x the schedule's rate
 MISFITS = 3  # completions of one job refused for counts that do not fit it before the job is given up as failed
-
-
-@dataclass
-class _Gate:
-    """One sample's catch-up clock (monotonic seconds): paced jobs due at or before it may leave."""
-
-    clock: float
-    at: float  # when `clock` was last advanced
 
 
 class Dispatcher:
@@ -59,35 +46,25 @@ class Dispatcher:
         backlog: int,
         pinned: set[str],
         stop: threading.Event,
-        wake: Callable[[], None] = lambda: None,
         catchup: float = CATCHUP,
         shapes: dict[str, SampleShape] | None = None,
+        notes: Notes | None = None,
     ):
         self.run_id = run_id
         self.shapes = shapes or {}  # what a completion of each sample's job may claim (admission)
-        self.catchup = max(1.0, catchup)
+        self.catchup = CatchUp(catchup)
         self.due: dict[JobKey, float] = {}  # paced jobs in the backlog: monotonic due time
-        self.gates: dict[str, _Gate] = {}
         self._blocked: dict[str, float] = {}  # sample → due time of the job its feeder waits to queue
         self.stats = stats
+        self.notes = notes or Notes()
         self.limit = max(1, backlog)
         self.pinned = pinned
         self.stop = stop
-        self.wake = wake
         self.backlog: deque[GenerationJob] = deque()
         self.ended: set[str] = set()  # samples whose generator has nothing more to make
         self.peers: dict[Hashable, Peer] = {}
         self.pins: dict[str, Hashable] = {}
-        self.counts = {
-            "reissued": 0,
-            "reissued_events": 0,
-            "returned": 0,
-            "refused": 0,
-            "failed": 0,
-            "failed_events": 0,
-            "dropped": 0,
-            "dropped_events": 0,
-        }
+        self.counts = JobCounts()
         self._cond = threading.Condition()
         self._dispatches = 0
         self._refusals_logged: set[tuple[str, str]] = set()
@@ -98,7 +75,7 @@ class Dispatcher:
 
     def put(self, job: GenerationJob, due: float | None = None) -> bool:
         """Queue a job (`due`: the monotonic time a paced job is due), blocking while the backlog is full;
-        False once the run is stopping."""
+        False once the run is stopping. (The caller wakes the engine loop: `Engine.queue`.)"""
         with self._cond:
             if due is not None and len(self.backlog) >= self.limit:
                 self._blocked[job.sample] = due  # waits outside the backlog: its clock must wait for it too
@@ -112,7 +89,6 @@ class Dispatcher:
             if due is not None:
                 self.due[(job.sample, job.seq)] = due
             self.backlog.append(job)
-        self.wake()
         return True
 
     # ----- peers ------------------------------------------------------------------------------
@@ -126,7 +102,7 @@ class Dispatcher:
             return old
         peer = Peer(peer_id, name or str(peer_id), max(1, capacity), host)
         if old is not None:
-            peer.stats, peer.jobs_done, peer.refused = old.stats, old.jobs_done, old.refused
+            peer.counts, peer.jobs_done, peer.refused = old.counts, old.jobs_done, old.refused
         self.peers[peer_id] = peer
         return peer
 
@@ -137,7 +113,7 @@ class Dispatcher:
             return
         peer.state = LEAVING if peer.alive else peer.state
         jobs = [job for key in returned if (job := peer.inflight.pop(key, None)) is not None]
-        self.counts["returned"] += len(jobs)  # given back unstarted: reassigned, never re-issued after loss
+        self.counts.returned += len(jobs)  # given back unstarted: reassigned, never re-issued after loss
         self._requeue(jobs)
 
     def gone(self, peer_id: Hashable, state: str = LEFT, reason: str = "") -> int:
@@ -156,8 +132,8 @@ class Dispatcher:
                         "sample %s: its worker %s is gone; its state starts afresh on another", sample, peer.name
                     )
         if jobs:
-            self.counts["reissued"] += len(jobs)
-            self.counts["reissued_events"] += self.stats.reissue((j.sample, j.count) for j in jobs)
+            self.counts.reissued += len(jobs)
+            self.counts.reissued_events += self.stats.reissue((j.sample, j.count) for j in jobs)
             log.warning(
                 "worker %s %s%s: re-issuing its %d job(s) in flight",
                 peer.name,
@@ -178,7 +154,7 @@ class Dispatcher:
         a paced job only once its sample's catch-up clock has reached its due time."""
         out: list[tuple[Peer, GenerationJob]] = []
         now = time.monotonic() if now is None else now
-        self._advance(now)
+        self.catchup.advance(now)
         if not self.backlog:
             return out
         ready = [p for p in self.peers.values() if p.free > 0]
@@ -190,7 +166,7 @@ class Dispatcher:
             while self.backlog and ready:
                 job = self.backlog.popleft()
                 due = self.due.get((job.sample, job.seq))
-                if due is not None and due > self._gate(job.sample, now).clock:
+                if due is not None and due > self.catchup.gate(job.sample, now).clock:
                     kept.append(job)  # not yet: its sample's clock has not reached it
                     if len(kept) > 4 * self.limit:
                         break
@@ -213,53 +189,25 @@ class Dispatcher:
         self._hold(now)
         return out
 
-    # ----- catch-up clocks --------------------------------------------------------------------
-
-    def _gate(self, sample: str, now: float) -> _Gate:
-        gate = self.gates.get(sample)
-        if gate is None:
-            gate = self.gates[sample] = _Gate(now, now)
-        return gate
-
-    def _advance(self, now: float) -> None:
-        """Every clock runs at `catchup` x real time, never past the present."""
-        for gate in self.gates.values():
-            gate.clock = min(now, gate.clock + self.catchup * max(0.0, now - gate.at))
-            gate.at = now
+    # ----- catch-up --------------------------------------------------------------------------
 
     def _hold(self, now: float) -> None:
-        """A sample's clock stops at the due time of its first job that is due but still waiting (for room);
-        a sample with nothing waiting owes nothing: its clock is the present."""
+        """Each sample's clock stops at the due time of its first job that is due but still waiting (for room)."""
         with self._cond:
-            first = dict(self._blocked)
+            waiting = dict(self._blocked)
             for job in self.backlog:
                 due = self.due.get((job.sample, job.seq))
                 if due is not None:
-                    first[job.sample] = min(due, first.get(job.sample, due))
-        for sample, gate in self.gates.items():
-            due = first.get(sample)
-            if due is None:
-                gate.clock = now
-            elif due <= gate.clock:
-                gate.clock = due
-        for sample, due in first.items():
-            if sample not in self.gates:
-                self.gates[sample] = _Gate(min(now, due), now)
+                    waiting[job.sample] = min(due, waiting.get(job.sample, due))
+        self.catchup.hold(now, waiting)
 
     def behind(self, now: float | None = None) -> float:
         """Seconds the furthest-behind sample's catch-up clock trails the present (0 when caught up)."""
-        now = time.monotonic() if now is None else now
-        return max((now - g.clock for g in self.gates.values()), default=0.0)
+        return self.catchup.behind(now)
 
-    def policy(self) -> dict[str, Any]:
+    def policy(self) -> Policy:
         """The catch-up policy and where it stands, for status and the summary."""
-        behind = self.behind()
-        return {
-            "policy": "catch-up",
-            "catchup": self.catchup,
-            "behind_seconds": round(behind, 3),
-            "catching_up": behind > 0.05,
-        }
+        return self.catchup.policy()
 
     def _peer_for(self, job: GenerationJob, ready: list[Peer]) -> Peer | None:
         key = (job.sample, job.seq)
@@ -289,9 +237,12 @@ class Dispatcher:
         if peer.inflight.pop((job.sample, job.seq), None) is not None:
             self._requeue([job])
 
-    def done(self, peer_id: Hashable, run_id: str, key: JobKey, delta: dict[str, Any], error: str) -> bool:
+    def done(
+        self, peer_id: Hashable, run_id: str, key: JobKey, delta: JobDelta, error: str, unreadable: str = ""
+    ) -> bool:
         """A completion: merged when it is this run's, the job is in flight to that peer and its counts fit the
-        job (`admission.misfit`); else refused. Counts that do not fit re-issue the job."""
+        job (`admission.misfit`); else refused. Counts that do not fit (or could not be read: `unreadable`)
+        re-issue the job."""
         peer = self.peers.get(peer_id)
         if run_id != self.run_id:
             return self._refuse(peer_id, peer, "run", "it is not from this run")
@@ -300,7 +251,7 @@ class Dispatcher:
         job = peer.inflight.pop(key, None)
         if job is None:
             return self._refuse(peer_id, peer, "job", f"job {key[0]}#{key[1]} is not in flight to it")
-        why = misfit(job, delta, error, self.shapes.get(job.sample))
+        why = unreadable or misfit(job, delta, error, self.shapes.get(job.sample))
         if why:
             self._refuse(peer_id, peer, "counts", f"its counts do not fit job {key[0]}#{key[1]}: {why}")
             self._redo(peer, job, why)
@@ -308,12 +259,12 @@ class Dispatcher:
         self._shunned.pop(key, None)
         self._misfits.pop(key, None)
         self.stats.merge(delta)
-        peer.stats.merge(delta)
+        peer.counts.add(delta)
         peer.jobs_done += 1
         if error:
-            self.counts["failed"] += 1
-            self.counts["failed_events"] += job.count
-            if self.stats.note(f"sample {key[0]}: generator failed: {error}"):
+            self.counts.failed += 1
+            self.counts.failed_events += job.count
+            if self.notes.add(f"sample {key[0]}: generator failed: {error}"):
                 log.error("sample %s: generator failed: %s", key[0], error)
         return True
 
@@ -325,9 +276,9 @@ class Dispatcher:
         if tries >= MISFITS:
             del self._misfits[key]
             self._shunned.pop(key, None)
-            self.counts["failed"] += 1
-            self.counts["failed_events"] += self.stats.job_failed(job, self.shapes.get(job.sample), why)
-            if self.stats.note(
+            self.counts.failed += 1
+            self.counts.failed_events += self._given_up(job, why)
+            if self.notes.add(
                 f"sample {job.sample}: job(s) whose counts were refused {MISFITS} times were given up as failed"
             ):
                 log.error("sample %s: job #%d given up: its counts were refused %d times (%s)", *key, tries, why)
@@ -335,12 +286,20 @@ class Dispatcher:
         self._shunned[key] = peer.id
         if self.pins.get(job.sample) == peer.id:
             del self.pins[job.sample]  # a stateful sample moves too: its state starts afresh on another
-        self.counts["reissued"] += 1
-        self.counts["reissued_events"] += self.stats.reissue([(job.sample, job.count)])
+        self.counts.reissued += 1
+        self.counts.reissued_events += self.stats.reissue([(job.sample, job.count)])
         self._requeue([job])
 
+    def _given_up(self, job: GenerationJob, why: str) -> int:
+        """A job given up as failed: its events show failed in its sample's rows, as a failed generator's do."""
+        shape = self.shapes.get(job.sample)
+        delta = JobDelta()
+        delta.job_failed(job.sample, job.count, sorted(shape.outputs) if shape else (), f"counts refused: {why}")
+        self.stats.merge(delta, jobs=0)
+        return job.count
+
     def _refuse(self, peer_id: Hashable, peer: Peer | None, category: str, why: str) -> bool:
-        self.counts["refused"] += 1
+        self.counts.refused += 1
         if peer is not None:
             peer.refused += 1
         name = peer.name if peer is not None else peer_text(peer_id)
@@ -354,7 +313,6 @@ class Dispatcher:
             return
         with self._cond:
             self.backlog.extendleft(reversed(jobs))
-        self.wake()
 
     # ----- state ------------------------------------------------------------------------------
 
@@ -395,6 +353,6 @@ class Dispatcher:
         for peer in self.peers.values():
             jobs += peer.inflight.values()
             peer.inflight.clear()
-        self.counts["dropped"] += len(jobs)
-        self.counts["dropped_events"] += sum(j.count for j in jobs)
+        self.counts.dropped += len(jobs)
+        self.counts.dropped_events += sum(j.count for j in jobs)
         return len(jobs), sum(j.count for j in jobs)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from dataclasses import dataclass, field
-from typing import Any
 
 from eventgen.core.batch import GenerationJob
-from eventgen.run.accounting import Stats
+from eventgen.core.delta import JobDelta
+from eventgen.rpc.events import JobKey
+from eventgen.run.summary import WorkerRow
 
-JobKey = tuple[str, int]
 WORKING, LEAVING, LEFT, LOST, FAILED = "working", "leaving", "left", "lost", "failed"
 
 
@@ -23,7 +23,7 @@ class Peer:
     host: str = ""
     state: str = WORKING
     inflight: dict[JobKey, GenerationJob] = field(default_factory=dict)
-    stats: Stats = field(default_factory=Stats)
+    counts: JobDelta = field(default_factory=JobDelta)  # its accepted jobs' counts (the engine loop's only)
     jobs_done: int = 0
     refused: int = 0
     order: int = 0  # last dispatch number (fairness on ties)
@@ -36,22 +36,22 @@ class Peer:
     def alive(self) -> bool:
         return self.state in (WORKING, LEAVING)
 
-    def describe(self) -> dict[str, Any]:
-        total = self.stats.totals()
-        return {
-            "id": peer_text(self.id),
-            "name": self.name,
-            "host": self.host,
-            "state": self.state,
-            "capacity": self.capacity,
-            "inflight": len(self.inflight),
-            "jobs": self.jobs_done,
-            "refused": self.refused,
-            "generated": total["generated"],
-            "sent": total["sent"],
-            "failed": total["failed"],
-            "bytes": total["bytes"],
-        }
+    def row(self) -> WorkerRow:
+        total = self.counts.totals()
+        return WorkerRow(
+            peer_text(self.id),
+            self.name,
+            self.host,
+            self.state,
+            self.capacity,
+            len(self.inflight),
+            self.jobs_done,
+            self.refused,
+            total.generated,
+            total.sent,
+            total.failed,
+            total.bytes,
+        )
 
 
 def peer_text(peer_id: Hashable) -> str:

@@ -1,117 +1,22 @@
-"""What a worker does with a job: render it once, deliver the batch to each of its outputs, tally."""
+"""What a worker does with a job: render it once, then each of its sample's outputs gets the batch, where it is
+written (here, through the output stage, or by the host from the payload handed back), and the job's counts go
+into one `JobDelta`."""
 
 from __future__ import annotations
 
-import logging
-import queue
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 from eventgen.conf.sample import Sample
 from eventgen.core.batch import EventBatch, GenerationJob
+from eventgen.core.delta import JobDelta
 from eventgen.core.errors import EventgenError
 from eventgen.format.payload import Payload
 from eventgen.plugin.base import GeneratorPlugin, registry
 from eventgen.plugin.delivery_checks import Violation, checked_batch, described
-from eventgen.plugin.output import Delivery, OutputConfig, OutputPlugin
-from eventgen.run.accounting import Stats, Tally
-
-log = logging.getLogger(__name__)
-
-
-class OutputSet:
-    """Output instances, shared by every sample whose configs for that output are equal.
-
-    Built in the same order from the same conf in every process, so an instance's position
-    (`index_of`) names it across processes.
-    """
-
-    def __init__(
-        self,
-        samples: Iterable[Sample],
-        stop: threading.Event | None = None,
-    ):
-        self._by_key: dict[OutputConfig, OutputPlugin] = {}
-        self._by_sample: dict[str, list[OutputPlugin]] = {}
-        for sample in samples:
-            chosen = []
-            for name in sample.settings.get("outputMode") or []:
-                cls = registry.get("output", name)
-                key = cls.config_of(sample.settings, name)  # type: ignore[call-arg]  # an output: config_of takes its instance
-                output = self._by_key.get(key)
-                if output is None:
-                    output = cls(key)  # type: ignore[call-arg]
-                    output.stop_event = stop
-                    self._by_key[key] = output
-                chosen.append(output)
-            self._by_sample[sample.label] = chosen
-
-    def for_sample(self, label: str) -> list[OutputPlugin]:
-        return self._by_sample.get(label, [])
-
-    def all(self) -> list[OutputPlugin]:
-        return list(self._by_key.values())
-
-    def index_of(self, output: OutputPlugin) -> int:
-        return next(i for i, o in enumerate(self._by_key.values()) if o is output)
-
-    def close(self) -> dict[str, str]:
-        """Close every output; {output label: why closing failed} (a failure of the run)."""
-        errors = {}
-        for output in self._by_key.values():
-            error = output.shutdown()
-            if error:
-                log.error("%s: closing failed: %s", output.label, error)
-                errors[output.label] = error
-        return errors
-
-
-def deliver(outputs: OutputSet, batch: EventBatch, tally: Tally, skip: frozenset[str] = frozenset()) -> None:
-    """Send one batch to each output of its sample (but those in `skip`); every result lands in `tally`."""
-    for output in outputs.for_sample(batch.sample):
-        if output.label not in skip:
-            deliver_to(output, batch, tally)
-
-
-def deliver_to(output: OutputPlugin, item: EventBatch | Payload, tally: Tally) -> None:
-    r = output.deliver(item)
-    tally.delivered(item.sample, output.label, r.sent, r.failed, r.bytes, r.error, r.resent, r.acked)
-
-
-class OutputStage:
-    """Outputs written by a few threads of their own (`useOutputQueue`, or the single writer of process
-    mode): batches wait in a bounded queue; each delivery is tallied into `stats`."""
-
-    def __init__(self, outputs: OutputSet, stats: Stats, workers: int, maxsize: int):
-        self.outputs = outputs
-        self.stats = stats
-        self._queue: queue.Queue[EventBatch | tuple[int, Payload] | None] = queue.Queue(max(1, maxsize))
-        self._threads = [
-            threading.Thread(target=self._run, name=f"output-{i}", daemon=True) for i in range(max(1, workers))
-        ]
-        for thread in self._threads:
-            thread.start()
-
-    def submit(self, item: EventBatch | tuple[int, Payload]) -> None:
-        """A batch for every output of its sample, or (output index, payload) formatted by a worker."""
-        self._queue.put(item)
-
-    def _run(self) -> None:
-        everyone = self.outputs.all()
-        while (item := self._queue.get()) is not None:
-            tally = Tally()
-            if isinstance(item, EventBatch):
-                deliver(self.outputs, item, tally)
-            else:
-                deliver_to(everyone[item[0]], item[1], tally)
-            self.stats.merge(tally.delta(), jobs=0)
-
-    def close(self) -> None:
-        for _ in self._threads:
-            self._queue.put(None)
-        for thread in self._threads:
-            thread.join()
+from eventgen.plugin.output import Delivery, OutputPlugin
+from eventgen.rpc.events import JobReport
+from eventgen.run.outputs import OutputSet, OutputStage, tally, write
 
 
 def expected_rows(samples: Iterable[Sample]) -> list[tuple[str, str]]:
@@ -141,18 +46,6 @@ class SharedGenerators:
             if item is None:
                 item = self._items[sample.label] = (make_generator(sample), threading.Lock())
             return item
-
-
-@dataclass
-class JobReport:
-    """What became of one job: its key, its tally as a delta, a render error, and the payloads the
-    worker formatted for the host's outputs, as (output index, payload)."""
-
-    key: tuple[str, int]
-    run: str
-    delta: dict
-    error: str = ""
-    handback: list[tuple[int, Payload]] = field(default_factory=list)
 
 
 class Pipeline:
@@ -199,35 +92,42 @@ class Pipeline:
         return checked_batch(generator.name, batch, job, most)
 
     def handle(self, job: GenerationJob, run: str = "") -> JobReport:
-        tally = Tally()
-        report = JobReport((job.sample, job.seq), run, {})
+        delta = JobDelta()
+        report = JobReport((job.sample, job.seq), run, delta)
         try:
             batch = self.render(job)
         except BaseException as exc:  # plugin code (SystemExit too): counted as a failed job, with its reason
             report.error = str(exc) if isinstance(exc, EventgenError | Violation) else described(exc)
-            self.failed_job(job, f"generator failed: {report.error}", tally)
-            report.delta = tally.delta()
+            self.failed_job(job, f"generator failed: {report.error}", delta)
             return report
-        tally.made(batch.sample, len(batch), batch.dropped, batch.exhausted)
+        delta.made(batch.sample, len(batch), batch.dropped, batch.exhausted)
+        outputs = self.outputs.for_sample(batch.sample)
+        here = [o for o in outputs if o.label not in self.host_outputs] if self.host_outputs else outputs
         if self.stage is not None:
-            self.stage.submit(batch)
+            if here:
+                self.stage.submit(here, batch)
         else:
-            deliver(self.outputs, batch, tally, self.host_outputs)
+            for output in here:
+                write(output, batch, delta)
         if self.host_outputs and len(batch):
-            for output in self.outputs.for_sample(batch.sample):
-                if output.label not in self.host_outputs:
-                    continue
-                payload = output.formatted(batch)
-                if isinstance(payload, Delivery):  # the formatter failed: counted here, nothing to hand back
-                    tally.delivered(batch.sample, output.label, 0, payload.failed, 0, payload.error)
-                    continue
-                if not output.config.get("spoolFailedTo"):
-                    payload.batch = None  # the host only writes the bytes: the events stay here
-                report.handback.append((self.outputs.index_of(output), payload))
-        report.delta = tally.delta()
+            report.handback = self.hand_back(batch, [o for o in outputs if o.label in self.host_outputs], delta)
         return report
 
-    def failed_job(self, job: GenerationJob, error: str, tally: Tally) -> None:
+    def hand_back(self, batch: EventBatch, outputs: list[OutputPlugin], delta: JobDelta) -> list[tuple[int, Payload]]:
+        """The batch formatted for each output the host writes, as (output index, payload) to hand back (a
+        formatter's failure is counted here: nothing to hand back)."""
+        payloads = []
+        for output in outputs:
+            payload = output.formatted(batch)
+            if isinstance(payload, Delivery):
+                tally(delta, batch.sample, output, payload)
+                continue
+            if not output.config.get("spoolFailedTo"):
+                payload.batch = None  # the host only writes the bytes: the events stay here
+            payloads.append((self.outputs.index_of(output), payload))
+        return payloads
+
+    def failed_job(self, job: GenerationJob, error: str, delta: JobDelta) -> None:
         """A job whose generator failed: its `count` events are counted generated (asked for) and failed at every
         output of its sample, so each row keeps sent + failed == generated and the TOTAL shows them failed."""
-        tally.job_failed(job.sample, job.count, [o.label for o in self.outputs.for_sample(job.sample)], error)
+        delta.job_failed(job.sample, job.count, [o.label for o in self.outputs.for_sample(job.sample)], error)

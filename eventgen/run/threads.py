@@ -1,21 +1,22 @@
-"""Thread mode's transport: worker threads in this process, each with a small job queue."""
+"""Thread mode's transport: worker threads in this process, each a `JobLoop` over its own pipeline."""
 
 from __future__ import annotations
 
 import queue
-import threading
 import time
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
+from functools import partial
 
 from eventgen.core.batch import GenerationJob
-from eventgen.rpc.events import Done, Event, Joined, Leaving
+from eventgen.rpc.events import Done, Event, JobKey, JobReport, Joined, Leaving
+from eventgen.run.jobloop import JobLoop
 from eventgen.run.pipeline import Pipeline
 
 _WAKE = object()
 
 
 class ThreadTransport:
-    """`count` threads run `pipelines[i].handle(job)`; reports come back on one inbox queue."""
+    """One worker thread per pipeline; their reports come back on one inbox queue."""
 
     wakes = True  # `wake()` interrupts `poll`: the engine loop need not poll for new work
 
@@ -24,29 +25,20 @@ class ThreadTransport:
         self.run_id = run_id
         self.capacity = capacity
         self.inbox: queue.Queue = queue.Queue()  # not SimpleQueue: its get(timeout) can hang after a signal (3.11)
-        self.queues: list[queue.Queue] = [queue.Queue() for _ in pipelines]
-        self.threads = [
-            threading.Thread(target=self._work, args=(i,), name=f"generator-{i}", daemon=True)
-            for i in range(len(pipelines))
-        ]
-        self._woken = threading.Event()
-        self.abort = threading.Event()  # set at the drain deadline: unstarted jobs are returned, not run
+        self.loops: list[JobLoop] = []
+        self._woken = False
 
     def start(self) -> None:
-        for thread in self.threads:
-            thread.start()
-        for i in range(len(self.threads)):
-            self.inbox.put(Joined(i, self.capacity, f"thread-{i}"))
+        for index, pipeline in enumerate(self.pipelines):
+            self.loops.append(
+                JobLoop(pipeline.handle, partial(self._done, index), f"generator-{index}", partial(self._left, index))
+            )
+            self.inbox.put(Joined(index, self.capacity, f"thread-{index}"))
 
-    def _work(self, index: int) -> None:
-        pipeline, jobs = self.pipelines[index], self.queues[index]
-        returned: list[tuple[str, int]] = []
-        while (job := jobs.get()) is not None:
-            if self.abort.is_set():
-                returned.append((job.sample, job.seq))
-                continue
-            report = pipeline.handle(job, self.run_id)
-            self.inbox.put(Done(index, report.run, report.key, report.delta, report.error, report.handback))
+    def _done(self, index: int, report: JobReport) -> None:
+        self.inbox.put(Done(index, report))
+
+    def _left(self, index: int, returned: list[JobKey]) -> None:
         self.inbox.put(Leaving(index, returned, True))
 
     def poll(self, timeout: float) -> list[Event]:
@@ -57,7 +49,7 @@ class ThreadTransport:
             return events
         while True:
             if item is _WAKE:
-                self._woken.clear()
+                self._woken = False
             else:
                 events.append(item)
             try:
@@ -66,22 +58,24 @@ class ThreadTransport:
                 return events
 
     def send(self, peer: Hashable, job: GenerationJob) -> bool:
-        self.queues[peer].put(job)  # type: ignore[index]
+        self.loops[peer].put(self.run_id, job)  # type: ignore[call-overload]  # thread mode's peers are list indices
         return True
 
     def wake(self) -> None:
-        if not self._woken.is_set():
-            self._woken.set()
+        if not self._woken:
+            self._woken = True
             self.inbox.put(_WAKE)
 
-    def finish(self, timeout: float, abort: bool = False, holds=None) -> list[Event]:
-        if abort:
-            self.abort.set()
-        for jobs in self.queues:
-            jobs.put(None)
+    def finish(
+        self, timeout: float, abort: bool = False, holds: Callable[[Hashable], bool] | None = None
+    ) -> list[Event]:
+        for loop in self.loops:
+            if abort:
+                loop.abort()
+            loop.end()
         events: list[Event] = []
         deadline = time.monotonic() + timeout
-        left = len(self.threads)
+        left = len(self.loops)
         while left and (remaining := deadline - time.monotonic()) > 0:
             for event in self.poll(min(remaining, 0.2)):
                 events.append(event)
@@ -90,5 +84,5 @@ class ThreadTransport:
         return events
 
     def close(self) -> None:
-        for thread in self.threads:
-            thread.join(0.5)
+        for loop in self.loops:
+            loop.thread.join(0.5)

@@ -181,19 +181,18 @@ def _bundled_overrides(name: str, count: int) -> dict[str, str]:
 
 def run_workload(name: str, mode: str, count: int, folder: Path) -> Result:
     from eventgen.conf.loader import load
-    from eventgen.run.engine import Engine, RunOptions
+    from eventgen.run.wire import RunOptions, wire
 
     conf = _write_workload(folder, name, count)
     config = load(conf, {**MODES[mode], **_bundled_overrides(name, count)})
-    run = Engine(config, RunOptions(seed=1, status_interval=0))
+    run = wire(config, RunOptions(seed=1, status_interval=0))
     with RssSampler() as rss:
         started = time.perf_counter()
-        stats = run.execute()
+        total = run.execute().total
         seconds = time.perf_counter() - started
-    total = stats.totals()
-    if total["sent"] != count:
-        raise RuntimeError(f"{name}/{mode}: sent {total['sent']} of {count}")
-    return Result(name, mode, total["sent"], seconds, total["bytes"], rss.samples[0], max(rss.samples), rss.samples[-1])
+    if total.sent != count:
+        raise RuntimeError(f"{name}/{mode}: sent {total.sent} of {count}")
+    return Result(name, mode, total.sent, seconds, total.bytes, rss.samples[0], max(rss.samples), rss.samples[-1])
 
 
 def render_lines(name: str, count: int, folder: Path) -> list[str]:

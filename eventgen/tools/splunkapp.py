@@ -265,14 +265,14 @@ def modinput_args(parser: argparse.ArgumentParser) -> None:
 
 def run_modinput(args: argparse.Namespace) -> int:
     from eventgen.core.errors import EXIT_FAILED, EXIT_OK
-    from eventgen.run.engine import Engine, RunOptions
+    from eventgen.run.report import write_table
     from eventgen.run.signals import handle_signals
+    from eventgen.run.wire import RunOptions, wire
 
     config = modinput_config(args.app_home, args.apps_dir, args.conf, args.sample)
-    engine = Engine(config, RunOptions(seed=args.seed, status_interval=0))
-    with handle_signals(engine.stop, engine.stats.made_line):
-        stats = engine.execute()
-    failed = engine.failed()
-    if failed:  # splunkd logs every stderr line of a modular input as an error: a good run stays quiet
-        stats.write_summary(sys.stderr)
-    return EXIT_FAILED if failed else EXIT_OK
+    engine = wire(config, RunOptions(seed=args.seed, status_interval=0))
+    with handle_signals(engine.stop, engine.made_line):
+        summary = engine.execute()
+    if summary.failed:  # splunkd logs every stderr line of a modular input as an error: a good run stays quiet
+        write_table(summary, sys.stderr)
+    return EXIT_FAILED if summary.failed else EXIT_OK

@@ -11,6 +11,7 @@ import pytest
 
 from eventgen.conf.loader import load
 from eventgen.core.batch import GenerationJob
+from eventgen.core.delta import DeltaError, JobDelta
 from eventgen.run.accounting import Stats
 from eventgen.run.admission import SampleShape, malformed, misfit, shapes_of
 from eventgen.run.dispatcher import MISFITS, Dispatcher
@@ -21,19 +22,37 @@ SHAPE = SampleShape(frozenset({"file", "tcpout"}))
 
 
 def delta(made: int = 100, rows: list | None = None, **extra) -> dict:
+    """A completion's counts as they come over the wire."""
     rows = [["s", "file", made, 0, 10 * made]] if rows is None else rows
     return {"generated": [["s", made]], "rows": rows, "errors": {}, **extra}
 
 
+def fits(wire, error: str = "", shape: SampleShape | None = SHAPE, job: GenerationJob = JOB) -> str:
+    """Why counts from the wire are refused at the door ('' when they fit): not well formed (`from_wire`), or not
+    fitting the job (`misfit`)."""
+    try:
+        counts = JobDelta.from_wire(wire)
+    except DeltaError as exc:
+        return str(exc)
+    return misfit(job, counts, error, shape)
+
+
+def aggregate(wire) -> str:
+    try:
+        return malformed(JobDelta.from_wire(wire))
+    except DeltaError as exc:
+        return str(exc)
+
+
 def test_an_honest_completion_fits() -> None:
-    assert misfit(JOB, delta(), "", SHAPE) == ""
+    assert fits(delta()) == ""
     two = delta(rows=[["s", "file", 100, 0, 1000], ["s", "tcpout", 60, 40, 600, 0, 0]])
-    assert misfit(JOB, two, "", SHAPE) == ""
-    assert misfit(JOB, delta(0, rows=[]), "generator failed", SHAPE) == ""  # fewer, with a reason
-    assert misfit(JOB, delta(97, dropped=[["s", 3]]), "", SHAPE) == ""  # dispatch.drop()
-    assert misfit(JOB, delta(40, exhausted=["s"]), "", SHAPE) == ""  # dispatch.exhaust()
-    assert misfit(JOB, delta(100, rows=[]), "", SHAPE) == ""  # every output written by the host (process mode)
-    assert misfit(JOB, delta(350), "", SampleShape(frozenset({"file"}), exact=False)) == ""  # a template
+    assert fits(two) == ""
+    assert fits(delta(0, rows=[]), "generator failed") == ""  # fewer, with a reason
+    assert fits(delta(97, dropped=[["s", 3]])) == ""  # dispatch.drop()
+    assert fits(delta(40, exhausted=["s"])) == ""  # dispatch.exhaust()
+    assert fits(delta(100, rows=[])) == ""  # every output written by the host (process mode)
+    assert fits(delta(350), shape=SampleShape(frozenset({"file"}), exact=False)) == ""  # a template
 
 
 @pytest.mark.parametrize(
@@ -58,15 +77,15 @@ def test_an_honest_completion_fits() -> None:
     ],
 )
 def test_a_completion_that_does_not_fit_is_named(bad, reason: str) -> None:
-    assert reason in misfit(JOB, bad, "", SHAPE)
+    assert reason in fits(bad)
 
 
 def test_templates_are_held_to_their_rows_and_aggregates_to_their_own_counts() -> None:
     template = SampleShape(frozenset({"file"}), exact=False)
-    assert "50 sent + 0 failed of 350" in misfit(JOB, delta(350, rows=[["s", "file", 50, 0, 5]]), "", template)
-    assert malformed(delta(5000)) == ""
-    assert "sent + 0 failed" in malformed(delta(5000, rows=[["s", "file", 10**6, 0, 5]]))
-    assert "a row names a sample it made no events of" in malformed(delta(10, rows=[["x", "file", 0, 0, 0]]))
+    assert "50 sent + 0 failed of 350" in fits(delta(350, rows=[["s", "file", 50, 0, 5]]), shape=template)
+    assert aggregate(delta(5000)) == ""
+    assert "sent + 0 failed" in aggregate(delta(5000, rows=[["s", "file", 10**6, 0, 5]]))
+    assert "a row names a sample it made no events of" in aggregate(delta(10, rows=[["x", "file", 0, 0, 0]]))
 
 
 def test_each_sample_has_the_shape_its_conf_and_generator_declare(tmp_path: Path) -> None:
@@ -101,8 +120,8 @@ def make() -> Dispatcher:
     return Dispatcher("run-1", Stats(), 100, set(), threading.Event(), shapes={"s": SampleShape(frozenset({"file"}))})
 
 
-def honest(count: int = 10) -> dict:
-    return {"generated": [["s", count]], "rows": [["s", "file", count, 0, count]], "errors": {}}
+def honest(count: int = 10) -> JobDelta:
+    return JobDelta.from_wire({"generated": [["s", count]], "rows": [["s", "file", count, 0, count]], "errors": {}})
 
 
 def test_inflated_counts_are_refused_logged_once_and_the_job_goes_to_another_peer(caplog) -> None:
@@ -115,8 +134,8 @@ def test_inflated_counts_are_refused_logged_once_and_the_job_goes_to_another_pee
     assert sent == {"liar": 0, "honest": 1}
     with caplog.at_level(logging.WARNING):
         assert not d.done("liar", "run-1", ("s", 0), honest(10_000), "")
-    assert d.counts["refused"] == 1 and d.counts["reissued"] == 1 and d.peers["liar"].refused == 1
-    assert d.stats.totals()["generated"] == 0
+    assert d.counts.refused == 1 and d.counts.reissued == 1 and d.peers["liar"].refused == 1
+    assert d.stats.totals().generated == 0
     assert [j.seq for j in d.backlog] == [0, 2]  # re-issued first
     assert [(p.id, j.seq) for p, j in d.assign()] == [("liar", 2)]  # job 0 waits for the other peer
     assert d.done("honest", "run-1", ("s", 1), honest(), "")
@@ -125,8 +144,8 @@ def test_inflated_counts_are_refused_logged_once_and_the_job_goes_to_another_pee
     assert d.done("honest", "run-1", ("s", 0), honest(), "")
     assert [(p.id, j.seq) for p, j in d.assign()] == [("honest", 2)]
     assert d.done("honest", "run-1", ("s", 2), honest(), "")
-    assert d.stats.totals()["generated"] == d.stats.totals()["sent"] == 30
-    assert d.counts["refused"] == 2 and d.peers["liar"].jobs_done == 0
+    assert d.stats.totals().generated == d.stats.totals().sent == 30
+    assert d.counts.refused == 2 and d.peers["liar"].jobs_done == 0
     lines = [r.getMessage() for r in caplog.records if "refused a completion from liar" in r.getMessage()]
     assert len(lines) == 1 and "10,000 events made for a job of 10" in lines[0]
 
@@ -139,5 +158,5 @@ def test_a_job_whose_counts_never_fit_is_given_up_as_failed_after_three_refusals
         ((peer, sent),) = d.assign()  # no other peer: it goes back to the same one
         assert not d.done(peer.id, "run-1", ("s", sent.seq), honest(11), "")
     assert d.assign() == [] and d.idle()
-    assert d.counts["failed"] == 1 and d.counts["failed_events"] == 10 and d.counts["refused"] == MISFITS
-    assert any("given up as failed" in note for note in d.stats.notes)
+    assert d.counts.failed == 1 and d.counts.failed_events == 10 and d.counts.refused == MISFITS
+    assert any("given up as failed" in note for note in d.notes.all())

@@ -6,6 +6,7 @@ import threading
 from collections import Counter
 
 from eventgen.core.batch import GenerationJob
+from eventgen.core.delta import JobDelta, Totals
 from eventgen.run.accounting import Stats
 from eventgen.run.dispatcher import LOST, Dispatcher
 
@@ -14,8 +15,11 @@ def job(sample: str, seq: int, count: int = 10) -> GenerationJob:
     return GenerationJob(sample, seq, count, 0.0, 0.0)
 
 
-def delta(sample: str, count: int) -> dict:
-    return {"generated": [[sample, count]], "rows": [[sample, "devnull", count, 0, count * 5]], "errors": {}}
+def delta(sample: str, count: int) -> JobDelta:
+    counts = JobDelta()
+    counts.made(sample, count)
+    counts.delivered(sample, "devnull", count, 0, count * 5)
+    return counts
 
 
 def make(pinned: set[str] | None = None, backlog: int = 100) -> Dispatcher:
@@ -46,9 +50,8 @@ def test_a_done_counts_only_for_a_job_in_flight_to_that_peer_in_this_run() -> No
     assert not d.done("a", "run-0", ("s", 0), delta("s", 10), "")  # a previous run
     assert d.done("a", "run-1", ("s", 0), delta("s", 10), "")
     assert not d.done("a", "run-1", ("s", 0), delta("s", 10), "")  # a repeated completion
-    assert d.counts["refused"] == 4
-    totals = {"generated": 10, "deliveries": 10, "sent": 10, "failed": 0, "bytes": 50, "resent": 0, "acked": 0}
-    assert d.stats.totals() == totals
+    assert d.counts.refused == 4
+    assert d.stats.totals() == Totals(generated=10, deliveries=10, sent=10, failed=0, bytes=50, resent=0, acked=0)
 
 
 def test_a_lost_peers_jobs_go_first_and_a_rejoining_peer_gets_its_full_capacity() -> None:
@@ -58,7 +61,7 @@ def test_a_lost_peers_jobs_go_first_and_a_rejoining_peer_gets_its_full_capacity(
         d.put(job("s", seq))
     assert [j.seq for _, j in d.assign()] == [0, 1]
     assert d.gone("a", LOST, "silent") == 2
-    assert d.counts["reissued"] == 2 and d.counts["reissued_events"] == 20
+    assert d.counts.reissued == 2 and d.counts.reissued_events == 20
     assert [j.seq for j in d.backlog] == [0, 1, 2]  # re-issued jobs first, in job order
     d.join("a", 2)  # the same worker says HELLO again: no credit was lost
     assert [j.seq for _, j in d.assign()] == [0, 1]
@@ -88,7 +91,7 @@ def test_returned_jobs_are_not_reissued_and_leftovers_are_counted_as_dropped() -
         d.put(job("s", seq))
     d.assign()
     d.leaving("a", [("s", 1), ("s", 2)])
-    assert [j.seq for j in d.backlog] == [1, 2, 3] and d.counts["reissued"] == 0
+    assert [j.seq for j in d.backlog] == [1, 2, 3] and d.counts.reissued == 0
     assert d.assign() == []  # a leaving peer takes no more
     assert d.drop_rest() == (4, 40)
 
@@ -142,4 +145,4 @@ def test_returned_and_backfill_jobs_are_not_held_by_the_catch_up_clock() -> None
     d.leaving("a", [("s", 0), ("s", 1)])
     d.join("b", 4)
     assert [j.seq for _, j in d.assign(10.0)] == [0, 1]  # given back: out again at once, whatever the clock
-    assert d.policy()["policy"] == "catch-up" and d.policy()["catchup"] == 1.25
+    assert d.policy().catchup == 1.25

@@ -11,14 +11,17 @@ import numpy as np
 import pytest
 
 from eventgen.cluster import bundle as bundles
-from eventgen.cluster.controller import controller_transport
+from eventgen.cluster.controller import Controller
 from eventgen.cluster.worker import Worker, WorkerOptions
 from eventgen.conf.loader import load
 from eventgen.core.batch import GenerationJob
+from eventgen.core.delta import JobDelta
 from eventgen.rpc.memory import MemoryClient, MemoryHub
 from eventgen.rpc.protocol import PROTOCOL_VERSION, MsgType, ProtocolError, decode, encode, job_key
 from eventgen.rpc.sockets import is_loopback
-from eventgen.run.engine import Engine, RunOptions
+from eventgen.run.engine import Engine
+from eventgen.run.summary import RunSummary
+from eventgen.run.wire import RunOptions, wire
 from tests.conftest import write_conf
 
 
@@ -88,17 +91,27 @@ def _conf(folder: Path, extra: str) -> Path:
     )
 
 
-def _controller(conf: Path, hub: MemoryHub, heartbeat: float = 1.0, liveness: int = 3):
-    config = load(conf)
-    bundle = bundles.build(config, {}, None)
-    engine = Engine(
-        config,
-        RunOptions(seed=1, status_interval=0, drain_seconds=5),
-        controller_transport(hub.server(), bundle, heartbeat, liveness),
-    )
-    thread = threading.Thread(target=engine.execute, daemon=True)
-    thread.start()
-    return engine, thread
+class _Run:
+    """A controller's run on its own thread; `summary()` once it ended (with the controller's part)."""
+
+    def __init__(self, conf: Path, hub: MemoryHub, heartbeat: float, liveness: int):
+        config = load(conf)
+        self.controller = Controller(hub.server(), bundles.build(config, {}, None), heartbeat, liveness)
+        self.engine: Engine = wire(
+            config, RunOptions(seed=1, status_interval=0, drain_seconds=5), self.controller.transport
+        )
+        self.result: list[RunSummary] = []
+        self.thread = threading.Thread(target=lambda: self.result.append(self.engine.execute()), daemon=True)
+        self.thread.start()
+
+    def summary(self) -> RunSummary:
+        self.thread.join(30)
+        (summary,) = self.result
+        return self.controller.summarize(summary)
+
+
+def _controller(conf: Path, hub: MemoryHub, heartbeat: float = 1.0, liveness: int = 3) -> _Run:
+    return _Run(conf, hub, heartbeat, liveness)
 
 
 def _recv(client: MemoryClient, kind: MsgType, timeout: float = 10):
@@ -132,7 +145,7 @@ def _done(client: MemoryClient, run: str, job: dict) -> None:
 
 def test_controller_reissues_a_lost_workers_jobs_and_refuses_what_is_not_in_flight(tmp_path: Path) -> None:
     hub = MemoryHub()
-    engine, thread = _controller(
+    ctl = _controller(
         _conf(tmp_path, "count = 10\nend = 4\njobSize = 5\ntimeMode = sample"), hub, heartbeat=0.05, liveness=2
     )
     flaky = hub.client(b"flaky")
@@ -156,49 +169,45 @@ def test_controller_reissues_a_lost_workers_jobs_and_refuses_what_is_not_in_flig
         if message.type is MsgType.JOB:
             _done(steady, message["run"], message["job"])
     steady.send(encode(MsgType.BYE, returned=[], final=True))
-    thread.join(10)
 
-    summary = engine.stats.summary()
-    assert summary["total"]["generated"] == summary["total"]["sent"] == 40
-    assert summary["jobs"]["done"] == 8
-    assert summary["jobs"]["refused"] == 2
-    assert summary["jobs"]["reissued"] == 2
-    peers = {p.name: p.describe() for p in engine.dispatcher.peers.values()}
-    assert peers["flaky"]["state"] == "lost" and peers["flaky"]["jobs"] == 1 and peers["flaky"]["refused"] == 2
-    assert peers["steady"]["jobs"] == 7
+    summary = ctl.summary()
+    assert summary.total.generated == summary.total.sent == 40
+    assert summary.jobs_done == 8
+    assert summary.jobs.refused == 2
+    assert summary.jobs.reissued == 2
+    peers = {w.name: w for w in summary.workers}
+    assert peers["flaky"].state == "lost" and peers["flaky"].jobs == 1 and peers["flaky"].refused == 2
+    assert peers["steady"].jobs == 7
 
 
 def test_controller_drops_garbage_and_a_strangers_done_changes_nothing(tmp_path: Path) -> None:
     hub = MemoryHub()
-    engine, thread = _controller(_conf(tmp_path, "count = 1\nend = 1"), hub)
+    ctl = _controller(_conf(tmp_path, "count = 1\nend = 1"), hub)
     stranger = hub.client(b"stranger")
     stranger.send(b"\xc1junk")
-    _done(stranger, engine.run_id, {"sample": "s.log", "seq": 0, "count": 1_000_000})
+    _done(stranger, ctl.engine.run_id, {"sample": "s.log", "seq": 0, "count": 1_000_000})
     assert _recv(stranger, MsgType.RESET)["reason"].startswith("unknown worker")
     stranger.send(encode(MsgType.STATUS))
     status = _recv(stranger, MsgType.STATUS_REPLY)["status"]
     assert status["workers"] == [] and status["jobs"]["refused"] == 1 and status["totals"]["sent"] == 0
-    engine.stop()
-    thread.join(10)
-    assert not thread.is_alive()
-    assert engine.stats.totals()["sent"] == 0
+    ctl.engine.stop()
+    assert ctl.summary().total.sent == 0
 
 
 def test_in_memory_cluster_of_real_workers_is_exact(tmp_path: Path) -> None:
     hub = MemoryHub()
-    engine, thread = _controller(_conf(tmp_path, "count = 100\nend = 30\njobSize = 40\ntimeMode = sample"), hub)
+    ctl = _controller(_conf(tmp_path, "count = 100\nend = 30\njobSize = 40\ntimeMode = sample"), hub)
     workers = [Worker(hub.client(f"w{i}".encode()), WorkerOptions(name=f"w{i}", capacity=2)) for i in range(2)]
     runs = [threading.Thread(target=w.run, daemon=True) for w in workers]
     for run in runs:
         run.start()
-    thread.join(30)
+    summary = ctl.summary()
     for run in runs:
         run.join(10)
-    summary = engine.stats.summary()
-    assert summary["total"]["generated"] == summary["total"]["sent"] == 3000
-    assert summary["jobs"]["done"] == 90  # 30 intervals of jobs of 40, 40 and 20
-    assert "refused" not in summary["jobs"]
-    assert sum(p.jobs_done for p in engine.dispatcher.peers.values()) == 90
+    assert summary.total.generated == summary.total.sent == 3000
+    assert summary.jobs_done == 90  # 30 intervals of jobs of 40, 40 and 20
+    assert summary.jobs.refused == 0
+    assert sum(w.jobs for w in summary.workers) == 90
     assert [w.quit_reason for w in workers] == ["run finished", "run finished"]
 
 
@@ -237,24 +246,24 @@ def test_a_worker_hands_an_earlier_runs_counts_to_its_next_controller_which_keep
     tmp_path: Path,
 ) -> None:
     hub = MemoryHub()
-    engine, thread = _controller(_conf(tmp_path, "count = 100\nend = 3\njobSize = 50\ntimeMode = sample"), hub)
+    ctl = _controller(_conf(tmp_path, "count = 100\nend = 3\njobSize = 50\ntimeMode = sample"), hub)
     worker = Worker(hub.client(b"w0"), WorkerOptions(name="w0", capacity=2))
     dead = {"generated": [["s.log", 500]], "rows": [["s.log", "devnull", 480, 20, 5000]], "errors": {}}
-    worker.ledger.add("dead-run", dead)  # finished for a controller that died before its summary
+    worker.ledger.add("dead-run", JobDelta.from_wire(dead))  # finished for a controller that died before its summary
     liar = hub.client(b"liar")
     _hello(liar, "liar", 1)
     forged = {"generated": [["s.log", 10]], "rows": [["s.log", "devnull", 10**6, 0, 5]], "errors": {}}
     liar.send(encode(MsgType.HANDOVER, run="other-run", jobs=1, stats=forged))  # rows that do not add up
     liar.send(encode(MsgType.BYE, returned=[], final=True))
     worker.run()
-    thread.join(10)
 
-    summary = engine.stats.summary()
-    assert summary["total"]["generated"] == summary["total"]["sent"] == 300  # this run's own rows only
-    (record,) = engine.transport.extra()["earlier_runs"]
-    assert (record["run"], record["worker"], record["jobs"], record["generated"]) == ("dead-run", "w0", 1, 500)
-    assert [(r["output"], r["sent"], r["failed"], r["bytes"]) for r in record["rows"]] == [("devnull", 480, 20, 5000)]
-    assert engine.transport.drops.dropped == 1  # the forged handover
+    summary = ctl.summary()
+    assert summary.total.generated == summary.total.sent == 300  # this run's own rows only
+    assert summary.cluster is not None
+    (record,) = summary.cluster.earlier_runs
+    assert (record.run, record.worker, record.jobs, record.generated) == ("dead-run", "w0", 1, 500)
+    assert [(r.output, r.sent, r.failed, r.bytes) for r in record.rows] == [("devnull", 480, 20, 5000)]
+    assert summary.cluster.dropped_messages == 1  # the forged handover
     assert worker.ledger.runs == {}  # taken (TAKEN), and its own run settled by QUIT
 
 
@@ -262,7 +271,7 @@ def test_a_ledger_forgets_a_run_only_once_a_summary_holds_it() -> None:
     from eventgen.cluster.ledger import Ledger
 
     ledger = Ledger()
-    one = {"generated": [["s.log", 10]], "rows": [["s.log", "file", 10, 0, 100]], "errors": {}}
+    one = JobDelta.from_wire({"generated": [["s.log", 10]], "rows": [["s.log", "file", 10, 0, 100]], "errors": {}})
     for _ in range(3):
         ledger.add("A", one)
     ledger.add("B", one)

@@ -186,8 +186,8 @@ class Workspace:
             return seed, "request"
         if self.seed is not None:
             return self.seed, "--seed"
-        if config.engine.get("seed") is not None:
-            return int(config.engine["seed"]), "conf"
+        if config.engine.seed is not None:
+            return config.engine.seed, "conf"
         return 0, "unset"
 
     @staticmethod

@@ -22,38 +22,37 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Hashable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from eventgen.cluster.peers import PeerTransport
-from eventgen.plugin.base import registry
-from eventgen.rpc.events import Event, Lost
+from eventgen.conf.loader import RunConfig
+from eventgen.core.batch import GenerationJob
+from eventgen.rpc.events import Event
+from eventgen.rpc.host import PeerHost
+from eventgen.rpc.session import Runner, Session, WorkerOptions
 from eventgen.rpc.sockets import ZmqClient, ZmqServer
-
-if TYPE_CHECKING:
-    from eventgen.run.engine import Engine
+from eventgen.run.jobloop import WorkerRunner
+from eventgen.run.needs import Needs
+from eventgen.run.report import status_reply
 
 log = logging.getLogger(__name__)
 
 CAPACITY = 2  # jobs a worker process holds at once
 
 
-def host_outputs(engine: Engine) -> set[str]:
-    """Outputs the parent writes: single writers, or all of them with `useOutputQueue`."""
-    names = {n for s in engine.config.samples for n in s.settings.get("outputMode") or []}
-    if engine.config.engine.get("useOutputQueue"):
-        return names
-    return {n for n in names if registry.get("output", n).single_writer}
+class ProcessTransport:
+    """`[global] threading = process`: `generatorWorkers` forked workers, their messages through a `PeerHost`."""
 
+    wakes = False  # new work does not interrupt `poll`: the engine loop polls briefly while feeders run
 
-class ProcessTransport(PeerTransport):
-    def __init__(self, engine: Engine):
-        self.engine = engine
+    def __init__(self, needs: Needs):
+        self.config = needs.config
+        self.names = needs.host_outputs
+        self.note = needs.note
         self.folder = tempfile.mkdtemp(prefix="eventgen-ipc-")
         self.address = f"ipc://{self.folder}/engine"
-        super().__init__(ZmqServer(self.address), engine.run_id, None, heartbeat=1.0, liveness=10, status=engine.status)
-        self.names = host_outputs(engine)
-        engine.keep_host_outputs(self.names)
-        self.count = max(1, engine.config.engine["generatorWorkers"])
+        self.host = PeerHost(ZmqServer(self.address), needs.run_id, None, heartbeat=1.0, liveness=10,
+                             status=lambda: status_reply(needs.summary()))  # fmt: skip
+        self.count = max(1, needs.config.engine.generatorWorkers)
         self.ctx = mp.get_context("fork")
         self.processes: dict[int, Any] = {}
         self.restarts = 0
@@ -67,49 +66,51 @@ class ProcessTransport(PeerTransport):
             target=_worker_main,
             name=f"eventgen-worker-{index}",
             daemon=True,
-            args=(index, self.address, self.engine.config, frozenset(self.names), os.getpid()),
+            args=(index, self.address, self.config, self.names, os.getpid()),
         )
         process.start()
         self.processes[index] = process
 
     def poll(self, timeout: float) -> list[Event]:
-        events = super().poll(timeout)
+        events = self.host.poll(timeout)
         for index, process in list(self.processes.items()):
             if process.exitcode is None:
                 continue
-            identity = _identity(index, process.pid)
-            link = self.links.get(identity)
-            if link is not None and link.joined:
-                link.joined = False
-                events.append(Lost(identity, f"exit code {process.exitcode}"))
-            if not self.stopping or process.exitcode != 0:
+            lost = self.host.lose(_identity(index, process.pid), f"exit code {process.exitcode}")
+            if lost is not None:
+                events.append(lost)
+            if not self.host.stopping or process.exitcode != 0:
                 log.error("worker %d (pid %s) died with exit code %s", index, process.pid, process.exitcode)
-            if not self.stopping:
+            if not self.host.stopping:
                 self.restarts += 1
                 self._spawn(index)
             else:
                 del self.processes[index]
         return events
 
+    def send(self, peer: Hashable, job: GenerationJob) -> bool:
+        return self.host.send(peer, job)
+
+    def wake(self) -> None:
+        pass
+
     def finish(
         self, timeout: float, abort: bool = False, holds: Callable[[Hashable], bool] = lambda _: True
     ) -> list[Event]:
-        events = super().finish(timeout, abort, holds)
+        events = self.host.finish(timeout, abort, holds)
         for index, process in self.processes.items():
-            if _identity(index, process.pid) not in self.links:  # never joined (its HELLO still on the way):
+            if not self.host.knows(_identity(index, process.pid)):  # never joined (its HELLO still on the way):
                 process.kill()  # it holds no job, so there is nothing to wait for
             process.join(5)
             if process.is_alive():
                 process.kill()
                 process.join(2)
         if self.restarts:
-            self.engine.stats.note(
-                f"{self.restarts} worker process(es) died and were replaced; their jobs were re-issued"
-            )
+            self.note(f"{self.restarts} worker process(es) died and were replaced; their jobs were re-issued")
         return events
 
     def close(self) -> None:
-        super().close()
+        self.host.close()
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
@@ -132,17 +133,26 @@ def _die_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-def _worker_main(index: int, address: str, config, names: frozenset[str], parent: int) -> None:
-    from eventgen.cluster.worker import Worker, WorkerOptions
+class _Forked(Session):
+    """A worker process's session: the conf it was forked with, its host's single-writer outputs handed back."""
 
+    def __init__(self, transport: ZmqClient, options: WorkerOptions, config: RunConfig, names: frozenset[str]):
+        super().__init__(transport, options)
+        self.config = config
+        self.names = names
+
+    def load(self, bundle: dict[str, Any] | None) -> Runner | None:
+        return WorkerRunner(self.config, "local", self.names, self.reported) if bundle is None else None
+
+
+def _worker_main(index: int, address: str, config: RunConfig, names: frozenset[str], parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     _die_with_parent(parent)
     logging.getLogger("eventgen.worker").setLevel(logging.WARNING)
     transport = ZmqClient(address, _identity(index, os.getpid()))
-    worker = Worker(
-        transport, WorkerOptions(name=f"process-{index}", capacity=CAPACITY, patience=3600, host_outputs=names), config
-    )
-    code = worker.run()
+    session = _Forked(transport, WorkerOptions(name=f"process-{index}", capacity=CAPACITY, patience=3600), config,
+                      names)  # fmt: skip
+    code = session.run()
     sys.stdout.flush()
     os._exit(code)

@@ -2,10 +2,10 @@
 
 Process mode (ipc://, local worker processes) and the cluster (tcp://, CurveZMQ, remote workers)
 both use it. It answers HELLO with WELCOME (the bundle only when the worker does not already hold
-it, by digest), keeps each peer's liveness from its messages and heartbeats, serves STATUS, and
-turns JOB/DONE/BYE/FAIL traffic into `Joined`/`Done`/`Leaving`/`Lost`/`Fatal` events. It decides
-nothing about jobs: the dispatcher does. Earlier runs' counts that workers hand over are kept apart
-(`earlier`), for the summary's own lines.
+it, by digest), keeps each peer's liveness from its messages and heartbeats, serves STATUS (what
+`status` returns), and turns JOB/DONE/BYE/FAIL traffic into `Joined`/`Done`/`Leaving`/`Lost`/`Fatal`
+events. It decides nothing about jobs: the dispatcher does. Earlier runs' counts that workers hand over
+go to `handover` (the controller keeps them apart, for the summary's own lines), answered TAKEN.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from eventgen import __version__
-from eventgen.cluster.earlier import Earlier, take
 from eventgen.core.batch import GenerationJob
+from eventgen.core.delta import DeltaError, JobDelta
 from eventgen.format.payload import Payload
-from eventgen.rpc.events import Done, Event, Fatal, Joined, Leaving, Lost
+from eventgen.rpc.events import Done, Event, Fatal, Handover, JobReport, Joined, Leaving, Lost
 from eventgen.rpc.protocol import DropLog, Message, MsgType, ProtocolError, decode, encode, job_key
 from eventgen.rpc.sockets import Envelope, ServerTransport
 
@@ -44,8 +44,9 @@ class _Link:
     heard: float = 0.0  # when it last said anything (monotonic)
 
 
-class PeerTransport:
-    """Messages from peers on `server` as events; jobs out as JOB messages."""
+class PeerHost:
+    """Messages from peers on `server` as events; jobs out as JOB messages. `handover` checks and keeps an
+    earlier run's counts, returning '' (taken) or what is wrong with them (the message is dropped)."""
 
     wakes = False  # new work does not interrupt `poll`: the engine loop polls briefly while feeders run
 
@@ -57,6 +58,7 @@ class PeerTransport:
         heartbeat: float = 1.0,
         liveness: int = 3,
         status: Callable[[], dict[str, Any]] | None = None,
+        handover: Callable[[Handover], str] | None = None,
     ):
         self.server = server
         self.run_id = run_id
@@ -65,13 +67,13 @@ class PeerTransport:
         self.heartbeat = heartbeat
         self.liveness = max(1, liveness)
         self.status = status or dict
+        self.handover = handover
         self.links: dict[bytes, _Link] = {}
         self.drops = DropLog(log)
         self.stopping = False
         self._next_beat = time.monotonic() + heartbeat
         self._reset_sent: dict[bytes, float] = {}
         self.bundles_sent = 0
-        self.earlier: dict[tuple[bytes, str], Earlier] = {}  # (peer, run) → its handover: once per worker and run
 
     def start(self) -> None:
         pass
@@ -148,8 +150,7 @@ class PeerTransport:
             self._hello(peer, message, events, address)
             return
         if kind is MsgType.STATUS:
-            status = {**self.status(), **self.extra()}
-            self.server.send(peer, encode(MsgType.STATUS_REPLY, status=status))
+            self.server.send(peer, encode(MsgType.STATUS_REPLY, status=self.status()))
             return
         link = self.links.get(peer)
         if link is not None and link.joined:
@@ -159,9 +160,12 @@ class PeerTransport:
                 self._ready(peer, link, events)
         if kind is MsgType.DONE:  # judged by the dispatcher, whoever sent it
             payloads = [(int(i), Payload.from_wire(p)) for i, p in message["payloads"]] if message["payloads"] else []
-            events.append(
-                Done(peer, message["run"], job_key(message["key"]), message["stats"], message["error"], payloads)
-            )
+            try:
+                delta, unreadable = JobDelta.from_wire(message["stats"]), ""
+            except DeltaError as exc:
+                delta, unreadable = JobDelta(), str(exc)
+            report = JobReport(job_key(message["key"]), message["run"], delta, message["error"], payloads)
+            events.append(Done(peer, report, unreadable))
             if link is None or not link.joined:
                 self._reset(peer)
         elif link is None or not link.joined:
@@ -219,26 +223,34 @@ class PeerTransport:
         )
 
     def _handover(self, peer: bytes, link: _Link, message: Message) -> None:
-        """An earlier run's counts from a worker whose controller went away: kept apart, answered TAKEN."""
+        """An earlier run's counts from a worker whose controller went away: to `handover`, answered TAKEN."""
         run = message["run"]
         if run == self.run_id:
             raise ProtocolError("a handover of this very run")
+        if self.handover is None:
+            raise ProtocolError("a handover to a host that keeps no earlier runs")
         try:
-            record = take(run, link.name, link.host, message["jobs"], message["stats"])
-        except ValueError as exc:
-            raise ProtocolError(str(exc)) from None
-        self.earlier[(peer, run)] = record
+            delta = JobDelta.from_wire(message["stats"])
+        except DeltaError as exc:
+            raise ProtocolError(f"a handover of run {run}: {exc}") from None
+        problem = self.handover(Handover(peer, run, link.name, link.host, message["jobs"], delta))
+        if problem:
+            raise ProtocolError(problem)
         self.server.send(peer, encode(MsgType.TAKEN, run=run))
-        self._log("worker %s handed over run %s's counts: %d job(s), %d events made", link.name, run, record.jobs,
-                  record.generated)  # fmt: skip
+        self._log("worker %s handed over run %s's counts: %d job(s), %d events made", link.name, run,
+                  message["jobs"], sum(delta.generated.values()))  # fmt: skip
 
-    def extra(self) -> dict[str, Any]:
-        """What the transport adds to the status and the summary's JSON."""
-        return {
-            "bundles_sent": self.bundles_sent,
-            "dropped_messages": self.drops.dropped,
-            "earlier_runs": [record.describe() for record in self.earlier.values()],
-        }
+    def knows(self, peer: bytes) -> bool:
+        """Whether `peer` ever said HELLO."""
+        return peer in self.links
+
+    def lose(self, peer: bytes, reason: str) -> Lost | None:
+        """A peer known to be gone (its process exited): Lost, once, if it had joined."""
+        link = self.links.get(peer)
+        if link is None or not link.joined:
+            return None
+        link.joined = False
+        return Lost(peer, reason)
 
     def _ready(self, peer: bytes, link: _Link, events: list[Event]) -> None:
         link.ready = True
@@ -269,12 +281,6 @@ class PeerTransport:
 
     def _log(self, message: str, *args: Any) -> None:
         log.info(message, *args)  # the controller shows eventgen.cluster's info lines by default
-
-    def describe(self) -> list[dict[str, Any]]:
-        return [
-            {"id": _name(p), "name": link.name, "host": link.host, "connected": link.joined}
-            for p, link in self.links.items()
-        ]
 
 
 def _name(peer: bytes) -> str:
