@@ -28,7 +28,7 @@ import json, resource, sys, time
 sys.path.insert(0, sys.argv[1])
 conf, overrides = sys.argv[2], json.loads(sys.argv[3])
 try:
-    from eventgen.conf.loader import load
+    from eventgen.resolve.loader import load
     from eventgen.run.engine import Engine as Run, RunOptions
 except ImportError:  # checkouts before the stage layout
     from eventgen.config import load

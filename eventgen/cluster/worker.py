@@ -30,9 +30,9 @@ from typing import Any
 from eventgen import __version__
 from eventgen.cluster.bundle import load_bundle
 from eventgen.cluster.ledger import Ledger
-from eventgen.conf.loader import RunConfig
 from eventgen.core.batch import GenerationJob
 from eventgen.core.errors import EventgenError
+from eventgen.resolve.config import RunConfig
 from eventgen.rpc.protocol import DropLog, Message, MsgType, ProtocolError, decode, encode
 from eventgen.rpc.sockets import ClientTransport
 from eventgen.run.pipeline import JobReport, OutputSet, Pipeline

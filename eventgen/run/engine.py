@@ -16,8 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from eventgen.conf.loader import RunConfig
 from eventgen.plugin.base import LiveRun
+from eventgen.resolve.config import RunConfig
 from eventgen.rpc.events import Done, Event, Fatal, Joined, Leaving, Lost, Transport
 from eventgen.run.accounting import Stats
 from eventgen.run.admission import shapes_of

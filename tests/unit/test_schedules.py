@@ -14,11 +14,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from eventgen.conf.loader import load
 from eventgen.conf.sample import Sample
 from eventgen.core.batch import GenerationJob
 from eventgen.core.errors import ConfigErrors
 from eventgen.plugin.base import registry
+from eventgen.resolve.loader import load
 from eventgen.schedule.pacing import Clock, Feeder
 from eventgen.schedule.plan import PACE, Window, pace_cuts, plan, window_for
 from tests.conftest import write_conf

@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 
-from eventgen.conf.loader import RunConfig
-from eventgen.conf.paths import named_paths
 from eventgen.core.errors import EventgenError
 from eventgen.core.settings import PathKind
+from eventgen.resolve.config import RunConfig
+from eventgen.resolve.paths import named_paths
 
 MAX_DEPTH = 4  # folder levels walked: a workspace folder and three below it
 MAX_FILES = 300  # files listed
