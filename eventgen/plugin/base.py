@@ -1,23 +1,22 @@
 """Plugin contracts: the bases of the generator, rater and input kinds (outputs: `eventgen.plugin.output`).
 
-A plugin is a subclass of one of the base classes below with a `name` and its own declared
-`settings`. Subclassing registers it (`eventgen.plugin.registry`). Built-ins live in `lib/plugins/<kind>/`; users
-add directories (`pluginDir`, `--plugin-dir`) or packages exposing the `eventgen.plugins` entry point.
+A plugin is a subclass of one of the base classes below with a `name` and its own declared `settings`.
+Subclassing registers it (`Plugin`, in `eventgen.plugin.registry`). Built-ins live in `lib/plugins/<kind>/`;
+users add directories (`pluginDir`, `--plugin-dir`) or packages exposing the `eventgen.plugins` entry point.
 The core never imports a plugin by name: it asks `registry`.
 """
 
 from __future__ import annotations
 
 import time
-from abc import ABC, abstractmethod
+from abc import abstractmethod
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from eventgen.core.batch import EventBatch, GenerationJob
-from eventgen.core.settings import Setting
-from eventgen.plugin.registry import builtin_plugin_dir, registry
+from eventgen.plugin.registry import Plugin, builtin_plugin_dir, registry
 from eventgen.schedule.tick import LiveRun, Tick
 
 if TYPE_CHECKING:
@@ -26,30 +25,6 @@ if TYPE_CHECKING:
 __all__ = [
     "GeneratorPlugin", "InputPlugin", "LiveRun", "Plugin", "RaterPlugin", "Tick", "builtin_plugin_dir", "registry",
 ]  # fmt: skip
-
-
-class Plugin(ABC):  # noqa: B024 - the kind bases below declare the abstract methods
-    """Base of every plugin: a kind, a name, declared settings and a one-line summary."""
-
-    kind: ClassVar[str] = ""
-    name: ClassVar[str] = ""
-    settings: ClassVar[tuple[Setting, ...]] = ()
-    summary: ClassVar[str] = ""
-    # settings that choose this plugin when a stanza names none of its kind: {key: value}, or {key: None} for
-    # "key is set"; and the defaults it then implies for settings the stanza leaves unset
-    chosen_by: ClassVar[dict[str, str | None]] = {}
-    implies: ClassVar[dict[str, str]] = {}
-    uses: ClassVar[frozenset[str]] = frozenset()  # features the plugin needs, e.g. "udp" (not in Splunk apps)
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        if cls.name and cls.kind:
-            registry.add(cls)
-
-    @classmethod
-    def validate(cls, sample: Sample) -> list[tuple[str, str]]:
-        """Check a sample's settings for this plugin at load time: (key, message) per problem."""
-        return []
 
 
 class GeneratorPlugin(Plugin):

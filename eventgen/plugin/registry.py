@@ -1,4 +1,5 @@
-"""The registry: every plugin by (kind, name), each imported when it is first asked for.
+"""The registry: every plugin by (kind, name), each imported when it is first asked for; and `Plugin`, the root of
+every plugin class, whose subclasses register themselves.
 
 Plugins come from three sources, in this order (a later one wins for the same kind and name):
 1. the built-ins, `lib/plugins/<kind>/<name>.py` or a package `<kind>/<name>/` (installed as `eventgen_plugins`);
@@ -18,18 +19,44 @@ import importlib.machinery
 import importlib.util
 import sys
 import threading
+from abc import ABC
 from collections.abc import Iterable
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from eventgen.core.errors import PluginError
+from eventgen.core.settings import Setting
 
 if TYPE_CHECKING:
-    from eventgen.plugin.base import Plugin
+    from eventgen.conf.sample import Sample
 
 BUILTIN_PACKAGE = "eventgen_plugins"
 ENTRY_POINTS = "eventgen.plugins"
+
+
+class Plugin(ABC):  # noqa: B024 - the kind bases (`eventgen.plugin.base`) declare the abstract methods
+    """Base of every plugin: a kind, a name, declared settings and a one-line summary."""
+
+    kind: ClassVar[str] = ""
+    name: ClassVar[str] = ""
+    settings: ClassVar[tuple[Setting, ...]] = ()
+    summary: ClassVar[str] = ""
+    # settings that choose this plugin when a stanza names none of its kind: {key: value}, or {key: None} for
+    # "key is set"; and the defaults it then implies for settings the stanza leaves unset
+    chosen_by: ClassVar[dict[str, str | None]] = {}
+    implies: ClassVar[dict[str, str]] = {}
+    uses: ClassVar[frozenset[str]] = frozenset()  # features the plugin needs, e.g. "udp" (not in Splunk apps)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.name and cls.kind:
+            registry.add(cls)
+
+    @classmethod
+    def validate(cls, sample: Sample) -> list[tuple[str, str]]:
+        """Check a sample's settings for this plugin at load time: (key, message) per problem."""
+        return []
 
 
 class Registry:

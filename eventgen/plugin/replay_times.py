@@ -93,7 +93,7 @@ def event_times(sample) -> np.ndarray:
     year = datetime.now(tz).year
     specs = [s for s in sample.tokens if s.rtype in TIME_TOKENS]
     all_formats = [f for s in specs for f in token_formats(s)]
-    field = sample.settings.get("timeField") or "_raw"
+    field = sample.settings["timeField"]
     times = np.full(n, np.nan)
     if field != "_raw":
         column = data.columns.get(f"field:{field}") or data.columns.get(field)

@@ -46,7 +46,7 @@ class SampleGenerator(GeneratorPlugin):
         self.columns = {k: v for k, v in data.columns.items() if not k.startswith("field:")}
         self.rater = registry.get("rater", sample.settings["rater"])(sample)
         settings = sample.settings
-        self.meta = {key: str(settings.get(key, "")) for key in ("host", "source", "sourcetype", "index")}
+        self.meta = {key: str(settings[key]) for key in ("host", "source", "sourcetype", "index")}
         self.indexes = expand_indexes(settings.get("extendIndexes"))
         self.random_picks = settings["randomizeEvents"] and not settings["bundlelines"]
         self.sequential_time = settings["sequentialTimestamp"]

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from eventgen.conf.core_settings import SCHEDULE_KEYS
+from eventgen.conf.core_settings import CORE_GROUPS, SCHEDULE_KEYS
 from eventgen.conf.sample import Sample
 from eventgen.conf.stanzas import Problems, Sections
+from eventgen.core.settings import index
 from eventgen.plugin.registry import registry
 from eventgen.resolve.plugins import all_groups
 
 MAX_SCHEDULES = 255  # a job names each event's schedule in one byte
 OWN_SCHEDULE_KEYS = (*SCHEDULE_KEYS, "input", "backfill", "end", "delay", "maxEvents")
+DEFAULT_INPUT = index(CORE_GROUPS)["input"].default  # the input of a stanza that names none
 
 
 def members_inherit(sections: Sections) -> Sections:
@@ -27,7 +29,7 @@ def members_inherit(sections: Sections) -> Sections:
         group = values.get("scheduleGroup", "").strip()
         if group and first.setdefault(group, stanza) != stanza:
             leader = sections[first[group]]
-            kind = leader.get("input", "interval")
+            kind = leader.get("input", DEFAULT_INPUT)
             own = {s.name for s in registry.get("input", kind).settings} if registry.has("input", kind) else set()
             own |= {s.name for g in all_groups() for s in g.settings if s.scope == "schedule"}
             values = {**{k: v for k, v in leader.items() if k not in OWN_SCHEDULE_KEYS and k not in own}, **values}
