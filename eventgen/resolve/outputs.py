@@ -94,9 +94,7 @@ def instance_problems(
     except (TemplateProblem, SettingError) as exc:
         from_file = config.get("outputTemplateFile") and not config.get("outputTemplate")
         problems.append(pinned("outputTemplateFile" if from_file else "outputTemplate", str(exc)))
-    check = getattr(plugin, "check", None)
-    if check is not None:
-        problems += [pinned(key, message) for key, message in check(config)]
+    problems += [pinned(key, message) for key, message in plugin.check(config)]
     if seen is not None:
         seen[cache_key] = problems
     return problems

@@ -8,7 +8,7 @@ The workspace is
   `outputTemplateFile`, `jinjaSamples` sources, file tokens…);
 - for an Eventum project, the files and folders its translation read.
 
-Which settings are paths is known from their declarations only (`eventgen.conf.paths`). Folders the run writes
+Which settings are paths is known from their declarations only (`eventgen.resolve.paths`). Folders the run writes
 (`OUTPUT`) and TLS certificates, keys and CA bundles (`TLS`) are not part of it, and a declared TLS file is
 refused even inside a workspace folder. The file system's root and /proc, /sys, /dev never are.
 

@@ -2,8 +2,8 @@
 
 Every operation can run on the saved conf or on unsaved conf text: the text is written to a
 hidden temporary file beside the conf (so relative sample, template and plugin paths resolve
-as they will once saved), loaded with `eventgen.conf.loader.load`, and removed afterwards.
-An Eventum project (generator.yml) is loaded the same way through `eventgen.conf.eventum_map.load_translated`
+as they will once saved), loaded with `eventgen.resolve.loader.load`, and removed afterwards.
+An Eventum project (generator.yml) is loaded the same way through `eventgen.resolve.eventum.load_translated`
 with the studio's params and secrets; its temporary copy keeps the `.yml` suffix and the folder (so its paths
 and the samples' name, taken from the folder, stay the same).
 """
