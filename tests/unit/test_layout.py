@@ -200,6 +200,7 @@ def plugin_problems(root: Path, allowed: frozenset[tuple[str, str]] = ALLOWED_PL
     """A plugin imports `eventgen.plugin` and nothing else of eventgen; never a plugin package by name
     (`eventgen_plugins…`); relatively, only modules of its own package or `_helpers` of its kind folder."""
     problems = []
+    used = set()
     modules = {module_name(path, root): path for path in sorted(root.rglob("*.py"))}
     for module, path in modules.items():
         rel = path.relative_to(root)
@@ -211,9 +212,11 @@ def plugin_problems(root: Path, allowed: frozenset[tuple[str, str]] = ALLOWED_PL
                 helper = target.rpartition(".")[2].startswith("_") and target.rpartition(".")[0] == rel.parts[0]
                 if not (inside or helper):
                     problems.append(f"{rel}:{found.line} imports another plugin ({target}) relatively")
-            elif _forbidden(target) and (str(rel), target) not in allowed:
+            elif (str(rel), target) in allowed:
+                used.add((str(rel), target))
+            elif _forbidden(target):
                 problems.append(f"{rel}:{found.line} imports {target}: plugins import only eventgen.plugin")
-    return problems
+    return problems + [f"allowed import {a} -> {b} is gone: remove it from the allow-list" for a, b in allowed - used]
 
 
 def _forbidden(target: str) -> bool:
@@ -275,11 +278,12 @@ def test_the_checks_catch_imports_in_functions_type_checking_blocks_and_cycles(t
     for name, text in plugins.items():
         (tmp_path / "plugins" / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / "plugins" / name).write_text(text)
-    assert plugin_problems(tmp_path / "plugins", frozenset()) == [
+    assert plugin_problems(tmp_path / "plugins", frozenset({("input/good.py", "eventgen_plugins.x")})) == [
         "generator/pkg/__init__.py:2 imports eventgen.run.engine: plugins import only eventgen.plugin",
         "generator/pkg/part.py:1 imports another plugin (generator.other) relatively",
         "input/bad.py:2 imports eventgen_plugins.generator.replay: plugins import only eventgen.plugin",
         "input/bad.py:3 imports another plugin (input.good) relatively",
+        "allowed import input/good.py -> eventgen_plugins.x is gone: remove it from the allow-list",
     ]
 
 
