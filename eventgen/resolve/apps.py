@@ -11,10 +11,11 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-from eventgen.conf.apps import CONF_NAME, App, Layers, find_apps, is_app
+from eventgen.conf.apps import CONF_NAME, App, find_apps, is_app
+from eventgen.conf.stanzas import Sections
 from eventgen.core.errors import ConfigError, ConfigErrors
 from eventgen.resolve.config import RunConfig
 from eventgen.resolve.loader import load
@@ -26,7 +27,7 @@ def load_app(
     app_dir: str | Path,
     overrides: Mapping[str, str] | None = None,
     only: str | None = None,
-    base_layers: Layers = (),
+    base_layers: Sequence[tuple[str, Sections]] = (),
     now: float | None = None,
     require_samples: bool = True,
 ) -> RunConfig:
@@ -59,7 +60,7 @@ def load_apps(
     apps_dir: str | Path,
     overrides: Mapping[str, str] | None = None,
     only: str | None = None,
-    base_layers: Layers = (),
+    base_layers: Sequence[tuple[str, Sections]] = (),
     exclude: Iterable[str] = (),
     now: float | None = None,
 ) -> RunConfig:

@@ -17,7 +17,7 @@ from eventgen.resolve.plugins import all_groups
 
 MAX_SCHEDULES = 255  # a job names each event's schedule in one byte
 OWN_SCHEDULE_KEYS = (*SCHEDULE_KEYS, "input", "backfill", "end", "delay", "maxEvents")
-DEFAULT_INPUT = index(CORE_GROUPS)["input"].default  # the input of a stanza that names none
+DEFAULT_INPUT = str(index(CORE_GROUPS)["input"].default)  # the input of a stanza that names none
 
 
 def members_inherit(sections: Sections) -> Sections:

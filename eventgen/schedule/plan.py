@@ -103,7 +103,7 @@ def ticks(
     by a real run only: an `on_demand` schedule yields nothing without it."""
     rng = np.random.default_rng([seed, sample.stable_id ^ TIMER_STREAM])
     if sample.schedules:  # a schedule group: each member's own window, merged in time order
-        streams = [
+        streams: list[Iterator[tuple[Tick, int]]] = [
             ((tick, count) for _, tick, count in ticks(member, member_window(member, window), seed, None, live))
             for member in sample.schedules
         ]
