@@ -20,8 +20,8 @@ from eventgen.core.batch import EventBatch
 from eventgen.core.settings import SettingError
 from eventgen.format.payload import Payload
 from eventgen.format.text import EventText
-from eventgen.plugin.base import Plugin
 from eventgen.plugin.delivery_checks import Violation, checked_payload, count_in, described, failed_of_write
+from eventgen.plugin.registry import Plugin
 from eventgen.plugin.retry import Breaker, RetryPolicy
 
 log = logging.getLogger(__name__)

@@ -6,9 +6,8 @@ import time
 from collections.abc import Iterator
 
 import numpy as np
-from eventgen_plugins.input._common import base_count, moment
 
-from eventgen.plugin import InputPlugin, Setting, SettingError, Tick, parse_bool, parse_str
+from eventgen.plugin import InputPlugin, Setting, SettingError, Tick, base_count, moment, parse_bool, parse_str
 
 CHUNK = 100_000  # timestamps per tick: the schedule never holds more in memory
 
@@ -65,7 +64,7 @@ class LinspaceInput(InputPlugin):
     def ticks(self, start: float, rng: np.random.Generator) -> Iterator[Tick]:
         first, last = _bounds(self.sample, start, self.now)
         count = base_count(self.sample)
-        endpoint = self.sample.settings.get("linspaceEndpoint", True)
+        endpoint = self.sample.settings["linspaceEndpoint"]
         divisor = (count - 1 if endpoint else count) or 1
         step = (last - first) / divisor
         for a in range(0, count, CHUNK):

@@ -11,9 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import numpy as np
-from eventgen_plugins.generator.replay import event_times
 
-from eventgen.plugin import InputPlugin, SettingError, Tick
+from eventgen.plugin import InputPlugin, SettingError, Tick, event_times
 
 
 class ReplayInput(InputPlugin):
@@ -27,14 +26,14 @@ class ReplayInput(InputPlugin):
         try:
             event_times(sample)
         except SettingError as exc:
-            key = "timeField" if sample.settings.get("timeField", "_raw") != "_raw" else "mode"
+            key = "timeField" if sample.settings["timeField"] != "_raw" else "mode"
             return [(key, str(exc))]
         return []
 
     def ticks(self, start: float, rng: np.random.Generator) -> Iterator[Tick]:
         times = event_times(self.sample)
-        offsets = (times - times[0]) * float(self.sample.settings.get("timeMultiple", 1.0))
-        interval = float(self.sample.settings.get("interval") or 0.0)
+        offsets = (times - times[0]) * self.sample.settings["timeMultiple"]
+        interval = self.sample.settings["interval"]
         begin = start
         while True:
             stamps = begin + offsets

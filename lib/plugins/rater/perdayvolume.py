@@ -21,9 +21,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from eventgen_plugins.rater.config import ConfigRater
 
-from eventgen.plugin import GenerationJob, GeneratorPlugin, Setting, at_least, parse_float, registry
+from eventgen.plugin import GenerationJob, GeneratorPlugin, Setting, TableRater, at_least, parse_float, registry
 
 GIB = 2**30
 PROBE_EVENTS = 2000  # at least this many events (whole passes over the sample) are rendered to measure
@@ -48,7 +47,7 @@ def mean_event_bytes(sample, when: float | None = None, seed: int = 0, generator
     return len(batch.payload()) / n
 
 
-class PerDayVolumeRater(ConfigRater):
+class PerDayVolumeRater(TableRater):
     name = "perdayvolume"
     chosen_by = {"perDayVolume": None}
     observes = True
@@ -65,10 +64,10 @@ class PerDayVolumeRater(ConfigRater):
         ),
     )
 
-    def __init__(self, sample):
-        super().__init__(sample)
-        self.volume = float(sample.settings.get("perDayVolume") or 0.0)
-        self.interval = float(sample.settings.get("interval") or 0.0)
+    def __init__(self, sample, seed: int = 0):
+        super().__init__(sample, seed)
+        self.volume = float(sample.settings.get("perDayVolume") or 0.0)  # None: refused by validate
+        self.interval = sample.settings["interval"]
         self.target = 0.0  # bytes the run should have made by the current tick
         self.asked = 0  # events counted so far
         self.observed_bytes = 0
