@@ -28,12 +28,15 @@ import json, resource, sys, time
 sys.path.insert(0, sys.argv[1])
 conf, overrides = sys.argv[2], json.loads(sys.argv[3])
 try:
-    from eventgen.conf.loader import load
+    from eventgen.resolve.loader import load
     from eventgen.run.wire import RunOptions, wire as Run
-except ImportError:  # checkouts before the wiring function
+except ImportError:  # checkouts before the wiring function and resolve/
     try:
-        from eventgen.conf.loader import load
         from eventgen.run.engine import Engine as Run, RunOptions
+        try:
+            from eventgen.resolve.loader import load
+        except ImportError:  # checkouts before resolve/
+            from eventgen.resolve.loader import load
     except ImportError:  # checkouts before the stage layout
         from eventgen.config import load
         from eventgen.engine import Run, RunOptions

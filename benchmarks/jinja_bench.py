@@ -53,9 +53,9 @@ def make_conf(folder: Path, batch: bool) -> Path:
 
 def generate(conf: str, events: int, job_size: int, seed: int = 1) -> tuple[int, float, float]:
     """Generate `events` events from the conf's sample; (events made, wall seconds, CPU seconds)."""
-    from eventgen.conf.loader import load
     from eventgen.core.batch import GenerationJob
     from eventgen.plugin.base import registry
+    from eventgen.resolve.loader import load
 
     sample = load(conf).samples[0]
     generator = registry.get("generator", "jinja")(sample)  # type: ignore[call-arg]

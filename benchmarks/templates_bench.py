@@ -78,7 +78,7 @@ def plain_run(name: str, events: int, seed: int) -> Measure:
 
 def eventgen_run(name: str, mode: str, events: int, job_size: int, seed: int) -> Measure:
     """The project through eventgen's engine, to devnull with the formatter of the project's first output."""
-    from eventgen.conf.eventum_map import load_translated
+    from eventgen.resolve.eventum import load_translated
     from eventgen.run.wire import RunOptions, wire
 
     path = PROJECTS_DIR / name / "generator.yml"

@@ -89,19 +89,19 @@ def overrides_from(args: argparse.Namespace) -> dict[str, str]:
 
 
 def load_config(args: argparse.Namespace):
-    from eventgen.conf.loader import load
-    from eventgen.plugin.base import registry
+    from eventgen.plugin.registry import registry
+    from eventgen.resolve.loader import load
 
     if args.plugin_dir:
-        registry.load(Path(p) for p in args.plugin_dir)
+        registry.add_dirs(Path(p) for p in args.plugin_dir)
     if args.conf:
         openable(args.conf)
     if args.conf and not getattr(args, "apps_dir", None) and is_eventum(args.conf):
-        from eventgen.conf.eventum_map import load_project
+        from eventgen.resolve.eventum import load_project
 
         return load_project(args.conf, args, overrides_from(args))
     if getattr(args, "apps_dir", None) or not (args.conf and Path(args.conf).is_file()):
-        from eventgen.conf.apps import load_target
+        from eventgen.resolve.apps import load_target
 
         return load_target(
             args.conf, getattr(args, "apps_dir", None), overrides_from(args), args.sample, now=reference_time(args)

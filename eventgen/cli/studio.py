@@ -57,11 +57,11 @@ def run_studio(args: argparse.Namespace) -> int:
             print("eventgen: error: the studio needs Flask: pip install 'eventgen[studio]' (or pip install flask)")
             return EXIT_CONFIG
         raise
-    from eventgen.plugin.base import registry
+    from eventgen.plugin.registry import registry
     from eventgen.tools.studio.workspace import Workspace
 
     if args.plugin_dir:
-        registry.load(Path(p) for p in args.plugin_dir)
+        registry.add_dirs(Path(p) for p in args.plugin_dir)
     if not is_loopback(args.host):
         if args.password:
             log.warning("studio bound to %s: anyone reaching it needs the password or the token", args.host)

@@ -13,11 +13,12 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from eventgen.conf.loader import RunConfig, load
 from eventgen.conf.sample import Sample
 from eventgen.core.errors import EventgenError
 from eventgen.core.settings import strings_in
 from eventgen.plugin.base import registry
+from eventgen.resolve.config import RunConfig
+from eventgen.resolve.loader import load
 
 FILE_TOKENS = ("file", "mvfile", "seqfile")
 _SKIP = {"__pycache__", ".git"}
@@ -190,7 +191,7 @@ def load_bundle(bundle: dict[str, Any], folder: Path, worker_name: str) -> RunCo
     only = bundle.get("only") or None
     project = bundle.get("project")
     if isinstance(project, dict):
-        from eventgen.conf.eventum_map import load_translated
+        from eventgen.resolve.eventum import load_translated
 
         params, secrets = dict(project.get("params") or {}), dict(project.get("secrets") or {})
         return load_translated(conf_path, params, secrets, overrides, only, str(project.get("name") or ""))

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from eventgen.conf.eventum import params_from, read_project, secrets_from
+from eventgen.conf.eventum import read_project
 from eventgen.conf.eventum_outputs import TCP_TLS_KEYS, OutputMapping, num
 from eventgen.core.errors import ConfigError, ConfigErrors
 
@@ -340,36 +340,3 @@ def translate(path: str | Path, params: Mapping[str, Any], secrets: Mapping[str,
     """(sections, notes) of a project."""
     translation = translated(path, params, secrets, sample_mode)
     return translation.sections, translation.notes
-
-
-def load_project(path: str | Path, args: Any, overrides: Mapping[str, str]):
-    """The project's RunConfig, made by the conf loader from the translated sections."""
-    params = params_from(getattr(args, "params", None), getattr(args, "params_file", None))
-    secrets = secrets_from(os.environ, getattr(args, "secrets_file", None))
-    return load_translated(path, params, secrets, overrides, getattr(args, "sample", None))
-
-
-def load_translated(
-    path: str | Path,
-    params: Mapping[str, Any],
-    secrets: Mapping[str, Any],
-    overrides: Mapping[str, str],
-    only: str | None = None,
-    name: str | None = None,
-):
-    """Translate and load a project; the RunConfig remembers what a cluster worker needs to do the same
-    (`project`: params, secrets, the samples' name and the files read)."""
-    import logging
-
-    from eventgen.conf.loader import load
-
-    sample_mode = overrides.get("timeMode") == "sample"
-    worker = Path.cwd() if name else None  # named by a controller's bundle: relative output files go to the cwd
-    translation = translated(path, params, secrets, sample_mode, name, worker)
-    for note in translation.notes:
-        logging.getLogger("eventgen").info("%s: %s", path, note)
-    config = load(path, overrides, only=only, layers=[(str(path), translation.sections)])
-    config.project = {"params": dict(params), "secrets": dict(secrets), "name": translation.name}
-    config.project["files"] = translation.files
-    config.project["sections"] = translation.sections  # what the studio shows as the project's stanzas
-    return config

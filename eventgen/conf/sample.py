@@ -7,16 +7,18 @@ import hashlib
 import io
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
-from eventgen.conf.token_scan import LIMIT, RegexTimeout, split_bounded
+from eventgen.conf.regex_bound import LIMIT, RegexTimeout, split_bounded
 from eventgen.core.errors import ConfigError
 from eventgen.core.settings import SettingError, Settings
 from eventgen.core.timeutil import parse_timezone
-from eventgen.render.tokens import TokenSpec
+from eventgen.core.tokens import TokenSpec
 
 DEFAULT_BREAKER = r"[^\r\n\s]+"
 META_FIELDS = ("host", "source", "sourcetype", "index")
@@ -43,6 +45,9 @@ class Sample:
     sample_dirs: tuple[Path, ...] = ()
     app: str = ""
     schedules: tuple[Sample, ...] = ()  # a `scheduleGroup`: the samples whose schedules merge into this one
+    # the plugin class `resolve` chose for each kind ("generator", "rater", "input"): opaque to the conf, which
+    # names no plugin; the schedule plan builds the sample's input and rater from them
+    plugins: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
     _data: SampleData | ConfigError | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
@@ -51,7 +56,8 @@ class Sample:
 
     @cached_property
     def tz(self) -> tzinfo:
-        return parse_timezone(self.settings.get("timezone", "local"))
+        # None only when the value did not parse: its error is reported, and the load's other checks go on
+        return parse_timezone(self.settings["timezone"] or "local")
 
     @property
     def stable_id(self) -> int:
@@ -103,7 +109,7 @@ class Sample:
             data = self.path.read_bytes()
         except OSError as exc:
             raise ConfigError(f"cannot read sample file: {exc.strerror}", str(self.path), self.stanza) from None
-        text = decode_sample(data, self.settings.get("sampleEncoding") or "utf-8", str(self.path), self.stanza)
+        text = decode_sample(data, self.settings["sampleEncoding"] or "utf-8", str(self.path), self.stanza)
         if self.settings.get("sampletype") == "csv":
             return self._read_csv(text)
         breaker = self.settings.get("breaker")
@@ -158,7 +164,7 @@ def reader_extra_columns(fieldnames: list[str], rows: list[dict[str, str]]) -> d
 def split_events(text: str, breaker) -> list[str]:
     """Split a raw sample into events. With the default breaker each non-blank line is an
     event; otherwise a line matching `breaker` at its start begins a new multi-line event (the breaker runs
-    under the time bound of `token_scan`: RegexTimeout when it backtracks without end)."""
+    under the time bound of `regex_bound`: RegexTimeout when it backtracks without end)."""
     lines = text.splitlines()
     if breaker is None or breaker.pattern == DEFAULT_BREAKER:
         return [line for line in lines if line.strip()]

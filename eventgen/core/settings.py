@@ -284,7 +284,7 @@ _KIND_NAMES = {
 
 class PathKind(StrEnum):
     """What a path setting names (`Setting.path`). Only declared settings are paths: no other value is ever
-    taken for one, whatever it looks like (`eventgen.conf.paths` collects them)."""
+    taken for one, whatever it looks like (`eventgen.resolve.paths` collects them)."""
 
     FILE = "file"  # a file the run reads: lookup, timestamps, script, time patterns, output template
     FOLDER = "folder"  # a folder the run reads: samples, templates, modules, plugins

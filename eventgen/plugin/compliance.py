@@ -181,9 +181,7 @@ def _whole(value: object) -> bool:
 
 
 def _rater(plugin: type[RaterPlugin], sample: Sample, seed: int) -> RaterPlugin:
-    rater = plugin(sample)
-    rater.seed = seed
-    return rater
+    return plugin(sample, seed)
 
 
 def check_rater(

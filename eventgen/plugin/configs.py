@@ -7,14 +7,11 @@ settings: `self.config.interval`, never `settings.get("interval", 60)`. Every de
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from eventgen.conf.core_settings import SAMPLE
 from eventgen.core.config import Config, config_type
 from eventgen.core.settings import Setting
-
-if TYPE_CHECKING:
-    from eventgen.plugin.base import Plugin
 
 _CORE = {s.name: s for s in SAMPLE.settings}
 _TYPE = "_config_type"  # the class attribute holding a plugin class's own config type
@@ -28,7 +25,7 @@ def core_declarations(names: Iterable[str], plugin: str = "") -> tuple[Setting, 
     return tuple(_CORE[name] for name in names)
 
 
-def own_declarations(plugin: type[Plugin]) -> tuple[Setting, ...]:
+def own_declarations(plugin: type) -> tuple[Setting, ...]:
     """The settings `plugin` declares, then those of the plugin classes it extends (a subclass's declaration of a
     name wins): a rater extending the config rater reads the config rater's tables too."""
     found: list[Setting] = []
@@ -37,8 +34,9 @@ def own_declarations(plugin: type[Plugin]) -> tuple[Setting, ...]:
     return tuple(found)
 
 
-def plugin_config_type(plugin: type[Plugin], base: type[Config] = Config, **attributes: Any) -> type[Config]:
-    """`plugin`'s config type, made on first use and kept on the class (each subclass gets its own)."""
+def plugin_config_type(plugin: Any, base: type[Config] = Config, **attributes: Any) -> type[Config]:
+    """`plugin`'s config type (a plugin class: its kind, name, settings and `core_keys()`), made on first use and kept
+    on the class (each subclass gets its own)."""
     made = vars(plugin).get(_TYPE)
     if made is None:
         title = f"{plugin.kind} {plugin.name or plugin.__name__}"

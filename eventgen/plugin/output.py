@@ -17,7 +17,6 @@ from eventgen.core.batch import EventBatch
 from eventgen.core.config import Config
 from eventgen.format.payload import Payload
 from eventgen.format.text import EventText
-from eventgen.plugin.base import Plugin
 from eventgen.plugin.delivery_checks import Violation, checked_payload, checked_write, count_in, described
 from eventgen.plugin.output_config import (
     FORMAT_KEYS,
@@ -27,6 +26,7 @@ from eventgen.plugin.output_config import (
     output_config,
     output_config_type,
 )
+from eventgen.plugin.registry import Plugin
 from eventgen.plugin.result import Delivery, Outcome, OutputError, WriteResult
 from eventgen.plugin.retry import Breaker, RetryLogic, RetryPolicy
 from eventgen.plugin.sending import Retrying

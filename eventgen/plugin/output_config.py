@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import Any, ClassVar, cast
 
 from eventgen.conf.core_settings import SAMPLE
 from eventgen.conf.files import read_text
@@ -18,9 +18,6 @@ from eventgen.core.config import Config
 from eventgen.core.settings import SettingError
 from eventgen.format.text import EventText
 from eventgen.plugin.configs import plugin_config_type
-
-if TYPE_CHECKING:
-    from eventgen.plugin.output import OutputPlugin
 
 # core keys every output reads: spooling, the retry budget, giving up, and what each event's text is
 SHARED_OUTPUT_KEYS = (
@@ -60,11 +57,14 @@ class OutputConfig(Config):
         return type(self).of({**self.as_dict(), **changes}, instance=self.instance)
 
 
-def output_config_type(plugin: type[OutputPlugin]) -> type[OutputConfig]:
+# `plugin` below is an output class (OutputPlugin, which imports this module): its name, settings and core keys
+
+
+def output_config_type(plugin: Any) -> type[OutputConfig]:
     return cast("type[OutputConfig]", plugin_config_type(plugin, OutputConfig, output=plugin.name))
 
 
-def output_config(plugin: type[OutputPlugin], settings: Mapping[str, Any], instance: str = "") -> OutputConfig:
+def output_config(plugin: Any, settings: Mapping[str, Any], instance: str = "") -> OutputConfig:
     """The config of `instance` (an outputMode entry: the output's name, or `name#label`): the sample's settings,
     then its `outputFormatBy` entry (format keys, those it leaves out taking their defaults; for `name#label` also
     the output's own settings). A SettingError names the entry's key that is not the output's or does not parse."""
@@ -99,7 +99,7 @@ class _Layered(Mapping[str, Any]):
         return len(set(self.base) | set(self.top))
 
 
-def instance_settings(plugin: type[OutputPlugin], own: Mapping[str, Any]) -> dict[str, Any]:
+def instance_settings(plugin: Any, own: Mapping[str, Any]) -> dict[str, Any]:
     """An output instance's own settings from its `outputFormatBy` entry, parsed by their declarations; a
     SettingError names the first key that is not the output's or does not parse."""
     declared = {s.name: s for s in plugin.settings}

@@ -3,17 +3,34 @@ breaker, and resuming a partly delivered batch. The output's lock is held throug
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from eventgen.format.payload import Payload
 from eventgen.plugin.delivery_checks import Violation, count_in
 from eventgen.plugin.result import Outcome, WriteResult
-from eventgen.plugin.retry import Failure
+from eventgen.plugin.retry import Breaker, Failure, RetryLogic, RetryPolicy
 
-if TYPE_CHECKING:
-    from eventgen.plugin.output import OutputPlugin
+
+class Attempting(Protocol):
+    """What sending needs of an output (`OutputPlugin` is one)."""
+
+    @property
+    def label(self) -> str: ...
+    @property
+    def resumes(self) -> bool: ...
+    @property
+    def retry_logic(self) -> RetryLogic: ...
+    @property
+    def policy(self) -> RetryPolicy: ...
+    @property
+    def breaker(self) -> Breaker: ...
+    @property
+    def stop_event(self) -> threading.Event | None: ...
+    def attempt(self, payload: Payload) -> tuple[WriteResult, int]: ...
+    def reset(self) -> None: ...
 
 
 @dataclass(slots=True)
@@ -31,7 +48,7 @@ class Retrying:
     """Sends payloads to one output: an attempt, and while the retry logic, the budget and the breaker allow,
     another after a wait, resuming after what arrived."""
 
-    def __init__(self, output: OutputPlugin):
+    def __init__(self, output: Attempting):
         self.output = output
 
     def send(self, payload: Payload) -> Outcome:

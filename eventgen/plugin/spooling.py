@@ -4,15 +4,14 @@ to the spool file (`spool.py`'s records, read back by `eventgen replay-spool`), 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
+from eventgen.core.batch import EventBatch
+from eventgen.core.config import Config
 from eventgen.format.payload import Payload
 from eventgen.plugin.delivery_checks import described
 from eventgen.plugin.result import Delivery, Outcome
 from eventgen.plugin.spool import append_failed
-
-if TYPE_CHECKING:
-    from eventgen.plugin.output import OutputPlugin
 
 log = logging.getLogger("eventgen.plugin.output")
 
@@ -21,11 +20,22 @@ class Sender(Protocol):
     def send(self, payload: Payload) -> Outcome: ...
 
 
+class Spooled(Protocol):
+    """What spooling needs of an output (`OutputPlugin` is one): its config's `spoolFailedTo`, its name in the
+    records, and how its failed events split into records."""
+
+    @property
+    def config(self) -> Config: ...
+    @property
+    def label(self) -> str: ...
+    def spool_parts(self, batch: EventBatch, indices: list[int]) -> list[tuple[list[int], str | None]]: ...
+
+
 class Spooling:
     """Wraps `inner` (the output's retrying sender): every outcome becomes a Delivery, its failed events spooled
     first when the output's `spoolFailedTo` is set."""
 
-    def __init__(self, output: OutputPlugin, inner: Sender):
+    def __init__(self, output: Spooled, inner: Sender):
         self.output = output
         self.inner = inner
         self.path: str | None = output.config.spoolFailedTo

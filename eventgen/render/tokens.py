@@ -22,21 +22,7 @@ import numpy as np
 
 from eventgen.core.settings import SettingError
 from eventgen.core.timeutil import TimeFormatter
-
-TOKEN_TYPES = ("static", "timestamp", "replaytimestamp", "random", "rated", "file", "mvfile", "seqfile", "integerid")
-FILE_TOKEN_TYPES = ("file", "mvfile", "seqfile")  # their replacement names a file: `path` or `path:column`
-TOKEN_KEY = re.compile(r"token\.(\d+)\.(token|replacementType|replacement)$")
-
-
-@dataclass
-class TokenSpec:
-    """One `token.N.*` triple as written in the conf."""
-
-    number: int
-    pattern: re.Pattern[str]
-    rtype: str
-    replacement: str
-    stanza: str = ""
+from eventgen.core.tokens import TOKEN_TYPES, TokenSpec, replaceable, split_column
 
 
 @dataclass
@@ -172,13 +158,6 @@ def _random_provider(replacement: str, rated: bool) -> Provider:
     )
 
 
-def split_column(replacement: str) -> tuple[str, int | None]:
-    """A file token's replacement `path` or `path:column` → (path, column or None)."""
-    text = replacement.strip()
-    match = re.match(r"(.*):(\d+)$", text)
-    return (match.group(1), int(match.group(2))) if match else (text, None)
-
-
 def _file_column(replacement: str, resolve: Callable[[str], Path]) -> tuple[str, list[str]]:
     """Read `path` or `path:column` (1-based; `:0` is refused) → (key shared by tokens on that file, values)."""
     text, column = split_column(replacement)
@@ -258,13 +237,6 @@ def token_spans(text: str, tokens: list[TokenSpec]) -> list[tuple[int, int, int]
                 continue
             spans.append((start, end, k))
     return sorted(spans)
-
-
-def replaceable(start: int, end: int, grouped: bool) -> bool:
-    """Whether a match's span takes a value: group 1 took part (an empty group 1 is replaced too, as in Splunk's
-    `"receiver_id":"(\\d*)"`), or a group-less regex matched some text (an empty whole match would put a value
-    between every two characters)."""
-    return start >= 0 and (grouped or start < end)
 
 
 def format_template(text: str, spans: list[tuple[int, int, int]], slot: dict[int, int]) -> tuple[str, tuple[int, ...]]:

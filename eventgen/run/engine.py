@@ -16,9 +16,8 @@ import time
 from dataclasses import dataclass
 from typing import TextIO
 
-from eventgen.conf.loader import RunConfig
 from eventgen.core.batch import GenerationJob
-from eventgen.plugin.base import LiveRun
+from eventgen.resolve.config import RunConfig
 from eventgen.rpc.events import Done, Event, Fatal, Joined, Leaving, Lost, Transport
 from eventgen.run.catchup import CATCHUP
 from eventgen.run.dispatcher import FAILED, LOST
@@ -30,6 +29,7 @@ from eventgen.run.report import made_line, status_line
 from eventgen.run.summary import RunSummary
 from eventgen.schedule.pacing import Clock, Feeder, describe_pacing, pacing_report
 from eventgen.schedule.plan import Window, plan, planned_events, window_for
+from eventgen.schedule.tick import LiveRun
 
 log = logging.getLogger(__name__)
 

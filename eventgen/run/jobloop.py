@@ -15,9 +15,9 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from eventgen.conf.loader import RunConfig
 from eventgen.core.batch import GenerationJob
 from eventgen.core.delta import JobDelta
+from eventgen.resolve.config import RunConfig
 from eventgen.rpc.events import JobKey, JobReport
 from eventgen.run.outputs import OutputSet
 from eventgen.run.pipeline import Pipeline

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from eventgen.conf.loader import RunConfig
+from eventgen.resolve.config import RunConfig
 from eventgen.run.summary import RunSummary
 
 

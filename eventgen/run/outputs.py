@@ -13,13 +13,13 @@ import threading
 from collections.abc import Iterable
 from typing import cast
 
-from eventgen.conf.loader import RunConfig
 from eventgen.conf.sample import Sample
 from eventgen.core.batch import EventBatch
 from eventgen.core.delta import JobDelta
 from eventgen.format.payload import Payload
 from eventgen.plugin.base import registry
 from eventgen.plugin.output import Delivery, OutputConfig, OutputPlugin
+from eventgen.resolve.config import RunConfig
 from eventgen.run.accounting import Stats
 
 log = logging.getLogger(__name__)

@@ -10,9 +10,9 @@ from typing import TextIO
 
 import numpy as np
 
-from eventgen.conf.loader import RunConfig
 from eventgen.core.batch import GenerationJob
 from eventgen.plugin.base import registry
+from eventgen.resolve.config import RunConfig
 from eventgen.schedule.plan import plan, window_for
 
 

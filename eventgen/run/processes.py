@@ -24,8 +24,8 @@ import time
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from eventgen.conf.loader import RunConfig
 from eventgen.core.batch import GenerationJob
+from eventgen.resolve.config import RunConfig
 from eventgen.rpc.events import Event
 from eventgen.rpc.host import PeerHost
 from eventgen.rpc.session import Runner, Session, WorkerOptions

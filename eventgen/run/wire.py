@@ -17,7 +17,7 @@ import secrets
 import threading
 from collections.abc import Callable
 
-from eventgen.conf.loader import RunConfig
+from eventgen.resolve.config import RunConfig
 from eventgen.rpc.events import Transport
 from eventgen.run.accounting import Stats
 from eventgen.run.admission import shapes_of

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from eventgen.plugin.base import Tick
+from eventgen.schedule.tick import Tick
 
 
 class _Stream:

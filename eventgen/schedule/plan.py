@@ -11,21 +11,27 @@ Time semantics (Splunk Eventgen's):
 - an unbounded live run of a spreading schedule (`interval`) releases each tick's events evenly
   until the next tick, for a smooth rate;
 - `timeMode = sample` (Eventum's sample mode) makes everything at once, future stamps included.
+
+Pure: everything a plan depends on is an argument (the sample, its window with the reference time `now`, the seed,
+the job size, and for a real run its `LiveRun`); the sample's input and rater are built from the classes `resolve`
+chose for it (`Sample.plugins`), each with what it needs, and nothing is set on them afterwards.
 """
 
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from eventgen.conf.sample import Sample
 from eventgen.core.batch import GenerationJob
 from eventgen.core.timeutil import parse_time
-from eventgen.plugin.base import LiveRun, RaterPlugin, Tick, registry
 from eventgen.schedule.merge import merged
+from eventgen.schedule.tick import LiveRun, Tick
 
 TIMER_STREAM = 2  # the schedule's random stream: (seed, sample ^ TIMER_STREAM)
 PACE = 0.05  # paced jobs hold at most this many seconds of event times
@@ -63,7 +69,7 @@ def window_for(sample: Sample, now: float, time_mode: str | None = None) -> Wind
         return Window(min(w.start for w in members), now, None, ends, members[0].paced)
     backfill = settings.get("backfill")
     start = parse_time(backfill, now, sample.tz) if backfill else now
-    paced = (time_mode or settings.get("timeMode") or "live") != "sample"
+    paced = (time_mode or settings["timeMode"]) != "sample"
     end = settings.get("end")
     if end is None or str(end).strip() == "":
         return Window(start, now, paced=paced)
@@ -80,32 +86,34 @@ def member_window(member: Sample, window: Window) -> Window:
     return window_for(member, window.now, "live" if window.paced else "sample")
 
 
-def make_rater(sample: Sample, seed: int) -> RaterPlugin:
-    rater = registry.get("rater", sample.settings["rater"])(sample)  # type: ignore[call-arg]
-    rater.seed = seed  # type: ignore[attr-defined]
-    return rater  # type: ignore[return-value]
+def make_rater(sample: Sample, seed: int) -> Any:
+    """The sample's rater (a `RaterPlugin`), made for the run's seed."""
+    return sample.plugins["rater"](sample, seed)
+
+
+def make_schedule(sample: Sample, now: float, live: LiveRun | None = None) -> Any:
+    """The sample's schedule (an `InputPlugin`) at the reference time `now`; `live` for a real run only."""
+    return sample.plugins["input"](sample, now, live)
 
 
 def ticks(
-    sample: Sample, window: Window, seed: int, rater: RaterPlugin | None = None, live: LiveRun | None = None
+    sample: Sample, window: Window, seed: int, rater: Any = None, live: LiveRun | None = None
 ) -> Iterator[tuple[int, Tick, int]]:
     """(tick number, tick, rated count) in order, within the window; the schedule's only walk. `live` is given
     by a real run only: an `on_demand` schedule yields nothing without it."""
     rng = np.random.default_rng([seed, sample.stable_id ^ TIMER_STREAM])
     if sample.schedules:  # a schedule group: each member's own window, merged in time order
-        streams = [
+        streams: list[Iterator[tuple[Tick, int]]] = [
             ((tick, count) for _, tick, count in ticks(member, member_window(member, window), seed, None, live))
             for member in sample.schedules
         ]
         for number, tick in enumerate(merged(streams, rng)):
             yield number, tick, tick.count
         return
-    schedule = registry.get("input", sample.settings["input"])(sample)  # type: ignore[call-arg]
-    schedule.now = window.now  # type: ignore[attr-defined]
-    schedule.live = live  # type: ignore[attr-defined]
+    schedule = make_schedule(sample, window.now, live)
     rater = rater or make_rater(sample, seed)
-    delay = float(sample.settings.get("delay") or 0.0) if window.paced and not window.bounded else 0.0
-    for number, tick in enumerate(schedule.ticks(window.start + delay, rng)):  # type: ignore[attr-defined]
+    delay = sample.settings["delay"] if window.paced and not window.bounded else 0.0
+    for number, tick in enumerate(schedule.ticks(window.start + delay, rng)):
         if window.end_count is not None and number >= window.end_count:
             return
         if window.end_time is not None and tick.time > window.end_time:
@@ -123,8 +131,8 @@ def plan(sample: Sample, window: Window, seed: int, job_size: int, live: LiveRun
     """Every job of the sample's run, in order, with its release time. Pure: same inputs, same jobs (but for an
     `on_demand` schedule in a real run, `live` given, whose ticks come from outside)."""
     seq = offset = 0
-    schedule = registry.get("input", sample.settings["input"])
-    spread = window.paced and not window.bounded and not sample.schedules and bool(getattr(schedule, "spread", False))
+    schedule = sample.plugins["input"]
+    spread = window.paced and not window.bounded and not sample.schedules and schedule.spread
     rater = make_rater(sample, seed)
     observes = rater.observes
     limit = sample.settings.get("maxEvents")
@@ -132,7 +140,7 @@ def plan(sample: Sample, window: Window, seed: int, job_size: int, live: LiveRun
         return
     stream = ticks(sample, window, seed, rater, live)
     # an on-demand schedule's next tick may be minutes away: its ticks are not held back by the look-ahead
-    paired = ((item, None) for item in stream) if getattr(schedule, "on_demand", False) else _with_next(stream)
+    paired = ((item, None) for item in stream) if schedule.on_demand else _with_next(stream)
     for (number, tick, count), following in paired:
         future = window.paced and tick.time >= window.now
         rated = tick.timestamps is None  # explicit times are the schedule's, not the rater's
@@ -239,13 +247,11 @@ def planned_events(
 
     A rater that corrects from the jobs it observes is counted over the plan itself (cut into the run's
     `job_size`), so that the count is the run's."""
-    import time
-
-    if not window.bounded or getattr(registry.get("input", sample.settings["input"]), "on_demand", False):
+    if not window.bounded or sample.plugins["input"].on_demand:
         return None
     deadline = time.monotonic() + budget
     total = 0
-    if registry.get("rater", sample.settings["rater"]).observes:  # type: ignore[attr-defined]
+    if sample.plugins["rater"].observes:
         for i, planned in enumerate(plan(sample, window, seed, job_size or sample.settings["jobSize"])):
             total += planned.job.count
             if i % 64 == 0 and time.monotonic() > deadline:

@@ -180,7 +180,7 @@ def _bundled_overrides(name: str, count: int) -> dict[str, str]:
 
 
 def run_workload(name: str, mode: str, count: int, folder: Path) -> Result:
-    from eventgen.conf.loader import load
+    from eventgen.resolve.loader import load
     from eventgen.run.wire import RunOptions, wire
 
     conf = _write_workload(folder, name, count)
@@ -197,9 +197,9 @@ def run_workload(name: str, mode: str, count: int, folder: Path) -> Result:
 
 def render_lines(name: str, count: int, folder: Path) -> list[str]:
     """The workload's events, rendered once through the default generator (for the I/O ceiling)."""
-    from eventgen.conf.loader import load
     from eventgen.core.batch import GenerationJob
     from eventgen.plugin.base import registry
+    from eventgen.resolve.loader import load
 
     config = load(_write_workload(folder, name, count), _bundled_overrides(name, count))
     sample = config.samples[0]

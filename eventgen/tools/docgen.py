@@ -9,9 +9,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from eventgen.conf.loader import all_groups
 from eventgen.core.settings import SettingGroup
 from eventgen.plugin.base import registry
+from eventgen.resolve.plugins import all_groups
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN_DOC = """\

@@ -16,8 +16,11 @@ import tarfile
 from pathlib import Path
 
 import eventgen
-from eventgen.conf.apps import App, Layers, load_app, load_apps
-from eventgen.conf.loader import RunConfig, load, read_conf
+from eventgen.conf.apps import App, Layers
+from eventgen.conf.syntax import read_conf
+from eventgen.resolve.apps import load_app, load_apps
+from eventgen.resolve.config import RunConfig
+from eventgen.resolve.loader import load
 from eventgen.tools import modinput_launcher
 
 APP_ID = "SA-Eventgen"

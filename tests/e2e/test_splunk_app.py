@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from eventgen import __version__
-from eventgen.conf.loader import read_conf
+from eventgen.conf.syntax import read_conf
 from eventgen.plugin.base import registry
 from tests.conftest import ROOT, cli, write_conf
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from eventgen.conf.loader import load
 from eventgen.core.batch import EventBatch, GenerationJob
 from eventgen.plugin.base import GeneratorPlugin, registry
+from eventgen.resolve.loader import load
 
 START = 1_700_000_000.0  # a fixed moment: 2023-11-14T22:13:20Z
 

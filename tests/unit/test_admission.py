@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from eventgen.conf.loader import load
 from eventgen.core.batch import GenerationJob
 from eventgen.core.delta import DeltaError, JobDelta
+from eventgen.resolve.loader import load
 from eventgen.run.accounting import Stats
 from eventgen.run.admission import SampleShape, malformed, misfit, shapes_of
 from eventgen.run.dispatcher import MISFITS, Dispatcher

@@ -12,10 +12,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from eventgen.conf import token_scan as tokens_module
-from eventgen.conf.loader import load, read_conf
+from eventgen.conf.syntax import read_conf
 from eventgen.core.errors import ConfigErrors
-from eventgen.render.tokens import RenderContext, RenderPlan, TokenSpec, make_provider
+from eventgen.core.tokens import TokenSpec
+from eventgen.render.tokens import RenderContext, RenderPlan, make_provider
+from eventgen.resolve import tokens as tokens_module
+from eventgen.resolve.loader import load
 from tests.conftest import cli, write_conf
 
 RECEIVER = '{"receiver_id":"","amount":5}\n'  # as in Splunk Eventgen's own token sample

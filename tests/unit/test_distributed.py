@@ -13,9 +13,9 @@ import pytest
 from eventgen.cluster import bundle as bundles
 from eventgen.cluster.controller import Controller
 from eventgen.cluster.worker import Worker, WorkerOptions
-from eventgen.conf.loader import load
 from eventgen.core.batch import GenerationJob
 from eventgen.core.delta import JobDelta
+from eventgen.resolve.loader import load
 from eventgen.rpc.memory import MemoryClient, MemoryHub
 from eventgen.rpc.protocol import PROTOCOL_VERSION, MsgType, ProtocolError, decode, encode, job_key
 from eventgen.rpc.sockets import is_loopback

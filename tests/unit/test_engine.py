@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from eventgen.conf.loader import RunConfig, load
 from eventgen.core.batch import GenerationJob
 from eventgen.core.delta import Counts, DeltaError, JobDelta, Totals
+from eventgen.resolve.loader import RunConfig, load
 from eventgen.rpc.events import Done, JobReport, Joined, Leaving
 from eventgen.rpc.host import PeerHost
 from eventgen.rpc.memory import MemoryClient, MemoryHub

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from eventgen.conf.loader import load
+from eventgen.resolve.loader import load
 from tests.conftest import write_conf
 
 

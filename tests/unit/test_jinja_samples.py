@@ -10,8 +10,8 @@ from collections import Counter
 
 import pytest
 
-from eventgen.conf.loader import load
 from eventgen.core.errors import ConfigErrors, TemplateError
+from eventgen.resolve.loader import load
 from tests.unit.jinja_helpers import START, generator, plugin_module, run, write
 
 samples_module = plugin_module("samples")

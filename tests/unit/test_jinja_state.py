@@ -198,8 +198,8 @@ def test_fsm_structured_and_time_conditions(tmp_path):
 
 
 def test_fsm_needs_exactly_one_initial(tmp_path):
-    from eventgen.conf.loader import load
     from eventgen.core.errors import ConfigErrors
+    from eventgen.resolve.loader import load
 
     write(
         tmp_path,

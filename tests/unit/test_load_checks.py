@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from eventgen.conf.files import path_problem, read_text, writable_file_problem
-from eventgen.conf.loader import load
 from eventgen.core.errors import ConfigErrors
 from eventgen.core.settings import SettingError, parse_float, parse_json, parse_names
 from eventgen.core.timeutil import parse_timezone
+from eventgen.resolve.loader import load
 from tests.servers import self_signed_cert
 
 S = "[s\\.log]\n"

@@ -18,7 +18,6 @@ from typing import Any
 import numpy as np
 import pytest
 
-from eventgen.conf.loader import load
 from eventgen.conf.sample import Sample
 from eventgen.plugin import GeneratorPlugin, InputPlugin, OutputPlugin, RaterPlugin, Setting, Tick, WriteResult
 from eventgen.plugin.base import registry
@@ -32,6 +31,7 @@ from eventgen.plugin.compliance import (
     compliance_batch,
     settings_from,
 )
+from eventgen.resolve.loader import load
 from tests.conftest import ROOT, write_conf
 from tests.hec_receiver import HecReceiver
 from tests.json_http import JsonHttpServer
@@ -314,7 +314,7 @@ USER_PLUGINS = {
 USER_TEST = """
     from pathlib import Path
 
-    from eventgen.conf.loader import load
+    from eventgen.resolve.loader import load
     from eventgen.plugin import registry
     from eventgen.plugin.compliance import check_generator, check_input, check_output, check_rater, settings_from
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
-from eventgen.conf.loader import load
 from eventgen.conf.sample import Sample
 from eventgen.plugin.base import registry
+from eventgen.resolve.loader import load
 from tests.conftest import write_conf
 
 

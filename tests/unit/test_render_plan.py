@@ -8,7 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from eventgen.render.tokens import RenderContext, RenderPlan, TokenSpec, make_provider, token_spans
+from eventgen.core.tokens import TokenSpec
+from eventgen.render.tokens import RenderContext, RenderPlan, make_provider, token_spans
 
 
 def spec(number: int, regex: str, rtype: str, replacement: str) -> TokenSpec:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import re
@@ -14,13 +15,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from eventgen.conf.loader import load
 from eventgen.conf.sample import Sample
 from eventgen.core.batch import GenerationJob
 from eventgen.core.errors import ConfigErrors
 from eventgen.plugin.base import registry
+from eventgen.resolve.loader import load
 from eventgen.schedule.pacing import Clock, Feeder
-from eventgen.schedule.plan import PACE, Window, pace_cuts, plan, window_for
+from eventgen.schedule.plan import PACE, Window, pace_cuts, plan, planned_events, window_for
+from eventgen.schedule.tick import LiveRun
 from tests.conftest import write_conf
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC).timestamp()  # a Monday, 00:00 UTC
@@ -327,6 +329,42 @@ def test_plan_releases_future_intervals_when_due_and_the_past_at_once(tmp_path: 
     assert [p.due for p in plan(sample_mode, window_for(sample_mode, T0), 7, 100)] == [None] * 4
     again = [(p.job.seq, p.due) for p in plan(sample, window_for(sample, T0), 7, 2)]
     assert again == [(p.job.seq, p.due) for p in jobs]  # pure: the same inputs give the same plan
+
+
+def test_the_plan_makes_its_input_and_rater_with_the_run_parameters_and_sets_nothing_on_them(tmp_path: Path) -> None:
+    sample = sample_from(tmp_path, "count = 3\ninterval = 10\nend = 2\n")
+    made: list[tuple[str, object, ...]] = []
+
+    class Sealed:  # refuses every attribute set once its constructor is done
+        sealed = False
+
+        def __setattr__(self, name: str, value: object) -> None:
+            assert not self.sealed, f"the plan set {type(self).__name__}.{name}"
+            super().__setattr__(name, value)
+
+    class Schedule(Sealed, sample.plugins["input"]):  # type: ignore[misc, valid-type]
+        name = ""  # unnamed: not registered in place of the built-in
+
+        def __init__(self, sample, now=None, live=None):
+            super().__init__(sample, now, live)
+            made.append(("input", self.now, self.live))
+            self.sealed = True
+
+    class Rater(Sealed, sample.plugins["rater"]):  # type: ignore[misc, valid-type]
+        name = ""
+
+        def __init__(self, sample, seed=0):
+            super().__init__(sample, seed)
+            made.append(("rater", self.seed))
+            self.sealed = True
+
+    ours = dataclasses.replace(sample, plugins={**sample.plugins, "input": Schedule, "rater": Rater})
+    live = LiveRun(threading.Event(), time.time)
+    jobs = list(plan(ours, window_for(ours, T0), 7, 100, live))
+    assert [(p.job.count, p.job.seed, p.due) for p in jobs] == [(3, 7, T0), (3, 7, T0 + 10)]
+    assert made == [("rater", 7), ("input", T0, live)]
+    assert planned_events(ours, window_for(ours, T0), 9) == 6
+    assert made[2:] == [("input", T0, None), ("rater", 9)]  # counted without a live run
 
 
 def test_window_is_bounded_by_an_end_count_or_time(tmp_path: Path) -> None:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from eventgen.conf.loader import load
 from eventgen.plugin.base import registry
+from eventgen.resolve.loader import load
 from tests.conftest import write_conf
 
 

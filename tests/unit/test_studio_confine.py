@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from eventgen.conf.loader import all_groups, load
-from eventgen.conf.paths import declared, named_paths
 from eventgen.core.settings import PathKind, index
+from eventgen.resolve.loader import load
+from eventgen.resolve.paths import declared, named_paths
+from eventgen.resolve.plugins import all_groups
 from eventgen.tools.studio import confine
 from eventgen.tools.studio.confine import Confinement, Refused
 from tests.conftest import write_conf

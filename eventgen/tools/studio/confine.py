@@ -8,7 +8,7 @@ The workspace is
   `outputTemplateFile`, `jinjaSamples` sources, file tokens…);
 - for an Eventum project, the files and folders its translation read.
 
-Which settings are paths is known from their declarations only (`eventgen.conf.paths`). Folders the run writes
+Which settings are paths is known from their declarations only (`eventgen.resolve.paths`). Folders the run writes
 (`OUTPUT`) and TLS certificates, keys and CA bundles (`TLS`) are not part of it, and a declared TLS file is
 refused even inside a workspace folder. The file system's root and /proc, /sys, /dev never are.
 
@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 
-from eventgen.conf.loader import RunConfig
-from eventgen.conf.paths import named_paths
 from eventgen.core.errors import EventgenError
 from eventgen.core.settings import PathKind
+from eventgen.resolve.config import RunConfig
+from eventgen.resolve.paths import named_paths
 
 MAX_DEPTH = 4  # folder levels walked: a workspace folder and three below it
 MAX_FILES = 300  # files listed

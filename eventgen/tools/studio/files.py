@@ -16,8 +16,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from eventgen.conf.loader import RunConfig
 from eventgen.core.errors import ConfigError, ConfigErrors, EventgenError
+from eventgen.resolve.config import RunConfig
 from eventgen.run.preview import preview_events
 from eventgen.tools.studio.confine import Confinement
 from eventgen.tools.studio.errors import SaveRejected, StudioError, error_dict

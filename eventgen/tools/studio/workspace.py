@@ -2,8 +2,8 @@
 
 Every operation can run on the saved conf or on unsaved conf text: the text is written to a
 hidden temporary file beside the conf (so relative sample, template and plugin paths resolve
-as they will once saved), loaded with `eventgen.conf.loader.load`, and removed afterwards.
-An Eventum project (generator.yml) is loaded the same way through `eventgen.conf.eventum_map.load_translated`
+as they will once saved), loaded with `eventgen.resolve.loader.load`, and removed afterwards.
+An Eventum project (generator.yml) is loaded the same way through `eventgen.resolve.eventum.load_translated`
 with the studio's params and secrets; its temporary copy keeps the `.yml` suffix and the folder (so its paths
 and the samples' name, taken from the folder, stay the same).
 """
@@ -28,8 +28,6 @@ from typing import Any
 import numpy as np
 
 from eventgen.conf.eventum import looks_like_project
-from eventgen.conf.eventum_map import load_translated
-from eventgen.conf.loader import RunConfig, all_groups, load
 from eventgen.conf.sample import Sample
 from eventgen.conf.syntax import parse_conf
 from eventgen.core.batch import GenerationJob
@@ -37,6 +35,10 @@ from eventgen.core.errors import ConfigError, ConfigErrors, EventgenError
 from eventgen.core.settings import SettingError, Settings, index
 from eventgen.core.timeutil import parse_time
 from eventgen.plugin.base import InputPlugin, RaterPlugin, registry
+from eventgen.resolve.config import RunConfig
+from eventgen.resolve.eventum import load_translated
+from eventgen.resolve.loader import load
+from eventgen.resolve.plugins import all_groups
 from eventgen.run.preview import preview_events
 from eventgen.schedule.plan import Window, window_for
 from eventgen.schedule.plan import ticks as plan_ticks

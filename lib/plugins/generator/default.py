@@ -2,83 +2,9 @@
 
 from __future__ import annotations
 
-import re
-
-import numpy as np
-
-from eventgen.plugin import (
-    EventBatch,
-    GenerationJob,
-    GeneratorPlugin,
-    RenderContext,
-    RenderPlan,
-    make_provider,
-    registry,
-    take,
-)
-
-TOKEN_STREAM = 1
-META = ("host", "source", "sourcetype", "index")
+from eventgen.plugin import SampleGenerator
 
 
-def expand_indexes(entries: list[str] | None) -> list[str]:
-    """`extendIndexes`: `prefix:N` → prefix0..prefixN-1, other entries kept."""
-    indexes: list[str] = []
-    for entry in entries or []:
-        match = re.fullmatch(r"(.+):(\d+)", entry)
-        if match:
-            indexes += [f"{match.group(1)}{i}" for i in range(int(match.group(2)))]
-        else:
-            indexes.append(entry)
-    return indexes
-
-
-class DefaultGenerator(GeneratorPlugin):
+class DefaultGenerator(SampleGenerator):
     name = "default"
     summary = "Sample lines (or CSV rows) with tokens replaced; sequential or random picks."
-    uses_core = ("rater", *META, "extendIndexes", "randomizeEvents", "bundlelines", "sequentialTimestamp")
-
-    @classmethod
-    def exact_count(cls, sample) -> bool:
-        return bool(sample.data.texts)  # one event per time; a sample without events makes none
-
-    def __init__(self, sample):
-        super().__init__(sample)
-        data = sample.data
-        providers = [make_provider(spec, sample.tz, sample.resolve) for spec in sample.tokens]
-        self.plan = RenderPlan(data.texts, sample.tokens, providers)
-        self.size = len(data.texts)
-        self.columns = {k: v for k, v in data.columns.items() if not k.startswith("field:")}
-        config = self.config
-        self.rater = registry.get("rater", config.rater)(sample)
-        self.meta = {key: "" if config.get(key) is None else str(config.get(key)) for key in META}
-        self.indexes = expand_indexes(config.extendIndexes)
-        self.random_picks = config.randomizeEvents and not config.bundlelines
-        self.sequential_time = config.sequentialTimestamp
-
-    def timestamps(self, job: GenerationJob, rng: np.random.Generator) -> np.ndarray:
-        if job.timestamps is not None:
-            return np.asarray(job.timestamps, dtype=float)
-        if job.latest <= job.earliest:
-            return np.full(job.count, job.earliest)
-        if self.sequential_time:
-            return np.linspace(job.earliest, job.latest, job.count, endpoint=False)
-        return rng.uniform(job.earliest, job.latest, job.count)
-
-    def generate(self, job: GenerationJob) -> EventBatch:
-        rng = job.rng(self.sample.stable_id ^ TOKEN_STREAM)
-        n = job.count if self.size else 0
-        times = self.timestamps(job, rng)[:n]
-        if self.random_picks:
-            picks = rng.integers(0, self.size, n)
-        else:
-            picks = (job.offset + np.arange(n)) % max(self.size, 1)
-        ctx = RenderContext(n, rng, times, job.offset, lambda: self.rater.factors(times))
-        events = self.plan.render(picks, ctx)
-        meta = self.meta
-        if self.indexes:
-            meta = {**meta, "index": self.indexes[int(rng.integers(0, len(self.indexes)))]}
-        columns = {}
-        if self.columns and n:
-            columns = {name: take(values, picks) for name, values in self.columns.items()}
-        return EventBatch(self.sample.label, job.seq, events, times, meta, columns)

@@ -8,137 +8,25 @@ event k mod n. `timestamp` / `replaytimestamp` tokens are rewritten with the new
 
 from __future__ import annotations
 
-import json
-import logging
-from datetime import datetime, tzinfo
+from datetime import datetime
 
 import numpy as np
-from eventgen_plugins.generator.default import DefaultGenerator
 
-from eventgen.plugin import RenderContext, RenderPlan, SettingError, TimeFormatter, TokenSpec, make_provider
-
-log = logging.getLogger(__name__)
-
-TIME_TOKENS = ("timestamp", "replaytimestamp")
-
-
-def token_formats(spec: TokenSpec) -> list[str]:
-    """The strftime format(s) of a time token: a JSON list for replaytimestamp, else one format."""
-    text = spec.replacement.strip()
-    if spec.rtype == "replaytimestamp" and text.startswith("["):
-        try:
-            formats = json.loads(text)
-        except json.JSONDecodeError:
-            raise SettingError("replaytimestamp: expected a strftime format or a JSON list of them") from None
-        if not isinstance(formats, list) or not formats:
-            raise SettingError("replaytimestamp: the JSON list of formats is empty")
-        return [str(f) for f in formats]
-    return [spec.replacement]
+from eventgen.plugin import (
+    RenderContext,
+    RenderPlan,
+    SampleGenerator,
+    SettingError,
+    TimeFormatter,
+    TokenSpec,
+    make_provider,
+    matched,
+    parse_stamp,
+    token_formats,
+)
 
 
-def parse_stamp(value: str, fmt: str, tz: tzinfo, year: int) -> float | None:
-    """Epoch seconds of `value` written in strftime `fmt` (`%s` = epoch), or None if it does not fit."""
-    value = value.strip()
-    if fmt.startswith("%s"):
-        try:
-            return float(value)
-        except ValueError:
-            return None
-    try:
-        moment = datetime.strptime(value, fmt)
-    except ValueError:
-        return None
-    if "%Y" not in fmt and "%y" not in fmt and "%c" not in fmt and "%x" not in fmt:
-        moment = moment.replace(year=year)  # syslog-style stamps without a year
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=tz)
-    return moment.timestamp()
-
-
-def _matched(spec: TokenSpec, text: str) -> str | None:
-    match = spec.pattern.search(text)
-    if match is None:
-        return None
-    return match.group(1) if spec.pattern.groups else match.group(0)
-
-
-def _parse_any(value: str, tz: tzinfo, formats: list[str], year: int) -> float | None:
-    try:
-        return float(value)
-    except ValueError:
-        pass
-    try:
-        moment = datetime.fromisoformat(value.strip())
-        return (moment if moment.tzinfo else moment.replace(tzinfo=tz)).timestamp()
-    except ValueError:
-        pass
-    for fmt in formats:
-        stamp = parse_stamp(value, fmt, tz, year)
-        if stamp is not None:
-            return stamp
-    return None
-
-
-def event_times(sample) -> np.ndarray:
-    """Each sample event's original time (epoch seconds, made non-decreasing).
-
-    From the CSV column `timeField`, or else from the first `timestamp`/`replaytimestamp` token
-    that matches and parses in the event. Events without a readable time take the previous one's.
-    """
-    data = sample.data
-    n = len(data.texts)
-    if n == 0:
-        raise SettingError("replay: the sample has no events")
-    tz = sample.tz
-    year = datetime.now(tz).year
-    specs = [s for s in sample.tokens if s.rtype in TIME_TOKENS]
-    all_formats = [f for s in specs for f in token_formats(s)]
-    field = sample.settings.get("timeField")
-    in_text = field in (None, "", "_raw")  # the time is read from the event text (an empty timeField too)
-    times = np.full(n, np.nan)
-    if not in_text:
-        column = data.columns.get(f"field:{field}") or data.columns.get(field)
-        if column is None:
-            raise SettingError(f"replay: timeField {field!r} is not a column of the sample")
-        for i, value in enumerate(column):
-            stamp = _parse_any(value, tz, all_formats, year)
-            times[i] = np.nan if stamp is None else stamp
-    else:
-        if not specs:
-            raise SettingError(
-                "replay needs a timestamp or replaytimestamp token to find each event's time "
-                "(or timeField = a CSV column)"
-            )
-        formats = [(s, token_formats(s)) for s in specs]
-        for i, text in enumerate(data.texts):
-            for spec, fmts in formats:
-                value = _matched(spec, text)
-                if value is None:
-                    continue
-                stamp = next((t for t in (parse_stamp(value, f, tz, year) for f in fmts) if t is not None), None)
-                if stamp is not None:
-                    times[i] = stamp
-                    break
-    known = ~np.isnan(times)
-    if not known.any():
-        raise SettingError(
-            "replay: no event time could be read with the timestamp tokens' formats "
-            f"({', '.join(all_formats) or 'none'}) from {'_raw' if in_text else field}"
-        )
-    missing = int(n - known.sum())
-    if missing:
-        log.warning(
-            "sample %s: %d event(s) without a readable time replay at the previous event's time", sample.label, missing
-        )
-        index = np.where(known, np.arange(n), 0)
-        np.maximum.accumulate(index, out=index)
-        first = int(np.argmax(known))
-        index[:first] = first
-        times = times[index]
-    return np.maximum.accumulate(times)
-
-
-class ReplayGenerator(DefaultGenerator):
+class ReplayGenerator(SampleGenerator):
     name = "replay"
     chosen_by = {"mode": "replay"}
     # the replay schedule keeps the sample's own spacing; passes follow each other at once (the reference)
@@ -171,7 +59,7 @@ class ReplayGenerator(DefaultGenerator):
         year = datetime.now(sample.tz).year
         which = np.zeros(max(self.size, 1), dtype=np.int64)
         for i, text in enumerate(sample.data.texts):
-            value = _matched(spec, text)
+            value = matched(spec, text)
             if value is not None:
                 which[i] = next(
                     (k for k, f in enumerate(formats) if parse_stamp(value, f, sample.tz, year) is not None), 0

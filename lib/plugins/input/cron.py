@@ -7,9 +7,8 @@ from datetime import datetime
 
 import numpy as np
 from croniter import croniter
-from eventgen_plugins.input._common import base_count, tick_window
 
-from eventgen.plugin import InputPlugin, Setting, Tick, parse_str
+from eventgen.plugin import InputPlugin, Setting, Tick, base_count, parse_str, tick_window
 
 
 def _check(expression: str | None) -> str:

@@ -6,17 +6,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from eventgen.plugin import InputPlugin, Tick, parse_time
-
-
-def base_count(sample) -> int:
-    """`count` resolved against the sample: -1/0 → every sample event (one render for a generator
-    without a sample file, as Eventgen's jinja `count = -1`); bundlelines → copies."""
-    count = sample.settings["count"]
-    events = len(sample.data.texts) if sample.path is not None else 1
-    if sample.settings.get("bundlelines"):
-        return max(count, 1) * events
-    return events if count <= 0 else count
+from eventgen.plugin import InputPlugin, Tick, base_count, parse_time
 
 
 class IntervalInput(InputPlugin):

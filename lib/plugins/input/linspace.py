@@ -7,9 +7,8 @@ from collections.abc import Iterator
 from datetime import tzinfo
 
 import numpy as np
-from eventgen_plugins.input._common import base_count, moment
 
-from eventgen.plugin import Config, InputPlugin, Setting, SettingError, Tick, parse_bool, parse_str
+from eventgen.plugin import Config, InputPlugin, Setting, SettingError, Tick, base_count, moment, parse_bool, parse_str
 
 CHUNK = 100_000  # timestamps per tick: the schedule never holds more in memory
 
@@ -67,7 +66,7 @@ class LinspaceInput(InputPlugin):
     def ticks(self, start: float, rng: np.random.Generator) -> Iterator[Tick]:
         first, last = _bounds(self.config, self.sample.tz, start, self.now)
         count = base_count(self.sample)
-        divisor = max(count - 1 if self.config.linspaceEndpoint else count, 1)
+        divisor = (count - 1 if self.config.linspaceEndpoint else count) or 1
         step = (last - first) / divisor
         for a in range(0, count, CHUNK):
             stamps = first + np.arange(a, min(a + CHUNK, count), dtype=np.float64) * step

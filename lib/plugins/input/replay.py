@@ -11,9 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import numpy as np
-from eventgen_plugins.generator.replay import event_times
 
-from eventgen.plugin import InputPlugin, SettingError, Tick
+from eventgen.plugin import InputPlugin, SettingError, Tick, event_times
 
 
 class ReplayInput(InputPlugin):

@@ -16,9 +16,8 @@ from typing import Any
 
 import numpy as np
 import yaml
-from eventgen_plugins.input._common import moment
 
-from eventgen.plugin import InputPlugin, PathKind, Setting, SettingError, Tick, parse_list, read_text
+from eventgen.plugin import InputPlugin, PathKind, Setting, SettingError, Tick, moment, parse_list, read_text
 
 UNITS = {
     "weeks": 604800.0, "days": 86400.0, "hours": 3600.0, "minutes": 60.0, "seconds": 1.0,

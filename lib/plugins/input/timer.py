@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import numpy as np
-from eventgen_plugins.input._common import base_count, tick_window
 
-from eventgen.plugin import InputPlugin, Setting, Tick, at_least, parse_int
+from eventgen.plugin import InputPlugin, Setting, Tick, at_least, base_count, parse_int, tick_window
 
 
 class TimerInput(InputPlugin):

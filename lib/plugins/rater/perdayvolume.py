@@ -22,9 +22,8 @@ import math
 from typing import cast
 
 import numpy as np
-from eventgen_plugins.rater.config import ConfigRater
 
-from eventgen.plugin import GenerationJob, GeneratorPlugin, Setting, at_least, parse_float, registry
+from eventgen.plugin import GenerationJob, GeneratorPlugin, Setting, TableRater, at_least, parse_float, registry
 
 GIB = 2**30
 PROBE_EVENTS = 2000  # at least this many events (whole passes over the sample) are rendered to measure
@@ -49,7 +48,7 @@ def mean_event_bytes(sample, when: float | None = None, seed: int = 0, generator
     return len(batch.payload()) / n
 
 
-class PerDayVolumeRater(ConfigRater):
+class PerDayVolumeRater(TableRater):
     name = "perdayvolume"
     chosen_by = {"perDayVolume": None}
     observes = True
@@ -66,8 +65,8 @@ class PerDayVolumeRater(ConfigRater):
         ),
     )
 
-    def __init__(self, sample):
-        super().__init__(sample)
+    def __init__(self, sample, seed: int = 0):
+        super().__init__(sample, seed)
         self.volume = self.config.perDayVolume  # GB a day: set (`validate` refuses a stanza without it)
         self.interval = self.config.interval
         self.target = 0.0  # bytes the run should have made by the current tick

@@ -1,13 +1,13 @@
 """`generator = perdayvolumegenerator`: the reference's name for sample generation under perDayVolume.
 
-The volume arithmetic lives in `rater = perdayvolume`; rendering is the default generator's.
+The volume arithmetic lives in `rater = perdayvolume`; rendering is the default generator's (`SampleGenerator`).
 """
 
 from __future__ import annotations
 
-from eventgen_plugins.generator.default import DefaultGenerator
+from eventgen.plugin import SampleGenerator
 
 
-class PerDayVolumeGenerator(DefaultGenerator):
+class PerDayVolumeGenerator(SampleGenerator):
     name = "perdayvolumegenerator"
     summary = "Alias of `default` kept for confs written for the reference (`perDayVolume` sizes the count)."

@@ -1,4 +1,4 @@
-"""Helpers shared by the schedule (input) plugins: counts, tick windows and datetimes."""
+"""Helpers the schedule (input) plugins share: a sample's base count, a tick's window, schedule datetimes."""
 
 from __future__ import annotations
 
@@ -7,15 +7,24 @@ import time
 from datetime import date, datetime, tzinfo
 from datetime import time as dtime
 
-from eventgen_plugins.input.interval import base_count
-
-from eventgen.plugin import SettingError, parse_time
+from eventgen.core.settings import SettingError
+from eventgen.core.timeutil import parse_time
 
 __all__ = ["base_count", "moment", "tick_window"]
 
 _EVENTUM_RELATIVE = re.compile(r"([+-])((?:\d+(?:\.\d+)?[wdhms])+)$")
 _RELATIVE_PART = re.compile(r"(\d+(?:\.\d+)?)([wdhms])")
 _UNIT_SECONDS = {"w": 604800.0, "d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0}
+
+
+def base_count(sample) -> int:
+    """`count` resolved against the sample: -1/0 → every sample event (one render for a generator
+    without a sample file, as Eventgen's jinja `count = -1`); bundlelines → copies."""
+    count = sample.settings["count"]
+    events = len(sample.data.texts) if sample.path is not None else 1
+    if sample.settings["bundlelines"]:
+        return max(count, 1) * events
+    return events if count <= 0 else count
 
 
 def tick_window(sample, when: float) -> tuple[float, float]:
@@ -47,7 +56,9 @@ def moment(value: object, tz: tzinfo, base: float | None = None, now: float | No
         seconds = sum(float(n) * _UNIT_SECONDS[u] for n, u in _RELATIVE_PART.findall(match.group(2)))
         return (now if base is None else base) + (seconds if match.group(1) == "+" else -seconds)
     if match and base is not None:
-        n, unit = _RELATIVE_PART.fullmatch(match.group(2)).groups()  # type: ignore[union-attr]
+        part = _RELATIVE_PART.fullmatch(match.group(2))
+        assert part is not None  # the whole offset matched one part
+        n, unit = part.groups()
         seconds = float(n) * _UNIT_SECONDS[unit]
         return base + (seconds if match.group(1) == "+" else -seconds)
     return parse_time(text, now, tz)

@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from eventgen.conf.loader import RunConfig, all_groups
 from eventgen.conf.sample import Sample
-from eventgen.core.settings import PathKind, Setting, SettingError, index
-from eventgen.render.tokens import FILE_TOKEN_TYPES, split_column
+from eventgen.core.settings import PathKind, Setting, SettingError
+from eventgen.core.tokens import FILE_TOKEN_TYPES, split_column
+from eventgen.resolve.config import RunConfig
+from eventgen.resolve.plugins import setting_table
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ class NamedPath:
 
 def named_paths(config: RunConfig) -> list[NamedPath]:
     """Every path the conf's declared path settings and file tokens name, engine settings first."""
-    table = index(all_groups())
+    table = setting_table()
     conf_dir = config.path.parent
     found = [
         NamedPath("global", key, kind, text, _folder([conf_dir], text) if kind is PathKind.FOLDER else None)
@@ -51,7 +52,7 @@ def named_paths(config: RunConfig) -> list[NamedPath]:
 
 def sample_paths(sample: Sample, table: Mapping[str, Setting] | None = None) -> list[NamedPath]:
     """The paths one sample's settings and tokens name, resolved as its run would."""
-    table = index(all_groups()) if table is None else table
+    table = setting_table() if table is None else table
     found = [
         NamedPath(sample.stanza, key, kind, text, _resolve(sample, kind, text))
         for key, kind, text in declared(sample.settings, table)

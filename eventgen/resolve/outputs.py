@@ -2,7 +2,7 @@
 `outputMode` names a known output, each `outputFormatBy` entry names one of them, each output instance's
 format compiles and its plugin's `check` accepts its settings, and `spoolFailedTo` can be written.
 
-Each check gives (key, message) pairs; the loader pins them to the file and stanza that set the key.
+Each check gives (key, message) pairs; `resolve.loader` pins them to the file and stanza that set the key.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from typing import Any
 from eventgen.conf.files import TextFileError, writable_file_problem
 from eventgen.core.settings import SettingError
 from eventgen.format.text import TemplateProblem
-from eventgen.plugin.base import registry
 from eventgen.plugin.output import FORMAT_KEYS, event_text_of
+from eventgen.plugin.registry import registry
 
 Problems = list[tuple[str, str]]
 
@@ -94,9 +94,7 @@ def instance_problems(
     except (TemplateProblem, SettingError) as exc:
         from_file = config.get("outputTemplateFile") and not config.get("outputTemplate")
         problems.append(pinned("outputTemplateFile" if from_file else "outputTemplate", str(exc)))
-    check = getattr(plugin, "check", None)
-    if check is not None:
-        problems += [pinned(key, message) for key, message in check(config)]
+    problems += [pinned(key, message) for key, message in plugin.check(config)]
     if seen is not None:
         seen[cache_key] = problems
     return problems

@@ -1,8 +1,7 @@
-"""Regexes tried against their sample at load time, with a time bound per event: token regexes, and the
-`breaker` that splits a sample into events.
+"""Regexes run on a sample at load time under a time bound per event (or line): the `breaker` that splits a
+sample into events here, and the token regexes `resolve` tries on the events.
 
-`validate` warns about a token that matches no event, and refuses a regex that backtracks without end
-(`^(a+)+$`) before a run can hang on it.
+A regex that backtracks without end (`^(a+)+$`) is refused at load, before a run can hang on it.
 """
 
 from __future__ import annotations
@@ -16,13 +15,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from eventgen.render.tokens import TokenSpec, replaceable
-
 LIMIT = 1.0  # CPU seconds a regex may take on one event (or one line) of its sample at load time
 
 
 class RegexTimeout(Exception):
-    """A token regex ran longer than the time bound on one event (catastrophic backtracking)."""
+    """A regex ran longer than the time bound on one event (catastrophic backtracking): `token` is the index of
+    the regex that did (0 for a breaker), `event` the event or line."""
 
     def __init__(self, token: int, event: int):
         super().__init__(f"token {token} timed out on event {event}")
@@ -30,21 +28,11 @@ class RegexTimeout(Exception):
         self.event = event
 
 
-def tokens_found(texts: list[str], tokens: list[TokenSpec], limit: float = LIMIT) -> list[bool]:
-    """For each token, whether it has a span to replace in any of `texts` (what `token_spans` would replace,
-    before overlaps). Every token runs on every event, as when a render plan is compiled; RegexTimeout when
-    one regex runs longer than `limit` seconds on one event."""
-    if not tokens or not texts:
-        return [False] * len(tokens)
-    found = bounded(lambda watch: _scan(texts, tokens, watch), limit)
-    return [True] * len(tokens) if found is None else [bool(hit) for hit in found]
-
-
 def split_bounded(lines: list[str], breaker: re.Pattern[str], limit: float = LIMIT) -> list[list[str]]:
     """`lines` grouped into events: a line that `breaker` matches at its start begins one. RegexTimeout (token 0,
     the line's index) when the breaker runs longer than `limit` seconds on one line."""
 
-    def split(watch: _Watch | None) -> list[list[str]]:
+    def split(watch: Watch | None) -> list[list[str]]:
         events: list[list[str]] = []
         for i, line in enumerate(lines):
             if watch is not None:
@@ -61,7 +49,7 @@ def split_bounded(lines: list[str], breaker: re.Pattern[str], limit: float = LIM
     return split(None) if events is None else events
 
 
-def bounded(work: Callable[[_Watch | None], Any], limit: float) -> Any:
+def bounded(work: Callable[[Watch | None], Any], limit: float) -> Any:
     """`work(watch)` under a time bound: it calls `watch.start(k, i)` before each regex run, and RegexTimeout(k, i)
     is raised when one run takes longer than `limit` CPU seconds. In a forked child, the answer must be JSON;
     None when that child died without one (no verdict: running the work here could hang).
@@ -82,7 +70,7 @@ def bounded(work: Callable[[_Watch | None], Any], limit: float) -> Any:
     return work(None)
 
 
-class _Watch:
+class Watch:
     """Per-event stopwatch driven by SIGVTALRM: raise in the matcher once one event took `limit` CPU seconds."""
 
     def __init__(self, limit: float):
@@ -106,22 +94,8 @@ class _Watch:
         signal.setitimer(signal.ITIMER_VIRTUAL, left)
 
 
-def _scan(texts: list[str], tokens: list[TokenSpec], watch: _Watch | None) -> list[bool]:
-    found = []
-    for k, spec in enumerate(tokens):
-        grouped = spec.pattern.groups > 0
-        hit = False
-        for i, text in enumerate(texts):
-            if watch is not None:
-                watch.start(k, i)
-            for match in spec.pattern.finditer(text):
-                hit = hit or replaceable(*(match.span(1) if grouped else match.span()), grouped)
-        found.append(hit)
-    return found
-
-
-def _with_alarm(work: Callable[[_Watch | None], Any], limit: float) -> Any:
-    watch = _Watch(limit)
+def _with_alarm(work: Callable[[Watch | None], Any], limit: float) -> Any:
+    watch = Watch(limit)
     previous = signal.signal(signal.SIGVTALRM, watch.on_alarm)
     pending, _ = signal.setitimer(signal.ITIMER_VIRTUAL, limit)
     began = time.process_time()
@@ -135,7 +109,7 @@ def _with_alarm(work: Callable[[_Watch | None], Any], limit: float) -> Any:
             signal.setitimer(signal.ITIMER_VIRTUAL, max(pending - (time.process_time() - began), 1e-3))
 
 
-def _in_child(work: Callable[[_Watch | None], Any], limit: float) -> Any:
+def _in_child(work: Callable[[Watch | None], Any], limit: float) -> Any:
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: only regexes, a pipe and _exit (no locks other threads may hold)
