@@ -35,16 +35,19 @@ from eventgen.format.payload import Payload
 from eventgen.format.syslog import SyslogFrames, SyslogHeaders
 from eventgen.format.text import EventText
 from eventgen.plugin.base import GeneratorPlugin, InputPlugin, LiveRun, RaterPlugin, Tick, registry
+from eventgen.plugin.generator_helpers import META_KEYS, SampleProblem, event_meta, sorted_job_times
 from eventgen.plugin.output import Delivery, LineFrames, OutputError, OutputPlugin
+from eventgen.plugin.typed_config import plugin_config
 from eventgen.render.tokens import RenderContext, RenderPlan, TokenSpec, make_provider, take
 
 __all__ = [
-    "BulkDocuments", "ConfigError", "Delivery", "EventBatch", "EventText", "EventgenError", "GenerationJob",
-    "GeneratorPlugin", "HecEvent", "HecRaw", "InputPlugin", "LineFrames", "LiveRun", "ModinputXml", "OutputError",
-    "OutputPlugin", "PathKind", "Payload", "RaterPlugin", "RenderContext", "RenderPlan", "Setting", "SettingError",
-    "SyslogFrames", "SyslogHeaders", "TemplateError", "Tick", "TimeFormatter", "TokenSpec", "at_least", "choice",
-    "host_port", "host_port_list", "host_problem", "http_url", "make_provider", "micros", "parse_bool",
-    "parse_float", "parse_host", "parse_int", "parse_json", "parse_list", "parse_str", "parse_time", "parse_timezone",
-    "per_second", "port", "read_text", "registry", "split_time", "take", "url_list", "url_port",
-    "writable_dir_problem", "writable_file_problem",
+    "META_KEYS", "BulkDocuments", "ConfigError", "Delivery", "EventBatch", "EventText", "EventgenError",
+    "GenerationJob", "GeneratorPlugin", "HecEvent", "HecRaw", "InputPlugin", "LineFrames", "LiveRun", "ModinputXml",
+    "OutputError", "OutputPlugin", "PathKind", "Payload", "RaterPlugin", "RenderContext", "RenderPlan",
+    "SampleProblem", "Setting", "SettingError", "SyslogFrames", "SyslogHeaders", "TemplateError", "Tick",
+    "TimeFormatter", "TokenSpec", "at_least", "choice", "event_meta", "host_port", "host_port_list", "host_problem",
+    "http_url", "make_provider", "micros", "parse_bool", "parse_float", "parse_host", "parse_int", "parse_json",
+    "parse_list", "parse_str", "parse_time", "parse_timezone", "per_second", "plugin_config", "port", "read_text",
+    "registry", "sorted_job_times", "split_time", "take", "url_list", "url_port", "writable_dir_problem",
+    "writable_file_problem",
 ]  # fmt: skip
