@@ -11,7 +11,7 @@ import numpy as np
 
 from eventgen.conf.sample import Sample
 from eventgen.core.settings import Settings
-from eventgen.plugin.base import InputPlugin, RaterPlugin, registry
+from eventgen.plugin.base import InputPlugin, Plugin, RaterPlugin, registry
 
 # core settings that can shape a time distribution; the form shows those the sample's input and rater use
 SCHEDULE_KEYS = (
@@ -38,13 +38,13 @@ class _Reads(Settings):
         return super().get(key, default)
 
 
-def declared_core(plugin: type) -> list[str] | None:
+def declared_core(plugin: type[Plugin]) -> list[str] | None:
     """`uses_core` when the plugin itself declares it (not inherited from the kind's base class)."""
     for klass in plugin.__mro__:
         if klass in (InputPlugin, RaterPlugin) or not issubclass(klass, InputPlugin | RaterPlugin):
             break
-        if "uses_core" in vars(klass):
-            return list(plugin.uses_core or ())
+        if "uses_core" in vars(klass):  # the first class on the way up that declares it: its value is the plugin's
+            return list(vars(klass)["uses_core"] or ())
     return None
 
 

@@ -52,7 +52,7 @@ def config_view(workspace: Workspace, conf_text: str | None = None) -> dict[str,
         return view
     try:
         with workspace.loaded(conf_text) as config:
-            if workspace.project:
+            if workspace.project and config.project is not None:
                 view["stanzas"] = config.project["sections"]
             view["samples"] = [describe(sample) for sample in config.samples]
             view["seed"], view["seed_source"] = workspace.effective_seed(None, config)

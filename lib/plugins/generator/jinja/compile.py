@@ -9,6 +9,7 @@ from typing import Any
 
 import jinja2
 import jinja2.meta
+from jinja2.runtime import Context
 
 from eventgen.plugin import SampleProblem
 
@@ -18,7 +19,7 @@ from .pickers import TemplateSpec
 from .problems import template_error
 
 # what one render needs, looked up once: the root render function, the context class, name and blocks
-Renderer = tuple[Callable[..., Any], type, str, dict[str, Any]]
+Renderer = tuple[Callable[..., Any], type[Context], str | None, dict[str, Any]]
 
 
 def compile_templates(sample: Any, env: jinja2.Environment, options: Options) -> dict[str, jinja2.Template]:

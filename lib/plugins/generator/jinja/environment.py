@@ -57,7 +57,7 @@ def make_environment(
     }
     if eventgen_style:
         options.update(line_statement_prefix="#", line_comment_prefix="##")
-    env = (SandboxedEnvironment if sandbox else FastEnvironment)(**options)
+    env: jinja2.Environment = (SandboxedEnvironment if sandbox else FastEnvironment)(**options)
     env.eventgen_tz = tz  # type: ignore[attr-defined]
     env.eventgen_random = rng  # type: ignore[attr-defined]
     env.filters["random"] = _random_filter(env, rng)

@@ -97,7 +97,7 @@ class Table:
                 options = {str(v) for v in wanted} | set(wanted)
                 tests.append((i, options.__contains__))
             else:
-                tests.append((i, lambda v, w=wanted: v == w or str(v) == str(w)))
+                tests.append((i, _equals(wanted)))
         rows = [row for row in self.rows if all(test(row[i]) for i, test in tests)]
         return Table(self.name, self.columns, rows, self._rng)
 
@@ -149,6 +149,11 @@ class Table:
         rand = self._rng.random
         rows = self.rows
         return [rows[bisect_right(cum, rand() * total)] for _ in range(int(n))]
+
+
+def _equals(wanted: Any) -> Callable[[Any], bool]:
+    """A test for one column: the value itself, or the same text (a CSV column holds text)."""
+    return lambda value: value == wanted or str(value) == str(wanted)
 
 
 class Samples:
