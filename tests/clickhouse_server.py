@@ -10,18 +10,16 @@ process: start one server at a time and stop it (the `clickhouse` fixture does).
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 import socket
-import ssl
 import tempfile
 import threading
 from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from tests.json_http import tracking_handler
+from tests.json_http import serve, shut, tracking_handler
 
 # the status ClickHouse's HTTP handler answers for an exception code (anything else is 500)
 STATUS_OF_CODE = {
@@ -130,27 +128,14 @@ class ClickHouseServer:
                 self.end_headers()
                 self.wfile.write(data)
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        if self.tls:
-            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            context.load_cert_chain(*self.tls)
-            self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
+        self._server = serve(Handler, 0, self.tls)
         self.port = self._server.server_address[1]
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         return self
 
     def stop(self) -> None:
         """Stop listening, drop every connection and close the engine's session (its data goes)."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        for conn in list(self._conns):
-            with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
-            conn.close()
-        self._conns.clear()
+        shut(self._server, self._conns)
+        self._server = None
         with self._lock:
             self._session.close()
         self._folder.cleanup()

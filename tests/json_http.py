@@ -2,6 +2,7 @@
 
 Subclasses implement `answer(path, headers, body)` → (status, reply), or None to close the connection
 without answering; `stop()` drops every open connection, so a test can simulate a dying receiver.
+`serve` and `shut` start and stop any loopback HTTP(S) test server this way (the ClickHouse one too).
 """
 
 from __future__ import annotations
@@ -34,6 +35,33 @@ def tracking_handler(conns: set[socket.socket]) -> type[BaseHTTPRequestHandler]:
             super().finish()
 
     return Tracking
+
+
+def serve(
+    handler: type[BaseHTTPRequestHandler], port: int = 0, tls: tuple[str, str] | None = None
+) -> ThreadingHTTPServer:
+    """`handler` served on 127.0.0.1:`port` (0: a free one) from a daemon thread; HTTPS with `tls` (certificate
+    file, key file)."""
+    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    server.daemon_threads = True
+    if tls:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(*tls)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    return server
+
+
+def shut(server: ThreadingHTTPServer | None, conns: set[socket.socket]) -> None:
+    """Stop listening and drop every open connection (`conns`, kept by `tracking_handler`)."""
+    if server is not None:
+        server.shutdown()
+        server.server_close()
+    for conn in list(conns):
+        with contextlib.suppress(OSError):
+            conn.shutdown(socket.SHUT_RDWR)
+        conn.close()
+    conns.clear()
 
 
 class JsonHttpServer(ABC):
@@ -75,27 +103,14 @@ class JsonHttpServer(ABC):
                 if owner.drop_idle:
                     self.close_connection = True
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self._server.daemon_threads = True
-        if self.tls:
-            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            context.load_cert_chain(*self.tls)
-            self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
-        self.port = self._server.server_address[1]
         self._running = True
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        self._server = serve(Handler, self.port, self.tls)
+        self.port = self._server.server_address[1]
         return self
 
     def stop(self) -> None:
         """Stop listening and drop every connection (what was recorded stays)."""
         with self._lock:
             self._running = False
-            if self._server is not None:
-                self._server.shutdown()
-                self._server.server_close()
-                self._server = None
-            for conn in list(self._conns):
-                with contextlib.suppress(OSError):
-                    conn.shutdown(socket.SHUT_RDWR)
-                conn.close()
-            self._conns.clear()
+            shut(self._server, self._conns)
+            self._server = None

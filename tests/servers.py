@@ -8,18 +8,18 @@ import glob
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import free_port
 from tests.hec_receiver import HecReceiver
+from tests.waiting import port_open, stop_process, wait_for
 
 INSTALL = "run .ci/install-receivers.sh (as root)"
 
@@ -56,32 +56,13 @@ def self_signed_cert(folder: Path) -> tuple[Path, Path]:
     return cert, key
 
 
-def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.02)
-    raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
-
-
-def port_open(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            return True
-    except OSError:
-        return False
-
-
-def stop_process(proc: subprocess.Popen | None, timeout: float = 10) -> None:
-    if proc is None or proc.poll() is not None:
-        return
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(5)
+def start_server(argv: list[str], log: Path, port: int, name: str, timeout: float = 15) -> subprocess.Popen:
+    """A receiver process (its output appended to `log`), once it accepts connections on `port`; its log when
+    it exits first."""
+    with open(log, "ab") as handle:
+        proc = subprocess.Popen(argv, stdout=handle, stderr=handle, stdin=subprocess.DEVNULL)
+    wait_for(lambda: port_open(port), f"{name} to listen", timeout, process=proc, logs=log.read_text)
+    return proc
 
 
 # -- rsyslog ------------------------------------------------------------------------------------------
@@ -130,16 +111,8 @@ class Rsyslog:
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> Rsyslog:
-        log = open(self.folder / "rsyslogd.log", "ab")  # noqa: SIM115 - handed to the process
-        self.proc = subprocess.Popen(
-            [self.binary, "-n", "-f", str(self.conf), "-i", str(self.folder / "rsyslogd.pid")], stdout=log, stderr=log
-        )
-        log.close()
-        try:
-            wait_until(lambda: port_open(self.tcp_port) or self.proc.poll() is not None, 10, "rsyslogd")
-        finally:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"rsyslogd exited: {(self.folder / 'rsyslogd.log').read_text()}")
+        argv = [self.binary, "-n", "-f", str(self.conf), "-i", str(self.folder / "rsyslogd.pid")]
+        self.proc = start_server(argv, self.folder / "rsyslogd.log", self.tcp_port, "rsyslogd", 10)
         return self
 
     def stop(self) -> None:
@@ -159,20 +132,37 @@ class Rsyslog:
             return self.out.exists() and sum(1 for _ in self.out.open("rb")) >= count
 
         try:
-            wait_until(enough, timeout, f"{count} messages in rsyslog")
-        except TimeoutError:
+            wait_for(enough, f"{count} messages in rsyslog", timeout)
+        except AssertionError:
             return self.records()
-        time.sleep(settle)
+        time.sleep(settle)  # a quiet time, on purpose: a message beyond `count` (a duplicate) would show up now
         return self.records()
 
 
 @pytest.fixture
-def rsyslog(tmp_path: Path) -> Iterator[Rsyslog]:
+def tls_cert(tmp_path: Path) -> tuple[Path, Path]:
+    """A self-signed certificate and its key for 127.0.0.1 / localhost, in the test's folder."""
+    return self_signed_cert(tmp_path)
+
+
+def started_rsyslog(tmp_path: Path, tls: tuple[Path, Path] | None = None) -> Iterator[Rsyslog]:
     folder = tmp_path / "rsyslog"
     folder.mkdir()
-    receiver = Rsyslog(folder).start()
+    receiver = Rsyslog(folder, tls).start()
     yield receiver
     receiver.stop()
+
+
+@pytest.fixture
+def rsyslog(tmp_path: Path) -> Iterator[Rsyslog]:
+    yield from started_rsyslog(tmp_path)
+
+
+@pytest.fixture
+def tls_rsyslog(tmp_path: Path, tls_cert: tuple[Path, Path]) -> Iterator[tuple[Rsyslog, Path]]:
+    """rsyslog taking TLS (gtls) on its TCP port with `tls_cert`, and the certificate (the CA file to trust)."""
+    for receiver in started_rsyslog(tmp_path, tls_cert):
+        yield receiver, tls_cert[0]
 
 
 # -- osmem-server (OpenSearch REST API) ------------------------------------------------------------------
@@ -192,17 +182,8 @@ class Osmem:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> Osmem:
-        log = open(self.folder / "osmem.log", "ab")  # noqa: SIM115
-        self.proc = subprocess.Popen(
-            [self.binary, "-addr", f"127.0.0.1:{self.port}", "-no-stdin-watch"],
-            stdout=log,
-            stderr=log,
-            stdin=subprocess.DEVNULL,
-        )
-        log.close()
-        wait_until(lambda: port_open(self.port) or self.proc.poll() is not None, 15, "osmem-server")
-        if self.proc.poll() is not None:
-            raise RuntimeError(f"osmem-server exited: {(self.folder / 'osmem.log').read_text()}")
+        argv = [self.binary, "-addr", f"127.0.0.1:{self.port}", "-no-stdin-watch"]
+        self.proc = start_server(argv, self.folder / "osmem.log", self.port, "osmem-server")
         return self
 
     def stop(self) -> None:
@@ -270,27 +251,9 @@ class Tansu:
 
     def start(self) -> Tansu:
         url = f"tcp://127.0.0.1:{self.port}"
-        log = open(self.folder / "tansu.log", "ab")  # noqa: SIM115
-        self.proc = subprocess.Popen(
-            [
-                self.binary,
-                "broker",
-                "--listener-url",
-                url,
-                "--advertised-listener-url",
-                url,
-                "--storage-engine",
-                "memory://tansu/",
-                "--silent",
-            ],
-            stdout=log,
-            stderr=log,
-            stdin=subprocess.DEVNULL,
-        )
-        log.close()
-        wait_until(lambda: port_open(self.port) or self.proc.poll() is not None, 15, "tansu")
-        if self.proc.poll() is not None:
-            raise RuntimeError(f"tansu exited: {(self.folder / 'tansu.log').read_text()}")
+        argv = [self.binary, "broker", "--listener-url", url, "--advertised-listener-url", url]
+        argv += ["--storage-engine", "memory://tansu/", "--silent"]
+        self.proc = start_server(argv, self.folder / "tansu.log", self.port, "tansu")
         return self
 
     def stop(self) -> None:
@@ -359,4 +322,12 @@ def tansu(tmp_path: Path) -> Iterator[Tansu]:
 def hec() -> Iterator[HecReceiver]:
     receiver = HecReceiver().start()
     yield receiver
+    receiver.stop()
+
+
+@pytest.fixture
+def tls_hec(tls_cert: tuple[Path, Path]) -> Iterator[tuple[HecReceiver, Path]]:
+    """The HEC receiver over HTTPS with `tls_cert`, and the certificate (the CA file to trust)."""
+    receiver = HecReceiver(tls=(str(tls_cert[0]), str(tls_cert[1]))).start()
+    yield receiver, tls_cert[0]
     receiver.stop()

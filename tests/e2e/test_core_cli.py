@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, cli, write_conf
+from tests.waiting import PipeReader, line_count, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -469,10 +470,12 @@ def test_live_run_prints_status_and_stops_cleanly_on_sigint(tmp_path: Path) -> N
         text=True,
         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
     )
-    time.sleep(2.0)
+    stdout, stderr, out = PipeReader(proc.stdout), PipeReader(proc.stderr), tmp_path / "live.out"
+    wait_for(lambda: "events/s" in stderr.text() and line_count(out) >= 20, "a status line and 20 events", process=proc)
     proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=30)
-    assert proc.returncode == 0, err
+    assert proc.wait(30) == 0, stderr.finish()
+    stdout.finish()
+    err = stderr.finish()
     assert "events/s" in err.split("eventgen summary")[0]  # a status line came before the summary
     total = stats(tmp_path / "s.json")["total"]
     written = len((tmp_path / "live.out").read_text().splitlines())

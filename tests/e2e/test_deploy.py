@@ -23,7 +23,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -46,6 +45,7 @@ from tests.containerfile import (
     ignored,
     package_files,
 )
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -782,16 +782,6 @@ class Pod:
         )
 
 
-def _wait(check, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.3)
-    pytest.fail(f"timed out waiting for {what}")
-
-
 def test_manifest_commands_and_probes_run_a_cluster_on_loopback(tmp_path):
     keys = tmp_path / "keys"
     for name in ("controller", "worker"):
@@ -808,7 +798,12 @@ def test_manifest_commands_and_probes_run_a_cluster_on_loopback(tmp_path):
     processes = []
     try:
         processes.append(ctl := controller.start(tmp_path / "controller"))
-        _wait(lambda: controller.probe("readinessProbe").returncode == 0, 30, "the controller's readiness probe")
+        wait_for(
+            lambda: controller.probe("readinessProbe").returncode == 0,
+            "the controller's readiness probe",
+            30,
+            interval=0.3,
+        )
         processes.append(wrk := worker.start(tmp_path / "worker"))
         assert worker.probe("readinessProbe").returncode == 0, "the worker's probe reaches the controller"
 
@@ -819,14 +814,14 @@ def test_manifest_commands_and_probes_run_a_cluster_on_loopback(tmp_path):
             working = [w for w in data["workers"] if w["state"] == "working"]
             return data if working and data["totals"]["sent"] >= 20 else None
 
-        status = _wait(joined, 30, "the worker to join and send events")
+        status = wait_for(joined, "the worker to join and send events", 30, interval=0.3)
         assert [w["name"] for w in status["workers"]] == ["worker-pod-1"]  # --name $(POD_NAME)
         events = (tmp_path / "worker.out").read_text()
         assert re.search(r'" \d{3} \d+ .* req_id=\d+$', events, re.M), events[-500:]
 
         wrk.send_signal(signal.SIGTERM)  # how a pod is stopped
         assert wrk.wait(45) == 0, (tmp_path / "worker.err").read_text()
-        _wait(lambda: "left" in (tmp_path / "controller.err").read_text(), 10, "the controller to log the leave")
+        wait_for(lambda: "left" in (tmp_path / "controller.err").read_text(), "the controller to log the leave", 10)
         after = json.loads(controller.probe("readinessProbe", "--json").stdout)
         assert after["jobs"]["reissued"] == 0 and after["totals"]["failed"] == 0
 
@@ -834,7 +829,7 @@ def test_manifest_commands_and_probes_run_a_cluster_on_loopback(tmp_path):
         # (which is why the worker unit restarts on any exit, and the Deployment restarts it anyway)
         worker.env = {name: "worker-pod-2" for name in worker.env}
         processes.append(late := worker.start(tmp_path / "late"))
-        _wait(lambda: "worker worker-pod-2 joined" in (tmp_path / "controller.err").read_text(), 30, "a late joiner")
+        wait_for(lambda: "worker worker-pod-2 joined" in (tmp_path / "controller.err").read_text(), "a late joiner", 30)
         ctl.send_signal(signal.SIGTERM)
         assert ctl.wait(45) == 0, (tmp_path / "controller.err").read_text()
         assert late.wait(30) == 0, (tmp_path / "late.err").read_text()

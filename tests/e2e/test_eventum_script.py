@@ -253,7 +253,7 @@ def test_state_continues_across_jobs_with_several_thread_workers(tmp_path: Path)
 
 
 def test_a_cluster_worker_loads_the_script_shipped_in_the_bundle(tmp_path: Path) -> None:
-    from tests.integration.test_distributed import finish, spawn
+    from tests.integration.cluster import finish, spawn
 
     conf = conf_project(tmp_path, COUNTER, f"outputMode = file\nfileName = {tmp_path}/out.log\nfileMaxBytes = 0")
     address = f"tcp://127.0.0.1:{free_port()}"

@@ -22,6 +22,7 @@ import psutil
 import pytest
 
 from tests.conftest import ROOT, cli, free_port, write_conf
+from tests.waiting import line_count, port_open, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -62,15 +63,7 @@ def start(folder: Path, *args: str, stdout=None) -> subprocess.Popen:
 
 def wait_for_port(proc: subprocess.Popen, port: int) -> None:
     """Until the port accepts connections (the run's feeder opened it), within the deadline."""
-    deadline = time.monotonic() + DEADLINE
-    while True:
-        assert proc.poll() is None, f"eventgen exited with {proc.returncode} before listening"
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            assert time.monotonic() < deadline, f"nothing listens on port {port}"
-            time.sleep(0.02)
+    wait_for(lambda: port_open(port), f"something to listen on port {port}", DEADLINE, process=proc)
 
 
 def post(port: int, path: str, body: str | bytes | None = None, method: str = "POST") -> tuple[int, dict]:
@@ -227,10 +220,7 @@ def test_an_idle_run_ends_cleanly_on_sigterm_or_duration(tmp_path: Path, how: st
     wait_for_port(proc, port)
     generate(port, 4)
     if how == "sigterm":
-        deadline = time.monotonic() + DEADLINE
-        while len((tmp_path / "out.txt").read_text().splitlines()) < 4:
-            assert time.monotonic() < deadline
-            time.sleep(0.02)
+        wait_for(lambda: line_count(tmp_path / "out.txt") >= 4, "4 events", DEADLINE)
         proc.send_signal(signal.SIGTERM)
     out, err = finish(proc, tmp_path)
     assert len(out.splitlines()) == 4
@@ -248,14 +238,7 @@ def test_the_port_closes_when_the_input_ends_while_the_run_goes_on(tmp_path: Pat
     wait_for_port(proc, port)
     generate(port, 1)
     assert post(port, "/stop")[0] == 200
-    deadline = time.monotonic() + DEADLINE
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-        except (ConnectionRefusedError, ConnectionResetError):  # reset: the listener closed during the handshake
-            break
-        assert time.monotonic() < deadline, "the port stayed open after /stop"
-        time.sleep(0.02)
+    wait_for(lambda: not port_open(port), "the port to close after /stop", DEADLINE)
     assert proc.poll() is None  # the timer sample still runs
     out, err = finish(proc, tmp_path)
     assert len(out.splitlines()) == 1
@@ -265,10 +248,8 @@ def test_the_port_closes_when_the_input_ends_while_the_run_goes_on(tmp_path: Pat
 def test_port_zero_picks_a_free_port_and_logs_it(tmp_path: Path) -> None:
     setup(tmp_path, 0)
     proc = start(tmp_path, "eventgen.conf")
-    deadline = time.monotonic() + DEADLINE
-    while not (found := re.search(r"listening on http://127\.0\.0\.1:(\d+) ", (tmp_path / "err.txt").read_text())):
-        assert time.monotonic() < deadline and proc.poll() is None
-        time.sleep(0.02)
+    listening = re.compile(r"listening on http://127\.0\.0\.1:(\d+) ")
+    found = wait_for(lambda: listening.search((tmp_path / "err.txt").read_text()), "the port", DEADLINE, process=proc)
     port = int(found.group(1))
     generate(port, 2)
     assert post(port, "/stop")[0] == 200

@@ -7,13 +7,13 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import psutil
 import pytest
 
 from tests.conftest import ROOT, cli, write_conf
+from tests.waiting import line_count, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -108,10 +108,8 @@ def test_killed_worker_is_replaced_and_its_job_redone(tmp_path: Path, mode: str)
     setup(tmp_path, count=count, job_size=20_000, output="file")
     proc = start(tmp_path, mode)
     parent = psutil.Process(proc.pid)
-    deadline = time.time() + 30
-    while (tmp_path / "out.log").stat().st_size < 2_000_000 if (tmp_path / "out.log").exists() else True:
-        assert time.time() < deadline and proc.poll() is None
-        time.sleep(0.02)
+    out = tmp_path / "out.log"
+    wait_for(lambda: out.exists() and out.stat().st_size >= 2_000_000, "2 MB written", 30, process=proc)
     victim = next(c for c in parent.children() if "python" in c.name().lower())
     victim.send_signal(signal.SIGKILL)
     _, err = proc.communicate(timeout=120)
@@ -140,7 +138,12 @@ def test_ctrl_c_mid_run_gives_truthful_summary(tmp_path: Path, mode: str) -> Non
     """,
     )
     proc = start(tmp_path, mode)
-    time.sleep(2.5)
+    workers, out = (0 if mode == "thread" else 2), tmp_path / "out.log"
+
+    def running() -> bool:  # under way: its workers started and events written
+        return len(psutil.Process(proc.pid).children(recursive=True)) >= workers and line_count(out) > 0
+
+    wait_for(running, "the run to be under way", 30, process=proc)
     children = psutil.Process(proc.pid).children(recursive=True)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)

@@ -9,13 +9,13 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import psutil
 import pytest
 
 from tests.conftest import ROOT, free_port, write_conf
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -146,10 +146,7 @@ def test_a_killed_worker_changes_nothing_in_the_summary(tmp_path: Path, mode: st
     count, end = 200_000, 15
     conf(tmp_path, "file", count=count, end=end, job_size=20_000)
     main, workers = start(mode, tmp_path)
-    deadline = time.monotonic() + 60
-    while sum(f.stat().st_size for f in tmp_path.glob("out*.log")) < 5_000_000:
-        assert time.monotonic() < deadline and main.poll() is None
-        time.sleep(0.02)
+    wait_for(lambda: sum(f.stat().st_size for f in tmp_path.glob("out*.log")) >= 5_000_000, "5 MB", 60, process=main)
     if mode == "process":
         victim = next(c for c in psutil.Process(main.pid).children() if "python" in c.name().lower())
         victim.send_signal(signal.SIGKILL)

@@ -17,6 +17,7 @@ import psutil
 import pytest
 
 from tests.conftest import ROOT, write_conf
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -211,14 +212,6 @@ def blocked_run(folder: Path, mode: str) -> subprocess.Popen:
         )
 
 
-def wait_for(check, what: str, proc: subprocess.Popen, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while not check():
-        assert proc.poll() is None, f"exited with {proc.returncode} before {what}"
-        assert time.monotonic() < deadline, f"no {what} within {seconds}s"
-        time.sleep(0.02)
-
-
 @pytest.mark.parametrize("mode", sorted(MODES))
 def test_a_second_sigterm_quits_at_once_and_says_how_much_was_made(tmp_path: Path, mode: str) -> None:
     """A plugin blocked forever in write(): the first SIGTERM asks for a drain (which cannot finish), the second
@@ -226,11 +219,11 @@ def test_a_second_sigterm_quits_at_once_and_says_how_much_was_made(tmp_path: Pat
     proc = blocked_run(tmp_path, mode)
     err = tmp_path / "err.txt"
     try:
-        wait_for((tmp_path / "blocked").exists, "blocked write", proc)
+        wait_for((tmp_path / "blocked").exists, "blocked write", process=proc)
         workers = psutil.Process(proc.pid).children(recursive=True)
         assert len(workers) == (1 if mode == "process" else 0)
         os.killpg(proc.pid, signal.SIGTERM)  # as systemd and Kubernetes send it: to the whole group
-        wait_for(lambda: "stopping (SIGTERM): draining" in err.read_text(), "drain notice", proc)
+        wait_for(lambda: "stopping (SIGTERM): draining" in err.read_text(), "drain notice", process=proc)
         os.killpg(proc.pid, signal.SIGTERM)
         sent = time.monotonic()
         code = proc.wait(timeout=10)
@@ -279,7 +272,7 @@ def test_events_of_a_lost_workers_jobs_may_be_duplicated_at_the_outputs_the_work
         text=True,
     )
     out = tmp_path / "out.log"
-    wait_for(lambda: out.exists() and out.stat().st_size > 400_000, "400 KB written", proc, 60)
+    wait_for(lambda: out.exists() and out.stat().st_size > 400_000, "400 KB written", 60, process=proc)
     victim = next(c for c in psutil.Process(proc.pid).children() if "python" in c.name().lower())
     victim.send_signal(signal.SIGKILL)
     _, err = proc.communicate(timeout=120)

@@ -11,13 +11,13 @@ import signal
 import stat
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import psutil
 import pytest
 
 from tests.conftest import ROOT, write_conf
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -73,10 +73,7 @@ def start(folder: Path, *flags: str) -> subprocess.Popen:
 
 
 def wait_for_bytes(folder: Path, proc: subprocess.Popen, size: int) -> None:
-    deadline = time.monotonic() + 60
-    while sum(f.stat().st_size for f in folder.glob("out.log*")) < size:
-        assert time.monotonic() < deadline and proc.poll() is None
-        time.sleep(0.02)
+    wait_for(lambda: sum(f.stat().st_size for f in folder.glob("out.log*")) >= size, f"{size} bytes", 60, process=proc)
 
 
 def ids_in(folder: Path) -> list[int]:

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-import threading
-import time
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,15 +10,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import ROOT, cli, write_conf
+from tests.conftest import cli, write_conf
+from tests.scheduling import REPLAY, REPLAY_TOKEN, epoch_token, read_live, replay_times
 
 pytestmark = pytest.mark.e2e
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC).timestamp()  # Monday 2024-01-01 00:00 UTC
-IND = "\n        "  # constants spliced into dedented confs keep the conf's indentation
-EPOCH_TOKEN = IND.join(
-    ["token.0.token = @(\\S+)", "token.0.replacementType = timestamp", "token.0.replacement = %s.%f"]
-)
+EPOCH_TOKEN = epoch_token("@(\\S+)")
 
 
 def run(tmp_path: Path, *args: str) -> tuple[list[str], dict]:
@@ -144,32 +138,6 @@ def test_per_day_volume_hits_the_target_bytes_within_two_percent(tmp_path: Path)
     assert stats["total"]["generated"] == stats["total"]["sent"]
 
 
-REPLAY = """2024-03-01 10:00:00.000 login user=a
-2024-03-01 10:00:00.100 query user=a
-Mar 01 10:00:02.100 2024 syslog-style line
-2024-03-01 10:00:02.600 logout user=a
-"""
-REPLAY_TOKEN = IND.join(
-    [
-        "token.0.token = ^(\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3}"
-        "|\\w{3} \\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3} \\d{4})",
-        "token.0.replacementType = replaytimestamp",
-        'token.0.replacement = ["%Y-%m-%d %H:%M:%S.%f", "%b %d %H:%M:%S.%f %Y"]',
-    ]
-)
-
-
-def replay_times(lines: list[str]) -> np.ndarray:
-    out = []
-    for line in lines:
-        if line[:4].isdigit():
-            text, fmt = " ".join(line.split()[:2]), "%Y-%m-%d %H:%M:%S.%f"
-        else:
-            text, fmt = " ".join(line.split()[:4]), "%b %d %H:%M:%S.%f %Y"
-        out.append(datetime.strptime(text, fmt).replace(tzinfo=UTC).timestamp())
-    return np.array(out)
-
-
 def test_replay_keeps_every_gap_times_time_multiple_and_each_format(tmp_path: Path) -> None:
     (tmp_path / "r.log").write_text(REPLAY)
     write_conf(
@@ -276,32 +244,6 @@ spreader: {distribution: beta, parameters: {a: 5, b: 5}}
     lines, _ = run(tmp_path, "-s", "p.log")
     per_hour = np.bincount(((stamps_of(lines) - T0) // 3600).astype(int), minlength=24)
     assert len(per_hour) == 24 and per_hour.min() >= 90 and per_hour.max() <= 110
-
-
-def read_live(args: list[str], cwd: Path, seconds: float) -> tuple[list[tuple[float, bytes]], str]:
-    """Run the CLI live, recording when each stdout line arrives."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "eventgen", *args],
-        cwd=cwd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
-    )
-    arrivals: list[tuple[float, bytes]] = []
-
-    def reader() -> None:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            arrivals.append((time.time(), line))
-
-    thread = threading.Thread(target=reader)
-    thread.start()
-    proc.wait(timeout=seconds + 60)
-    thread.join(10)
-    assert proc.stderr is not None
-    err = proc.stderr.read().decode()
-    assert proc.returncode == 0, err
-    return arrivals, err
 
 
 def test_live_rate_2000_for_5_seconds_within_5_percent_and_on_time(tmp_path: Path) -> None:

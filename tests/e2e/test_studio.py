@@ -11,29 +11,21 @@ in `locals`) and with a tiny generator written into the test's plugin folder (lo
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import subprocess
-import sys
 import textwrap
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterator
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT, free_port, write_conf
+from tests.conftest import write_conf
+from tests.studio import ARTIFACTS, bar_counts, chromium_page, require_browser, running_studio, shot
 from tests.unit.test_studio_api import PATTERN  # one hourly time pattern for both studio test files
 
 pytestmark = pytest.mark.e2e
-
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = ROOT / "tests" / "artifacts" / "studio"
-HEADLESS_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 CONF = """
 [global]
@@ -106,40 +98,6 @@ WEB_LOG = (
 API_JSON = '{"path": "/a", "status": 200, "ok": true}\n{"path": "/b", "status": 500, "ok": false}\n'
 
 
-def require_browser() -> None:
-    """Fail (never skip) with the install step when Chromium or Playwright is missing."""
-    missing = []
-    if not Path(CHROMIUM).exists():
-        missing.append("Chromium is not installed: apt-get install -y chromium")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        missing.append("Playwright is not installed: pip install playwright")
-    try:
-        import flask  # noqa: F401
-    except ImportError:
-        missing.append("Flask is not installed: pip install flask")
-    if missing:
-        pytest.fail("studio browser test needs: " + "; ".join(missing) + " (or run .ci/install-studio.sh)")
-
-
-@contextmanager
-def chromium_page() -> Iterator[tuple[Any, list[str]]]:
-    """A headless Chromium page (1400x900, 15 s timeouts) and the page errors it raised, closed afterwards."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=HEADLESS_FLAGS, headless=True)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 900})
-            page_errors: list[str] = []
-            page.on("pageerror", lambda exc: page_errors.append(str(exc)))
-            page.set_default_timeout(15_000)
-            yield page, page_errors
-        finally:
-            browser.close()
-
-
 @pytest.fixture
 def studio_dir(tmp_path: Path) -> Path:
     write_conf(tmp_path, CONF)
@@ -152,64 +110,10 @@ def studio_dir(tmp_path: Path) -> Path:
     return tmp_path
 
 
-@contextmanager
-def running_studio(
-    folder: Path, seed: int | None = None, conf: str = "eventgen.conf", args: Sequence[str] = ()
-) -> Iterator[str]:
-    """`eventgen studio CONF --seed SEED ARGS…` in `folder`; yields the URL it prints (with the token)."""
-    port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
-    seeded = [] if seed is None else ["--seed", str(seed)]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "eventgen", "studio", conf, "--port", str(port), "--no-browser", *seeded, *args],
-        cwd=folder,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        url = None
-        seen = []
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and url is None:
-            line = proc.stdout.readline() if proc.stdout else ""
-            if not line:
-                if proc.poll() is not None:
-                    break
-                continue
-            seen.append(line)
-            match = re.search(r"(http://127\.0\.0\.1:\d+/\?token=\S+)", line)
-            if match:
-                url = match.group(1)
-        assert url is not None, "studio did not print its URL:\n" + "".join(seen)
-        assert url.startswith(f"http://127.0.0.1:{port}/?token=")
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
 @pytest.fixture
 def studio_url(studio_dir: Path) -> Iterator[str]:
     with running_studio(studio_dir, 7) as url:
         yield url
-
-
-def shot(page, name: str) -> Path:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    print(f"screenshot: {path}")
-    return path
-
-
-def bar_counts(page) -> list[str]:
-    return page.eval_on_selector_all("#hist-chart rect.bar", "bars => bars.map(b => b.dataset.count)")
 
 
 def test_studio_in_chromium(studio_dir: Path, studio_url: str) -> None:

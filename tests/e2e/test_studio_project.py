@@ -4,21 +4,16 @@ debugger's state, unsaved and saved edits of the YAML, `--params`, and settings 
 
 from __future__ import annotations
 
-import json
 import textwrap
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_studio import bar_counts, chromium_page, require_browser, running_studio, shot
+from tests.studio import Api, bar_counts, chromium_page, require_browser, running_studio, shot
 
 pytestmark = pytest.mark.e2e
 
-HEADER = "X-Studio-Token"
 # two inputs, one sample: a timer (2 events a minute, three times) and two explicit times, merged in time order
 PROJECT = """
 # a two-input Eventum project for the studio's tests
@@ -65,31 +60,6 @@ def write_project(folder: Path, yml: str = PROJECT, template: str = TEMPLATE) ->
     path = folder / "generator.yml"
     path.write_text(textwrap.dedent(yml).lstrip("\n"), "utf-8")
     return path
-
-
-class Api:
-    """The studio's JSON API over plain HTTP, with the token from the URL it printed."""
-
-    def __init__(self, url: str):
-        parsed = urllib.parse.urlsplit(url)
-        self.base = f"{parsed.scheme}://{parsed.netloc}"
-        self.token = urllib.parse.parse_qs(parsed.query)["token"][0]
-
-    def call(self, path: str, body: dict | None = None) -> tuple[int, dict]:
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(self.base + path, data=data, headers={HEADER: self.token})
-        if data is not None:
-            request.add_header("Content-Type", "application/json")
-        try:
-            with urllib.request.urlopen(request, timeout=30) as answer:
-                return answer.status, json.loads(answer.read())
-        except urllib.error.HTTPError as exc:
-            return exc.code, json.loads(exc.read())
-
-    def ok(self, path: str, body: dict | None = None) -> dict:
-        status, data = self.call(path, body)
-        assert status == 200, data
-        return data
 
 
 @pytest.fixture

@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, write_conf
-from tests.e2e.test_studio import running_studio
-from tests.e2e.test_studio_project import Api
+from tests.studio import Api, running_studio
 
 pytestmark = pytest.mark.e2e
 

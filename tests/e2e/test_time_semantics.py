@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 
 from tests.conftest import cli, write_conf
-from tests.e2e.test_scheduling import REPLAY, REPLAY_TOKEN, read_live, replay_times
+from tests.scheduling import REPLAY, REPLAY_TOKEN, epoch_token, read_live, replay_times
 
 pytestmark = pytest.mark.e2e
-EPOCH_TOKEN = "token.0.token = NOW\n        token.0.replacementType = timestamp\n        token.0.replacement = %s.%f"
+EPOCH_TOKEN = epoch_token("NOW")
 
 
 def test_end_without_backfill_releases_each_interval_when_due_stamped_with_the_present(tmp_path: Path) -> None:

@@ -31,6 +31,7 @@ import pytest
 import eventgen
 from tests.conftest import ROOT, free_port
 from tests.containerfile import package_files, stage_builder_context
+from tests.waiting import stop_process
 
 pytestmark = pytest.mark.e2e
 
@@ -196,13 +197,7 @@ def running(proc: subprocess.Popen) -> Iterator[subprocess.Popen]:
     try:
         yield proc
     finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop_process(proc)
 
 
 def test_studio_starts_and_serves_its_page(installed: Installed) -> None:

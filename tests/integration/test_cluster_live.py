@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, cli, free_port
-from tests.integration.test_distributed import Probe, finish, spawn
+from tests.integration.cluster import Probe, finish, spawn
 from tests.line_receiver import write_ids_conf
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -37,21 +38,25 @@ class Receiver:
             stdout=handle,
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 20
-        while "listening" not in self.log.read_text():
-            assert time.monotonic() < deadline and self.proc.poll() is None, self.log.read_text()
-            time.sleep(0.05)
+        wait_for(lambda: "listening" in self.log.read_text(), "the receiver", 20, process=self.proc, logs=self.logs)
+
+    def logs(self) -> str:
+        return self.log.read_text()
+
+    def notes(self) -> list[int]:
+        """The receiver's `lines=N` notes so far (one a second)."""
+        return [int(line.split("=")[1]) for line in self.logs().splitlines() if line.startswith("lines=")]
 
     def lines(self) -> int:
-        seen = [line for line in self.log.read_text().splitlines() if line.startswith("lines=")]
-        return int(seen[-1].split("=")[1]) if seen else 0
+        seen = self.notes()
+        return seen[-1] if seen else 0
 
     def settle(self, expected: int, timeout: float = 20) -> dict:
-        """Wait until `expected` lines arrived (or `timeout`), stop, and return the report."""
-        deadline = time.monotonic() + timeout
-        while self.lines() < expected and time.monotonic() < deadline:
-            time.sleep(0.2)
-        time.sleep(1.2)  # one more note: nothing else is arriving
+        """Wait until `expected` lines arrived, then for a whole second more (two more notes: nothing else is
+        arriving), stop, and return the report."""
+        wait_for(lambda: self.lines() >= expected, f"{expected} lines at the receiver", timeout, logs=self.logs)
+        notes = len(self.notes())
+        wait_for(lambda: len(self.notes()) >= notes + 2, "two more notes from the receiver", 10, logs=self.logs)
         self.proc.send_signal(signal.SIGTERM)
         assert self.proc.wait(20) == 0, self.log.read_text()
         return json.loads(self.report_path.read_text())
@@ -89,8 +94,7 @@ def test_a_late_joiner_catches_the_backlog_up_at_the_bounded_rate_never_in_a_bur
     workers = []
     try:
         assert probe.status()["pacing"]["policy"] == "catch-up"
-        time.sleep(3)
-        held = probe.status()
+        held = probe.wait_for(lambda s: s["pacing"]["behind_seconds"] >= 3, "3 s of backlog with no worker", 30)
         assert held["pacing"]["catching_up"] and held["pacing"]["behind_seconds"] > 1.5, held["pacing"]
         assert held["totals"]["generated"] == 0
         workers.append(spawn("worker", "--connect", address, "--name", "first", log=tmp_path / "first.log"))
@@ -98,7 +102,7 @@ def test_a_late_joiner_catches_the_backlog_up_at_the_bounded_rate_never_in_a_bur
         shown = cli("status", "--connect", address)
         assert shown.returncode == 0, shown.stderr
         assert "backlog caught up at <= 1.25x the rate, catching up" in shown.stdout, shown.stdout
-        time.sleep(3)
+        time.sleep(3)  # the scenario: the first worker alone for 3 s, then a second joins
         workers.append(spawn("worker", "--connect", address, "--name", "second", log=tmp_path / "second.log"))
         probe.wait_for(lambda s: len(s["workers"]) == 2, "the second worker to join", 30)
         assert finish(controller, 60) == 0, logs(tmp_path)

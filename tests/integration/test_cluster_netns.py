@@ -10,7 +10,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +18,7 @@ import pytest
 
 from tests.line_receiver import write_ids_conf
 from tests.netns import Host, Lab, available
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -120,16 +120,6 @@ print(json.dumps({"received": received, "queued_or_sent": sent,
 """
 
 
-def wait_until(check: Callable[[], object], what: str, timeout: float, logs: Callable[[], str]) -> object:
-    """Poll `check` every 50 ms until it returns something truthy; fail with the logs after `timeout`."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := check():
-            return result
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout:g}s waiting for {what}\n{logs()}")
-
-
 def spawn(host: Host, argv: list[str], log: Path, cwd: Path) -> subprocess.Popen:
     with open(log, "w", encoding="utf-8") as handle:
         return host.popen(argv, cwd=cwd, env=ENV, stdout=handle, stderr=subprocess.STDOUT)
@@ -215,7 +205,7 @@ def test_cluster_across_namespaces_exact_and_stranger_changes_nothing(tmp_path: 
         ctl, w1, w2, sink, stranger = map(lab.add_host, ("controller", *names, "receiver", "stranger"))
         address = f"tcp://{ctl.ip}:{CONTROL_PORT}"
         spawn(sink, script(tmp_path, "receiver", sink.ip, SINK_PORT, received), log["receiver"], tmp_path)
-        wait_until(lambda: "listening" in log["receiver"].read_text(), "the receiver to listen", 20, logs)
+        wait_for(lambda: "listening" in log["receiver"].read_text(), "the receiver to listen", 20, logs=logs)
 
         # Workers and the stranger first: they retry until the controller binds, so both workers are there from the
         # start (a historical run may take well under a second) and the stranger knocks from first to last.
@@ -226,7 +216,9 @@ def test_cluster_across_namespaces_exact_and_stranger_changes_nothing(tmp_path: 
             tmp_path,
         )
         workers = [spawn(h, worker_argv(h.name, address, keys), log[h.name], tmp_path) for h in (w1, w2)]
-        wait_until(lambda: all("connecting to" in log[n].read_text() for n in names), "both workers to start", 30, logs)
+        wait_for(
+            lambda: all("connecting to" in log[n].read_text() for n in names), "both workers to start", 30, logs=logs
+        )
         argv = controller_argv(make_conf(tmp_path, sink), address, keys, summary)
         controller = spawn(ctl, argv, log["controller"], tmp_path)
 
@@ -235,8 +227,8 @@ def test_cluster_across_namespaces_exact_and_stranger_changes_nothing(tmp_path: 
 
         # Done when the controller exits; fail fast (not at the deadline) when a process crashed or all workers left.
         done = [controller, *workers]
-        wait_until(lambda: controller.poll() is not None or crashed() or all(p.poll() is not None for p in done[1:]),
-                   "the controller to finish the run", 60, logs)  # fmt: skip
+        wait_for(lambda: controller.poll() is not None or crashed() or all(p.poll() is not None for p in done[1:]),
+                 "the controller to finish the run", 60, logs=logs)  # fmt: skip
         assert not crashed(), logs()
         assert finish(controller, "the controller", 15, logs) == 0, logs()
         assert [finish(w, "a worker", 30, logs) for w in workers] == [0, 0], logs()
@@ -247,7 +239,7 @@ def test_cluster_across_namespaces_exact_and_stranger_changes_nothing(tmp_path: 
             state = re.findall(r"accepted=(\d+) closed=(\d+) lines=(\d+)", log["receiver"].read_text())
             return bool(state) and state[-1][0] == state[-1][1] and int(state[-1][2]) >= EVENTS
 
-        wait_until(drained, "the receiver to get every line", 30, logs)
+        wait_for(drained, "the receiver to get every line", 30, logs=logs)
 
     report = json.loads(log["stranger"].read_text().strip().splitlines()[-1])
     assert report["auth_failures"] >= 1, report  # it reached the controller and was refused at the handshake
@@ -312,7 +304,7 @@ def test_killed_worker_and_restarted_controller_lose_nothing_silently(tmp_path: 
         ctl, w1, w2, sink = map(lab.add_host, ("controller", *names, "receiver"))
         address = f"tcp://{ctl.ip}:{CONTROL_PORT}"
         spawn(sink, script(tmp_path, "receiver", sink.ip, SINK_PORT, received), log["receiver"], tmp_path)
-        wait_until(lambda: "listening" in log["receiver"].read_text(), "the receiver to listen", 20, logs)
+        wait_for(lambda: "listening" in log["receiver"].read_text(), "the receiver to listen", 20, logs=logs)
 
         # Run A: 24,000 events paced over ~3 s; worker2 is killed mid-run and its jobs are re-issued to worker1.
         workers = [spawn(h, worker_argv(h.name, address, keys), log[h.name], tmp_path) for h in (w1, w2)]
@@ -331,9 +323,9 @@ def test_killed_worker_and_restarted_controller_lose_nothing_silently(tmp_path: 
             log["a"],
             tmp_path,
         )
-        wait_until(lambda: len(received_ids(received, "A")) >= 6000, "run A to be under way", 30, logs)
+        wait_for(lambda: len(received_ids(received, "A")) >= 6000, "run A to be under way", 30, logs=logs)
         os.killpg(workers[1].pid, signal.SIGSTOP)  # frozen: it keeps the jobs it is sent until it is found lost
-        wait_until(lambda: "worker2 lost" in log["a"].read_text(), "worker2 to be lost", 30, logs)
+        wait_for(lambda: "worker2 lost" in log["a"].read_text(), "worker2 to be lost", 30, logs=logs)
         os.killpg(workers[1].pid, signal.SIGKILL)
         assert finish(run_a, "run A", 60, logs) == 0, logs()
         assert finish(workers[0], "worker1", 30, logs) == 0, logs()
@@ -341,7 +333,7 @@ def test_killed_worker_and_restarted_controller_lose_nothing_silently(tmp_path: 
         assert (a["total"]["generated"], a["total"]["sent"], a["total"]["failed"]) == (24_000, 24_000, 0), a
         assert {w["name"]: w["state"] for w in a["workers"]} == {"worker1": "left", "worker2": "lost"}
         assert a["jobs"]["reissued"] >= 1, a["jobs"]  # its jobs in flight were re-issued to worker1
-        wait_until(lambda: set(received_ids(received, "A")) == set(range(24_000)), "all of run A", 30, logs)
+        wait_for(lambda: set(received_ids(received, "A")) == set(range(24_000)), "all of run A", 30, logs=logs)
         duplicates = received_ids(received, "A").total() - 24_000
         assert 0 <= duplicates <= a["jobs"].get("reissued_events", 0), (duplicates, a["jobs"])
 
@@ -359,7 +351,7 @@ def test_killed_worker_and_restarted_controller_lose_nothing_silently(tmp_path: 
             log["b"],
             tmp_path,
         )
-        wait_until(lambda: len(received_ids(received, "B")) >= 8000, "run B to be under way", 30, logs)
+        wait_for(lambda: len(received_ids(received, "B")) >= 8000, "run B to be under way", 30, logs=logs)
         os.killpg(run_b.pid, signal.SIGKILL)
         run_b.wait(10)
         conf_c = tagged_conf(tmp_path, sink, "C", 2000, 0.25, 8)
@@ -373,7 +365,7 @@ def test_killed_worker_and_restarted_controller_lose_nothing_silently(tmp_path: 
         assert [finish(w, "a worker", 30, logs) for w in workers] == [0, 0], logs()
         c = json.loads((tmp_path / "c.json").read_text())
         assert (c["total"]["generated"], c["total"]["sent"], c["total"]["failed"]) == (16_000, 16_000, 0), c
-        wait_until(lambda: set(received_ids(received, "C")) == set(range(16_000)), "all of run C", 30, logs)
+        wait_for(lambda: set(received_ids(received, "C")) == set(range(16_000)), "all of run C", 30, logs=logs)
         duplicates = received_ids(received, "C").total() - 16_000
         assert 0 <= duplicates <= c["jobs"].get("reissued_events", 0), (duplicates, c["jobs"])
         handed = c["earlier_runs"]
@@ -383,7 +375,7 @@ def test_killed_worker_and_restarted_controller_lose_nothing_silently(tmp_path: 
         }
         sent_b = sum(row["sent"] for e in handed for row in e["rows"])
         assert sent_b >= 8000 and sum(e["generated"] for e in handed) == sent_b, handed
-        wait_until(lambda: received_ids(received, "B").total() >= sent_b, "run B's handed-over lines", 30, logs)
+        wait_for(lambda: received_ids(received, "B").total() >= sent_b, "run B's handed-over lines", 30, logs=logs)
         assert received_ids(received, "B").total() == sent_b  # every line of B is in C's summary, once
         if c["jobs"].get("refused"):  # completions of run B's jobs that arrived after the restart
             assert "it is not from this run" in log["c"].read_text()

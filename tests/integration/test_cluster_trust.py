@@ -21,8 +21,8 @@ from eventgen.cluster.local_keys import local_secret
 from eventgen.rpc.keys import read_key_file
 from eventgen.rpc.protocol import MsgType, encode
 from tests.conftest import cli, free_port, write_conf
-from tests.integration.test_cluster_truth import controller
-from tests.integration.test_distributed import Probe, finish, ids_in, local_keys, make_conf, spawn
+from tests.integration.cluster import Probe, controller, finish, ids_in, local_keys, make_conf, spawn
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -226,10 +226,8 @@ def test_a_worker_without_a_controller_gives_up_after_its_patience(tmp_path: Pat
 
     main = controller(make_conf(tmp_path, "count = 100\ninterval = 0.1\njobSize = 50"), address, tmp_path)
     worker = spawn("worker", "--connect", address, "--name", "w0", "--patience", "2", log=tmp_path / "w0.log")
-    deadline = time.monotonic() + 60
-    while not (tmp_path / "out-w0.log").exists():
-        assert time.monotonic() < deadline and main.poll() is None, (tmp_path / "controller.log").read_text()
-        time.sleep(0.05)
+    logs = (tmp_path / "controller.log").read_text
+    wait_for((tmp_path / "out-w0.log").exists, "the worker's first output", 60, process=main, logs=logs)
     main.kill()
     main.wait(10)
     killed = time.monotonic()

@@ -5,42 +5,16 @@ works in tokens, absolute lookup paths travel in the bundle, and the controller 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import ROOT, cli, free_port, write_conf
-from tests.integration.test_distributed import finish, local_keys, make_conf, spawn
+from tests.integration.cluster import controller, finish, local_keys, make_conf, spawn
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.integration
-
-
-def controller(conf: Path, address: str, folder: Path, *flags: str, env: dict | None = None) -> subprocess.Popen:
-    log = open(folder / "controller.log", "w", encoding="utf-8")  # noqa: SIM115 - closed with the process
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "eventgen",
-            "controller",
-            str(conf),
-            "--bind",
-            address,
-            "--status-interval",
-            "0",
-            "--stats-json",
-            str(folder / "summary.json"),
-            *flags,
-        ],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
 
 
 def test_a_worker_that_cannot_load_the_conf_fails_the_run_at_once(tmp_path: Path) -> None:
@@ -137,12 +111,11 @@ def test_bundle_once_per_worker_worker_names_in_tokens_and_absolute_lookups(tmp_
     workers = [
         spawn("worker", "--connect", address, "--name", f"w{i}", log=tmp_path / f"w{i}.log") for i in range(3)
     ]  # started before the controller: they knock until it is there
-    time.sleep(1.0)
+    logs = [tmp_path / f"w{i}.log" for i in range(3)]
+    wait_for(lambda: all("connecting to" in log.read_text() for log in logs), "the workers to knock", 30)
     main = controller(conf, address, tmp_path, "--expect-workers", "3")
-    deadline = time.monotonic() + 30
-    while "controller listening on" not in (tmp_path / "controller.log").read_text():  # its bundle is built
-        assert time.monotonic() < deadline and main.poll() is None
-        time.sleep(0.05)
+    log = tmp_path / "controller.log"
+    wait_for(lambda: "controller listening on" in log.read_text(), "its bundle to be built", 30, process=main)
     (lookups / "users.txt").unlink()  # gone from this disk: the workers must read the copy in the bundle
     assert finish(main, 60) == 0, (tmp_path / "controller.log").read_text()
     assert [finish(w, 30) for w in workers] == [0, 0, 0]
@@ -243,16 +216,12 @@ def test_revoking_a_key_refuses_that_workers_next_message(tmp_path: Path) -> Non
         )
         for i in range(2)
     ]
-    deadline = time.monotonic() + 30
-    while not all((tmp_path / f"out-w{i}.log").exists() for i in range(2)):
-        assert time.monotonic() < deadline and main.poll() is None
-        time.sleep(0.05)
+    wait_for(
+        lambda: all((tmp_path / f"out-w{i}.log").exists() for i in range(2)), "both workers' output", 30, process=main
+    )
     (tmp_path / "authorized" / "w1.key").unlink()
-    revoked = time.monotonic()
     log = tmp_path / "controller.log"
-    while "worker w1 lost" not in log.read_text():
-        assert time.monotonic() - revoked < 10, log.read_text()
-        time.sleep(0.05)
+    wait_for(lambda: "worker w1 lost" in log.read_text(), "w1 to be lost once revoked", 10, logs=log.read_text)
     assert "refused a message from a revoked Curve key" in log.read_text()
     main.send_signal(signals.SIGINT)
     assert finish(main, 60) == 0, log.read_text()

@@ -11,8 +11,7 @@ import pytest
 
 from tests.conftest import cli, free_port
 from tests.e2e.test_eventum_projects import START, project
-from tests.integration.test_cluster_truth import controller
-from tests.integration.test_distributed import finish, spawn
+from tests.integration.cluster import controller, finish, spawn
 
 pytestmark = pytest.mark.integration
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 
 import pytest
 
-from tests.conftest import cli, free_port, write_conf
+from tests.conftest import cli, free_port
 from tests.hec_receiver import HecReceiver
-from tests.integration.helpers import row, run
+from tests.integration.helpers import Background, row, run
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -239,7 +239,7 @@ def test_slow_receiver_slows_the_run_without_losing_events(tmp_path, hec):
 
 
 def test_receiver_restarted_mid_run_holds_exactly_what_was_sent(tmp_path, hec):
-    conf = write_conf(
+    background = Background(
         tmp_path,
         f"""
         [s.log]
@@ -249,29 +249,21 @@ def test_receiver_restarted_mid_run_holds_exactly_what_was_sent(tmp_path, hec):
         httpeventServers = {hec.servers_json()}
         httpeventRetries = 1
         """,
+        "--duration",
+        "5",
+        sample=SAMPLE,
     )
-    (tmp_path / "s.log").write_text(SAMPLE)
-    stats = tmp_path / "stats.json"
-    result: dict = {}
-    runner = threading.Thread(
-        target=lambda: result.update(
-            proc=cli(str(conf), "--stats-json", str(stats), "--status-interval", "0", "--duration", "5")
-        )
-    )
-    runner.start()
-    deadline = time.time() + 10
-    while len(hec.events) < 500 and time.time() < deadline:
-        time.sleep(0.02)
+    wait_for(lambda: len(hec.events) >= 500, "the first tick's events", 10)
     hec.stop()
-    time.sleep(1.5)
+    time.sleep(1.5)  # the outage itself, a fixed length on purpose: a tick's batch falls in it
     hec.start()
-    runner.join(60)
-    counts = row(json.loads(stats.read_text()), "httpevent")
+    proc, summary = background.join(60)
+    counts = row(summary, "httpevent")
     assert counts["generated"] >= 1500
     assert counts["sent"] + counts["failed"] == counts["generated"]
     assert counts["failed"] > 0
     assert len(hec.events) == counts["sent"]
-    assert result["proc"].returncode == 1
+    assert proc.returncode == 1
 
 
 def test_refused_batches_are_spooled_and_replayed(tmp_path):

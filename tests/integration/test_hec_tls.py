@@ -8,17 +8,8 @@ import pytest
 
 from tests.hec_receiver import HecReceiver
 from tests.integration.helpers import row, run
-from tests.servers import self_signed_cert
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def tls_hec(tmp_path: Path):
-    cert, key = self_signed_cert(tmp_path)
-    receiver = HecReceiver(tls=(str(cert), str(key))).start()
-    yield receiver, cert
-    receiver.stop()
 
 
 def conf(receiver: HecReceiver, extra: str = "") -> str:

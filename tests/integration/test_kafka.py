@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import time
 
 import pytest
 
 from tests.conftest import cli, free_port, write_conf
-from tests.integration.helpers import row, run
+from tests.integration.helpers import Background, row, run
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -104,38 +104,32 @@ def test_broker_restart_mid_run_loses_no_acknowledged_record(tmp_path, tansu):
     per_tick, ticks = 200, 10
     tansu.create_topic("restart", partitions=1)
     spool = tmp_path / "failed.jsonl"
-    result: dict = {}
-
-    def produce() -> None:
-        result["proc"], result["summary"] = run(
-            tmp_path,
-            f"""
-            [s.log]
-            sampleDir = .
-            count = {per_tick}
-            interval = 1
-            end = {ticks}
-            outputMode = kafka
-            kafkaBootstrapServers = {tansu.bootstrap}
-            kafkaTopic = restart
-            kafkaAcks = all
-            kafkaTimeout = 1
-            kafkaRetries = 2
-            outputGiveUpBatches = 50
-            spoolFailedTo = {spool}
-            token.0.token = @@ID
-            token.0.replacementType = integerid
-            token.0.replacement = 0
-            """,
-            sample="id=@@ID restart test\n",
-            timeout=90,
-        )
-
     consumer = Consumer({"bootstrap.servers": tansu.bootstrap, "group.id": "t", "enable.auto.commit": False})
     consumer.assign([TopicPartition("restart", 0, OFFSET_BEGINNING)])
     before: list = []
-    runner = threading.Thread(target=produce)
-    runner.start()
+    background = Background(
+        tmp_path,
+        f"""
+        [s.log]
+        sampleDir = .
+        count = {per_tick}
+        interval = 1
+        end = {ticks}
+        outputMode = kafka
+        kafkaBootstrapServers = {tansu.bootstrap}
+        kafkaTopic = restart
+        kafkaAcks = all
+        kafkaTimeout = 1
+        kafkaRetries = 2
+        outputGiveUpBatches = 50
+        spoolFailedTo = {spool}
+        token.0.token = @@ID
+        token.0.replacementType = integerid
+        token.0.replacement = 0
+        """,
+        sample="id=@@ID restart test\n",
+        timeout=90,
+    )
     try:
         deadline = time.monotonic() + 30
         while len(before) < 3 * per_tick and time.monotonic() < deadline:  # read as they arrive
@@ -144,14 +138,14 @@ def test_broker_restart_mid_run_loses_no_acknowledged_record(tmp_path, tansu):
         consumer.close()
     assert len(before) == 3 * per_tick  # three whole ticks; the next is ~1 s away
     tansu.crash()
-    time.sleep(3)  # down for longer than kafkaTimeout: at least one batch fails whole
+    # down until a batch failed whole (its retries spent) and was spooled
+    wait_for(lambda: spool.exists() and spool.stat().st_size > 0, "a batch spooled while the broker is down", 60)
     tansu.start()
     try:
         tansu.create_topic("restart", partitions=1)
     except Exception as exc:  # the producer's metadata request may have auto-created it first
         assert "already exists" in str(exc).lower() or "TOPIC_ALREADY_EXISTS" in str(exc)
-    runner.join(120)
-    proc, summary = result["proc"], result["summary"]
+    proc, summary = background.join(120)
     counts = row(summary, "kafka")
     assert counts["generated"] == per_tick * ticks
     assert counts["sent"] + counts["failed"] == counts["generated"]

@@ -9,7 +9,6 @@ import http.client
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ import pytest
 
 from tests.conftest import ROOT, free_port, write_conf
 from tests.integration.helpers import row, run
+from tests.waiting import port_open, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -189,13 +189,6 @@ def post(port: int, path: str, body: dict | None = None) -> int:
         conn.close()
 
 
-def until(check: Callable[[], bool], what: str, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while not check():
-        assert time.monotonic() < deadline, f"no {what} within {seconds}s"
-        time.sleep(0.05)
-
-
 @pytest.mark.parametrize("output", sorted(RECEIVERS))
 def test_a_two_second_outage_loses_nothing(tmp_path: Path, request, output: str) -> None:
     """Batches are asked for over HTTP (input = http), so the receiver goes down between two of them, never in the
@@ -223,16 +216,16 @@ def test_a_two_second_outage_loses_nothing(tmp_path: Path, request, output: str)
     with (tmp_path / "err.txt").open("w") as err:
         proc = subprocess.Popen(argv, cwd=tmp_path, env=ENV, stderr=err)
     try:
-        until(lambda: _listening(port), "http input")
+        wait_for(lambda: port_open(port), "http input")
         assert post(port, "/generate", {"count": 100}) == 201
-        until(lambda: len(receiver.ids()) >= 100, "the first 100 events")
+        wait_for(lambda: len(receiver.ids()) >= 100, "the first 100 events")
         before = receiver.ids()
         receiver.stop()
         assert post(port, "/generate", {"count": 100}) == 201  # these meet the outage
         time.sleep(2.0)  # the outage: a fixed length, not a wait for something
         receiver.start()
         wanted = 100 if receiver.forgets else 200
-        until(lambda: len(receiver.ids()) >= wanted, "the events sent after the outage", 20)
+        wait_for(lambda: len(receiver.ids()) >= wanted, "the events sent after the outage", 20)
         assert post(port, "/stop") == 200
         code = proc.wait(timeout=30)
     finally:
@@ -248,11 +241,3 @@ def test_a_two_second_outage_loses_nothing(tmp_path: Path, request, output: str)
     assert sorted(held) == list(range(200))  # every id, once
     met = summary["errors"].get(output, "") + log  # the outage was met: a retried failure, or librdkafka's words
     assert re.search(r"refused|unreachable|brokers are down|Connection|reset|closed", met), met
-
-
-def _listening(port: int) -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-        return True
-    except OSError:
-        return False

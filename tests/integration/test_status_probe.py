@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import cli, free_port
-from tests.integration.test_cluster_truth import controller
-from tests.integration.test_distributed import finish, make_conf
+from tests.integration.cluster import controller, finish, make_conf
 
 pytestmark = pytest.mark.integration
 

@@ -17,6 +17,7 @@ import time
 import pytest
 
 from tests.integration.helpers import row, run
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -85,9 +86,7 @@ def test_a_send_cut_mid_batch_resumes_at_the_first_event_not_taken(tmp_path, out
             sample="event id=@@ID padding=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n",
             name="ids.log",
         )
-        deadline = time.monotonic() + 30
-        while len(receiver.connections) < 2 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_for(lambda: len(receiver.connections) >= 2, "a second connection (the first send cut mid-batch)", 30)
     finally:
         receiver.close()
     assert proc.returncode == 0, proc.stderr

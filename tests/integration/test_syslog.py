@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import socket
-import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -13,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import cli, free_port, write_conf
-from tests.integration.helpers import row, run
+from tests.integration.helpers import Background, row, run
 
 pytestmark = pytest.mark.integration
 
@@ -174,7 +173,7 @@ def test_connection_refused_is_counted_with_a_clear_error(tmp_path):
 def test_rsyslog_restarted_mid_run_receives_exactly_what_was_counted_sent(tmp_path, rsyslog):
     """A live run of 200 events/s; rsyslog is stopped between batches for ~2.5 s and restarted on the same
     port. Batches due while it is down fail after their retries; the others arrive."""
-    conf = write_conf(
+    background = Background(
         tmp_path,
         f"""
         [s.log]
@@ -184,28 +183,21 @@ def test_rsyslog_restarted_mid_run_receives_exactly_what_was_counted_sent(tmp_pa
         tcpDestinationPort = {rsyslog.tcp_port}
         tcpoutRetries = 1
         """,
+        "--duration",
+        "6.5",
+        sample=SAMPLE,
     )
-    (tmp_path / "s.log").write_text(SAMPLE)
-    stats = tmp_path / "stats.json"
-    result: dict = {}
-    runner = threading.Thread(
-        target=lambda: result.update(
-            proc=cli(str(conf), "--stats-json", str(stats), "--status-interval", "0", "--duration", "6.5")
-        )
-    )
-    runner.start()
     rsyslog.wait_for(400, timeout=10, settle=0)  # two seconds of events arrived
     rsyslog.stop()
-    time.sleep(2.5)
+    time.sleep(2.5)  # the outage itself, a fixed length on purpose: the batches of two ticks fall in it
     rsyslog.start()
-    runner.join(60)
-    summary = json.loads(stats.read_text())
+    proc, summary = background.join(60)
     counts = row(summary, "tcpout")
     assert counts["generated"] >= 1000
     assert counts["sent"] + counts["failed"] == counts["generated"]
     assert counts["failed"] > 0
     assert len(rsyslog.wait_for(counts["sent"], timeout=5)) == counts["sent"]
-    assert result["proc"].returncode == 1
+    assert proc.returncode == 1
 
 
 def test_syslog_tls_needs_tcp(tmp_path):

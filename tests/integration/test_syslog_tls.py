@@ -7,19 +7,9 @@ from pathlib import Path
 import pytest
 
 from tests.integration.helpers import row, run
-from tests.servers import Rsyslog, self_signed_cert
+from tests.servers import Rsyslog
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def tls_rsyslog(tmp_path: Path):
-    cert, key = self_signed_cert(tmp_path)
-    folder = tmp_path / "rsyslog"
-    folder.mkdir()
-    server = Rsyslog(folder, tls=(cert, key)).start()
-    yield server, cert
-    server.stop()
 
 
 def conf(server: Rsyslog, extra: str) -> str:

@@ -16,7 +16,8 @@ import pytest
 from tests.conftest import cli
 from tests.e2e.test_eventum_projects import project
 from tests.integration.helpers import row, run
-from tests.servers import self_signed_cert, wait_until
+from tests.servers import self_signed_cert
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -81,10 +82,9 @@ class TlsLineReceiver:
 
 
 @pytest.fixture
-def tls_server(tmp_path: Path):
-    cert, key = self_signed_cert(tmp_path)
-    server = TlsLineReceiver(cert, key)
-    yield server, cert
+def tls_server(tls_cert: tuple[Path, Path]):
+    server = TlsLineReceiver(*tls_cert)
+    yield server, tls_cert[0]
     server.close()
 
 
@@ -116,7 +116,7 @@ def test_verified_with_the_ca_file_every_event_arrives_once(tmp_path: Path, tls_
     proc, summary = run(tmp_path, conf(server.port, f"tcpTlsCaFile = {cert}"), sample=SAMPLE, name="ids.log")
     assert proc.returncode == 0, proc.stderr
     assert (row(summary, "tcpout")["sent"], row(summary, "tcpout")["failed"]) == (1000, 0)
-    wait_until(lambda: len(server.ids()) >= 1000, 10, "1000 lines")
+    wait_for(lambda: len(server.ids()) >= 1000, "1000 lines", 10)
     assert server.ids() == list(range(1000))
     assert (server.handshakes, server.failed_handshakes) == (1, 0)  # one persistent connection
 
@@ -126,7 +126,7 @@ def test_verification_off_accepts_the_self_signed_certificate(tmp_path: Path, tl
     proc, summary = run(tmp_path, conf(server.port, "tcpTlsVerify = false", count=10), sample=SAMPLE, name="ids.log")
     assert proc.returncode == 0, proc.stderr
     assert row(summary, "tcpout")["sent"] == 40
-    wait_until(lambda: len(server.ids()) >= 40, 10, "40 lines")
+    wait_for(lambda: len(server.ids()) >= 40, "40 lines", 10)
     assert server.ids() == list(range(40))
 
 
@@ -165,7 +165,7 @@ def test_the_name_the_certificate_holds_verifies(tmp_path: Path, tls_server) -> 
     proc, summary = run(tmp_path, conf(server.port, extra, count=5), sample=SAMPLE, name="ids.log")
     assert proc.returncode == 0, proc.stderr
     assert row(summary, "tcpout")["sent"] == 20
-    wait_until(lambda: len(server.ids()) >= 20, 10, "20 lines")
+    wait_for(lambda: len(server.ids()) >= 20, "20 lines", 10)
     assert server.ids() == list(range(20))
 
 
@@ -180,7 +180,7 @@ def test_mutual_tls_with_a_client_certificate(tmp_path: Path) -> None:
         proc, summary = run(tmp_path, conf(server.port, extra, count=5), sample=SAMPLE, name="ids.log")
         assert proc.returncode == 0, proc.stderr
         assert row(summary, "tcpout")["sent"] == 20
-        wait_until(lambda: len(server.ids()) >= 20, 10, "20 lines")
+        wait_for(lambda: len(server.ids()) >= 20, "20 lines", 10)
         assert server.ids() == list(range(20))
         assert (server.handshakes, server.failed_handshakes) == (1, 0)
     finally:
@@ -228,7 +228,7 @@ output:
     result = cli(str(path), "--sample-mode", "--status-interval", "0", "--stats-json", str(stats))
     assert result.returncode == 0, result.stderr
     assert json.loads(stats.read_text())["total"]["sent"] == 300
-    wait_until(lambda: len(server.ids()) >= 300, 10, "300 lines")
+    wait_for(lambda: len(server.ids()) >= 300, "300 lines", 10)
     assert server.ids() == list(range(300))
     converted = cli("convert", str(path))
     assert converted.returncode == 0, converted.stderr

@@ -24,6 +24,7 @@ from eventgen.schedule.pacing import Clock, Feeder
 from eventgen.schedule.plan import PACE, Window, pace_cuts, plan, planned_events, window_for
 from eventgen.schedule.tick import LiveRun
 from tests.conftest import write_conf
+from tests.waiting import wait_for
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC).timestamp()  # a Monday, 00:00 UTC
 
@@ -297,8 +298,10 @@ def test_live_interval_ticks_are_released_smoothly_never_early(tmp_path: Path) -
     feeder = Feeder(sample.label, plan(sample, window_for(sample, now), 1, 1000), put, Clock(now), stop)
     thread = threading.Thread(target=feeder.run)
     thread.start()
-    time.sleep(1.5)
-    stop.set()
+    try:  # 40 events/s in 0.05 s jobs: 25 jobs within 1.5 s
+        wait_for(lambda: len(released) >= 25, "25 jobs released", 1.5)
+    finally:
+        stop.set()
     thread.join(5)
     stamps = np.concatenate([job.timestamps for _, job in released])
     assert len(released) >= 25 and max(job.count for _, job in released) <= 2  # 40/s in 0.05 s jobs, no burst

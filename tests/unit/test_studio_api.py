@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 
 from eventgen.tools.studio.app import COOKIE, HEADER, create_app
-from eventgen.tools.studio.workspace import Workspace, bin_events, detect_format
+from eventgen.tools.studio.histogram import bin_events
+from eventgen.tools.studio.preview import detect_format
+from eventgen.tools.studio.workspace import Workspace
 from tests.conftest import write_conf
 
 TOKEN = "test-token-123"
@@ -352,7 +354,7 @@ def test_schedule_keys_are_those_the_input_and_rater_use(client, folder: Path) -
 
 def test_a_declared_uses_core_wins_over_watching(folder: Path) -> None:
     from eventgen.plugin.base import InputPlugin
-    from eventgen.tools.studio.workspace import _declared_core
+    from eventgen.tools.studio.schedule_keys import declared_core
 
     class Undeclared(InputPlugin):  # no name: not registered
         def ticks(self, start, rng):
@@ -364,8 +366,8 @@ def test_a_declared_uses_core_wins_over_watching(folder: Path) -> None:
     class Inherits(Declared):
         pass
 
-    assert _declared_core(Undeclared) is None
-    assert _declared_core(Declared) == ["interval"] and _declared_core(Inherits) == ["interval"]
+    assert declared_core(Undeclared) is None
+    assert declared_core(Declared) == ["interval"] and declared_core(Inherits) == ["interval"]
 
 
 def test_the_seed_in_effect_is_reported(client, folder: Path) -> None:

@@ -1,4 +1,4 @@
-"""JSON endpoints of the studio: thin Flask wrappers around `Workspace`."""
+"""JSON endpoints of the studio: thin Flask wrappers around the workspace's operations."""
 
 from __future__ import annotations
 
@@ -9,7 +9,12 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from eventgen.core.errors import ConfigErrors, EventgenError
 from eventgen.tools.studio.confine import Refused
+from eventgen.tools.studio.debugger import debug
 from eventgen.tools.studio.errors import SaveRejected, StudioError, error_dict
+from eventgen.tools.studio.files import Files
+from eventgen.tools.studio.histogram import histogram
+from eventgen.tools.studio.preview import preview
+from eventgen.tools.studio.views import config_view
 from eventgen.tools.studio.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -64,21 +69,26 @@ def sample_name(data: dict[str, Any]) -> str:
 
 @api.get("/config")
 def get_config() -> Response:
-    return jsonify(workspace().config_view())
+    return jsonify(config_view(workspace()))
 
 
 @api.post("/config")
 def post_config() -> Response:
     """Validate unsaved conf text: the same view as GET, for the text being edited."""
-    return jsonify(workspace().config_view(conf_text(body())))
+    return jsonify(config_view(workspace(), conf_text(body())))
 
 
 @api.post("/preview")
 def post_preview() -> Response:
     data = body()
     return jsonify(
-        workspace().preview(
-            sample_name(data), data.get("n", 10), optional_int(data, "seed"), conf_text(data), file_texts(data)
+        preview(
+            workspace(),
+            sample_name(data),
+            data.get("n", 10),
+            optional_int(data, "seed"),
+            conf_text(data),
+            file_texts(data),
         )
     )
 
@@ -90,7 +100,8 @@ def post_histogram() -> Response:
     if not isinstance(overrides, dict):
         raise StudioError("overrides must be an object of setting → value")
     return jsonify(
-        workspace().histogram(
+        histogram(
+            workspace(),
             sample_name(data),
             str(data.get("start") or "-24h@h"),
             str(data.get("end") or "now"),
@@ -115,15 +126,20 @@ def live_flag(data: dict[str, Any]) -> bool | None:
 def post_debug_step() -> Response:
     data = body()
     return jsonify(
-        workspace().debug(
-            sample_name(data), data.get("steps", 1), optional_int(data, "seed"), conf_text(data), file_texts(data)
+        debug(
+            workspace(),
+            sample_name(data),
+            data.get("steps", 1),
+            optional_int(data, "seed"),
+            conf_text(data),
+            file_texts(data),
         )
     )
 
 
 @api.get("/file")
 def get_file() -> Response:
-    return jsonify(workspace().files.read(request.args.get("path", "")))
+    return jsonify(Files(workspace()).read(request.args.get("path", "")))
 
 
 @api.post("/save")
@@ -132,7 +148,7 @@ def post_save() -> Response:
     content = data.get("content")
     if not isinstance(content, str):
         raise StudioError("content must be a string")
-    return jsonify(workspace().files.save(str(data.get("file") or ""), content))
+    return jsonify(Files(workspace()).save(str(data.get("file") or ""), content))
 
 
 @api.errorhandler(StudioError)

@@ -16,6 +16,7 @@ import secrets
 from pathlib import Path
 
 from flask import Flask, Response, make_response, redirect, request
+from werkzeug.wrappers import Response as BaseResponse  # what redirect() makes; flask's Response is one
 
 from eventgen.tools.studio.api import api
 from eventgen.tools.studio.workspace import Workspace
@@ -43,12 +44,12 @@ def create_app(workspace: Workspace, token: str | None = None, password: str | N
     def matches(candidate: str | None) -> bool:
         return bool(candidate) and hmac.compare_digest(str(candidate).encode(), secret.encode())
 
-    def with_cookie(response: Response) -> Response:
+    def with_cookie(response: BaseResponse) -> BaseResponse:
         response.set_cookie(COOKIE, secret, httponly=True, samesite="Strict", secure=request.is_secure)
         return response
 
     @app.before_request
-    def guard() -> Response | None:
+    def guard() -> BaseResponse | None:
         if request.path == "/login" and password:
             return None
         if request.path.startswith("/api/"):
@@ -84,7 +85,7 @@ def create_app(workspace: Workspace, token: str | None = None, password: str | N
         return make_response(page, 200, {"Content-Type": "text/html; charset=utf-8"})
 
     @app.route("/login", methods=["GET", "POST"])
-    def login() -> Response:
+    def login() -> BaseResponse:
         message = "This studio is protected by a password."
         if request.method == "POST":
             given = request.form.get("password", "")

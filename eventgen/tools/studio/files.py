@@ -14,18 +14,14 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from eventgen.core.errors import ConfigError, ConfigErrors, EventgenError
 from eventgen.resolve.config import RunConfig
 from eventgen.run.preview import preview_events
 from eventgen.tools.studio.confine import Confinement
 from eventgen.tools.studio.errors import SaveRejected, StudioError, error_dict
-
-if TYPE_CHECKING:
-    from eventgen.tools.studio.workspace import Workspace
-
-TMP_PREFIX = ".studio-"
+from eventgen.tools.studio.workspace import TMP_PREFIX, Workspace
 
 
 class Files:

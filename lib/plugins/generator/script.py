@@ -17,24 +17,24 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from eventgen_plugins.generator.jinja import JinjaGenerator
 
 from eventgen.plugin import (
-    ConfigError,
     EventBatch,
     EventgenError,
     GenerationJob,
     GeneratorPlugin,
     PathKind,
+    SampleProblem,
     Setting,
     SettingError,
+    event_meta,
     parse_bool,
     parse_json,
     parse_str,
+    sorted_job_times,
 )
 
 SCRIPT_STREAM = 0x736372697074  # "script": this generator's random stream of a job
-META_KEYS = ("host", "source", "sourcetype", "index")
 _LOADED: dict[tuple[str, str], tuple[types.ModuleType, threading.Lock]] = {}  # (group, file) → its module
 _LOADED_LOCK = threading.Lock()
 _REPORTED: dict[tuple[str, str, str], str] = {}  # a state group's script problem → the stanza that reports it
@@ -52,9 +52,8 @@ SETTINGS = (
     Setting(
         "scriptTags",
         parse_json,
-        None,
-        'JSON list the script sees as `params["tags"]` (Eventum\'s input `tags`), e.g. `["web", "eu"]`. '
-        "Default: empty.",
+        "[]",
+        'JSON list the script sees as `params["tags"]` (Eventum\'s input `tags`), e.g. `["web", "eu"]`.',
         scope="schedule",
     ),
     Setting(
@@ -77,13 +76,6 @@ SETTINGS = (
 
 class ScriptError(EventgenError):
     """A script that fails to load or to produce: names the file and line, then what went wrong."""
-
-
-class _Problem(ConfigError):
-    """A setting of this stanza that the generator cannot use."""
-
-    def __init__(self, sample: Any, key: str, message: str):
-        super().__init__(message, str(sample.conf_path), sample.stanza, key)
 
 
 def locate(exc: BaseException, file: str) -> int | None:
@@ -132,12 +124,11 @@ class ScriptGenerator(GeneratorPlugin):
     summary = "Events from a Python file's produce(params), called once per timestamp (Eventum's script)."
     needs_sample_file = False
     settings = SETTINGS
-    timestamps = JinjaGenerator.timestamps  # explicit times, else sorted draws in [earliest, latest)
 
     @classmethod
     def is_stateful(cls, sample: Any) -> bool:
         """Module globals are state: unless the stanza says otherwise, one module renders every job."""
-        return bool(sample.settings.get("scriptStateful", True))
+        return bool(cls.config_of(sample.settings).scriptStateful)
 
     @classmethod
     def validate(cls, sample: Any) -> list[tuple[str, str]]:
@@ -145,8 +136,8 @@ class ScriptGenerator(GeneratorPlugin):
         so a broken one is reported once: by the stanza that first reported it, in every load."""
         try:
             cls(sample)
-        except _Problem as problem:
-            group = sample.settings.get("scriptStateGroup")
+        except SampleProblem as problem:
+            group = cls.config_of(sample.settings).scriptStateGroup
             if group:
                 first = _REPORTED.setdefault((group, problem.key, problem.message), sample.stanza)
                 if first != sample.stanza:
@@ -158,38 +149,32 @@ class ScriptGenerator(GeneratorPlugin):
     def bundle_paths(cls, sample: Any) -> list[Path]:
         """The script, shipped to cluster workers with the conf."""
         try:
-            return [script_path(sample)]
-        except _Problem:
+            return [script_path(sample, cls.config_of(sample.settings).scriptFile)]
+        except SampleProblem:
             return []
 
     def __init__(self, sample: Any):
         super().__init__(sample)
-        settings = sample.settings
-        self.path = script_path(sample)
+        config = self.config
+        self.path = script_path(sample, config.scriptFile)
         self.file = str(self.path)
-        tags = settings.get("scriptTags")
-        if tags is None:
-            tags = []
-        if not isinstance(tags, list):
-            raise _Problem(sample, "scriptTags", "must be a JSON list")
-        self.tags = tuple(tags)
-        self.member_tags = [tuple(m.settings.get("scriptTags") or ()) for m in sample.schedules]  # a scheduleGroup
-        group = settings.get("scriptStateGroup")
+        if not isinstance(config.scriptTags, list):
+            raise SampleProblem(sample, "scriptTags", "must be a JSON list")
+        self.tags = tuple(config.scriptTags)
+        # a scheduleGroup: each member schedule's own tags
+        self.member_tags = [tuple(self.config_of(m.settings).scriptTags) for m in sample.schedules]
         try:
-            if group:  # one module for every sample of the group in this process
-                with _LOADED_LOCK:
-                    key = (group, self.file)
-                    if key not in _LOADED:
-                        _LOADED[key] = (load_script(self.path), threading.Lock())
-                    self.module, self.lock = _LOADED[key]
-            else:
-                self.module, self.lock = load_script(self.path), threading.Lock()
+            self.module, self.lock = _load(config.scriptStateGroup, self.path)
         except ScriptError as exc:
-            raise _Problem(sample, "scriptFile", str(exc)) from None
+            raise SampleProblem(sample, "scriptFile", str(exc)) from None
         self.produce = self.module.produce
         self.tz = sample.tz
-        self.meta = {key: str(settings.get(key, "") or "") for key in META_KEYS}
-        self.sequential_time = bool(settings.get("sequentialTimestamp"))
+        self.meta = event_meta(sample.settings)
+        self.sequential_time = bool(sample.settings.get("sequentialTimestamp"))
+
+    def timestamps(self, job: GenerationJob, rng: np.random.Generator) -> np.ndarray:
+        """Explicit times, else sorted draws in [earliest, latest)."""
+        return sorted_job_times(job, rng, self.sequential_time)
 
     def generate(self, job: GenerationJob) -> EventBatch:
         rng = job.rng(self.sample.stable_id ^ SCRIPT_STREAM)
@@ -231,13 +216,23 @@ class ScriptGenerator(GeneratorPlugin):
         return ScriptError(f"script {_where(self.file, line)}: {what}; expected a str or a list of str")
 
 
-def script_path(sample: Any) -> Path:
-    """The sample's `scriptFile`, found as token files are; a _Problem when unset or missing."""
-    value = sample.settings.get("scriptFile")
+def _load(group: str | None, path: Path) -> tuple[types.ModuleType, threading.Lock]:
+    """The script's module and the lock its calls hold: one for every sample of a state group in this process."""
+    if not group:
+        return load_script(path), threading.Lock()
+    with _LOADED_LOCK:
+        key = (group, str(path))
+        if key not in _LOADED:
+            _LOADED[key] = (load_script(path), threading.Lock())
+        return _LOADED[key]
+
+
+def script_path(sample: Any, value: str | None) -> Path:
+    """The sample's `scriptFile` (`value`), found as token files are; a SampleProblem when unset or missing."""
     if not value:
-        raise _Problem(sample, "scriptFile", "generator = script needs scriptFile (a .py file defining produce)")
+        raise SampleProblem(sample, "scriptFile", "generator = script needs scriptFile (a .py file defining produce)")
     try:
         path = sample.resolve(value)
     except SettingError as exc:
-        raise _Problem(sample, "scriptFile", str(exc)) from None
+        raise SampleProblem(sample, "scriptFile", str(exc)) from None
     return path.resolve()

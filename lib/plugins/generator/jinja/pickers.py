@@ -33,6 +33,7 @@ class Picker(ABC):
     """Chooses the aliases to render for one timestamp; its position persists across jobs."""
 
     stateful = False
+    tags: tuple = ()  # the event's input tags (`has_tags` in fsm conditions), set by the generator before a pick
 
     def __init__(self, specs: list[TemplateSpec], rng: random.Random):
         self.aliases = tuple(s.alias for s in specs)

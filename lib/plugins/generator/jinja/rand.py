@@ -313,7 +313,8 @@ class Rand:
     @staticmethod
     def _prepare(items: Sequence[Any] | Mapping[Any, float], weights: Sequence[float] | None):
         if isinstance(items, Mapping):
-            items, weights = list(items.keys()), list(items.values())
+            weights = list(items.values())
+            items = list(items.keys())
         if weights is None or len(weights) != len(items) or not items:
             raise ValueError("weighted choice needs items and as many weights (or one {item: weight} map)")
         cum = list(accumulate(float(w) for w in weights))

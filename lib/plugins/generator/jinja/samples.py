@@ -12,6 +12,8 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
+from eventgen.plugin import SampleProblem
+
 
 class Row(tuple):
     """A table row: a tuple whose columns are also reachable by name (`row.user`, `row["user"]`)."""
@@ -95,7 +97,7 @@ class Table:
                 options = {str(v) for v in wanted} | set(wanted)
                 tests.append((i, options.__contains__))
             else:
-                tests.append((i, lambda v, w=wanted: v == w or str(v) == str(w)))
+                tests.append((i, _equals(wanted)))
         rows = [row for row in self.rows if all(test(row[i]) for i, test in tests)]
         return Table(self.name, self.columns, rows, self._rng)
 
@@ -147,6 +149,11 @@ class Table:
         rand = self._rng.random
         rows = self.rows
         return [rows[bisect_right(cum, rand() * total)] for _ in range(int(n))]
+
+
+def _equals(wanted: Any) -> Callable[[Any], bool]:
+    """A test for one column: the value itself, or the same text (a CSV column holds text)."""
+    return lambda value: value == wanted or str(value) == str(wanted)
 
 
 class Samples:
@@ -238,3 +245,24 @@ def load_table(name: str, spec: Any, resolve: Callable[[str], Path], rng: random
     if not isinstance(data, list):
         raise ValueError(f"{path}: a JSON sample must be a list")
     return _scalar_or_rows(name, data, spec.get("header"), rng)
+
+
+def load_tables(sample: Any, raw: Any, template_dir: Path, rng: random.Random) -> dict[str, Table]:
+    """The stanza's jinjaSamples by alias; a source is looked for in the template folder, then as files are."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise SampleProblem(sample, "jinjaSamples", "must be a JSON object of alias → {type, source, ...}")
+
+    def resolve(path: str) -> Path:
+        if (template_dir / path).is_file():
+            return template_dir / path
+        return sample.resolve(path)
+
+    tables = {}
+    for alias, spec in raw.items():
+        try:
+            tables[alias] = load_table(alias, spec, resolve, rng)
+        except (ValueError, OSError) as exc:
+            raise SampleProblem(sample, "jinjaSamples", f"{alias}: {exc}") from None
+    return tables
