@@ -31,18 +31,32 @@ class Config:
 
     @classmethod
     def of(cls: type[C], values: Mapping[str, Any] | None = None, **more: Any) -> C:
-        """A config from parsed values; a name absent (or None) takes its declared default, parsed."""
-        given = {**(values or {}), **more}
+        """A config from parsed values; a name absent (or None) takes its declared default, parsed. Only the
+        declared names are looked up in `values` (a mapping that records its reads sees just those)."""
         config = object.__new__(cls)
-        for setting in cls.declarations:
-            value = given.get(setting.name)
-            object.__setattr__(config, setting.name, setting.default_value() if value is None else value)
-        object.__setattr__(config, "_identity", (cls.title, tuple(_frozen(config.get(n)) for n in _ordered(cls))))
+        config._fill(values or {}, more)
         return config
+
+    def _fill(self, values: Mapping[str, Any], more: Mapping[str, Any]) -> None:
+        for setting in self.declarations:
+            value = more[setting.name] if setting.name in more else values.get(setting.name)
+            object.__setattr__(self, setting.name, setting.default_value() if value is None else value)
+        object.__setattr__(self, "_identity", self._key())
+
+    def _key(self) -> tuple[Any, ...]:
+        """What equality and hashing compare: the title and every value (subclasses may add to it)."""
+        return (self.title, tuple(_frozen(getattr(self, s.name)) for s in self.declarations))
 
     def get(self, name: str) -> Any:
         """The value of `name`, declared by this config (AttributeError otherwise)."""
         return getattr(self, name)
+
+    def __getitem__(self, name: str) -> Any:
+        """`config["name"]`, as plugins written against mapping configs read it (KeyError when undeclared)."""
+        try:
+            return getattr(self, name)
+        except AttributeError as exc:
+            raise KeyError(str(exc)) from None
 
     def replace(self: C, **changes: Any) -> C:
         unknown = set(changes) - self._names
@@ -70,23 +84,23 @@ class Config:
         return f"{self.title}({shown})"
 
 
-def config_type(title: str, declarations: Iterable[Setting]) -> type[Config]:
-    """A frozen config class with one attribute per declaration (the first declaration of a name wins)."""
+def config_type(
+    title: str, declarations: Iterable[Setting], base: type[Config] = Config, **attributes: Any
+) -> type[Config]:
+    """A frozen config class with one attribute per declaration (the first declaration of a name wins), derived
+    from `base` (Config or a subclass adding fields of its own), with `attributes` as class attributes."""
     unique: dict[str, Setting] = {}
     for setting in declarations:
         unique.setdefault(setting.name, setting)
     names = tuple(unique)
     namespace = {
+        **attributes,
         "__slots__": names,
         "title": title,
         "declarations": tuple(unique.values()),
         "_names": frozenset(names),
     }
-    return type(_class_name(title), (Config,), namespace)
-
-
-def _ordered(cls: type[Config]) -> tuple[str, ...]:
-    return tuple(s.name for s in cls.declarations)
+    return type(_class_name(title), (base,), namespace)
 
 
 def _frozen(value: Any) -> Any:

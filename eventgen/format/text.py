@@ -117,7 +117,7 @@ class EventText:
 
     per_batch = False
 
-    def __init__(self, fmt: str = "raw", template: str = "", indent: int | None = None):
+    def __init__(self, fmt: str = "raw", template: str | None = None, indent: int | None = None):
         self.raw = fmt == "raw"
         if self.raw:
             return

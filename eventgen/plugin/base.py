@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from abc import abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -49,6 +49,7 @@ class GeneratorPlugin(Plugin):
 
     def __init__(self, sample: Sample):
         self.sample = sample
+        self.config = self.config_of(sample.settings)
 
     @abstractmethod
     def generate(self, job: GenerationJob) -> EventBatch: ...
@@ -68,11 +69,12 @@ class RaterPlugin(Plugin):
     kind = "rater"
     # core keys the rater reads (None: undeclared, nothing is warned about). Without "count" the tick's count is
     # ignored (the rater sizes intervals itself); the loader warns about declared-unread keys a stanza sets.
-    uses_core: ClassVar[tuple[str, ...] | None] = None
+    uses_core: ClassVar[Iterable[str] | None] = None
     observes: ClassVar[bool] = False  # True: `observe` looks at jobs, so only the full plan gives exact counts
 
     def __init__(self, sample: Sample, seed: int = 0):
         self.sample = sample
+        self.config = self.config_of(sample.settings)
         self.seed = seed  # the run's (`--seed`, the conf's `seed`, or 0)
 
     @abstractmethod
@@ -96,11 +98,12 @@ class InputPlugin(Plugin):
     on_demand: ClassVar[bool] = False
     # core keys the schedule reads (None: undeclared, nothing is warned about): the loader warns about the others
     # of SCHEDULE_KEYS that a stanza sets
-    uses_core: ClassVar[tuple[str, ...] | None] = None
+    uses_core: ClassVar[Iterable[str] | None] = None
     rated: ClassVar[bool] = True  # its ticks' counts go through the rater (False: explicit times, no rater)
 
     def __init__(self, sample: Sample, now: float | None = None, live: LiveRun | None = None):
         self.sample = sample
+        self.config = self.config_of(sample.settings)
         self.now = time.time() if now is None else now  # the run's reference time (`--now`)
         self.live = live  # given by a real run only (see LiveRun): preview, validation and counts walk without
 
@@ -110,7 +113,9 @@ class InputPlugin(Plugin):
         ...
 
 
-_OUTPUT_NAMES = ("OutputPlugin", "OutputError", "OutputConfig", "Delivery", "LineFrames", "event_text_of")
+_OUTPUT_NAMES = (
+    "OutputPlugin", "OutputError", "OutputConfig", "Delivery", "LineFrames", "WriteResult", "event_text_of",
+)  # fmt: skip
 
 
 def __getattr__(name: str) -> Any:

@@ -1,7 +1,8 @@
 """Values plugin code hands back are checked before the core counts them.
 
-A generator's batch, a formatter's payload, and what an output's `write` returns (or sets: `resent`, `acked`,
-`OutputError.sent`, `encoded_size`) must fit the job or batch they belong to. Anything out of range, or of
+A generator's batch, a formatter's payload, and what an output's `write` returns (its `WriteResult`, or the shapes
+plugins returned before it) or raises (`OutputError.sent`, `.resent`, `.acked`), and `encoded_size`, must fit the job
+or batch they belong to. Anything out of range, or of
 the wrong type, raises `Violation`, whose message names the plugin and what it handed back; the caller counts
 the whole batch failed with that reason. Checks are per batch, never per event (a list of failed indices is
 checked in one pass).
@@ -15,6 +16,7 @@ from typing import Any
 
 from eventgen.core.batch import EventBatch, GenerationJob
 from eventgen.format.payload import Payload
+from eventgen.plugin.result import WriteResult
 
 
 class Violation(Exception):
@@ -49,22 +51,50 @@ def count_in(what: str, value: Any, low: int, high: int | None) -> int:
     raise Violation(f"{what} is {shown(value)}, not {allowed}")
 
 
-def failed_of_write(output: str, result: Any, n: int) -> int | list[int]:
-    """What `write` returned for `n` events: None (all sent), a count of failed events, or a list of the failed
-    events' distinct indices."""
+def checked_write(output: str, result: Any, n: int) -> WriteResult:
+    """What `write` returned for `n` events, as a checked WriteResult. Besides a WriteResult, the shapes plugins
+    returned before it are taken: None (all sent), a count of failed events, or a list of their distinct indices."""
+    if isinstance(result, WriteResult):
+        if result.failed_indices is None:
+            count_in(f"output {output}: WriteResult.failed", result.failed, 0, n)
+        elif _indices(result.failed_indices, n) is None:
+            raise Violation(
+                f"output {output}: write() returned failed_indices {shown(result.failed_indices)} for a batch of "
+                f"{n} event(s); allowed: distinct indices 0..{n - 1}"
+            )
+        count_in(f"output {output}: resent", result.resent, 0, None)
+        count_in(f"output {output}: acked", result.acked, 0, n)
+        if result.bytes is not None:
+            count_in(f"output {output}: WriteResult.bytes", result.bytes, 0, None)
+        if not isinstance(result.item_error, str):
+            raise Violation(f"output {output}: item_error is {shown(result.item_error)}, not a string")
+        return result
     if result is None:
-        return 0
+        return ALL_SENT
     if is_int(result):
         if 0 <= result <= n:
-            return int(result)
+            return WriteResult(failed=int(result))
     elif isinstance(result, list | tuple):
-        indices = [int(i) if is_int(i) else -1 for i in result]
-        if all(0 <= i < n for i in indices) and len(set(indices)) == len(indices):
-            return indices
+        indices = _indices(result, n)
+        if indices is not None:
+            return WriteResult(failed_indices=indices)
     raise Violation(
         f"output {output}: write() returned {shown(result)} for a batch of {n} event(s); allowed: None, a count "
         f"of failed events 0..{n}, or a list of distinct failed indices 0..{n - 1}"
     )
+
+
+ALL_SENT = WriteResult()  # what None says (one shared value: made once, not per batch)
+
+
+def _indices(values: Any, n: int) -> list[int] | None:
+    """`values` as a list of distinct ints 0..n-1 (one pass), or None."""
+    if not isinstance(values, list | tuple | range):
+        return None
+    indices = [int(i) if is_int(i) else -1 for i in values]
+    if all(0 <= i < n for i in indices) and len(set(indices)) == len(indices):
+        return indices
+    return None
 
 
 def checked_payload(output: str, payload: Any, batch: EventBatch) -> Payload:

@@ -54,18 +54,18 @@ class TableRater(RaterPlugin):
 
     def __init__(self, sample, seed: int = 0):
         super().__init__(sample, seed)
+        config = self.config
         self.tables = [
-            (attr, rate_table(sample.settings[key], valid))
-            for key, attr, valid, _ in TABLES
-            if sample.settings.get(key) is not None
+            (attr, rate_table(config.get(key), valid)) for key, attr, valid, _ in TABLES if config.get(key) is not None
         ]
-        self.randomize = sample.settings.get("randomizeCount")
+        self.randomize = config.randomizeCount
 
     @classmethod
     def validate(cls, sample) -> list[tuple[str, str]]:
         problems = []
+        config = cls.config_of(sample.settings)
         for key, _, valid, _ in TABLES:
-            value = sample.settings.get(key)
+            value = config.get(key)
             if value is not None:
                 try:
                     rate_table(value, valid)

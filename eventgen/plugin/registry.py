@@ -20,13 +20,15 @@ import importlib.util
 import sys
 import threading
 from abc import ABC
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from eventgen.core.config import Config
 from eventgen.core.errors import PluginError
 from eventgen.core.settings import Setting
+from eventgen.plugin.configs import plugin_config_type
 
 if TYPE_CHECKING:
     from eventgen.conf.sample import Sample
@@ -35,7 +37,7 @@ BUILTIN_PACKAGE = "eventgen_plugins"
 ENTRY_POINTS = "eventgen.plugins"
 
 
-class Plugin(ABC):  # noqa: B024 - the kind bases (`eventgen.plugin.base`) declare the abstract methods
+class Plugin(ABC):
     """Base of every plugin: a kind, a name, declared settings and a one-line summary."""
 
     kind: ClassVar[str] = ""
@@ -47,6 +49,9 @@ class Plugin(ABC):  # noqa: B024 - the kind bases (`eventgen.plugin.base`) decla
     chosen_by: ClassVar[dict[str, str | None]] = {}
     implies: ClassVar[dict[str, str]] = {}
     uses: ClassVar[frozenset[str]] = frozenset()  # features the plugin needs, e.g. "udp" (not in Splunk apps)
+    # core keys the plugin reads (None: undeclared; its config then holds its own settings only)
+    uses_core: ClassVar[Iterable[str] | None] = None
+    config: Config  # this instance's settings: frozen, typed, built once from the declarations (`config_type`)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -57,6 +62,21 @@ class Plugin(ABC):  # noqa: B024 - the kind bases (`eventgen.plugin.base`) decla
     def validate(cls, sample: Sample) -> list[tuple[str, str]]:
         """Check a sample's settings for this plugin at load time: (key, message) per problem."""
         return []
+
+    @classmethod
+    def core_keys(cls) -> tuple[str, ...]:
+        """The core settings this plugin's config holds besides its own."""
+        return tuple(cls.uses_core or ())
+
+    @classmethod
+    def config_type(cls) -> type[Config]:
+        """The frozen config class of this plugin: one attribute per declared setting and core key it reads."""
+        return plugin_config_type(cls)
+
+    @classmethod
+    def config_of(cls, settings: Mapping[str, Any]) -> Config:
+        """This plugin's config from a sample's settings (a key left unset takes its declared default)."""
+        return cls.config_type().of(settings)
 
 
 class Registry:

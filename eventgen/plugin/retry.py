@@ -1,12 +1,14 @@
-"""The one retry budget every output runs under, and the breaker that gives up on a dead destination.
+"""Retries as data: what a failure means (`RetryLogic`), how often and how long to try again (`RetryPolicy`), and
+when to give up on a dead destination (`Breaker`, a circuit breaker).
 
-The core applies both in `OutputPlugin.deliver`; no output keeps a budget of its own. A batch that failed for a
-reason that may pass is tried again after a wait (0.25 s, 0.5 s, 1 s, then 2 s each, every wait drawn between
-half and all of its bound, so many workers do not retry in step, and none reaching past the bound) while the
-output has been failing for less than `outputGiveUpSeconds` and at most `outputRetries` times
-(`<output>Retries` overrides the count for one output). An output failing for `outputGiveUpSeconds`, counted
-from the start of the first attempt that failed, or failing `outputGiveUpBatches` batches in a row, is given up
-on: later batches fail at once, and one attempt every `PROBE_EVERY` seconds sees whether it is back.
+The core applies them when it sends a batch (`sending.Retrying`); no output keeps a budget of its own. A batch that
+failed for a reason that may pass is tried again after a wait (0.25 s, 0.5 s, 1 s, then 2 s each, every wait drawn
+between half and all of its bound, so many workers do not retry in step, and none reaching past the bound) while
+the output has been failing for less than `outputGiveUpSeconds` and at most `outputRetries` times (the setting an
+output names in `retries_setting`, e.g. `tcpoutRetries`, overrides the count for it). An output failing for
+`outputGiveUpSeconds`, counted from the start of the first attempt that failed, or failing `outputGiveUpBatches`
+batches in a row, is given up on: later batches fail at once, and one attempt every `PROBE_EVERY` seconds sees
+whether it is back.
 """
 
 from __future__ import annotations
@@ -16,13 +18,58 @@ import random
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
+
+from eventgen.conf.core_settings import SAMPLE
+from eventgen.core.config import Config
+from eventgen.plugin.delivery_checks import described
+from eventgen.plugin.result import OutputError
 
 log = logging.getLogger("eventgen.plugin.output")
 
 FIRST_WAIT = 0.25  # seconds: the bound of the first wait before retrying, doubled each attempt
 MAX_WAIT = 2.0  # seconds: the largest bound of a wait
 PROBE_EVERY = 10.0  # seconds between attempts at a destination given up on
+BUDGET_KEYS = ("outputRetries", "outputGiveUpSeconds", "outputGiveUpBatches")
+
+
+class Action(Enum):
+    """What to do after a failed attempt (Vector's `RetryAction`)."""
+
+    RETRY = "retry"  # nothing arrived: try the batch again
+    RETRY_REST = "retry the rest"  # the first `sent` events arrived: try again after them
+    DONT_RETRY = "don't retry"  # trying again cannot help (a refusal, a plugin's bug)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A failed attempt as the retry logic reads it: what to do, why, and what the attempt did deliver."""
+
+    action: Action
+    reason: str
+    sent: int = 0  # events at the start of what was written that arrived
+    resent: int = 0
+    acked: int = 0
+
+    @property
+    def retryable(self) -> bool:
+        return self.action is not Action.DONT_RETRY
+
+
+class RetryLogic:
+    """Decides from what an attempt raised whether trying again may help: an OutputError says so itself (and how
+    much arrived); an OSError (refused, reset, timed out) may pass; anything else is a bug or a decision of the
+    plugin and is not retried. An output whose errors say more sets `retry_logic` to a subclass."""
+
+    def failure(self, exc: BaseException) -> Failure:
+        if not isinstance(exc, OutputError | OSError):
+            return Failure(Action.DONT_RETRY, described(exc))
+        reason = str(exc) or type(exc).__name__
+        sent, resent, acked = (getattr(exc, name, 0) for name in ("sent", "resent", "acked"))
+        if not getattr(exc, "retryable", True):
+            return Failure(Action.DONT_RETRY, reason, sent, resent, acked)
+        return Failure(Action.RETRY_REST if sent else Action.RETRY, reason, sent, resent, acked)
 
 
 @dataclass(frozen=True)
@@ -36,15 +83,15 @@ class RetryPolicy:
     max_wait: float = MAX_WAIT
 
     @classmethod
-    def of(cls, config: Mapping[str, Any], output: str) -> RetryPolicy:
-        """The policy of an output's config: the core keys, `<output>Retries` overriding the count when set."""
-        retries = config.get(f"{output}Retries") if f"{output}Retries" in config else None
-        if retries is None:
-            retries = _value(config, "outputRetries")
+    def of(cls, config: Config | Mapping[str, Any], retries_setting: str = "") -> RetryPolicy:
+        """The policy of an output's config: the core keys, its `retries_setting` (when set) overriding the count.
+        Keys a mapping lacks take their declared defaults."""
+        values = config.as_dict() if isinstance(config, Config) else config
+        own = values.get(retries_setting) if retries_setting else None
         return cls(
-            retries=max(0, int(retries)),
-            give_up_seconds=float(_value(config, "outputGiveUpSeconds")),
-            give_up_batches=max(1, int(_value(config, "outputGiveUpBatches"))),
+            retries=max(0, int(_budget(values, "outputRetries") if own is None else own)),
+            give_up_seconds=float(_budget(values, "outputGiveUpSeconds")),
+            give_up_batches=max(1, int(_budget(values, "outputGiveUpBatches"))),
         )
 
     def wait(self, attempt: int) -> float:
@@ -53,14 +100,13 @@ class RetryPolicy:
         return random.uniform(bound / 2, bound)
 
 
-def _value(config: Mapping[str, Any], key: str) -> Any:
-    """A core key of an output's config, or its declared default (a config made without the core keys)."""
-    value = config.get(key) if key in config else None
-    if value is None:
-        from eventgen.conf.core_settings import SAMPLE
+_DECLARED = {s.name: s for s in SAMPLE.settings if s.name in BUDGET_KEYS}
 
-        value = next(s for s in SAMPLE.settings if s.name == key).default_value()
-    return value
+
+def _budget(values: Mapping[str, Any], key: str) -> Any:
+    """A core key of the budget, or its declared default (a mapping made without it)."""
+    value = values.get(key)
+    return _DECLARED[key].default_value() if value is None else value
 
 
 class Breaker:

@@ -15,6 +15,7 @@ from eventgen.render.tokens import RenderContext, RenderPlan, make_provider, tak
 __all__ = ["TOKEN_STREAM", "SampleGenerator", "expand_indexes"]
 
 TOKEN_STREAM = 1
+META = ("host", "source", "sourcetype", "index")
 
 
 def expand_indexes(entries: list[str] | None) -> list[str]:
@@ -33,6 +34,8 @@ class SampleGenerator(GeneratorPlugin):
     """Sample lines (or CSV rows) with tokens replaced; sequential or random picks. Not a plugin itself (it has no
     `name`): subclass it and name the subclass."""
 
+    uses_core = ("rater", *META, "extendIndexes", "randomizeEvents", "bundlelines", "sequentialTimestamp")
+
     @classmethod
     def exact_count(cls, sample) -> bool:
         return bool(sample.data.texts)  # one event per time; a sample without events makes none
@@ -44,12 +47,12 @@ class SampleGenerator(GeneratorPlugin):
         self.plan = RenderPlan(data.texts, sample.tokens, providers)
         self.size = len(data.texts)
         self.columns = {k: v for k, v in data.columns.items() if not k.startswith("field:")}
-        self.rater = registry.get("rater", sample.settings["rater"])(sample)
-        settings = sample.settings
-        self.meta = {key: str(settings[key]) for key in ("host", "source", "sourcetype", "index")}
-        self.indexes = expand_indexes(settings.get("extendIndexes"))
-        self.random_picks = settings["randomizeEvents"] and not settings["bundlelines"]
-        self.sequential_time = settings["sequentialTimestamp"]
+        config = self.config
+        self.rater = registry.get("rater", config.rater)(sample)
+        self.meta = {key: str(config.get(key)) for key in META}
+        self.indexes = expand_indexes(config.extendIndexes)
+        self.random_picks = config.randomizeEvents and not config.bundlelines
+        self.sequential_time = config.sequentialTimestamp
 
     def timestamps(self, job: GenerationJob, rng: np.random.Generator) -> np.ndarray:
         if job.timestamps is not None:

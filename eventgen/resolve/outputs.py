@@ -13,7 +13,7 @@ from typing import Any
 from eventgen.conf.files import TextFileError, writable_file_problem
 from eventgen.core.settings import SettingError
 from eventgen.format.text import TemplateProblem
-from eventgen.plugin.output import FORMAT_KEYS, OutputConfig, event_text_of
+from eventgen.plugin.output import FORMAT_KEYS, event_text_of
 from eventgen.plugin.registry import registry
 
 Problems = list[tuple[str, str]]
@@ -80,7 +80,7 @@ def instance_problems(
         return ("outputFormatBy", f"{instance}: {key}: {message}") if key in own else (key, message)
 
     try:
-        config = OutputConfig.of(plugin, settings, instance)
+        config = plugin.config_of(settings, instance)
     except SettingError as exc:
         return [("outputFormatBy", f"{instance}: {exc}")]
     cache_key = (plugin, config, tuple(sorted(own)))  # the keys own sets decide where a problem is reported

@@ -39,7 +39,7 @@ class OutputSet:
             chosen = []
             for name in sample.settings.get("outputMode") or []:
                 cls = cast(type[OutputPlugin], registry.get("output", name))
-                key = OutputConfig.of(cls, sample.settings, name)
+                key = cls.config_of(sample.settings, name)
                 output = self._by_key.get(key)
                 if output is None:
                     output = self._by_key[key] = cls(key)

@@ -244,12 +244,11 @@ def test_output_format_by_names_entries_of_output_mode(tmp_path: Path, by: str, 
 
 def test_output_format_by_values_are_parsed_as_declared(tmp_path: Path) -> None:
     from eventgen.plugin.base import registry
-    from eventgen.plugin.output import OutputConfig
 
     config = loaded(tmp_path, S + 'outputFormatBy = {"stdout": {"outputFormat": "JSON", "outputJsonIndent": "2"}}\n')
     settings = config.samples[0].settings
-    built = OutputConfig.of(registry.get("output", "stdout"), settings, "stdout")
-    assert (built["outputFormat"], built["outputJsonIndent"]) == ("json", 2)
+    built = registry.get("output", "stdout").config_of(settings, "stdout")  # type: ignore[call-arg]
+    assert (built.outputFormat, built.outputJsonIndent) == ("json", 2)
 
 
 def test_outputs_chosen_on_the_command_line_may_leave_output_format_by_names_out(tmp_path: Path) -> None:

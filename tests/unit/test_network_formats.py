@@ -15,7 +15,7 @@ from eventgen.format.payload import Payload
 from eventgen.format.syslog import SyslogFrames, SyslogHeaders
 from eventgen.format.text import EventText, TemplateProblem
 from eventgen.plugin.base import registry
-from eventgen.plugin.output import LineFrames, OutputConfig
+from eventgen.plugin.output import LineFrames
 
 registry.load()
 from eventgen_plugins.output.httpevent import chunk_bounds, parse_servers  # noqa: E402
@@ -159,11 +159,15 @@ def test_payload_bounds_tail_and_wire_with_non_ascii_events():
 
 def test_output_configs_are_frozen_and_name_only_declared_keys():
     cls = registry.get("output", "syslogout")
-    a = OutputConfig.of(cls, {"timezone": "UTC", "syslogDestinationPort": 1})
-    assert a == OutputConfig.of(cls, {"timezone": "UTC", "syslogDestinationPort": 1, "count": 5})
-    assert a != OutputConfig.of(cls, {"timezone": "+0100", "syslogDestinationPort": 1})
-    with pytest.raises(KeyError, match="does not declare"):
+    a = cls.config_of({"timezone": "UTC", "syslogDestinationPort": 1})
+    assert a == cls.config_of({"timezone": "UTC", "syslogDestinationPort": 1, "count": 5})
+    assert a != cls.config_of({"timezone": "+0100", "syslogDestinationPort": 1})
+    assert a != cls.config_of({"timezone": "UTC", "syslogDestinationPort": 1}, "syslogout#second")
+    assert (a.syslogDestinationPort, a.syslogDestinationHost, a.instance) == (1, "127.0.0.1", "syslogout")
+    with pytest.raises(AttributeError, match="output syslogout declares no setting 'count'"):
         a.get("count")
+    with pytest.raises(AttributeError, match="frozen"):
+        a.syslogDestinationPort = 2
 
 
 def test_chunk_bounds_respect_the_limit_and_keep_oversized_items_alone():

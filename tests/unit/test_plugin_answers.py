@@ -15,7 +15,7 @@ import pytest
 from eventgen.core.batch import EventBatch, GenerationJob
 from eventgen.format.payload import Payload
 from eventgen.plugin.delivery_checks import Violation, checked_batch
-from eventgen.plugin.output import Delivery, OutputConfig, OutputError, OutputPlugin
+from eventgen.plugin.output import Delivery, OutputError, OutputPlugin, WriteResult
 
 N = 10
 
@@ -37,7 +37,7 @@ class Scripted(OutputPlugin):
 def output(answer: Callable[[Any, Payload], Any], **attributes: Any) -> Scripted:
     """An output named `liar` in the summary; its class has no name, so it never enters the plugin registry."""
     cls = type("Liar", (Scripted,), {"answer": staticmethod(answer), **attributes})
-    made = cls(OutputConfig.of(cls, {"outputRetries": 2, "outputGiveUpSeconds": 30}, "liar"))
+    made = cls(cls.config_of({"outputRetries": 2, "outputGiveUpSeconds": 30}, "liar"))
     made.attempts = 0
     return made
 
@@ -89,11 +89,9 @@ def test_answers_that_fit_are_counted_as_they_say(answer: Any, sent: int, failed
     ],
     ids=["resent", "acked-high", "acked-type", "size-negative", "size-float", "size-raises"],
 )
-def test_every_count_an_output_sets_is_checked(attributes: dict, named: str) -> None:
-    def answer(self: Scripted, payload: Payload) -> None:
-        for key in ("resent", "acked"):
-            if key in attributes:
-                setattr(self, key, attributes[key])
+def test_every_count_an_output_reports_is_checked(attributes: dict, named: str) -> None:
+    def answer(self: Scripted, payload: Payload) -> WriteResult:
+        return WriteResult(**{k: v for k, v in attributes.items() if k in ("resent", "acked")})
 
     extra = {k: v for k, v in attributes.items() if k == "encoded_size"}
     got = output(answer, **extra).deliver(batch())

@@ -54,15 +54,20 @@ def test_the_budget_is_declared_once_in_the_core_and_read_the_same_by_every_outp
     assert (policy.retries, policy.give_up_seconds, policy.give_up_batches) == (10, 10.0, 5)
     for name in registry.names("output"):
         cls = registry.get("output", name)
-        own = [s for s in cls.settings if s.name == f"{name}Retries"]
+        own = [s for s in cls.settings if s.name == cls.retries_setting]
         assert all(s.default is None for s in own), f"{name} declares a retry budget of its own"
+        assert [s.name for s in own] == ([cls.retries_setting] if cls.retries_setting else []), name
         assert "retries" not in vars(cls) and "backoff" not in vars(cls), name
 
 
 def test_an_outputs_own_retries_setting_overrides_the_count_only() -> None:
-    policy = RetryPolicy.of({"tcpoutRetries": 1, "outputRetries": 7, "outputGiveUpSeconds": 4}, "tcpout")
+    policy = RetryPolicy.of({"tcpoutRetries": 1, "outputRetries": 7, "outputGiveUpSeconds": 4}, "tcpoutRetries")
     assert (policy.retries, policy.give_up_seconds) == (1, 4.0)
-    assert RetryPolicy.of({"tcpoutRetries": None, "outputRetries": 7}, "tcpout").retries == 7
+    assert RetryPolicy.of({"tcpoutRetries": None, "outputRetries": 7}, "tcpoutRetries").retries == 7
+    tcpout = registry.get("output", "tcpout")
+    assert tcpout.retries_setting == "tcpoutRetries"  # declared by the output, never built from its name
+    made = tcpout(tcpout.config_of({"tcpoutRetries": 1, "outputRetries": 7}))
+    assert made.policy.retries == 1
 
 
 def test_waits_double_from_a_quarter_second_to_two_each_drawn_between_half_and_all() -> None:

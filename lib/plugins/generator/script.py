@@ -31,7 +31,6 @@ from eventgen.plugin import (
     parse_bool,
     parse_json,
     parse_str,
-    plugin_config,
     sorted_job_times,
 )
 
@@ -129,7 +128,7 @@ class ScriptGenerator(GeneratorPlugin):
     @classmethod
     def is_stateful(cls, sample: Any) -> bool:
         """Module globals are state: unless the stanza says otherwise, one module renders every job."""
-        return bool(plugin_config(cls, sample.settings).scriptStateful)
+        return bool(cls.config_of(sample.settings).scriptStateful)
 
     @classmethod
     def validate(cls, sample: Any) -> list[tuple[str, str]]:
@@ -138,7 +137,7 @@ class ScriptGenerator(GeneratorPlugin):
         try:
             cls(sample)
         except SampleProblem as problem:
-            group = plugin_config(cls, sample.settings).scriptStateGroup
+            group = cls.config_of(sample.settings).scriptStateGroup
             if group:
                 first = _REPORTED.setdefault((group, problem.key, problem.message), sample.stanza)
                 if first != sample.stanza:
@@ -150,20 +149,20 @@ class ScriptGenerator(GeneratorPlugin):
     def bundle_paths(cls, sample: Any) -> list[Path]:
         """The script, shipped to cluster workers with the conf."""
         try:
-            return [script_path(sample, plugin_config(cls, sample.settings).scriptFile)]
+            return [script_path(sample, cls.config_of(sample.settings).scriptFile)]
         except SampleProblem:
             return []
 
     def __init__(self, sample: Any):
         super().__init__(sample)
-        self.config = config = plugin_config(type(self), sample.settings)
+        config = self.config
         self.path = script_path(sample, config.scriptFile)
         self.file = str(self.path)
         if not isinstance(config.scriptTags, list):
             raise SampleProblem(sample, "scriptTags", "must be a JSON list")
         self.tags = tuple(config.scriptTags)
         # a scheduleGroup: each member schedule's own tags
-        self.member_tags = [tuple(plugin_config(type(self), m.settings).scriptTags) for m in sample.schedules]
+        self.member_tags = [tuple(self.config_of(m.settings).scriptTags) for m in sample.schedules]
         try:
             self.module, self.lock = _load(config.scriptStateGroup, self.path)
         except ScriptError as exc:

@@ -38,16 +38,14 @@ class CronInput(InputPlugin):
 
     @classmethod
     def validate(cls, sample) -> list[tuple[str, str]]:
-        problem = _check(sample.settings.get("cron"))
+        problem = _check(cls.config_of(sample.settings).cron)
         return [("cron", problem)] if problem else []
 
     def ticks(self, start: float, rng: np.random.Generator) -> Iterator[Tick]:
         sample = self.sample
         count = base_count(sample)
         # a match exactly at `start` belongs to the schedule: begin just before it
-        cursor = croniter(
-            sample.settings["cron"].strip(), datetime.fromtimestamp(start - 1e-3, sample.tz), ret_type=float
-        )
+        cursor = croniter(self.config.cron.strip(), datetime.fromtimestamp(start - 1e-3, sample.tz), ret_type=float)
         while True:
             when = float(cursor.get_next())
             yield Tick(when, count, *tick_window(sample, when))

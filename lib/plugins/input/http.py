@@ -147,7 +147,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 class HttpInput(InputPlugin):
     name = "http"
-    uses_core = ()
+    uses_core = ("end",)  # only to refuse it: requests and POST /stop decide when the schedule ends
     rated = False  # each request gives its events their time
     on_demand = True
     summary = (
@@ -178,10 +178,10 @@ class HttpInput(InputPlugin):
 
     @classmethod
     def validate(cls, sample) -> list[tuple[str, str]]:
-        if sample.settings.get("httpInputPort") is None:
+        config = cls.config_of(sample.settings)
+        if config.httpInputPort is None:
             return [("httpInputPort", "input = http needs httpInputPort = 1-65535 (0: any free port, logged)")]
-        end = str(sample.settings.get("end") or "").strip()
-        if end not in ("", "-1"):
+        if config.end is not None and config.end.strip() not in ("", "-1"):
             return [("end", "input = http ends on POST /stop or when the run stops: end does not apply")]
         return []
 
@@ -189,7 +189,7 @@ class HttpInput(InputPlugin):
         live = self.live
         if live is None:  # preview, validation, the studio: the times come from requests during a run
             return
-        requests = RequestQueue(self.sample.settings["httpInputMaxPending"], live.clock)
+        requests = RequestQueue(self.config.httpInputMaxPending, live.clock)
         server = self._listen(requests)
         thread = threading.Thread(
             target=server.serve_forever, args=(POLL,), name=f"http-input-{self.sample.label}", daemon=True
@@ -203,8 +203,8 @@ class HttpInput(InputPlugin):
             thread.join(1)
 
     def _listen(self, requests: RequestQueue) -> _Server:
-        host = self.sample.settings["httpInputHost"].strip().strip("[]")
-        wanted = self.sample.settings["httpInputPort"]
+        host = self.config.httpInputHost.strip().strip("[]")
+        wanted = self.config.httpInputPort
         try:
             server = _Server((host, wanted), requests)
         except OSError as exc:

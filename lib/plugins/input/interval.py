@@ -16,15 +16,14 @@ class IntervalInput(InputPlugin):
     spread = True  # live runs release an interval's events evenly over it
 
     def ticks(self, start: float, rng: np.random.Generator) -> Iterator[Tick]:
-        settings = self.sample.settings
-        interval = settings["interval"]
+        config = self.config
         count = base_count(self.sample)
         tz = self.sample.tz
         k = 0
         while True:
-            when = start + k * interval
-            earliest = parse_time(settings["earliest"], when, tz)
-            latest = parse_time(settings["latest"], when, tz)
+            when = start + k * config.interval
+            earliest = parse_time(config.earliest, when, tz)
+            latest = parse_time(config.latest, when, tz)
             if latest < earliest:
                 earliest, latest = latest, earliest
             yield Tick(when, count, earliest, latest)

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import tzinfo
 
 import numpy as np
 
-from eventgen.plugin import InputPlugin, Setting, SettingError, Tick, base_count, moment, parse_bool, parse_str
+from eventgen.plugin import Config, InputPlugin, Setting, SettingError, Tick, base_count, moment, parse_bool, parse_str
 
 CHUNK = 100_000  # timestamps per tick: the schedule never holds more in memory
 
 
-def _bounds(sample, start: float | None, now: float) -> tuple[float, float]:
-    settings = sample.settings
-    first = moment(settings["linspaceStart"], sample.tz, now=now) if settings.get("linspaceStart") else start
+def _bounds(config: Config, tz: tzinfo, start: float | None, now: float) -> tuple[float, float]:
+    """[first, last] event time: linspaceStart, else the schedule's start (else now), to linspaceEnd."""
+    first = moment(config.linspaceStart, tz, now=now) if config.linspaceStart else start
     if first is None:
         first = now
-    last = moment(settings["linspaceEnd"], sample.tz, base=first, now=now)
+    last = moment(config.linspaceEnd, tz, base=first, now=now)
     return first, last
 
 
@@ -51,10 +52,11 @@ class LinspaceInput(InputPlugin):
 
     @classmethod
     def validate(cls, sample) -> list[tuple[str, str]]:
-        if not sample.settings.get("linspaceEnd"):
+        config = cls.config_of(sample.settings)
+        if not config.linspaceEnd:
             return [("linspaceEnd", "input = linspace needs linspaceEnd (the last event time)")]
         try:
-            first, last = _bounds(sample, None, time.time())
+            first, last = _bounds(config, sample.tz, None, time.time())
         except SettingError as exc:
             return [("linspaceEnd", str(exc))]
         if last < first or last == float("inf"):
@@ -62,10 +64,9 @@ class LinspaceInput(InputPlugin):
         return []
 
     def ticks(self, start: float, rng: np.random.Generator) -> Iterator[Tick]:
-        first, last = _bounds(self.sample, start, self.now)
+        first, last = _bounds(self.config, self.sample.tz, start, self.now)
         count = base_count(self.sample)
-        endpoint = self.sample.settings["linspaceEndpoint"]
-        divisor = (count - 1 if endpoint else count) or 1
+        divisor = (count - 1 if self.config.linspaceEndpoint else count) or 1
         step = (last - first) / divisor
         for a in range(0, count, CHUNK):
             stamps = first + np.arange(a, min(a + CHUNK, count), dtype=np.float64) * step

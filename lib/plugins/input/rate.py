@@ -27,13 +27,13 @@ class RateInput(InputPlugin):
 
     @classmethod
     def validate(cls, sample) -> list[tuple[str, str]]:
-        rate = sample.settings.get("rate")
+        rate = cls.config_of(sample.settings).rate
         if rate is None or rate <= 0:
             return [("rate", "input = rate needs rate > 0 (events per second)")]
         return []
 
     def ticks(self, start: float, rng: np.random.Generator) -> Iterator[Tick]:
-        rate = float(self.sample.settings["rate"])
+        rate = float(self.config.rate)
         k = 0
         while True:
             first, last = math.ceil(k * rate), math.ceil((k + 1) * rate)

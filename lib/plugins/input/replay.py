@@ -17,7 +17,7 @@ from eventgen.plugin import InputPlugin, SettingError, Tick, event_times
 
 class ReplayInput(InputPlugin):
     name = "replay"
-    uses_core = ("interval",)
+    uses_core = ("interval", "timeField", "timeMultiple")
     rated = False  # explicit event times: the rater is not asked
     summary = "Replays the sample's events keeping their relative times (x timeMultiple), pass after pass."
 
@@ -26,14 +26,14 @@ class ReplayInput(InputPlugin):
         try:
             event_times(sample)
         except SettingError as exc:
-            key = "timeField" if sample.settings["timeField"] != "_raw" else "mode"
+            key = "timeField" if cls.config_of(sample.settings).timeField != "_raw" else "mode"
             return [(key, str(exc))]
         return []
 
     def ticks(self, start: float, rng: np.random.Generator) -> Iterator[Tick]:
         times = event_times(self.sample)
-        offsets = (times - times[0]) * self.sample.settings["timeMultiple"]
-        interval = self.sample.settings["interval"]
+        offsets = (times - times[0]) * self.config.timeMultiple
+        interval = self.config.interval
         begin = start
         while True:
             stamps = begin + offsets

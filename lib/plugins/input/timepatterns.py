@@ -212,9 +212,9 @@ class TimePatternsInput(InputPlugin):
             return [("timePatterns", str(exc))]
         return []
 
-    @staticmethod
-    def patterns(sample, now: float | None = None) -> list[Pattern]:
-        names = sample.settings.get("timePatterns") or []
+    @classmethod
+    def patterns(cls, sample, now: float | None = None) -> list[Pattern]:
+        names = cls.config_of(sample.settings).timePatterns
         if not names:
             raise SettingError("input = timepatterns needs timePatterns (one or more YAML files)")
         now = time.time() if now is None else now

@@ -24,13 +24,12 @@ class TimerInput(InputPlugin):
 
     @classmethod
     def validate(cls, sample) -> list[tuple[str, str]]:
-        if sample.settings["interval"] <= 0:
+        if cls.config_of(sample.settings).interval <= 0:
             return [("interval", "input = timer needs interval > 0 (seconds between ticks)")]
         return []
 
     def ticks(self, start: float, rng: np.random.Generator) -> Iterator[Tick]:
-        interval = self.sample.settings["interval"]
-        repeat = self.sample.settings.get("timerRepeat")
+        interval, repeat = self.config.interval, self.config.timerRepeat
         count = base_count(self.sample)
         k = 0
         while repeat is None or k < repeat:

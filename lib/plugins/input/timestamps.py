@@ -7,15 +7,14 @@ from datetime import datetime
 
 import numpy as np
 
-from eventgen.plugin import InputPlugin, PathKind, Setting, SettingError, Tick, parse_json, parse_str, read_text
+from eventgen.plugin import Config, InputPlugin, PathKind, Setting, SettingError, Tick, parse_json, parse_str, read_text
 
 CHUNK = 100_000  # timestamps per tick
 
 
-def read_times(sample) -> np.ndarray:
+def read_times(sample, config: Config) -> np.ndarray:
     """The file's times as sorted epoch seconds; naive datetimes are in the sample's timezone."""
-    name = sample.settings.get("timestampsFile")
-    inline = sample.settings.get("timestampsList")
+    name, inline = config.timestampsFile, config.timestampsList
     if inline is not None:
         if not isinstance(inline, list):
             raise SettingError("timestampsList must be a JSON list of times")
@@ -71,16 +70,15 @@ class TimestampsInput(InputPlugin):
 
     @classmethod
     def validate(cls, sample) -> list[tuple[str, str]]:
+        config = cls.config_of(sample.settings)
         try:
-            read_times(sample)
+            read_times(sample, config)
         except (SettingError, OSError) as exc:
-            return [
-                ("timestampsList" if sample.settings.get("timestampsList") is not None else "timestampsFile", str(exc))
-            ]
+            return [("timestampsList" if config.timestampsList is not None else "timestampsFile", str(exc))]
         return []
 
     def ticks(self, start: float, rng: np.random.Generator) -> Iterator[Tick]:
-        times = read_times(self.sample)
+        times = read_times(self.sample, self.config)
         for a in range(0, len(times), CHUNK):
             stamps = times[a : a + CHUNK]
             yield Tick(float(stamps[0]), len(stamps), float(stamps[0]), float(stamps[-1]), stamps)

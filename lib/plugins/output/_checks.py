@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import ssl
-from collections.abc import Mapping
-from typing import Any
+
+from eventgen.plugin import Config
 
 Problems = list[tuple[str, str]]
 
 
-def tls_problems(config: Mapping[str, Any], ca: str, cert: str = "", key: str = "") -> Problems:
+def tls_problems(config: Config, ca: str, cert: str = "", key: str = "") -> Problems:
     """The TLS files named by the settings `ca` (a CA bundle), `cert` (a client certificate) and `key` (its key):
     each given one must be a file; the bundle must load, and the certificate with its key; a key needs its
     certificate. Read as the run reads them (no `~` expansion), so what passes here loads there."""

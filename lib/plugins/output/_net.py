@@ -123,7 +123,7 @@ class PartialSend(OutputError):
         self.done = done
 
 
-def send_resuming(output, conn: StreamConnection, payload: Payload) -> None:
+def send_resuming(conn: StreamConnection, payload: Payload) -> None:
     """Send a payload; after a failure mid-batch, tell `deliver` to resume at the event holding the
     first byte the kernel did not take (that event is resent whole and counted as resent)."""
     try:
@@ -132,5 +132,5 @@ def send_resuming(output, conn: StreamConnection, payload: Payload) -> None:
         first = payload.event_at(exc.done)
         exc.sent = first
         if first < payload.count and exc.done > int(payload.bounds[first]):
-            output.resent += 1  # its first bytes went out: the receiver may hold a truncated copy
+            exc.resent = 1  # its first bytes went out: the receiver may hold a truncated copy
         raise

@@ -26,6 +26,7 @@ from eventgen.plugin import (
     Payload,
     Setting,
     SettingError,
+    WriteResult,
     at_least,
     choice,
     parse_bool,
@@ -101,6 +102,7 @@ class InsertFrames(LineFrames):
 class ClickHouseOutput(OutputPlugin):
     name = "clickhouse"
     summary = "One INSERT per batch through ClickHouse's HTTP interface (Eventum's clickhouse output)."
+    retries_setting = "clickhouseRetries"
     settings = (
         Setting("clickhouseHost", parse_host, "127.0.0.1", "ClickHouse server (host name or address)."),
         Setting("clickhousePort", port, "8123", "HTTP(S) port of ClickHouse's HTTP interface (8443 is its HTTPS one)."),
@@ -154,12 +156,12 @@ class ClickHouseOutput(OutputPlugin):
     @classmethod
     def check(cls, settings) -> list[tuple[str, str]]:
         problems = []
-        if not settings.get("clickhouseTable"):
+        if not settings.clickhouseTable:
             problems.append(("clickhouseTable", "outputMode = clickhouse needs clickhouseTable (an existing table)"))
-        fmt = settings.get("clickhouseInputFormat") or "JSONEachRow"
+        fmt = settings.clickhouseInputFormat
         if not _FORMAT.fullmatch(fmt):
             problems.append(("clickhouseInputFormat", f"not a ClickHouse format name: {fmt!r}"))
-        extra = settings.get("clickhouseSettings")
+        extra = settings.clickhouseSettings
         if extra is not None and not isinstance(extra, dict):
             problems.append(("clickhouseSettings", "must be a JSON object of setting: value"))
         return problems + tls_problems(settings, "clickhouseCaFile", "clickhouseCertFile", "clickhouseKeyFile")
@@ -167,23 +169,20 @@ class ClickHouseOutput(OutputPlugin):
     def __init__(self, settings) -> None:
         super().__init__(settings)
         cfg = self.config
-        self.host = cfg.get("clickhouseHost", "127.0.0.1")
-        self.port = int(cfg.get("clickhousePort", 8123))
-        self.secure = cfg.get("clickhouseProtocol", "http") == "https"
-        self.where = f"{cfg.get('clickhouseProtocol', 'http')}://{self.host}:{self.port}"
-        self.separator = cfg.get("clickhouseSeparator", "\n")
-        self.header = cfg.get("clickhouseHeader", "").encode()
-        self.footer = cfg.get("clickhouseFooter", "").encode()
-        database, table = cfg.get("clickhouseDatabase", "default"), cfg["clickhouseTable"]
-        table = f"{quote_identifier(database)}.{quote_identifier(table)}"
-        query = {"query": f"INSERT INTO {table} FORMAT {cfg.get('clickhouseInputFormat', 'JSONEachRow')}"}
-        for key, value in (cfg.get("clickhouseSettings") or {}).items():
+        self.host, self.port = cfg.clickhouseHost, cfg.clickhousePort
+        self.secure = cfg.clickhouseProtocol == "https"
+        self.where = f"{cfg.clickhouseProtocol}://{self.host}:{self.port}"
+        self.header = (cfg.clickhouseHeader or "").encode()  # unset: nothing before the events
+        self.footer = (cfg.clickhouseFooter or "").encode()
+        table = f"{quote_identifier(cfg.clickhouseDatabase)}.{quote_identifier(cfg.clickhouseTable)}"
+        query = {"query": f"INSERT INTO {table} FORMAT {cfg.clickhouseInputFormat}"}
+        for key, value in (cfg.clickhouseSettings or {}).items():
             query[str(key)] = str(int(value) if isinstance(value, bool) else value)
         self.target = "/?" + urlencode(query)
-        client = cfg.get("clickhouseClientName")
+        client = cfg.clickhouseClientName
         self.headers = {
-            "X-ClickHouse-User": cfg.get("clickhouseUser", "default"),
-            "X-ClickHouse-Key": cfg.get("clickhousePassword", ""),
+            "X-ClickHouse-User": cfg.clickhouseUser,
+            "X-ClickHouse-Key": cfg.clickhousePassword or "",  # unset: no password
             "Content-Type": "text/plain; charset=utf-8",
             "User-Agent": f"{client} eventgen" if client else "eventgen",
         }
@@ -191,15 +190,14 @@ class ClickHouseOutput(OutputPlugin):
         self.conn: http.client.HTTPConnection | None = None
         self.used = 0  # requests answered on the current connection
         self.uncertain: tuple[str, int, int] | None = None  # a batch posted whose answer was lost
-        self.sent_bytes = 0
 
     def formatter(self) -> InsertFrames:
-        return InsertFrames(self.event_text(), self.separator)
+        return InsertFrames(self.event_text(), self.config.clickhouseSeparator)
 
     def body(self, payload: Payload) -> bytes:
         """header + the events joined by the separator + footer, in one copy of the batch's bytes."""
         data = memoryview(payload.data)
-        cut = len(self.separator.encode())
+        cut = len(self.config.clickhouseSeparator.encode())
         if cut and payload.count:
             data = data[:-cut]
         return b"".join((self.header, data, self.footer))
@@ -208,12 +206,8 @@ class ClickHouseOutput(OutputPlugin):
     def open(self) -> None:
         if self.secure:
             cfg = self.config
-            self.tls = tls_context(
-                bool(cfg.get("clickhouseVerify", True)),
-                cfg.get("clickhouseCaFile"),
-                cfg.get("clickhouseCertFile"),
-                cfg.get("clickhouseKeyFile"),
-            )
+            files = (cfg.clickhouseCaFile, cfg.clickhouseCertFile, cfg.clickhouseKeyFile)
+            self.tls = tls_context(cfg.clickhouseVerify, *files)
 
     def _connection(self) -> http.client.HTTPConnection:
         """The kept-alive connection; one the server closed while idle (its keep_alive_timeout) is replaced first."""
@@ -222,12 +216,12 @@ class ClickHouseOutput(OutputPlugin):
         if self.conn is None:
             cfg = self.config
             try:
-                sock = socket.create_connection((self.host, self.port), float(cfg.get("clickhouseConnectTimeout", 10)))
+                sock = socket.create_connection((self.host, self.port), cfg.clickhouseConnectTimeout)
             except OSError as exc:
                 raise OutputError(f"ClickHouse {self.where}: cannot connect: {exc.strerror or exc}") from exc
-            sock.settimeout(float(cfg.get("clickhouseTimeout", 300)))
+            sock.settimeout(cfg.clickhouseTimeout)
             if self.tls is not None:
-                name = cfg.get("clickhouseServerName") or self.host
+                name = cfg.clickhouseServerName or self.host  # unset: the certificate names the host
                 sock = tls_wrap(sock, self.tls, name, f"ClickHouse {self.where}")
             conn = http.client.HTTPConnection(self.host, self.port)
             conn.sock = sock
@@ -240,19 +234,15 @@ class ClickHouseOutput(OutputPlugin):
             self.conn = None
 
     # -- sending ---------------------------------------------------------------------------------------------------
-    def write(self, payload: Payload) -> None:
+    def write(self, payload: Payload) -> WriteResult:
         body = self.body(payload)
-        self.sent_bytes = len(body)
         key = (payload.sample, payload.seq, payload.offset)
         status, answer, reposted = self._post(body, key)
         if status != 200:
             raise self._refusal(status, answer)
-        if reposted or self.uncertain == key:  # an earlier copy may have been stored
-            self.resent = payload.count
+        resent = payload.count if reposted or self.uncertain == key else 0  # an earlier copy may have been stored
         self.uncertain = None
-
-    def encoded_size(self, payload: Payload) -> int:
-        return self.sent_bytes
+        return WriteResult(resent=resent, bytes=len(body))
 
     def _post(self, body: bytes, key: tuple[str, int, int]) -> tuple[int, bytes, bool]:
         """POST the INSERT: (status, answer, re-posted). A kept-alive connection found closed when posting is
@@ -272,8 +262,7 @@ class ClickHouseOutput(OutputPlugin):
                 raise self._lost(f"connection lost: {exc}", posted, key) from exc
             except TimeoutError as exc:
                 self.close()
-                timeout = float(self.config.get("clickhouseTimeout", 300))
-                raise self._lost(f"no answer within {timeout:g}s", posted, key) from exc
+                raise self._lost(f"no answer within {self.config.clickhouseTimeout:g}s", posted, key) from exc
             except (OSError, http.client.HTTPException) as exc:
                 self.close()
                 raise self._lost(f"{type(exc).__name__}: {exc}", posted, key) from exc

@@ -46,18 +46,18 @@ class FileOutput(OutputPlugin):
     @classmethod
     def check(cls, config) -> list[tuple[str, str]]:
         """fileName is given, and names a regular file that can be appended to (or made, folders included)."""
-        name = config.get("fileName")
+        name = config.fileName
         if not name:
             return [("fileName", "outputMode = file needs fileName")]
         problem = writable_file_problem(name)
         return [("fileName", problem)] if problem else []
 
     def open(self) -> None:
-        self.path = Path(self.config["fileName"]).expanduser()
+        self.path = Path(self.config.fileName).expanduser()
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.max_bytes = self.config.get("fileMaxBytes", 0)
-        self.backups = self.config.get("fileBackupFiles", 5)
-        if self.config.get("fileWriteMode") == "overwrite":
+        self.max_bytes = self.config.fileMaxBytes
+        self.backups = self.config.fileBackupFiles
+        if self.config.fileWriteMode == "overwrite":
             self.path.write_bytes(b"")
         self._handle = open(self.path, "ab")  # noqa: SIM115 - kept open across batches
         self._size = self._handle.tell()

@@ -32,6 +32,7 @@ from ._net import RETRYABLE_STATUS, tls_context
 class HttpOutput(OutputPlugin):
     name = "http"
     summary = "One HTTP request per batch to any URL (Eventum's http output): method, headers, basic auth."
+    retries_setting = "httpRetries"
     settings = (
         Setting("httpUrl", http_url, None, "URL to send each batch to (`http://` or `https://`, with a host)."),
         Setting(
@@ -57,51 +58,52 @@ class HttpOutput(OutputPlugin):
 
     @classmethod
     def check(cls, config) -> list[tuple[str, str]]:
-        if not config.get("httpUrl"):
+        if not config.httpUrl:
             return [("httpUrl", "outputMode = http needs httpUrl = http://host:port/path (or https://)")]
-        headers = config.get("httpHeaders")
+        headers = config.httpHeaders
         if headers is not None and not isinstance(headers, dict):
             return [("httpHeaders", "must be a JSON object of header: value")]
         return tls_problems(config, "httpCaFile")
 
     def open(self) -> None:
-        parts = urlsplit(self.config["httpUrl"])
+        cfg = self.config
+        parts = urlsplit(cfg.httpUrl)  # checked by its parser: http(s), with a host
         self.secure = parts.scheme == "https"
-        self.host = parts.hostname or "127.0.0.1"
-        self.port = parts.port or (443 if self.secure else 80)
+        self.host = parts.hostname
+        self.port = parts.port or (443 if self.secure else 80)  # the scheme's port when the URL names none
         self.target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         self.headers = {"Content-Type": "application/json"}
-        self.headers.update({str(k): str(v) for k, v in (self.config.get("httpHeaders") or {}).items()})
-        user = self.config.get("httpUser")
-        if user is not None:
-            token = base64.b64encode(f"{user}:{self.config.get('httpPassword') or ''}".encode()).decode()
+        if cfg.httpHeaders:
+            self.headers.update({str(k): str(v) for k, v in cfg.httpHeaders.items()})
+        if cfg.httpUser is not None:
+            token = base64.b64encode(f"{cfg.httpUser}:{cfg.httpPassword or ''}".encode()).decode()
             self.headers["Authorization"] = f"Basic {token}"
         self.conn: http.client.HTTPConnection | None = None
 
     def _connection(self) -> http.client.HTTPConnection:
         if self.conn is None:
-            timeout = float(self.config.get("httpTimeout", 300))
+            cfg = self.config
             if self.secure:
-                context = tls_context(bool(self.config.get("httpVerify")), self.config.get("httpCaFile"))
-                self.conn = http.client.HTTPSConnection(self.host, self.port, timeout=timeout, context=context)
+                context = tls_context(cfg.httpVerify, cfg.httpCaFile)
+                self.conn = http.client.HTTPSConnection(self.host, self.port, timeout=cfg.httpTimeout, context=context)
             else:
-                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=cfg.httpTimeout)
         return self.conn
 
     def write(self, payload: Payload) -> None:
         body = bytes(payload.data)
         try:
             conn = self._connection()
-            conn.request(self.config.get("httpMethod", "POST"), self.target, body=body, headers=self.headers)
+            conn.request(self.config.httpMethod, self.target, body=body, headers=self.headers)
             response = conn.getresponse()
             detail = response.read()[:200].decode(errors="replace")
         except (OSError, http.client.HTTPException) as exc:
             self.close()
             raise OutputError(f"{self.host}:{self.port}: {type(exc).__name__}: {exc}") from None
-        expected = int(self.config.get("httpSuccessCode", 201))
+        expected = self.config.httpSuccessCode
         if response.status != expected:
             raise OutputError(
-                f"{self.config['httpUrl']}: HTTP {response.status} (expected {expected}): {detail}",
+                f"{self.config.httpUrl}: HTTP {response.status} (expected {expected}): {detail}",
                 retryable=response.status in RETRYABLE_STATUS,
             )
 

@@ -12,28 +12,26 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections import defaultdict, deque
-from itertools import repeat
 from typing import Any
 
 from eventgen.plugin import (
-    EventBatch,
     OutputError,
     OutputPlugin,
     Payload,
     Setting,
     SettingError,
+    WriteResult,
     at_least,
     choice,
     host_port_list,
-    micros,
     parse_bool,
     parse_float,
     parse_int,
     parse_json,
 )
 
-FIELDS = ("host", "source", "sourcetype", "index")
+from ._kafka_records import Records, Report
+
 log = logging.getLogger(__name__)
 RDKAFKA_LOG = logging.getLogger("eventgen.kafka.librdkafka")
 OPEN_POLL = 0.1  # seconds per metadata attempt while opening (so "all brokers down" is noticed quickly)
@@ -65,6 +63,7 @@ class _DebugLog:
 class KafkaOutput(OutputPlugin):
     name = "kafka"
     summary = "Kafka records (value = event text) via librdkafka; per-record delivery reports counted."
+    retries_setting = "kafkaRetries"
     settings = (
         Setting(
             "kafkaBootstrapServers",
@@ -144,9 +143,8 @@ class KafkaOutput(OutputPlugin):
         """kafkaIdempotence needs acks = all; librdkafka accepts the producer's properties, kafkaProducerConfig's
         included (an unknown property, a bad value, an SSL file that does not load): a producer is built from
         them without brokers, so nothing connects anywhere, and dropped."""
-        acks = config.get("kafkaAcks") or "all"
-        if config.get("kafkaIdempotence") and acks != "all":
-            return [("kafkaIdempotence", f"kafkaIdempotence = true needs kafkaAcks = all (got {acks})")]
+        if config.kafkaIdempotence and config.kafkaAcks != "all":
+            return [("kafkaIdempotence", f"kafkaIdempotence = true needs kafkaAcks = all (got {config.kafkaAcks})")]
         try:
             from confluent_kafka import KafkaException, Producer
         except ImportError:
@@ -160,21 +158,18 @@ class KafkaOutput(OutputPlugin):
             Producer(properties)
         except (KafkaException, ValueError, TypeError) as exc:
             reason = exc.args[0].str() if exc.args and hasattr(exc.args[0], "str") else str(exc)
-            key = "kafkaProducerConfig" if config.get("kafkaProducerConfig") else "outputMode"
+            key = "kafkaProducerConfig" if config.kafkaProducerConfig else "outputMode"
             return [(key, f"librdkafka refuses the producer's properties: {reason}")]
         return []
 
     def __init__(self, settings) -> None:
         super().__init__(settings)
         cfg = self.config
-        self.topic = cfg.get("kafkaTopic", "eventgen")
-        self.key = cfg.get("kafkaKey") or ""
+        self.topic, self.key = cfg.kafkaTopic, cfg.kafkaKey
         # every wait on the brokers (a record's acknowledgement, connecting, metadata) ends within the give-up
         # bound all outputs share: a dead broker is given up on as soon as any other dead destination
-        self.timeout = min(float(cfg.get("kafkaTimeout", 30)), self.policy.give_up_seconds)
-        self.headers = bool(cfg.get("kafkaHeaders"))
-        self.brokers = ",".join(cfg.get("kafkaBootstrapServers") or ["127.0.0.1:9092"])
-        self.sent_bytes = 0
+        self.timeout = min(cfg.kafkaTimeout, self.policy.give_up_seconds)
+        self.brokers = ",".join(cfg.kafkaBootstrapServers)
         self.producer: Any = None
         self._seen_errors: set[str] = set()  # error strings already logged (once each, across rebuilds)
         self._reset_reports()
@@ -184,23 +179,24 @@ class KafkaOutput(OutputPlugin):
     def producer_config(self) -> dict[str, Any]:
         cfg = self.config
         timeout_ms = int(self.timeout * 1000)
-        linger_ms = int(cfg.get("kafkaLingerMs", 5))
+        linger_ms = cfg.kafkaLingerMs
         conf: dict[str, Any] = {
             "bootstrap.servers": self.brokers,
             "client.id": "eventgen",
-            "acks": cfg.get("kafkaAcks", "all"),
-            "compression.type": cfg.get("kafkaCompression", "none"),
-            "batch.size": int(cfg.get("kafkaBatchSize", 1048576)),
+            "acks": cfg.kafkaAcks,
+            "compression.type": cfg.kafkaCompression,
+            "batch.size": cfg.kafkaBatchSize,
             "linger.ms": linger_ms,
-            "message.max.bytes": int(cfg.get("kafkaMaxRequestSize", 10485760)),
+            "message.max.bytes": cfg.kafkaMaxRequestSize,
             "retries": self.policy.retries,
-            "enable.idempotence": bool(cfg.get("kafkaIdempotence")),
+            "enable.idempotence": cfg.kafkaIdempotence,
             "message.timeout.ms": timeout_ms + linger_ms,  # librdkafka wants it above linger.ms
             "request.timeout.ms": timeout_ms,
             "socket.connection.setup.timeout.ms": max(1000, timeout_ms),  # librdkafka's minimum is 1 s
             "reconnect.backoff.max.ms": 1000,  # a restarted broker is found again within a second
         }
-        conf.update(cfg.get("kafkaProducerConfig") or {})
+        if cfg.kafkaProducerConfig:
+            conf.update(cfg.kafkaProducerConfig)
         # reports of failed records only: a delivered record costs no Python call (acked = produced - failed)
         conf.update(
             {
@@ -257,8 +253,7 @@ class KafkaOutput(OutputPlugin):
     # ----- callbacks (served by poll/flush on the writing thread) -------------------------------
 
     def _reset_reports(self) -> None:
-        self._acked = 0
-        self._failures: list[tuple[bytes | None, bytes | None, str]] = []
+        self._failures: list[Report] = []
 
     def _on_delivery(self, err, msg) -> None:
         if err is not None:
@@ -278,53 +273,23 @@ class KafkaOutput(OutputPlugin):
 
     # ----- writing ---------------------------------------------------------------------------
 
-    def keys(self, batch: EventBatch) -> list[bytes | None] | bytes | None:
-        if not self.key:
-            return None
-        if self.key == "$sample":
-            return batch.sample.encode()
-        if self.key[:1] == "$" and self.key[1:] in FIELDS:
-            name = self.key[1:]
-            column = batch.columns.get(name)
-            if column is None:
-                return batch.meta.get(name, "").encode()
-            return [value.encode() for value in column]
-        return self.key.encode()
-
     def formatter(self):
         text = self.event_text()
         return lambda batch: Payload.of_texts(batch, text(batch))  # unframed: one record value per text
 
-    def write(self, payload: Payload) -> list[int]:
+    def write(self, payload: Payload) -> WriteResult:
         from confluent_kafka import KafkaException
 
-        self.item_error = ""
         self._reset_reports()
         producer = self.producer
-        batch = payload.batch
-        assert batch is not None  # Kafka is no single writer: payloads never travel without their batch
-        lo = payload.offset
-        values = payload.records()
-        n = len(values)
-        self.sent_bytes = len(payload.data)
-        stamps = (micros(batch.times[lo : lo + n]) // 1000).tolist()  # ms by the one rounding rule
-        keys = self.keys(batch)
-        if isinstance(keys, list):
-            keys = keys[lo : lo + n]
-        per_key = isinstance(keys, list)
-        headers = None
-        if self.headers and not batch.columns:
-            headers = [(k, batch.meta[k].encode()) for k in FIELDS if batch.meta.get(k)]
-        if self.headers and batch.columns:
-            field = batch.field
-            headers_of: Any = [[(k, v.encode()) for k in FIELDS if (v := field(k, lo + i))] for i in range(n)]
-        else:
-            headers_of = repeat(headers, n)
-        key_of = keys if per_key else repeat(keys, n)
+        records = Records.of(payload, self.key, self.config.kafkaHeaders)
+        n = len(records.values)
         produce, poll, topic = producer.produce, producer.poll, self.topic
         refused = n  # records from here on never reached the producer
         rejected: list[int] = []  # records produce() refused (e.g. larger than message.max.bytes)
-        for i, (value, key, stamp, hdrs) in enumerate(zip(values, key_of, stamps, headers_of, strict=True)):
+        item_error = ""
+        rows = zip(records.values, records.key_of(), records.stamps, records.headers, strict=True)
+        for i, (value, key, stamp, hdrs) in enumerate(rows):
             try:
                 if hdrs is None:  # a headers keyword costs a quarter of the call even when None
                     produce(topic, value, key, timestamp=stamp)
@@ -333,7 +298,7 @@ class KafkaOutput(OutputPlugin):
             except BufferError:  # local queue full: serve reports until there is room, then retry it
                 if not self._when_room(produce, poll, (topic, value, key), {"timestamp": stamp, "headers": hdrs}):
                     refused = i
-                    self.item_error = f"producer queue stayed full for {self.timeout:g}s"
+                    item_error = f"producer queue stayed full for {self.timeout:g}s"
                     break
             except KafkaException as exc:
                 error = exc.args[0] if exc.args else None
@@ -342,8 +307,7 @@ class KafkaOutput(OutputPlugin):
                     refused = i
                     break
                 rejected.append(i)
-                if not self.item_error:
-                    self.item_error = f"producer refused record {i}: {error.str()}"
+                item_error = item_error or f"producer refused record {i}: {error.str()}"
             if not i & 1023:
                 poll(0)  # serve reports now and then (a full queue is served by _when_room)
         left = producer.flush(self.timeout + 1.0)  # message.timeout.ms ends every record's wait before this
@@ -352,16 +316,16 @@ class KafkaOutput(OutputPlugin):
             producer.flush(1.0)
         if self._fatal:
             raise OutputError(f"Kafka: {self._fatal}")
-        self._acked = max(0, refused - len(rejected) - len(self._failures))
-        if not self._acked:  # nothing arrived: a batch failure, retried on a new producer
-            reason = self._failures[0][2] if self._failures else self.item_error or "not acknowledged"
-            raise OutputError(f"Kafka: every record of the batch failed: {reason}")
-        if self._acked == n:
-            return []
-        failed = self._failed_indices(values, keys, per_key, refused, rejected)
-        if failed and not self.item_error:
-            self.item_error = self._failures[0][2] if self._failures else "not acknowledged"
-        return failed
+        reported = self._failures[0][2] if self._failures else ""
+        acked = max(0, refused - len(rejected) - len(self._failures))
+        if not acked:  # nothing arrived: a batch failure, retried on a new producer
+            raise OutputError(
+                f"Kafka: every record of the batch failed: {reported or item_error or 'not acknowledged'}"
+            )
+        failed = [] if acked == n else records.failed_indices(self._failures, refused, rejected)
+        if failed and not item_error:
+            item_error = reported or "not acknowledged"
+        return WriteResult(failed_indices=failed, item_error=item_error, bytes=len(payload.data))
 
     def _when_room(self, produce, poll, args: tuple, kwargs: dict) -> bool:
         """Produce one record into a full queue, serving delivery reports until it fits (False: still full
@@ -375,29 +339,3 @@ class KafkaOutput(OutputPlugin):
             except BufferError:
                 continue
         return False
-
-    def _failed_indices(
-        self, values: list[bytes], keys: Any, per_key: bool, produced: int, rejected: list[int]
-    ) -> list[int]:
-        """Indices of the failed records: reports carry value and key (no index), so each failure takes the
-        first not yet taken record with the same value and key (identical records are interchangeable)."""
-        slots: dict[tuple[bytes, bytes | None], deque[int]] = defaultdict(deque)
-        wanted = {(value, key) for value, key, _ in self._failures}
-        skip = set(rejected)
-        for i in range(produced):
-            if i in skip:
-                continue
-            pair = (values[i], keys[i] if per_key else keys)
-            if pair in wanted:
-                slots[pair].append(i)  # type: ignore[index]
-        failed = []
-        for value, key, _ in self._failures:
-            queue = slots.get((value, key))  # type: ignore[arg-type]
-            if queue:
-                failed.append(queue.popleft())
-        failed.extend(rejected)
-        failed.extend(range(produced, len(values)))
-        return sorted(failed)
-
-    def encoded_size(self, payload: Payload) -> int:
-        return self.sent_bytes

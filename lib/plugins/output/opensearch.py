@@ -20,6 +20,7 @@ from eventgen.plugin import (
     PathKind,
     Payload,
     Setting,
+    WriteResult,
     at_least,
     choice,
     parse_bool,
@@ -35,6 +36,7 @@ from ._net import RETRYABLE_STATUS
 class OpenSearchOutput(OutputPlugin):
     name = "opensearch"
     summary = "OpenSearch/Elasticsearch-compatible `_bulk` indexing; item-level failures counted per event."
+    retries_setting = "opensearchRetries"
     settings = (
         Setting(
             "opensearchHosts",
@@ -79,15 +81,6 @@ class OpenSearchOutput(OutputPlugin):
     def check(cls, config) -> list[tuple[str, str]]:
         return tls_problems(config, "opensearchCaFile")
 
-    def __init__(self, settings) -> None:
-        super().__init__(settings)
-        cfg = self.config
-        self.pattern = cfg.get("opensearchIndex", "eventgen-%Y.%m.%d")
-        self.chunk = int(cfg.get("opensearchChunkSize", 1000))
-        self.max_bytes = int(cfg.get("opensearchMaxChunkBytes", 10000000))
-        self.refresh = cfg.get("opensearchRefresh", "false")
-        self.sent_bytes = 0
-
     def open(self) -> None:
         try:
             from opensearchpy import OpenSearch
@@ -96,19 +89,19 @@ class OpenSearchOutput(OutputPlugin):
                 "outputMode = opensearch needs opensearch-py: pip install 'opensearch-py<3'", retryable=False
             ) from exc
         cfg = self.config
-        hosts = cfg.get("opensearchHosts") or ["http://127.0.0.1:9200"]
+        hosts = cfg.opensearchHosts
         options: dict[str, Any] = {
-            "timeout": float(cfg.get("opensearchTimeout", 60)),
+            "timeout": cfg.opensearchTimeout,
             "max_retries": 0,
-            "http_compress": bool(cfg.get("opensearchGzip")),
+            "http_compress": cfg.opensearchGzip,
         }
-        if cfg.get("opensearchUser"):
-            options["http_auth"] = (cfg["opensearchUser"], cfg.get("opensearchPassword") or "")
+        if cfg.opensearchUser:
+            options["http_auth"] = (cfg.opensearchUser, cfg.opensearchPassword or "")
         if any(h.startswith("https") for h in hosts):
-            options["verify_certs"] = bool(cfg.get("opensearchVerify", True))
+            options["verify_certs"] = cfg.opensearchVerify
             options["ssl_show_warn"] = False
-            if cfg.get("opensearchCaFile"):
-                options["ca_certs"] = cfg["opensearchCaFile"]
+            if cfg.opensearchCaFile:
+                options["ca_certs"] = cfg.opensearchCaFile
         self.client = OpenSearch(hosts=hosts, **options)
 
     def close(self) -> None:
@@ -116,14 +109,15 @@ class OpenSearchOutput(OutputPlugin):
 
     # -- documents ---------------------------------------------------------------------------------
     def formatter(self) -> BulkDocuments:
-        return BulkDocuments(self.event_text(), self.pattern)
+        return BulkDocuments(self.event_text(), self.config.opensearchIndex)
 
     def chunks(self, payload: Payload) -> list[int]:
         """Start index of each `_bulk` request (and the end), by document count and body size."""
         sizes = np.diff(payload.bounds).tolist()
+        most, max_bytes = self.config.opensearchChunkSize, self.config.opensearchMaxChunkBytes
         starts, total, count = [0], 0, 0
         for i, size in enumerate(sizes):
-            if count and (count == self.chunk or total + size > self.max_bytes):
+            if count and (count == most or total + size > max_bytes):
                 starts.append(i)
                 total = count = 0
             total += size
@@ -132,31 +126,30 @@ class OpenSearchOutput(OutputPlugin):
         return starts
 
     # -- sending ---------------------------------------------------------------------------------------
-    def write(self, payload: Payload) -> list[int]:
+    def write(self, payload: Payload) -> WriteResult:
         rejected: list[int] = []
-        self.sent_bytes = 0
+        sent_bytes, item_error = 0, ""
         starts = self.chunks(payload)
         for a, b in pairwise(starts):
             body = bytes(payload.piece(a, b))
-            self.sent_bytes += len(body)
+            sent_bytes += len(body)
             reply = self._bulk(body, a)
             if reply.get("errors"):
                 for offset, item in enumerate(reply.get("items", [])):
-                    result = next(iter(item.values()), {})
+                    result: dict[str, Any] = next(iter(item.values()), {})
                     if int(result.get("status", 500)) >= 300:
                         rejected.append(a + offset)
-                errors = (next(iter(i.values()), {}).get("error") for i in reply.get("items", []))
-                self.item_error = json.dumps(next((e for e in errors if e), ""))[:300]
-        return rejected
-
-    def encoded_size(self, payload: Payload) -> int:
-        return self.sent_bytes
+                items: list[dict[str, dict[str, Any]]] = reply.get("items", [])
+                errors = (next(iter(i.values()), {}).get("error") for i in items)
+                item_error = json.dumps(next((e for e in errors if e), ""))[:300]
+        return WriteResult(failed_indices=rejected, item_error=item_error, bytes=sent_bytes)
 
     def _bulk(self, body: bytes, start: int) -> dict:
         from opensearchpy.exceptions import ConnectionError as NodeUnreachable
         from opensearchpy.exceptions import TransportError
 
-        params = {} if self.refresh == "false" else {"refresh": self.refresh}
+        refresh = self.config.opensearchRefresh
+        params = {} if refresh == "false" else {"refresh": refresh}
         try:
             return self.client.bulk(body=body, params=params)
         except NodeUnreachable as exc:  # includes timeouts

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import BinaryIO
 
-from eventgen.plugin import OutputPlugin, PathKind, Payload, Setting, writable_dir_problem
+from eventgen.plugin import Config, OutputPlugin, PathKind, Payload, Setting, writable_dir_problem
 
 
-def default_spool_dir() -> str:
+def spool_dir(config: Config) -> str:
+    """`spoolDir`, or when unset Splunk's spool folder under $SPLUNK_HOME (the working directory without one)."""
+    if config.spoolDir:
+        return config.spoolDir
     return str(Path(os.environ.get("SPLUNK_HOME", ".")) / "var" / "spool" / "splunk")
 
 
@@ -28,18 +32,18 @@ class SpoolOutput(OutputPlugin):
     @classmethod
     def check(cls, config) -> list[tuple[str, str]]:
         """spoolFile is a file name (its folder is spoolDir), and spoolDir a folder files can be made in."""
-        if "/" in config.get("spoolFile", "<SAMPLE>"):
+        if "/" in config.spoolFile:
             return [("spoolFile", "a file name, not a path: give the folder in spoolDir")]
-        problem = writable_dir_problem(config.get("spoolDir") or default_spool_dir())
+        problem = writable_dir_problem(spool_dir(config))
         return [("spoolDir", problem)] if problem else []
 
     def open(self) -> None:
-        self.folder = Path(self.config.get("spoolDir") or default_spool_dir()).expanduser()
+        self.folder = Path(spool_dir(self.config)).expanduser()
         self.folder.mkdir(parents=True, exist_ok=True)
-        self._handles: dict[str, object] = {}
+        self._handles: dict[str, BinaryIO] = {}
 
     def write(self, payload: Payload) -> None:
-        name = self.config.get("spoolFile", "<SAMPLE>").replace("<SAMPLE>", payload.sample.split(":")[-1])
+        name = self.config.spoolFile.replace("<SAMPLE>", payload.sample.split(":")[-1])
         handle = self._handles.get(name)
         if handle is None:
             handle = self._handles[name] = open(self.folder / name, "ab")  # noqa: SIM115

@@ -18,9 +18,10 @@ class StdoutOutput(OutputPlugin):
     )
 
     def write(self, payload: Payload) -> None:
-        stream = (sys.stderr if self.config.get("stdoutStream") == "stderr" else sys.stdout).buffer
+        name = self.config.stdoutStream
+        stream = (sys.stderr if name == "stderr" else sys.stdout).buffer
         try:
             stream.write(payload.data)
             stream.flush()
         except BrokenPipeError as exc:  # the reader is gone (`| head`): trying again cannot help
-            raise OutputError(f"{self.config.get('stdoutStream') or 'stdout'} closed: {exc}", retryable=False) from exc
+            raise OutputError(f"{name} closed: {exc}", retryable=False) from exc

@@ -16,6 +16,7 @@ from eventgen.plugin import (
     SettingError,
     SyslogFrames,
     SyslogHeaders,
+    WriteResult,
     at_least,
     choice,
     parse_bool,
@@ -74,6 +75,7 @@ class SyslogOutput(OutputPlugin):
     uses = frozenset({"udp"})
     core_settings = ("timezone",)  # headers are written in the sample's zone
     summary = "Syslog (RFC 3164 or 5424 headers) over UDP, TCP or TLS; newline or octet-counted framing."
+    retries_setting = "syslogoutRetries"
     settings = (
         Setting("syslogDestinationHost", parse_host, "127.0.0.1", "Syslog receiver host (name or address)."),
         Setting("syslogDestinationPort", port, "1514", "Syslog receiver port."),
@@ -119,52 +121,44 @@ class SyslogOutput(OutputPlugin):
     @classmethod
     def check(cls, config) -> list[tuple[str, str]]:
         """TLS over TCP only; with it, its files exist and load (as tcpout's)."""
-        if not config.get("syslogTls"):
+        if not config.syslogTls:
             return []
-        if config.get("syslogProtocol") != "tcp":
+        if config.syslogProtocol != "tcp":
             return [("syslogTls", "syslogTls needs syslogProtocol = tcp")]
         return tls_problems(config, "syslogTlsCaFile", "syslogTlsCertFile", "syslogTlsKeyFile")
 
     def __init__(self, settings) -> None:
         super().__init__(settings)
-        cfg = self.config
-        self.host = cfg.get("syslogDestinationHost", "127.0.0.1")
-        self.port = int(cfg.get("syslogDestinationPort", 1514))
-        self.tcp = cfg.get("syslogProtocol", "udp") == "tcp"
+        self.tcp = self.config.syslogProtocol == "tcp"
+        self.where = f"{self.config.syslogDestinationHost}:{self.config.syslogDestinationPort}"
 
     def formatter(self) -> SyslogFrames:
         cfg = self.config
         headers = SyslogHeaders(
-            cfg.get("syslogFormat", "rfc3164"),
-            bool(cfg.get("syslogAddHeader")),
-            cfg.get("syslogFacility", 1) * 8 + cfg.get("syslogSeverity", 6),
-            cfg.get("syslogAppName", "eventgen"),
-            cfg.get("syslogHostname", ""),
-            parse_timezone(cfg.get("timezone", "local")),
+            cfg.syslogFormat,
+            cfg.syslogAddHeader,
+            cfg.syslogFacility * 8 + cfg.syslogSeverity,
+            cfg.syslogAppName,
+            cfg.syslogHostname,
+            parse_timezone(cfg.timezone),
         )
-        framing = cfg.get("syslogFraming", "newline") if cfg.get("syslogProtocol", "udp") == "tcp" else "datagram"
-        return SyslogFrames(headers, self.event_text(), framing)
+        return SyslogFrames(headers, self.event_text(), cfg.syslogFraming if self.tcp else "datagram")
 
     def open(self) -> None:
+        cfg = self.config
         if self.tcp:
-            cfg = self.config
             tls = None
-            if cfg.get("syslogTls"):
-                tls = tls_context(
-                    bool(cfg.get("syslogTlsVerify", True)),
-                    cfg.get("syslogTlsCaFile"),
-                    cfg.get("syslogTlsCertFile"),
-                    cfg.get("syslogTlsKeyFile"),
-                )
-            self.conn = StreamConnection(self.host, self.port, float(cfg.get("syslogTimeout", 30)), tls)
+            if cfg.syslogTls:
+                tls = tls_context(cfg.syslogTlsVerify, cfg.syslogTlsCaFile, cfg.syslogTlsCertFile, cfg.syslogTlsKeyFile)
+            self.conn = StreamConnection(cfg.syslogDestinationHost, cfg.syslogDestinationPort, cfg.syslogTimeout, tls)
         else:
-            self.sock = udp_socket(self.host, self.port)
+            self.sock = udp_socket(cfg.syslogDestinationHost, cfg.syslogDestinationPort)
 
-    def write(self, payload: Payload) -> list[int] | None:
+    def write(self, payload: Payload) -> WriteResult | None:
         if self.tcp:
-            send_resuming(self, self.conn, payload)
+            send_resuming(self.conn, payload)
             return None
-        return send_datagrams(self.sock, payload, f"{self.host}:{self.port}")
+        return WriteResult(failed_indices=send_datagrams(self.sock, payload, self.where))
 
     def close(self) -> None:
         if self.tcp:

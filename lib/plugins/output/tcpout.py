@@ -10,6 +10,7 @@ from __future__ import annotations
 import ssl
 
 from eventgen.plugin import (
+    Config,
     OutputPlugin,
     PathKind,
     Payload,
@@ -31,6 +32,7 @@ TLS_FILES = ("tcpTlsCaFile", "tcpTlsCertFile", "tcpTlsKeyFile")
 class TcpOutput(OutputPlugin):
     name = "tcpout"
     summary = "Raw events, one per line, over a persistent TCP connection, TLS if asked (reconnects when it drops)."
+    retries_setting = "tcpoutRetries"
     settings = (
         Setting("tcpDestinationHost", parse_host, "127.0.0.1", "Host (name or address) to connect to."),
         Setting("tcpDestinationPort", port, "3333", "TCP port to connect to."),
@@ -72,29 +74,24 @@ class TcpOutput(OutputPlugin):
     @classmethod
     def check(cls, config) -> list[tuple[str, str]]:
         """With tcpTls on: the TLS files exist and load (a bad PEM or a key that does not match is named here)."""
-        return tls_problems(config, *TLS_FILES) if config.get("tcpTls") else []
+        return tls_problems(config, *TLS_FILES) if config.tcpTls else []
 
     def open(self) -> None:
         cfg = self.config
         self.conn = StreamConnection(
-            cfg.get("tcpDestinationHost", "127.0.0.1"),
-            int(cfg.get("tcpDestinationPort", 3333)),
-            float(cfg.get("tcpoutTimeout", 30)),
-            _context(cfg) if cfg.get("tcpTls") else None,
-            cfg.get("tcpTlsServerName") or None,
+            cfg.tcpDestinationHost,
+            cfg.tcpDestinationPort,
+            cfg.tcpoutTimeout,
+            _context(cfg) if cfg.tcpTls else None,
+            cfg.tcpTlsServerName,
         )
 
     def write(self, payload: Payload) -> None:
-        send_resuming(self, self.conn, payload)
+        send_resuming(self.conn, payload)
 
     def close(self) -> None:
         self.conn.close()
 
 
-def _context(cfg) -> ssl.SSLContext:
-    return tls_context(
-        bool(cfg.get("tcpTlsVerify", True)),
-        cfg.get("tcpTlsCaFile"),
-        cfg.get("tcpTlsCertFile"),
-        cfg.get("tcpTlsKeyFile"),
-    )
+def _context(cfg: Config) -> ssl.SSLContext:
+    return tls_context(cfg.tcpTlsVerify, cfg.tcpTlsCaFile, cfg.tcpTlsCertFile, cfg.tcpTlsKeyFile)

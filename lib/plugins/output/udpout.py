@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from eventgen.plugin import OutputPlugin, Payload, Setting, at_least, parse_host, parse_int, port
+from eventgen.plugin import OutputPlugin, Payload, Setting, WriteResult, at_least, parse_host, parse_int, port
 
 from ._udp import send_datagrams, udp_socket
 
@@ -11,6 +11,7 @@ class UdpOutput(OutputPlugin):
     name = "udpout"
     uses = frozenset({"udp"})
     summary = "Raw events, one UDP datagram each (UDP is lossy: `sent` counts datagrams handed to the kernel)."
+    retries_setting = "udpoutRetries"
     settings = (
         Setting("udpDestinationHost", parse_host, "127.0.0.1", "Host (name or address) to send to."),
         Setting("udpDestinationPort", port, "3333", "UDP port to send to."),
@@ -28,12 +29,11 @@ class UdpOutput(OutputPlugin):
         return lambda batch: Payload.of_texts(batch, text(batch))  # unframed: a datagram is one event
 
     def open(self) -> None:
-        self.host = self.config.get("udpDestinationHost", "127.0.0.1")
-        self.port = int(self.config.get("udpDestinationPort", 3333))
-        self.sock = udp_socket(self.host, self.port)
+        self.sock = udp_socket(self.config.udpDestinationHost, self.config.udpDestinationPort)
 
-    def write(self, payload: Payload) -> list[int]:
-        return send_datagrams(self.sock, payload, f"{self.host}:{self.port}")
+    def write(self, payload: Payload) -> WriteResult:
+        where = f"{self.config.udpDestinationHost}:{self.config.udpDestinationPort}"
+        return WriteResult(failed_indices=send_datagrams(self.sock, payload, where))
 
     def close(self) -> None:
         self.sock.close()

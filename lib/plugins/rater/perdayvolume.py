@@ -19,6 +19,7 @@ event twice (once here, once in the workers).
 from __future__ import annotations
 
 import math
+from typing import cast
 
 import numpy as np
 
@@ -51,7 +52,7 @@ class PerDayVolumeRater(TableRater):
     name = "perdayvolume"
     chosen_by = {"perDayVolume": None}
     observes = True
-    uses_core = ("interval", "randomizeCount")  # not count: perDayVolume sizes each interval
+    uses_core = ("interval", "randomizeCount", "generator")  # not count: perDayVolume sizes each interval
     summary = "Events per interval from `perDayVolume` (GB/day), corrected from the bytes earlier jobs render."
     settings = (
         Setting(
@@ -66,8 +67,8 @@ class PerDayVolumeRater(TableRater):
 
     def __init__(self, sample, seed: int = 0):
         super().__init__(sample, seed)
-        self.volume = float(sample.settings.get("perDayVolume") or 0.0)  # None: refused by validate
-        self.interval = sample.settings["interval"]
+        self.volume = self.config.perDayVolume  # GB a day: set (`validate` refuses a stanza without it)
+        self.interval = self.config.interval
         self.target = 0.0  # bytes the run should have made by the current tick
         self.asked = 0  # events counted so far
         self.observed_bytes = 0
@@ -78,23 +79,28 @@ class PerDayVolumeRater(TableRater):
     @classmethod
     def validate(cls, sample) -> list[tuple[str, str]]:
         problems = super().validate(sample)
-        if sample.settings.get("perDayVolume") is None:
+        config = cls.config_of(sample.settings)
+        if config.perDayVolume is None:
             problems.append(("perDayVolume", "rater = perdayvolume needs perDayVolume (GB per day)"))
-        if not sample.settings.get("interval"):
+        if not config.interval:
             problems.append(("interval", "rater = perdayvolume needs interval > 0"))
         return problems
 
     @property
     def measurer(self) -> GeneratorPlugin:
         if self._measurer is None:
-            self._measurer = registry.get("generator", self.sample.settings["generator"])(self.sample)  # type: ignore[call-arg]
-        return self._measurer  # type: ignore[return-value]
+            self._measurer = self._generator()
+        return self._measurer
+
+    def _generator(self) -> GeneratorPlugin:
+        """A new instance of the sample's generator."""
+        return cast(type[GeneratorPlugin], registry.get("generator", self.config.generator))(self.sample)
 
     def probe(self, when: float | None = None) -> float:
         """The probe's mean event size (measured once, at the first tick's time)."""
         if self._event_bytes is None:
             # a fresh instance: a stateful generator's measurer must start where the workers' instance starts
-            generator = registry.get("generator", self.sample.settings["generator"])(self.sample)  # type: ignore[call-arg]
+            generator = self._generator()
             self._event_bytes = mean_event_bytes(self.sample, when, self.seed, generator)
         return self._event_bytes
 

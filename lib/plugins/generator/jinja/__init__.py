@@ -23,7 +23,6 @@ from eventgen.plugin import (
     GeneratorPlugin,
     SampleProblem,
     event_meta,
-    plugin_config,
     sorted_job_times,
 )
 
@@ -56,7 +55,7 @@ class JinjaGenerator(GeneratorPlugin):
     def is_stateful(cls, sample: Any) -> bool:
         """State lives in the instance: picking modes that remember their position, and templates that
         touch locals/shared/globals, need every job of the sample on one instance. Others run in parallel."""
-        config = plugin_config(cls, sample.settings)
+        config = cls.config_of(sample.settings)
         if config.jinjaMode in ("spin", "chain", "fsm"):
             return True
         try:
@@ -75,7 +74,7 @@ class JinjaGenerator(GeneratorPlugin):
 
     def __init__(self, sample: Any):
         super().__init__(sample)
-        self.config = config = plugin_config(type(self), sample.settings)
+        config = self.config
         self.tz = sample.tz
         self.random = random.Random(0)  # re-seeded per job from the job's stream
         options = read_options(sample, config)
@@ -93,7 +92,7 @@ class JinjaGenerator(GeneratorPlugin):
         self.batch = options.batch
         self.meta = event_meta(sample.settings)
         self.sequential_time = bool(sample.settings.get("sequentialTimestamp"))
-        self.member_tags = [tuple(plugin_config(type(self), m.settings).jinjaTags) for m in sample.schedules]
+        self.member_tags = [tuple(self.config_of(m.settings).jinjaTags) for m in sample.schedules]
         self.trace = Trace(scope, self.loop)
 
     def timestamps(self, job: GenerationJob, rng: np.random.Generator) -> np.ndarray:
