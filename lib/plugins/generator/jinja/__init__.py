@@ -30,6 +30,7 @@ from .collect import Collector, Parser
 from .compile import compile_templates, mentions, resolve_transitions
 from .context import job_values, template_contexts
 from .environment import make_environment
+from .memo import FilterMemo
 from .options import check_chain, find_dir, read_options, read_tags
 from .problems import locate, template_error
 from .rand import Rand
@@ -83,6 +84,7 @@ class JinjaGenerator(GeneratorPlugin):
         resolve_transitions(sample, env, options.specs, config.jinjaTemplates, options.mode)
         check_chain(sample, options.mode, config.jinjaChain, list(templates))
         tables = load_tables(sample, config.jinjaSamples, options.template_dir, self.random)
+        env.filters.update(FilterMemo(tables).filters())  # per-event filters of sample tables computed once
         tags = read_tags(sample, config.jinjaTags)
         self.scope = scope = wire_state(config.jinjaStateGroup, options, self.random, config.jinjaChain, tags)
         contexts = template_contexts(sample, env, options, scope, Rand(self.random), self.random, tables, tags)

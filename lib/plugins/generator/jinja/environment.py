@@ -10,9 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2 import nodes
 from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 
+from .hoist import hoist_loops
 from .samples import Table
 from .timetags import TimeTags
 
@@ -37,6 +39,10 @@ class FastContext(Context):
 
 class FastEnvironment(jinja2.Environment):
     context_class = FastContext
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
+        """Jinja's parse, then loops that filter a sample rewritten to be answered once per value (hoist)."""
+        return hoist_loops(super()._parse(source, name, filename))
 
 
 def make_environment(
