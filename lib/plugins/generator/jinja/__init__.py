@@ -66,6 +66,10 @@ class JinjaGenerator(GeneratorPlugin):
         return any(mentions(folder, word) for word in STATE_WORDS)
 
     @classmethod
+    def state_lanes(cls, sample: Any) -> int:
+        return int(cls.config_of(sample.settings).jinjaStateLanes)
+
+    @classmethod
     def validate(cls, sample: Any) -> list[tuple[str, str]]:
         try:
             cls(sample)
@@ -86,6 +90,10 @@ class JinjaGenerator(GeneratorPlugin):
         tables = load_tables(sample, config.jinjaSamples, options.template_dir, self.random)
         env.filters.update(FilterMemo(tables).filters())  # per-event filters of sample tables computed once
         tags = read_tags(sample, config.jinjaTags)
+        if config.jinjaStateLanes > 1 and config.jinjaStateGroup:
+            message = "state lanes need state of the sample's own: set jinjaStateLanes = 1 with jinjaStateGroup"
+            raise SampleProblem(sample, "jinjaStateLanes", message)
+        self.lanes = config.jinjaStateLanes
         self.scope = scope = wire_state(config.jinjaStateGroup, options, self.random, config.jinjaChain, tags)
         contexts = template_contexts(sample, env, options, scope, Rand(self.random), self.random, tables, tags)
         parser = Parser(options.output, self.tz)
@@ -106,6 +114,7 @@ class JinjaGenerator(GeneratorPlugin):
         epochs = self.timestamps(job, rng).tolist()
         stamps = [datetime.fromtimestamp(t, self.tz) for t in epochs]
         per_job = job_values(job, stamps, self.tz)
+        per_job["state_lane"], per_job["state_lanes"] = job.seq % self.lanes, self.lanes
         for context in self.loop.contexts.values():
             context.update(per_job)
         out = Collector(self.meta)
