@@ -15,6 +15,7 @@ from tests.conftest import ROOT
 from tests.unit.jinja_helpers import generator, plugin_module, run, write
 
 memo_module = plugin_module("memo")
+gather_module = plugin_module("gather")
 hoist_module = plugin_module("hoist")
 samples_module = plugin_module("samples")
 environment_module = plugin_module("environment")
@@ -27,6 +28,7 @@ def plain_path(monkeypatch):
 
     def off() -> None:
         monkeypatch.setattr(environment_module, "hoist_loops", lambda tree: tree)
+        monkeypatch.setattr(environment_module, "gather_loops", lambda tree: tree)
         monkeypatch.setattr(memo_module.FilterMemo, "filters", lambda self: {})
 
     return off
@@ -68,7 +70,12 @@ FILTERS = """
 {{- samples.levels | reject("equalto", "WARN") | list | length }}|
 {%- for h in samples.hosts if h.site == site %}{{ h.name }}{{ loop.index }}/{{ loop.length }}{% endfor %}|
 {%- for h in samples.hosts if site == h.site and h.up %}{{ h.name }}{% else %}none{% endfor %}|
-{%- for h in samples.hosts if h.site in sites %}{{ h.name }}{% endfor %}
+{%- for h in samples.hosts if h.site in sites %}{{ h.name }}{% endfor %}|
+{%- set a, b, c = [], [], [] %}
+{%- for h in samples.hosts if h.site == site %}{% do a.append(h) %}{% do b.append(h.load | string) %}{% endfor %}
+{%- for h in samples.hosts %}{% do c.append(h.name | upper) %}{% endfor %}
+{{- a | map(attribute="name") | join(",") }}/{{ b | join(",") }}/{{ c | join(",") }}/
+{{- samples.hosts | map(attribute="load") | sum }}
 """
 
 
@@ -108,6 +115,7 @@ def test_every_covered_filter_and_loop_gives_the_plain_answer(tmp_path, plain_pa
     assert {text.split("|")[0] for text in fast} == {"h1,h3", "h2", "h4", ""}  # every site was drawn
     site_a = next(text for text in fast if text.startswith("h1,h3|"))
     assert site_a.split("|")[1:5] == ["2", "h2,h4,h5", "h1,h3,h4", "h1,h3,h4,h5"]
+    assert site_a.split("|")[-1] == "h1,h3/1,5/H1,H2,H3,H4,H5/11"
 
 
 def test_memo_answers_once_per_value_and_keeps_tables_from_where_out(tmp_path):
@@ -186,3 +194,39 @@ def test_row_columns_as_properties_agree_with_lookup():
     assert row.get("get") == "g" and row.as_dict()["two words"] == "w"
     with pytest.raises(AttributeError):
         _ = row.missing
+
+
+GATHERED = {
+    "{% for d in samples.t %}{% do a.append(d) %}{% endfor %}": True,
+    "{% for d in samples.t | select('odd') %}{% do a.append(d.w | int) %}{% do b.append(d) %}{% endfor %}": True,
+    "{% for d in rows %}{% do a.append(d | lower) %}{% endfor %}": True,  # no attribute: any sequence
+    "{% for d in rows %}{% do a.append(d.w) %}{% endfor %}": False,  # dict keys and attributes may differ
+    "{% for d in samples.t %}{% do a.append(d) %}{% do a.append(d.w) %}{% endfor %}": False,  # one list, interleaved
+    "{% for d in samples.t %}{% do a.append(d.w | round(1)) %}{% endfor %}": False,  # a filter with arguments
+    "{% for d in samples.t %}{% do a.append(d.w | random) %}{% endfor %}": False,  # not a computation
+    "{% for d in samples.t %}{% do a.append(f(d)) %}{% endfor %}": False,
+    "{% for d in samples.t %}{% do a.append(d) %}{{ d }}{% endfor %}": False,  # it writes too
+    "{% for d in samples.t %}{% do a.append(d) %}{% else %}{% do a.append(0) %}{% endfor %}": False,
+    "{% for d in samples[a] %}{% do a.append(d) %}{% endfor %}": False,
+    "{% for d in samples.t %}{% do ns.a.append(d) %}{% endfor %}": False,
+}
+
+
+@pytest.mark.parametrize("source", list(GATHERED))
+def test_which_loops_are_gathered(source):
+    tree = gather_module.gather_loops(jinja2.Environment(extensions=["jinja2.ext.do"]).parse(source))
+    assert (next(tree.find_all(jinja2.nodes.For), None) is None) is GATHERED[source]
+
+
+def test_extend_calls_append_on_what_is_not_a_list():
+    class Log:
+        def __init__(self):
+            self.seen = []
+
+        def append(self, value):
+            self.seen.append(value)
+
+    log, plain = Log(), [0]
+    gather_module.extend(log, (1, 2))
+    gather_module.extend(plain, (1, 2))
+    assert log.seen == [1, 2] and plain == [0, 1, 2]

@@ -14,6 +14,7 @@ from jinja2 import nodes
 from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 
+from .gather import EXTEND_FILTER, extend, gather_loops
 from .hoist import hoist_loops
 from .samples import Table
 from .timetags import TimeTags
@@ -40,9 +41,14 @@ class FastContext(Context):
 class FastEnvironment(jinja2.Environment):
     context_class = FastContext
 
+    def __init__(self, **options: Any):
+        super().__init__(**options)
+        self.filters[EXTEND_FILTER] = extend  # what `gather` writes
+
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
-        """Jinja's parse, then loops that filter a sample rewritten to be answered once per value (hoist)."""
-        return hoist_loops(super()._parse(source, name, filename))
+        """Jinja's parse, then loops that filter a sample rewritten to be answered once per value (hoist), and
+        loops that only collect rewritten to extends (gather)."""
+        return gather_loops(hoist_loops(super()._parse(source, name, filename)))
 
 
 def make_environment(

@@ -30,7 +30,7 @@ def hoist_loops(tree: nodes.Template) -> nodes.Template:
 def _hoist(loop: nodes.For) -> None:
     if loop.recursive or loop.test is None or not isinstance(loop.target, nodes.Name):
         return
-    if not _is_sample(loop.iter):
+    if not is_sample(loop.iter):
         return
     test: nodes.Node = loop.test
     rest: nodes.Node | None = None
@@ -50,7 +50,7 @@ def _hoist(loop: nodes.For) -> None:
     loop.test = rest
 
 
-def _is_sample(node: nodes.Node) -> bool:
+def is_sample(node: nodes.Node) -> bool:
     """`samples.<alias>` or `samples["alias"]`."""
     named = isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str)
     if not (isinstance(node, nodes.Getattr) or named):

@@ -1,11 +1,12 @@
-"""`selectattr`, `rejectattr`, `select` and `reject` remembered per sample table.
+"""`selectattr`, `rejectattr`, `select`, `reject` and `map` remembered per sample table.
 
 A template that filters a sample per event (`samples.hosts | selectattr("site", "equalto", device.site)`) asks
 the same question of the same immutable rows again and again, and a filter that depends on a value with four
 possible values has only four answers. Over a `samples.<alias>` table (or over an answer already remembered,
 so chains hit too) with a test of Jinja's that depends only on its arguments, the answer is computed once — for
 `equalto`/`==`/`eq`, once for every value of the column in one pass — and kept as a tuple. Anything else (other
-sequences, tests of the user's, unhashable arguments) is Jinja's own filter, unchanged.
+sequences, tests of the user's, unhashable arguments) is Jinja's own filter, unchanged. `map` is remembered for
+`attribute=` and for the filters of PURE_MAPS without arguments.
 
 The answer is a tuple instead of Jinja's generator: `| list`, `| first`, `| random`, `| length`, `| join` and
 `{% for %}` give the same results (a tuple can be iterated more than once, a generator once).
@@ -14,7 +15,7 @@ The answer is a tuple instead of Jinja's generator: `| list`, `| first`, `| rand
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import jinja2
 import jinja2.filters
@@ -32,6 +33,7 @@ PURE_TESTS = EQUAL_TESTS | frozenset(
     }
 )  # fmt: skip
 
+PURE_MAPS = frozenset({"int", "float", "string", "lower", "upper", "trim", "abs", "length", "title", "capitalize"})
 LIST = object()  # marks a list argument of `in` in a key (so it differs from a tuple holding the same items)
 Filter = Callable[..., Any]
 
@@ -53,7 +55,33 @@ class FilterMemo:
             "rejectattr": self._filter(False, True, jinja2.filters.sync_do_rejectattr),
             "select": self._filter(True, False, jinja2.filters.sync_do_select),
             "reject": self._filter(False, False, jinja2.filters.sync_do_reject),
+            "map": self._map(),
         }
+
+    def _map(self) -> Filter:
+        """`map(attribute="col")` and `map("int")` (a filter of PURE_MAPS, no arguments) over a remembered answer
+        or table, remembered in turn; anything else is Jinja's `map`."""
+        memo, jinja_map = self, cast(Filter, jinja2.filters.sync_do_map)
+
+        @jinja2.pass_context
+        def memo_map(context: Context, value: Any, *args: Any, **kwargs: Any) -> Any:
+            if memo.owned.get(id(value)) is not value:
+                return jinja_map(context, value, *args, **kwargs)
+            if kwargs.keys() == {"attribute"} and not args and isinstance(kwargs["attribute"], str | int):
+                key: tuple = (id(value), "map", kwargs["attribute"])
+            elif len(args) == 1 and not kwargs and args[0] in PURE_MAPS:
+                key = (id(value), "map", "|", args[0])
+            else:
+                return jinja_map(context, value, *args, **kwargs)
+            answer = memo.answers.get(key)
+            if answer is not None:
+                memo.hits += 1
+                return answer
+            memo.misses += 1
+            answer = tuple(jinja_map(context, value, *args, **kwargs))
+            return answer if len(memo.answers) >= MAX_ANSWERS else memo.keep(key, answer)
+
+        return memo_map
 
     def _filter(self, keep: bool, by_attr: bool, jinja_filter: Filter) -> Filter:
         memo = self
