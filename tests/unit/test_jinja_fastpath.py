@@ -230,3 +230,15 @@ def test_extend_calls_append_on_what_is_not_a_list():
     gather_module.extend(log, (1, 2))
     gather_module.extend(plain, (1, 2))
     assert log.seen == [1, 2] and plain == [0, 1, 2]
+
+
+def test_tojson_writes_what_jinjas_writes():
+    fast = environment_module.FastEnvironment()
+    plain = jinja2.Environment()
+    values = [{"b": "<a href='x'>&</a>", "a": [1, 2.5, None, True]}, "é\n\"", 10**20, [], {"z": {"y": "x"}}]
+    for source in ("{{ v | tojson }}", "{{ v | tojson(2) }}", "{{ (v | tojson) + '<' }}"):
+        for value in values:
+            assert fast.from_string(source).render(v=value) == plain.from_string(source).render(v=value)
+    custom = environment_module.FastEnvironment()
+    custom.policies["json.dumps_kwargs"] = {"sort_keys": False}
+    assert environment_module.tojson_filter(custom) is jinja2.filters.do_tojson

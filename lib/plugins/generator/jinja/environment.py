@@ -18,6 +18,7 @@ from .gather import EXTEND_FILTER, extend, gather_loops
 from .hoist import hoist_loops
 from .samples import Table
 from .timetags import TimeTags
+from .tojson import tojson_filter
 
 _PLAIN_FUNCTIONS: set[Any] = set()  # Python functions seen without a Jinja pass_* marker
 
@@ -44,6 +45,7 @@ class FastEnvironment(jinja2.Environment):
     def __init__(self, **options: Any):
         super().__init__(**options)
         self.filters[EXTEND_FILTER] = extend  # what `gather` writes
+        self.filters["tojson"] = tojson_filter(self)
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
         """Jinja's parse, then loops that filter a sample rewritten to be answered once per value (hoist), and
