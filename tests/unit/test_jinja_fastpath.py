@@ -16,6 +16,7 @@ from tests.unit.jinja_helpers import generator, plugin_module, run, write
 
 memo_module = plugin_module("memo")
 gather_module = plugin_module("gather")
+codecache_module = plugin_module("codecache")
 hoist_module = plugin_module("hoist")
 samples_module = plugin_module("samples")
 environment_module = plugin_module("environment")
@@ -29,6 +30,7 @@ def plain_path(monkeypatch):
     def off() -> None:
         monkeypatch.setattr(environment_module, "hoist_loops", lambda tree: tree)
         monkeypatch.setattr(environment_module, "gather_loops", lambda tree: tree)
+        monkeypatch.setattr(codecache_module, "_CODE", {})  # nothing compiled before counts
         monkeypatch.setattr(memo_module.FilterMemo, "filters", lambda self: {})
 
     return off
@@ -235,10 +237,19 @@ def test_extend_calls_append_on_what_is_not_a_list():
 def test_tojson_writes_what_jinjas_writes():
     fast = environment_module.FastEnvironment()
     plain = jinja2.Environment()
-    values = [{"b": "<a href='x'>&</a>", "a": [1, 2.5, None, True]}, "é\n\"", 10**20, [], {"z": {"y": "x"}}]
+    values = [{"b": "<a href='x'>&</a>", "a": [1, 2.5, None, True]}, 'é\n"', 10**20, [], {"z": {"y": "x"}}]
     for source in ("{{ v | tojson }}", "{{ v | tojson(2) }}", "{{ (v | tojson) + '<' }}"):
         for value in values:
             assert fast.from_string(source).render(v=value) == plain.from_string(source).render(v=value)
     custom = environment_module.FastEnvironment()
     custom.policies["json.dumps_kwargs"] = {"sort_keys": False}
     assert environment_module.tojson_filter(custom) is jinja2.filters.do_tojson
+
+
+def test_compiled_templates_are_shared_by_generators_and_recompiled_when_edited(tmp_path):
+    conf = write(tmp_path, '[s]\ngenerator = jinja\njinjaTemplates = ["e.j2"]\njinjaOutput = text\n', {"e.j2": "one"})
+    first, second = generator(conf), generator(conf)
+    assert first.loop.templates["e"].root_render_func.__code__ is second.loop.templates["e"].root_render_func.__code__
+    assert run(second, 1).events == ["one"]
+    (tmp_path / "templates" / "e.j2").write_text("two")
+    assert run(generator(conf), 1).events == ["two"]

@@ -14,6 +14,7 @@ from jinja2 import nodes
 from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 
+from .codecache import CodeCache
 from .gather import EXTEND_FILTER, extend, gather_loops
 from .hoist import hoist_loops
 from .samples import Table
@@ -71,7 +72,9 @@ def make_environment(
     }
     if eventgen_style:
         options.update(line_statement_prefix="#", line_comment_prefix="##")
-    env: jinja2.Environment = (SandboxedEnvironment if sandbox else FastEnvironment)(**options)
+    kind = SandboxedEnvironment if sandbox else FastEnvironment
+    options["bytecode_cache"] = CodeCache(f"{kind.__name__}|{eventgen_style}|{template_dir}")  # one compile per process
+    env: jinja2.Environment = kind(**options)
     env.eventgen_tz = tz  # type: ignore[attr-defined]
     env.eventgen_random = rng  # type: ignore[attr-defined]
     env.filters["random"] = _random_filter(env, rng)
