@@ -75,8 +75,8 @@ def make_environment(
     kind = SandboxedEnvironment if sandbox else FastEnvironment
     options["bytecode_cache"] = CodeCache(f"{kind.__name__}|{eventgen_style}|{template_dir}")  # one compile per process
     env: jinja2.Environment = kind(**options)
-    env.eventgen_tz = tz  # type: ignore[attr-defined]
-    env.eventgen_random = rng  # type: ignore[attr-defined]
+    env.eventgen_tz = tz  # type: ignore[attr-defined]  # Jinja extensions reach their run's values through the env
+    env.eventgen_random = rng  # type: ignore[attr-defined]  # as eventgen_tz
     env.filters["random"] = _random_filter(env, rng)
     return env
 
