@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import sys
 import time
@@ -55,6 +56,16 @@ class WorkloadError(RuntimeError):
 class Measure:
     events_per_second: float
     bytes_per_event: float
+    events_per_cpu_second: float  # CPU of this process and the worker processes it waited for (start-up included)
+
+
+def cpu_seconds() -> float:
+    """User + system CPU of this process and of its children that ended (process mode's workers)."""
+    return sum(
+        getattr(resource.getrusage(who), field)
+        for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+        for field in ("ru_utime", "ru_stime")
+    )
 
 
 def project_names() -> list[str]:
@@ -71,11 +82,13 @@ def uses_state(name: str) -> bool:
 
 
 def plain_run(name: str, events: int, seed: int) -> Measure:
+    used = cpu_seconds()
     rate, sizes = plain_rate(PROJECTS_DIR / name / "generator.yml", events, seed)
+    used = cpu_seconds() - used
     small, large = min(sizes), max(sizes)
     if small < MIN_BYTES or large > MAX_BYTES:
         raise WorkloadError(f"{name}: events of {small}..{large} bytes, outside {MIN_BYTES}..{MAX_BYTES}")
-    return Measure(rate, sum(sizes) / len(sizes))
+    return Measure(rate, sum(sizes) / len(sizes), events / used)
 
 
 def eventgen_run(name: str, mode: str, events: int, job_size: int, seed: int) -> Measure:
@@ -95,11 +108,14 @@ def eventgen_run(name: str, mode: str, events: int, job_size: int, seed: int) ->
         "jinjaStateLanes": str(STATE_LANES if uses_state(name) else 1),
         **MODES[mode],
     }
-    summary = wire(load_translated(path, {}, {}, overrides), RunOptions(seed=seed, status_interval=0)).execute()
+    run = wire(load_translated(path, {}, {}, overrides), RunOptions(seed=seed, status_interval=0))
+    used = cpu_seconds()
+    summary = run.execute()
+    used = cpu_seconds() - used
     total = summary.total
     if total.sent != events or total.failed:
         raise WorkloadError(f"{name} {mode}: sent {total.sent} of {events}, {total.failed} failed")
-    return Measure(events / summary.elapsed, total.bytes / events)
+    return Measure(events / summary.elapsed, total.bytes / events, events / used)
 
 
 def measure(
@@ -151,6 +167,16 @@ def report(best: dict[str, dict[str, Measure]], out: TextIO) -> dict[str, dict]:
         out.write(
             f"{name:<18} {state:>7} {runs[PLAIN].bytes_per_event:>8,.0f} {plain:>10,.0f} {thread:>10,.0f} "
             f"{thread / plain:>7.2f} {process:>10,.0f} {process / plain:>7.2f} {process / thread:>6.2f}\n"
+        )
+    out.write(
+        f"\nper CPU-second (the same runs; a loaded machine changes these least):\n{'project':<18} "
+        f"{'plain loop':>10} {'thread x1':>10} {'x plain':>7} {'process x2':>10} {'x plain':>7}\n"
+    )
+    for name, runs in best.items():
+        plain, thread, process = (runs[run].events_per_cpu_second for run in (PLAIN, *MODES))
+        out.write(
+            f"{name:<18} {plain:>10,.0f} {thread:>10,.0f} {thread / plain:>7.2f} {process:>10,.0f} "
+            f"{process / plain:>7.2f}\n"
         )
     result = summary(best)
     for mode, figures in result.items():
