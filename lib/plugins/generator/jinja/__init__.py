@@ -7,6 +7,9 @@ The package, one job per module: settings (declarations), options (a stanza's ch
 (the Jinja environment), compile (templates compiled and analysed at load), scope (state and its groups), context
 (what templates see), render (the render loop of a job), collect (rendered text to events), trace (state for
 preview); and the template API: rand, samples, state, api (module, subprocess), dispatch, pickers, fsm, timetags.
+Speed, none of it visible in what a template makes: memo (sample filters answered once), hoist and gather (loops
+rewritten at compile time into those filters), tojson (Jinja's filter, its encoder made once), codecache (compiled
+templates shared in the process).
 """
 
 from __future__ import annotations
