@@ -26,10 +26,23 @@ def run_generate(args: argparse.Namespace) -> int:
 def run_config(config, args: argparse.Namespace, transport=None, summarize=None) -> int:
     """Run a loaded conf as the run flags say (over `transport`, a controller's, when given); print the summary
     (with `summarize`'s additions); the exit status."""
+    summary = execute(config, args, transport, summarize)
+    if summary.failed:
+        return EXIT_FAILED
+    return EXIT_INCOMPLETE if summary.incomplete and not args.duration else EXIT_OK
+
+
+def execute(config, args: argparse.Namespace, transport=None, summarize=None, steer=None):
+    """The run's summary, printed (and written to `--stats-json`); `steer(engine)`, when given, is run in a
+    thread of its own beside the engine (the knee search)."""
+    import threading
+
     from eventgen.run.report import write_json, write_table
     from eventgen.run.wire import wire
 
     engine = wire(config, run_options(config, args), transport)
+    if steer is not None:
+        threading.Thread(target=steer, args=(engine,), name="steer", daemon=True).start()
     with handle_signals(engine.stop, engine.made_line):
         summary = engine.execute()
     if summarize is not None:
@@ -38,9 +51,7 @@ def run_config(config, args: argparse.Namespace, transport=None, summarize=None)
     if args.stats_json:
         with writing("--stats-json", args.stats_json):
             write_json(summary, args.stats_json)
-    if summary.failed:
-        return EXIT_FAILED
-    return EXIT_INCOMPLETE if summary.incomplete and not args.duration else EXIT_OK
+    return summary
 
 
 def run_options(config, args: argparse.Namespace):

@@ -1,0 +1,88 @@
+"""A TCP line receiver for rate tests, in a thread of the test: it notes when each chunk of lines arrived, so a
+test counts the lines of any time window, and it can be throttled to read at most N lines a second.
+
+Throttled, it reads small chunks from a socket with a small receive buffer and waits before each read until the
+lines read so far are within its rate: the sender's writes block once the few kilobytes of buffers between them
+are full, as they do against a slow real consumer.
+"""
+
+from __future__ import annotations
+
+import bisect
+import socket
+import threading
+import time
+
+THROTTLED_BUFFER = 4096  # bytes: the receive buffer of a throttled receiver (the kernel doubles it)
+CHUNK = 1024  # bytes read at once when throttled
+
+
+class RateReceiver:
+    """`port` on 127.0.0.1; `lines_between(a, b)` counts lines that arrived in [a, b) (epoch seconds)."""
+
+    def __init__(self, throttle: float | None = None):
+        self.throttle = throttle
+        self.server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        if throttle is not None:
+            self.server.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, THROTTLED_BUFFER)  # inherited by accepts
+        self.server.bind(("127.0.0.1", 0))
+        self.server.listen(16)
+        self.server.settimeout(0.2)
+        self.port = self.server.getsockname()[1]
+        self.times: list[float] = []  # arrival time of each chunk, in order
+        self.totals: list[int] = []  # lines received up to and including that chunk
+        self.lines = 0
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._threads = [threading.Thread(target=self._accept, daemon=True)]
+        self._threads[0].start()
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.server.accept()
+            except (TimeoutError, OSError):
+                continue
+            thread = threading.Thread(target=self._read, args=(conn,), daemon=True)
+            self._threads.append(thread)
+            thread.start()
+
+    def _read(self, conn: socket.socket) -> None:
+        conn.settimeout(0.2)
+        started = time.monotonic()
+        read = 0
+        with conn:
+            while not self._stop.is_set():
+                if self.throttle is not None:  # wait until the lines read so far are within the rate
+                    ahead = read / self.throttle - (time.monotonic() - started)
+                    if ahead > 0 and self._stop.wait(ahead):
+                        return
+                try:
+                    data = conn.recv(CHUNK if self.throttle is not None else 1 << 20)
+                except TimeoutError:
+                    continue
+                except OSError:
+                    return
+                if not data:
+                    return
+                lines = data.count(b"\n")
+                read += lines
+                with self._lock:
+                    self.lines += lines
+                    self.times.append(time.time())
+                    self.totals.append(self.lines)
+
+    def lines_between(self, start: float, end: float) -> int:
+        """Lines that arrived in [start, end) (epoch seconds)."""
+        with self._lock:
+            return self._upto(end) - self._upto(start)
+
+    def _upto(self, moment: float) -> int:
+        i = bisect.bisect_left(self.times, moment)
+        return self.totals[i - 1] if i else 0
+
+    def close(self) -> None:
+        self._stop.set()
+        self.server.close()
+        for thread in self._threads:
+            thread.join(2)
