@@ -1,8 +1,8 @@
 """A TCP line receiver for rate tests, in a thread of the test: it notes when each chunk of lines arrived, so a
 test counts the lines of any time window, and it can be throttled to read at most N lines a second.
 
-Throttled, it reads small chunks from a socket with a small receive buffer and waits before each read until the
-lines read so far are within its rate: the sender's writes block once the few kilobytes of buffers between them
+Throttled, it reads small chunks from a socket with a small receive buffer, from a bucket that fills at its rate
+and holds at most BURST seconds of it (so it never makes up for time the sender left it idle): the sender's writes block once the few kilobytes of buffers between them
 are full, as they do against a slow real consumer.
 """
 
@@ -14,7 +14,8 @@ import threading
 import time
 
 THROTTLED_BUFFER = 4096  # bytes: the receive buffer of a throttled receiver (the kernel doubles it)
-CHUNK = 1024  # bytes read at once when throttled
+CHUNK = 4096  # bytes read at once when throttled
+BURST = 0.05  # seconds of its rate a throttled receiver may read at once after reading less
 
 
 class RateReceiver:
@@ -49,13 +50,14 @@ class RateReceiver:
 
     def _read(self, conn: socket.socket) -> None:
         conn.settimeout(0.2)
-        started = time.monotonic()
-        read = 0
+        budget, then = 0.0, time.monotonic()  # lines that may be read now: a bucket of at most BURST seconds
         with conn:
             while not self._stop.is_set():
-                if self.throttle is not None:  # wait until the lines read so far are within the rate
-                    ahead = read / self.throttle - (time.monotonic() - started)
-                    if ahead > 0 and self._stop.wait(ahead):
+                if self.throttle is not None:
+                    now = time.monotonic()
+                    budget = min(budget + (now - then) * self.throttle, BURST * self.throttle)
+                    then = now
+                    if budget < 0 and self._stop.wait(-budget / self.throttle):
                         return
                 try:
                     data = conn.recv(CHUNK if self.throttle is not None else 1 << 20)
@@ -66,7 +68,7 @@ class RateReceiver:
                 if not data:
                     return
                 lines = data.count(b"\n")
-                read += lines
+                budget -= lines
                 with self._lock:
                     self.lines += lines
                     self.times.append(time.time())

@@ -10,6 +10,7 @@ import time
 
 from eventgen.cli.common import add_sample_options, load_config
 from eventgen.cli.destinations import check_file, writing
+from eventgen.cli.generate import CATCHUP
 from eventgen.core.errors import EXIT_FAILED, EXIT_OK, EventgenError
 
 log = logging.getLogger("eventgen")
@@ -52,7 +53,7 @@ def build(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--generators", type=int, help="generator workers")
     parser.add_argument("--threading", choices=("thread", "process"), help="worker kind")
     parser.add_argument("--devnull", dest="output", action="store_const", const="devnull", help="send to devnull")
-    parser.set_defaults(rate=None, duration=None, shape=None, catchup=1.0, now=None, no_wait=False)
+    parser.set_defaults(rate=None, duration=None, shape=None, catchup=CATCHUP, now=None, no_wait=False)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -88,13 +89,16 @@ def run(args: argparse.Namespace) -> int:
             pass
         try:
             result.append(search(engine.rate, plan, bounds, engine.stop_event, lambda h: print(h.line(), flush=True)))
+        except Exception as exc:  # the search failing ends the run, and the command says why
+            log.error("the knee search failed: %s: %s", type(exc).__name__, exc)
         finally:
             engine.stop()
 
     started = time.monotonic()
     execute(config, args, steer=steer)
     if not result:
-        raise EventgenError("the knee search was interrupted before it ended")
+        log.error("the knee search did not end: the run stopped first")
+        return EXIT_FAILED
     knee = result[0]
     if args.json:
         with writing("--json", args.json), open(args.json, "w", encoding="utf-8") as handle:

@@ -81,7 +81,9 @@ class Engine:
         self.seed = seed if seed is not None else secrets.randbits(63)
         self.windows: list[Window] = []  # one per sample, parallel to `state.feeders`
         self.printer: StatusPrinter | None = None
-        self.rate = RateControl(self.stats, self._lag)  # live rate control: the server's handle on this run
+        self.rate = RateControl(
+            self.stats, self._lag, self.dispatcher.shed
+        )  # live rate control: the server's handle on this run
         if options.shape is not None:
             self.rate.set_shape(options.shape)
 

@@ -2,19 +2,25 @@
 
 `KneeSearch` is the decision, pure and in memory: which rate to hold next and, from how each hold went, when to
 stop. It ramps from `start` by `step` times while each rate holds, and once one breaks it bisects (geometric
-mean) between the highest rate held and the lowest that broke until they are within `precision`. A start that
-breaks steps down by `step` until one holds.
+mean) between the highest rate held and the lowest that broke until they are within `precision`.
+
+On the way up the buffers between the run and its destination (socket buffers, a receiver's queue) fill, and hide
+a rate too high for as long as they take to fill; once full they stay full while the rate is near the knee. So
+the rates held before the first break count only once held again after it: the search goes on just under what
+the outputs took during the broken hold (their throughput, measured with the buffers full), or a step down from
+it when that is no lower, and bisects from the first rate that holds. Holds must be long compared with the time
+the buffers take to fill at the excess rate, or a rate too high may pass.
 
 `search(control, …)` plays it on a live run through its `RateControl`: each rate is set, given `warmup` seconds to
 take effect, then held for `hold` seconds while the bounds are watched (a bound crossed ends the hold at once).
-After a broken hold the rate goes back to the highest held for a moment, so that the outputs' buffers drain
-before the next hold. At the end the run is stepped back to the rate found.
+After a broken hold the run stops owing what it fell behind (`RateControl.forgive`: its queued jobs are dropped
+and counted as dropped), so the next hold does not pay for it. At the end the run is stepped
+back to the rate found.
 
 A hold breaks when, over its seconds, outputs failed more than `max_fail` events, resent more than
 `max_resent`, the run fell `max_lag` seconds further behind schedule than it was when the hold began, or it made
 fewer than `min_achieved` x the target events/s (the outputs took less than was asked). Each hold is judged on
-its own: a run searched with `catchup = 1` (what `eventgen knee` does) stays behind by what a broken hold left,
-rather than catching it up during the next one.
+its own.
 """
 
 from __future__ import annotations
@@ -124,8 +130,9 @@ class KneeSearch:
                 return None
             rate = self.best * plan.step
             return min(rate, plan.max_rate) if plan.max_rate is not None else rate
-        if self.best is None:  # even the start broke: step down
-            return self.worst / plan.step
+        if self.best is None:  # nothing held since the first break: just under what the outputs took, or a step down
+            took = self.holds[-1].achieved * (1 - plan.precision / 2)
+            return min(took, self.worst / plan.step) if took > 0 else self.worst / plan.step
         if self.worst <= self.best * (1 + plan.precision):
             return None
         return math.sqrt(self.best * self.worst)
@@ -134,8 +141,10 @@ class KneeSearch:
         self.holds.append(hold)
         if hold.held:
             self.best = max(self.best or 0.0, hold.rate)
-        else:
-            self.worst = min(self.worst if self.worst is not None else math.inf, hold.rate)
+            return
+        if self.worst is None:
+            self.best = None  # held while buffers were filling: held again after this break before it counts
+        self.worst = min(self.worst if self.worst is not None else math.inf, hold.rate)
 
     @property
     def found(self) -> float | None:
@@ -154,7 +163,7 @@ def search(
     knee = KneeSearch(plan)
     while not stop.is_set() and (rate := knee.next_rate()) is not None:
         if knee.holds and not knee.holds[-1].held:
-            _recover(control, knee, stop)
+            _recover(control, stop)
         hold = _hold(control, rate, plan, bounds, stop)
         if hold is None:
             break
@@ -184,9 +193,6 @@ def _hold(control: RateControl, rate: float, plan: KneePlan, bounds: KneeBounds,
     return judge(rate, max(time.monotonic() - started, 1e-9), first, last, worst_lag - first.lag, bounds)
 
 
-def _recover(control: RateControl, knee: KneeSearch, stop: threading.Event) -> None:
-    """Back to a rate that held (or a step below the lowest tried) for a moment, so that what the broken rate
-    left in the outputs' buffers drains before the next hold."""
-    plan = knee.plan
-    control.set_rate(knee.best if knee.best is not None else (knee.worst or plan.start) / plan.step)
-    stop.wait(max(1.0, plan.warmup))
+def _recover(control: RateControl, stop: threading.Event) -> None:
+    """After a broken hold the run stops owing what it fell behind (what was queued is dropped, and counted so)."""
+    control.forgive()

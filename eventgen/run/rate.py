@@ -21,6 +21,7 @@ All methods are thread-safe. `attach` and `update` are the engine's; the rest ar
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
@@ -33,6 +34,8 @@ from eventgen.core.shapes import Shape
 from eventgen.run.accounting import Stats
 from eventgen.schedule.clock import Clock
 from eventgen.schedule.pacing import Feeder
+
+log = logging.getLogger(__name__)
 
 GIB = 2**30  # perDayVolume's GB
 DAY = 86400.0
@@ -82,9 +85,13 @@ def check_rate(events_per_second: float, what: str = "rate") -> float:
 class RateControl:
     """A running engine's rate: set it, shape it, read it."""
 
-    def __init__(self, stats: Stats, lag: Callable[[], float] = lambda: 0.0):
+    def __init__(
+        self, stats: Stats, lag: Callable[[], float] = lambda: 0.0, shed: Callable[[], tuple[int, int]] = lambda: (0, 0)
+    ):
         self.stats = stats
         self._lag_of = lag
+        self._shed = shed  # drops what is queued (the dispatcher's; called by the engine loop)
+        self._forgiven = False
         self._lock = threading.RLock()
         self._clock: Clock | None = None
         self._feeders: list[Feeder] = []
@@ -128,6 +135,18 @@ class RateControl:
             self._apply()
         return self.current()
 
+    def forgive(self) -> None:
+        """The run stops owing what it fell behind: the plan goes on from where its slowest schedule is, as of now,
+        at the same target, and the jobs queued but not sent are dropped (counted as dropped, never generated;
+        the engine loop drops them within SAMPLE_EVERY). The knee search does this after a rate broke, so that
+        the next rate is measured on its own."""
+        with self._lock:
+            clock = self._clock
+            reached = [f.planned_until for f in self._feeders if f.planned_until is not None and f.ended is None]
+            if clock is not None and reached:
+                clock.rebase(min(reached))
+            self._forgiven = True
+
     def current(self) -> RateReading:
         with self._lock:
             totals = self.stats.totals()
@@ -164,6 +183,11 @@ class RateControl:
         if now - self._last_sample < SAMPLE_EVERY:
             return
         self._last_sample = now
+        if self._forgiven:
+            self._forgiven = False
+            jobs, events = self._shed()
+            if jobs:
+                log.info("rate: %d queued job(s) of %d events dropped: the run owes nothing now", jobs, events)
         lag = self._lag_of()
         generated = self.stats.totals().generated
         with self._lock:

@@ -47,6 +47,16 @@ class Clock:
             self._anchor = (plan + (at - mono) * old, at, speed)
             self.warped = self.warped or speed != old
 
+    def rebase(self, plan: float, at: float | None = None) -> None:
+        """Plan time `plan` falls on the monotonic instant `at` (the present) from now on: a run that fell behind
+        stops owing it, and later jobs are due from there on at the same speed."""
+        with self._lock:
+            at = time.monotonic() if at is None else at
+            old_plan, mono, speed = self._anchor
+            if plan < old_plan + (at - mono) * speed:
+                self._anchor = (plan, at, speed)
+                self.warped = True
+
     def monotonic(self, due: float) -> float:
         """The monotonic instant of the plan's epoch time `due`."""
         plan, mono, speed = self._anchor

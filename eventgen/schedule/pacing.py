@@ -8,6 +8,7 @@ Waiting loops until the job is due, waking at least every MAX_SLEEP to notice a 
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -66,6 +67,7 @@ class Feeder:
         self.paced_events = 0  # events released on the clock (not at once)
         self.released_events = 0
         self.planned_until: float | None = None  # plan time of the latest paced job released
+        self._due = -math.inf  # the monotonic due time of the latest paced job released
         self.waited = False  # some job was due well after the start: the run was paced, not made at once
         self.exhausted = False  # the plan ran to its end
         self.error: str = ""
@@ -86,8 +88,12 @@ class Feeder:
                     last_due = planned.due
                 if self.stop.ended.is_set():
                     return
-                job = planned.job if planned.due is None else self.clock.retime(planned.job, planned.due)
-                if not self.put(job, None if planned.due is None else self.clock.monotonic(planned.due)):
+                job, due = planned.job, None
+                if planned.due is not None:
+                    job = self.clock.retime(job, planned.due)
+                    # never before an earlier job: after a slow-down the plan's past maps further back
+                    due = self._due = max(self.clock.monotonic(planned.due), self._due)
+                if not self.put(job, due):
                     return
                 self.released_events += planned.job.count
                 if planned.due is not None:
