@@ -2,8 +2,10 @@
 test counts the lines of any time window, and it can be throttled to read at most N lines a second.
 
 Throttled, it reads small chunks from a socket with a small receive buffer, from a bucket that fills at its rate
-and holds at most BURST seconds of it (so it never makes up for time the sender left it idle): the sender's writes block once the few kilobytes of buffers between them
-are full, as they do against a slow real consumer.
+and holds at most BURST seconds of it (so it never makes up for time the sender left it idle). The sender's
+writes block once the buffers between them are full, as they do against a slow real consumer; those buffers
+(the sender's socket buffer grows to megabytes) hide an excess rate until they fill, so knee tests send large
+events to fill them within a hold.
 """
 
 from __future__ import annotations
