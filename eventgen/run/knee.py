@@ -7,15 +7,15 @@ mean) between the highest rate held and the lowest that broke until they are wit
 On the way up the buffers between the run and its destination (socket buffers, a receiver's queue) fill, and hide
 a rate too high for as long as they take to fill; once full they stay full while the rate is near the knee. So
 the rates held before the first break count only once held again after it: the search goes on just under what
-the outputs took during the broken hold (their throughput, measured with the buffers full), or a step down from
-it when that is no lower, and bisects from the first rate that holds. Holds must be long compared with the time
-the buffers take to fill at the excess rate, or a rate too high may pass.
+the outputs took during the last broken hold (their throughput, measured with the buffers full), or a step down
+when they took all of it (it broke on failures or lag), and bisects from the first rate that holds. Holds must be
+long compared with the time the buffers take to fill at the excess rate, or a rate too high may pass.
 
 `search(control, …)` plays it on a live run through its `RateControl`: each rate is set, given `warmup` seconds to
 take effect, then held for `hold` seconds while the bounds are watched (a bound crossed ends the hold at once).
 After a broken hold the run stops owing what it fell behind (`RateControl.forgive`: its queued jobs are dropped
-and counted as dropped), so the next hold does not pay for it. At the end the run is stepped
-back to the rate found.
+and counted as dropped), so the next hold does not pay for it. At the end the run is stepped back to the rate
+found.
 
 A hold breaks when, over its seconds, outputs failed more than `max_fail` events, resent more than
 `max_resent`, the run fell `max_lag` seconds further behind schedule than it was when the hold began, or it made
@@ -132,7 +132,7 @@ class KneeSearch:
             return min(rate, plan.max_rate) if plan.max_rate is not None else rate
         if self.best is None:  # nothing held since the first break: just under what the outputs took, or a step down
             took = self.holds[-1].achieved * (1 - plan.precision / 2)
-            return min(took, self.worst / plan.step) if took > 0 else self.worst / plan.step
+            return took if 0 < took < self.worst else self.worst / plan.step
         if self.worst <= self.best * (1 + plan.precision):
             return None
         return math.sqrt(self.best * self.worst)
