@@ -75,6 +75,8 @@ def run(args: argparse.Namespace) -> int:
         raise EventgenError(f"eventgen knee: {exc}") from None
     if not 0 < bounds.min_achieved <= 1:
         raise EventgenError(f"--min-achieved must be above 0 and at most 1, got {bounds.min_achieved:g}")
+    if args.time_mode == "sample":
+        raise EventgenError("eventgen knee: --sample-mode makes every event at once: there is no rate to search")
     config = load_config(args)
     if not config.samples:
         raise EventgenError(f"no enabled samples in {args.conf}: nothing to search")

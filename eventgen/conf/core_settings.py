@@ -334,7 +334,7 @@ GLOBAL = SettingGroup(
             None,
             f"A load shape the run's total rate follows from its start: {FORMS}. Like `--rate`, every sample runs "
             "`input = rate` (an equal share of the shape's first rate), and the run ends when the shape does "
-            "unless `--duration` says otherwise (see Live rate in docs/scheduling.md).",
+            "unless `--duration` says otherwise (see docs/rate.md).",
             scope="global",
         ),
         Setting(
