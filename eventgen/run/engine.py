@@ -309,7 +309,8 @@ class Engine:
             if feeder.error:
                 state.fatal = state.fatal or feeder.error
                 notes.add(feeder.error)
-        state.pacing = pacing_report(state.feeders, started, self.options.target_rate)
+        target = None if self.rate.steered else self.options.target_rate  # a steered run had many targets
+        state.pacing = pacing_report(state.feeders, started, target)
         if state.pacing:
             notes.add(describe_pacing(state.pacing))
         runs = list(zip(self.config.samples, state.feeders, self.windows, strict=True))

@@ -167,6 +167,11 @@ class RateControl:
                 shape_ended=shape is not None and shape.ended(elapsed),
             )
 
+    @property
+    def steered(self) -> bool:
+        """Whether a rate or a shape was ever set: the run's rate is not the conf's own."""
+        return self._target is not None
+
     # ----- the engine ---------------------------------------------------------------------------
 
     def attach(self, clock: Clock, feeders: list[Feeder], nominal: list[float | None]) -> None:
