@@ -101,10 +101,12 @@ def test_urls_parse_and_hold_the_parts_asked_for() -> None:
     assert all(re.fullmatch(r"[\d.]+/\S+", u) for u in ip_hosts)
     assert all(ipaddress.ip_address(u.split("/")[0]) for u in ip_hosts)
     fqdn = [urlsplit(u) for u in values('url["fqdn_host","protocol","path"]', n=200)]
-    assert all(p.scheme in ("http", "https") and re.fullmatch(r"www\.[a-z]+\.(com|net|org|io)", p.hostname) for p in fqdn)
+    domain = re.compile(r"www\.[a-z]+\.(com|net|org|io)")
+    assert all(p.scheme in ("http", "https") and domain.fullmatch(p.hostname or "") for p in fqdn)
     assert all(not p.query for p in fqdn)
     assert all(u.startswith("/") and "?" not in u for u in values('url["path"]', n=200))
-    assert all(re.fullmatch(r"\?[a-z]{2,5}=[a-z0-9]{2,5}(&[a-z]{2,5}=[a-z0-9]{2,5}){0,3}", u) for u in values("url['query']"))
+    query = re.compile(r"\?[a-z]{2,5}=[a-z0-9]{2,5}(&[a-z]{2,5}=[a-z0-9]{2,5}){0,3}")
+    assert all(query.fullmatch(u) for u in values("url['query']"))
 
 
 def test_ports_ids_and_simple_values() -> None:
