@@ -42,66 +42,18 @@ TABLE = 512  # pre-drawn URL paths, queries and domain names per replacement
 _TYPED = re.compile(r"(src|dest|dvc|host|user|url)\s*(\[.*\])?$|(email|src_port|dest_port)$|file\[(.*)\]$", re.S)
 _OCTET = [str(i) for i in range(256)]
 _GROUP = [f"{i:x}" for i in range(1 << 16)]
-_USER_NUMBERS = [str(i) for i in range(1, HOST_POOL + 1)]
-_WORDS = (
-    "acme",
-    "alpha",
-    "atlas",
-    "beacon",
-    "cobalt",
-    "delta",
-    "ember",
-    "falcon",
-    "granite",
-    "harbor",
-    "helix",
-    "ion",
-    "juniper",
-    "kestrel",
-    "lumen",
-    "meridian",
-    "nimbus",
-    "onyx",
-    "orbit",
-    "pioneer",
-    "quartz",
-    "raven",
-    "sierra",
-    "summit",
-    "tango",
-    "umbra",
-    "vertex",
-    "willow",
-    "zenith",
-)
-_SEGMENTS = (
-    "api",
-    "app",
-    "assets",
-    "blog",
-    "cart",
-    "catalog",
-    "docs",
-    "download",
-    "images",
-    "login",
-    "news",
-    "posts",
-    "search",
-    "static",
-    "user",
-    "v1",
-    "v2",
-)
-_PAGES = (
-    "index.html",
-    "about.php",
-    "list.asp",
-    "main.js",
-    "report.pdf",
-    "style.css",
-    "view.jsp",
-)
+_USER_FORMS = {  # each kind of user, for user numbers 1…HOST_POOL
+    kind: [form.format(i) for i in range(1, HOST_POOL + 1)]
+    for kind, form in zip(
+        USER_KINDS, ("user{}", "user{}@email.com", "sample_domain.com\\user{}", "CN=user{}"), strict=True
+    )
+}
+_WORDS = ("acme", "alpha", "atlas", "beacon", "cobalt", "delta", "ember", "falcon", "granite", "harbor", "helix",
+          "ion", "juniper", "kestrel", "lumen", "meridian", "nimbus", "onyx", "orbit", "pioneer", "quartz",
+          "raven", "sierra", "summit", "tango", "umbra", "vertex", "willow", "zenith")  # fmt: skip
+_SEGMENTS = ("api", "app", "assets", "blog", "cart", "catalog", "docs", "download", "images", "login", "news",
+             "posts", "search", "static", "user", "v1", "v2")  # fmt: skip
+_PAGES = ("index.html", "about.php", "list.asp", "main.js", "report.pdf", "style.css", "view.jsp")
 
 
 def parse_literal_list(text: str, what: str) -> list[str]:
@@ -191,19 +143,19 @@ def _choose(makers: list[Provider]) -> Provider:
     return provide
 
 
-def _numbers(ctx: RenderContext) -> list[str]:
-    """Sequential host numbers (1…HOST_POOL, continuing across batches)."""
-    return list(map(str, ((ctx.offset + np.arange(ctx.n)) % HOST_POOL + 1).tolist()))
+def _numbers(ctx: RenderContext) -> np.ndarray:
+    """Sequential host indexes (0…HOST_POOL-1, continuing across batches)."""
+    return (ctx.offset + np.arange(ctx.n)) % HOST_POOL
 
 
 def _host_maker(field: str, kind: str) -> Provider:
-    if kind == "host":
-        return lambda ctx: [f"{field}_sample_host_{k}" for k in _numbers(ctx)]
-    if kind == "fqdn":
-        return lambda ctx: [f"{field}_sample_host.sample_domain{k}.com" for k in _numbers(ctx)]
+    if kind in ("host", "fqdn"):
+        form = f"{field}_sample_host_{{}}" if kind == "host" else f"{field}_sample_host.sample_domain{{}}.com"
+        names = [form.format(k) for k in range(1, HOST_POOL + 1)]  # made once: a batch only looks them up
+        return lambda ctx: take(names, _numbers(ctx))
     if kind == "ipv6":
-        prefix = IPV6_PREFIX[field]
-        return lambda ctx: [f"{prefix}:{g}" for g in ipv6_tails(ctx)]
+        prefix = IPV6_PREFIX[field] + ":"
+        return lambda ctx: list(map(prefix.__add__, ipv6_tails(ctx)))
     first, size = IPV4_RANGES.get(field, (0, 0))
     return (lambda ctx: ipv4_in(ctx, first, size)) if size else public_ipv4
 
@@ -237,14 +189,7 @@ def _user_maker(kind: str) -> Provider:
 
 def _users(ctx: RenderContext, kind: str) -> list[str]:
     """The event's user (one per event, shared by every user and email token) shown as `kind`."""
-    numbers = take(_USER_NUMBERS, ctx.shared_rows("typed:user", HOST_POOL))
-    form = {
-        "name": "user{}",
-        "email": "user{}@email.com",
-        "domain_user": "sample_domain.com\\user{}",
-        "distinquised_name": "CN=user{}",
-    }[kind]
-    return list(map(form.format, numbers))
+    return take(_USER_FORMS[kind], ctx.shared_rows("typed:user", HOST_POOL))
 
 
 def _url_provider(kinds: tuple[str, ...]) -> Provider:

@@ -161,3 +161,25 @@ def test_the_data_conf_named_directly_finds_the_addon_samples() -> None:
     proc = cli("validate", str(ADDON / "default" / "pytest-splunk-addon-data.conf"))
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines()[-1].endswith("pytest-splunk-addon-data.conf: OK, 3 sample(s), 0 warning(s)")
+
+
+def test_host_type_event_without_a_host_field_is_warned(tmp_path: Path) -> None:
+    (tmp_path / "samples").mkdir()
+    (tmp_path / "samples" / "a.log").write_text("login from ##h##\n", encoding="utf-8")
+    (tmp_path / "default").mkdir()
+    conf = write_conf(
+        tmp_path / "default",
+        """
+        [a.log]
+        host_type = event
+        token.0.token = ##h##
+        token.0.replacementType = random
+        token.0.replacement = host["fqdn"]
+        """,
+        name="pytest-splunk-addon-data.conf",
+    )
+    proc = cli("validate", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.splitlines() == [
+        f"eventgen: WARNING: {conf}: [a.log] host_type: no token has token.N.field = host, so every event keeps `host`"
+    ]
