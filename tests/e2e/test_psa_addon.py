@@ -157,10 +157,18 @@ def test_bad_dialect_values_are_refused_all_at_once(tmp_path: Path) -> None:
     ]
 
 
-def test_the_data_conf_named_directly_finds_the_addon_samples() -> None:
+def test_the_data_conf_named_directly_or_in_a_folder_of_apps_finds_the_addon_samples() -> None:
     proc = cli("validate", str(ADDON / "default" / "pytest-splunk-addon-data.conf"))
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines()[-1].endswith("pytest-splunk-addon-data.conf: OK, 3 sample(s), 0 warning(s)")
+    apps = cli("validate", "--apps-dir", str(ADDON.parent))
+    assert apps.returncode == 0, apps.stderr
+    assert [line.split(":")[1] for line in apps.stdout.splitlines()[:-1]] == [
+        "corvid_traffic.log",
+        "corvid_auth.log",
+        "corvid_web.log",
+    ]
+    assert apps.stdout.splitlines()[-1].endswith("psa: OK, 3 sample(s), 0 warning(s)")
 
 
 def test_host_type_event_without_a_host_field_is_warned(tmp_path: Path) -> None:
