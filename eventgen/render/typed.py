@@ -41,13 +41,9 @@ TABLE = 512  # pre-drawn URL paths, queries and domain names per replacement
 
 _TYPED = re.compile(r"(src|dest|dvc|host|user|url)\s*(\[.*\])?$|(email|src_port|dest_port)$|file\[(.*)\]$", re.S)
 _OCTET = [str(i) for i in range(256)]
-_GROUP = [f"{i:x}" for i in range(1 << 16)]
-_USER_FORMS = {  # each kind of user, for user numbers 1…HOST_POOL
-    kind: [form.format(i) for i in range(1, HOST_POOL + 1)]
-    for kind, form in zip(
-        USER_KINDS, ("user{}", "user{}@email.com", "sample_domain.com\\user{}", "CN=user{}"), strict=True
-    )
-}
+_USER_FORMS = dict(
+    zip(USER_KINDS, ("user{}", "user{}@email.com", "sample_domain.com\\user{}", "CN=user{}"), strict=True)
+)
 _WORDS = ("acme", "alpha", "atlas", "beacon", "cobalt", "delta", "ember", "falcon", "granite", "harbor", "helix",
           "ion", "juniper", "kestrel", "lumen", "meridian", "nimbus", "onyx", "orbit", "pioneer", "quartz",
           "raven", "sierra", "summit", "tango", "umbra", "vertex", "willow", "zenith")  # fmt: skip
@@ -179,7 +175,8 @@ def public_ipv4(ctx: RenderContext) -> list[str]:
 
 def ipv6_tails(ctx: RenderContext) -> list[str]:
     """The last four groups of an address, the prefix being the caller's."""
-    groups = [take(_GROUP, row) for row in ctx.rng.integers(0, 1 << 16, (4, ctx.n))]
+    table = _table("group", lambda: [f"{i:x}" for i in range(1 << 16)])
+    groups = [take(table, row) for row in ctx.rng.integers(0, 1 << 16, (4, ctx.n))]
     return list(map(":".join, zip(*groups, strict=True)))
 
 
@@ -189,7 +186,9 @@ def _user_maker(kind: str) -> Provider:
 
 def _users(ctx: RenderContext, kind: str) -> list[str]:
     """The event's user (one per event, shared by every user and email token) shown as `kind`."""
-    return take(_USER_FORMS[kind], ctx.shared_rows("typed:user", HOST_POOL))
+    form = _USER_FORMS[kind]
+    names = _table(kind, lambda: [form.format(i) for i in range(1, HOST_POOL + 1)])
+    return take(names, ctx.shared_rows("typed:user", HOST_POOL))
 
 
 def _url_provider(kinds: tuple[str, ...]) -> Provider:
@@ -227,9 +226,17 @@ def _pick(ctx: RenderContext, table: list[str]) -> list[str]:
 _TABLES: dict[str, list[str]] = {}
 
 
+def _table(name: str, make: Callable[[], list[str]]) -> list[str]:
+    """A lookup table made on first use (not at import: most runs use none)."""
+    table = _TABLES.get(name)
+    if table is None:
+        table = _TABLES[name] = make()
+    return table
+
+
 def _url_tables() -> dict[str, list[str]]:
     """Domains, paths and queries drawn once from a fixed seed (the same in every process and run)."""
-    if not _TABLES:
+    if "domain" not in _TABLES:
         rng = np.random.default_rng(24)
         words, segments, pages = np.array(_WORDS), np.array(_SEGMENTS), np.array(_PAGES)
         tlds = np.array(["com", "net", "org", "io"])
@@ -251,4 +258,4 @@ def _url_tables() -> dict[str, list[str]]:
             )
             for _ in range(TABLE)
         ]
-    return _TABLES
+    return {name: _TABLES[name] for name in ("domain", "path", "query")}
