@@ -132,3 +132,37 @@ def test_a_live_rate_change_reaches_every_worker_of_a_cluster(tmp_path: Path) ->
         for proc in workers:
             if proc.poll() is None:
                 proc.kill()
+
+
+def test_a_controller_plays_a_shape_on_every_worker(tmp_path: Path) -> None:
+    """`eventgen controller --shape` with two workers started as users start them: 500/s for 2 s then 1,500/s
+    for 2 s at the receiver, the run ends with the shape, both workers did jobs, and every line arrived."""
+    import json
+
+    from tests.integration.cluster import controller, finish
+
+    receiver = RateReceiver()
+    address = f"tcp://127.0.0.1:{free_port()}"
+    workers = []
+    try:
+        conf = rate_conf(tmp_path, receiver.port, 100)
+        main = controller(conf, address, tmp_path, "--shape", "500@2s,1500@2s", "--expect-workers", "2")
+        for name in ("one", "two"):
+            workers.append(spawn("worker", "--connect", address, "--name", name, log=tmp_path / f"{name}.log"))
+        assert finish(main, 90) == 0, (tmp_path / "controller.log").read_text()
+        data = json.loads((tmp_path / "summary.json").read_text())
+        total = data["total"]
+        assert total["failed"] == 0 and total["generated"] == total["sent"], total
+        wait_for(lambda: receiver.lines >= total["sent"], "every line at the receiver", 20)
+        start = receiver.times[0]
+        assert [w.wait(30) for w in workers] == [0, 0]
+    finally:
+        receiver.close()
+        for proc in workers:
+            if proc.poll() is None:
+                proc.kill()
+    assert receiver.lines == total["sent"] and abs(total["sent"] - 4000) <= 0.03 * 4000, total
+    assert receiver.lines_between(start + 0.25, start + 1.75) / 1.5 == pytest.approx(500, rel=0.07)
+    assert receiver.lines_between(start + 2.25, start + 3.75) / 1.5 == pytest.approx(1500, rel=0.07)
+    jobs = {w["name"]: w["jobs"] for w in data["workers"]}
+    assert set(jobs) == {"one", "two"} and all(n > 10 for n in jobs.values()), jobs
