@@ -221,3 +221,22 @@ def test_a_start_that_breaks_steps_down_and_a_max_rate_ends_the_ramp() -> None:
 def test_a_knee_plan_that_cannot_run_is_refused(plan: KneePlan, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         plan.check()
+
+
+def test_after_a_slow_down_no_job_is_dated_before_an_earlier_one() -> None:
+    """A slow-down maps the plan's past further back: a late job's due time must still not go before the jobs
+    already queued (that inversion had stopped the dispatcher's catch-up clock for good)."""
+    from eventgen.schedule.plan import PlannedJob
+
+    clock = Clock(1000.0, mono=time.monotonic() - 10)  # the plan started 10 s ago: every job below is late
+    dues: list[float | None] = []
+
+    def jobs():
+        for seq in range(6):
+            if seq == 3:
+                clock.set_speed(0.25)  # four times slower from here on
+            yield PlannedJob(GenerationJob("s", seq, 1, 1000.0 + seq, 1000.0 + seq, now=1000.0 + seq), 1000.0 + seq)
+
+    Feeder("s", jobs(), lambda job, due: dues.append(due) is None, clock, threading.Event()).run()
+    stamped = [d for d in dues if d is not None]
+    assert len(stamped) == 6 and stamped == sorted(stamped)
