@@ -1,5 +1,6 @@
 """A TCP line receiver for rate tests, in a thread of the test: it notes when each chunk of lines arrived, so a
-test counts the lines of any time window, and it can be throttled to read at most N lines a second.
+test counts the lines of any time window, and it can be throttled to read at most N lines a second (over all its
+connections together).
 
 Throttled, it reads small chunks from a socket with a small receive buffer, from a bucket that fills at its rate
 and holds at most BURST seconds of it (so it never makes up for time the sender left it idle). The sender's
@@ -36,6 +37,8 @@ class RateReceiver:
         self.totals: list[int] = []  # lines received up to and including that chunk
         self.lines = 0
         self._lock = threading.Lock()
+        self._bucket_lock = threading.Lock()
+        self._budget, self._then = 0.0, time.monotonic()  # lines that may be read now: at most BURST seconds' worth
         self._stop = threading.Event()
         self._threads = [threading.Thread(target=self._accept, daemon=True)]
         self._threads[0].start()
@@ -52,14 +55,15 @@ class RateReceiver:
 
     def _read(self, conn: socket.socket) -> None:
         conn.settimeout(0.2)
-        budget, then = 0.0, time.monotonic()  # lines that may be read now: a bucket of at most BURST seconds
         with conn:
             while not self._stop.is_set():
                 if self.throttle is not None:
-                    now = time.monotonic()
-                    budget = min(budget + (now - then) * self.throttle, BURST * self.throttle)
-                    then = now
-                    if budget < 0 and self._stop.wait(-budget / self.throttle):
+                    with self._bucket_lock:  # one bucket for every connection: N lines a second in all
+                        now = time.monotonic()
+                        self._budget = min(self._budget + (now - self._then) * self.throttle, BURST * self.throttle)
+                        self._then = now
+                        owed = -self._budget / self.throttle
+                    if owed > 0 and self._stop.wait(owed):
                         return
                 try:
                     data = conn.recv(CHUNK if self.throttle is not None else 1 << 20)
@@ -70,7 +74,8 @@ class RateReceiver:
                 if not data:
                     return
                 lines = data.count(b"\n")
-                budget -= lines
+                with self._bucket_lock:
+                    self._budget -= lines
                 with self._lock:
                     self.lines += lines
                     self.times.append(time.time())

@@ -1,4 +1,5 @@
-"""`eventgen knee CONF --start EPS …`: ramp a conf's rate until an output breaks, print the highest rate held."""
+"""`eventgen knee CONF --start EPS …`: ramp a conf's rate until an output breaks, print the highest rate held (over
+worker threads or processes, or with `--bind` over the workers that join, as a controller)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import logging
 import sys
 import time
 
+from eventgen.cli.cluster import add_controller_options, start_controller
 from eventgen.cli.common import add_sample_options, load_config
 from eventgen.cli.destinations import check_file, writing
 from eventgen.cli.generate import CATCHUP
@@ -53,6 +55,8 @@ def build(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--generators", type=int, help="generator workers")
     parser.add_argument("--threading", choices=("thread", "process"), help="worker kind")
     parser.add_argument("--devnull", dest="output", action="store_const", const="devnull", help="send to devnull")
+    group = parser.add_argument_group("as a controller", "with --bind the search runs on the workers that join")
+    add_controller_options(group, required=False)
     parser.set_defaults(rate=None, duration=None, shape=None, catchup=CATCHUP, now=None, no_wait=False)
 
 
@@ -97,7 +101,11 @@ def run(args: argparse.Namespace) -> int:
             engine.stop()
 
     started = time.monotonic()
-    execute(config, args, steer=steer)
+    if args.bind:
+        controller = start_controller(args, config)
+        execute(config, args, controller.transport, controller.summarize, steer)
+    else:
+        execute(config, args, steer=steer)
     if not result:
         log.error("the knee search did not end: the run stopped first")
         return EXIT_FAILED

@@ -80,6 +80,41 @@ def test_the_knee_search_finds_the_rate_a_throttled_receiver_reads_within_ten_pe
     assert total["failed"] == 0 and total["generated"] == total["sent"] == receiver.lines, total
 
 
+def test_a_knee_search_as_a_controller_runs_on_its_workers(tmp_path: Path) -> None:
+    """`eventgen knee --bind` with two workers started as users start them, against the same 500 events/s
+    receiver (one bucket for both workers' connections): the knee is found within 10% and both workers worked."""
+    from tests.conftest import free_port
+    from tests.integration.cluster import eventgen, finish, spawn
+
+    capacity = 500
+    receiver = RateReceiver(throttle=capacity)
+    address = f"tcp://127.0.0.1:{free_port()}"
+    workers = []
+    try:
+        conf = tcp_conf(tmp_path, receiver.port, "knee id=@@ID " + "x" * 16000)
+        result, stats = tmp_path / "knee.json", tmp_path / "s.json"
+        flags = ["--start", "300", "--step", "1.5", "--hold", "3s", "--max-lag", "0.5s", "--expect-workers", "2"]
+        argv = ["knee", str(conf), *flags, "--bind", address, "--json", str(result), "--stats-json", str(stats)]
+        main = eventgen(argv, tmp_path / "knee.log")
+        for name in ("one", "two"):
+            workers.append(spawn("worker", "--connect", address, "--name", name, log=tmp_path / f"{name}.log"))
+        assert finish(main, 240) == 0, (tmp_path / "knee.log").read_text()
+        assert [w.wait(30) for w in workers] == [0, 0]
+        data = json.loads(stats.read_text())
+        wait_for(lambda: receiver.lines >= data["total"]["sent"], "every line sent at the receiver", 30)
+    finally:
+        receiver.close()
+        for proc in workers:
+            if proc.poll() is None:
+                proc.kill()
+    found = json.loads(result.read_text())["found"]
+    assert abs(found - capacity) <= 0.1 * capacity, (tmp_path / "knee.log").read_text()
+    total = data["total"]
+    assert total["failed"] == 0 and total["generated"] == total["sent"] == receiver.lines, total
+    jobs = {w["name"]: w["jobs"] for w in data["workers"]}
+    assert set(jobs) == {"one", "two"} and all(n > 10 for n in jobs.values()), jobs
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
