@@ -80,7 +80,8 @@ class Splunkd:
                     return 401, NOT_AUTHENTICATED
                 query = {k: v[0] for k, v in parse_qs(parts.query).items()}
                 self.posted.append(Posted(query, body))
-                return 200, f"<response><results><result><field k='_index'>{query.get('index', 'main')}</field>".encode()
+                index = query.get("index", "main")
+                return 200, f"<response><results><result><field k='_index'>{index}</field>".encode()
             return 404, b"<response><messages><msg type='ERROR'>Not Found</msg></messages></response>"
 
     def start(self) -> Splunkd:

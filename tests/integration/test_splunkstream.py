@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
+
 import pytest
 
 from tests.conftest import ROOT, cli, free_port
@@ -141,4 +142,3 @@ def test_the_demo_addon_streams_into_splunkd(tmp_path, splunkd):
     assert proxy == [("proxy-01", 2), ("proxy-02", 1)]
     assert {p.query["index"] for p in splunkd.posted if p.query["sourcetype"] == "demo:proxy"} == {"demo_web"}
     assert splunkd.logins == 2  # one session per output instance (hostRegex makes the firewall's its own)
-
