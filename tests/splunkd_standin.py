@@ -38,7 +38,10 @@ class Posted:
 
 
 class Splunkd:
-    def __init__(self, user: str = "admin", password: str = "changeme-Str0ng", port: int = 0):
+    def __init__(
+        self, user: str = "admin", password: str = "changeme-Str0ng", port: int = 0, tls: tuple[str, str] | None = None
+    ):
+        self.tls = tls  # (certificate file, key file): serve HTTPS, as splunkd does
         self.user = user
         self.password = password
         self.port = port
@@ -97,7 +100,7 @@ class Splunkd:
                 self.end_headers()
                 self.wfile.write(reply)
 
-        self._server = serve(Handler, self.port)
+        self._server = serve(Handler, self.port, self.tls)
         self.port = self._server.server_address[1]
         return self
 

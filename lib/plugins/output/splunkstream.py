@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import http.client
 import re
+import ssl
 from urllib.parse import urlencode
 
 from eventgen.plugin import (
@@ -173,6 +174,13 @@ class SplunkStreamOutput(OutputPlugin):
             sent = True
             response = conn.getresponse()
             return response.status, response.read()
+        except ssl.SSLCertVerificationError as exc:
+            self.close()
+            raise OutputError(
+                f"TLS certificate of splunkd {self.where} rejected ({exc.verify_message}): give its CA in "
+                "splunkCaFile, or set splunkVerify = false",
+                retryable=False,
+            ) from None
         except (OSError, http.client.HTTPException) as exc:
             self.close()
             error = OutputError(f"splunkd {self.where}: {type(exc).__name__}: {exc}")

@@ -1,0 +1,83 @@
+"""splunkstream in process against the loopback splunkd: an expired session is renewed once, HTTPS with splunkd's CA,
+a rejected certificate in one line, and events with their own metadata cut into runs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from eventgen.core.batch import EventBatch
+from eventgen.plugin import Payload, registry
+from eventgen.plugin.compliance import compliance_batch, settings_from
+from tests.servers import self_signed_cert
+from tests.splunkd_standin import Splunkd
+
+registry.load()
+PLUGIN = registry.get("output", "splunkstream")
+
+
+def output(splunkd: Splunkd, **more: str):
+    raw = {
+        "splunkHost": "127.0.0.1",
+        "splunkPort": str(splunkd.port),
+        "splunkMethod": "https" if splunkd.tls else "http",
+        "splunkUser": splunkd.user,
+        "splunkPass": splunkd.password,
+        "outputGiveUpSeconds": "1",
+        **more,
+    }
+    return PLUGIN(settings_from(PLUGIN, raw))
+
+
+@pytest.fixture
+def splunkd():
+    server = Splunkd().start()
+    yield server
+    server.stop()
+
+
+def test_an_expired_session_is_renewed_once(splunkd):
+    out = output(splunkd)
+    first, second = compliance_batch(), compliance_batch()
+    assert out.deliver(first).sent == 25
+    splunkd.expire()
+    delivery = out.deliver(second)
+    out.shutdown()
+    assert (delivery.sent, delivery.failed, delivery.resent) == (25, 0, 0)
+    assert (splunkd.logins, splunkd.refused_posts) == (2, 1)
+    assert splunkd.events == first.events + second.events
+    assert splunkd.posted[0].query == {
+        "index": "main",
+        "source": "compliance.log",
+        "sourcetype": "compliance",
+        "host": "compliance-host",
+    }
+
+
+def test_https_with_splunkds_ca_and_a_rejected_certificate(tmp_path):
+    cert, key = self_signed_cert(tmp_path)
+    server = Splunkd(tls=(str(cert), str(key))).start()
+    try:
+        trusted = output(server, splunkCaFile=str(cert))
+        assert trusted.deliver(compliance_batch()).sent == 25
+        trusted.shutdown()
+        refused = output(server)
+        delivery = refused.deliver(compliance_batch())
+        refused.shutdown()
+    finally:
+        server.stop()
+    assert (delivery.sent, delivery.failed) == (0, 25)
+    assert delivery.error == (
+        f"TLS certificate of splunkd https://127.0.0.1:{server.port} rejected (self-signed certificate): give its CA "
+        "in splunkCaFile, or set splunkVerify = false"
+    )
+    assert server.logins == 1
+
+
+def test_events_with_their_own_metadata_go_in_runs():
+    module = __import__(PLUGIN.__module__, fromlist=["runs", "StreamFrames"])
+    batch = EventBatch("s", 0, ["a", "b", "c", "d"], np.zeros(4), {"index": "i"}, {"host": ["h1", "h1", "h2", "h1"]})
+    payload: Payload = PLUGIN(settings_from(PLUGIN, {"splunkHost": "x"})).format(batch)
+    assert module.runs(payload) == [(0, 2, "index=i&host=h1"), (2, 3, "index=i&host=h2"), (3, 4, "index=i&host=h1")]
+    assert module.runs(payload.tail(2)) == [(0, 1, "index=i&host=h2"), (1, 2, "index=i&host=h1")]
+    assert bytes(payload.piece(0, 2)) == b"a\nb\n"
