@@ -190,7 +190,11 @@ class SplunkStreamOutput(OutputPlugin):
     def _login(self) -> None:
         cfg = self.config
         form = urlencode({"username": cfg.splunkUser, "password": cfg.splunkPass}).encode()
-        status, answer = self._post(LOGIN, form, {"Content-Type": "application/x-www-form-urlencoded"})
+        try:
+            status, answer = self._post(LOGIN, form, {"Content-Type": "application/x-www-form-urlencoded"})
+        except OutputError as exc:
+            exc.maybe_received = False  # type: ignore[attr-defined]  # a lost login answer carried no event
+            raise
         found = SESSION_KEY.search(answer) if status == 200 else None
         if found:
             self.session = found.group(1).decode()
