@@ -42,6 +42,7 @@ class Splunkd:
         self, user: str = "admin", password: str = "changeme-Str0ng", port: int = 0, tls: tuple[str, str] | None = None
     ):
         self.tls = tls  # (certificate file, key file): serve HTTPS, as splunkd does
+        self.drop_idle = False  # close each connection after answering, without saying so (an idle timeout)
         self.user = user
         self.password = password
         self.port = port
@@ -99,6 +100,9 @@ class Splunkd:
                 self.send_header("Content-Length", str(len(reply)))
                 self.end_headers()
                 self.wfile.write(reply)
+                self.wfile.flush()
+                if owner.drop_idle:
+                    self.close_connection = True
 
         self._server = serve(Handler, self.port, self.tls)
         self.port = self._server.server_address[1]

@@ -3,6 +3,8 @@ a rejected certificate in one line, and events with their own metadata cut into 
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 
@@ -52,6 +54,27 @@ def test_an_expired_session_is_renewed_once(splunkd):
         "sourcetype": "compliance",
         "host": "compliance-host",
     }
+
+
+def test_a_connection_splunkd_closed_while_idle_is_replaced_before_posting(splunkd):
+    splunkd.drop_idle = True
+    out = output(splunkd)
+    deliveries = [out.deliver(compliance_batch()) for _ in range(3)]
+    out.shutdown()
+    assert [(d.sent, d.failed, d.resent) for d in deliveries] == [(25, 0, 0)] * 3  # nothing sent twice
+    assert (splunkd.logins, len(splunkd.posted), len(splunkd.events)) == (1, 3, 75)
+
+
+def test_a_closed_connection_not_seen_before_posting_is_reposted_and_counted_resent(splunkd, monkeypatch):
+    """The race the check before posting cannot see (splunkd closes as the request goes out): the request goes once
+    more on a new connection, in the same attempt, and its events count `resent` (the first copy may have arrived)."""
+    splunkd.drop_idle = True
+    monkeypatch.setattr(sys.modules[PLUGIN.__module__], "peer_gone", lambda sock: False)
+    out = output(splunkd)
+    deliveries = [out.deliver(compliance_batch()) for _ in range(2)]
+    out.shutdown()
+    assert [(d.sent, d.failed, d.resent) for d in deliveries] == [(25, 0, 25)] * 2
+    assert (splunkd.logins, len(splunkd.events)) == (1, 50)
 
 
 def test_https_with_splunkds_ca_and_a_rejected_certificate(tmp_path):

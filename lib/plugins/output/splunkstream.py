@@ -35,13 +35,13 @@ from eventgen.plugin import (
 )
 
 from ._checks import tls_problems
-from ._net import RETRYABLE_STATUS, tls_context
+from ._net import RETRYABLE_STATUS, peer_gone, tls_context
 
 LOGIN = "/services/auth/login"
 RECEIVER = "/services/receivers/simple"
 META = ("index", "source", "sourcetype", "host")
 SESSION_KEY = re.compile(rb"<sessionKey>\s*([^<\s]+)\s*</sessionKey>")
-LOST_ANSWER = (http.client.RemoteDisconnected, ConnectionResetError, TimeoutError, BrokenPipeError)
+STALE = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)  # a kept-alive connection closed
 
 
 def query_of(meta: dict[str, str], host_regex: str | None) -> str:
@@ -87,6 +87,14 @@ def runs(payload: Payload) -> list[tuple[int, int, str]]:
             found.append((start, number, queries[start]))
             start = number
     return found
+
+
+class _Stale(Exception):
+    """A kept-alive connection was found closed: `error` is what to raise when a new one will not help."""
+
+    def __init__(self, error: OutputError):
+        super().__init__(str(error))
+        self.error = error
 
 
 class SplunkStreamOutput(OutputPlugin):
@@ -148,11 +156,13 @@ class SplunkStreamOutput(OutputPlugin):
     def close(self) -> None:
         if self.conn is not None:
             self.conn.close()
-            self.conn = None
-        self.session = ""
+            self.conn = None  # the session key stays: it outlives connections (a 401 renews it)
 
     # -- HTTP -------------------------------------------------------------------------------------------------------
     def _connection(self) -> http.client.HTTPConnection:
+        if self.conn is not None and self.conn.sock is not None and peer_gone(self.conn.sock):
+            self.conn.close()  # splunkd closed the kept-alive connection while idle: a new one, nothing lost
+            self.conn = None
         if self.conn is None:
             cfg = self.config
             if cfg.splunkMethod == "https":
@@ -164,9 +174,22 @@ class SplunkStreamOutput(OutputPlugin):
                 self.conn = http.client.HTTPConnection(cfg.splunkHost, cfg.splunkPort, timeout=cfg.splunkTimeout)
         return self.conn
 
-    def _post(self, target: str, body: bytes | memoryview, headers: dict[str, str]) -> tuple[int, bytes]:
-        """(status, answer) of one POST; OutputError when the connection failed (`maybe_received` when the request
-        went out and its answer was lost)."""
+    def _post(self, target: str, body: bytes | memoryview, headers: dict[str, str]) -> tuple[int, bytes, bool]:
+        """(status, answer, reposted) of one POST. A kept-alive connection that turns out closed (splunkd's idle
+        timeout) gets the request once more on a new one: `reposted`, since the first copy may have arrived.
+        OutputError when the connection failed (`maybe_received` when the request went out and its answer was lost)."""
+        reused = self.conn is not None
+        try:
+            return (*self._exchange(target, body, headers), False)
+        except _Stale as stale:
+            if not reused:
+                raise stale.error from None
+        try:
+            return (*self._exchange(target, body, headers), True)
+        except _Stale as stale:
+            raise stale.error from None
+
+    def _exchange(self, target: str, body: bytes | memoryview, headers: dict[str, str]) -> tuple[int, bytes]:
         conn = self._connection()
         sent = False
         try:
@@ -185,13 +208,15 @@ class SplunkStreamOutput(OutputPlugin):
             self.close()
             error = OutputError(f"splunkd {self.where}: {type(exc).__name__}: {exc}")
             error.maybe_received = sent  # type: ignore[attr-defined]
+            if isinstance(exc, STALE):
+                raise _Stale(error) from None
             raise error from None
 
     def _login(self) -> None:
         cfg = self.config
         form = urlencode({"username": cfg.splunkUser, "password": cfg.splunkPass}).encode()
         try:
-            status, answer = self._post(LOGIN, form, {"Content-Type": "application/x-www-form-urlencoded"})
+            status, answer, _ = self._post(LOGIN, form, {"Content-Type": "application/x-www-form-urlencoded"})
         except OutputError as exc:
             exc.maybe_received = False  # type: ignore[attr-defined]  # a lost login answer carried no event
             raise
@@ -219,7 +244,8 @@ class SplunkStreamOutput(OutputPlugin):
                 resent += end - start  # the previous attempt's request may have arrived
             self.unsure = None
             try:
-                self._send(payload.piece(start, end), query)
+                if self._send(payload.piece(start, end), query):
+                    resent += end - start
             except OutputError as exc:
                 if getattr(exc, "maybe_received", False):
                     self.unsure = (batch_id, payload.offset + start)
@@ -227,16 +253,18 @@ class SplunkStreamOutput(OutputPlugin):
                 raise
         return WriteResult(resent=resent)
 
-    def _send(self, body: memoryview, query: str) -> None:
-        """POST one run of events; a session that expired is renewed once."""
+    def _send(self, body: memoryview, query: str) -> bool:
+        """POST one run of events (a session that expired is renewed once); True when it may have arrived twice."""
         target = f"{RECEIVER}?{query}" if query else RECEIVER
+        twice = False
         for renewed in (False, True):
             if not self.session:
                 self._login()
             headers = {"Authorization": f"Splunk {self.session}", "Content-Type": "text/plain"}
-            status, answer = self._post(target, body, headers)
+            status, answer, reposted = self._post(target, body, headers)
+            twice = twice or reposted
             if status == 200:
-                return
+                return twice
             if status == 401 and not renewed:
                 self.session = ""
                 continue
@@ -245,3 +273,4 @@ class SplunkStreamOutput(OutputPlugin):
                 f"splunkd {self.where}{RECEIVER} answered HTTP {status}: {detail}",
                 retryable=status in RETRYABLE_STATUS,
             )
+        raise AssertionError("unreachable: the second pass returns or raises")
