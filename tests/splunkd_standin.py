@@ -39,8 +39,14 @@ class Posted:
 
 class Splunkd:
     def __init__(
-        self, user: str = "admin", password: str = "changeme-Str0ng", port: int = 0, tls: tuple[str, str] | None = None
+        self,
+        user: str = "admin",
+        password: str = "changeme-Str0ng",
+        port: int = 0,
+        tls: tuple[str, str] | None = None,
+        address: str = "127.0.0.1",
     ):
+        self.address = address  # a loopback address (127.0.0.2 for a second splunkd on the same port)
         self.tls = tls  # (certificate file, key file): serve HTTPS, as splunkd does
         self.drop_idle = False  # close each connection after answering, without saying so (an idle timeout)
         self.user = user
@@ -104,7 +110,7 @@ class Splunkd:
                 if owner.drop_idle:
                     self.close_connection = True
 
-        self._server = serve(Handler, self.port, self.tls)
+        self._server = serve(Handler, self.port, self.tls, self.address)
         self.port = self._server.server_address[1]
         return self
 

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from tests.conftest import ROOT, cli, free_port
+from tests.conftest import ROOT, cli, free_port, write_conf
 from tests.integration.helpers import row, run
 from tests.splunkd_standin import Splunkd
 
@@ -142,3 +142,19 @@ def test_the_demo_addon_streams_into_splunkd(tmp_path, splunkd):
     assert proxy == [("proxy-01", 2), ("proxy-02", 1)]
     assert {p.query["index"] for p in splunkd.posted if p.query["sourcetype"] == "demo:proxy"} == {"demo_web"}
     assert splunkd.logins == 2  # one session per output instance (hostRegex makes the firewall's its own)
+
+
+def test_validate_lists_every_problem_of_the_stanza(tmp_path):
+    (tmp_path / "s.log").write_text(SAMPLE)
+    path = write_conf(
+        tmp_path, '[s.log]\noutputMode = splunkstream\nsplunkHost = ["idx1", "idx 2"]\nsplunkMethod = ftp\n'
+    )
+    proc = cli("validate", str(path))
+    assert proc.returncode == 2
+    prefix = f"eventgen: error: {path}: [s.log]:"
+    assert proc.stderr.splitlines() == [
+        f"{prefix} splunkHost: 'idx 2' is not a host name (letters, digits, '-', '_' and dots) or an IP address",
+        f"{prefix} splunkMethod: 'ftp' is not one of: http, https",
+        f"{prefix} splunkUser: outputMode = splunkstream needs splunkUser (the user to log in as)",
+        f"{prefix} splunkPass: outputMode = splunkstream needs splunkPass (that user's password)",
+    ]

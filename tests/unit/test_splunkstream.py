@@ -69,12 +69,31 @@ def test_a_closed_connection_not_seen_before_posting_is_reposted_and_counted_res
     """The race the check before posting cannot see (splunkd closes as the request goes out): the request goes once
     more on a new connection, in the same attempt, and its events count `resent` (the first copy may have arrived)."""
     splunkd.drop_idle = True
-    monkeypatch.setattr(sys.modules[PLUGIN.__module__], "peer_gone", lambda sock: False)
+    monkeypatch.setattr(sys.modules["eventgen_plugins.output._splunkd"], "peer_gone", lambda sock: False)
     out = output(splunkd)
     deliveries = [out.deliver(compliance_batch()) for _ in range(2)]
     out.shutdown()
     assert [(d.sent, d.failed, d.resent) for d in deliveries] == [(25, 0, 25)] * 2
     assert (splunkd.logins, len(splunkd.events)) == (1, 50)
+
+
+def test_a_list_of_hosts_takes_batches_in_turn_and_a_dead_one_is_failed_over():
+    first = Splunkd().start()
+    second = Splunkd(port=first.port, address="127.0.0.2").start()
+    try:
+        out = output(first, splunkHost='["127.0.0.1", "127.0.0.2"]')
+        batches = [compliance_batch() for _ in range(4)]
+        deliveries = [out.deliver(batch) for batch in batches[:2]]
+        second.stop()  # its batch is retried on the other
+        deliveries += [out.deliver(batch) for batch in batches[2:]]
+        out.shutdown()
+    finally:
+        first.stop()
+        second.stop()
+    assert [(d.sent, d.failed) for d in deliveries] == [(25, 0)] * 4
+    assert (first.logins, second.logins) == (1, 1)
+    assert second.events == batches[1].events
+    assert first.events == batches[0].events + batches[2].events + batches[3].events
 
 
 def test_https_with_splunkds_ca_and_a_rejected_certificate(tmp_path):

@@ -6,13 +6,15 @@ then POSTs each batch's events, one a line, to `/services/receivers/simple?index
 one request; a CSV sample's events with their own host, source, sourcetype or index are one request per run of
 events that share them, and a retry resumes at the first run not accepted. A session that expired (401) is renewed
 once. The password is sent only in the login's body: it is never logged, shown or put in an error.
+
+`splunkHost` may be a JSON list of hosts, as Splunk Eventgen's spec allows: batches then go to them in turn, each
+with its own connection and session (`_splunkd`), and a failed batch is retried on the next one.
 """
 
 from __future__ import annotations
 
-import http.client
-import re
-import ssl
+import json
+from functools import partial
 from urllib.parse import urlencode
 
 from eventgen.plugin import (
@@ -24,24 +26,42 @@ from eventgen.plugin import (
     PathKind,
     Payload,
     Setting,
+    SettingError,
     WriteResult,
     at_least,
     choice,
+    host_problem,
     parse_bool,
     parse_float,
-    parse_host,
     parse_int,
     port,
 )
 
 from ._checks import tls_problems
-from ._net import RETRYABLE_STATUS, peer_gone, tls_context
+from ._net import RETRYABLE_STATUS, tls_context
+from ._splunkd import Splunkd
 
-LOGIN = "/services/auth/login"
 RECEIVER = "/services/receivers/simple"
 META = ("index", "source", "sourcetype", "host")
-SESSION_KEY = re.compile(rb"<sessionKey>\s*([^<\s]+)\s*</sessionKey>")
-STALE = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)  # a kept-alive connection closed
+
+
+def parse_hosts(text: str) -> tuple[str, ...]:
+    """A host name or address, or a JSON list of them (`["idx1.example.com", "idx2.example.com"]`)."""
+    value = text.strip()
+    try:
+        hosts = json.loads(value) if value.startswith("[") else [value]
+    except json.JSONDecodeError as exc:
+        raise SettingError(f"invalid JSON list of hosts ({exc.msg} at column {exc.colno})") from None
+    if not hosts or not all(isinstance(h, str) for h in hosts):
+        raise SettingError('expected a host, or a JSON list of hosts: ["idx1.example.com", "idx2.example.com"]')
+    for host in hosts:
+        problem = host_problem(host)
+        if problem:
+            raise SettingError(problem)
+    return tuple(hosts)
+
+
+parse_hosts.__name__ = "parse_host"
 
 
 def query_of(meta: dict[str, str], host_regex: str | None) -> str:
@@ -89,20 +109,18 @@ def runs(payload: Payload) -> list[tuple[int, int, str]]:
     return found
 
 
-class _Stale(Exception):
-    """A kept-alive connection was found closed: `error` is what to raise when a new one will not help."""
-
-    def __init__(self, error: OutputError):
-        super().__init__(str(error))
-        self.error = error
-
-
 class SplunkStreamOutput(OutputPlugin):
     name = "splunkstream"
     summary = "Splunk's management port: log in, then POST raw events to /services/receivers/simple."
     retries_setting = "splunkRetries"
     settings = (
-        Setting("splunkHost", parse_host, None, "Splunk server (host name or address) to send the events to."),
+        Setting(
+            "splunkHost",
+            parse_hosts,
+            None,
+            'Splunk server (host name or address), or a JSON list of them (`["idx1", "idx2"]`): batches go to '
+            "each in turn.",
+        ),
         Setting("splunkPort", port, "8089", "Splunk's management port (splunkd), not HEC's 8088."),
         Setting("splunkMethod", choice("http", "https"), "https", "Protocol of the management port."),
         Setting("splunkUser", default=None, doc="User to log in as (needs the edit_tcp capability)."),
@@ -145,98 +163,25 @@ class SplunkStreamOutput(OutputPlugin):
     def __init__(self, config) -> None:
         super().__init__(config)
         cfg = self.config
-        self.where = f"{cfg.splunkMethod}://{cfg.splunkHost}:{cfg.splunkPort}"
-        self.conn: http.client.HTTPConnection | None = None
-        self.session = ""  # the session key of the current login
+        tls = partial(tls_context, cfg.splunkVerify, cfg.splunkCaFile)
+        credentials = (cfg.splunkUser or "", cfg.splunkPass or "")
+        self.servers = [
+            Splunkd(cfg.splunkMethod, host, cfg.splunkPort, cfg.splunkTimeout, credentials, tls)
+            for host in cfg.splunkHost or ()
+        ]
+        self.turn = 0  # the server of the next batch
         self.unsure: tuple[int, int] | None = None  # (batch id, event) of a request whose answer was lost
 
     def formatter(self) -> StreamFrames:
         return StreamFrames(LineFrames(self.event_text()), self.config.hostRegex)
 
     def close(self) -> None:
-        if self.conn is not None:
-            self.conn.close()
-            self.conn = None  # the session key stays: it outlives connections (a 401 renews it)
+        for server in self.servers:
+            server.close()
 
-    # -- HTTP -------------------------------------------------------------------------------------------------------
-    def _connection(self) -> http.client.HTTPConnection:
-        if self.conn is not None and self.conn.sock is not None and peer_gone(self.conn.sock):
-            self.conn.close()  # splunkd closed the kept-alive connection while idle: a new one, nothing lost
-            self.conn = None
-        if self.conn is None:
-            cfg = self.config
-            if cfg.splunkMethod == "https":
-                context = tls_context(cfg.splunkVerify, cfg.splunkCaFile)
-                self.conn = http.client.HTTPSConnection(
-                    cfg.splunkHost, cfg.splunkPort, timeout=cfg.splunkTimeout, context=context
-                )
-            else:
-                self.conn = http.client.HTTPConnection(cfg.splunkHost, cfg.splunkPort, timeout=cfg.splunkTimeout)
-        return self.conn
-
-    def _post(self, target: str, body: bytes | memoryview, headers: dict[str, str]) -> tuple[int, bytes, bool]:
-        """(status, answer, reposted) of one POST. A kept-alive connection that turns out closed (splunkd's idle
-        timeout) gets the request once more on a new one: `reposted`, since the first copy may have arrived.
-        OutputError when the connection failed (`maybe_received` when the request went out and its answer was lost)."""
-        reused = self.conn is not None
-        try:
-            return (*self._exchange(target, body, headers), False)
-        except _Stale as stale:
-            if not reused:
-                raise stale.error from None
-        try:
-            return (*self._exchange(target, body, headers), True)
-        except _Stale as stale:
-            raise stale.error from None
-
-    def _exchange(self, target: str, body: bytes | memoryview, headers: dict[str, str]) -> tuple[int, bytes]:
-        conn = self._connection()
-        sent = False
-        try:
-            conn.request("POST", target, body=body, headers=headers)
-            sent = True
-            response = conn.getresponse()
-            return response.status, response.read()
-        except ssl.SSLCertVerificationError as exc:
-            self.close()
-            raise OutputError(
-                f"TLS certificate of splunkd {self.where} rejected ({exc.verify_message}): give its CA in "
-                "splunkCaFile, or set splunkVerify = false",
-                retryable=False,
-            ) from None
-        except (OSError, http.client.HTTPException) as exc:
-            self.close()
-            error = OutputError(f"splunkd {self.where}: {type(exc).__name__}: {exc}")
-            error.maybe_received = sent  # type: ignore[attr-defined]
-            if isinstance(exc, STALE):
-                raise _Stale(error) from None
-            raise error from None
-
-    def _login(self) -> None:
-        cfg = self.config
-        form = urlencode({"username": cfg.splunkUser, "password": cfg.splunkPass}).encode()
-        try:
-            status, answer, _ = self._post(LOGIN, form, {"Content-Type": "application/x-www-form-urlencoded"})
-        except OutputError as exc:
-            exc.maybe_received = False  # type: ignore[attr-defined]  # a lost login answer carried no event
-            raise
-        found = SESSION_KEY.search(answer) if status == 200 else None
-        if found:
-            self.session = found.group(1).decode()
-            return
-        if status in (401, 403):
-            raise OutputError(
-                f"splunkd {self.where} refused the login of user {cfg.splunkUser!r} (HTTP {status}): "
-                "check splunkUser and splunkPass",
-                retryable=False,
-            )
-        raise OutputError(
-            f"splunkd {self.where}: login answered HTTP {status} without a session key",
-            retryable=status in RETRYABLE_STATUS,
-        )
-
-    # -- sending ----------------------------------------------------------------------------------------------------
     def write(self, payload: Payload) -> WriteResult:
+        server = self.servers[self.turn % len(self.servers)]
+        self.turn += 1  # the next batch, or this one's retry, goes to the next server
         resent = 0
         batch_id = id(payload.batch)
         for start, end, query in runs(payload):
@@ -244,33 +189,21 @@ class SplunkStreamOutput(OutputPlugin):
                 resent += end - start  # the previous attempt's request may have arrived
             self.unsure = None
             try:
-                if self._send(payload.piece(start, end), query):
-                    resent += end - start
+                status, answer, reposted = server.post(
+                    f"{RECEIVER}?{query}" if query else RECEIVER, payload.piece(start, end)
+                )
             except OutputError as exc:
                 if getattr(exc, "maybe_received", False):
                     self.unsure = (batch_id, payload.offset + start)
                 exc.sent, exc.resent = start, resent
                 raise
+            if status != 200:
+                detail = answer[:200].decode(errors="replace").strip()
+                raise OutputError(
+                    f"splunkd {server.where}{RECEIVER} answered HTTP {status}: {detail}",
+                    retryable=status in RETRYABLE_STATUS,
+                    sent=start,
+                    resent=resent,
+                )
+            resent += (end - start) if reposted else 0
         return WriteResult(resent=resent)
-
-    def _send(self, body: memoryview, query: str) -> bool:
-        """POST one run of events (a session that expired is renewed once); True when it may have arrived twice."""
-        target = f"{RECEIVER}?{query}" if query else RECEIVER
-        twice = False
-        for renewed in (False, True):
-            if not self.session:
-                self._login()
-            headers = {"Authorization": f"Splunk {self.session}", "Content-Type": "text/plain"}
-            status, answer, reposted = self._post(target, body, headers)
-            twice = twice or reposted
-            if status == 200:
-                return twice
-            if status == 401 and not renewed:
-                self.session = ""
-                continue
-            detail = answer[:200].decode(errors="replace").strip()
-            raise OutputError(
-                f"splunkd {self.where}{RECEIVER} answered HTTP {status}: {detail}",
-                retryable=status in RETRYABLE_STATUS,
-            )
-        raise AssertionError("unreachable: the second pass returns or raises")
