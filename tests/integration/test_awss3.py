@@ -121,3 +121,14 @@ def test_key_names_follow_the_event_type():
         "elbaccesslog": "p/20240101T1200Z_00ab.x",
         "s3accesslog": "p/2024-01-01-12-00-05-00AB.x",
     }
+
+
+def test_events_per_key_cut_each_batch_into_objects(tmp_path, s3):
+    bucket = s3.bucket("perkey")
+    proc, summary = run(tmp_path, conf(s3.settings(bucket), "awsS3EventPerKey = 4"), sample=SAMPLE)
+    assert proc.returncode == 0, proc.stderr
+    assert row(summary, "awss3")["sent"] == 12
+    bodies = sorted(s3.body(bucket, key).decode() for key in s3.keys(bucket))
+    assert len(bodies) == 4  # each batch of 6 events: an object of 4 and one of 2
+    assert sorted(len(b.splitlines()) for b in bodies) == [2, 2, 4, 4]
+    assert sorted(line for b in bodies for line in b.splitlines()) == sorted(LINES * 4)

@@ -85,6 +85,12 @@ class AwsS3Output(OutputPlugin):
             None,
             "Endpoint of an S3-compatible store (`http://127.0.0.1:9000`); path-style addressing is used with it.",
         ),
+        Setting(
+            "awsS3EventPerKey",
+            at_least(parse_int, 1),
+            None,
+            "Events per object: a batch is put as objects of at most this many events (unset: one object per batch).",
+        ),
         Setting("awsS3Timeout", at_least(parse_float, 0.1), "30", "Seconds to wait to connect and for an answer."),
         Setting(
             "awsS3Retries",
@@ -135,20 +141,38 @@ class AwsS3Output(OutputPlugin):
             self.client.close()
             self.client = None
 
-    def key_of(self, payload: Payload) -> str:
+    def key_of(self, payload: Payload, start: int, end: int) -> str:
+        """The key of the object holding events [start, end) of `payload`: the same for the same events of the same
+        batch (a retry overwrites its own object), never the same for two runs (the instance's random nonce)."""
         cfg = self.config
-        unique = hashlib.blake2b(f"{payload.sample}\n{payload.seq}".encode(), key=self.nonce, digest_size=8)
-        last = float(payload.batch.times.max()) if payload.batch is not None and len(payload.batch) else 0.0
+        first = payload.offset + start
+        unique = hashlib.blake2b(f"{payload.sample}\n{payload.seq}\n{first}".encode(), key=self.nonce, digest_size=8)
+        batch = payload.batch
+        last = float(batch.times[first : payload.offset + end].max()) if batch is not None and end > start else 0.0
         return object_key(cfg.awsS3ObjectPrefix, cfg.awsS3EventType, cfg.awsS3ObjectSuffix, last, unique.hexdigest())
 
     def write(self, payload: Payload) -> WriteResult:
+        """One object per batch, or per `awsS3EventPerKey` events of it; when a put fails, the objects before it
+        count sent and a retry resumes at its events."""
+        per_key = self.config.awsS3EventPerKey or len(payload)
+        size = 0
+        for start in range(0, len(payload), per_key):
+            end = min(start + per_key, len(payload))
+            try:
+                size += self.put(self.key_of(payload, start, end), payload.piece(start, end))
+            except OutputError as exc:
+                exc.sent = start
+                raise
+        return WriteResult(bytes=size)
+
+    def put(self, key: str, data: memoryview) -> int:
+        """Put one object; the bytes it took."""
         from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError  # type: ignore[import-untyped]
 
         cfg = self.config
-        body = bytes(payload.data)
+        body = bytes(data)
         if cfg.awsS3CompressionType == "gz":
             body = gzip.compress(body, compresslevel=6, mtime=0)
-        key = self.key_of(payload)
         try:
             self.client.put_object(Bucket=cfg.awsS3BucketName, Key=key, Body=body, ContentType="text/plain")
         except ClientError as exc:
@@ -157,8 +181,7 @@ class AwsS3Output(OutputPlugin):
             status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
             raise OutputError(
                 f"S3 bucket {cfg.awsS3BucketName!r}: {code} (HTTP {status}): {error.get('Message', '')}",
-                retryable=code not in REFUSED
-                and (status in RETRYABLE_STATUS or code in ("SlowDown", "RequestTimeout")),
+                retryable=code not in REFUSED and (status in RETRYABLE_STATUS or code in BUSY),
             ) from None
         except NoCredentialsError:
             raise OutputError(
@@ -167,4 +190,4 @@ class AwsS3Output(OutputPlugin):
         except BotoCoreError as exc:
             where = cfg.awsS3EndPointUrl or "S3"
             raise OutputError(f"{where}: {type(exc).__name__}: {exc}") from None
-        return WriteResult(bytes=len(body))
+        return len(body)
