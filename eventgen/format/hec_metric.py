@@ -9,7 +9,7 @@ text itself goes into the envelope as written, so nothing is encoded twice.
 from __future__ import annotations
 
 import json
-from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
 from eventgen.core.batch import EventBatch

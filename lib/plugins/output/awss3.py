@@ -49,7 +49,7 @@ REFUSED = frozenset(
 
 def boto3_missing() -> bool:
     try:
-        import boto3  # type: ignore[import-untyped]  # noqa: F401
+        import boto3  # noqa: F401
     except ImportError:
         return True
     return False
@@ -119,8 +119,8 @@ class AwsS3Output(OutputPlugin):
 
     def open(self) -> None:
         try:
-            import boto3  # type: ignore[import-untyped]
-            from botocore.config import Config  # type: ignore[import-untyped]
+            import boto3
+            from botocore.config import Config
         except ImportError:
             raise OutputError(MISSING, retryable=False) from None
         cfg = self.config
@@ -167,7 +167,7 @@ class AwsS3Output(OutputPlugin):
 
     def put(self, key: str, data: memoryview) -> int:
         """Put one object; the bytes it took."""
-        from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError  # type: ignore[import-untyped]
+        from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
         cfg = self.config
         body = bytes(data)
