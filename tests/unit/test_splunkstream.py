@@ -4,18 +4,19 @@ a rejected certificate in one line, and events with their own metadata cut into 
 from __future__ import annotations
 
 import sys
+from typing import cast
 
 import numpy as np
 import pytest
 
 from eventgen.core.batch import EventBatch
-from eventgen.plugin import Payload, registry
+from eventgen.plugin import OutputPlugin, Payload, registry
 from eventgen.plugin.compliance import compliance_batch, settings_from
 from tests.servers import self_signed_cert
 from tests.splunkd_standin import Splunkd
 
 registry.load()
-PLUGIN = registry.get("output", "splunkstream")
+PLUGIN = cast(type[OutputPlugin], registry.get("output", "splunkstream"))
 
 
 def output(splunkd: Splunkd, **more: str):
