@@ -158,3 +158,12 @@ def test_validate_lists_every_problem_of_the_stanza(tmp_path):
         f"{prefix} splunkUser: outputMode = splunkstream needs splunkUser (the user to log in as)",
         f"{prefix} splunkPass: outputMode = splunkstream needs splunkPass (that user's password)",
     ]
+
+
+def test_process_mode_sends_every_event_once(tmp_path, splunkd):
+    proc, summary = run(tmp_path, conf(splunkd, splunkd.password), "--multiprocess", "--generators", "2", sample=SAMPLE)
+    assert proc.returncode == 0, proc.stderr
+    counts = row(summary, "splunkstream")
+    assert (counts["generated"], counts["sent"], counts["failed"], counts["resent"]) == (12, 12, 0, 0)
+    assert sorted(splunkd.events) == sorted(LINES * 4)
+    assert len(splunkd.posted) == 2 and splunkd.refused_posts == 0
