@@ -2,8 +2,9 @@
 event's text is the JSON object of the metric's fields (`"metric_name:cpu.idle": 94.2` with its dimensions, or
 `"metric_name": "cpu.idle", "_value": 94.2`).
 
-The batch's texts are parsed as one JSON array (one parse per batch) to check that each is such an object; the
-text itself goes into the envelope as written, so nothing is encoded twice.
+The batch's texts are parsed as one JSON array (one parse per batch) to check that each is a JSON object that names a
+metric; only when one is not are they looked at one by one, to say which and why (HEC itself refuses a value that is
+not a number). The text goes into the envelope as written, so nothing is encoded twice.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from eventgen.format.payload import Payload
 from eventgen.format.text import EventText, epoch_texts
 
 NAMED = "metric_name:"
+NAMED_TEXT = '"metric_name'  # in every metric's text: `"metric_name:NAME"` or `"metric_name"`
 
 
 def metric_problem(fields: Any) -> str:
@@ -41,6 +43,8 @@ def check_metrics(texts: list[str]) -> None:
     except ValueError:
         parsed = None
     if isinstance(parsed, list) and len(parsed) == len(texts):
+        if all(type(f) is dict for f in parsed) and all(NAMED_TEXT in t for t in texts):
+            return  # objects naming a metric (the usual batch: checked without a loop of ours per event)
         problems = map(metric_problem, parsed)
     else:  # some text is not one JSON value: find which
         problems = map(_text_problem, texts)
