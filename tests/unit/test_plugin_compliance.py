@@ -36,7 +36,7 @@ from tests.conftest import ROOT, write_conf
 from tests.hec_receiver import HecReceiver
 from tests.json_http import JsonHttpServer
 from tests.servers import Osmem, Tansu
-from tests.unit.issue24_outputs import issue24_destination, metric_batch
+from tests.unit.splunk_output_destinations import issue24_destination, metric_batch
 
 registry.load()
 START = 1_704_067_200.0  # 2024-01-01T00:00:00Z

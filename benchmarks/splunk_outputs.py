@@ -1,6 +1,6 @@
 """What the outputs of issue 24 cost per batch, and splunkstream end to end against the loopback splunkd.
 
-    python benchmarks/issue24_outputs.py [--events 10000] [--repeat 7] [--run-events 200000]
+    python benchmarks/splunk_outputs.py [--events 10000] [--repeat 7] [--run-events 200000]
 
 1. The worker's part (the formatter, per batch of `--events`): HEC event envelopes (for comparison), HEC metric
    envelopes (one JSON parse of the batch to check its metrics), splunkstream's lines with the receiver's query,
