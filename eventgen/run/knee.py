@@ -163,7 +163,7 @@ def search(
     knee = KneeSearch(plan)
     while not stop.is_set() and (rate := knee.next_rate()) is not None:
         if knee.holds and not knee.holds[-1].held:
-            _recover(control, stop)
+            control.forgive()  # the run stops owing what the broken rate left behind (queued jobs dropped, counted)
         hold = _hold(control, rate, plan, bounds, stop)
         if hold is None:
             break
@@ -191,8 +191,3 @@ def _hold(control: RateControl, rate: float, plan: KneePlan, bounds: KneeBounds,
         if last.failed - first.failed > bounds.max_fail or worst_lag - first.lag > bounds.max_lag:
             break  # broken already: no need to hold on
     return judge(rate, max(time.monotonic() - started, 1e-9), first, last, worst_lag - first.lag, bounds)
-
-
-def _recover(control: RateControl, stop: threading.Event) -> None:
-    """After a broken hold the run stops owing what it fell behind (what was queued is dropped, and counted so)."""
-    control.forgive()
