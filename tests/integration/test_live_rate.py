@@ -77,6 +77,9 @@ def steer_and_measure(receiver: RateReceiver, running: Running, before: float, a
     new = receiver.lines_between(changed + 1, changed + 3) / 2
     assert abs(old - before) <= 0.05 * before, (old, before)
     assert abs(new - after) <= 0.05 * after, (new, after)  # in full effect one second after the change
+    # the second right after it: the old rate for d seconds, then the new one; d measured ~0 (one job's span)
+    delay = (after - receiver.lines_between(changed, changed + 1)) / (after - before)
+    assert delay <= 0.5, delay
     now = running.engine.rate.current()
     assert now.target == after and abs(now.achieved - after) <= 0.1 * after, now
 
