@@ -7,6 +7,7 @@ are for every sample, so they are not warned about).
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from eventgen.conf.regex_bound import LIMIT, RegexTimeout, Watch, bounded
@@ -14,7 +15,8 @@ from eventgen.conf.sample import Sample
 from eventgen.conf.stanzas import Problems
 from eventgen.core.errors import ConfigError
 from eventgen.core.settings import SettingError
-from eventgen.core.tokens import TokenSpec, replaceable
+from eventgen.core.tokens import TokenSpec
+from eventgen.render.chain import compile_text
 from eventgen.render.tokens import make_provider
 
 
@@ -67,14 +69,15 @@ def tokens_found(texts: list[str], tokens: list[TokenSpec], limit: float = LIMIT
 
 
 def _scan(texts: list[str], tokens: list[TokenSpec], watch: Watch | None) -> list[bool]:
-    found = []
-    for k, spec in enumerate(tokens):
-        grouped = spec.pattern.groups > 0
-        hit = False
-        for i, text in enumerate(texts):
-            if watch is not None:
-                watch.start(k, i)
-            for match in spec.pattern.finditer(text):
-                hit = hit or replaceable(*(match.span(1) if grouped else match.span()), grouped)
-        found.append(hit)
-    return found
+    """Which tokens replace something when the tokens run in order on each event (`render.chain`): a token may
+    match only text an earlier token's replacement wrote."""
+    statics = {k: spec.replacement for k, spec in enumerate(tokens) if spec.rtype == "static"}
+    applied: set[int] = set()
+    for i, text in enumerate(texts):
+        start = None if watch is None else partial(_start, watch, i)
+        compile_text(text, tokens, statics, start, applied)
+    return [k in applied for k in range(len(tokens))]
+
+
+def _start(watch: Watch, event: int, token: int) -> None:
+    watch.start(token, event)
