@@ -10,6 +10,7 @@ import numpy as np
 from eventgen.core.batch import EventBatch, GenerationJob
 from eventgen.plugin.base import GeneratorPlugin
 from eventgen.plugin.registry import registry
+from eventgen.render.hosts import HostRewrite
 from eventgen.render.tokens import RenderContext, RenderPlan, make_provider, take
 
 __all__ = ["TOKEN_STREAM", "SampleGenerator", "expand_indexes"]
@@ -53,6 +54,14 @@ class SampleGenerator(GeneratorPlugin):
         self.indexes = expand_indexes(config.extendIndexes)
         self.random_picks = config.randomizeEvents and not config.bundlelines
         self.sequential_time = config.sequentialTimestamp
+        settings = sample.settings
+        self.host_rewrite = HostRewrite(
+            settings.get("host.token"),
+            settings.get("host.replacement"),
+            settings.get("hostRegex"),
+            sample.tz,
+            sample.resolve,
+        )
 
     def timestamps(self, job: GenerationJob, rng: np.random.Generator) -> np.ndarray:
         if job.timestamps is not None:
@@ -79,4 +88,6 @@ class SampleGenerator(GeneratorPlugin):
         columns = {}
         if self.columns and n:
             columns = {name: take(values, picks) for name, values in self.columns.items()}
+        if self.host_rewrite.active and n:
+            columns["host"] = self.host_rewrite.hosts(meta["host"], columns.get("host"), events, ctx)
         return EventBatch(self.sample.label, job.seq, events, times, meta, columns)

@@ -45,11 +45,9 @@ def check_sample(
         end_stanza = layers.raw["end"].stanza
         problems.warn("0 intervals: this sample makes no events (end = -1 never ends)", end_stanza, "end")
     generator = sample.plugins.get("generator")
-    if generator is not None and generator.needs_sample_file and file_path is None:
-        dirs = ", ".join(str(d) for d in sample.sample_dirs)
-        problems.error(f"no sample file matches this stanza in {dirs}", sample.stanza)
-        return
     needs_file = generator is not None and generator.needs_sample_file
+    if needs_file and file_path is None:
+        return  # the loader skips it with a warning (or refuses the conf when no stanza has its file)
     # the events are read (and checked) first
     if file_path is not None and needs_file and _events_read(sample, layers, problems) and sample.tokens:
         check_matches(sample, file_path, problems)
@@ -59,6 +57,14 @@ def check_sample(
         except ConfigError as exc:  # raised, not returned: kept, unless it is the events `_events_read` named
             if exc is not sample.read_error:
                 problems.add(exc)
+
+
+def missing_file(sample: Sample) -> str | None:
+    """Why a sample cannot run for want of its file ("no sample file matches this stanza in <folders>"), or None."""
+    generator = sample.plugins.get("generator")
+    if sample.path is None and generator is not None and generator.needs_sample_file:
+        return f"no sample file matches this stanza in {', '.join(str(d) for d in sample.sample_dirs)}"
+    return None
 
 
 def _events_read(sample: Sample, layers: SampleLayers, problems: Problems) -> bool:

@@ -22,7 +22,8 @@ from eventgen.core.errors import ConfigError, ConfigErrors
 from eventgen.core.settings import Setting, SettingError, Settings
 from eventgen.core.tokens import is_token_key, token_specs
 from eventgen.plugin.registry import registry
-from eventgen.resolve.checks import check_sample
+from eventgen.resolve.autotimestamp import auto_tokens
+from eventgen.resolve.checks import check_sample, missing_file
 from eventgen.resolve.config import RunConfig
 from eventgen.resolve.groups import fold_schedule_groups, members_inherit
 from eventgen.resolve.ignored import ignored_settings
@@ -84,10 +85,22 @@ class _Resolver:
             problems.error("no sample stanza: nothing to generate (add a [stanza] naming a sample file)")
         engine = self.engine_settings()
         samples: list[Sample] = []
-        for file_path, names in stanzas.match_files(problems):
+        missing: list[tuple[Sample, str]] = []
+        for file_path, names in self.selected(stanzas.match_files(problems), only):
             sample = self.build_sample(file_path, names)
-            if not sample.settings["disabled"]:
+            why = missing_file(sample)
+            if why is not None and not sample.settings["disabled"]:
+                missing.append((sample, why))
+            elif not sample.settings["disabled"]:
                 samples.append(sample)
+        for sample, why in missing:  # Splunk Eventgen skips such a stanza and runs the rest; with no rest, refused
+            if samples:
+                problems.note(
+                    f"{stanzas.file_of(sample.stanza, '')}: [{sample.stanza}]: no matching files: {why}; "
+                    "this stanza is skipped, the others run"
+                )
+            else:
+                problems.error(why, sample.stanza)
         samples = fold_schedule_groups(samples, problems)
         if only:
             samples = self.only(samples, only)
@@ -96,6 +109,26 @@ class _Resolver:
         if problems.errors:
             raise ConfigErrors(problems.errors)
         return RunConfig(stanzas.conf_path, engine, samples, problems.warnings)
+
+    def selected(
+        self, found: list[tuple[Path | None, list[str]]], only: str | None
+    ) -> list[tuple[Path | None, list[str]]]:
+        """The (file, stanzas) that `--sample` keeps, chosen before they are built and checked (so a stanza left
+        out is not checked); those in a `scheduleGroup` are kept for `only` to choose once the groups are folded."""
+        if not only:
+            return found
+        try:
+            wanted = re.compile(only)
+        except re.error:
+            return found  # `only` reports it
+        sections = self.stanzas.sections
+
+        def keep(path: Path | None, names: list[str]) -> bool:
+            name = path.name if path is not None else names[-1]
+            grouped = any("scheduleGroup" in sections.get(stanza, {}) for stanza in names)
+            return grouped or bool(wanted.fullmatch(name) or wanted.fullmatch(names[-1]))
+
+        return [(path, names) for path, names in found if keep(path, names)]
 
     def only(self, samples: list[Sample], only: str) -> list[Sample]:
         try:
@@ -153,6 +186,8 @@ class _Resolver:
         )
         if not settings.get("disabled"):
             check_sample(sample, layers, file_path, self.problems, self.now, self.checked)
+            if file_path is not None and sample.read_error is None and settings.get("autotimestamp"):
+                sample.tokens += auto_tokens(sample, layers.stanza_of("autotimestamp", main))
             self.warn_ignored(sample, layers)
         return sample
 
@@ -162,7 +197,7 @@ class _Resolver:
             if key not in self.table and stanza != OVERRIDE_STANZA:
                 self.problems.warn("unknown setting, ignored", stanza, key)
             elif key in self.table and self.table[key].scope == "global" and stanza not in ("global", OVERRIDE_STANZA):
-                self.problems.warnings.append(f"{self.stanzas.file_label}: [{stanza}] {key}: only read from [global]")
+                self.problems.note(f"{self.stanzas.file_label}: [{stanza}] {key}: only read from [global]")
 
     def warn_ignored(self, sample: Sample, layers: SampleLayers) -> None:
         """A warning for each setting the sample's stanzas set that its generator, input and rater ignore

@@ -17,6 +17,7 @@ from eventgen.core.errors import ConfigError
 from eventgen.core.settings import SettingError
 from eventgen.core.tokens import TokenSpec
 from eventgen.render.chain import compile_text
+from eventgen.render.hosts import HostRewrite
 from eventgen.render.tokens import make_provider
 
 
@@ -29,6 +30,13 @@ def check_providers(sample: Sample, problems: Problems) -> None:
             problems.error(str(exc), spec.stanza, f"token.{spec.number}.replacement")
         except OSError as exc:
             problems.error(f"cannot read token file: {exc}", spec.stanza, f"token.{spec.number}.replacement")
+    settings = sample.settings
+    try:
+        HostRewrite(settings.get("host.token"), settings.get("host.replacement"), None, sample.tz, sample.resolve)
+    except SettingError as exc:
+        problems.error(str(exc), sample.stanza, "host.replacement")
+    except OSError as exc:
+        problems.error(f"cannot read host file: {exc}", sample.stanza, "host.replacement")
 
 
 def check_matches(sample: Sample, file_path: Path, problems: Problems) -> None:
