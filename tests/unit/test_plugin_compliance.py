@@ -59,6 +59,8 @@ GENERATORS = {
     "perdayvolumegenerator": ("generator = perdayvolumegenerator\n" + STAMP_TOKEN, STAMPED),
     "jinja": ('generator = jinja\njinjaTemplates = {"e": {"template": "e.j2"}}\n', ""),
     "script": ("generator = script\nscriptFile = produce.py\n", ""),
+    "windbag": ("generator = windbag\n", ""),
+    "counter": ("generator = counter\nstart_count = 5\nend_count = 5\n", ""),
 }
 INPUTS = {
     "interval": "count = 5\ninterval = 60\nearliest = -60s\n",
