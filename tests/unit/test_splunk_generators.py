@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from eventgen.core.batch import GenerationJob
 from eventgen.core.errors import ConfigErrors
 from eventgen.plugin.registry import registry
 from eventgen.resolve.loader import load
+from eventgen.schedule.plan import plan, window_for
 from tests.conftest import write_conf
 
 
@@ -53,3 +55,26 @@ def test_counter_refuses_a_step_that_never_arrives(tmp_path: Path) -> None:
     assert [str(e) for e in caught.value.errors] == [
         f"{conf}: [made]: count_by: counting from 5 by 1 never reaches end_count 1"
     ]
+
+
+def test_windbag_count_minus_one_makes_sixty_events_an_interval(tmp_path: Path) -> None:
+    conf = write_conf(tmp_path, "[made]\ngenerator = windbag\ncount = -1\nend = 1\n")
+    sample = load(conf).samples[0]
+    (job,) = [planned.job for planned in plan(sample, window_for(sample, 1.7e9), seed=1, job_size=1000)]
+    assert job.count == 60
+
+
+def test_the_counter_rater_gives_count_as_written_at_every_hour(tmp_path: Path) -> None:
+    conf = write_conf(
+        tmp_path,
+        '[s\\.log]\nsampleDir = .\nrater = counter\ncount = 7\nrandomizeCount = 0.5\nhourOfDayRate = {"0": 0}\n',
+    )
+    (tmp_path / "s.log").write_text("x\n")
+    config = load(conf)
+    sample = config.samples[0]
+    rater = registry.get("rater", "counter")(sample, 1)
+    rng = np.random.default_rng(1)
+    assert [rater.rate(7, 1.7e9 + hour * 3600, rng) for hour in range(24)] == [7] * 24
+    ignored = sorted(w.split("] ", 1)[1] for w in config.warnings)
+    assert [w.split(": ignored: ")[0] for w in ignored] == ["hourOfDayRate", "randomizeCount"]
+    assert all("rater `counter`" in w for w in ignored), ignored

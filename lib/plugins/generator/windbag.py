@@ -2,6 +2,7 @@
 
 A job of N times makes N events spread evenly over (earliest, latest], each
 `<YYYY-mm-dd HH:MM:SS> -0700 WINDBAG Event <i> of <N>` (i from 1; the `-0700` is literal, as in the reference).
+`count = -1` makes 60 per interval.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ class WindbagGenerator(GeneratorPlugin):
     name = "windbag"
     summary = "Splunk Eventgen's windbag: `<time> -0700 WINDBAG Event i of N`, times even over the interval."
     needs_sample_file = False
+    whole_count = 60  # `count = -1`, as in the reference
     uses_core = ("host", "source", "sourcetype", "index")
 
     @classmethod
