@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from eventgen.conf.sample import Sample
+from eventgen.conf.splunk_spec import explain_value
 from eventgen.conf.stanzas import OVERRIDE_STANZA, Problems, SampleLayers
 from eventgen.core.errors import ConfigError
 from eventgen.plugin.registry import registry
@@ -37,7 +38,8 @@ def check_sample(
     for kind in KINDS:
         name = settings.get(kind)
         if name and not registry.has(kind, name):
-            report([(kind, f"unknown {kind} {name!r}; allowed: {', '.join(registry.names(kind))}")])
+            allowed = ", ".join(registry.names(kind))
+            report([(kind, f"unknown {kind} {name!r}; allowed: {allowed}{explain_value(kind, name)}")])
     report(output_problems(settings, layers.stanza_of("outputMode", "") == OVERRIDE_STANZA, checked))
     check_providers(sample, problems)
     report(time_problems(sample, now))

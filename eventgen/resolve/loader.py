@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from eventgen.conf import splunk_spec as spec
 from eventgen.conf.core_settings import GLOBAL, EngineConfig
 from eventgen.conf.files import path_problem
 from eventgen.conf.sample import Sample
@@ -154,7 +155,7 @@ class _Resolver:
         try:
             return setting.parse(raw)
         except SettingError as exc:
-            self.problems.error(str(exc), stanza, setting.name)
+            self.problems.error(str(exc) + spec.explain_value(setting.name, raw), stanza, setting.name)
             return None
 
     def build_sample(self, file_path: Path | None, names: list[str]) -> Sample:
@@ -195,9 +196,22 @@ class _Resolver:
         """A warning for each key no declaration knows, and for each global-only key a sample stanza sets."""
         for key, (_, stanza) in layers.raw.items():
             if key not in self.table and stanza != OVERRIDE_STANZA:
-                self.problems.warn("unknown setting, ignored", stanza, key)
+                self.spec_setting(key, stanza)
             elif key in self.table and self.table[key].scope == "global" and stanza not in ("global", OVERRIDE_STANZA):
                 self.problems.note(f"{self.stanzas.file_label}: [{stanza}] {key}: only read from [global]")
+
+    def spec_setting(self, key: str, stanza: str) -> None:
+        """A key no declaration knows: explained from Splunk Eventgen's spec (`conf.splunk_spec`), else unknown."""
+        entry = spec.BY_NAME.get(key)
+        if entry is None:
+            self.problems.warn("unknown setting, ignored", stanza, key)
+        elif entry.status is spec.Status.REFUSED:
+            self.problems.error(f"Splunk Eventgen's {key} is not supported: {entry.reason}", stanza, key)
+        elif entry.status is spec.Status.SUPPORTED:
+            owner = f"the {entry.owner}" if entry.owner else "a plugin"
+            self.problems.warn(f"ignored: read by {owner}, which this installation does not have", stanza, key)
+        else:
+            self.problems.warn(f"ignored (Splunk Eventgen setting): {entry.reason}", stanza, key)
 
     def warn_ignored(self, sample: Sample, layers: SampleLayers) -> None:
         """A warning for each setting the sample's stanzas set that its generator, input and rater ignore
