@@ -13,3 +13,4 @@ from eventgen.plugin import TableRater
 class BackfillRater(TableRater):
     name = "backfill"
     summary = "Splunk Eventgen's backfill rater: the rate tables at each interval's time (set `backfill` for the span)."
+    settings = ()  # the tables are `TableRater`'s, documented once under `config`
