@@ -100,3 +100,12 @@ def test_validate_lists_a_bad_timezone_and_a_missing_token_file_of_one_stanza(tm
         load(conf)
     keys = [(e.stanza, e.key) for e in caught.value.errors]
     assert keys == [("s\\.log", "timezone"), ("s\\.log", "token.0.replacement")]
+
+
+def test_a_cluster_bundle_ships_the_host_replacement_file(tmp_path: Path) -> None:
+    from eventgen.cluster.bundle import referenced_paths
+
+    (tmp_path / "s.log").write_text("x\n")
+    (tmp_path / "hosts.csv").write_text("a,web1\nb,web2\n")
+    conf = write_conf(tmp_path, "[s\\.log]\nsampleDir = .\nhost = H\nhost.token = H\nhost.replacement = hosts.csv:2\n")
+    assert (tmp_path / "hosts.csv").resolve() in referenced_paths(load(conf))
