@@ -9,15 +9,19 @@ token per event, so the chain is compiled once per sample text instead:
 - a token with drawn values leaves a slot (a sentinel character no regex of a later token may take): its values
   are filled per batch by the render plan.
 
-A later token that could match inside or across a drawn value is what compile time cannot settle. `needs_chain`
-decides it per text from the values a token can take (every value of a list or file token) and a few drawn
-probes: only the texts where the compiled template and the event-by-event chain can differ are rendered the slow
-way (`apply_chain`, per event); every other text keeps its template.
+A later token that could match inside or across a drawn value is what compile time cannot settle; it is decided
+per text from the values a token can take (every value of a list or file token: `chaining_choices`) and a few
+drawn probes (`probe_differs`). A text whose chain comes from list or file values is compiled once per
+combination of them (`specialize`), and the render plan picks each event's template by its values; only texts
+where neither settles it are rendered the slow way (`apply_chain`, per event). Every other text keeps its one
+template.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from itertools import product
+from math import prod
 
 from eventgen.core.tokens import TokenSpec, replaceable
 
@@ -103,26 +107,48 @@ def as_template(view: str, slots: list[int], slot_of: dict[int, int]) -> tuple[s
     return view.replace("%", "%%").replace(SLOT, "%s"), tuple(slot_of[k] for k in slots)
 
 
-def needs_chain(
-    text: str,
-    view: str,
-    slots: list[int],
-    tokens: Sequence[TokenSpec],
-    choices: dict[int, list[str]],
-    probes: list[list[str]],
-) -> bool:
-    """Whether the template compiled from `text` can render an event differently from the event-by-event chain:
-    a later token matches one of the values an earlier drawn token can take (every value of a list or file
-    token), or, with probe values (one row per probe, a value per token) filled in, the chain's event differs."""
-    if not slots:
+def chaining_choices(slots: list[int], tokens: Sequence[TokenSpec], choices: dict[int, list[str]]) -> list[int]:
+    """The drawn tokens with slots here whose known values (every value of a list or file token) a later token
+    matches, in order."""
+    return [
+        k
+        for k in sorted(set(slots))
+        if any(spans(value, spec) for value in choices.get(k, ()) for spec in tokens[k + 1 :])
+    ]
+
+
+def probe_differs(text: str, view: str, slots: list[int], tokens: Sequence[TokenSpec], probes: list[list[str]]) -> bool:
+    """Whether, with probe values (one row per probe, a value per token) filled in, the template compiled from
+    `text` renders other than the event-by-event chain (a later token matching inside or across a drawn value)."""
+    if not slots or min(slots) == len(tokens) - 1:
         return False
-    first = min(slots)
-    later = tokens[first + 1 :]
-    if not later:
-        return False
-    for k in set(slots):
-        for value in choices.get(k, ()):
-            if any(spans(value, spec) for spec in tokens[k + 1 :]):
-                return True
     template = view.replace("%", "%%").replace(SLOT, "%s")
     return any(template % tuple(row[k] for k in slots) != apply_chain(text, tokens, row) for row in probes)
+
+
+SPECIAL_LIMIT = 64  # most templates one text is compiled into, one per combination of chaining values
+
+
+def specialize(
+    text: str,
+    tokens: Sequence[TokenSpec],
+    statics: dict[int, str],
+    choices: dict[int, list[str]],
+    probes: list[list[str]],
+    triggers: list[int],
+) -> dict[tuple[str, ...], tuple[str, list[int]]] | None:
+    """`text` compiled once per combination of the values of `triggers` (tokens whose values a later token
+    matches), each value written in as a static one: (their values) → (view, slots). None when there are more
+    than SPECIAL_LIMIT combinations or a compiled text may still differ from the chain (rendered per event)."""
+    options = [sorted(set(choices[k])) for k in triggers]
+    if prod(len(values) for values in options) > SPECIAL_LIMIT:
+        return None
+    out = {}
+    for combo in product(*options):
+        fixed = dict(zip(triggers, combo, strict=True))
+        view, slots = compile_text(text, tokens, {**statics, **fixed})
+        rows = [[fixed.get(k, value) for k, value in enumerate(row)] for row in probes]
+        if chaining_choices(slots, tokens, choices) or probe_differs(text, view, slots, tokens, rows):
+            return None
+        out[combo] = (view, slots)
+    return out

@@ -23,7 +23,7 @@ import numpy as np
 from eventgen.core.settings import SettingError
 from eventgen.core.timeutil import TimeFormatter
 from eventgen.core.tokens import TOKEN_TYPES, TokenSpec, split_column
-from eventgen.render.chain import apply_chain, as_template, compile_text, needs_chain
+from eventgen.render.chain import apply_chain, as_template, chaining_choices, compile_text, probe_differs, specialize
 
 
 @dataclass
@@ -262,19 +262,30 @@ class RenderPlan:
         statics = {k: spec.replacement for k, spec in enumerate(tokens) if spec.rtype == "static"}
         compiled = [compile_text(text, tokens, statics) for text in texts]
         self.used = sorted({k for _, slots in compiled for k in slots})
-        self.chained: set[int] = set()
+        self.chained: set[int] = set()  # texts rendered event by event
+        special: dict[int, tuple[list[int], dict[tuple[str, ...], tuple[str, list[int]]]]] = {}
         if self.used and len(tokens) > 1:
             choices = {k: p.values for k, p in enumerate(providers) if isinstance(p, Choices)}
             probes = probe_rows(providers)
-            self.chained = {
-                i
-                for i, (text, (view, slots)) in enumerate(zip(texts, compiled, strict=True))
-                if needs_chain(text, view, slots, tokens, choices, probes)
-            }
-        if self.chained:
-            self.used = list(range(len(tokens)))  # the chain draws every token's value
+            for i, (text, (view, slots)) in enumerate(zip(texts, compiled, strict=True)):
+                triggers = chaining_choices(slots, tokens, choices)
+                if triggers:
+                    found = specialize(text, tokens, statics, choices, probes, triggers)
+                    if found is None:
+                        self.chained.add(i)
+                    else:
+                        special[i] = (triggers, found)
+                elif probe_differs(text, view, slots, tokens, probes):
+                    self.chained.add(i)
+        if self.chained or special:
+            self.used = list(range(len(tokens)))  # a chained text may take any token's value
         slot = {k: i for i, k in enumerate(self.used)}
         self.templates = [as_template(view, slots, slot) for view, slots in compiled]
+        # texts compiled once per combination of the list/file values that chain: (those tokens, values → template)
+        self.special = {
+            i: (triggers, {key: as_template(view, slots, slot) for key, (view, slots) in found.items()})
+            for i, (triggers, found) in special.items()
+        }
         self._providers = [providers[k] for k in self.used]
         self._texts = texts
         self._tokens = tokens
@@ -286,6 +297,8 @@ class RenderPlan:
             return []
         values = [provider(ctx) for provider in self._providers]
         out = self._render(picks, values, n)
+        for i, (triggers, templates) in self.special.items():
+            _fill_special(out, np.flatnonzero(picks == i), [values[k] for k in triggers], templates, values)
         if self.chained:
             for i in np.flatnonzero(np.isin(picks, list(self.chained))).tolist():
                 row = [column[i] for column in values]
@@ -315,6 +328,27 @@ class RenderPlan:
             for position, event in zip(where.tolist(), _fill(template, columns, end - start), strict=True):
                 out[position] = event
         return out
+
+
+def _fill_special(
+    out: list[str],
+    where: np.ndarray,
+    keys: list[list[str]],
+    templates: dict[tuple[str, ...], tuple[str, tuple[int, ...]]],
+    values: list[list[str]],
+) -> None:
+    """Events at `where` of a text compiled per combination of chaining values: grouped by their values of those
+    tokens (`keys`, a column per token), each group rendered with its template."""
+    if len(where) == 0:
+        return
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for position, key in zip(where.tolist(), zip(*(take(column, where) for column in keys), strict=True), strict=True):
+        groups.setdefault(key, []).append(position)
+    for key, positions in groups.items():
+        idx = np.asarray(positions)
+        columns = [take(column, idx) for column in values]
+        for position, event in zip(positions, _fill(templates[key], columns, len(positions)), strict=True):
+            out[position] = event
 
 
 def _fill(template: tuple[str, tuple[int, ...]], columns: list[list[str]], n: int) -> list[str]:

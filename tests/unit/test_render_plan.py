@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from eventgen.core.tokens import TokenSpec
-from eventgen.render.chain import compile_text
+from eventgen.render.chain import apply_chain, compile_text
 from eventgen.render.tokens import RenderContext, RenderPlan, make_provider
 
 
@@ -64,8 +64,33 @@ def test_tokens_chain_through_drawn_values_only_for_the_texts_that_need_it(tmp_p
         spec(2, "@ts", "timestamp", "%Y"),
     ]
     plan = plan_for(["a ##key## @ts", "b ##n## @ts"], tokens)
-    assert plan.chained == {0}
+    assert plan.chained == set()  # compiled once per value of token 0 instead: no per-event chain
+    assert list(plan.special) == [0]
     assert plan.render(np.array([0, 1, 0, 1]), ctx(4)) == ["a k=7 1970", "b 8 1970", "a k=9 1970", "b 10 1970"]
+
+
+def test_a_list_token_whose_values_chain_picks_a_template_per_value() -> None:
+    tokens = [
+        spec(0, "@who", "random", 'list["user=##u##", "anonymous", "svc=##u##-%d"]'),
+        spec(1, "##u##", "integerid", "1"),
+    ]
+    plan = plan_for(["login @who ok"], tokens)
+    assert (plan.chained, list(plan.special)) == (set(), [0])
+    events = plan.render(np.zeros(40, dtype=int), ctx(40))
+    chained = [apply_chain("login @who ok", tokens, [who, str(1 + i)]) for i, who in enumerate(_whos(events))]
+    assert events == chained
+    assert {e.split()[1].split("=")[0] for e in events} == {"user", "anonymous", "svc"}
+
+
+def _whos(events: list[str]) -> list[str]:
+    """The list value each event took, read back from its text."""
+    out = []
+    for event in events:
+        word = event.split()[1]
+        out.append(
+            "anonymous" if word == "anonymous" else ("user=##u##" if word.startswith("user=") else "svc=##u##-%d")
+        )
+    return out
 
 
 def test_a_later_token_that_rewrites_part_of_a_drawn_value_takes_the_chained_path() -> None:
