@@ -94,8 +94,10 @@ class _Resolver:
                 missing.append((sample, why))
             elif not sample.settings["disabled"]:
                 samples.append(sample)
-        for sample, why in missing:  # Splunk Eventgen skips such a stanza and runs the rest; with no rest, refused
-            if samples:
+        # Splunk Eventgen skips such a stanza and runs the rest; with no rest, refused (but in a folder of apps, the
+        # other apps are the rest: `require_samples` is False there)
+        for sample, why in missing:
+            if samples or not require_samples:
                 problems.note(
                     f"{stanzas.file_of(sample.stanza, '')}: [{sample.stanza}]: no matching files: {why}; "
                     "this stanza is skipped, the others run"

@@ -59,3 +59,16 @@ def test_sample_selection_comes_before_the_missing_sample_matters(tmp_path: Path
     assert only_missing.stderr.splitlines()[-1].startswith(
         f"eventgen: error: {app / 'default' / 'eventgen.conf'}: [acme_gateway_legacy\\.log]: no sample file matches"
     )
+
+
+def test_in_a_folder_of_apps_an_app_without_its_samples_does_not_stop_the_others(tmp_path: Path) -> None:
+    home = tmp_path / "splunk"
+    apps = home / "etc" / "apps"
+    shutil.copytree(FIXTURES / APP, apps / APP)
+    broken = apps / "TA-gone"
+    (broken / "default").mkdir(parents=True)
+    (broken / "default" / "eventgen.conf").write_text("[gone\\.log]\ncount = 1\nend = 1\n")
+    result = cli("--apps-dir", str(apps), "--modinput", env={"SPLUNK_HOME": str(home)})
+    assert result.returncode == 0, result.stderr
+    assert len(EVENT.findall(result.stdout)) == 6
+    assert f"{broken / 'default' / 'eventgen.conf'}: [gone\\.log]: no matching files" in result.stderr
