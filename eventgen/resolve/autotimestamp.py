@@ -2,8 +2,8 @@
 
 Each [regex, format] pair of `autotimestamps` (or the built-in list) that matches an event becomes a `timestamp`
 token, after the stanza's own tokens and in the list's order, so the event's time is written where the sample
-had its own. On one event, a span an earlier pair took is not taken again by a later pair (`Mar 01 10:11:12`
-inside `Tue Mar 01 10:11:12 2016`), so the tokens do not chain into each other.
+had its own. On one event, a span the stanza's own tokens or an earlier pair took is not taken again by a later
+pair (`Mar 01 10:11:12` inside `Tue Mar 01 10:11:12 2016`), so the tokens do not chain into each other.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def auto_tokens(sample: Sample, stanza: str) -> list[TokenSpec]:
     specs = [TokenSpec(0, pattern, "timestamp", fmt, stanza) for pattern, fmt in pairs]
     found: set[int] = set()
     for text in texts:
-        taken: list[tuple[int, int]] = []
+        taken = [span for spec in sample.tokens for span in spans(text, spec)]  # the stanza's own tokens come first
         for k, spec in enumerate(specs):
             own = [(s, e) for s, e in spans(text, spec) if not any(s < te and ts < e for ts, te in taken)]
             if own:

@@ -109,3 +109,19 @@ def test_a_cluster_bundle_ships_the_host_replacement_file(tmp_path: Path) -> Non
     (tmp_path / "hosts.csv").write_text("a,web1\nb,web2\n")
     conf = write_conf(tmp_path, "[s\\.log]\nsampleDir = .\nhost = H\nhost.token = H\nhost.replacement = hosts.csv:2\n")
     assert (tmp_path / "hosts.csv").resolve() in referenced_paths(load(conf))
+
+
+def test_autotimestamp_leaves_a_timestamp_the_stanzas_own_token_replaces(tmp_path: Path) -> None:
+    (tmp_path / "mix.log").write_text("2016-02-29 23:59:58 a\nFeb 29 23:59:59 b\n")
+    conf = write_conf(
+        tmp_path,
+        "[mix\\.log]\nsampleDir = .\nautotimestamp = true\ntimezone = 0000\ntoken.0.token = \\d{4}-\\d\\d-\\d\\d "
+        "\\d\\d:\\d\\d:\\d\\d\ntoken.0.replacementType = timestamp\ntoken.0.replacement = %Y-%m-%d %H:%M:%S\n",
+    )
+    sample = load(conf).samples[0]
+    assert [(t.number, t.replacement) for t in sample.tokens] == [
+        (0, "%Y-%m-%d %H:%M:%S"),
+        (1, "%b %d %H:%M:%S"),
+    ]
+    generator = registry.get("generator", "default")(sample)
+    assert generator.plan.chained == set() and generator.plan.special == {}
