@@ -15,7 +15,7 @@ from pathlib import Path
 
 from eventgen.core.settings import SettingError
 from eventgen.core.tokens import TokenSpec
-from eventgen.render.chain import apply_chain
+from eventgen.render.chain import SLOT, compile_text
 from eventgen.render.tokens import Provider, RenderContext, make_provider
 
 
@@ -35,6 +35,15 @@ class HostRewrite:
         self.spec = None if token is None else TokenSpec(0, token, "file", str(replacement), "")
         self.provider: Provider | None = None if self.spec is None else make_provider(self.spec, tz, resolve)
         self.host_regex = host_regex
+        self._split: dict[str, list[str]] = {}
+
+    def _parts(self, host: str) -> list[str]:
+        """`host` split where the host token replaces it (compiled once per distinct host)."""
+        parts = self._split.get(host)
+        if parts is None:
+            view, _ = compile_text(host, [self.spec], {}) if self.spec is not None else (host, [])
+            parts = self._split[host] = view.split(SLOT)
+        return parts
 
     @property
     def active(self) -> bool:
@@ -47,8 +56,11 @@ class HostRewrite:
         hosts = column if column is not None else [host] * n
         if self.spec is not None and self.provider is not None:
             values = self.provider(ctx)
-            spec = [self.spec]
-            hosts = [apply_chain(h, spec, [v]) for h, v in zip(hosts, values, strict=True)]
+            if column is None:  # one host: split around the token once, then join each event's value in
+                parts = self._parts(host)
+                hosts = [value.join(parts) for value in values]
+            else:
+                hosts = [value.join(self._parts(h)) for h, value in zip(hosts, values, strict=True)]
         if self.host_regex is not None:
             pattern = self.host_regex
             group = 1 if pattern.groups else 0

@@ -125,3 +125,14 @@ def test_autotimestamp_leaves_a_timestamp_the_stanzas_own_token_replaces(tmp_pat
     ]
     generator = registry.get("generator", "default")(sample)
     assert generator.plan.chained == set() and generator.plan.special == {}
+
+
+def test_host_token_rewrites_a_csv_samples_host_column_per_event(tmp_path: Path) -> None:
+    (tmp_path / "hosts.txt").write_text("01\n02\n")
+    (tmp_path / "ev.csv").write_text("_raw,host\none,web-NN\ntwo,db-NN\nthree,plain\n")
+    conf = write_conf(
+        tmp_path, "[ev\\.csv]\nsampleDir = .\nsampletype = csv\nhost.token = -(NN)\nhost.replacement = hosts.txt\n"
+    )
+    events, columns = events_of(conf, 3)
+    assert events == ["one", "two", "three"]
+    assert columns["host"] == ["web-02", "db-02", "plain"]  # group 1 replaced; a host it does not match is kept
