@@ -10,7 +10,7 @@ token per event, so the chain is compiled once per sample text instead:
   are filled per batch by the render plan.
 
 A later token that could match inside or across a drawn value is what compile time cannot settle; it is decided
-per text from the values a token can take (every value of a list or file token: `chaining_choices`) and a few
+per text from the values a token can take (every value of a list or file token: `chain_sources`) and a few
 drawn probes (`probe_differs`). A text whose chain comes from list or file values is compiled once per
 combination of them (`specialize`), and the render plan picks each event's template by its values; only texts
 where neither settles it are rendered the slow way (`apply_chain`, per event). Every other text keeps its one
@@ -107,14 +107,11 @@ def as_template(view: str, slots: list[int], slot_of: dict[int, int]) -> tuple[s
     return view.replace("%", "%%").replace(SLOT, "%s"), tuple(slot_of[k] for k in slots)
 
 
-def chaining_choices(slots: list[int], tokens: Sequence[TokenSpec], choices: dict[int, list[str]]) -> list[int]:
-    """The drawn tokens with slots here whose known values (every value of a list or file token) a later token
-    matches, in order."""
-    return [
-        k
-        for k in sorted(set(slots))
-        if any(spans(value, spec) for value in choices.get(k, ()) for spec in tokens[k + 1 :])
-    ]
+def chain_sources(tokens: Sequence[TokenSpec], choices: dict[int, list[str]]) -> frozenset[int]:
+    """The list and file tokens one of whose values a later token matches (their slots chain)."""
+    return frozenset(
+        k for k, values in choices.items() if any(spans(value, spec) for value in values for spec in tokens[k + 1 :])
+    )
 
 
 def probe_differs(text: str, view: str, slots: list[int], tokens: Sequence[TokenSpec], probes: list[list[str]]) -> bool:
@@ -122,8 +119,14 @@ def probe_differs(text: str, view: str, slots: list[int], tokens: Sequence[Token
     `text` renders other than the event-by-event chain (a later token matching inside or across a drawn value)."""
     if not slots or min(slots) == len(tokens) - 1:
         return False
+    later = tokens[min(slots) + 1 :]
     template = view.replace("%", "%%").replace(SLOT, "%s")
-    return any(template % tuple(row[k] for k in slots) != apply_chain(text, tokens, row) for row in probes)
+    rendered = [template % tuple(row[k] for k in slots) for row in probes]
+    # a later token that finds nothing in the rendered events did not take part of a drawn value in the chain either
+    # (cheap: placeholders like `##key##` are gone once replaced); else run the chain to compare
+    if not any(spec.pattern.search(event) for event in rendered for spec in later):
+        return False
+    return any(event != apply_chain(text, tokens, row) for event, row in zip(rendered, probes, strict=True))
 
 
 SPECIAL_LIMIT = 64  # most templates one text is compiled into, one per combination of chaining values
@@ -136,6 +139,7 @@ def specialize(
     choices: dict[int, list[str]],
     probes: list[list[str]],
     triggers: list[int],
+    sources: frozenset[int],
 ) -> dict[tuple[str, ...], tuple[str, list[int]]] | None:
     """`text` compiled once per combination of the values of `triggers` (tokens whose values a later token
     matches), each value written in as a static one: (their values) → (view, slots). None when there are more
@@ -148,7 +152,7 @@ def specialize(
         fixed = dict(zip(triggers, combo, strict=True))
         view, slots = compile_text(text, tokens, {**statics, **fixed})
         rows = [[fixed.get(k, value) for k, value in enumerate(row)] for row in probes]
-        if chaining_choices(slots, tokens, choices) or probe_differs(text, view, slots, tokens, rows):
+        if sources.intersection(slots) or probe_differs(text, view, slots, tokens, rows):
             return None
         out[combo] = (view, slots)
     return out

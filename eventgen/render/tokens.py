@@ -23,7 +23,7 @@ import numpy as np
 from eventgen.core.settings import SettingError
 from eventgen.core.timeutil import TimeFormatter
 from eventgen.core.tokens import TOKEN_TYPES, TokenSpec, split_column
-from eventgen.render.chain import apply_chain, as_template, chaining_choices, compile_text, probe_differs, specialize
+from eventgen.render.chain import apply_chain, as_template, chain_sources, compile_text, probe_differs, specialize
 
 
 @dataclass
@@ -266,11 +266,12 @@ class RenderPlan:
         special: dict[int, tuple[list[int], dict[tuple[str, ...], tuple[str, list[int]]]]] = {}
         if self.used and len(tokens) > 1:
             choices = {k: p.values for k, p in enumerate(providers) if isinstance(p, Choices)}
+            sources = chain_sources(tokens, choices)
             probes = probe_rows(providers)
             for i, (text, (view, slots)) in enumerate(zip(texts, compiled, strict=True)):
-                triggers = chaining_choices(slots, tokens, choices)
+                triggers = sorted(sources.intersection(slots))
                 if triggers:
-                    found = specialize(text, tokens, statics, choices, probes, triggers)
+                    found = specialize(text, tokens, statics, choices, probes, triggers, sources)
                     if found is None:
                         self.chained.add(i)
                     else:
