@@ -7,6 +7,9 @@ Statuses:
 - `refused`: the conf is refused with the reason, which says what to use instead;
 - `not-applicable`: accepted and ignored with a warning: it tunes machinery eventgen does not have;
 - `ignored-with-warning`: accepted and ignored with a warning: the feature is outside eventgen (reason says why).
+
+A `supported` setting whose `owner` plugin is not installed is ignored with its reason (what to use instead) as the
+warning. `tools.peer_settings` reads this table for docs/compatibility.md.
 """
 
 from __future__ import annotations
@@ -44,11 +47,11 @@ class SpecValue:
 
 S, R, NA, IG = Status.SUPPORTED, Status.REFUSED, Status.NOT_APPLICABLE, Status.IGNORED
 _OWN = "as the spec describes"
-_STREAM = "the splunkstream output (`outputMode = splunkstream`)"
-_S3 = "the awss3 output (`outputMode = awss3`)"
+_STREAM = "read by the splunkstream output; without it, send to HEC (`outputMode = httpevent`) instead"
+_S3 = "read by the awss3 output; without it, write files (`outputMode = file`) and upload them"
 _SCS = (
-    "Splunk Cloud Services ingest (`outputMode = scsout`) is not an eventgen output; send to a Splunk Cloud HEC "
-    "endpoint with `outputMode = httpevent`"
+    "Splunk Cloud Services' ingest API, which Splunk retired; send to a Splunk Cloud HEC endpoint with "
+    "`outputMode = httpevent`"
 )
 _CW = "the AWS CloudWatch outputs (`awscwe`, `awscwl`) are not eventgen outputs; use `http` to a collector"
 
@@ -113,11 +116,11 @@ SETTINGS: tuple[SpecSetting, ...] = (
     SpecSetting("splunkPass", S, _STREAM, "output splunkstream"),
     SpecSetting("projectID", NA, "Splunk Storm, which it configured, was shut down in 2015"),
     SpecSetting("accessToken", NA, "Splunk Storm, which it configured, was shut down in 2015"),
-    SpecSetting("scsEndPoint", IG, _SCS),
-    SpecSetting("scsAccessToken", IG, _SCS),
-    SpecSetting("scsClientId", IG, _SCS),
-    SpecSetting("scsClientSecret", IG, _SCS),
-    SpecSetting("scsRetryNum", IG, _SCS),
+    SpecSetting("scsEndPoint", NA, _SCS),
+    SpecSetting("scsAccessToken", NA, _SCS),
+    SpecSetting("scsClientId", NA, _SCS),
+    SpecSetting("scsClientSecret", NA, _SCS),
+    SpecSetting("scsRetryNum", NA, _SCS),
     SpecSetting("awsCredentialsJson", IG, _CW),
     SpecSetting("awsLogGroupName", IG, _CW),
     SpecSetting("awsLogStreamName", IG, _CW),
@@ -170,9 +173,9 @@ SETTINGS: tuple[SpecSetting, ...] = (
     SpecSetting("timezone", S, "`local`, `0000` (UTC) or an integer offset hhmm such as -500 or 530"),
     SpecSetting("autotimestamp", S, "timestamps found in the sample are rewritten with each event's time"),
     SpecSetting("autotimestamps", S, "a JSON list of [regex, strptime] pairs replacing the built-in patterns"),
-    SpecSetting("token.<n>.token", S, "tokens run in order, each on the text the earlier ones made"),
-    SpecSetting("token.<n>.replacementType", S, _OWN),
-    SpecSetting("token.<n>.replacement", S, _OWN),
+    SpecSetting("token.N.token", S, "tokens run in order, each on the text the earlier ones made"),
+    SpecSetting("token.N.replacementType", S, _OWN),
+    SpecSetting("token.N.replacement", S, _OWN),
     SpecSetting("jinja_template_dir", S, _OWN, "generator jinja"),
     SpecSetting("jinja_target_template", S, _OWN, "generator jinja"),
     SpecSetting("jinja_variables", S, _OWN, "generator jinja"),
@@ -225,6 +228,45 @@ VALUES: tuple[SpecValue, ...] = (
     SpecValue("outputMode", "awscwe", R, _CW),
     SpecValue("outputMode", "awscwl", R, _CW),
 )
+
+# the spec's settings by section, in the order the support table lists them
+SECTIONS: dict[str, tuple[str, ...]] = {
+    "global and engine": (
+        "threading", "profiler", "useOutputQueue", "outputWorkers", "generatorWorkers", "maxIntervalsBeforeFlush",
+        "maxQueueLength", "disableLoggingQueue", "outputCounter", "seed", "debug", "verbosity",
+    ),
+    "sample": (
+        "disabled", "sampleDir", "mode", "sampletype", "generator", "rater", "outputMode", "breaker", "bundlelines",
+        "randomizeEvents", "splitSample", "extendIndexes", "index", "source", "sourcetype", "host", "hostRegex",
+        "host.token", "host.replacement",
+    ),
+    "generation and timing": (
+        "interval", "delay", "count", "end", "earliest", "latest", "backfill", "backfillSearch", "backfillSearchUrl",
+        "perDayVolume", "randomizeCount", "hourOfDayRate", "dayOfWeekRate", "minuteOfHourRate", "dayOfMonthRate",
+        "monthOfYearRate", "timezone", "sequentialTimestamp", "autotimestamp", "autotimestamps", "timeMultiple",
+        "timeField",
+    ),
+    "tokens": ("token.N.token", "token.N.replacementType", "token.N.replacement"),
+    "jinja generator": ("jinja_template_dir", "jinja_target_template", "jinja_variables", "jinja_count_type"),
+    "counter generator": ("count_template", "start_count", "end_count", "count_by"),
+    "file and spool outputs": ("fileName", "fileMaxBytes", "fileBackupFiles", "spoolDir", "spoolFile"),
+    "network outputs": (
+        "syslogDestinationHost", "syslogDestinationPort", "syslogAddHeader", "tcpDestinationHost",
+        "tcpDestinationPort", "udpDestinationHost", "udpDestinationPort",
+    ),
+    "httpevent output": (
+        "httpeventServers", "httpeventOutputMode", "httpeventMaxPayloadSize", "httpeventWaitResponse",
+        "httpeventAllowFailureCount",
+    ),
+    "splunkstream and s2s outputs": ("splunkHost", "splunkPort", "splunkMethod", "splunkUser", "splunkPass"),
+    "scsout output": ("scsEndPoint", "scsAccessToken", "scsClientId", "scsClientSecret", "scsRetryNum"),
+    "awss3 output": (
+        "awsS3BucketName", "awsS3CompressionType", "awsS3EventType", "awsS3ObjectPrefix", "awsS3ObjectSuffix",
+        "awsRegion", "awsKeyId", "awsSecretKey", "awsS3EventPerKey",
+    ),
+    "CloudWatch outputs": ("awsCredentialsJson", "awsLogGroupName", "awsLogStreamName"),
+    "Splunk Storm": ("projectID", "accessToken"),
+}  # fmt: skip
 
 BY_NAME = {entry.name: entry for entry in SETTINGS}
 BY_VALUE = {(entry.setting, entry.value.lower()): entry for entry in VALUES}

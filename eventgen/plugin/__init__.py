@@ -47,7 +47,8 @@ from eventgen.plugin.registry import registry
 from eventgen.plugin.replay_times import TIME_TOKENS, event_times, matched, parse_stamp, token_formats
 from eventgen.plugin.retry import Action, RetryLogic
 from eventgen.plugin.sample_generator import SampleGenerator, expand_indexes
-from eventgen.render.tokens import RenderContext, RenderPlan, make_provider, take
+from eventgen.render.providers import make_provider
+from eventgen.render.tokens import RenderContext, RenderPlan, take
 from eventgen.schedule.tick import LiveRun, Tick
 
 __all__ = [

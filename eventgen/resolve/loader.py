@@ -209,9 +209,8 @@ class _Resolver:
             self.problems.warn("unknown setting, ignored", stanza, key)
         elif entry.status is spec.Status.REFUSED:
             self.problems.error(f"Splunk Eventgen's {key} is not supported: {entry.reason}", stanza, key)
-        elif entry.status is spec.Status.SUPPORTED:
-            owner = f"the {entry.owner}" if entry.owner else "a plugin"
-            self.problems.warn(f"ignored: read by {owner}, which this installation does not have", stanza, key)
+        elif entry.status is spec.Status.SUPPORTED:  # its owner plugin is not installed
+            self.problems.warn(f"ignored: {entry.reason}", stanza, key)
         else:
             self.problems.warn(f"ignored (Splunk Eventgen setting): {entry.reason}", stanza, key)
 

@@ -18,7 +18,7 @@ from eventgen.core.settings import SettingError
 from eventgen.core.tokens import TokenSpec
 from eventgen.render.chain import compile_text
 from eventgen.render.hosts import HostRewrite
-from eventgen.render.tokens import make_provider
+from eventgen.render.providers import make_provider
 
 
 def check_providers(sample: Sample, problems: Problems) -> None:
@@ -67,9 +67,9 @@ def check_matches(sample: Sample, file_path: Path, problems: Problems) -> None:
 
 
 def tokens_found(texts: list[str], tokens: list[TokenSpec], limit: float = LIMIT) -> list[bool]:
-    """For each token, whether it has a span to replace in any of `texts` (what `token_spans` would replace,
-    before overlaps). Every token runs on every event, as when a render plan is compiled; RegexTimeout when
-    one regex runs longer than `limit` seconds on one event."""
+    """For each token, whether it replaces something in any of `texts`, the tokens running in order as when a
+    render plan is compiled (`render.chain`); RegexTimeout when one regex runs longer than `limit` seconds on one
+    event."""
     if not tokens or not texts:
         return [False] * len(tokens)
     found = bounded(lambda watch: _scan(texts, tokens, watch), limit)
