@@ -1,5 +1,6 @@
 """Splunk Eventgen's own sample keys that eventgen applies: timestamps found in token-less samples
-(`autotimestamp`) and the host field's replacement (`host.token`, `host.replacement`, `hostRegex`)."""
+(`autotimestamp`) and the host field's replacement (`host.token`, `host.replacement`; `hostRegex` is declared by
+the splunkstream output, and applied to every event's host by the sample generator as well)."""
 
 from __future__ import annotations
 
@@ -73,14 +74,6 @@ SPLUNK = SettingGroup(
             None,
             "With `host.token`: a file of host names (`path`, or `path:column` of a CSV); each event takes a "
             "random line, the same line as `file`/`mvfile` tokens on that file.",
-        ),
-        Setting(
-            "hostRegex",
-            parse_regex,
-            None,
-            "Each event's host is group 1 (else the match) of this regex on its text, where it matches; other "
-            "events keep `host`. Splunk extracts it at index time; eventgen does it when the event is made, so "
-            "every output carries it.",
         ),
     ),
 )

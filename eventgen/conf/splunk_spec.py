@@ -63,7 +63,12 @@ SETTINGS: tuple[SpecSetting, ...] = (
     SpecSetting("source", S, "default: the sample file's name"),
     SpecSetting("sourcetype", S, _OWN),
     SpecSetting("host", S, _OWN),
-    SpecSetting("hostRegex", S, "each event's host is set from its text when generated, for every output"),
+    SpecSetting(
+        "hostRegex",
+        S,
+        "splunkstream sends it as `host_regex`; for other outputs each event's host is set from it when made",
+        "output splunkstream",
+    ),
     SpecSetting("host.token", S, "rewrites the host field per event (not `_raw`)"),
     SpecSetting("host.replacement", S, "a file or `file:column`; shares its random row with file/mvfile tokens"),
     SpecSetting("extendIndexes", S, "one index drawn per job, as the reference does"),

@@ -78,7 +78,7 @@ class SampleGenerator(GeneratorPlugin):
         self.host_rewrite = HostRewrite(
             settings.get("host.token"),
             settings.get("host.replacement"),
-            settings.get("hostRegex"),
+            settings.get("hostRegex") if not _receivers_apply_host_regex(settings) else None,
             sample.tz,
             sample.resolve,
         )
@@ -114,6 +114,16 @@ class SampleGenerator(GeneratorPlugin):
         if self.host_rewrite.active and n:
             columns["host"] = self.host_rewrite.hosts(meta["host"], columns.get("host"), events, ctx)
         return EventBatch(self.sample.label, job.seq, events, times, meta, columns)
+
+
+def _receivers_apply_host_regex(settings) -> bool:
+    """Whether every output of the sample applies `hostRegex` at its receiver (splunkstream), so the generator
+    leaves the hosts alone; any other output gets each event's host from the regex here."""
+    outputs = [name.split("#", 1)[0] for name in settings.get("outputMode") or ()]
+    return bool(outputs) and all(
+        getattr(registry.get("output", name), "receiver_host_regex", False) if registry.has("output", name) else False
+        for name in outputs
+    )
 
 
 def _record_host(tokens: list, providers: list[Provider]) -> bool:

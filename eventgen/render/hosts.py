@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import tzinfo
 from pathlib import Path
 
-from eventgen.core.settings import SettingError
+from eventgen.core.settings import SettingError, parse_regex
 from eventgen.core.tokens import TokenSpec
 from eventgen.render.chain import SLOT, compile_text
 from eventgen.render.tokens import Provider, RenderContext, make_provider
@@ -26,7 +26,7 @@ class HostRewrite:
         self,
         token: re.Pattern[str] | None,
         replacement: str | None,
-        host_regex: re.Pattern[str] | None,
+        host_regex: str | None,
         tz: tzinfo,
         resolve: Callable[[str], Path],
     ):
@@ -34,7 +34,7 @@ class HostRewrite:
             raise SettingError("host.token and host.replacement go together: set both, or neither")
         self.spec = None if token is None else TokenSpec(0, token, "file", str(replacement), "")
         self.provider: Provider | None = None if self.spec is None else make_provider(self.spec, tz, resolve)
-        self.host_regex = host_regex
+        self.host_regex = None if host_regex is None else parse_regex(host_regex)
         self._split: dict[str, list[str]] = {}
 
     def _parts(self, host: str) -> list[str]:

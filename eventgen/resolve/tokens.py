@@ -14,7 +14,7 @@ from eventgen.conf.regex_bound import LIMIT, RegexTimeout, Watch, bounded
 from eventgen.conf.sample import Sample
 from eventgen.conf.stanzas import Problems
 from eventgen.core.errors import ConfigError
-from eventgen.core.settings import SettingError
+from eventgen.core.settings import SettingError, parse_regex
 from eventgen.core.tokens import TokenSpec
 from eventgen.render.chain import compile_text
 from eventgen.render.hosts import HostRewrite
@@ -37,6 +37,12 @@ def check_providers(sample: Sample, problems: Problems) -> None:
         problems.error(str(exc), sample.stanza, "host.replacement")
     except OSError as exc:
         problems.error(f"cannot read host file: {exc}", sample.stanza, "host.replacement")
+    host_regex = settings.get("hostRegex")  # declared by the splunkstream output; every event's host uses it too
+    if host_regex is not None:
+        try:
+            parse_regex(host_regex)
+        except SettingError as exc:
+            problems.error(str(exc), sample.stanza, "hostRegex")
 
 
 def check_matches(sample: Sample, file_path: Path, problems: Problems) -> None:
