@@ -60,6 +60,8 @@ GENERATORS = {
     "perdayvolumegenerator": ("generator = perdayvolumegenerator\n" + STAMP_TOKEN, STAMPED),
     "jinja": ('generator = jinja\njinjaTemplates = {"e": {"template": "e.j2"}}\n', ""),
     "script": ("generator = script\nscriptFile = produce.py\n", ""),
+    "windbag": ("generator = windbag\n", ""),
+    "counter": ("generator = counter\nstart_count = 5\nend_count = 5\n", ""),
 }
 INPUTS = {
     "interval": "count = 5\ninterval = 60\nearliest = -60s\n",
@@ -75,6 +77,8 @@ INPUTS = {
 RATERS = {
     "config": 'count = 10\nrandomizeCount = 0.2\nhourOfDayRate = {"0": 0.5, "5": 2, "10": 0}\n',
     "perdayvolume": "perDayVolume = 0.0001\ninterval = 60\n",
+    "backfill": 'rater = backfill\ncount = 10\nbackfill = -1h\nhourOfDayRate = {"0": 0.5, "5": 2}\n',
+    "counter": "rater = counter\ncount = 7\n",
 }
 FILES = {
     "templates/e.j2": "{{ timestamp.isoformat() }} jinja {{ [1, 2, 3] | random }}",

@@ -113,6 +113,7 @@ class SplunkStreamOutput(OutputPlugin):
     name = "splunkstream"
     summary = "Splunk's management port: log in, then POST raw events to /services/receivers/simple."
     retries_setting = "splunkRetries"
+    receiver_host_regex = True  # splunkd finds each event's host with `host_regex`
     settings = (
         Setting(
             "splunkHost",
@@ -143,7 +144,8 @@ class SplunkStreamOutput(OutputPlugin):
         Setting(
             "hostRegex",
             default=None,
-            doc="A regex splunkd applies to each event to find its host (sent as `host_regex`).",
+            doc="A regex splunkd applies to each event to find its host (sent as `host_regex`). For the other "
+            "outputs of a stanza, eventgen sets each event's host to its group 1 (else the match) where it matches.",
         ),
     )
 
