@@ -30,6 +30,7 @@ def plain_path(monkeypatch):
     def off() -> None:
         monkeypatch.setattr(environment_module, "hoist_loops", lambda tree: tree)
         monkeypatch.setattr(environment_module, "gather_loops", lambda tree: tree)
+        monkeypatch.setattr(environment_module, "share_literals", lambda tree: tree)
         monkeypatch.setattr(codecache_module, "_CODE", {})  # nothing compiled before counts
         monkeypatch.setattr(memo_module.FilterMemo, "filters", lambda self: {})
 
