@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import jinja2
+import jinja2.compiler
 import pytest
 
 from eventgen.core.batch import GenerationJob
@@ -31,6 +32,7 @@ def plain_path(monkeypatch):
         monkeypatch.setattr(environment_module, "hoist_loops", lambda tree: tree)
         monkeypatch.setattr(environment_module, "gather_loops", lambda tree: tree)
         monkeypatch.setattr(environment_module, "share_literals", lambda tree: tree)
+        monkeypatch.setattr(environment_module.FastEnvironment, "code_generator_class", jinja2.compiler.CodeGenerator)
         monkeypatch.setattr(codecache_module, "_CODE", {})  # nothing compiled before counts
         monkeypatch.setattr(memo_module.FilterMemo, "filters", lambda self: {})
 

@@ -18,6 +18,7 @@ from .codecache import CodeCache
 from .gather import EXTEND_FILTER, extend, gather_loops
 from .hoist import hoist_loops
 from .literals import LITERAL_FILTER, literal, share_literals
+from .lookups import LookupCodeGenerator
 from .samples import Table
 from .timetags import TimeTags
 from .tojson import tojson_filter
@@ -43,6 +44,7 @@ class FastContext(Context):
 
 class FastEnvironment(jinja2.Environment):
     context_class = FastContext
+    code_generator_class = LookupCodeGenerator  # `x.a` without a Python call when `a` is an attribute
 
     def __init__(self, **options: Any):
         super().__init__(**options)
