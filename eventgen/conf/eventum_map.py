@@ -227,6 +227,7 @@ class Translation(OutputMapping):
         out = {
             "generator": "jinja",
             "jinja_template_dir": str(folder),
+            "jinjaSearchPath": str(self.base),  # Eventum's loader is rooted at the project folder
             "jinjaTemplates": json.dumps(templates),
             "jinjaMode": body.get("mode", "all"),
             "jinjaOutput": "text",
