@@ -47,15 +47,16 @@ from eventgen.plugin.registry import registry
 from eventgen.plugin.replay_times import TIME_TOKENS, event_times, matched, parse_stamp, token_formats
 from eventgen.plugin.retry import Action, RetryLogic
 from eventgen.plugin.sample_generator import SampleGenerator, expand_indexes
+from eventgen.plugin.state import GLOBALS, LockedState, State
 from eventgen.render.tokens import RenderContext, RenderPlan, make_provider, take
 from eventgen.schedule.tick import LiveRun, Tick
 
 __all__ = [
-    "META_KEYS", "TABLES", "TIME_TOKENS", "Action", "BulkDocuments", "Config", "ConfigError", "Delivery",
+    "GLOBALS", "META_KEYS", "TABLES", "TIME_TOKENS", "Action", "BulkDocuments", "Config", "ConfigError", "Delivery",
     "EventBatch", "EventText", "EventgenError", "GenerationJob", "GeneratorPlugin", "HecEvent", "HecRaw",
-    "InputPlugin", "LineFrames", "LiveRun", "ModinputXml", "OutputConfig", "OutputError", "OutputPlugin",
+    "InputPlugin", "LineFrames", "LiveRun", "LockedState", "ModinputXml", "OutputConfig", "OutputError", "OutputPlugin",
     "PathKind", "Payload", "RaterPlugin", "RenderContext", "RenderPlan", "RetryLogic", "SampleGenerator",
-    "SampleProblem", "Setting", "SettingError", "SyslogFrames", "SyslogHeaders", "TableRater", "TemplateError",
+    "SampleProblem", "Setting", "SettingError", "State", "SyslogFrames", "SyslogHeaders", "TableRater", "TemplateError",
     "Tick", "TimeFormatter", "TokenSpec", "WriteResult", "at_least", "base_count", "choice", "event_meta",
     "event_times", "expand_indexes", "host_port", "host_port_list", "host_problem", "http_url", "make_provider",
     "matched", "micros", "moment", "parse_bool", "parse_float", "parse_host", "parse_int", "parse_json",
