@@ -30,7 +30,7 @@ DEFAULT_FORMAT = {"opensearch": "json", "http": "json-batch", "kafka": "json", "
 OUTPUT_NAMES = {"stdout": "stdout", "file": "file", "tcp": "tcpout", "udp": "udpout", "http": "http",
                 "opensearch": "opensearch", "kafka": "kafka", "clickhouse": "clickhouse"}  # fmt: skip
 HANDLED = {"clickhouse": {"separator", "client_cert", "client_cert_key", "connect_timeout"}}  # mapped by _out_*
-ISO_FORMAT = "%Y-%m-%dT%H:%M:%S.%f%z"
+ISO_FORMAT = "isoformat"  # what datetime.isoformat() writes, Eventum's default timestamp_format
 # generators without a sample file, which take several inputs (a schedule group), and their tags setting
 TAGS_KEYS = {"jinja": "jinjaTags", "script": "scriptTags"}
 
@@ -253,9 +253,20 @@ class Translation(OutputMapping):
         return {"generator": "script", "scriptFile": self.file(body["path"], f"{where}.path"), "scriptTags": "[]"}
 
     def _replay(self, body: dict[str, Any], where: str) -> dict[str, str]:
+        """One line per input time, blank lines too (Eventum's replay yields every line), read in `encoding`."""
         path = Path(self.file(body["path"], f"{where}.path"))
         self.replay_stanza = re.escape(path.name)
+        encoding = str(body.get("encoding") or "utf_8")
+        try:
+            text = path.read_bytes().decode(encoding)
+        except LookupError:
+            raise ConfigError(f"{where}.encoding: unknown encoding {encoding!r}") from None
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"{where}.encoding: {body['path']} is not {encoding} text ({exc.reason})") from None
+        if body.get("chunk_size", 0) < 0:
+            raise ConfigError(f"{where}.chunk_size: must be 0 (the whole file) or more bytes")
         out = {"generator": "default", "sampleDir": str(path.parent), "randomizeEvents": "false"}
+        out.update(sampleEncoding=encoding, breaker="^")  # every line is an event, a blank one too
         pattern = body.get("timestamp_pattern")
         if pattern:
             try:
@@ -267,11 +278,7 @@ class Translation(OutputMapping):
             out.update({"token.0.token": pattern, "token.0.replacementType": "timestamp"})
             out["token.0.replacement"] = body.get("timestamp_format") or ISO_FORMAT
         if not body.get("repeat", False):  # Eventum's default: the plugin is exhausted at the file's end
-            text = path.read_text(encoding=str(body.get("encoding") or "utf-8"), errors="replace")
-            out["maxEvents"] = str(sum(1 for line in text.splitlines() if line.strip()))
-        for key in ("chunk_size", "encoding"):
-            if key in body:
-                self.notes.append(f"{where}.{key}: no equivalent (the file is read whole, as UTF-8)")
+            out["maxEvents"] = str(len(text.splitlines()))
         return out
 
     # -- outputs ---------------------------------------------------------------------------------------------------
