@@ -23,6 +23,17 @@ from eventgen.core.settings import (
 )
 from eventgen.core.timeutil import parse_timezone_name
 
+_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "\\": "\\"}
+
+
+def parse_separator(text: str) -> str:
+    """A separator as written in a conf: `\\n`, `\\r`, `\\t` and `\\\\` read as escapes, the rest as it is."""
+    out, chars = [], iter(text)
+    for char in chars:
+        out.append(_ESCAPES.get(next(chars, ""), "\\") if char == "\\" else char)
+    return "".join(out)
+
+
 # core keys read only by the schedule (input) and rater plugins that name them in `uses_core`: a stanza setting one
 # that its input and rater do not read is warned about
 SCHEDULE_KEYS = ("count", "interval", "randomizeCount", "earliest", "latest")
@@ -203,6 +214,21 @@ SAMPLE = SettingGroup(
             at_least(parse_int, 0),
             None,
             "With `outputFormat = eventjson` or `jsonbatch`: indent the JSON by this many spaces (default: compact).",
+        ),
+        Setting(
+            "outputSeparator",
+            parse_separator,
+            None,
+            "What follows each event on stdout, file and tcpout, and ends each udpout datagram (Eventum's "
+            "`separator`); `\\n`, `\\r`, `\\t` and `\\\\` are read as escapes, e.g. `|` or `\\r\\n`. "
+            "Default: a newline (udpout: nothing).",
+        ),
+        Setting(
+            "outputEncoding",
+            parse_encoding,
+            None,
+            "Character encoding stdout, file, tcpout and udpout write events in (Eventum's `encoding`), e.g. "
+            "`latin-1`, `utf-16`. Default: UTF-8.",
         ),
         Setting(
             "outputFormatBy",

@@ -5,6 +5,7 @@ share. Each input becomes a stanza with the event plugin and outputs; several in
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import re
@@ -17,7 +18,7 @@ from typing import Any
 import yaml
 
 from eventgen.conf.eventum import read_project
-from eventgen.conf.eventum_outputs import TCP_TLS_KEYS, OutputMapping, num
+from eventgen.conf.eventum_outputs import NOTED, REFUSED, OutputMapping, num
 from eventgen.core.errors import ConfigError, ConfigErrors
 
 _RELATIVE = re.compile(r"([+-])((?:\d+(?:\.\d+)?[wdhms])+)")
@@ -29,7 +30,7 @@ FORMATS = {"plain": "raw", "json": "eventjson", "json-batch": "jsonbatch", "temp
 DEFAULT_FORMAT = {"opensearch": "json", "http": "json-batch", "kafka": "json", "clickhouse": "json"}
 OUTPUT_NAMES = {"stdout": "stdout", "file": "file", "tcp": "tcpout", "udp": "udpout", "http": "http",
                 "opensearch": "opensearch", "kafka": "kafka", "clickhouse": "clickhouse"}  # fmt: skip
-HANDLED = {"clickhouse": {"separator", "client_cert", "client_cert_key", "connect_timeout"}}  # mapped by _out_*
+TEXT_OUTPUTS = ("stdout", "file", "tcp", "udp")  # their `separator` and `encoding` frame the events
 ISO_FORMAT = "isoformat"  # what datetime.isoformat() writes, Eventum's default timestamp_format
 # generators without a sample file, which take several inputs (a schedule group), and their tags setting
 TAGS_KEYS = {"jinja": "jinjaTags", "script": "scriptTags"}
@@ -292,6 +293,8 @@ class Translation(OutputMapping):
             name = OUTPUT_NAMES[plugin]
             settings = getattr(self, f"_out_{plugin}")(body, where)
             fmt = self._format(body.get("formatter") or {"format": DEFAULT_FORMAT.get(plugin, "plain")}, where)
+            if plugin in TEXT_OUTPUTS:
+                fmt.update(self._framing(body, where))
             if name in modes:  # a second output of this kind: an instance `name#i` with its own settings
                 name = f"{name}#{i}"
                 formats[name] = {**fmt, **settings}
@@ -299,16 +302,29 @@ class Translation(OutputMapping):
                 out.update(settings)
                 formats[name] = fmt
             modes.append(name)
-            handled = HANDLED.get(plugin, set())
-            separator = body.get("separator")
-            if separator not in (None, "\n", os.linesep) and "separator" not in handled:
-                self.notes.append(f"{where}.separator: {separator!r}: no equivalent (events end with a newline)")
-            for key in ("flush_interval", "cleanup_interval", "file_mode", "encoding", "proxy_url", "client_cert",
-                        "client_cert_key", "connect_timeout"):  # fmt: skip
-                if key in body and key not in handled and not (plugin == "tcp" and key in TCP_TLS_KEYS):
+            for key in body:
+                if key in REFUSED.get(plugin, {}):
+                    raise ConfigError(f"{where}.{key}: {REFUSED[plugin][key]}")
+                if key in NOTED.get(plugin, ()):
                     self.notes.append(f"{where}.{key}: no equivalent (ignored)")
         out["outputMode"] = ", ".join(modes)
         out["outputFormatBy"] = json.dumps(formats)
+        return out
+
+    @staticmethod
+    def _framing(body: dict[str, Any], where: str) -> dict[str, Any]:
+        """`separator` and `encoding` of a text output, its own (never another output's); `flush_interval` is
+        checked: eventgen writes and flushes each batch as it is made, sooner than any flush interval."""
+        out: dict[str, Any] = {}
+        if body.get("separator") is not None:
+            out["outputSeparator"] = str(body["separator"]).replace("\\", "\\\\")
+        if body.get("encoding") is not None:
+            try:
+                out["outputEncoding"] = codecs.lookup(str(body["encoding"])).name
+            except LookupError:
+                raise ConfigError(f"{where}.encoding: unknown encoding {body['encoding']!r}") from None
+        if body.get("flush_interval", 0) < 0:
+            raise ConfigError(f"{where}.flush_interval: must be 0 or more seconds")
         return out
 
     def _format(self, spec: dict[str, Any], where: str) -> dict[str, Any]:

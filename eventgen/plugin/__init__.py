@@ -39,6 +39,7 @@ from eventgen.format.payload import Payload
 from eventgen.format.syslog import SyslogFrames, SyslogHeaders
 from eventgen.format.text import EventText
 from eventgen.plugin.base import GeneratorPlugin, InputPlugin, RaterPlugin
+from eventgen.plugin.framing import Framed, TextFrames
 from eventgen.plugin.generator_helpers import META_KEYS, SampleProblem, event_meta, sorted_job_times
 from eventgen.plugin.inputs import base_count, moment, tick_window
 from eventgen.plugin.output import Delivery, LineFrames, OutputConfig, OutputError, OutputPlugin, WriteResult
@@ -53,11 +54,11 @@ from eventgen.schedule.tick import LiveRun, Tick
 
 __all__ = [
     "GLOBALS", "META_KEYS", "TABLES", "TIME_TOKENS", "Action", "BulkDocuments", "Config", "ConfigError", "Delivery",
-    "EventBatch", "EventText", "EventgenError", "GenerationJob", "GeneratorPlugin", "HecEvent", "HecRaw",
+    "EventBatch", "EventText", "EventgenError", "Framed", "GenerationJob", "GeneratorPlugin", "HecEvent", "HecRaw",
     "InputPlugin", "LineFrames", "LiveRun", "LockedState", "ModinputXml", "OutputConfig", "OutputError", "OutputPlugin",
     "PathKind", "Payload", "RaterPlugin", "RenderContext", "RenderPlan", "RetryLogic", "SampleGenerator",
     "SampleProblem", "Setting", "SettingError", "State", "SyslogFrames", "SyslogHeaders", "TableRater", "TemplateError",
-    "Tick", "TimeFormatter", "TokenSpec", "WriteResult", "at_least", "base_count", "choice", "event_meta",
+    "TextFrames", "Tick", "TimeFormatter", "TokenSpec", "WriteResult", "at_least", "base_count", "choice", "event_meta",
     "event_times", "expand_indexes", "host_port", "host_port_list", "host_problem", "http_url", "make_provider",
     "matched", "micros", "moment", "parse_bool", "parse_float", "parse_host", "parse_int", "parse_json",
     "parse_list", "parse_stamp", "parse_str", "parse_time", "parse_timezone", "per_second", "port", "rate_table",

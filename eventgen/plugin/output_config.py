@@ -30,7 +30,15 @@ SHARED_OUTPUT_KEYS = (
     "outputTemplateFile",
     "outputJsonIndent",
 )
-FORMAT_KEYS = ("outputFormat", "outputTemplate", "outputTemplateFile", "outputJsonIndent")  # outputFormatBy's
+# outputFormatBy's keys: what each event's text is, and how text outputs separate and encode it (plugin.framing)
+FORMAT_KEYS = (
+    "outputFormat",
+    "outputTemplate",
+    "outputTemplateFile",
+    "outputJsonIndent",
+    "outputSeparator",
+    "outputEncoding",
+)
 
 
 class OutputConfig(Config):
