@@ -96,6 +96,13 @@ SAMPLE = SettingGroup(
             "in the future is refused.",
         ),
         Setting(
+            "skipPast",
+            parse_bool,
+            "false",
+            "Live runs: drop the event times an input gives before the run's start instead of making them at once "
+            "(Eventum's `skip_past`, on for its projects; `--skip-past` / `--no-skip-past`).",
+        ),
+        Setting(
             "end",
             parse_end,
             None,

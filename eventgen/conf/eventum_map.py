@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from eventgen.conf.eventum import read_project
+from eventgen.conf.eventum_dates import PHRASES, human_moment
 from eventgen.conf.eventum_outputs import NOTED, REFUSED, OutputMapping, num
 from eventgen.core.errors import ConfigError, ConfigErrors
 
@@ -81,6 +82,7 @@ class Translation(OutputMapping):
             own = self._input(plugin, body, f"input[{i}].{plugin}")
             # a group member takes the rest from the first stanza (the loader's rule), so it names only its schedule
             values = {**common, **own} if i == 0 else {"scheduleGroup": name, **own}
+            values["skipPast"] = "true"  # Eventum's default: live runs drop the times before their start
             if body.get("tags") and tags_key:
                 values[tags_key] = json.dumps(body["tags"])
             self.sections[stanza] = values
@@ -125,9 +127,11 @@ class Translation(OutputMapping):
         try:
             return datetime.fromisoformat(text.replace("Z", "+00:00")).isoformat()
         except ValueError:
-            raise ConfigError(
-                f"{where}: cannot read time {value!r} (ISO datetime, HH:MM, now, never, +1d12h)"
-            ) from None
+            pass
+        phrase = human_moment(text, self.now)  # Eventum's dateparser phrases: yesterday, in 5 minutes, ...
+        if phrase is None:
+            raise ConfigError(f"{where}: cannot read time {value!r} (ISO datetime, HH:MM, never, +1d12h, {PHRASES})")
+        return phrase.isoformat()
 
     # -- inputs ----------------------------------------------------------------------------------------------------
 
