@@ -246,7 +246,8 @@ SAMPLE = SettingGroup(
             "outputJsonIndent, outputSeparator, outputEncoding); outputs not named use the sample's. A name that is "
             "not an entry of outputMode is refused. A second instance of an output is named "
             "`name#label` in outputMode (`file, file#archive`); its entry may also set that output's own settings "
-            '(`{"file#archive": {"fileName": "archive.log"}}`), those it leaves out taking their defaults. Eventum projects use it for each output\'s '
+            '(`{"file#archive": {"fileName": "archive.log"}}`), those it leaves out taking their defaults. '
+            "Eventum projects use it for each output's "
             "`formatter` and for a second output of one kind.",
             path=PathKind.SETTINGS,
         ),
