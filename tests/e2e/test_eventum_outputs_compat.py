@@ -110,3 +110,54 @@ output:
         f"eventgen: error: {path}: [{tmp_path.name}]: outputFormatBy: file#1: outputTemplateFile: "
         "Jinja syntax error at line 1: unexpected '}'"
     )
+
+
+def test_http_client_cert_is_presented_and_a_dead_proxy_is_named(tmp_path):
+    """`client_cert`/`client_cert_key` reach a server that requires them (mutual TLS); a `proxy_url` nobody
+    listens on fails the events, naming the proxy."""
+    import ssl
+
+    from tests.conftest import free_port
+    from tests.servers import self_signed_cert
+
+    (tmp_path / "server").mkdir()
+    (tmp_path / "client").mkdir()
+    server_cert, server_key = self_signed_cert(tmp_path / "server")
+    client_cert, client_key = self_signed_cert(tmp_path / "client")
+    recorder = Recorder()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(server_cert, server_key)
+    context.verify_mode = ssl.CERT_REQUIRED  # no client certificate, no handshake
+    context.load_verify_locations(client_cert)
+    recorder.server.socket = context.wrap_socket(recorder.server.socket, server_side=True)
+    yml = f"""
+input:
+  - linspace: {{start: "{START}", end: "+1m", count: 2}}
+event:
+  template:
+    templates:
+      - t: {{template: templates/t.jinja}}
+output:
+  - http:
+      url: https://127.0.0.1:{recorder.port}/mtls
+      ca_cert: {server_cert}
+      verify: true
+      client_cert: {client_cert}
+      client_cert_key: {client_key}
+      connect_timeout: 2
+"""
+    path = project(tmp_path, yml, {"templates/t.jinja": '{"n": {{ locals.incr("n") }}}\n'})
+    try:
+        result = cli(str(path), "--sample-mode")
+    finally:
+        recorder.close()
+    assert result.returncode == 0, result.stderr
+    assert [(p, body) for p, _, body in recorder.requests] == [("/mtls", b'[{"n":1},{"n":2}]\n')]
+    dead = free_port()
+    path.write_text(
+        path.read_text().replace(f"https://127.0.0.1:{recorder.port}", "http://127.0.0.1:9")
+        + f"      proxy_url: http://127.0.0.1:{dead}\n"
+    )
+    result = cli(str(path), "--sample-mode")
+    assert result.returncode == 1
+    assert f"127.0.0.1:9: cannot connect to proxy 127.0.0.1:{dead}: Connection refused" in result.stderr
