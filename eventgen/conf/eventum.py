@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from eventgen.conf.eventum_outputs import REFUSED
 from eventgen.conf.files import TextFileError, path_problem, read_text
 from eventgen.core.errors import ConfigError, ConfigErrors
 from eventgen.core.settings import SettingError
@@ -78,7 +79,7 @@ OUTPUTS: dict[str, dict[str, tuple[str, bool]]] = {
               "request_timeout_ms": (I, False), "metadata_max_age_ms": (I, False),
               "connections_max_idle_ms": (I, False), "retry_backoff_ms": (I, False),
               "transaction_timeout_ms": (I, False), "sasl_kerberos_service_name": (S, False),
-              "sasl_kerberos_domain_name": (S, False), "ssl_cafile": (S, False), "ssl_certfile": (S, False),
+              "ssl_cafile": (S, False), "ssl_certfile": (S, False),
               "ssl_keyfile": (S, False)},
     "clickhouse": {"host": (S, True), "port": (I, False), "protocol": (S, False), "database": (S, False),
                    "table": (S, True), "username": (S, False), "password": (S, False), "dsn": (S, False),
@@ -216,15 +217,12 @@ def _check_project(data: Any) -> dict[str, Any]:
         raise ConfigError("input: must be a list of at least one plugin")
     if not isinstance(outputs, list) or not outputs:
         raise ConfigError("output: must be a list of at least one plugin")
-    project = {
-        "input": [_plugin(item, f"input[{i}]", INPUTS, "input") for i, item in enumerate(inputs)],
-        "event": _plugin(data["event"], "event", EVENTS, "event"),
-        "output": [_plugin(item, f"output[{i}]", OUTPUTS, "output") for i, item in enumerate(outputs)],
-    }
-    name, body = project["event"]
+    input_plugins = [_plugin(item, f"input[{i}]", INPUTS, "input") for i, item in enumerate(inputs)]
+    name, body = _plugin(data["event"], "event", EVENTS, "event")
+    output_plugins = [_plugin(item, f"output[{i}]", OUTPUTS, "output") for i, item in enumerate(outputs)]
     if name == "template":
         _check_template(body)
-    return project
+    return {"input": input_plugins, "event": (name, body), "output": output_plugins}
 
 
 def _plugin(item: Any, where: str, table: dict[str, dict[str, tuple[str, bool]]], kind: str) -> tuple[str, dict]:
@@ -234,6 +232,9 @@ def _plugin(item: Any, where: str, table: dict[str, dict[str, tuple[str, bool]]]
     if name not in table:
         raise ConfigError(f"{where}.{name}: unknown {kind} plugin; known: {', '.join(table)}")
     body = {} if body is None else body
+    for key in body if kind == "output" and isinstance(body, dict) else ():
+        if key in REFUSED.get(name, {}):  # known to Eventum, refused here: the reason, not "unknown"
+            raise ConfigError(f"{where}.{name}.{key}: {REFUSED[name][key]}")
     schema = dict(table[name])
     if kind == "output":
         schema["formatter"] = (A, False)

@@ -19,7 +19,7 @@ import yaml
 
 from eventgen.conf.eventum import read_project
 from eventgen.conf.eventum_dates import PHRASES, human_moment
-from eventgen.conf.eventum_outputs import NOTED, REFUSED, OutputMapping, num
+from eventgen.conf.eventum_outputs import NOTED, OutputMapping, num
 from eventgen.core.errors import ConfigError, ConfigErrors
 
 _RELATIVE = re.compile(r"([+-])((?:\d+(?:\.\d+)?[wdhms])+)")
@@ -306,9 +306,7 @@ class Translation(OutputMapping):
                 out.update(settings)
                 formats[name] = fmt
             modes.append(name)
-            for key in body:
-                if key in REFUSED.get(plugin, {}):
-                    raise ConfigError(f"{where}.{key}: {REFUSED[plugin][key]}")
+            for key in body:  # (a parameter refused here is refused when the project is read)
                 if key in NOTED.get(plugin, ()):
                     self.notes.append(f"{where}.{key}: no equivalent (ignored)")
         out["outputMode"] = ", ".join(modes)

@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from operator import itemgetter
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
@@ -207,7 +208,8 @@ class TimeFormatter:
         if "\x02" in text:
             offset = moment.strftime("%z")
             text = text.replace("\x02", f"{offset[:3]}:{offset[3:]}" if offset else "")
-        value: str | tuple[str, str] = tuple(text.split(_MICRO, 1)) if self.has_micro else text  # type: ignore[assignment]
+        head, _, tail = text.partition(_MICRO)
+        value: str | tuple[str, str] = (head, tail) if self.has_micro else text
         if len(self._cache) >= self._cache_size:
             self._cache.clear()
         self._cache[sec] = value
@@ -230,7 +232,8 @@ class TimeFormatter:
             uniq_arr, inverse = np.unique(secs, return_inverse=True)
             uniq = uniq_arr.tolist()
             per_event_idx = inverse.tolist()
-        formatted = [self._second(s) for s in uniq]
+        # str per second, or (head, tail) around the microseconds when the format has them
+        formatted: list[Any] = [self._second(s) for s in uniq]
         if not self.has_micro:
             if per_event_idx is None:
                 return [formatted[0]] * n
@@ -241,9 +244,9 @@ class TimeFormatter:
             pairs = [formatted[0]] * n if per_event_idx is None else [formatted[i] for i in per_event_idx]
             return [
                 p[0][:-1] + p[1] if m == "000000" else p[0] + m + p[1] for p, m in zip(pairs, micro_text, strict=True)
-            ]  # type: ignore[index]
+            ]
         if per_event_idx is None:
-            head, tail = formatted[0]  # type: ignore[misc]
+            head, tail = formatted[0]
             return [head + m + tail for m in micro_text]
         pairs = [formatted[i] for i in per_event_idx]
         return [p[0] + m + p[1] for p, m in zip(pairs, micro_text, strict=True)]

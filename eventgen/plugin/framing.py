@@ -49,11 +49,11 @@ class Framed:
     core_settings: ClassVar[tuple[str, ...]] = FRAMING_KEYS
     default_separator: ClassVar[str] = "\n"
 
-    def formatter(self):  # type: ignore[no-untyped-def]
+    def formatter(self):  # the output's own (LineFrames) unless outputSeparator or outputEncoding is set
         framing = self.framing()
         if framing is None:
-            return super().formatter()  # type: ignore[misc]
-        return TextFrames(self.event_text(), *framing)  # type: ignore[attr-defined]
+            return super().formatter()
+        return TextFrames(self.event_text(), *framing)
 
     def framing(self) -> tuple[str, str] | None:
         """(separator, encoding) when the config asks for other than the output's own framing, else None."""
