@@ -153,9 +153,11 @@ def test_several_inputs_merge_in_time_order_with_their_tags(tmp_path, threading)
     lines = run(path, "--threading", threading)
     expected = [f"2024-01-01T00:{t}+00:00 {tag} {n}" for n, (t, tag) in enumerate(MERGED_ORDER, 1)]
     assert lines == expected
-    live = cli(str(path), "--live-mode", "--threading", threading)  # all in the past: released at once
+    live = cli(str(path), "--live-mode", "--no-skip-past", "--threading", threading)  # all past: made at once
     assert live.returncode == 0, live.stderr
     assert live.stdout.splitlines() == expected
+    skipped = cli(str(path), "--live-mode", "--threading", threading)  # skip_past, Eventum's default: all past
+    assert (skipped.returncode, skipped.stdout) == (0, ""), skipped.stderr
     preview = cli("preview", "-n", "5", str(path))
     assert preview.returncode == 0, preview.stderr
     assert [line for line in preview.stdout.splitlines() if not line.startswith("==")] == expected[:5]
