@@ -57,7 +57,8 @@ class Translation(OutputMapping):
         self.notes: list[str] = []
         self.files: list[Path] = []  # every file and folder the project reads (what a cluster bundle ships)
         self.sections: dict[str, dict[str, str]] = {}
-        common = {"timezone": "utc", "outputMode": "", **self._event(*project["event"])}
+        # skipPast: Eventum's default, live runs drop the times before their start (group members take it from here)
+        common = {"timezone": "utc", "skipPast": "true", "outputMode": "", **self._event(*project["event"])}
         outputs = self._outputs(project["output"])
         common.update(outputs)
         inputs = project["input"]
@@ -82,7 +83,6 @@ class Translation(OutputMapping):
             own = self._input(plugin, body, f"input[{i}].{plugin}")
             # a group member takes the rest from the first stanza (the loader's rule), so it names only its schedule
             values = {**common, **own} if i == 0 else {"scheduleGroup": name, **own}
-            values["skipPast"] = "true"  # Eventum's default: live runs drop the times before their start
             if body.get("tags") and tags_key:
                 values[tags_key] = json.dumps(body["tags"])
             self.sections[stanza] = values

@@ -142,3 +142,11 @@ def test_timezone_flag_reads_times_without_a_zone_in_it(tmp_path):
     sample = load_translated(path, {}, {}, {"timeMode": "sample", "timezone": "Asia/Kolkata"}).samples[0]
     job = next(plan(sample, window_for(sample, NOW), seed=1, job_size=100)).job
     assert [iso(t) for t in job.timestamps.tolist()] == ["2024-01-01T06:30:00+00:00", "2024-01-01T06:31:00+00:00"]
+
+
+def test_skip_past_reaches_every_input_of_a_merged_project(tmp_path):
+    path = project(tmp_path, INPUTS["linspace"])
+    text = path.read_text().replace("event:", f"  - {INPUTS['timestamps']}\nevent:")
+    path.write_text(text)
+    kept = planned_times(path)
+    assert sorted(kept) == [NOW, NOW + 1, NOW + 1, NOW + 2, NOW + 2, NOW + 3]  # linspace 4, timestamps 2
