@@ -36,8 +36,10 @@ class TextFrames:
             return Payload.of_texts(batch, list(texts), sep) if sep else Payload.of_texts(batch, list(texts))
         data = (sep.join(texts) + sep).encode(self.encoding)  # one encode per batch
         frame = len(sep.encode(self.encoding)) if sep else 0
-        one_byte = len(data) == sum(map(len, texts)) + frame * len(texts)  # then a text's bytes are its length
-        sizes = (len(t) + frame for t in texts) if one_byte else (len(t.encode(self.encoding)) + frame for t in texts)
+        texts = list(texts)
+        if len(data) == sum(map(len, texts)) + frame * len(texts):  # a byte per character: bounds when asked
+            return Payload(batch.sample, batch.seq, data, len(texts), batch, {}, 0, None, texts, frame)
+        sizes = (len(t.encode(self.encoding)) + frame for t in texts)  # utf-16 and the like: counted now
         bounds = np.fromiter(accumulate(sizes, initial=0), dtype=np.int64, count=len(texts) + 1)
         return Payload(batch.sample, batch.seq, data, len(texts), batch, {}, 0, bounds, None, 0)
 
