@@ -35,6 +35,7 @@ from ._kafka_records import Records, Report
 log = logging.getLogger(__name__)
 RDKAFKA_LOG = logging.getLogger("eventgen.kafka.librdkafka")
 OPEN_POLL = 0.1  # seconds per metadata attempt while opening (so "all brokers down" is noticed quickly)
+LIBRDKAFKA_MIN_MESSAGE = 1000  # the least message.max.bytes librdkafka takes
 # parts of librdkafka error strings that change between repeats of the same error
 _VOLATILE = re.compile(r"\s*\((?:after \d+ms[^)]*|\d+ identical error\(s\) suppressed)\)")
 
@@ -104,9 +105,10 @@ class KafkaOutput(OutputPlugin):
         ),
         Setting(
             "kafkaMaxRequestSize",
-            at_least(parse_int, 1024),
+            at_least(parse_int, 1),
             "10485760",
-            "Largest produce request in bytes (`message.max.bytes`).",
+            "Largest record in bytes (`message.max.bytes`; Eventum's `max_request_size`): a larger one fails. "
+            "librdkafka's least is 1000, so below that eventgen refuses the larger records itself.",
         ),
         Setting("kafkaHeaders", parse_bool, "false", "Add host, source, sourcetype and index as record headers."),
         Setting(
@@ -187,7 +189,7 @@ class KafkaOutput(OutputPlugin):
             "compression.type": cfg.kafkaCompression,
             "batch.size": cfg.kafkaBatchSize,
             "linger.ms": linger_ms,
-            "message.max.bytes": cfg.kafkaMaxRequestSize,
+            "message.max.bytes": max(LIBRDKAFKA_MIN_MESSAGE, cfg.kafkaMaxRequestSize),
             "retries": self.policy.retries,
             "enable.idempotence": cfg.kafkaIdempotence,
             "message.timeout.ms": timeout_ms + linger_ms,  # librdkafka wants it above linger.ms
@@ -288,8 +290,13 @@ class KafkaOutput(OutputPlugin):
         refused = n  # records from here on never reached the producer
         rejected: list[int] = []  # records produce() refused (e.g. larger than message.max.bytes)
         item_error = ""
+        small = self.config.kafkaMaxRequestSize if self.config.kafkaMaxRequestSize < LIBRDKAFKA_MIN_MESSAGE else 0
         rows = zip(records.values, records.key_of(), records.stamps, records.headers, strict=True)
         for i, (value, key, stamp, hdrs) in enumerate(rows):
+            if small and len(value) + len(key or b"") > small:  # below librdkafka's least: refused here
+                rejected.append(i)
+                item_error = item_error or f"record {i} is larger than kafkaMaxRequestSize ({small} bytes)"
+                continue
             try:
                 if hdrs is None:  # a headers keyword costs a quarter of the call even when None
                     produce(topic, value, key, timestamp=stamp)
