@@ -67,6 +67,14 @@ class Payload:
         data, bounds = bytes(self.data), self.bounds.tolist()
         return [data[a:b] for a, b in pairwise(bounds)]
 
+    def record_values(self) -> list[str] | list[bytes]:
+        """Each event on its own, as cheaply as it is at hand: the texts the formatter kept when it framed
+        nothing (their UTF-8 is the event's bytes: a client that takes `str` encodes it without a copy of ours),
+        else the bytes of `records()`."""
+        if self._parts is not None and not self._frame and len(self._parts) == self.count:
+            return self._parts
+        return self.records()
+
     def event_at(self, offset: int) -> int:
         """The index of the event holding byte `offset` (`count` at or past the end)."""
         return int(np.searchsorted(self.bounds, offset, side="right")) - 1 if offset < len(self.data) else self.count
