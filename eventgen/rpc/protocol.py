@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-import msgpack  # type: ignore[import-untyped]
+import msgpack
 
 from eventgen.core.errors import EventgenError
 
