@@ -17,9 +17,9 @@ PARTITION_ANY = -1  # librdkafka's RD_KAFKA_PARTITION_UA: the partitioner choose
 Report = tuple[bytes | None, bytes | None, str]  # a failed record's value, key and error
 
 
-def record_key(spec: str | None, batch: EventBatch) -> list[bytes | None] | bytes | None:
+def record_key(spec: str | None, batch: EventBatch) -> list[str] | bytes | None:
     """`kafkaKey` for a batch: None (no key), one key for all its records, or one per record (a `$field` of a CSV
-    sample's rows)."""
+    sample's rows: the column's texts themselves, whose UTF-8 librdkafka reads in place)."""
     if not spec:
         return None
     if spec == "$sample":
@@ -29,7 +29,7 @@ def record_key(spec: str | None, batch: EventBatch) -> list[bytes | None] | byte
         column = batch.columns.get(name)
         if column is None:
             return batch.meta.get(name, "").encode()
-        return [value.encode() for value in column]
+        return column
     return spec.encode()
 
 
@@ -41,11 +41,11 @@ class Records:
     read off the values' iterator."""
 
     values: list[str] | list[bytes]  # str when the formatter kept its texts: librdkafka gets their UTF-8
-    keys: list[bytes | None] | bytes | None  # one per record, or one for all
+    keys: list[str] | bytes | None  # one per record, or one for all
     stamps: list[int]  # milliseconds
     headers: list[Any] | None  # one list of (name, bytes) per record, or None for no headers at all
 
-    def key_of(self, i: int) -> bytes | None:
+    def key_of(self, i: int) -> str | bytes | None:
         return self.keys[i] if isinstance(self.keys, list) else self.keys
 
     def columns(self, topic: str) -> tuple[Iterator[Any], ...]:
@@ -71,7 +71,7 @@ class Records:
         n = len(values)
         stamps = (micros(batch.times[lo : lo + n]) // 1000).tolist()  # ms by the one rounding rule
         keys = record_key(key_spec, batch)
-        if isinstance(keys, list):
+        if isinstance(keys, list) and (lo or n != len(keys)):  # a tail's keys (a whole batch's are the column)
             keys = keys[lo : lo + n]
         headers: list[Any] | None = None
         if with_headers and batch.columns:
@@ -92,7 +92,8 @@ class Records:
             if i in skip:
                 continue
             text = self.values[i]
-            pair = (text.encode() if isinstance(text, str) else text, self.key_of(i))
+            key = self.key_of(i)
+            pair = (text.encode() if isinstance(text, str) else text, key.encode() if isinstance(key, str) else key)
             if pair in wanted:
                 slots[pair].append(i)
         failed = []
