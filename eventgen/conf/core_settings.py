@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from eventgen.conf.psa_settings import PSA
+from eventgen.conf.splunk_settings import SPLUNK
 from eventgen.core.config import config_type
 from eventgen.core.settings import (
     PathKind,
@@ -22,6 +23,7 @@ from eventgen.core.settings import (
     parse_regex,
     parse_str,
 )
+from eventgen.core.shapes import FORMS, parse_shape
 from eventgen.core.timeutil import parse_timezone_name
 
 # core keys read only by the schedule (input) and rater plugins that name them in `uses_core`: a stanza setting one
@@ -329,6 +331,15 @@ GLOBAL = SettingGroup(
             path=PathKind.FOLDER,
         ),
         Setting(
+            "shape",
+            parse_shape,
+            None,
+            f"A load shape the run's total rate follows from its start: {FORMS}. Like `--rate`, every sample runs "
+            "`input = rate` (an equal share of the shape's first rate), and the run ends when the shape does "
+            "unless `--duration` says otherwise (see docs/rate.md).",
+            scope="global",
+        ),
+        Setting(
             "statusInterval",
             at_least(parse_float, 0),
             "5",
@@ -339,7 +350,7 @@ GLOBAL = SettingGroup(
     ),
 )
 
-CORE_GROUPS = (SAMPLE, GLOBAL, PSA)
+CORE_GROUPS = (SAMPLE, SPLUNK, GLOBAL, PSA)
 
 # the run's engine settings as one frozen, typed value (`RunConfig.engine.generatorWorkers`): defaults only above
 EngineConfig = config_type("[global] engine settings", GLOBAL.settings)

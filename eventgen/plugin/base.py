@@ -34,6 +34,8 @@ class GeneratorPlugin(Plugin):
 
     kind = "generator"
     needs_sample_file: ClassVar[bool] = True
+    # what `count = -1` (or 0) asks of a generator without a sample file: renders per interval (windbag's is 60)
+    whole_count: ClassVar[int] = 1
     tracing: bool = False  # set by `eventgen preview`: keep per-event state for preview_state()
 
     @classmethod
@@ -41,6 +43,13 @@ class GeneratorPlugin(Plugin):
         """True when rendering depends on state kept between jobs: one instance then renders every job of
         the sample (threads share it under a lock; process and cluster workers get its jobs by affinity)."""
         return False
+
+    @classmethod
+    def state_lanes(cls, sample: Sample) -> int:
+        """How many independent copies of a stateful sample's state there are. Job `seq` runs in lane
+        `seq % lanes`, each lane on its own instance, pinned apart: the lanes of one sample can run on different
+        workers at once. 1 (the default): one state, one worker."""
+        return 1
 
     @classmethod
     def exact_count(cls, sample: Sample) -> bool:
@@ -113,6 +122,12 @@ class InputPlugin(Plugin):
     def ticks(self, start: float, rng: np.random.Generator) -> Iterator[Tick]:
         """Ticks in time order from `start`; the timer decides when to stop."""
         ...
+
+    @classmethod
+    def nominal_rate(cls, sample: Sample) -> float | None:
+        """The events/s this schedule plans for `sample` when it says so exactly (`input = rate`), else None: a
+        steered run (`run/rate.py`) then measures the plan's rate from the jobs released so far."""
+        return None
 
 
 _OUTPUT_NAMES = (

@@ -65,7 +65,8 @@ what is allowed, and exits with status 2. `eventgen validate` and the run refuse
   (`tcpDestinationHost`, `udpDestinationHost`, `syslogDestinationHost`, `clickhouseHost`, HEC server
   addresses, `kafkaBootstrapServers`), a URL without `http://`/`https://` or a host (`httpUrl`,
   `opensearchHosts`), an output without its destination (`fileName`, `httpUrl`, `httpeventServers`,
-  `clickhouseTable`), a `fileName` or `spoolFailedTo` that is a folder or cannot be written (a file of
+  `clickhouseTable`, `splunkHost` and its `splunkUser`/`splunkPass`, `awsS3BucketName`), awss3 without boto3
+  (the `s3` extra), a `fileName` or `spoolFailedTo` that is a folder or cannot be written (a file of
   `/proc`), a `spoolDir` that cannot be made, a TLS file (CA bundle, client certificate, key) of any
   output that is missing or does not load, a `kafkaProducerConfig` property librdkafka does not take;
 - `breaker`: a regex that backtracks catastrophically on a line of the sample (the same one-second bound
@@ -129,10 +130,10 @@ def configuration_md() -> str:
         "## Settings",
         "",
     ]
-    for group in all_groups():
+    for group in all_groups(builtin_only=True):
         lines += _group_md(group)
     lines += ["## Plugins", "", "| kind | name | what it does |", "|---|---|---|"]
-    for plugin in registry.all():
+    for plugin in registry.builtins():
         lines.append(f"| {plugin.kind} | `{plugin.name}` | {plugin.summary} |")
     return "\n".join([*lines, "", TOKEN_DOC, REFUSED_DOC])
 
@@ -145,7 +146,7 @@ def default_conf(groups: list[SettingGroup] | None = None) -> str:
         "",
         "[global]",
     ]
-    for group in all_groups() if groups is None else groups:
+    for group in all_groups(builtin_only=True) if groups is None else groups:
         lines += ["", f"# --- {group.title} ---"]
         for s in group.settings:
             for part in _wrap(s.doc):
