@@ -37,6 +37,7 @@ from ._kafka_records import Records, Report
 log = logging.getLogger(__name__)
 RDKAFKA_LOG = logging.getLogger("eventgen.kafka.librdkafka")
 OPEN_POLL = 0.1  # seconds per metadata attempt while opening (so "all brokers down" is noticed quickly)
+LIBRDKAFKA_MIN_MESSAGE = 1000  # the least message.max.bytes librdkafka takes
 # parts of librdkafka error strings that change between repeats of the same error
 _VOLATILE = re.compile(r"\s*\((?:after \d+ms[^)]*|\d+ identical error\(s\) suppressed)\)")
 
@@ -106,9 +107,10 @@ class KafkaOutput(OutputPlugin):
         ),
         Setting(
             "kafkaMaxRequestSize",
-            at_least(parse_int, 1024),
+            at_least(parse_int, 1),
             "10485760",
-            "Largest produce request in bytes (`message.max.bytes`).",
+            "Largest record in bytes (`message.max.bytes`; Eventum's `max_request_size`): a larger one fails. "
+            "librdkafka's least is 1000, so below that eventgen refuses the larger records itself.",
         ),
         Setting("kafkaHeaders", parse_bool, "false", "Add host, source, sourcetype and index as record headers."),
         Setting(
@@ -189,7 +191,7 @@ class KafkaOutput(OutputPlugin):
             "compression.type": cfg.kafkaCompression,
             "batch.size": cfg.kafkaBatchSize,
             "linger.ms": linger_ms,
-            "message.max.bytes": cfg.kafkaMaxRequestSize,
+            "message.max.bytes": max(LIBRDKAFKA_MIN_MESSAGE, cfg.kafkaMaxRequestSize),
             "retries": self.policy.retries,
             "enable.idempotence": cfg.kafkaIdempotence,
             "message.timeout.ms": timeout_ms + linger_ms,  # librdkafka wants it above linger.ms
@@ -310,14 +312,20 @@ class KafkaOutput(OutputPlugin):
         from confluent_kafka import KafkaException
 
         produce, n = producer.produce, len(records.values)
+        limit = self.config.kafkaMaxRequestSize
+        small = limit if limit < LIBRDKAFKA_MIN_MESSAGE else 0  # below librdkafka's least: refused here
         columns = records.columns(self.topic)
         values = columns[1]
         rejected: list[int] = []  # records produce() refused (e.g. larger than message.max.bytes)
         item_error = ""
         while True:
             try:
-                deque(map(produce, *columns), 0)
+                deque(map(_within(produce, small) if small else produce, *columns), 0)
                 return n, rejected, item_error
+            except _TooLarge:
+                i = n - length_hint(values) - 1
+                rejected.append(i)
+                item_error = item_error or f"record {i} is larger than kafkaMaxRequestSize ({small} bytes)"
             except BufferError:  # local queue full: serve reports until there is room, then produce it again
                 i = n - length_hint(values) - 1
                 if not self._when_room(produce, producer.poll, records.args_of(self.topic, i)):
@@ -343,3 +351,24 @@ class KafkaOutput(OutputPlugin):
             except BufferError:
                 continue
         return False
+
+
+class _TooLarge(Exception):
+    """A record larger than a kafkaMaxRequestSize below librdkafka's least, refused before produce()."""
+
+
+def _within(produce: Any, limit: int) -> Any:
+    """`produce` that first refuses a record whose value and key exceed `limit` bytes (a Python step per record,
+    taken only with such a small kafkaMaxRequestSize)."""
+
+    def size(text: str | bytes | None) -> int:
+        if text is None or isinstance(text, bytes) or text.isascii():
+            return len(text or b"")
+        return len(text.encode())
+
+    def call(topic: str, value: str | bytes, key: str | bytes | None, *rest: Any) -> None:
+        if size(value) + size(key) > limit:
+            raise _TooLarge
+        produce(topic, value, key, *rest)
+
+    return call
