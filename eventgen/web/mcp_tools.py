@@ -1,0 +1,81 @@
+"""MCP tools for agents (the official `mcp` SDK): the service's operations as tools, served over stdio
+(`eventgen mcp`) or streamable HTTP (`/mcp` of `eventgen server`, behind the same token as the API)."""
+
+from __future__ import annotations
+
+import hmac
+
+from mcp.server.mcpserver import MCPServer
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from eventgen.web.models import GeneratorStatus, Preview, RateAnswer, Validation
+from eventgen.web.service import Service
+from eventgen.web.specs import GeneratorSpec
+
+INSTRUCTIONS = (
+    "Run and steer event generators: list them, validate a conf, preview events, start, stop, set the rate "
+    "(events/s) and read live stats (generated, sent, failed, bytes, rate now, lag) per generator and output."
+)
+
+
+def mcp_server(service: Service) -> MCPServer:
+    server = MCPServer("eventgen", instructions=INSTRUCTIONS)
+
+    @server.tool(description="every generator with its state and counts")
+    def list_generators() -> list[GeneratorStatus]:
+        return service.list_generators()
+
+    @server.tool(description="one generator's live stats: per output sent, failed, bytes, rate now; lag; workers")
+    def read_stats(generator: str) -> GeneratorStatus:
+        return service.get(generator)
+
+    @server.tool(description="load a generator (by id) and report every error at once")
+    def validate(generator: str) -> Validation:
+        return service.validate_id(generator)
+
+    @server.tool(description="validate a conf, Splunk app folder or generator.yml (a path in the workspace)")
+    def validate_path(path: str) -> Validation:
+        return service.validate(GeneratorSpec(id="check", path=path))
+
+    @server.tool(description="the first `number` events of each sample of a generator, not sent anywhere")
+    def preview(generator: str, number: int = 5) -> Preview:
+        return service.preview(generator, number)
+
+    @server.tool(description="start a generator")
+    def start(generator: str) -> GeneratorStatus:
+        return service.start(generator)
+
+    @server.tool(description="stop a generator (its jobs in flight drain first)")
+    def stop(generator: str) -> GeneratorStatus:
+        return service.stop(generator)
+
+    @server.tool(description="set a generator's target rate in events per second (applied live when running)")
+    def set_rate(generator: str, events_per_second: float) -> RateAnswer:
+        return service.set_rate(generator, events_per_second)
+
+    return server
+
+
+class TokenGate:
+    """An ASGI wrapper that answers 401 to any HTTP request without the server's bearer token."""
+
+    def __init__(self, app: ASGIApp, token: str):
+        self.app = app
+        self.token = token.encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            headers = dict(scope.get("headers") or [])
+            given = headers.get(b"x-eventgen-token") or headers.get(b"authorization", b"").removeprefix(b"Bearer ")
+            if not (given and hmac.compare_digest(given.strip(), self.token)):
+                body = b'{"detail":"missing or wrong token"}'
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 401,
+                        "headers": [(b"content-type", b"application/json"), (b"www-authenticate", b"Bearer")],
+                    }
+                )
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)
