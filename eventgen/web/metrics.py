@@ -88,3 +88,28 @@ def parse_address(text: str) -> tuple[str, int]:
     if not 0 <= number <= 65535:
         raise EventgenError(f"--metrics: expected HOST:PORT or PORT, got {text!r}")
     return host.strip("[]") or "127.0.0.1", number
+
+
+def export_run(summary: Callable[[], RunSummary], target_rate: float | None, address: str) -> Callable[[], None]:
+    """`eventgen generate --metrics HOST:PORT`: serve one run's metrics (generator "generate") while it runs;
+    the achieved rate is measured between scrapes. Returns the function that stops serving."""
+    from prometheus_client import start_http_server
+
+    from eventgen.web.runner import Meter
+
+    meter = Meter()
+
+    def view() -> Iterable[RunView]:
+        current = summary()
+        meter.add(current)
+        yield RunView("generate", current, target_rate, meter.rates()[0])
+
+    host, port = parse_address(address)
+    server, thread = start_http_server(port, host, registry=registry_of(view))
+
+    def close() -> None:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+    return close

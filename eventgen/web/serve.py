@@ -12,11 +12,13 @@ import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 
 import uvicorn
 from fastapi import FastAPI
 from mcp.server.transport_security import TransportSecuritySettings
 
+from eventgen.core.errors import EXIT_INTERRUPTED
 from eventgen.web.api import create_app
 from eventgen.web.mcp_tools import TokenGate, mcp_server
 from eventgen.web.service import Service
@@ -70,10 +72,20 @@ def serve(options: ServerOptions) -> int:
         log_level="warning",
         ssl_certfile=options.certfile,
         ssl_keyfile=options.keyfile,
-        timeout_graceful_shutdown=30,
+        timeout_graceful_shutdown=5,  # open connections (a failed TLS handshake too) get this long at exit
     )
     host = f"[{options.host}]" if family == socket.AF_INET6 else options.host
     print(f"eventgen server: listening on {scheme}://{host}:{port} (workspace {os.getcwd()})", file=sys.stderr)
     sys.stderr.flush()
-    uvicorn.Server(config).run(sockets=[sock])
+    Server(config).run(sockets=[sock])
     return 0
+
+
+class Server(uvicorn.Server):
+    """uvicorn's server, with eventgen's signals: the first Ctrl-C / SIGTERM drains the generators and the server
+    exits 0; a second one quits at once."""
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if self.should_exit:
+            os._exit(EXIT_INTERRUPTED)
+        self.should_exit = True

@@ -1,0 +1,173 @@
+"""`eventgen server` over real HTTP: a real server process, a real HEC receiver on loopback.
+
+A generator is added, started, read live, re-rated, stopped; its counts are checked against the receiver, the
+run summary and /metrics (parsed with prometheus_client's own parser); the server is restarted and the generator
+is still defined; secrets never appear in an answer; nothing outside the workspace is read or written."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.hec_receiver import HecReceiver
+from tests.server_process import ServerProcess
+from tests.servers import self_signed_cert
+from tests.waiting import wait_for
+
+pytestmark = pytest.mark.integration
+HEC_TOKEN = "hec-secret-7d1f0c2e9b"
+CONF = """\
+[web.log]
+outputMode = httpevent
+sourcetype = web
+"""
+
+
+@pytest.fixture
+def receiver() -> Iterator[HecReceiver]:
+    hec = HecReceiver(token=HEC_TOKEN).start()
+    yield hec
+    hec.stop()
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    folder = tmp_path / "workspace"
+    folder.mkdir()
+    (folder / "eventgen.conf").write_text(CONF, encoding="utf-8")
+    (folder / "web.log").write_text("GET /a 200\nGET /b 404\nPOST /c 201\n", encoding="utf-8")
+    return folder
+
+
+def spec(hec: HecReceiver, rate: float) -> dict:
+    return {"id": "web", "path": "eventgen.conf", "rate": rate, "overrides": {"httpeventServers": hec.servers_json()}}
+
+
+def metric_values(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """(sample name, sorted labels) → value of every sample of an exposition."""
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+
+
+def received_rate(hec: HecReceiver, seconds: float) -> float:
+    """Events/s the receiver took over `seconds` (a deadline, not a fixed wait: the window is measured)."""
+    first, start = len(hec.events), time.monotonic()
+    wait_for(lambda: time.monotonic() - start >= seconds, f"{seconds}s of traffic", seconds + 5, interval=0.05)
+    return (len(hec.events) - first) / (time.monotonic() - start)
+
+
+def test_add_start_rate_stop_and_survive_a_restart(workspace: Path, receiver: HecReceiver):
+    server = ServerProcess(workspace).start()
+    try:
+        added = server.call("POST", "/api/generators", 201, json=spec(receiver, 200))
+        assert (added["id"], added["state"], added["target_rate"]) == ("web", "stopped", 200.0)
+        assert server.call("POST", "/api/generators/web/start")["state"] in ("starting", "running")
+
+        live = wait_for(
+            lambda: (g := server.call("GET", "/api/generators/web"))["sent"] >= 300 and g["rate_now"] > 0 and g,
+            "live counts",
+            30,
+        )
+        assert live["state"] == "running" and live["workers"] >= 1
+        (row,) = live["outputs"]
+        assert (row["sample"], row["output"]) == ("web.log", "httpevent")
+        assert 150 <= received_rate(receiver, 2.0) <= 250  # 200 events/s within a loaded CI box's margin
+
+        answer = server.call("PUT", "/api/generators/web/rate", json={"rate": 400})
+        assert answer["target_rate"] == 400 and answer["applied"] in ("live", "restart")
+        wait_for(lambda: server.call("GET", "/api/generators/web")["rate_now"] > 300, "the new rate", 15)
+        assert 340 <= received_rate(receiver, 2.0) <= 460
+
+        stopped = server.call("POST", "/api/generators/web/stop")
+        assert stopped["state"] == "finished"
+        summary = server.call("GET", "/api/generators/web/summary")["summary"]
+        total = summary["total"]
+        assert total["generated"] == total["sent"] + total["failed"] and total["failed"] == 0
+        if answer["applied"] == "live":  # one run from start to stop: the receiver holds every event
+            assert total["sent"] == len(receiver.events)
+
+        values = metric_values(server.call("GET", "/metrics"))
+        labels = (("generator", "web"), ("output", "httpevent"), ("sample", "web.log"))
+        (srow,) = summary["rows"]
+        assert values[("eventgen_sent_events_total", labels)] == srow["sent"] == total["sent"]
+        assert values[("eventgen_failed_events_total", labels)] == srow["failed"]
+        assert values[("eventgen_sent_bytes_total", labels)] == srow["bytes"]
+        assert values[("eventgen_resent_events_total", labels)] == srow["resent"]
+        gen_labels = (("generator", "web"), ("sample", "web.log"))
+        assert values[("eventgen_generated_events_total", gen_labels)] == total["generated"]
+        assert values[("eventgen_target_rate", (("generator", "web"),))] == 400
+
+        texts = [
+            json.dumps(server.call("GET", path)) for path in ("/api/generators", "/conf", "/status", "/api/health")
+        ]
+        texts.append(server.call("GET", "/metrics"))
+        assert not [t for t in texts if HEC_TOKEN in t]
+        assert "********" in texts[0]
+    finally:
+        assert server.stop() == 0, server.logs()
+
+    startup = (workspace / "eventgen-server.yml").read_text(encoding="utf-8")
+    assert "id: web" in startup and "rate: 400.0" in startup
+    again = ServerProcess(workspace).start()
+    try:
+        (kept,) = again.call("GET", "/api/generators")
+        assert (kept["id"], kept["state"], kept["target_rate"]) == ("web", "stopped", 400.0)
+        again.call("DELETE", "/api/generators/web", 204)
+        assert again.call("GET", "/api/generators") == []
+    finally:
+        again.stop()
+    assert "web" not in (workspace / "eventgen-server.yml").read_text(encoding="utf-8")
+
+
+def test_token_workspace_and_errors(workspace: Path, tmp_path: Path):
+    outside = tmp_path / "outside.conf"
+    outside.write_text("[x]\noutputMode = devnull\n", encoding="utf-8")
+    (workspace / "leaky.conf").write_text(f"[web.log]\noutputMode = file\nfileName = {tmp_path}/out.log\n")
+    server = ServerProcess(workspace).start()
+    try:
+        for method, path in (("GET", "/api/generators"), ("GET", "/metrics"), ("GET", "/status"), ("POST", "/mcp")):
+            answer = requests.request(method, f"{server.url}{path}", timeout=10)
+            assert answer.status_code == 401, (path, answer.text)
+        wrong = requests.get(f"{server.url}/api/generators", headers={"Authorization": "Bearer nope"}, timeout=10)
+        assert wrong.status_code == 401
+        for path in ("../outside.conf", str(outside), "/etc/passwd"):
+            answer = server.call("POST", "/api/generators", 403, json={"id": "x", "path": path})
+            assert "outside the workspace" in answer["detail"]
+        leak = server.call("POST", "/api/generators", 403, json={"id": "x", "path": "leaky.conf"})
+        assert leak["detail"].startswith("[web.log] fileName = ") and "outside the workspace" in leak["detail"]
+        assert server.call("GET", "/api/generators/nope", 404) == {"detail": "no generator 'nope'"}
+        quiet = {"outputMode": "devnull"}
+        bad = server.call(
+            "POST", "/api/validate", json={"id": "v", "path": "eventgen.conf", "overrides": {"count": "x"}}
+        )
+        assert bad["ok"] is False and any("count" in e for e in bad["errors"])
+        good = server.call("POST", "/api/validate", json={"id": "v", "path": "eventgen.conf", "overrides": quiet})
+        assert good["ok"] is True and [s["sample"] for s in good["samples"]] == ["web.log"], good
+        server.call("POST", "/api/generators", 201, json={"id": "p", "path": "eventgen.conf", "overrides": quiet})
+        preview = server.call("GET", "/api/generators/p/preview", params={"n": 4})
+        events = ["GET /a 200", "GET /b 404", "POST /c 201", "GET /a 200"]
+        assert preview["samples"] == [{"sample": "web.log", "events": events}]
+        server.call("POST", "/api/generators", 409, json={"id": "p", "path": "eventgen.conf"})
+        server.call("GET", "/api/generators/p/preview", 422, params={"n": 0})
+    finally:
+        server.stop()
+    assert "listening on http://127.0.0.1:" in server.logs()
+
+
+def test_https_with_certfile_and_keyfile(workspace: Path, tmp_path: Path):
+    server = ServerProcess(workspace, tls=self_signed_cert(tmp_path)).start()
+    try:
+        assert server.call("GET", "/api/health")["generators"] == 0
+        with pytest.raises(requests.ConnectionError):
+            requests.get(f"http://127.0.0.1:{server.port}/healthcheck", timeout=5)
+    finally:
+        server.stop()
