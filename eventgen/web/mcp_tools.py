@@ -3,11 +3,16 @@
 
 from __future__ import annotations
 
+import functools
 import hmac
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
 
 from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from eventgen.core.errors import EventgenError
 from eventgen.web.models import GeneratorStatus, Preview, RateAnswer, Validation
 from eventgen.web.service import Service
 from eventgen.web.specs import GeneratorSpec
@@ -18,38 +23,62 @@ INSTRUCTIONS = (
 )
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
 def mcp_server(service: Service) -> MCPServer:
     server = MCPServer("eventgen", instructions=INSTRUCTIONS)
 
+    def told(tool: Callable[P, R]) -> Callable[P, R]:
+        """An operation's refusal (no such generator, a bad conf) as the tool's error message, secrets masked."""
+
+        @functools.wraps(tool)
+        def call(*args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                return tool(*args, **kwargs)
+            except EventgenError as exc:
+                raise ToolError(service.scrub(" ".join(str(exc).split()))) from None
+
+        return call
+
     @server.tool(description="every generator with its state and counts")
+    @told
     def list_generators() -> list[GeneratorStatus]:
         return service.list_generators()
 
     @server.tool(description="one generator's live stats: per output sent, failed, bytes, rate now; lag; workers")
+    @told
     def read_stats(generator: str) -> GeneratorStatus:
         return service.get(generator)
 
     @server.tool(description="load a generator (by id) and report every error at once")
+    @told
     def validate(generator: str) -> Validation:
         return service.validate_id(generator)
 
     @server.tool(description="validate a conf, Splunk app folder or generator.yml (a path in the workspace)")
+    @told
     def validate_path(path: str) -> Validation:
         return service.validate(GeneratorSpec(id="check", path=path))
 
     @server.tool(description="the first `number` events of each sample of a generator, not sent anywhere")
+    @told
     def preview(generator: str, number: int = 5) -> Preview:
         return service.preview(generator, number)
 
     @server.tool(description="start a generator")
+    @told
     def start(generator: str) -> GeneratorStatus:
         return service.start(generator)
 
     @server.tool(description="stop a generator (its jobs in flight drain first)")
+    @told
     def stop(generator: str) -> GeneratorStatus:
         return service.stop(generator)
 
     @server.tool(description="set a generator's target rate in events per second (applied live when running)")
+    @told
     def set_rate(generator: str, events_per_second: float) -> RateAnswer:
         return service.set_rate(generator, events_per_second)
 

@@ -1,7 +1,8 @@
 """One generator's run inside the server: the existing engine (built by `run.wire`) on a thread of its own.
 
-The live rate is steered through `RateControl`, the method the engine offers for it; a rate meter samples the
-run's counts so that "rate now" is the rate of the last few seconds, not the run's average.
+The live rate is steered through the engine's rate control (`engine.rate`, from the live pacing work) as far as
+`Steerable` says: its `set_rate`. An engine without it is restarted at the new rate instead. A rate meter samples
+the run's counts so that "rate now" is the rate of the last few seconds, not the run's average.
 """
 
 from __future__ import annotations
@@ -23,10 +24,10 @@ DRAIN_SECONDS = 10.0  # a stopped generator's jobs in flight get this long to fi
 
 
 @runtime_checkable
-class RateControl(Protocol):
-    """What an engine offers to change its rate while it runs (the live pacing's side of the contract)."""
+class Steerable(Protocol):
+    """What the server needs of an engine's rate control (`engine.rate`): aim the running run at a new rate."""
 
-    def set_rate(self, events_per_second: float) -> None: ...
+    def set_rate(self, events_per_second: float) -> object: ...
 
 
 class Meter:
@@ -101,8 +102,9 @@ class GeneratorRun:
 
     def live_rate(self, events_per_second: float) -> bool:
         """Change the rate of the running engine; False when this engine cannot (it is then restarted)."""
-        if not isinstance(self.engine, RateControl):
+        control = getattr(self.engine, "rate", None)
+        if not isinstance(control, Steerable):
             return False
-        self.engine.set_rate(events_per_second)
+        control.set_rate(events_per_second)
         self.target_rate = events_per_second
         return True
