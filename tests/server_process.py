@@ -6,15 +6,46 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
 
 from tests.conftest import ROOT, free_port
+from tests.hec_receiver import HecReceiver
 from tests.waiting import stop_process, wait_for
 
 TOKEN = "test-token-0123456789abcdef"
+HEC_TOKEN = "hec-secret-7d1f0c2e9b"
+CONF = """\
+[web.log]
+outputMode = httpevent
+sourcetype = web
+"""
+
+
+@pytest.fixture
+def secret_hec() -> Iterator[HecReceiver]:
+    """A HEC receiver whose token is a secret the server must never show."""
+    hec = HecReceiver(token=HEC_TOKEN).start()
+    yield hec
+    hec.stop()
+
+
+@pytest.fixture
+def server_workspace(tmp_path: Path) -> Path:
+    """A workspace with a conf sending web.log's events to HEC."""
+    folder = tmp_path / "workspace"
+    folder.mkdir()
+    (folder / "eventgen.conf").write_text(CONF, encoding="utf-8")
+    (folder / "web.log").write_text("GET /a 200\nGET /b 404\nPOST /c 201\n", encoding="utf-8")
+    return folder
+
+
+def spec(hec: HecReceiver, rate: float) -> dict:
+    return {"id": "web", "path": "eventgen.conf", "rate": rate, "overrides": {"httpeventServers": hec.servers_json()}}
 
 
 class ServerProcess:

@@ -48,10 +48,44 @@ def build_server(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--certfile", metavar="PEM", help="serve HTTPS with this certificate (with --keyfile)")
     parser.add_argument("--keyfile", metavar="PEM", help="the certificate's private key")
+    add_cluster_options(parser)
+
+
+def add_cluster_options(parser: argparse.ArgumentParser) -> None:
+    """The Curve keys of generators that name `bind` (the server is then their controller)."""
+    parser.add_argument(
+        "--curve-secret-key", metavar="FILE", help="controller's Curve secret key, for generators with bind"
+    )
+    parser.add_argument("--authorized-keys", metavar="DIR", help="folder of authorised workers' public *.key files")
+    parser.add_argument(
+        "--insecure",
+        action="store_true",
+        help="on loopback, let workers in without keys (default: this user's local keys, made on first use)",
+    )
 
 
 def build_mcp(parser: argparse.ArgumentParser) -> None:
     add_workspace_options(parser)
+    add_cluster_options(parser)
+
+
+def curve_for(args: argparse.Namespace):
+    """A bind address → its Curve keys, by the same rules as `eventgen controller`'s (checked at start too)."""
+    from eventgen.cli.cluster import _curve_server
+
+    if bool(args.curve_secret_key) != bool(args.authorized_keys):
+        raise EventgenError("--curve-secret-key and --authorized-keys go together")
+    if args.insecure and args.curve_secret_key:
+        raise EventgenError("--insecure and --curve-secret-key exclude each other")
+    keys = {
+        "curve_secret_key": absolute(args.curve_secret_key),
+        "authorized_keys": absolute(args.authorized_keys),
+    }  # resolved now: the server then works in its workspace
+    return lambda bind: _curve_server(argparse.Namespace(**{**vars(args), **keys, "bind": bind}))
+
+
+def absolute(path: str | None) -> str | None:
+    return str(Path(path).resolve()) if path else None
 
 
 def missing_server_modules() -> str | None:
@@ -106,12 +140,14 @@ def run_server(args: argparse.Namespace) -> int:
     if not is_loopback(args.host):
         log.warning("server bound to %s: anyone reaching it needs the token", args.host)
     token, made = token_of(args)
+    curve = curve_for(args)
+    tls = absolute(args.certfile), absolute(args.keyfile)
     workspace, startup = workspace_of(args)
     from eventgen.web.serve import ServerOptions, serve
 
     if made:
         print(f"eventgen server: API token {token} (set {TOKEN_ENV} to choose one)", file=sys.stderr)
-    options = ServerOptions(workspace, startup, args.host, args.port, token, args.certfile, args.keyfile)
+    options = ServerOptions(workspace, startup, args.host, args.port, token, *tls, curve)
     try:
         return serve(options)
     except OSError as exc:
@@ -123,13 +159,14 @@ def run_mcp(args: argparse.Namespace) -> int:
     if missing:
         print(f"eventgen: error: the MCP tools need {missing}: pip install 'eventgen[server]'", file=sys.stderr)
         return EXIT_CONFIG
+    curve = curve_for(args)
     workspace, startup = workspace_of(args)
     from eventgen.web.mcp_tools import mcp_server
     from eventgen.web.service import Service
     from eventgen.web.specs import StartupFile
     from eventgen.web.workspace import Workspace
 
-    service = Service(Workspace(workspace), StartupFile(startup))
+    service = Service(Workspace(workspace), StartupFile(startup), curve)
     service.autostart()
     try:
         mcp_server(service).run("stdio")

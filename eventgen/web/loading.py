@@ -18,9 +18,7 @@ from eventgen.web.workspace import Workspace
 def load_spec(spec: GeneratorSpec, workspace: Workspace) -> RunConfig:
     """The spec's conf loaded and checked (ConfigErrors naming file, stanza and key; OutsideWorkspace)."""
     path = workspace.resolve(spec.path)
-    overrides = dict(spec.overrides)
-    if spec.rate is not None:  # the rate schedule chosen at load (its settings resolved), then shared out
-        overrides.update(input="rate", rate=str(spec.rate))
+    overrides = overrides_of(spec)
     if looks_like_project(path):
         config = load_translated(path, spec.params, secrets_from(os.environ, None), overrides)
     elif path.is_dir():
@@ -31,6 +29,14 @@ def load_spec(spec: GeneratorSpec, workspace: Workspace) -> RunConfig:
     if spec.rate is not None:
         share_rate(config, spec.rate)
     return config
+
+
+def overrides_of(spec: GeneratorSpec) -> dict[str, str]:
+    """The conf settings the spec applies to every stanza (a cluster's workers get them in the bundle)."""
+    overrides = dict(spec.overrides)
+    if spec.rate is not None:  # the rate schedule chosen at load (its settings resolved), then shared out
+        overrides.update(input="rate", rate=str(spec.rate))
+    return overrides
 
 
 def share_rate(config: RunConfig, rate: float) -> None:

@@ -13,6 +13,7 @@ import time
 from collections import deque
 from typing import Protocol, runtime_checkable
 
+from eventgen.cluster.controller import Controller
 from eventgen.resolve.config import RunConfig
 from eventgen.run.engine import Engine
 from eventgen.run.summary import RunSummary
@@ -58,14 +59,27 @@ class Meter:
 
 
 class GeneratorRun:
-    """One run of a loaded conf: `start()` returns at once; `stop()` drains and waits; counts live or final."""
+    """One run of a loaded conf: `start()` returns at once; `stop()` drains and waits; counts live or final.
+    With a `controller`, the run's jobs go to the workers that join it (after `workers` of them have)."""
 
-    def __init__(self, config: RunConfig, seed: int | None, target_rate: float | None):
+    def __init__(
+        self,
+        config: RunConfig,
+        seed: int | None,
+        target_rate: float | None,
+        controller: Controller | None = None,
+        workers: int = 0,
+    ):
         self.target_rate = target_rate
-        self.engine: Engine = wire(
-            config,
-            RunOptions(seed=seed, status_interval=0, drain_seconds=DRAIN_SECONDS, target_rate=target_rate),
+        self.controller = controller
+        options = RunOptions(
+            seed=seed,
+            status_interval=0,
+            drain_seconds=DRAIN_SECONDS,
+            target_rate=target_rate,
+            expect_workers=workers if controller else 0,
         )
+        self.engine: Engine = wire(config, options, controller.transport if controller else None)
         self.meter = Meter()
         self.error = ""
         self.final: RunSummary | None = None
@@ -77,7 +91,8 @@ class GeneratorRun:
 
     def _execute(self) -> None:
         try:
-            self.final = self.engine.execute()
+            summary = self.engine.execute()
+            self.final = self.controller.summarize(summary) if self.controller else summary
         except Exception as exc:  # the run's own failure is kept for the status, never a server crash
             log.exception("generator run failed")
             self.error = " ".join(str(exc).split()) or type(exc).__name__
@@ -93,7 +108,10 @@ class GeneratorRun:
             self._thread.join(wait)
 
     def summary(self) -> RunSummary:
-        return self.final if self.final is not None else self.engine.summary()
+        if self.final is not None:
+            return self.final
+        summary = self.engine.summary()
+        return self.controller.summarize(summary) if self.controller else summary
 
     def sample(self) -> None:
         """Add the counts now to the rate meter (the server's sampler calls it every half second)."""

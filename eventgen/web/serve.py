@@ -20,6 +20,7 @@ from mcp.server.transport_security import TransportSecuritySettings
 
 from eventgen.core.errors import EXIT_INTERRUPTED
 from eventgen.web.api import create_app
+from eventgen.web.controller import CurveFor
 from eventgen.web.mcp_tools import TokenGate, mcp_server
 from eventgen.web.service import Service
 from eventgen.web.specs import StartupFile
@@ -37,11 +38,12 @@ class ServerOptions:
     token: str
     certfile: str | None = None
     keyfile: str | None = None
+    curve: CurveFor | None = None  # the Curve keys of a generator's bind address (the server as its controller)
 
 
 def build(options: ServerOptions) -> tuple[FastAPI, Service]:
     """The app and its service (the startup file read, nothing started yet)."""
-    service = Service(Workspace(options.workspace), StartupFile(options.startup))
+    service = Service(Workspace(options.workspace), StartupFile(options.startup), options.curve)
     agent = mcp_server(service)
     security = TransportSecuritySettings(enable_dns_rebinding_protection=False)  # the token guards /mcp
     mcp_app = agent.streamable_http_app(streamable_http_path="/", transport_security=security, host=options.host)

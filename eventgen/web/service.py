@@ -12,9 +12,11 @@ import time
 
 from eventgen import __version__
 from eventgen.core.errors import ConfigErrors, EventgenError
+from eventgen.rpc.sockets import CurveServer
 from eventgen.run.preview import preview_events
 from eventgen.run.report import to_json
-from eventgen.web.loading import load_spec
+from eventgen.web.controller import CurveFor, controller_for
+from eventgen.web.loading import load_spec, overrides_of
 from eventgen.web.models import (
     GeneratorStatus,
     Health,
@@ -36,6 +38,17 @@ SAMPLE_EVERY = 0.5  # seconds between the rate meters' samples
 MAX_PREVIEW = 1000  # events per sample a preview may ask for
 
 
+def local_curve(bind: str) -> CurveServer:
+    """This user's local Curve keys (made on first use), as `eventgen controller` uses them on loopback."""
+    from eventgen.cluster.local_keys import keys_dir, local_secret
+    from eventgen.rpc.sockets import is_loopback
+
+    if not is_loopback(bind):
+        raise EventgenError(f"bind {bind}: beyond loopback the server needs --curve-secret-key and --authorized-keys")
+
+    return CurveServer(local_secret(), keys_dir())
+
+
 class NotFound(EventgenError):
     """No generator of that id (404)."""
 
@@ -47,9 +60,10 @@ class Conflict(EventgenError):
 class Service:
     """Generators defined by specs (kept in the startup file) and their runs, one engine thread each."""
 
-    def __init__(self, workspace: Workspace, startup: StartupFile):
+    def __init__(self, workspace: Workspace, startup: StartupFile, curve_for: CurveFor | None = None):
         self.workspace = workspace
         self.startup = startup
+        self.curve_for = curve_for or local_curve
         self.scrub = Scrubber()
         self.specs: dict[str, GeneratorSpec] = {}
         self.runs: dict[str, GeneratorRun] = {}
@@ -111,7 +125,9 @@ class Service:
             spec = self._spec(gen_id)
             if self._running(gen_id):
                 raise Conflict(f"generator {gen_id!r} is running already")
-            run = GeneratorRun(self._load(spec), spec.seed, spec.rate)
+            config = self._load(spec)
+            controller = controller_for(config, overrides_of(spec), spec.bind, self.curve_for) if spec.bind else None
+            run = GeneratorRun(config, spec.seed, spec.rate, controller, spec.workers)
             self.runs[gen_id] = run
             run.start()
             log.info("generator %s started (run %s)", gen_id, run.engine.run_id)

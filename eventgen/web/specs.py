@@ -34,6 +34,13 @@ class GeneratorSpec(BaseModel):
     autostart: bool = Field(default=False, description="start when the server starts")
     rate: float | None = Field(default=None, gt=0, description="target events/s, shared evenly by the samples")
     seed: int | None = Field(default=None, description="seed of the run (same conf and seed, same events)")
+    bind: str | None = Field(
+        default=None,
+        pattern=r"^tcp://[^\s]+:[0-9]+$",
+        description="tcp://HOST:PORT that workers connect to: the server is this generator's controller, and every "
+        "job goes to the workers (CurveZMQ as `eventgen controller`)",
+    )
+    workers: int = Field(default=0, ge=0, description="with bind: start the plan once this many workers have joined")
 
 
 class StartupFile:

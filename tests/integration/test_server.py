@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,37 +15,11 @@ import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.hec_receiver import HecReceiver
-from tests.server_process import ServerProcess
+from tests.server_process import HEC_TOKEN, ServerProcess, spec
 from tests.servers import self_signed_cert
 from tests.waiting import wait_for
 
 pytestmark = pytest.mark.integration
-HEC_TOKEN = "hec-secret-7d1f0c2e9b"
-CONF = """\
-[web.log]
-outputMode = httpevent
-sourcetype = web
-"""
-
-
-@pytest.fixture
-def receiver() -> Iterator[HecReceiver]:
-    hec = HecReceiver(token=HEC_TOKEN).start()
-    yield hec
-    hec.stop()
-
-
-@pytest.fixture
-def workspace(tmp_path: Path) -> Path:
-    folder = tmp_path / "workspace"
-    folder.mkdir()
-    (folder / "eventgen.conf").write_text(CONF, encoding="utf-8")
-    (folder / "web.log").write_text("GET /a 200\nGET /b 404\nPOST /c 201\n", encoding="utf-8")
-    return folder
-
-
-def spec(hec: HecReceiver, rate: float) -> dict:
-    return {"id": "web", "path": "eventgen.conf", "rate": rate, "overrides": {"httpeventServers": hec.servers_json()}}
 
 
 def metric_values(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -65,10 +38,10 @@ def received_rate(hec: HecReceiver, seconds: float) -> float:
     return (len(hec.events) - first) / (time.monotonic() - start)
 
 
-def test_add_start_rate_stop_and_survive_a_restart(workspace: Path, receiver: HecReceiver):
-    server = ServerProcess(workspace).start()
+def test_add_start_rate_stop_and_survive_a_restart(server_workspace: Path, secret_hec: HecReceiver):
+    server = ServerProcess(server_workspace).start()
     try:
-        added = server.call("POST", "/api/generators", 201, json=spec(receiver, 200))
+        added = server.call("POST", "/api/generators", 201, json=spec(secret_hec, 200))
         assert (added["id"], added["state"], added["target_rate"]) == ("web", "stopped", 200.0)
         assert server.call("POST", "/api/generators/web/start")["state"] in ("starting", "running")
 
@@ -80,12 +53,12 @@ def test_add_start_rate_stop_and_survive_a_restart(workspace: Path, receiver: He
         assert live["state"] == "running" and live["workers"] >= 1
         (row,) = live["outputs"]
         assert (row["sample"], row["output"]) == ("web.log", "httpevent")
-        assert 150 <= received_rate(receiver, 2.0) <= 250  # 200 events/s within a loaded CI box's margin
+        assert 150 <= received_rate(secret_hec, 2.0) <= 250  # 200 events/s within a loaded CI box's margin
 
         answer = server.call("PUT", "/api/generators/web/rate", json={"rate": 400})
         assert answer["target_rate"] == 400 and answer["applied"] in ("live", "restart")
         wait_for(lambda: server.call("GET", "/api/generators/web")["rate_now"] > 300, "the new rate", 15)
-        assert 340 <= received_rate(receiver, 2.0) <= 460
+        assert 340 <= received_rate(secret_hec, 2.0) <= 460
 
         stopped = server.call("POST", "/api/generators/web/stop")
         assert stopped["state"] == "finished"
@@ -93,7 +66,7 @@ def test_add_start_rate_stop_and_survive_a_restart(workspace: Path, receiver: He
         total = summary["total"]
         assert total["generated"] == total["sent"] + total["failed"] and total["failed"] == 0
         if answer["applied"] == "live":  # one run from start to stop: the receiver holds every event
-            assert total["sent"] == len(receiver.events)
+            assert total["sent"] == len(secret_hec.events)
 
         values = metric_values(server.call("GET", "/metrics"))
         labels = (("generator", "web"), ("output", "httpevent"), ("sample", "web.log"))
@@ -115,9 +88,9 @@ def test_add_start_rate_stop_and_survive_a_restart(workspace: Path, receiver: He
     finally:
         assert server.stop() == 0, server.logs()
 
-    startup = (workspace / "eventgen-server.yml").read_text(encoding="utf-8")
+    startup = (server_workspace / "eventgen-server.yml").read_text(encoding="utf-8")
     assert "id: web" in startup and "rate: 400.0" in startup
-    again = ServerProcess(workspace).start()
+    again = ServerProcess(server_workspace).start()
     try:
         (kept,) = again.call("GET", "/api/generators")
         assert (kept["id"], kept["state"], kept["target_rate"]) == ("web", "stopped", 400.0)
@@ -125,14 +98,14 @@ def test_add_start_rate_stop_and_survive_a_restart(workspace: Path, receiver: He
         assert again.call("GET", "/api/generators") == []
     finally:
         again.stop()
-    assert "web" not in (workspace / "eventgen-server.yml").read_text(encoding="utf-8")
+    assert "web" not in (server_workspace / "eventgen-server.yml").read_text(encoding="utf-8")
 
 
-def test_token_workspace_and_errors(workspace: Path, tmp_path: Path):
+def test_token_workspace_and_errors(server_workspace: Path, tmp_path: Path):
     outside = tmp_path / "outside.conf"
     outside.write_text("[x]\noutputMode = devnull\n", encoding="utf-8")
-    (workspace / "leaky.conf").write_text(f"[web.log]\noutputMode = file\nfileName = {tmp_path}/out.log\n")
-    server = ServerProcess(workspace).start()
+    (server_workspace / "leaky.conf").write_text(f"[web.log]\noutputMode = file\nfileName = {tmp_path}/out.log\n")
+    server = ServerProcess(server_workspace).start()
     try:
         for method, path in (("GET", "/api/generators"), ("GET", "/metrics"), ("GET", "/status"), ("POST", "/mcp")):
             answer = requests.request(method, f"{server.url}{path}", timeout=10)
@@ -163,8 +136,8 @@ def test_token_workspace_and_errors(workspace: Path, tmp_path: Path):
     assert "listening on http://127.0.0.1:" in server.logs()
 
 
-def test_https_with_certfile_and_keyfile(workspace: Path, tmp_path: Path):
-    server = ServerProcess(workspace, tls=self_signed_cert(tmp_path)).start()
+def test_https_with_certfile_and_keyfile(server_workspace: Path, tmp_path: Path):
+    server = ServerProcess(server_workspace, tls=self_signed_cert(tmp_path)).start()
     try:
         assert server.call("GET", "/api/health")["generators"] == 0
         with pytest.raises(requests.ConnectionError):
