@@ -40,15 +40,23 @@ def referenced_paths(config: RunConfig) -> list[Path]:
     for sample in config.samples:
         if sample.path is not None:
             found.append(sample.path)
-        for spec in sample.tokens:
-            if spec.rtype in FILE_TOKENS:
-                text = re.sub(r":\d+$", "", spec.replacement.strip())
-                found.append(sample.resolve(text).resolve())
+        for text in _lookup_files(sample):
+            found.append(sample.resolve(text).resolve())
         found += _generator_paths(sample)
     unique: dict[Path, None] = {}
     for path in found:
         unique.setdefault(Path(path).resolve(), None)
     return list(unique)
+
+
+def _lookup_files(sample: Sample) -> Iterator[str]:
+    """The files a sample's tokens and its host token read, as written (a `:column` suffix dropped)."""
+    texts = [spec.replacement for spec in sample.tokens if spec.rtype in FILE_TOKENS]
+    host_file = sample.settings.get("host.replacement")
+    if host_file and sample.settings.get("host.token") is not None:
+        texts.append(host_file)
+    for text in texts:
+        yield re.sub(r":\d+$", "", text.strip())
 
 
 def _generator_paths(sample: Sample) -> Iterator[Path]:
@@ -128,11 +136,9 @@ def _absolute_files(config: RunConfig) -> dict[str, Path]:
     """Token files named by an absolute path in the conf: the text as written → the file shipped for it."""
     found: dict[str, Path] = {}
     for sample in config.samples:
-        for spec in sample.tokens:
-            if spec.rtype in FILE_TOKENS:
-                text = re.sub(r":\d+$", "", spec.replacement.strip())
-                if Path(text).expanduser().is_absolute():
-                    found[text] = sample.resolve(text).resolve()
+        for text in _lookup_files(sample):
+            if Path(text).expanduser().is_absolute():
+                found[text] = sample.resolve(text).resolve()
     return found
 
 

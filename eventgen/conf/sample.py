@@ -125,12 +125,15 @@ class Sample:
             ) from None
 
     def _read_csv(self, text: str) -> SampleData:
-        reader = csv.DictReader(io.StringIO(text))
-        if not reader.fieldnames or "_raw" not in reader.fieldnames:
+        # read as Splunk Eventgen does, in text mode: CRLF and a lone CR (old Mac exports) are newlines, in quoted
+        # fields too
+        reader = csv.DictReader(io.StringIO(text.replace("\r\n", "\n").replace("\r", "\n"), newline=""))
+        fieldnames = list(reader.fieldnames or ())
+        if "_raw" not in fieldnames:
             raise ConfigError("a CSV sample needs a _raw column", str(self.path), self.stanza, "sampletype")
         rows = list(reader)
-        columns = {name: [row.get(name) or "" for row in rows] for name in META_FIELDS if name in reader.fieldnames}
-        for name, values in reader_extra_columns(reader.fieldnames, rows).items():
+        columns = {name: [row.get(name) or "" for row in rows] for name in META_FIELDS if name in fieldnames}
+        for name, values in reader_extra_columns(fieldnames, rows).items():
             columns[name] = values
         return SampleData([row["_raw"] or "" for row in rows], columns)
 

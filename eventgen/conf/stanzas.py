@@ -83,7 +83,12 @@ class Problems:
 
     def warn(self, message: str, stanza: str, key: str) -> None:
         """`file: [stanza] key: message`, the file being the one that set the key."""
-        self.warnings.append(f"{self.stanzas.file_of(stanza, key)}: [{stanza}] {key}: {message}")
+        self.note(f"{self.stanzas.file_of(stanza, key)}: [{stanza}] {key}: {message}")
+
+    def note(self, line: str) -> None:
+        """A warning line, kept once: a `[global]` key is seen by every sample but warned about once."""
+        if line not in self.warnings:
+            self.warnings.append(line)
 
 
 @dataclass

@@ -34,6 +34,8 @@ class GeneratorPlugin(Plugin):
 
     kind = "generator"
     needs_sample_file: ClassVar[bool] = True
+    # what `count = -1` (or 0) asks of a generator without a sample file: renders per interval (windbag's is 60)
+    whole_count: ClassVar[int] = 1
     tracing: bool = False  # set by `eventgen preview`: keep per-event state for preview_state()
 
     @classmethod

@@ -19,10 +19,14 @@ _UNIT_SECONDS = {"w": 604800.0, "d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0}
 
 
 def base_count(sample) -> int:
-    """`count` resolved against the sample: -1/0 → every sample event, `replacementType = all` expanded (one
-    render for a generator without a sample file, as Eventgen's jinja `count = -1`); bundlelines → copies."""
+    """`count` resolved against the sample: -1/0 → every sample event, `replacementType = all` expanded (for a
+    generator without a sample file, its `whole_count`: one render as Eventgen's jinja `count = -1`, 60 for
+    windbag); bundlelines → copies."""
     count = sample.settings["count"]
-    events = expanded_size(sample) if sample.path is not None else 1
+    if sample.path is not None:
+        events = expanded_size(sample)
+    else:
+        events = getattr(sample.plugins.get("generator"), "whole_count", 1)
     if sample.settings["bundlelines"]:
         return max(count, 1) * events
     return events if count <= 0 else count

@@ -61,6 +61,8 @@ class OutputPlugin(Plugin):
     resumes: ClassVar[bool] = False  # keeps its own progress in a batch: retries get the whole payload again
     retries_setting: ClassVar[str] = ""  # its declared setting that overrides outputRetries (e.g. tcpoutRetries)
     retry_logic: ClassVar[RetryLogic] = RetryLogic()  # what a failed attempt means: retry, retry the rest, or not
+    # the receiver applies `hostRegex` itself (splunkd's `host_regex`): events keep the stanza's host for it
+    receiver_host_regex: ClassVar[bool] = False
     config: OutputConfig
 
     @classmethod

@@ -11,6 +11,7 @@ from eventgen.core.batch import EventBatch, GenerationJob
 from eventgen.plugin.base import GeneratorPlugin
 from eventgen.plugin.registry import registry
 from eventgen.render.expand import expand_all
+from eventgen.render.hosts import HostRewrite
 from eventgen.render.providers import make_provider
 from eventgen.render.tokens import Provider, RenderContext, RenderPlan, take
 
@@ -73,6 +74,14 @@ class SampleGenerator(GeneratorPlugin):
         self.indexes = expand_indexes(config.extendIndexes)
         self.random_picks = config.randomizeEvents and not config.bundlelines
         self.sequential_time = config.sequentialTimestamp
+        settings = sample.settings
+        self.host_rewrite = HostRewrite(
+            settings.get("host.token"),
+            settings.get("host.replacement"),
+            settings.get("hostRegex") if not _receivers_apply_host_regex(settings) else None,
+            sample.tz,
+            sample.resolve,
+        )
 
     def timestamps(self, job: GenerationJob, rng: np.random.Generator) -> np.ndarray:
         if job.timestamps is not None:
@@ -102,7 +111,19 @@ class SampleGenerator(GeneratorPlugin):
         host = ctx.fields.get("host")
         if self.host_field and host is not None:
             columns["host"] = [self.prefix + value for value in host] if self.prefix else host
+        if self.host_rewrite.active and n:
+            columns["host"] = self.host_rewrite.hosts(meta["host"], columns.get("host"), events, ctx)
         return EventBatch(self.sample.label, job.seq, events, times, meta, columns)
+
+
+def _receivers_apply_host_regex(settings) -> bool:
+    """Whether every output of the sample applies `hostRegex` at its receiver (splunkstream), so the generator
+    leaves the hosts alone; any other output gets each event's host from the regex here."""
+    outputs = [name.split("#", 1)[0] for name in settings.get("outputMode") or ()]
+    return bool(outputs) and all(
+        getattr(registry.get("output", name), "receiver_host_regex", False) if registry.has("output", name) else False
+        for name in outputs
+    )
 
 
 def _record_host(tokens: list, providers: list[Provider]) -> bool:

@@ -23,7 +23,8 @@ import numpy as np
 
 from eventgen.core.settings import SettingError
 from eventgen.core.timeutil import TimeFormatter
-from eventgen.core.tokens import TOKEN_TYPES, TokenSpec, replaceable, split_column
+from eventgen.core.tokens import TOKEN_TYPES, TokenSpec, split_column
+from eventgen.render.chain import apply_chain, as_template, chain_sources, compile_text, probe_differs, specialize
 
 
 @dataclass
@@ -47,6 +48,19 @@ class RenderContext:
 
 
 Provider = Callable[[RenderContext], list[str]]
+
+
+@dataclass(frozen=True)
+class Choices:
+    """A provider whose values come from a known list (a `list[...]` or a token file): the render plan reads the
+    list to see whether a later token could match one of them (chained tokens)."""
+
+    values: list[str]
+    pick: Provider
+
+    def __call__(self, ctx: RenderContext) -> list[str]:
+        return self.pick(ctx)
+
 
 _HEX_UPPER = np.frombuffer(b"0123456789ABCDEF", dtype=np.uint8)
 _URL_SAFE = np.frombuffer((string.ascii_letters + string.digits + "-._~").encode(), dtype=np.uint8)
@@ -120,6 +134,10 @@ _RANDOM_FORMS: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
+def _uniform_choice(values: list[str]) -> Choices:
+    return Choices(values, lambda ctx: take(values, ctx.rng.integers(0, len(values), ctx.n)))
+
+
 def _random_provider(replacement: str, rated: bool) -> Provider:
     text = replacement.strip()
     for pattern, form in _RANDOM_FORMS:
@@ -154,8 +172,7 @@ def _random_provider(replacement: str, rated: bool) -> Provider:
                     raise SettingError(f"list[...] is not a JSON list ({exc.msg})") from None
             if not isinstance(options, list) or not options:
                 raise SettingError("list[...] must be a non-empty JSON list")
-            table = [str(o) for o in options]
-            return lambda ctx: take(table, ctx.rng.integers(0, len(table), ctx.n))
+            return _uniform_choice([str(o) for o in options])
         return {"ipv4": _ipv4, "ipv6": _ipv6, "mac": _mac, "guid": _guid}[match.group(1)]
     raise SettingError(
         f"unknown random replacement {replacement!r}; allowed: integer[a:b], float[a.b:c.d], ipv4, ipv6, "
@@ -212,11 +229,11 @@ def make_provider(spec: TokenSpec, tz: tzinfo, resolve: Callable[[str], Path]) -
         return _random_provider(replacement, rated=rtype == "rated")
     if rtype in ("file", "mvfile"):
         key, values = _file_column(replacement, resolve)
-        return lambda ctx: take(values, ctx.shared_rows(key, len(values)))
+        return Choices(values, lambda ctx: take(values, ctx.shared_rows(key, len(values))))
     if rtype == "seqfile":
         _, values = _file_column(replacement, resolve)
         count = len(values)
-        return lambda ctx: take(values, (ctx.offset + np.arange(ctx.n)) % count)
+        return Choices(values, lambda ctx: take(values, (ctx.offset + np.arange(ctx.n)) % count))
     if rtype == "integerid":
         try:
             start = int(replacement.strip() or 0)
@@ -226,53 +243,59 @@ def make_provider(spec: TokenSpec, tz: tzinfo, resolve: Callable[[str], Path]) -
     raise SettingError(f"unknown replacementType {rtype!r}; allowed: {', '.join(TOKEN_TYPES)}")
 
 
-def token_spans(text: str, tokens: list[TokenSpec]) -> list[tuple[int, int, int]]:
-    """(start, end, token index) of every replaced span, in text order.
-
-    All token regexes run on the original text once; where spans overlap, the lower-numbered
-    token wins. With capture groups only group 1 is replaced, also where it matched the empty string.
-    """
-    spans: list[tuple[int, int, int]] = []
-    for k, spec in enumerate(tokens):
-        grouped = spec.pattern.groups > 0
-        for match in spec.pattern.finditer(text):
-            start, end = match.span(1) if grouped else match.span()
-            if not replaceable(start, end, grouped):
-                continue
-            if any((start < e and s < end) or start == end == s == e for s, e, _ in spans):
-                continue
-            spans.append((start, end, k))
-    return sorted(spans)
+PROBES = 3  # drawn values per token tried against the chain when a plan is compiled
 
 
-def format_template(text: str, spans: list[tuple[int, int, int]], slot: dict[int, int]) -> tuple[str, tuple[int, ...]]:
-    """`text` as a `%`-template with `%s` where token values go, and the slots (token order) they take."""
-    pieces: list[str] = []
-    slots: list[int] = []
-    pos = 0
-    for start, end, k in spans:
-        pieces.append(text[pos:start].replace("%", "%%"))
-        pieces.append("%s")
-        slots.append(slot[k])
-        pos = end
-    pieces.append(text[pos:].replace("%", "%%"))
-    return "".join(pieces), tuple(slots)
+def probe_rows(providers: list[Provider], rows: int = PROBES) -> list[list[str]]:
+    """A few values of every token (row r: each token's r-th value), drawn with a fixed seed over the last year."""
+    times = np.linspace(1.7e9, 1.7e9 + 365 * 86400, rows)
+    ctx = RenderContext(rows, np.random.default_rng(0x5EED), times, 0, lambda: np.ones(rows))
+    columns = [provider(ctx) for provider in providers]
+    return [list(row) for row in zip(*columns, strict=True)] if columns else []
 
 
 class RenderPlan:
     """A sample's events compiled against its tokens; renders a batch from drawn values.
 
-    Events that share a template are rendered together: their token values are gathered with C-level
-    slicing (sequential picks) or one gather per template (random picks) and formatted by
-    `map(template.__mod__, zip(*columns))`.
+    Tokens apply in order, each to the text the earlier ones made (`render.chain`): static replacements are
+    written into the templates, drawn ones are slots. Events that share a template are rendered together: their
+    token values are gathered with C-level slicing (sequential picks) or one gather per template (random picks)
+    and formatted by `map(template.__mod__, zip(*columns))`. Only texts where a later token may match a drawn
+    value (`chained`) are rendered event by event.
     """
 
     def __init__(self, texts: list[str], tokens: list[TokenSpec], providers: list[Provider]):
-        all_spans = [token_spans(text, tokens) for text in texts]
-        self.used = sorted({k for spans in all_spans for _, _, k in spans})
+        statics = {k: spec.replacement for k, spec in enumerate(tokens) if spec.rtype == "static"}
+        compiled = [compile_text(text, tokens, statics) for text in texts]
+        self.used = sorted({k for _, slots in compiled for k in slots})
+        self.chained: set[int] = set()  # texts rendered event by event
+        special: dict[int, tuple[list[int], dict[tuple[str, ...], tuple[str, list[int]]]]] = {}
+        if self.used and len(tokens) > 1:
+            choices = {k: p.values for k, p in enumerate(providers) if isinstance(p, Choices)}
+            sources = chain_sources(tokens, choices)
+            probes = probe_rows(providers)
+            for i, (text, (view, slots)) in enumerate(zip(texts, compiled, strict=True)):
+                triggers = sorted(sources.intersection(slots))
+                if triggers:
+                    found = specialize(text, tokens, statics, choices, probes, triggers, sources)
+                    if found is None:
+                        self.chained.add(i)
+                    else:
+                        special[i] = (triggers, found)
+                elif probe_differs(text, view, slots, tokens, probes):
+                    self.chained.add(i)
+        if self.chained or special:
+            self.used = list(range(len(tokens)))  # a chained text may take any token's value
         slot = {k: i for i, k in enumerate(self.used)}
-        self.templates = [format_template(t, spans, slot) for t, spans in zip(texts, all_spans, strict=True)]
+        self.templates = [as_template(view, slots, slot) for view, slots in compiled]
+        # texts compiled once per combination of the list/file values that chain: (those tokens, values → template)
+        self.special = {
+            i: (triggers, {key: as_template(view, slots, slot) for key, (view, slots) in found.items()})
+            for i, (triggers, found) in special.items()
+        }
         self._providers = [providers[k] for k in self.used]
+        self._texts = texts
+        self._tokens = tokens
 
     def render(self, picks: np.ndarray, ctx: RenderContext) -> list[str]:
         """Events for sample indices `picks` (one per event)."""
@@ -280,6 +303,16 @@ class RenderPlan:
         if n == 0:
             return []
         values = [provider(ctx) for provider in self._providers]
+        out = self._render(picks, values, n)
+        for i, (triggers, templates) in self.special.items():
+            _fill_special(out, np.flatnonzero(picks == i), [values[k] for k in triggers], templates, values)
+        if self.chained:
+            for i in np.flatnonzero(np.isin(picks, list(self.chained))).tolist():
+                row = [column[i] for column in values]
+                out[i] = apply_chain(self._texts[int(picks[i])], self._tokens, row)
+        return out
+
+    def _render(self, picks: np.ndarray, values: list[list[str]], n: int) -> list[str]:
         size = len(self.templates)
         if size == 1:
             return _fill(self.templates[0], values, n)
@@ -302,6 +335,27 @@ class RenderPlan:
             for position, event in zip(where.tolist(), _fill(template, columns, end - start), strict=True):
                 out[position] = event
         return out
+
+
+def _fill_special(
+    out: list[str],
+    where: np.ndarray,
+    keys: list[list[str]],
+    templates: dict[tuple[str, ...], tuple[str, tuple[int, ...]]],
+    values: list[list[str]],
+) -> None:
+    """Events at `where` of a text compiled per combination of chaining values: grouped by their values of those
+    tokens (`keys`, a column per token), each group rendered with its template."""
+    if len(where) == 0:
+        return
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for position, key in zip(where.tolist(), zip(*(take(column, where) for column in keys), strict=True), strict=True):
+        groups.setdefault(key, []).append(position)
+    for key, positions in groups.items():
+        idx = np.asarray(positions)
+        columns = [take(column, idx) for column in values]
+        for position, event in zip(positions, _fill(templates[key], columns, len(positions)), strict=True):
+            out[position] = event
 
 
 def _fill(template: tuple[str, tuple[int, ...]], columns: list[list[str]], n: int) -> list[str]:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from eventgen.conf.sample import Sample
+from eventgen.conf.splunk_spec import explain_value
 from eventgen.conf.stanzas import OVERRIDE_STANZA, Problems, SampleLayers
 from eventgen.core.errors import ConfigError
 from eventgen.plugin.registry import registry
@@ -38,7 +39,8 @@ def check_sample(
     for kind in KINDS:
         name = settings.get(kind)
         if name and not registry.has(kind, name):
-            report([(kind, f"unknown {kind} {name!r}; allowed: {', '.join(registry.names(kind))}")])
+            allowed = ", ".join(registry.names(kind))
+            report([(kind, f"unknown {kind} {name!r}; allowed: {allowed}{explain_value(kind, name)}")])
     report(output_problems(settings, layers.stanza_of("outputMode", "") == OVERRIDE_STANZA, checked))
     check_providers(sample, problems)
     check_dialect(sample, layers, problems)
@@ -47,11 +49,9 @@ def check_sample(
         end_stanza = layers.raw["end"].stanza
         problems.warn("0 intervals: this sample makes no events (end = -1 never ends)", end_stanza, "end")
     generator = sample.plugins.get("generator")
-    if generator is not None and generator.needs_sample_file and file_path is None:
-        dirs = ", ".join(str(d) for d in sample.sample_dirs)
-        problems.error(f"no sample file matches this stanza in {dirs}", sample.stanza)
-        return
     needs_file = generator is not None and generator.needs_sample_file
+    if needs_file and file_path is None:
+        return  # the loader skips it with a warning (or refuses the conf when no stanza has its file)
     # the events are read (and checked) first
     if file_path is not None and needs_file and _events_read(sample, layers, problems) and sample.tokens:
         check_matches(sample, file_path, problems)
@@ -61,6 +61,14 @@ def check_sample(
         except ConfigError as exc:  # raised, not returned: kept, unless it is the events `_events_read` named
             if exc is not sample.read_error:
                 problems.add(exc)
+
+
+def missing_file(sample: Sample) -> str | None:
+    """Why a sample cannot run for want of its file ("no sample file matches this stanza in <folders>"), or None."""
+    generator = sample.plugins.get("generator")
+    if sample.path is None and generator is not None and generator.needs_sample_file:
+        return f"no sample file matches this stanza in {', '.join(str(d) for d in sample.sample_dirs)}"
+    return None
 
 
 def _events_read(sample: Sample, layers: SampleLayers, problems: Problems) -> bool:

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from eventgen.conf import splunk_spec as spec
 from eventgen.conf.core_settings import GLOBAL, EngineConfig
 from eventgen.conf.files import path_problem
 from eventgen.conf.sample import Sample
@@ -22,7 +23,8 @@ from eventgen.core.errors import ConfigError, ConfigErrors
 from eventgen.core.settings import Setting, SettingError, Settings
 from eventgen.core.tokens import is_token_key, token_specs
 from eventgen.plugin.registry import registry
-from eventgen.resolve.checks import check_sample
+from eventgen.resolve.autotimestamp import auto_tokens
+from eventgen.resolve.checks import check_sample, missing_file
 from eventgen.resolve.config import RunConfig
 from eventgen.resolve.groups import fold_schedule_groups, members_inherit
 from eventgen.resolve.ignored import ignored_settings
@@ -84,10 +86,24 @@ class _Resolver:
             problems.error("no sample stanza: nothing to generate (add a [stanza] naming a sample file)")
         engine = self.engine_settings()
         samples: list[Sample] = []
-        for file_path, names in stanzas.match_files(problems):
+        missing: list[tuple[Sample, str]] = []
+        for file_path, names in self.selected(stanzas.match_files(problems), only):
             sample = self.build_sample(file_path, names)
-            if not sample.settings["disabled"]:
+            why = missing_file(sample)
+            if why is not None and not sample.settings["disabled"]:
+                missing.append((sample, why))
+            elif not sample.settings["disabled"]:
                 samples.append(sample)
+        # Splunk Eventgen skips such a stanza and runs the rest; with no rest, refused (but in a folder of apps, the
+        # other apps are the rest: `require_samples` is False there)
+        for sample, why in missing:
+            if samples or not require_samples:
+                problems.note(
+                    f"{stanzas.file_of(sample.stanza, '')}: [{sample.stanza}]: no matching files: {why}; "
+                    "this stanza is skipped, the others run"
+                )
+            else:
+                problems.error(why, sample.stanza)
         samples = fold_schedule_groups(samples, problems)
         if only:
             samples = self.only(samples, only)
@@ -96,6 +112,26 @@ class _Resolver:
         if problems.errors:
             raise ConfigErrors(problems.errors)
         return RunConfig(stanzas.conf_path, engine, samples, problems.warnings)
+
+    def selected(
+        self, found: list[tuple[Path | None, list[str]]], only: str | None
+    ) -> list[tuple[Path | None, list[str]]]:
+        """The (file, stanzas) that `--sample` keeps, chosen before they are built and checked (so a stanza left
+        out is not checked); those in a `scheduleGroup` are kept for `only` to choose once the groups are folded."""
+        if not only:
+            return found
+        try:
+            wanted = re.compile(only)
+        except re.error:
+            return found  # `only` reports it
+        sections = self.stanzas.sections
+
+        def keep(path: Path | None, names: list[str]) -> bool:
+            name = path.name if path is not None else names[-1]
+            grouped = any("scheduleGroup" in sections.get(stanza, {}) for stanza in names)
+            return grouped or bool(wanted.fullmatch(name) or wanted.fullmatch(names[-1]))
+
+        return [(path, names) for path, names in found if keep(path, names)]
 
     def only(self, samples: list[Sample], only: str) -> list[Sample]:
         try:
@@ -121,7 +157,7 @@ class _Resolver:
         try:
             return setting.parse(raw)
         except SettingError as exc:
-            self.problems.error(str(exc), stanza, setting.name)
+            self.problems.error(str(exc) + spec.explain_value(setting.name, raw), stanza, setting.name)
             return None
 
     def build_sample(self, file_path: Path | None, names: list[str]) -> Sample:
@@ -153,6 +189,8 @@ class _Resolver:
         )
         if not settings.get("disabled"):
             check_sample(sample, layers, file_path, self.problems, self.now, self.checked)
+            if file_path is not None and sample.read_error is None and settings.get("autotimestamp"):
+                sample.tokens += auto_tokens(sample, layers.stanza_of("autotimestamp", main))
             self.warn_ignored(sample, layers)
         return sample
 
@@ -160,9 +198,21 @@ class _Resolver:
         """A warning for each key no declaration knows, and for each global-only key a sample stanza sets."""
         for key, (_, stanza) in layers.raw.items():
             if key not in self.table and stanza != OVERRIDE_STANZA:
-                self.problems.warn("unknown setting, ignored", stanza, key)
+                self.spec_setting(key, stanza)
             elif key in self.table and self.table[key].scope == "global" and stanza not in ("global", OVERRIDE_STANZA):
-                self.problems.warnings.append(f"{self.stanzas.file_label}: [{stanza}] {key}: only read from [global]")
+                self.problems.note(f"{self.stanzas.file_label}: [{stanza}] {key}: only read from [global]")
+
+    def spec_setting(self, key: str, stanza: str) -> None:
+        """A key no declaration knows: explained from Splunk Eventgen's spec (`conf.splunk_spec`), else unknown."""
+        entry = spec.BY_NAME.get(key)
+        if entry is None:
+            self.problems.warn("unknown setting, ignored", stanza, key)
+        elif entry.status is spec.Status.REFUSED:
+            self.problems.error(f"Splunk Eventgen's {key} is not supported: {entry.reason}", stanza, key)
+        elif entry.status is spec.Status.SUPPORTED:  # its owner plugin is not installed
+            self.problems.warn(f"ignored: {entry.reason}", stanza, key)
+        else:
+            self.problems.warn(f"ignored (Splunk Eventgen setting): {entry.reason}", stanza, key)
 
     def warn_ignored(self, sample: Sample, layers: SampleLayers) -> None:
         """A warning for each setting the sample's stanzas set that its generator, input and rater ignore

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from eventgen.conf.files import TextFileError, writable_file_problem
+from eventgen.conf.splunk_spec import explain_value
 from eventgen.core.settings import SettingError
 from eventgen.format.text import TemplateProblem
 from eventgen.plugin.output import FORMAT_KEYS, event_text_of
@@ -30,7 +31,8 @@ def output_problems(
     for instance in modes:
         if not registry.has("output", instance):
             allowed = ", ".join(registry.names("output"))
-            problems.append(("outputMode", f"unknown output {instance!r}; allowed: {allowed}"))
+            explained = explain_value("outputMode", instance)
+            problems.append(("outputMode", f"unknown output {instance!r}; allowed: {allowed}{explained}"))
         else:
             problems += instance_problems(registry.get("output", instance), settings, instance, seen)
     spool = settings.get("spoolFailedTo")

@@ -7,14 +7,17 @@ are for every sample, so they are not warned about).
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from eventgen.conf.regex_bound import LIMIT, RegexTimeout, Watch, bounded
 from eventgen.conf.sample import Sample
 from eventgen.conf.stanzas import Problems
 from eventgen.core.errors import ConfigError
-from eventgen.core.settings import SettingError
-from eventgen.core.tokens import TokenSpec, replaceable
+from eventgen.core.settings import SettingError, parse_regex
+from eventgen.core.tokens import TokenSpec
+from eventgen.render.chain import compile_text
+from eventgen.render.hosts import HostRewrite
 from eventgen.render.providers import make_provider
 
 
@@ -27,6 +30,19 @@ def check_providers(sample: Sample, problems: Problems) -> None:
             problems.error(str(exc), spec.stanza, f"token.{spec.number}.replacement")
         except OSError as exc:
             problems.error(f"cannot read token file: {exc}", spec.stanza, f"token.{spec.number}.replacement")
+    settings = sample.settings
+    try:
+        HostRewrite(settings.get("host.token"), settings.get("host.replacement"), None, sample.tz, sample.resolve)
+    except SettingError as exc:
+        problems.error(str(exc), sample.stanza, "host.replacement")
+    except OSError as exc:
+        problems.error(f"cannot read host file: {exc}", sample.stanza, "host.replacement")
+    host_regex = settings.get("hostRegex")  # declared by the splunkstream output; every event's host uses it too
+    if host_regex is not None:
+        try:
+            parse_regex(host_regex)
+        except SettingError as exc:
+            problems.error(str(exc), sample.stanza, "hostRegex")
 
 
 def check_matches(sample: Sample, file_path: Path, problems: Problems) -> None:
@@ -57,9 +73,9 @@ def check_matches(sample: Sample, file_path: Path, problems: Problems) -> None:
 
 
 def tokens_found(texts: list[str], tokens: list[TokenSpec], limit: float = LIMIT) -> list[bool]:
-    """For each token, whether it has a span to replace in any of `texts` (what `token_spans` would replace,
-    before overlaps). Every token runs on every event, as when a render plan is compiled; RegexTimeout when
-    one regex runs longer than `limit` seconds on one event."""
+    """For each token, whether it replaces something in any of `texts`, the tokens running in order as when a
+    render plan is compiled (`render.chain`); RegexTimeout when one regex runs longer than `limit` seconds on one
+    event."""
     if not tokens or not texts:
         return [False] * len(tokens)
     found = bounded(lambda watch: _scan(texts, tokens, watch), limit)
@@ -67,14 +83,15 @@ def tokens_found(texts: list[str], tokens: list[TokenSpec], limit: float = LIMIT
 
 
 def _scan(texts: list[str], tokens: list[TokenSpec], watch: Watch | None) -> list[bool]:
-    found = []
-    for k, spec in enumerate(tokens):
-        grouped = spec.pattern.groups > 0
-        hit = False
-        for i, text in enumerate(texts):
-            if watch is not None:
-                watch.start(k, i)
-            for match in spec.pattern.finditer(text):
-                hit = hit or replaceable(*(match.span(1) if grouped else match.span()), grouped)
-        found.append(hit)
-    return found
+    """Which tokens replace something when the tokens run in order on each event (`render.chain`): a token may
+    match only text an earlier token's replacement wrote."""
+    statics = {k: spec.replacement for k, spec in enumerate(tokens) if spec.rtype == "static"}
+    applied: set[int] = set()
+    for i, text in enumerate(texts):
+        start = None if watch is None else partial(_start, watch, i)
+        compile_text(text, tokens, statics, start, applied)
+    return [k in applied for k in range(len(tokens))]
+
+
+def _start(watch: Watch, event: int, token: int) -> None:
+    watch.start(token, event)

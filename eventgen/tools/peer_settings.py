@@ -1,13 +1,16 @@
 """The settings of the peers whose content eventgen runs — every setting of Splunk Eventgen 7.2's eventgen.conf.spec
-and every parameter of an Eventum 2.x project and app — and, once each, why eventgen refuses one or why it does not
-apply. Which ones eventgen supports is not written here: `tools.compat` reads it from the Setting declarations and
-the Eventum schema and mapping. docs/compatibility.md is generated from both (`python -m eventgen.tools.compat`).
+(declared in conf/splunk_spec.py, where the loader reads the same reasons) and every parameter of an Eventum 2.x
+project and app — and, once each, why eventgen refuses one or why it does not apply. Which ones eventgen
+supports is not written here: `tools.compat` reads it from the Setting declarations and the Eventum schema and
+mapping. docs/compatibility.md is generated from both (`python -m eventgen.tools.compat`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+
+from eventgen.conf import splunk_spec
 
 
 class Status(StrEnum):
@@ -38,71 +41,25 @@ def supported(how: str) -> Verdict:
     return Verdict(Status.SUPPORTED, how)
 
 
-# -- Splunk Eventgen 7.2: eventgen.conf.spec, by section ----------------------------------------------------------
+# -- Splunk Eventgen 7.2: eventgen.conf.spec, by section (declared once in conf/splunk_spec.py, which the loader
+# reads too) ---------------------------------------------------------------------------------------------------------
 
-SPLUNK_SPEC: dict[str, tuple[str, ...]] = {
-    "global and engine": (
-        "threading", "profiler", "useOutputQueue", "outputWorkers", "generatorWorkers", "maxIntervalsBeforeFlush",
-        "maxQueueLength", "disableLoggingQueue", "outputCounter", "seed",
-    ),
-    "sample": (
-        "disabled", "sampleDir", "mode", "sampletype", "generator", "rater", "outputMode", "breaker", "bundlelines",
-        "randomizeEvents", "splitSample", "extendIndexes", "index", "source", "sourcetype", "host", "hostRegex",
-        "host.token", "host.replacement",
-    ),
-    "generation and timing": (
-        "interval", "delay", "count", "end", "earliest", "latest", "backfill", "backfillSearch", "backfillSearchUrl",
-        "perDayVolume", "randomizeCount", "hourOfDayRate", "dayOfWeekRate", "minuteOfHourRate", "dayOfMonthRate",
-        "monthOfYearRate", "timezone", "sequentialTimestamp", "autotimestamp", "autotimestamps", "timeMultiple",
-        "timeField",
-    ),
-    "tokens": ("token.N.token", "token.N.replacementType", "token.N.replacement"),
-    "jinja generator": ("jinja_template_dir", "jinja_target_template", "jinja_variables", "jinja_count_type"),
-    "counter generator": ("count_template", "start_count", "end_count", "count_by"),
-    "file and spool outputs": ("fileName", "fileMaxBytes", "fileBackupFiles", "spoolDir", "spoolFile"),
-    "network outputs": (
-        "syslogDestinationHost", "syslogDestinationPort", "syslogAddHeader", "tcpDestinationHost",
-        "tcpDestinationPort", "udpDestinationHost", "udpDestinationPort",
-    ),
-    "httpevent output": (
-        "httpeventServers", "httpeventOutputMode", "httpeventMaxPayloadSize", "httpeventWaitResponse",
-        "httpeventAllowFailureCount",
-    ),
-    "splunkstream and s2s outputs": ("splunkHost", "splunkPort", "splunkMethod", "splunkUser", "splunkPass"),
-    "scsout output": ("scsEndPoint", "scsAccessToken", "scsClientId", "scsClientSecret", "scsRetryNum"),
-    "awss3 output": (
-        "awsS3BucketName", "awsS3CompressionType", "awsS3EventType", "awsS3ObjectPrefix", "awsS3ObjectSuffix",
-        "awsRegion", "awsKeyId", "awsSecretKey", "awsS3EventPerKey",
-    ),
-}  # fmt: skip
+SPLUNK_SPEC: dict[str, tuple[str, ...]] = dict(splunk_spec.SECTIONS)
 
-# settings no Setting declares: why. A Setting declared for one of these later wins over its line here.
-_SPLUNKSTREAM = "the splunkstream output is not built in: send to HEC (`outputMode = httpevent`) instead"
-_AWSS3 = "the awss3 output is not built in: write files (`outputMode = file`) and upload them"
-_COUNTER = "the counter generator is not built in: use `integerid` tokens or the jinja generator"
-SPLUNK_DECLARED: dict[str, Verdict] = {
-    "token.N.token": supported("`token.N.token` (see Tokens in docs/configuration.md)"),
-    "token.N.replacementType": supported("`token.N.replacementType`: every Splunk type, and pytest-splunk-addon's"),
-    "token.N.replacement": supported("`token.N.replacement`"),
-    "profiler": not_applicable("Python's cProfile of each timer thread: profile eventgen with `eventgen bench`"),
-    "maxIntervalsBeforeFlush": not_applicable("parsed but never used by Splunk Eventgen: each batch is one write"),
-    "disableLoggingQueue": not_applicable("process mode's log forwarding: workers here report over ZeroMQ"),
-    "outputCounter": not_applicable("throughput counters are always kept: the summary and `--stats-json`"),
-    "httpeventAllowFailureCount": not_applicable("documented but absent from Splunk Eventgen's code; retries and "
-                                                 "the give-up bound are `retryPolicy`"),
-    "backfillSearch": refused("narrowing a backfill by a Splunk search needs a search head: give `backfill`"),
-    "backfillSearchUrl": refused("narrowing a backfill by a Splunk search needs a search head: give `backfill`"),
-    "hostRegex": refused("not implemented here: set `host`, or per-event hosts with a CSV sample's host column"),
-    "host.token": refused("not implemented here: per-event hosts come from a CSV sample's host column"),
-    "host.replacement": refused("not implemented here: per-event hosts come from a CSV sample's host column"),
-    "autotimestamp": refused("not implemented here: write a `timestamp` token for the sample's timestamps"),
-    "autotimestamps": refused("not implemented here: write a `timestamp` token for the sample's timestamps"),
-    **{name: refused(_COUNTER) for name in ("count_template", "start_count", "end_count", "count_by")},
-    **{name: refused(_SPLUNKSTREAM) for name in SPLUNK_SPEC["splunkstream and s2s outputs"]},
-    **{name: not_applicable("Splunk Cloud Services' ingest API, retired by Splunk") for name in
-       SPLUNK_SPEC["scsout output"]},
-    **{name: refused(_AWSS3) for name in SPLUNK_SPEC["awss3 output"]},
-}  # fmt: skip
+
+def _splunk_verdict(entry: splunk_spec.SpecSetting) -> Verdict:
+    """What the table says of a spec setting no Setting declares (a declared one is supported, whatever it says)."""
+    if entry.status is splunk_spec.Status.SUPPORTED:
+        # applied without a Setting (`token.N.*`), or read by an owner plugin this installation does not have
+        return Verdict(Status.NOT_APPLIED, entry.reason) if entry.owner else supported(entry.reason)
+    return {
+        splunk_spec.Status.REFUSED: refused,
+        splunk_spec.Status.NOT_APPLICABLE: not_applicable,
+        splunk_spec.Status.IGNORED: lambda reason: Verdict(Status.NOT_APPLIED, reason),
+    }[entry.status](entry.reason)
+
+
+SPLUNK_DECLARED: dict[str, Verdict] = {entry.name: _splunk_verdict(entry) for entry in splunk_spec.SETTINGS}
 
 
 # -- Eventum 2.x: generator.yml plugins, formatters, eventum.yml and startup.yml -----------------------------------

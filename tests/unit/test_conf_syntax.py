@@ -102,13 +102,15 @@ def test_an_empty_group_is_replaced_by_the_render_plan() -> None:
     ]
 
 
-def test_an_empty_whole_match_is_not_replaced_and_empty_spans_keep_the_lower_token() -> None:
+def test_an_empty_whole_match_is_not_replaced_and_empty_groups_chain() -> None:
     plan = RenderPlan(
         ["ab"],
-        [spec(0, r"\d*"), spec(1, r"a()"), spec(2, r"a()")],
+        [spec(0, r"\d*"), spec(1, r"a()", "integerid"), spec(2, r"a()", "integerid")],
         [lambda ctx: ["0"], lambda ctx: ["1"], lambda ctx: ["2"]],
     )
-    assert plan.templates == [("a%sb", (0,))]
+    # tokens run in order on the text the earlier ones made: token 2's empty group matches again after token 1's
+    # value, and goes before it (Splunk Eventgen's chain)
+    assert plan.templates == [("a%s%sb", (1, 0))]
 
 
 def test_an_empty_group_integerid_token_through_the_cli(tmp_path: Path) -> None:
