@@ -117,8 +117,17 @@ def build_controller(parser: argparse.ArgumentParser) -> None:
     from eventgen.cli.generate import add_run_options
 
     common.add_sample_options(parser)
+    add_controller_options(parser)
     parser.add_argument(
-        "--bind", required=True, type=zmq_address, metavar="tcp://HOST:PORT", help="address workers connect to"
+        "--devnull", dest="output", action="store_const", const="devnull", help="every sample to devnull on the workers"
+    )
+    add_run_options(parser)
+
+
+def add_controller_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup, required: bool = True) -> None:
+    """The flags of a command that runs its plan as a controller (`controller`; `knee --bind`)."""
+    parser.add_argument(
+        "--bind", required=required, type=zmq_address, metavar="tcp://HOST:PORT", help="address workers connect to"
     )
     parser.add_argument("--curve-secret-key", metavar="FILE", help="controller's Curve secret key (NAME.key_secret)")
     parser.add_argument("--authorized-keys", metavar="DIR", help="folder of authorised workers' public *.key files")
@@ -128,10 +137,6 @@ def build_controller(parser: argparse.ArgumentParser) -> None:
         help="on loopback, let workers in without keys (any local process can join; default: this user's "
         "local keys, made on first use)",
     )
-    parser.add_argument(
-        "--devnull", dest="output", action="store_const", const="devnull", help="every sample to devnull on the workers"
-    )
-    add_run_options(parser)
     parser.add_argument(
         "--drain-seconds",
         type=float,
@@ -153,17 +158,24 @@ def build_controller(parser: argparse.ArgumentParser) -> None:
 
 def run_controller(args: argparse.Namespace) -> int:
     from eventgen.cli.generate import run_config
+
+    check_file("--stats-json", args.stats_json)
+    config = common.load_config(args)
+    if not config.samples:
+        log.warning("no enabled samples in %s: nothing to generate", args.conf)
+    controller = start_controller(args, config)
+    return run_config(config, args, controller.transport, controller.summarize)
+
+
+def start_controller(args: argparse.Namespace, config):
+    """A `Controller` listening on `--bind` for the loaded `config` (its bundle built), once its flags are checked."""
     from eventgen.cluster import bundle as bundles
     from eventgen.cluster.controller import Controller
     from eventgen.rpc.sockets import ZmqServer
 
     if args.heartbeat <= 0 or args.liveness < 1:
         raise EventgenError("--heartbeat must be above 0 seconds and --liveness at least 1")
-    check_file("--stats-json", args.stats_json)
     curve = _curve_server(args)
-    config = common.load_config(args)
-    if not config.samples:
-        log.warning("no enabled samples in %s: nothing to generate", args.conf)
     for sample in config.samples:
         name = str(sample.settings.get("fileName") or "")
         if "file" in (sample.settings.get("outputMode") or []) and "{worker}" not in name:
@@ -181,8 +193,7 @@ def run_controller(args: argparse.Namespace) -> int:
         file=sys.stderr,
         flush=True,
     )
-    controller = Controller(server, bundle, args.heartbeat, args.liveness)
-    return run_config(config, args, controller.transport, controller.summarize)
+    return Controller(server, bundle, args.heartbeat, args.liveness)
 
 
 def _auth(args: argparse.Namespace, curve) -> str:

@@ -26,10 +26,23 @@ def run_generate(args: argparse.Namespace) -> int:
 def run_config(config, args: argparse.Namespace, transport=None, summarize=None) -> int:
     """Run a loaded conf as the run flags say (over `transport`, a controller's, when given); print the summary
     (with `summarize`'s additions); the exit status."""
+    summary = execute(config, args, transport, summarize)
+    if summary.failed:
+        return EXIT_FAILED
+    return EXIT_INCOMPLETE if summary.incomplete and not args.duration else EXIT_OK
+
+
+def execute(config, args: argparse.Namespace, transport=None, summarize=None, steer=None):
+    """The run's summary, printed (and written to `--stats-json`); `steer(engine)`, when given, is run in a
+    thread of its own beside the engine (the knee search)."""
+    import threading
+
     from eventgen.run.report import write_json, write_table
     from eventgen.run.wire import wire
 
     engine = wire(config, run_options(config, args), transport)
+    if steer is not None:
+        threading.Thread(target=steer, args=(engine,), name="steer", daemon=True).start()
     close_metrics = metrics_for(engine, args)
     try:
         with handle_signals(engine.stop, engine.made_line):
@@ -42,9 +55,7 @@ def run_config(config, args: argparse.Namespace, transport=None, summarize=None)
     if args.stats_json:
         with writing("--stats-json", args.stats_json):
             write_json(summary, args.stats_json)
-    if summary.failed:
-        return EXIT_FAILED
-    return EXIT_INCOMPLETE if summary.incomplete and not args.duration else EXIT_OK
+    return summary
 
 
 def metrics_for(engine, args: argparse.Namespace):
@@ -76,8 +87,11 @@ def run_options(config, args: argparse.Namespace):
         raise EventgenError(
             f"--status-interval must be 0 (no status lines) or more seconds, got {args.status_interval:g}"
         )
+    shape = run_shape(config, args)
     if args.rate is not None:
         share_rate(config.samples, args.rate)
+    elif shape is not None:
+        share_rate(config.samples, shape.rate_at(0.0))
     if args.duration is not None:
         if args.end is not None:
             raise EventgenError("--duration and --end both bound the run: give one of them")
@@ -100,19 +114,42 @@ def run_options(config, args: argparse.Namespace):
         duration=args.duration,
         drain_seconds=getattr(args, "drain_seconds", 30.0),
         catchup=args.catchup,
-        target_rate=args.rate,
+        target_rate=args.rate if shape is None else None,
+        shape=shape,
     )
 
 
+def run_shape(config, args: argparse.Namespace):
+    """The load shape the run follows (`--shape`, else `[global] shape`), or None. Unless `--duration` or `--end`
+    bounds the run, it ends with the shape."""
+    from eventgen.core.errors import EventgenError
+    from eventgen.core.shapes import ShapeError, parse_shape
+
+    text = getattr(args, "shape", None)
+    try:
+        shape = parse_shape(text) if text is not None else config.engine.shape
+    except ShapeError as exc:
+        raise EventgenError(f"--shape: {exc}") from None
+    ended = args.end is not None or any(str(s.settings.get("end") or "").strip() for s in config.samples)
+    if shape is not None and args.duration is None and not ended:
+        args.duration = shape.seconds
+    return shape
+
+
 def share_rate(samples, rate: float) -> None:
-    """`--rate EPS`: every sample runs the `rate` schedule at an equal share of EPS events/s."""
+    """`--rate EPS` (or a shape's first rate): every sample runs the `rate` schedule at an equal share of EPS
+    events/s."""
     from eventgen.core.errors import EventgenError
 
     if rate <= 0:
         raise EventgenError(f"--rate must be above 0 events/s, got {rate:g}")
+    from eventgen.plugin.registry import registry
+
     share = rate / max(len(samples), 1)
+    schedule = registry.get("input", "rate")
     for sample in samples:
         sample.settings = sample.settings.with_values(input="rate", rate=share)
+        sample.plugins = {**sample.plugins, "input": schedule}
 
 
 def add_run_options(parser: argparse.ArgumentParser) -> None:
@@ -129,6 +166,13 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
         type=float,
         metavar="EPS",
         help="target events/s for the run, shared evenly by the samples (input = rate)",
+    )
+    parser.add_argument(
+        "--shape",
+        metavar="SHAPE",
+        help="a load shape for the run's total events/s: RATE@DURATION steps and FROM..TO@DURATION ramps joined "
+        "by commas, e.g. 1000@10s,1000..5000@60s; every sample runs input = rate, and the run ends with the shape "
+        "unless --duration or --end is given",
     )
     parser.add_argument(
         "--duration",

@@ -58,6 +58,12 @@ COMMANDS: dict[str, tuple[str, str, str, str]] = {
         "run_status",
         "ask a running controller for the cluster's status",
     ),
+    "knee": (
+        "eventgen.cli.knee",
+        "build",
+        "run",
+        "raise a conf's rate until its outputs break: the highest events/s they hold",
+    ),
     "keys": ("eventgen.cli.cluster", "build_keys", "run_keys", "CurveZMQ keys for distributed mode (`keys generate`)"),
     "studio": (
         "eventgen.cli.studio",

@@ -23,6 +23,7 @@ from eventgen.core.settings import (
     parse_regex,
     parse_str,
 )
+from eventgen.core.shapes import FORMS, parse_shape
 from eventgen.core.timeutil import parse_timezone_name
 
 # core keys read only by the schedule (input) and rater plugins that name them in `uses_core`: a stanza setting one
@@ -328,6 +329,15 @@ GLOBAL = SettingGroup(
             "Extra plugin directories, relative to the conf.",
             scope="global",
             path=PathKind.FOLDER,
+        ),
+        Setting(
+            "shape",
+            parse_shape,
+            None,
+            f"A load shape the run's total rate follows from its start: {FORMS}. Like `--rate`, every sample runs "
+            "`input = rate` (an equal share of the shape's first rate), and the run ends when the shape does "
+            "unless `--duration` says otherwise (see docs/rate.md).",
+            scope="global",
         ),
         Setting(
             "statusInterval",

@@ -116,6 +116,12 @@ class InputPlugin(Plugin):
         """Ticks in time order from `start`; the timer decides when to stop."""
         ...
 
+    @classmethod
+    def nominal_rate(cls, sample: Sample) -> float | None:
+        """The events/s this schedule plans for `sample` when it says so exactly (`input = rate`), else None: a
+        steered run (`run/rate.py`) then measures the plan's rate from the jobs released so far."""
+        return None
+
 
 _OUTPUT_NAMES = (
     "OutputPlugin", "OutputError", "OutputConfig", "Delivery", "LineFrames", "WriteResult", "event_text_of",

@@ -343,6 +343,17 @@ class Dispatcher:
             self._cond.notify_all()
         return len(gone), sum(j.count for j in gone)
 
+    def shed(self) -> tuple[int, int]:
+        """Drop the jobs queued and not yet sent (`RateControl.forgive`): counted as dropped, never generated."""
+        with self._cond:
+            jobs = list(self.backlog)
+            self.backlog.clear()
+            self.due.clear()
+            self._cond.notify_all()
+        self.counts.dropped += len(jobs)
+        self.counts.dropped_events += sum(j.count for j in jobs)
+        return len(jobs), sum(j.count for j in jobs)
+
     def drop_rest(self) -> tuple[int, int]:
         """Give up on what is queued and in flight (drain deadline): counted as dropped, never generated."""
         with self._cond:

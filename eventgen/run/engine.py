@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from eventgen.core.batch import GenerationJob
+from eventgen.core.shapes import Shape
 from eventgen.resolve.config import RunConfig
 from eventgen.rpc.events import Done, Event, Fatal, Joined, Leaving, Lost, Transport
 from eventgen.run.catchup import CATCHUP
@@ -24,10 +25,12 @@ from eventgen.run.dispatcher import FAILED, LOST
 from eventgen.run.outputs import OutputSet, OutputStage
 from eventgen.run.plan_log import log_plan
 from eventgen.run.progress import StatusPrinter
+from eventgen.run.rate import RateControl
 from eventgen.run.record import RunRecord
 from eventgen.run.report import made_line, status_line
 from eventgen.run.summary import RunSummary
-from eventgen.schedule.pacing import Clock, Feeder, describe_pacing, pacing_report
+from eventgen.schedule.clock import Clock
+from eventgen.schedule.pacing import Feeder, describe_pacing, pacing_report
 from eventgen.schedule.plan import Window, plan, planned_events, window_for
 from eventgen.schedule.tick import LiveRun
 
@@ -47,6 +50,7 @@ class RunOptions:
     duration: float | None = None  # `--duration`: stop this many seconds after the plan starts
     catchup: float = CATCHUP  # `--catchup`: a live backlog is caught up at most this many times the schedule
     target_rate: float | None = None  # `--rate`: the events/s the run was asked for (for the pacing report)
+    shape: Shape | None = None  # `--shape` / `shape`: the load shape the run follows from its start
 
 
 class Engine:
@@ -77,6 +81,11 @@ class Engine:
         self.seed = seed if seed is not None else secrets.randbits(63)
         self.windows: list[Window] = []  # one per sample, parallel to `state.feeders`
         self.printer: StatusPrinter | None = None
+        self.rate = RateControl(
+            self.stats, self._lag, self.dispatcher.shed
+        )  # live rate control: the server's handle on this run
+        if options.shape is not None:
+            self.rate.set_shape(options.shape)
 
     # ----- lifecycle ------------------------------------------------------------------------
 
@@ -154,6 +163,8 @@ class Engine:
             feeders.append(Feeder(sample.label, jobs, self.queue, clock, self.stop_event))
             self.windows.append(window)
             threads.append(threading.Thread(target=feeders[-1].run, name=f"feeder-{sample.label}", daemon=True))
+        nominal = [nominal_rate(s, w) for s, w in zip(self.config.samples, self.windows, strict=True)]
+        self.rate.attach(clock, feeders, nominal)
         for thread in threads:
             thread.start()
         self.state.live = any(not w.bounded for w in self.windows)
@@ -208,6 +219,7 @@ class Engine:
             else:
                 timeout = 0.05
             now = time.monotonic()
+            self.rate.update(now)
             if next_status is not None and now >= next_status:
                 next_status = now + interval
                 if self.printer is not None:
@@ -297,7 +309,8 @@ class Engine:
             if feeder.error:
                 state.fatal = state.fatal or feeder.error
                 notes.add(feeder.error)
-        state.pacing = pacing_report(state.feeders, started, self.options.target_rate)
+        target = None if self.rate.steered else self.options.target_rate  # a steered run had many targets
+        state.pacing = pacing_report(state.feeders, started, target)
         if state.pacing:
             notes.add(describe_pacing(state.pacing))
         runs = list(zip(self.config.samples, state.feeders, self.windows, strict=True))
@@ -315,8 +328,21 @@ class Engine:
                 notes.add(f"interrupted: made {made:,} events before the end of the plan")
         state.state = "finished"
 
+    def _lag(self) -> float:
+        """Seconds the run is behind schedule: the worst feeder's lag, or a due job that waits for room."""
+        return max(self.state.lag(), self.dispatcher.behind())
+
     def _status_interval(self) -> float:
         interval = self.options.status_interval
         if interval is None:
             interval = self.config.engine.statusInterval
         return max(0.0, interval)
+
+
+def nominal_rate(sample, window: Window) -> float | None:
+    """The events/s a sample's schedule plans exactly (`input = rate`), 0 when nothing is paced, else None."""
+    if not window.paced:
+        return 0.0
+    if sample.schedules:
+        return None
+    return sample.plugins["input"].nominal_rate(sample)

@@ -1,19 +1,21 @@
-"""Pacing: releases planned jobs when they are due, on `time.monotonic()`.
+"""Pacing: releases planned jobs when they are due, on the run's `Clock` (`clock.py`).
 
 The wall-clock `now` of the plan is mapped once onto the monotonic clock at the start of the run,
-so a wall-clock step neither bursts nor stalls a run. Waiting loops until the job is due.
+so a wall-clock step neither bursts nor stalls a run; a steered run plays the plan at another speed.
+Waiting loops until the job is due, waking at least every MAX_SLEEP to notice a stop or a new speed.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import Protocol
 
 from eventgen.core.batch import GenerationJob
+from eventgen.schedule.clock import Clock
 from eventgen.schedule.plan import PlannedJob
 
 log = logging.getLogger(__name__)
@@ -21,26 +23,6 @@ log = logging.getLogger(__name__)
 LAG_WARN = 1.0  # warn when a job goes out this many seconds after it was due
 WARN_EVERY = 10.0  # at most one "behind schedule" warning per sample this often
 MAX_SLEEP = 0.25  # wake at least this often to notice a stop
-
-
-@dataclass
-class Clock:
-    """The plan's reference time `now` (epoch seconds) pinned to a monotonic instant."""
-
-    now: float
-    mono: float = field(default_factory=time.monotonic)
-
-    def until(self, due: float) -> float:
-        """Seconds from the present until `due` (negative when past)."""
-        return self.mono + (due - self.now) - time.monotonic()
-
-    def monotonic(self, due: float) -> float:
-        """The monotonic instant of the plan's epoch time `due`."""
-        return self.mono + (due - self.now)
-
-    def wall(self) -> float:
-        """The plan's present: `now` advanced by the monotonic time elapsed."""
-        return self.now + time.monotonic() - self.mono
 
 
 class Waitable(Protocol):
@@ -92,6 +74,8 @@ class Feeder:
         self.worst_lag = 0.0
         self.paced_events = 0  # events released on the clock (not at once)
         self.released_events = 0
+        self.planned_until: float | None = None  # plan time of the latest paced job released
+        self._due = -math.inf  # the monotonic due time of the latest paced job released
         self.waited = False  # some job was due well after the start: the run was paced, not made at once
         self.exhausted = False  # the plan ran to its end
         self.error: str = ""
@@ -112,11 +96,17 @@ class Feeder:
                     last_due = planned.due
                 if self.stop.ended.is_set():
                     return
-                if not self.put(planned.job, None if planned.due is None else self.clock.monotonic(planned.due)):
+                job, due = planned.job, None
+                if planned.due is not None:
+                    job = self.clock.retime(job, planned.due)
+                    # never before an earlier job: after a slow-down the plan's past maps further back
+                    due = self._due = max(self.clock.monotonic(planned.due), self._due)
+                if not self.put(job, due):
                     return
                 self.released_events += planned.job.count
                 if planned.due is not None:
                     self.paced_events += planned.job.count
+                    self.planned_until = planned.due
                     self.waited = self.waited or planned.due > self.clock.now + MAX_SLEEP
             # a schedule may end early because the run stops (http); one its generator ended (`end`) is done
             self.exhausted = self.stop.ended.is_set() or not self.stop.stop.is_set()

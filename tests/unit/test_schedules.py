@@ -20,7 +20,8 @@ from eventgen.core.batch import GenerationJob
 from eventgen.core.errors import ConfigErrors
 from eventgen.plugin.base import registry
 from eventgen.resolve.loader import load
-from eventgen.schedule.pacing import Clock, Feeder
+from eventgen.schedule.clock import Clock
+from eventgen.schedule.pacing import Feeder
 from eventgen.schedule.plan import PACE, Window, pace_cuts, plan, planned_events, window_for
 from eventgen.schedule.tick import LiveRun
 from tests.conftest import write_conf

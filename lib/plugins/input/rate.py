@@ -32,6 +32,10 @@ class RateInput(InputPlugin):
             return [("rate", "input = rate needs rate > 0 (events per second)")]
         return []
 
+    @classmethod
+    def nominal_rate(cls, sample) -> float | None:
+        return float(cls.config_of(sample.settings).rate)
+
     def ticks(self, start: float, rng: np.random.Generator) -> Iterator[Tick]:
         rate = float(self.config.rate)
         k = 0
