@@ -22,6 +22,7 @@ from eventgen.web.models import (
     Preview,
     RateAnswer,
     RateChange,
+    ShapeChange,
     Summary,
     Validation,
 )
@@ -60,7 +61,7 @@ STATUS_OF: tuple[tuple[type[Exception], int], ...] = (
 def views(service: Service) -> Callable[[], Iterable[RunView]]:
     def each() -> Iterable[RunView]:
         for gen_id, run in list(service.runs.items()):
-            yield RunView(gen_id, run.summary(), run.target_rate, run.meter.rates()[0] if run.running else 0.0)
+            yield RunView(gen_id, run.summary(), run.target(), run.meter.rates()[0] if run.running else 0.0)
 
     return each
 
@@ -141,6 +142,10 @@ def generators_router(service: Service) -> APIRouter:
     @api.put("/generators/{gen_id}/rate", summary="set the target rate, events/s (live when running)")
     def set_rate(gen_id: str, change: RateChange) -> RateAnswer:
         return service.set_rate(gen_id, change.rate)
+
+    @api.put("/generators/{gen_id}/shape", summary="follow a load shape from now on (live when running)")
+    def set_shape(gen_id: str, change: ShapeChange) -> RateAnswer:
+        return service.set_shape(gen_id, change.shape)
 
     @api.get("/generators/{gen_id}/validate", summary="load the generator's conf and report every error")
     def validate(gen_id: str) -> Validation:

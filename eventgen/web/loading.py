@@ -26,17 +26,27 @@ def load_spec(spec: GeneratorSpec, workspace: Workspace) -> RunConfig:
     else:
         config = load(path, overrides, now=time.time())
     workspace.check(config)
-    if spec.rate is not None:
-        share_rate(config, spec.rate)
+    first = first_rate(spec)
+    if first is not None:
+        share_rate(config, first)
     return config
 
 
 def overrides_of(spec: GeneratorSpec) -> dict[str, str]:
     """The conf settings the spec applies to every stanza (a cluster's workers get them in the bundle)."""
     overrides = dict(spec.overrides)
-    if spec.rate is not None:  # the rate schedule chosen at load (its settings resolved), then shared out
-        overrides.update(input="rate", rate=str(spec.rate))
+    first = first_rate(spec)
+    if first is not None:  # the rate schedule chosen at load (its settings resolved), then shared out
+        overrides.update(input="rate", rate=str(first))
     return overrides
+
+
+def first_rate(spec: GeneratorSpec) -> float | None:
+    """The events/s a run starts at: the spec's rate, else its shape's first rate, else the conf's own."""
+    shape = spec.parsed_shape()
+    if spec.rate is not None:
+        return spec.rate
+    return shape.rate_at(0.0) if shape is not None else None
 
 
 def share_rate(config: RunConfig, rate: float) -> None:

@@ -91,6 +91,11 @@ def mcp_server(service: Service, autostart: bool = False) -> MCPServer:
     def set_rate(generator: str, events_per_second: float) -> RateAnswer:
         return service.set_rate(generator, events_per_second)
 
+    @server.tool(description="make a generator follow a load shape: RATE@DURATION steps, FROM..TO@DURATION ramps")
+    @told
+    def set_shape(generator: str, shape: str) -> RateAnswer:
+        return service.set_shape(generator, shape)
+
     return server
 
 

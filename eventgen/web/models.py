@@ -87,6 +87,10 @@ class RateChange(BaseModel):
     rate: float = Field(gt=0, description="the new target, events/s")
 
 
+class ShapeChange(BaseModel):
+    shape: str = Field(description="steps RATE@DURATION and ramps FROM..TO@DURATION joined by commas")
+
+
 class RateAnswer(BaseModel):
     id: str
     target_rate: float

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
 from eventgen.cluster.controller import Controller
+from eventgen.core.shapes import Shape
 from eventgen.resolve.config import RunConfig
 from eventgen.run.engine import Engine
 from eventgen.run.summary import RunSummary
@@ -71,6 +72,7 @@ class GeneratorRun:
         controller: Controller | None = None,
         workers: int = 0,
         scrub: Callable[[str], str] = str,
+        shape: Shape | None = None,
     ):
         self.target_rate = target_rate
         self.scrub = scrub  # secrets out of what is logged
@@ -79,8 +81,9 @@ class GeneratorRun:
             seed=seed,
             status_interval=0,
             drain_seconds=DRAIN_SECONDS,
-            target_rate=target_rate,
+            target_rate=target_rate if shape is None else None,
             expect_workers=workers if controller else 0,
+            shape=shape,
         )
         self.engine: Engine = wire(config, options, controller.transport if controller else None)
         self.meter = Meter()
@@ -130,3 +133,13 @@ class GeneratorRun:
         control.set_rate(events_per_second)
         self.target_rate = events_per_second
         return True
+
+    def live_shape(self, shape: Shape) -> None:
+        """Follow `shape` from now on (the engine's rate control)."""
+        self.engine.rate.set_shape(shape)
+        self.target_rate = shape.rate_at(0.0)
+
+    def target(self) -> float | None:
+        """The target rate now: the shape's rate at this moment when it follows one."""
+        reading = self.engine.rate.current()
+        return reading.target if reading.target is not None else self.target_rate

@@ -29,7 +29,7 @@ from eventgen.web.models import (
 )
 from eventgen.web.runner import GeneratorRun
 from eventgen.web.secrets import Scrubber
-from eventgen.web.specs import GeneratorSpec, StartupFile
+from eventgen.web.specs import GeneratorSpec, StartupFile, checked_shape
 from eventgen.web.status import state_of, status_of
 from eventgen.web.workspace import Workspace
 
@@ -47,6 +47,14 @@ def local_curve(bind: str) -> CurveServer:
         raise EventgenError(f"bind {bind}: beyond loopback the server needs --curve-secret-key and --authorized-keys")
 
     return CurveServer(local_secret(), keys_dir())
+
+
+def checked_shape_of(text: str):
+    """A shape's text parsed, or one line (400) naming what is wrong."""
+    try:
+        return checked_shape(text)
+    except ValueError as exc:
+        raise EventgenError(f"shape: {exc}") from None
 
 
 class NotFound(EventgenError):
@@ -127,7 +135,7 @@ class Service:
                 raise Conflict(f"generator {gen_id!r} is running already")
             config = self._load(spec)
             controller = controller_for(config, overrides_of(spec), spec.bind, self.curve_for) if spec.bind else None
-            run = GeneratorRun(config, spec.seed, spec.rate, controller, spec.workers, self.scrub)
+            run = GeneratorRun(config, spec.seed, spec.rate, controller, spec.workers, self.scrub, spec.parsed_shape())
             self.runs[gen_id] = run
             run.start()
             log.info("generator %s started (run %s)", gen_id, run.engine.run_id)
@@ -189,6 +197,20 @@ class Service:
                 return RateAnswer(id=gen_id, target_rate=rate, applied="live")
             self.restart(gen_id)
             return RateAnswer(id=gen_id, target_rate=rate, applied="restart")
+
+    def set_shape(self, gen_id: str, text: str) -> RateAnswer:
+        """Follow a load shape from now on: kept in the spec (and the startup file, the rate given up for it), and
+        handed to the running engine's rate control at once."""
+        shape = checked_shape_of(text)
+        with self._lock:
+            spec = self._spec(gen_id).model_copy(update={"shape": text, "rate": None})
+            self.specs[gen_id] = spec
+            self._save()
+            run = self.runs.get(gen_id)
+            if run is None or not run.running:
+                return RateAnswer(id=gen_id, target_rate=shape.rate_at(0.0), applied="saved")
+            run.live_shape(shape)
+            return RateAnswer(id=gen_id, target_rate=shape.rate_at(0.0), applied="live")
 
     def summary(self, gen_id: str) -> Summary:
         with self._lock:

@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from eventgen.core.errors import EventgenError
+from eventgen.core.shapes import FORMS, Shape, ShapeError, parse_shape
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 
@@ -33,6 +34,10 @@ class GeneratorSpec(BaseModel):
     )
     autostart: bool = Field(default=False, description="start when the server starts")
     rate: float | None = Field(default=None, gt=0, description="target events/s, shared evenly by the samples")
+    shape: str | None = Field(
+        default=None,
+        description=f"a load shape the run follows from its start ({FORMS}); it holds the last rate after it",
+    )
     seed: int | None = Field(default=None, description="seed of the run (same conf and seed, same events)")
     bind: str | None = Field(
         default=None,
@@ -41,6 +46,24 @@ class GeneratorSpec(BaseModel):
         "job goes to the workers (CurveZMQ as `eventgen controller`)",
     )
     workers: int = Field(default=0, ge=0, description="with bind: start the plan once this many workers have joined")
+
+    @field_validator("shape")
+    @classmethod
+    def _shape(cls, text: str | None) -> str | None:
+        if text is not None:
+            checked_shape(text)
+        return text
+
+    def parsed_shape(self) -> Shape | None:
+        return None if self.shape is None else parse_shape(self.shape)
+
+
+def checked_shape(text: str) -> Shape:
+    """A shape's text parsed, or ValueError naming what is wrong (pydantic's and the API's one line)."""
+    try:
+        return parse_shape(text)
+    except ShapeError as exc:
+        raise ValueError(str(exc)) from None
 
 
 class StartupFile:

@@ -41,7 +41,7 @@ def status_of(spec: GeneratorSpec, run: GeneratorRun | None, scrub: Callable[[st
         spec=shown,
         state=state_of(run),
         run_id=summary.run_id,
-        target_rate=run.target_rate,
+        target_rate=run.target(),
         rate_now=round(rate_now, 1),
         generated=total.generated,
         sent=total.sent,

@@ -171,3 +171,24 @@ def test_splunk_eventgen_routes(server_workspace: Path):
         server.call("POST", "/stop", 404, json={"ids": ["nope"]})
     finally:
         assert server.stop() == 0, server.logs()
+
+
+def test_a_load_shape_from_the_spec_and_a_new_one_live(server_workspace: Path):
+    server = ServerProcess(server_workspace).start()
+    body = {"id": "s", "path": "eventgen.conf", "overrides": {"outputMode": "devnull"}, "shape": "60@2s,240@60s"}
+    try:
+        bad = server.call("POST", "/api/generators", 422, json={**body, "shape": "fast"})
+        assert "shape" in json.dumps(bad)
+        server.call("POST", "/api/generators", 201, json=body)
+        server.call("POST", "/api/generators/s/start")
+        wait_for(lambda: (g := server.call("GET", "/api/generators/s"))["target_rate"] == 240 and g, "step 2", 30)
+        wait_for(lambda: server.call("GET", "/api/generators/s")["rate_now"] > 200, "the shape's second step", 30)
+        answer = server.call("PUT", "/api/generators/s/shape", json={"shape": "50@60s"})
+        assert (answer["applied"], answer["target_rate"]) == ("live", 50)
+        wait_for(lambda: server.call("GET", "/api/generators/s")["rate_now"] < 70, "the new shape", 30)
+        assert server.call("PUT", "/api/generators/s/shape", 400, json={"shape": "50@"})["detail"].startswith("shape: ")
+        stopped = server.call("POST", "/api/generators/s/stop")
+        assert stopped["generated"] == stopped["sent"] > 0 and stopped["spec"]["shape"] == "50@60s"
+    finally:
+        assert server.stop() == 0, server.logs()
+    assert "shape: 50@60s" in (server_workspace / "eventgen-server.yml").read_text(encoding="utf-8")

@@ -18,7 +18,17 @@ from tests.conftest import ROOT
 from tests.server_process import TOKEN, ServerProcess
 
 pytestmark = pytest.mark.integration
-TOOLS = {"list_generators", "read_stats", "validate", "validate_path", "preview", "start", "stop", "set_rate"}
+TOOLS = {
+    "list_generators",
+    "read_stats",
+    "validate",
+    "validate_path",
+    "preview",
+    "start",
+    "stop",
+    "set_rate",
+    "set_shape",
+}
 STARTUP = """\
 generators:
 - id: quiet
