@@ -94,9 +94,8 @@ class ShapeChange(BaseModel):
 class RateAnswer(BaseModel):
     id: str
     target_rate: float
-    applied: Literal["live", "restart", "saved"] = Field(
-        description="live: the running engine changed pace; restart: it was restarted at the new rate; "
-        "saved: not running, used at the next start"
+    applied: Literal["live", "saved"] = Field(
+        description="live: the running engine changed pace; saved: not running, used at the next start"
     )
 
 

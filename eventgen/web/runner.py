@@ -1,8 +1,8 @@
 """One generator's run inside the server: the existing engine (built by `run.wire`) on a thread of its own.
 
-The live rate is steered through the engine's rate control (`engine.rate`, from the live pacing work) as far as
-`Steerable` says: its `set_rate`. An engine without it is restarted at the new rate instead. A rate meter samples
-the run's counts so that "rate now" is the rate of the last few seconds, not the run's average.
+The live rate is steered through the engine's rate control (`engine.rate`: a rate or a load shape, taken within a
+second, with no restart and no count lost). A rate meter samples the run's counts so that "rate now" is the rate
+of the last few seconds, not the run's average.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import Protocol, runtime_checkable
 
 from eventgen.cluster.controller import Controller
 from eventgen.core.shapes import Shape
@@ -24,13 +23,6 @@ from eventgen.run.wire import RunOptions, wire
 log = logging.getLogger("eventgen.server")
 WINDOW = 3.0  # seconds of counts behind "rate now"
 DRAIN_SECONDS = 10.0  # a stopped generator's jobs in flight get this long to finish
-
-
-@runtime_checkable
-class Steerable(Protocol):
-    """What the server needs of an engine's rate control (`engine.rate`): aim the running run at a new rate."""
-
-    def set_rate(self, events_per_second: float) -> object: ...
 
 
 class Meter:
@@ -125,14 +117,10 @@ class GeneratorRun:
         if self.running:
             self.meter.add(self.engine.summary())
 
-    def live_rate(self, events_per_second: float) -> bool:
-        """Change the rate of the running engine; False when this engine cannot (it is then restarted)."""
-        control = getattr(self.engine, "rate", None)
-        if not isinstance(control, Steerable):
-            return False
-        control.set_rate(events_per_second)
+    def live_rate(self, events_per_second: float) -> None:
+        """Aim the running engine at a new rate from now on."""
+        self.engine.rate.set_rate(events_per_second)
         self.target_rate = events_per_second
-        return True
 
     def live_shape(self, shape: Shape) -> None:
         """Follow `shape` from now on (the engine's rate control)."""

@@ -182,21 +182,19 @@ class Service:
                     log.error("generator %s: not started: %s", spec.id, self.scrub(str(exc)))
 
     def set_rate(self, gen_id: str, rate: float) -> RateAnswer:
-        """A new target rate: kept in the spec (and the startup file); applied to the running engine live when it
-        can change pace, else by restarting it at the new rate."""
+        """A new target rate: kept in the spec (and the startup file), and handed to the running engine's rate
+        control at once (it stops following a shape)."""
         if not rate > 0:
             raise EventgenError(f"rate must be above 0 events/s, got {rate:g}")
         with self._lock:
-            spec = self._spec(gen_id).model_copy(update={"rate": rate})
+            spec = self._spec(gen_id).model_copy(update={"rate": rate, "shape": None})
             self.specs[gen_id] = spec
             self._save()
             run = self.runs.get(gen_id)
             if run is None or not run.running:
                 return RateAnswer(id=gen_id, target_rate=rate, applied="saved")
-            if run.live_rate(rate):
-                return RateAnswer(id=gen_id, target_rate=rate, applied="live")
-            self.restart(gen_id)
-            return RateAnswer(id=gen_id, target_rate=rate, applied="restart")
+            run.live_rate(rate)
+            return RateAnswer(id=gen_id, target_rate=rate, applied="live")
 
     def set_shape(self, gen_id: str, text: str) -> RateAnswer:
         """Follow a load shape from now on: kept in the spec (and the startup file, the rate given up for it), and
