@@ -7,7 +7,8 @@ measurements one after the other):
   with `json.loads`/`json.dumps`; one core, one write to /dev/null at the end;
 - eventgen, thread x1 and process x2: the project's generator.yml in sample mode, `count` and `jobSize` set,
   written to devnull through the project's own output formatter (json); events/s from the run's summary
-  (worker start-up excluded).
+  (worker start-up excluded). Projects whose templates keep state run with `jinjaStateLanes = 2` in both modes
+  (the same events in both), so their state does not pin them to one worker.
 Every event the plain loop makes must be MIN_BYTES..MAX_BYTES long, and eventgen's mean size must match the
 plain loop's within SIZE_TOLERANCE, or the run stops: the workloads must stay what they claim to be.
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import sys
 import time
@@ -43,6 +45,7 @@ MODES = {
     "process x2": {"threading": "process", "queueing": "python", "generatorWorkers": "2"},
 }
 STATE_WORDS = ("locals", "shared", "globals")
+STATE_LANES = 2  # jinjaStateLanes for the projects with state, in both modes: one lane per core
 
 
 class WorkloadError(RuntimeError):
@@ -53,6 +56,16 @@ class WorkloadError(RuntimeError):
 class Measure:
     events_per_second: float
     bytes_per_event: float
+    events_per_cpu_second: float  # CPU of this process and the worker processes it waited for (start-up included)
+
+
+def cpu_seconds() -> float:
+    """User + system CPU of this process and of its children that ended (process mode's workers)."""
+    return sum(
+        getattr(resource.getrusage(who), field)
+        for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+        for field in ("ru_utime", "ru_stime")
+    )
 
 
 def project_names() -> list[str]:
@@ -69,11 +82,13 @@ def uses_state(name: str) -> bool:
 
 
 def plain_run(name: str, events: int, seed: int) -> Measure:
+    used = cpu_seconds()
     rate, sizes = plain_rate(PROJECTS_DIR / name / "generator.yml", events, seed)
+    used = cpu_seconds() - used
     small, large = min(sizes), max(sizes)
     if small < MIN_BYTES or large > MAX_BYTES:
         raise WorkloadError(f"{name}: events of {small}..{large} bytes, outside {MIN_BYTES}..{MAX_BYTES}")
-    return Measure(rate, sum(sizes) / len(sizes))
+    return Measure(rate, sum(sizes) / len(sizes), events / used)
 
 
 def eventgen_run(name: str, mode: str, events: int, job_size: int, seed: int) -> Measure:
@@ -90,13 +105,17 @@ def eventgen_run(name: str, mode: str, events: int, job_size: int, seed: int) ->
         "jobSize": str(job_size),
         "outputMode": "devnull",
         "outputFormatBy": json.dumps({"devnull": formats.get(settings["outputMode"][0], {})}),
+        "jinjaStateLanes": str(STATE_LANES if uses_state(name) else 1),
         **MODES[mode],
     }
-    summary = wire(load_translated(path, {}, {}, overrides), RunOptions(seed=seed, status_interval=0)).execute()
+    run = wire(load_translated(path, {}, {}, overrides), RunOptions(seed=seed, status_interval=0))
+    used = cpu_seconds()
+    summary = run.execute()
+    used = cpu_seconds() - used
     total = summary.total
     if total.sent != events or total.failed:
         raise WorkloadError(f"{name} {mode}: sent {total.sent} of {events}, {total.failed} failed")
-    return Measure(events / summary.elapsed, total.bytes / events)
+    return Measure(events / summary.elapsed, total.bytes / events, events / used)
 
 
 def measure(
@@ -139,15 +158,25 @@ def summary(best: dict[str, dict[str, Measure]]) -> dict[str, dict]:
 def report(best: dict[str, dict[str, Measure]], out: TextIO) -> dict[str, dict]:
     """Write the table and the summary; return the summary."""
     out.write(
-        f"{'project':<18} {'state':>5} {'bytes/ev':>8} {'plain loop':>10} {'thread x1':>10} {'x plain':>7} "
+        f"{'project':<18} {'state':>7} {'bytes/ev':>8} {'plain loop':>10} {'thread x1':>10} {'x plain':>7} "
         f"{'process x2':>10} {'x plain':>7} {'p2/t1':>6}\n"
     )
     for name, runs in best.items():
         plain, thread, process = (runs[run].events_per_second for run in (PLAIN, *MODES))
-        state = "yes" if uses_state(name) else "no"
+        state = f"{STATE_LANES} lanes" if uses_state(name) else "no"
         out.write(
-            f"{name:<18} {state:>5} {runs[PLAIN].bytes_per_event:>8,.0f} {plain:>10,.0f} {thread:>10,.0f} "
+            f"{name:<18} {state:>7} {runs[PLAIN].bytes_per_event:>8,.0f} {plain:>10,.0f} {thread:>10,.0f} "
             f"{thread / plain:>7.2f} {process:>10,.0f} {process / plain:>7.2f} {process / thread:>6.2f}\n"
+        )
+    out.write(
+        f"\nper CPU-second (the same runs; a loaded machine changes these least):\n{'project':<18} "
+        f"{'plain loop':>10} {'thread x1':>10} {'x plain':>7} {'process x2':>10} {'x plain':>7}\n"
+    )
+    for name, runs in best.items():
+        plain, thread, process = (runs[run].events_per_cpu_second for run in (PLAIN, *MODES))
+        out.write(
+            f"{name:<18} {plain:>10,.0f} {thread:>10,.0f} {thread / plain:>7.2f} {process:>10,.0f} "
+            f"{process / plain:>7.2f}\n"
         )
     result = summary(best)
     for mode, figures in result.items():

@@ -45,6 +45,13 @@ class GeneratorPlugin(Plugin):
         return False
 
     @classmethod
+    def state_lanes(cls, sample: Sample) -> int:
+        """How many independent copies of a stateful sample's state there are. Job `seq` runs in lane
+        `seq % lanes`, each lane on its own instance, pinned apart: the lanes of one sample can run on different
+        workers at once. 1 (the default): one state, one worker."""
+        return 1
+
+    @classmethod
     def exact_count(cls, sample: Sample) -> bool:
         """True when a job of N times makes exactly N events (fewer only when it fails): the dispatcher then
         refuses a completion that claims any other number. False (the default) for plugins that make any

@@ -129,6 +129,11 @@ class Registry:
         self.load()
         return [self._plugins[key] for key in sorted(self._plugins)]
 
+    def builtins(self) -> list[type[Plugin]]:
+        """The plugins eventgen ships (`lib/plugins`): what its generated docs describe, whatever else a process
+        registered."""
+        return [cls for cls in self.all() if cls.__module__.startswith(f"{BUILTIN_PACKAGE}.")]
+
     def load(self, extra_dirs: Iterable[Path] = ()) -> None:
         """Import every plugin: the built-ins, every plugin folder (`extra_dirs` added first) and entry point."""
         with self._lock:

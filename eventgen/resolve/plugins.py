@@ -19,10 +19,11 @@ KINDS = ("generator", "rater", "input")  # the kinds a sample names once (output
 Parse = Callable[[Setting, str, str], Any]  # (declaration, raw text, stanza) → value, its error reported
 
 
-def all_groups() -> list[SettingGroup]:
-    """The core's setting groups followed by one group per plugin that declares settings."""
+def all_groups(builtin_only: bool = False) -> list[SettingGroup]:
+    """The core's setting groups followed by one group per plugin that declares settings (only the plugins
+    eventgen ships, for its generated docs)."""
     groups = list(CORE_GROUPS)
-    for plugin in registry.all():
+    for plugin in registry.builtins() if builtin_only else registry.all():
         if plugin.settings:
             groups.append(SettingGroup(f"{plugin.kind} `{plugin.name}`", plugin.settings))
     return groups

@@ -44,7 +44,7 @@ class Dispatcher:
         run_id: str,
         stats: Stats,
         backlog: int,
-        pinned: set[str],
+        pinned: set[str] | dict[str, int],
         stop: threading.Event,
         catchup: float = CATCHUP,
         shapes: dict[str, SampleShape] | None = None,
@@ -58,12 +58,13 @@ class Dispatcher:
         self.stats = stats
         self.notes = notes or Notes()
         self.limit = max(1, backlog)
-        self.pinned = pinned
+        # stateful samples → their state lanes (GeneratorPlugin.state_lanes): each lane is pinned on its own
+        self.pinned = dict(pinned) if isinstance(pinned, dict) else dict.fromkeys(pinned, 1)
         self.stop = stop
         self.backlog: deque[GenerationJob] = deque()
         self.ended: set[str] = set()  # samples whose generator has nothing more to make
         self.peers: dict[Hashable, Peer] = {}
-        self.pins: dict[str, Hashable] = {}
+        self.pins: dict[Hashable, Hashable] = {}  # sample, or (sample, lane) with lanes → its peer
         self.counts = JobCounts()
         self._cond = threading.Condition()
         self._dispatches = 0
@@ -124,12 +125,13 @@ class Dispatcher:
         peer.state = state
         jobs = [peer.inflight[key] for key in sorted(peer.inflight)]
         peer.inflight.clear()
-        for sample, pinned in list(self.pins.items()):
+        for pin, pinned in list(self.pins.items()):
             if pinned == peer_id:
-                del self.pins[sample]
+                del self.pins[pin]
                 if jobs or not self.stop.is_set():
+                    where = f"{pin[0]} (state lane {pin[1]})" if isinstance(pin, tuple) else pin
                     log.warning(
-                        "sample %s: its worker %s is gone; its state starts afresh on another", sample, peer.name
+                        "sample %s: its worker %s is gone; its state starts afresh on another", where, peer.name
                     )
         if jobs:
             self.counts.reissued += len(jobs)
@@ -211,8 +213,9 @@ class Dispatcher:
 
     def _peer_for(self, job: GenerationJob, ready: list[Peer]) -> Peer | None:
         key = (job.sample, job.seq)
-        if job.sample in self.pinned:
-            pinned = self.pins.get(job.sample)
+        pin = self._pin(job)
+        if pin is not None:
+            pinned = self.pins.get(pin)
             if pinned is not None:
                 peer = self.peers.get(pinned)
                 if peer is not None and peer.alive:
@@ -221,9 +224,16 @@ class Dispatcher:
             choice = min(working, key=load, default=None)
             if choice is None:
                 return None
-            self.pins[job.sample] = choice.id
+            self.pins[pin] = choice.id
             return choice if choice in ready else None
         return min(self._others(key, ready), key=load, default=None)
+
+    def _pin(self, job: GenerationJob) -> Hashable | None:
+        """What a stateful job is pinned by: its sample, or (sample, lane) when the sample has state lanes."""
+        lanes = self.pinned.get(job.sample)
+        if lanes is None:
+            return None
+        return job.sample if lanes == 1 else (job.sample, job.seq % lanes)
 
     def _others(self, key: JobKey, peers: list[Peer]) -> list[Peer]:
         """`peers` but the one whose counts for this job were refused, while another is working."""
@@ -284,8 +294,9 @@ class Dispatcher:
                 log.error("sample %s: job #%d given up: its counts were refused %d times (%s)", *key, tries, why)
             return
         self._shunned[key] = peer.id
-        if self.pins.get(job.sample) == peer.id:
-            del self.pins[job.sample]  # a stateful sample moves too: its state starts afresh on another
+        pin = self._pin(job)
+        if pin is not None and self.pins.get(pin) == peer.id:
+            del self.pins[pin]  # a stateful sample (lane) moves too: its state starts afresh on another
         self.counts.reissued += 1
         self.counts.reissued_events += self.stats.reissue([(job.sample, job.count)])
         self._requeue([job])

@@ -34,18 +34,26 @@ def is_stateful(sample: Sample) -> bool:
     return bool(name) and registry.has("generator", name) and generator_class(name).is_stateful(sample)
 
 
+def state_lanes(sample: Sample) -> int:
+    """A stateful sample's lanes (GeneratorPlugin.state_lanes); 1 for every other sample."""
+    if not is_stateful(sample):
+        return 1
+    return max(1, generator_class(sample.settings["generator"]).state_lanes(sample))
+
+
 class SharedGenerators:
     """Stateful generators shared by the worker threads of one process, one lock each."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._items: dict[str, tuple[GeneratorPlugin, threading.Lock]] = {}
+        self._items: dict[tuple[str, int], tuple[GeneratorPlugin, threading.Lock]] = {}
 
-    def get(self, sample: Sample) -> tuple[GeneratorPlugin, threading.Lock]:
+    def get(self, sample: Sample, lane: int = 0) -> tuple[GeneratorPlugin, threading.Lock]:
+        """The sample's instance for state lane `lane` (each lane its own state)."""
         with self._lock:
-            item = self._items.get(sample.label)
+            item = self._items.get((sample.label, lane))
             if item is None:
-                item = self._items[sample.label] = (make_generator(sample), threading.Lock())
+                item = self._items[(sample.label, lane)] = (make_generator(sample), threading.Lock())
             return item
 
 
@@ -71,19 +79,25 @@ class Pipeline:
         self.shared = shared or SharedGenerators()
         self.host_outputs = frozenset(host_outputs or ())
         self.stage = stage
-        self._generators: dict[str, tuple[GeneratorPlugin, threading.Lock | None]] = {}
+        self._generators: dict[tuple[str, int], tuple[GeneratorPlugin, threading.Lock | None]] = {}
+        self._lanes: dict[str, int] = {}
 
-    def generator(self, label: str) -> tuple[GeneratorPlugin, threading.Lock | None]:
-        item = self._generators.get(label)
+    def generator(self, label: str, seq: int = 0) -> tuple[GeneratorPlugin, threading.Lock | None]:
+        """The instance that renders job `seq` of sample `label`: stateful ones per state lane."""
+        lanes = self._lanes.get(label)
+        if lanes is None:
+            lanes = self._lanes[label] = state_lanes(self.samples[label])
+        key = (label, seq % lanes)
+        item = self._generators.get(key)
         if item is None:
             sample = self.samples[label]
-            item = self.shared.get(sample) if is_stateful(sample) else (make_generator(sample), None)
-            self._generators[label] = item
+            item = self.shared.get(sample, key[1]) if is_stateful(sample) else (make_generator(sample), None)
+            self._generators[key] = item
         return item
 
     def render(self, job: GenerationJob) -> EventBatch:
         """The job's batch, checked against the job (Violation when it does not fit)."""
-        generator, lock = self.generator(job.sample)
+        generator, lock = self.generator(job.sample, job.seq)
         if lock is None:
             batch = generator.generate(job)
         else:

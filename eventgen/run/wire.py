@@ -25,7 +25,7 @@ from eventgen.run.dispatcher import Dispatcher
 from eventgen.run.engine import Engine, RunOptions
 from eventgen.run.needs import Needs
 from eventgen.run.outputs import OutputSet, OutputStage, host_outputs
-from eventgen.run.pipeline import Pipeline, SharedGenerators, expected_rows, is_stateful
+from eventgen.run.pipeline import Pipeline, SharedGenerators, expected_rows, is_stateful, state_lanes
 from eventgen.run.record import RunRecord
 from eventgen.run.summary import Notes
 from eventgen.run.threads import ThreadTransport
@@ -51,7 +51,7 @@ def wire(
     stage = None
     if hosted or (threads and settings.useOutputQueue):
         stage = OutputStage(stats, settings.outputWorkers, settings.generatorQueueSize)
-    pinned = {s.label for s in samples if is_stateful(s)}
+    pinned = {s.label: state_lanes(s) for s in samples if is_stateful(s)}
     dispatcher = Dispatcher(
         run_id, stats, settings.generatorQueueSize, pinned, stop, options.catchup, shapes_of(samples), notes
     )

@@ -52,7 +52,7 @@ class Row:
 
 
 def splunk_rows() -> list[Row]:
-    owners = {s.name: group.title for group in all_groups() for s in group.settings}
+    owners = {s.name: group.title for group in all_groups(builtin_only=True) for s in group.settings}
     rows = []
     for section, names in SPLUNK_SPEC.items():
         for name in names:

@@ -130,10 +130,10 @@ def configuration_md() -> str:
         "## Settings",
         "",
     ]
-    for group in all_groups():
+    for group in all_groups(builtin_only=True):
         lines += _group_md(group)
     lines += ["## Plugins", "", "| kind | name | what it does |", "|---|---|---|"]
-    for plugin in registry.all():
+    for plugin in registry.builtins():
         lines.append(f"| {plugin.kind} | `{plugin.name}` | {plugin.summary} |")
     return "\n".join([*lines, "", TOKEN_DOC, REFUSED_DOC])
 
@@ -146,7 +146,7 @@ def default_conf(groups: list[SettingGroup] | None = None) -> str:
         "",
         "[global]",
     ]
-    for group in all_groups() if groups is None else groups:
+    for group in all_groups(builtin_only=True) if groups is None else groups:
         lines += ["", f"# --- {group.title} ---"]
         for s in group.settings:
             for part in _wrap(s.doc):

@@ -191,10 +191,13 @@ def test_bench_runs_the_template_workloads(tmp_path: Path) -> None:
     runs = data["projects"]["linux_auth"]
     assert sorted(runs) == ["plain loop", "process x2", "thread x1"]
     assert all(
-        run["events_per_second"] > 0 and MIN_BYTES <= run["bytes_per_event"] <= MAX_BYTES for run in runs.values()
+        run["events_per_second"] > 0
+        and run["events_per_cpu_second"] > 0
+        and MIN_BYTES <= run["bytes_per_event"] <= MAX_BYTES
+        for run in runs.values()
     )
     assert data["summary"]["process x2"]["worst_project"] == "linux_auth"
-    assert "linux_auth" in done.stdout and "median" in done.stdout
+    assert "linux_auth" in done.stdout and "median" in done.stdout and "per CPU-second" in done.stdout
 
 
 def test_bench_names_an_unknown_template_project() -> None:

@@ -7,6 +7,9 @@ The package, one job per module: settings (declarations), options (a stanza's ch
 (the Jinja environment), compile (templates compiled and analysed at load), scope (state and its groups), context
 (what templates see), render (the render loop of a job), collect (rendered text to events), trace (state for
 preview); and the template API: rand, samples, state, api (module, subprocess), dispatch, pickers, fsm, timetags.
+Speed, none of it visible in what a template makes: memo (sample filters answered once), hoist and gather (loops
+rewritten at compile time into those filters), tojson (Jinja's filter, its encoder made once), codecache (compiled
+templates shared in the process).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from .collect import Collector, Parser
 from .compile import compile_templates, mentions, resolve_transitions
 from .context import job_values, template_contexts
 from .environment import make_environment
+from .memo import FilterMemo
 from .options import check_chain, find_dir, read_options, read_tags
 from .problems import locate, template_error
 from .rand import Rand
@@ -65,6 +69,10 @@ class JinjaGenerator(GeneratorPlugin):
         return any(mentions(folder, word) for word in STATE_WORDS)
 
     @classmethod
+    def state_lanes(cls, sample: Any) -> int:
+        return int(cls.config_of(sample.settings).jinjaStateLanes)
+
+    @classmethod
     def validate(cls, sample: Any) -> list[tuple[str, str]]:
         try:
             cls(sample)
@@ -83,7 +91,12 @@ class JinjaGenerator(GeneratorPlugin):
         resolve_transitions(sample, env, options.specs, config.jinjaTemplates, options.mode)
         check_chain(sample, options.mode, config.jinjaChain, list(templates))
         tables = load_tables(sample, config.jinjaSamples, options.template_dir, self.random)
+        env.filters.update(FilterMemo(tables).filters())  # per-event filters of sample tables computed once
         tags = read_tags(sample, config.jinjaTags)
+        if config.jinjaStateLanes > 1 and config.jinjaStateGroup:
+            message = "state lanes need state of the sample's own: set jinjaStateLanes = 1 with jinjaStateGroup"
+            raise SampleProblem(sample, "jinjaStateLanes", message)
+        self.lanes = config.jinjaStateLanes
         self.scope = scope = wire_state(config.jinjaStateGroup, options, self.random, config.jinjaChain, tags)
         contexts = template_contexts(sample, env, options, scope, Rand(self.random), self.random, tables, tags)
         parser = Parser(options.output, self.tz)
@@ -104,6 +117,7 @@ class JinjaGenerator(GeneratorPlugin):
         epochs = self.timestamps(job, rng).tolist()
         stamps = [datetime.fromtimestamp(t, self.tz) for t in epochs]
         per_job = job_values(job, stamps, self.tz)
+        per_job["state_lane"], per_job["state_lanes"] = job.seq % self.lanes, self.lanes
         for context in self.loop.contexts.values():
             context.update(per_job)
         out = Collector(self.meta)

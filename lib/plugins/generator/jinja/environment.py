@@ -10,11 +10,16 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2 import nodes
 from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 
+from .codecache import CodeCache
+from .gather import EXTEND_FILTER, extend, gather_loops
+from .hoist import hoist_loops
 from .samples import Table
 from .timetags import TimeTags
+from .tojson import tojson_filter
 
 _PLAIN_FUNCTIONS: set[Any] = set()  # Python functions seen without a Jinja pass_* marker
 
@@ -38,6 +43,16 @@ class FastContext(Context):
 class FastEnvironment(jinja2.Environment):
     context_class = FastContext
 
+    def __init__(self, **options: Any):
+        super().__init__(**options)
+        self.filters[EXTEND_FILTER] = extend  # what `gather` writes
+        self.filters["tojson"] = tojson_filter(self)
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
+        """Jinja's parse, then loops that filter a sample rewritten to be answered once per value (hoist), and
+        loops that only collect rewritten to extends (gather)."""
+        return gather_loops(hoist_loops(super()._parse(source, name, filename)))
+
 
 def make_environment(
     template_dir: Path, eventgen_style: bool, sandbox: bool, tz: tzinfo, rng: random.Random
@@ -57,7 +72,9 @@ def make_environment(
     }
     if eventgen_style:
         options.update(line_statement_prefix="#", line_comment_prefix="##")
-    env: jinja2.Environment = (SandboxedEnvironment if sandbox else FastEnvironment)(**options)
+    kind = SandboxedEnvironment if sandbox else FastEnvironment
+    options["bytecode_cache"] = CodeCache(f"{kind.__name__}|{eventgen_style}|{template_dir}")  # one compile per process
+    env: jinja2.Environment = kind(**options)
     env.eventgen_tz = tz  # type: ignore[attr-defined]  # Jinja extensions reach their run's values through the env
     env.eventgen_random = rng  # type: ignore[attr-defined]  # as eventgen_tz
     env.filters["random"] = _random_filter(env, rng)

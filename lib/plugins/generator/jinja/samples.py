@@ -14,6 +14,11 @@ from typing import Any
 
 from eventgen.plugin import SampleProblem
 
+try:
+    from collections import _tuplegetter  # type: ignore[attr-defined]  # namedtuple's field descriptor
+except ImportError:  # another Python implementation
+    _tuplegetter = None
+
 
 class Row(tuple):
     """A table row: a tuple whose columns are also reachable by name (`row.user`, `row["user"]`)."""
@@ -43,8 +48,18 @@ class Row(tuple):
         return dict(zip(type(self)._index, self, strict=False))
 
 
+def _column(i: int) -> Any:
+    """A descriptor reading item `i` of the tuple itself (namedtuple's, in C: not through Row.__getitem__)."""
+    if _tuplegetter is not None:
+        return _tuplegetter(i, None)
+    return property(lambda row: tuple.__getitem__(row, i))
+
+
 def row_class(columns: Sequence[str]) -> type[Row]:
-    return type("Row", (Row,), {"__slots__": (), "_index": {name: i for i, name in enumerate(columns)}})
+    """A Row class for these columns; each column that names no tuple method is a C-speed property."""
+    index = {name: i for i, name in enumerate(columns)}
+    fast = {n: _column(i) for n, i in index.items() if n.isidentifier() and not hasattr(Row, n)}
+    return type("Row", (Row,), {"__slots__": (), "_index": index, **fast})
 
 
 class Table:

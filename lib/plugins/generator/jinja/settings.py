@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from eventgen.plugin import PathKind, Setting, choice, parse_bool, parse_json, parse_list, parse_str
+from eventgen.plugin import (
+    PathKind,
+    Setting,
+    at_least,
+    choice,
+    parse_bool,
+    parse_int,
+    parse_json,
+    parse_list,
+    parse_str,
+)
 
 from .pickers import MODES
 
@@ -99,6 +109,15 @@ SETTINGS = (
         None,
         "Samples naming the same group share `locals` (per alias) and `shared` within a process, as one "
         "Eventum event plugin does across its inputs (an Eventum project's samples set it).",
+    ),
+    Setting(
+        "jinjaStateLanes",
+        at_least(parse_int, 1),
+        "1",
+        "Independent copies of the sample's `locals`, `shared` and picker position. Job n renders in lane "
+        "n mod lanes, the lanes on different workers at once: a stateful sample then uses more than one core. "
+        "Each lane's renders are in order and see the state its previous render left (templates see `state_lane` "
+        "and `state_lanes`). 1: one state, every job on one worker.",
     ),
     Setting(
         "jinjaBatch",
