@@ -16,12 +16,13 @@ import pytest
 import requests
 
 from tests.hec_receiver import HecReceiver
-from tests.server_process import TOKEN, ServerProcess, spec
+from tests.server_process import HEC_TOKEN, TOKEN, ServerProcess, spec
 from tests.studio import chromium_page, require_browser, shot
 from tests.waiting import wait_for
 
 pytestmark = pytest.mark.integration
 
+ASSET_PROBES = ("dashboard.js", "dashboard.css", "dashboard.html", "..%2Fapi.py")  # only the two assets are served
 CHART_MOVES = """() => {
   const canvas = document.querySelector('#gen-web canvas.chart-rate');
   const shown = document.querySelector('#gen-web .rate-now');
@@ -121,6 +122,12 @@ def test_the_studio_is_served_under_the_server_with_the_same_token(server_worksp
             f"{base}/api/file", params={"path": "../samples/private.log"}, headers=with_token, timeout=10
         )
         assert private.status_code == 403 and "outside the workspace" in private.text
+        assert HEC_TOKEN not in config.text and "********" in config.text  # loaded as it runs, the secret masked
+        assets = [anonymous.get(f"{server.url}/dashboard/static/{name}", timeout=10) for name in ASSET_PROBES]
+        assert [a.status_code for a in assets] == [200, 200, 404, 404]
+        trade = anonymous.get(f"{server.url}/dashboard?token={TOKEN}", allow_redirects=False, timeout=10)
+        assert (trade.status_code, trade.headers["location"]) == (303, "/dashboard")
+        assert trade.cookies.get("eventgen_session") == TOKEN and "HttpOnly" in trade.headers["set-cookie"]
         missing = anonymous.get(f"{server.url}/studio/nope/api/config", headers=with_token, timeout=10)
         assert (missing.status_code, missing.text) == (404, "no generator 'nope'\n")
 
