@@ -36,7 +36,7 @@ except ImportError:  # checkouts before the wiring function and resolve/
         try:
             from eventgen.resolve.loader import load
         except ImportError:  # checkouts before resolve/
-            from eventgen.resolve.loader import load
+            from eventgen.conf.loader import load
     except ImportError:  # checkouts before the stage layout
         from eventgen.config import load
         from eventgen.engine import Run, RunOptions

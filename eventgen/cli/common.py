@@ -17,7 +17,8 @@ def add_sample_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--apps-dir",
         metavar="DIR",
-        help="instead of CONF: every app under DIR (Splunk's etc/apps) with an eventgen.conf",
+        help="instead of CONF: every app under DIR (Splunk's etc/apps) with an eventgen.conf "
+        "(or a pytest-splunk-addon-data.conf)",
     )
     parser.add_argument("-s", "--sample", help="only samples whose name or stanza matches this regex")
     parser.add_argument("-c", "--count", type=int, help="override count in every stanza")

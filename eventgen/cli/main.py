@@ -107,7 +107,7 @@ COMMANDS: dict[str, tuple[str, str, str, str]] = {
 class _Parser(argparse.ArgumentParser):
     """argparse with a usage error as one line, `eventgen: error: ...` like every other bad input."""
 
-    def error(self, message: str):  # type: ignore[override]
+    def error(self, message: str):
         command = self.prog.removeprefix("eventgen").strip()
         hint = f"eventgen {command} --help" if command else "eventgen --help"
         self.exit(EXIT_CONFIG, f"eventgen: error: {message} (see {hint})\n")

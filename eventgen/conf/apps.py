@@ -1,7 +1,9 @@
 """Splunk apps: an app folder's `default/` + `local/` eventgen.conf, and a folder of apps (`etc/apps`).
 
 An app is a folder with `default/eventgen.conf` and/or `local/eventgen.conf`; its samples live in
-`<app>/samples/`. `local/` overrides `default/` key by key within each stanza, as Splunk layers confs.
+`<app>/samples/`. An add-on that ships no eventgen.conf but a `pytest-splunk-addon-data.conf` (the data its tests
+ingest) is an app too: that conf is read instead (docs/pytest-splunk-addon.md).
+`local/` overrides `default/` key by key within each stanza, as Splunk layers confs.
 An app is skipped when its `app.conf` (`local/` over `default/`) says `[install] state = disabled`.
 Loading apps into a RunConfig is `eventgen.resolve.apps`.
 """
@@ -12,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from eventgen.conf.psa_settings import PSA_CONF_NAME
 from eventgen.conf.syntax import read_conf
 from eventgen.core.errors import ConfigError, ConfigErrors
 
@@ -32,11 +35,20 @@ class App:
     def name(self) -> str:
         return self.path.name
 
-    def conf_files(self, name: str = CONF_NAME) -> list[Path]:
-        """`default/<name>` then `local/<name>`, those that exist."""
+    @property
+    def conf_name(self) -> str:
+        """eventgen.conf, else pytest-splunk-addon-data.conf when only that one is there."""
+        for name in (CONF_NAME, PSA_CONF_NAME):
+            if any((self.path / d / name).is_file() for d in LAYER_DIRS):
+                return name
+        return CONF_NAME
+
+    def conf_files(self, name: str | None = None) -> list[Path]:
+        """`default/<name>` then `local/<name>` (`conf_name` by default), those that exist."""
+        name = name or self.conf_name
         return [self.path / d / name for d in LAYER_DIRS if (self.path / d / name).is_file()]
 
-    def layers(self, name: str = CONF_NAME) -> Layers:
+    def layers(self, name: str | None = None) -> Layers:
         """(file label, sections) of default/ then local/, for `resolve.loader.load(layers=...)`."""
         return [(str(f), read_conf(f)) for f in self.conf_files(name)]
 

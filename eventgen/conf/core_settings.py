@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from eventgen.conf.psa_settings import PSA
 from eventgen.core.config import config_type
 from eventgen.core.settings import (
     PathKind,
@@ -338,7 +339,7 @@ GLOBAL = SettingGroup(
     ),
 )
 
-CORE_GROUPS = (SAMPLE, GLOBAL)
+CORE_GROUPS = (SAMPLE, GLOBAL, PSA)
 
 # the run's engine settings as one frozen, typed value (`RunConfig.engine.generatorWorkers`): defaults only above
 EngineConfig = config_type("[global] engine settings", GLOBAL.settings)

@@ -212,15 +212,12 @@ def _check_project(data: Any) -> dict[str, Any]:
         raise ConfigError("input: must be a list of at least one plugin")
     if not isinstance(outputs, list) or not outputs:
         raise ConfigError("output: must be a list of at least one plugin")
-    project = {
-        "input": [_plugin(item, f"input[{i}]", INPUTS, "input") for i, item in enumerate(inputs)],
-        "event": _plugin(data["event"], "event", EVENTS, "event"),
-        "output": [_plugin(item, f"output[{i}]", OUTPUTS, "output") for i, item in enumerate(outputs)],
-    }
-    name, body = project["event"]
+    input_plugins = [_plugin(item, f"input[{i}]", INPUTS, "input") for i, item in enumerate(inputs)]
+    name, body = _plugin(data["event"], "event", EVENTS, "event")
+    output_plugins = [_plugin(item, f"output[{i}]", OUTPUTS, "output") for i, item in enumerate(outputs)]
     if name == "template":
         _check_template(body)
-    return project
+    return {"input": input_plugins, "event": (name, body), "output": output_plugins}
 
 
 def _plugin(item: Any, where: str, table: dict[str, dict[str, tuple[str, bool]]], kind: str) -> tuple[str, dict]:

@@ -131,9 +131,10 @@ def _in_child(work: Callable[[Watch | None], Any], limit: float) -> Any:
         data = pipe.read()
     os.waitpid(pid, 0)
     try:
-        answer = json.loads(data)
+        verdict: dict[str, Any] = json.loads(data)
     except ValueError:  # the child died without an answer: no verdict
         return None
-    if "timeout" in answer:
-        raise RegexTimeout(*answer["timeout"])
-    return answer["answer"]
+    if "timeout" in verdict:
+        token, event = verdict["timeout"]
+        raise RegexTimeout(token, event)
+    return verdict["answer"]

@@ -7,7 +7,7 @@ import hashlib
 import io
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from functools import cached_property
@@ -152,7 +152,7 @@ def decode_sample(data: bytes, encoding: str, file: str, stanza: str) -> str:
         ) from None
 
 
-def reader_extra_columns(fieldnames: list[str], rows: list[dict[str, str]]) -> dict[str, list[str]]:
+def reader_extra_columns(fieldnames: Sequence[str], rows: list[dict[str, str]]) -> dict[str, list[str]]:
     """Non-metadata CSV columns, kept for replay's `timeField`."""
     return {
         f"field:{name}": [row.get(name) or "" for row in rows]

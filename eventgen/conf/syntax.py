@@ -38,7 +38,7 @@ def parse_conf(text: str, source: str = "") -> dict[str, dict[str, str]]:
     physical = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
     lines, starts = _join_continuations(physical)
     parser = configparser.ConfigParser(interpolation=None, strict=False, default_section="\x00default")
-    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    parser.optionxform = str  # type: ignore[assignment,method-assign]  # keys keep their case: configparser's documented way
     try:
         parser.read_file((line + "\n" for line in lines), source or "<conf>")
     except configparser.MissingSectionHeaderError as exc:

@@ -74,7 +74,7 @@ class Config:
         raise AttributeError(f"{self.title} is frozen: {name} cannot be set")
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and self._identity == other._identity  # type: ignore[attr-defined]
+        return type(other) is type(self) and self._identity == other._identity
 
     def __hash__(self) -> int:
         return hash(self._identity)

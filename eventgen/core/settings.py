@@ -115,7 +115,7 @@ def choice(*allowed: str) -> Parser:
                 return option
         raise SettingError(f"{text!r} is not one of: {', '.join(allowed)}")
 
-    parse.allowed = allowed  # type: ignore[attr-defined]
+    parse.allowed = allowed  # type: ignore[attr-defined]  # the parser function carries its choices for docs and errors
     return parse
 
 

@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from operator import itemgetter
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
@@ -194,7 +195,8 @@ class TimeFormatter:
         if cached is not None:
             return cached
         text = datetime.fromtimestamp(sec, self.tz).strftime(self._compiled).replace("\x01", str(sec))
-        value: str | tuple[str, str] = tuple(text.split(_MICRO, 1)) if self.has_micro else text  # type: ignore[assignment]
+        head, _, tail = text.partition(_MICRO)
+        value: str | tuple[str, str] = (head, tail) if self.has_micro else text
         if len(self._cache) >= self._cache_size:
             self._cache.clear()
         self._cache[sec] = value
@@ -217,7 +219,8 @@ class TimeFormatter:
             uniq_arr, inverse = np.unique(secs, return_inverse=True)
             uniq = uniq_arr.tolist()
             per_event_idx = inverse.tolist()
-        formatted = [self._second(s) for s in uniq]
+        # str per second, or (head, tail) around the microseconds when the format has them
+        formatted: list[Any] = [self._second(s) for s in uniq]
         if not self.has_micro:
             if per_event_idx is None:
                 return [formatted[0]] * n
@@ -225,7 +228,7 @@ class TimeFormatter:
         fraction = total_us - secs * 1_000_000
         micro_text = list(map("%06d".__mod__, fraction.tolist()))
         if per_event_idx is None:
-            head, tail = formatted[0]  # type: ignore[misc]
+            head, tail = formatted[0]
             return [head + m + tail for m in micro_text]
         pairs = [formatted[i] for i in per_event_idx]
         return [p[0] + m + p[1] for p, m in zip(pairs, micro_text, strict=True)]

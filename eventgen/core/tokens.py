@@ -11,9 +11,21 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-TOKEN_TYPES = ("static", "timestamp", "replaytimestamp", "random", "rated", "file", "mvfile", "seqfile", "integerid")
+TOKEN_TYPES = (
+    "static",
+    "timestamp",
+    "replaytimestamp",
+    "random",
+    "rated",
+    "file",
+    "mvfile",
+    "seqfile",
+    "integerid",
+    "all",  # pytest-splunk-addon: one event per value (docs/pytest-splunk-addon.md)
+)
 FILE_TOKEN_TYPES = ("file", "mvfile", "seqfile")  # their replacement names a file: `path` or `path:column`
-TOKEN_KEY = re.compile(r"token\.(\d+)\.(token|replacementType|replacement)$")
+# `field` is pytest-splunk-addon's: the event field the token's value is (`host` sets the event's host)
+TOKEN_KEY = re.compile(r"token\.(\d+)\.(token|replacementType|replacement|field)$")
 PARTS = ("token", "replacementType", "replacement")
 
 
@@ -26,6 +38,7 @@ class TokenSpec:
     rtype: str
     replacement: str
     stanza: str = ""
+    field: str = ""  # pytest-splunk-addon's `token.N.field`
 
 
 @dataclass(frozen=True)
@@ -72,7 +85,7 @@ def token_specs(layers: Iterable[tuple[str, dict[str, str]]]) -> tuple[list[Toke
                 message = f"unknown replacementType {rtype!r}; allowed: {', '.join(TOKEN_TYPES)}"
                 problems.append(TokenProblem(stanza, f"token.{number}.replacementType", message))
                 continue
-            specs.append(TokenSpec(number, pattern, rtype, part["replacement"], stanza))
+            specs.append(TokenSpec(number, pattern, rtype, part["replacement"], stanza, part.get("field", "").strip()))
     return specs, problems
 
 

@@ -111,7 +111,7 @@ class SyslogFrames:
         )
         middle = f" {hosts} {headers.app or '-'} - - - "
         body = splice.joined(texts) if stamps is not None else None
-        if body is None:
+        if body is None or stamps is None:
             return None
         data, bounds = splice.splice(body, len(batch), b"", stamps, middle.encode(), b"\n")
         return Payload(batch.sample, batch.seq, data, len(batch), batch, {}, 0, bounds)

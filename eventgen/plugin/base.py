@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from eventgen.core.batch import EventBatch, GenerationJob
+from eventgen.core.errors import PluginError
 from eventgen.plugin.registry import Plugin, builtin_plugin_dir, registry
 from eventgen.schedule.tick import LiveRun, Tick
 
@@ -23,7 +24,8 @@ if TYPE_CHECKING:
     from eventgen.conf.sample import Sample
 
 __all__ = [
-    "GeneratorPlugin", "InputPlugin", "LiveRun", "Plugin", "RaterPlugin", "Tick", "builtin_plugin_dir", "registry",
+    "GeneratorPlugin", "InputPlugin", "LiveRun", "Plugin", "RaterPlugin", "Tick", "builtin_plugin_dir",
+    "generator_class", "generator_of", "registry",
 ]  # fmt: skip
 
 
@@ -126,3 +128,16 @@ def __getattr__(name: str) -> Any:
 
         return getattr(output, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def generator_class(name: str) -> type[GeneratorPlugin]:
+    """The generator plugin called `name`, typed as one (the registry holds every kind as `Plugin`)."""
+    cls = registry.get("generator", name)
+    if not issubclass(cls, GeneratorPlugin):
+        raise PluginError(f"generator {name!r} is a {cls.__qualname__}, not a GeneratorPlugin")
+    return cls
+
+
+def generator_of(sample: Sample) -> GeneratorPlugin:
+    """A new instance of the sample's generator."""
+    return generator_class(sample.settings["generator"])(sample)

@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from eventgen.conf.core_settings import SAMPLE
+from eventgen.conf.core_settings import PSA, SAMPLE
 from eventgen.core.config import Config, config_type
 from eventgen.core.settings import Setting
 
-_CORE = {s.name: s for s in SAMPLE.settings}
+_CORE = {s.name: s for s in (*SAMPLE.settings, *PSA.settings)}
 _TYPE = "_config_type"  # the class attribute holding a plugin class's own config type
 
 

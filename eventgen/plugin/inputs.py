@@ -9,6 +9,7 @@ from datetime import time as dtime
 
 from eventgen.core.settings import SettingError
 from eventgen.core.timeutil import parse_time
+from eventgen.render.expand import expanded_size
 
 __all__ = ["base_count", "moment", "tick_window"]
 
@@ -18,10 +19,10 @@ _UNIT_SECONDS = {"w": 604800.0, "d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0}
 
 
 def base_count(sample) -> int:
-    """`count` resolved against the sample: -1/0 → every sample event (one render for a generator
-    without a sample file, as Eventgen's jinja `count = -1`); bundlelines → copies."""
+    """`count` resolved against the sample: -1/0 → every sample event, `replacementType = all` expanded (one
+    render for a generator without a sample file, as Eventgen's jinja `count = -1`); bundlelines → copies."""
     count = sample.settings["count"]
-    events = len(sample.data.texts) if sample.path is not None else 1
+    events = expanded_size(sample) if sample.path is not None else 1
     if sample.settings["bundlelines"]:
         return max(count, 1) * events
     return events if count <= 0 else count

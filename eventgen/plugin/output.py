@@ -127,11 +127,15 @@ class OutputPlugin(Plugin):
         retry policy and the breaker, what failed spooled, and counted."""
         payload = item if isinstance(item, Payload) else self.formatted(item)
         if isinstance(payload, Outcome):  # the formatter failed: so did every event
-            return self._service.kept(payload)
+            return self.counted(payload)
         if not len(payload):
             return Delivery(0, 0, 0)
         with self._lock:
             return self._service.send(payload)
+
+    def counted(self, outcome: Outcome) -> Delivery:
+        """An outcome reached without sending (a formatter's failure): its failed events spooled, and counted."""
+        return self._service.kept(outcome)
 
     def formatted(self, batch: EventBatch) -> Payload | Outcome:
         """The batch's payload, or the failed outcome of every event when the formatter raised or made a payload

@@ -92,7 +92,7 @@ class _Layered(Mapping[str, Any]):
     def get(self, key: str, default: Any = None) -> Any:
         return self.top[key] if key in self.top else self.base.get(key, default)
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self):
         return iter({**dict.fromkeys(self.base), **dict.fromkeys(self.top)})
 
     def __len__(self) -> int:

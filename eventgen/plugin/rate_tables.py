@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 
 import numpy as np
 
@@ -46,7 +47,7 @@ class TableRater(RaterPlugin):
     """Scales `count` by the hour/day/minute/month tables and `randomizeCount`. Not a plugin itself (it has no
     `name`): subclass it and name the subclass; the tables are its declared settings."""
 
-    uses_core = ("count", "randomizeCount")
+    uses_core: ClassVar[tuple[str, ...]] = ("count", "randomizeCount")
     settings = tuple(
         Setting(key, parse_json, None, f"JSON map {doc} → factor; missing keys count as 1.0.")
         for key, _, _, doc in TABLES

@@ -10,7 +10,9 @@ import numpy as np
 from eventgen.core.batch import EventBatch, GenerationJob
 from eventgen.plugin.base import GeneratorPlugin
 from eventgen.plugin.registry import registry
-from eventgen.render.tokens import RenderContext, RenderPlan, make_provider, take
+from eventgen.render.expand import expand_all
+from eventgen.render.providers import make_provider
+from eventgen.render.tokens import Provider, RenderContext, RenderPlan, take
 
 __all__ = ["TOKEN_STREAM", "SampleGenerator", "expand_indexes"]
 
@@ -34,7 +36,16 @@ class SampleGenerator(GeneratorPlugin):
     """Sample lines (or CSV rows) with tokens replaced; sequential or random picks. Not a plugin itself (it has no
     `name`): subclass it and name the subclass."""
 
-    uses_core = ("rater", *META, "extendIndexes", "randomizeEvents", "bundlelines", "sequentialTimestamp")
+    uses_core = (
+        "rater",
+        *META,
+        "extendIndexes",
+        "randomizeEvents",
+        "bundlelines",
+        "sequentialTimestamp",
+        "host_type",
+        "host_prefix",
+    )
 
     @classmethod
     def exact_count(cls, sample) -> bool:
@@ -43,13 +54,22 @@ class SampleGenerator(GeneratorPlugin):
     def __init__(self, sample):
         super().__init__(sample)
         data = sample.data
-        providers = [make_provider(spec, sample.tz, sample.resolve) for spec in sample.tokens]
-        self.plan = RenderPlan(data.texts, sample.tokens, providers)
-        self.size = len(data.texts)
-        self.columns = {k: v for k, v in data.columns.items() if not k.startswith("field:")}
         config = self.config
+        # `replacementType = all` multiplies the events once, here; the other tokens are drawn per batch
+        expanded = expand_all(data.texts, sample.tokens, sample.resolve)
+        providers = [make_provider(spec, sample.tz, sample.resolve) for spec in expanded.tokens]
+        self.host_field = config.host_type == "event" and _record_host(expanded.tokens, providers)
+        self.plan = RenderPlan(expanded.texts, expanded.tokens, providers)
+        self.size = len(expanded.texts)
+        self.columns = {
+            k: [v[i] for i in expanded.origin] for k, v in data.columns.items() if not k.startswith("field:")
+        }
         self.rater = registry.get("rater", config.rater)(sample)
         self.meta = {key: str(config.get(key)) for key in META}
+        self.prefix = config.host_prefix or ""
+        if config.host_type == "plugin":
+            self.meta["host"] = sample.name
+        self.meta["host"] = self.prefix + self.meta["host"]
         self.indexes = expand_indexes(config.extendIndexes)
         self.random_picks = config.randomizeEvents and not config.bundlelines
         self.sequential_time = config.sequentialTimestamp
@@ -79,4 +99,24 @@ class SampleGenerator(GeneratorPlugin):
         columns = {}
         if self.columns and n:
             columns = {name: take(values, picks) for name, values in self.columns.items()}
+        host = ctx.fields.get("host")
+        if self.host_field and host is not None:
+            columns["host"] = [self.prefix + value for value in host] if self.prefix else host
         return EventBatch(self.sample.label, job.seq, events, times, meta, columns)
+
+
+def _record_host(tokens: list, providers: list[Provider]) -> bool:
+    """Make the first token with `token.N.field = host` (pytest-splunk-addon, `host_type = event`) leave its
+    values in the batch's context, to be each event's host; False when no token is one."""
+    for k, spec in enumerate(tokens):
+        if spec.field == "host":
+            inner = providers[k]
+
+            def record(ctx: RenderContext, inner: Provider = inner) -> list[str]:
+                values = inner(ctx)
+                ctx.fields["host"] = values
+                return values
+
+            providers[k] = record
+            return True
+    return False

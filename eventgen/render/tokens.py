@@ -8,6 +8,7 @@ per event.
 
 from __future__ import annotations
 
+import ast
 import csv
 import json
 import re
@@ -35,6 +36,7 @@ class RenderContext:
     offset: int
     rate_factors: Callable[[], np.ndarray]
     rows: dict[str, np.ndarray] = field(default_factory=dict)  # shared random rows per lookup file
+    fields: dict[str, list[str]] = field(default_factory=dict)  # token values that are event fields (host)
 
     def shared_rows(self, key: str, nrows: int) -> np.ndarray:
         rows = self.rows.get(key)
@@ -146,7 +148,10 @@ def _random_provider(replacement: str, rated: bool) -> Provider:
             try:
                 options = json.loads(match.group(1))
             except json.JSONDecodeError as exc:
-                raise SettingError(f"list[...] is not a JSON list ({exc.msg})") from None
+                try:  # pytest-splunk-addon's confs also write Python lists: ['a','b']
+                    options = ast.literal_eval(match.group(1))
+                except (ValueError, SyntaxError):
+                    raise SettingError(f"list[...] is not a JSON list ({exc.msg})") from None
             if not isinstance(options, list) or not options:
                 raise SettingError("list[...] must be a non-empty JSON list")
             table = [str(o) for o in options]
@@ -154,7 +159,8 @@ def _random_provider(replacement: str, rated: bool) -> Provider:
         return {"ipv4": _ipv4, "ipv6": _ipv6, "mac": _mac, "guid": _guid}[match.group(1)]
     raise SettingError(
         f"unknown random replacement {replacement!r}; allowed: integer[a:b], float[a.b:c.d], ipv4, ipv6, "
-        'mac, guid, hex(n), string(n), list["a","b"]'
+        'mac, guid, hex(n), string(n), list["a","b"]; pytest-splunk-addon\'s src[...], dest[...], dvc[...], '
+        "host[...], user[...], url[...], email, src_port, dest_port, file[path]"
     )
 
 
@@ -202,7 +208,7 @@ def make_provider(spec: TokenSpec, tz: tzinfo, resolve: Callable[[str], Path]) -
                 raise SettingError("replaytimestamp: expected a strftime format or a JSON list of them") from None
         formatter = TimeFormatter(pattern, tz)
         return lambda ctx: formatter.format_many(ctx.times)
-    if rtype in ("random", "rated"):
+    if rtype in ("random", "rated", "all"):  # `all`: pytest-splunk-addon's, expanded before (render/expand.py)
         return _random_provider(replacement, rated=rtype == "rated")
     if rtype in ("file", "mvfile"):
         key, values = _file_column(replacement, resolve)

@@ -14,6 +14,7 @@ from eventgen.core.errors import ConfigError
 from eventgen.plugin.registry import registry
 from eventgen.resolve.outputs import output_problems
 from eventgen.resolve.plugins import KINDS, used_plugins
+from eventgen.resolve.psa import check_dialect
 from eventgen.resolve.times import time_problems
 from eventgen.resolve.tokens import check_matches, check_providers
 
@@ -40,6 +41,7 @@ def check_sample(
             report([(kind, f"unknown {kind} {name!r}; allowed: {', '.join(registry.names(kind))}")])
     report(output_problems(settings, layers.stanza_of("outputMode", "") == OVERRIDE_STANZA, checked))
     check_providers(sample, problems)
+    check_dialect(sample, layers, problems)
     report(time_problems(sample, now))
     if str(settings.get("end") or "").strip() == "0":
         end_stanza = layers.raw["end"].stanza

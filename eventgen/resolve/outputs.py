@@ -74,7 +74,8 @@ def instance_problems(
     template's fields, Jinja's syntax, a template file that is text), and its plugin's `check` passes. A key
     that the instance's `outputFormatBy` entry sets is reported as that entry."""
     by = settings.get("outputFormatBy")
-    own = by.get(instance) if isinstance(by, dict) and isinstance(by.get(instance), dict) else {}
+    entry = by.get(instance) if isinstance(by, dict) else None
+    own: dict[str, Any] = entry if isinstance(entry, dict) else {}
 
     def pinned(key: str, message: str) -> tuple[str, str]:
         return ("outputFormatBy", f"{instance}: {key}: {message}") if key in own else (key, message)

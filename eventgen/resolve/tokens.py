@@ -15,7 +15,7 @@ from eventgen.conf.stanzas import Problems
 from eventgen.core.errors import ConfigError
 from eventgen.core.settings import SettingError
 from eventgen.core.tokens import TokenSpec, replaceable
-from eventgen.render.tokens import make_provider
+from eventgen.render.providers import make_provider
 
 
 def check_providers(sample: Sample, problems: Problems) -> None:

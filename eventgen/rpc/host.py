@@ -95,7 +95,7 @@ class PeerHost:
         return events
 
     def send(self, peer: Hashable, job: GenerationJob) -> bool:
-        return self.server.send(peer, encode(MsgType.JOB, run=self.run_id, job=job.to_wire()))  # type: ignore[arg-type]
+        return self.server.send(peer, encode(MsgType.JOB, run=self.run_id, job=job.to_wire()))  # type: ignore[arg-type]  # the dispatcher's peer ids are the ROUTER's identity bytes
 
     def finish(
         self, timeout: float, abort: bool = False, holds: Callable[[Hashable], bool] = lambda _: True

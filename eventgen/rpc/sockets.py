@@ -188,7 +188,7 @@ class ZmqServer:
         frames = self.socket.recv_multipart(copy=False)
         peer = frames[0].bytes
         if self.keys is not None:
-            key = (frames[-1].get("User-Id") or "").encode()
+            key = str(frames[-1].get("User-Id") or "").encode()
             if not self.keys.allows(key):
                 if key not in self.revoked:
                     self.revoked.add(key)
@@ -197,7 +197,7 @@ class ZmqServer:
         if len(frames) != 2:
             return Envelope(peer, b"", f"expected 1 payload frame, got {len(frames) - 1}")
         try:
-            address = frames[1].get("Peer-Address") or ""
+            address = str(frames[1].get("Peer-Address") or "")
         except zmq.ZMQError:  # not offered by this transport (ipc://, inproc://)
             address = ""
         return Envelope(peer, frames[1].bytes, address=address)

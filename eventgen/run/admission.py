@@ -19,7 +19,7 @@ from typing import Any
 
 from eventgen.core.batch import GenerationJob
 from eventgen.core.delta import JobDelta
-from eventgen.plugin.base import registry
+from eventgen.plugin.base import generator_class, registry
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +35,7 @@ def shapes_of(samples: Iterable[Any]) -> dict[str, SampleShape]:
     shapes = {}
     for sample in samples:
         name = sample.settings.get("generator")
-        exact = bool(name) and registry.has("generator", name) and registry.get("generator", name).exact_count(sample)
+        exact = bool(name) and registry.has("generator", name) and generator_class(name).exact_count(sample)
         shapes[sample.label] = SampleShape(frozenset(sample.settings.get("outputMode") or ()), exact)
     return shapes
 

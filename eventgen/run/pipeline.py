@@ -12,9 +12,10 @@ from eventgen.core.batch import EventBatch, GenerationJob
 from eventgen.core.delta import JobDelta
 from eventgen.core.errors import EventgenError
 from eventgen.format.payload import Payload
-from eventgen.plugin.base import GeneratorPlugin, registry
+from eventgen.plugin.base import GeneratorPlugin, generator_class, generator_of, registry
 from eventgen.plugin.delivery_checks import Violation, checked_batch, described
-from eventgen.plugin.output import Delivery, OutputPlugin
+from eventgen.plugin.output import OutputPlugin
+from eventgen.plugin.result import Outcome
 from eventgen.rpc.events import JobReport
 from eventgen.run.outputs import OutputSet, OutputStage, tally, write
 
@@ -25,12 +26,12 @@ def expected_rows(samples: Iterable[Sample]) -> list[tuple[str, str]]:
 
 
 def make_generator(sample: Sample) -> GeneratorPlugin:
-    return registry.get("generator", sample.settings["generator"])(sample)  # type: ignore[call-arg,return-value]
+    return generator_of(sample)
 
 
 def is_stateful(sample: Sample) -> bool:
     name = sample.settings.get("generator")
-    return bool(name) and registry.has("generator", name) and registry.get("generator", name).is_stateful(sample)
+    return bool(name) and registry.has("generator", name) and generator_class(name).is_stateful(sample)
 
 
 class SharedGenerators:
@@ -119,8 +120,8 @@ class Pipeline:
         payloads = []
         for output in outputs:
             payload = output.formatted(batch)
-            if isinstance(payload, Delivery):
-                tally(delta, batch.sample, output, payload)
+            if isinstance(payload, Outcome):  # the formatter failed: counted here, nothing to hand back
+                tally(delta, batch.sample, output, output.counted(payload))
                 continue
             if not output.config.get("spoolFailedTo"):
                 payload.batch = None  # the host only writes the bytes: the events stay here

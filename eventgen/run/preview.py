@@ -11,7 +11,7 @@ from typing import TextIO
 import numpy as np
 
 from eventgen.core.batch import GenerationJob
-from eventgen.plugin.base import registry
+from eventgen.plugin.base import generator_of, registry
 from eventgen.resolve.config import RunConfig
 from eventgen.schedule.plan import plan, window_for
 
@@ -47,7 +47,7 @@ def preview_events(config: RunConfig, number: int, seed: int | None = None, now:
     """Yield (sample, generator, batch) with the first `number` events of each sample's plan."""
     now = time.time() if now is None else now
     for sample in config.samples:
-        generator = registry.get("generator", sample.settings["generator"])(sample)  # type: ignore[call-arg]
+        generator = generator_of(sample)
         generator.tracing = True
         job = first_job(sample, number, seed or 0, now)
         if job is not None:

@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from eventgen.core.batch import GenerationJob
 from eventgen.schedule.plan import PlannedJob
@@ -42,7 +43,14 @@ class Clock:
         return self.now + time.monotonic() - self.mono
 
 
-def wait_until(clock: Clock, due: float, stop: threading.Event) -> bool:
+class Waitable(Protocol):
+    """What `wait_until` needs of a stop signal: a `threading.Event`, or a sample's `_Halt`."""
+
+    def is_set(self) -> bool: ...
+    def wait(self, timeout: float) -> bool: ...
+
+
+def wait_until(clock: Clock, due: float, stop: Waitable) -> bool:
     """Sleep until `due`, looping; False when `stop` was set meanwhile."""
     while (left := clock.until(due)) > 0:
         if stop.wait(min(left, MAX_SLEEP)):
@@ -97,7 +105,7 @@ class Feeder:
                 if self.stop.is_set():
                     return
                 if planned.due is not None:
-                    if not wait_until(self.clock, planned.due, self.stop):  # type: ignore[arg-type]
+                    if not wait_until(self.clock, planned.due, self.stop):
                         return
                     if planned.due != last_due:  # a burst's later jobs wait for room, not for the clock
                         self._track(-self.clock.until(planned.due))

@@ -198,12 +198,12 @@ def run_workload(name: str, mode: str, count: int, folder: Path) -> Result:
 def render_lines(name: str, count: int, folder: Path) -> list[str]:
     """The workload's events, rendered once through the default generator (for the I/O ceiling)."""
     from eventgen.core.batch import GenerationJob
-    from eventgen.plugin.base import registry
+    from eventgen.plugin.base import generator_class
     from eventgen.resolve.loader import load
 
     config = load(_write_workload(folder, name, count), _bundled_overrides(name, count))
     sample = config.samples[0]
-    generator = registry.get("generator", "default")(sample)  # type: ignore[call-arg]
+    generator = generator_class("default")(sample)
     now = time.time()
     return generator.generate(GenerationJob(sample.label, 0, count, now, now)).events
 

@@ -18,7 +18,8 @@ TOKEN_DOC = """\
 ## Tokens
 
 Tokens are written `token.N.token` (a regex), `token.N.replacementType` and `token.N.replacement`.
-When the regex has groups only group 1 is replaced. One value is drawn per token per event and used
+pytest-splunk-addon's `token.N.field` names the event field the value is (`host` with `host_type = event` makes it
+the event's host). When the regex has groups only group 1 is replaced. One value is drawn per token per event and used
 for every match of that token in the event. All token regexes are matched against the original
 sample text once, when the sample is compiled; where two tokens' matches overlap the lower-numbered
 token wins.
@@ -28,11 +29,12 @@ token wins.
 | `static` | text | the text |
 | `timestamp` | strftime format; `%s` epoch seconds, `%f` real microseconds | the event's time in `timezone` |
 | `replaytimestamp` | strftime format or JSON list of formats | the event's time (replay: its replayed time) |
-| `random`, `rated` | `integer[a:b]` (inclusive), `float[a.b:c.d]` (decimals of the lower bound), `ipv4`, `ipv6`, `mac`, `guid`, `hex(n)` (uppercase), `string(n)` (URL-safe characters), `list["a","b"]` | a random value; `rated` multiplies numbers by the rater's rate tables at the event's time |
+| `random`, `rated` | `integer[a:b]` (inclusive), `float[a.b:c.d]` (decimals of the lower bound), `ipv4`, `ipv6`, `mac`, `guid`, `hex(n)` (uppercase), `string(n)` (URL-safe characters), `list["a","b"]` | a random value; `rated` multiplies numbers by the rater's rate tables at the event's time. `random` also takes pytest-splunk-addon's typed values: `src[...]`, `dest[...]`, `dvc[...]`, `host[...]`, `user[...]`, `url[...]`, `email`, `src_port`, `dest_port`, `file[path]` (docs/pytest-splunk-addon.md) |
 | `file` | `path` or `path:column` (1-based CSV column; `:0` is refused) | a random line/row; all `file`/`mvfile` tokens on one file share the row of an event |
 | `mvfile` | `path:column` | as `file` |
 | `seqfile` | `path` or `path:column` | the next line in order, wrapping around, continuing across intervals |
 | `integerid` | start integer | start + the number of events of this sample before this one in the run |
+| `all` | `integer[a:b]` (b excluded), `list[...]`, `file[path]` | pytest-splunk-addon's: each event holding the token becomes one event per value (docs/pytest-splunk-addon.md) |
 
 Tokens in `[global]` are inherited by every sample stanza, as Splunk's layering would have it: they
 come after the stanza's own tokens (a stanza's `token.0` and `[global]`'s `token.0` are two tokens, the

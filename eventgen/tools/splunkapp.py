@@ -132,10 +132,10 @@ def default_eventgen_conf() -> str:
     text = default_conf(groups)
     for key, value in MODINPUT_GLOBALS.items():
         line = f"# SA-Eventgen's own default (the modular input writes Splunk's XML stream):\n{key} = {value}"
-        text, found = re.subn(rf"^{re.escape(key)}\s*=.*$", lambda _, line=line: line, text, count=1, flags=re.M)
+        text, found = re.subn(rf"^{re.escape(key)}\s*=.*$", line.replace("\\", "\\\\"), text, count=1, flags=re.M)
         if not found:
             text = re.sub(
-                r"^\[global\][^\n]*\n", lambda m, line=line: m.group(0) + line + "\n", text, count=1, flags=re.M
+                r"^(\[global\][^\n]*\n)", r"\g<1>" + line.replace("\\", "\\\\") + "\n", text, count=1, flags=re.M
             )
     return text
 

@@ -84,8 +84,8 @@ def serve(options: ServerOptions) -> int:
         timeout_graceful_shutdown=5,  # open connections (a failed TLS handshake too) get this long at exit
     )
     host = f"[{options.host}]" if family == socket.AF_INET6 else options.host
-    print(f"eventgen server: listening on {scheme}://{host}:{port} (workspace {os.getcwd()})", file=sys.stderr)
-    print(f"eventgen server: dashboard and studio at {scheme}://{host}:{port}/dashboard", file=sys.stderr)
+    url = f"{scheme}://{host}:{port}"
+    print(f"eventgen server: listening on {url} (workspace {os.getcwd()}); dashboard {url}/dashboard", file=sys.stderr)
     sys.stderr.flush()
     Server(config).run(sockets=[sock])
     return 0

@@ -62,6 +62,8 @@ def test_the_dashboard_starts_a_generator_charts_it_and_changes_its_rate(
             assert page.text_content(f"{card} .state") in ("starting", "running")
             assert page.is_disabled(f"{card} button.start") and page.is_enabled(f"{card} button.stop")
             assert page.text_content(f"{card} .legend-rate [data-series='target']") == "target 40"
+            rows = page.eval_on_selector_all(f"{card} .outputs-table tbody td", "tds => tds.map(t => t.textContent)")
+            assert rows[:2] == ["web.log", "httpevent"] and len(rows) == 8
             (worker,) = server.call("GET", "/api/generators/web")["worker_rows"]  # the local engine's thread
             cells = page.eval_on_selector_all(f"{card} .workers-table tbody td", "tds => tds.map(t => t.textContent)")
             assert cells[:2] == [worker["name"], worker["state"]] == ["thread-0", "working"]

@@ -180,6 +180,6 @@ def eventgen_error(exc: EventgenError) -> tuple[Response, int]:
 @api.errorhandler(Exception)
 def unexpected(exc: Exception) -> tuple[Response, int]:
     if hasattr(exc, "code") and hasattr(exc, "description"):  # werkzeug HTTP errors keep their status
-        return jsonify({"error": exc.description, "errors": []}), exc.code  # type: ignore[attr-defined,return-value]
+        return jsonify({"error": exc.description, "errors": []}), exc.code
     log.exception("studio request failed")
     return jsonify({"error": f"{type(exc).__name__}: {exc}", "errors": []}), 500

@@ -41,7 +41,7 @@ def create_app(
     app.config["STUDIO_WORKSPACE"] = workspace
     app.config["STUDIO_TOKEN"] = token or secrets.token_urlsafe(24)
     app.config["MAX_CONTENT_LENGTH"] = 32 * 1024 * 1024
-    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # Flask's default JSON provider has it; the base type does not
     app.register_blueprint(api)
     secret = app.config["STUDIO_TOKEN"]
 

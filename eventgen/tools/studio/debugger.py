@@ -10,7 +10,7 @@ import numpy as np
 
 from eventgen.conf.sample import Sample
 from eventgen.core.batch import GenerationJob
-from eventgen.plugin.base import registry
+from eventgen.plugin.base import generator_of
 from eventgen.schedule.plan import ticks as plan_ticks
 from eventgen.schedule.plan import window_for
 from eventgen.tools.studio.convert import bounded, iso_time, jsonable
@@ -42,10 +42,10 @@ def debug(
     with Files(workspace).overlaid(files), workspace.loaded(conf_text) as config:
         seed, _ = workspace.effective_seed(seed, config)
         chosen = workspace.pick(config, sample)
-        generator = registry.get("generator", chosen.settings["generator"])(chosen)  # type: ignore[call-arg]
+        generator = generator_of(chosen)
         for job in _step_jobs(chosen, seed or 0, steps):
             try:
-                batch = generator.generate(job)  # type: ignore[attr-defined]
+                batch = generator.generate(job)
             except Exception as exc:  # show the failing render instead of a 500
                 error = {"step": job.seq + 1, "message": f"{type(exc).__name__}: {exc}"}
                 break
@@ -55,7 +55,7 @@ def debug(
                     "step": job.seq + 1,
                     "events": list(batch.events),
                     "time": iso_time(times[0], chosen) if times else None,
-                    "state": jsonable(generator.preview_state()),  # type: ignore[attr-defined]
+                    "state": jsonable(generator.preview_state()),
                 }
             )
     generator_name = chosen.settings["generator"]

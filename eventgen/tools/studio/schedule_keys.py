@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -56,7 +56,8 @@ def schedule_settings(sample: Sample, now: float | None = None) -> list[str]:
     from watching the plugin read a copy of the sample's settings over its first ticks; if that probe
     fails every schedule key is shown."""
     now = time.time() if now is None else now
-    inputs, rater = (registry.get(kind, sample.settings[kind]) for kind in ("input", "rater"))
+    inputs = cast(type[InputPlugin], registry.get("input", sample.settings["input"]))
+    rater = cast(type[RaterPlugin], registry.get("rater", sample.settings["rater"]))
     keys: list[str] = []
 
     def add(names: list[str]) -> None:
@@ -65,10 +66,10 @@ def schedule_settings(sample: Sample, now: float | None = None) -> list[str]:
     try:
         reads = _Reads(sample.settings)
         probe = dataclasses.replace(sample, settings=reads)
-        schedule = inputs(probe, now)  # type: ignore[call-arg]
+        schedule = inputs(probe, now)
         rng = np.random.default_rng(0)
         rated = False
-        for number, tick in enumerate(schedule.ticks(now, rng)):  # type: ignore[attr-defined]
+        for number, tick in enumerate(schedule.ticks(now, rng)):
             rated = rated or tick.timestamps is None
             if number + 1 >= PROBE_TICKS:
                 break
@@ -77,8 +78,8 @@ def schedule_settings(sample: Sample, now: float | None = None) -> list[str]:
         add([s.name for s in inputs.settings])
         if rated:
             reads.read.clear()
-            counter = rater(probe)  # type: ignore[call-arg]
-            counter.rate(1, now, rng)  # type: ignore[attr-defined]
+            counter = rater(probe)
+            counter.rate(1, now, rng)
             used = declared_core(rater)
             add([k for k in (reads.read if used is None else used) if k in SCHEDULE_KEYS])
             add([s.name for s in rater.settings])

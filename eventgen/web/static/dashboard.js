@@ -80,6 +80,8 @@ function makeCard(gen) {
       <figure><figcaption>lag (s) and failures/s</figcaption>
         <canvas class="chart-health" data-points="0"></canvas><div class="legend legend-health"></div></figure>
     </div>
+    <table class="outputs-table"><thead><tr><th>sample</th><th>output</th><th>generated</th><th>sent</th>
+      <th>failed</th><th>bytes</th><th>resent</th><th>events/s now</th></tr></thead><tbody></tbody></table>
     <table class="workers-table"><thead><tr><th>worker</th><th>state</th><th>load (jobs in flight / capacity)</th>
       <th>generated</th><th>sent</th><th>failed</th></tr></thead><tbody></tbody></table>
     <p class="error" hidden></p>`;
@@ -142,7 +144,16 @@ function update(card, gen, now) {
   }
   card.history = card.history.filter((p) => p.t >= now - KEEP_S);
   drawCharts(card, now);
+  drawOutputs(q(".outputs-table tbody"), gen.outputs);
   drawWorkers(q(".workers-table tbody"), gen.worker_rows);
+}
+
+function drawOutputs(body, outputs) {
+  const cells = (row) => ["generated", "sent", "failed", "bytes", "resent"].map(
+    (key) => `<td class="num">${figure(row[key], 0)}</td>`).join("");
+  body.innerHTML = outputs.length ? outputs.map((row) => `<tr><td>${esc(row.sample)}</td><td>${esc(row.output)}</td>
+    ${cells(row)}<td class="num">${figure(row.rate_now)}</td></tr>`).join("")
+    : '<tr><td colspan="8">no run yet</td></tr>';
 }
 
 function drawWorkers(body, workers) {

@@ -108,6 +108,7 @@ class HttpOutput(OutputPlugin):
             )
 
     def close(self) -> None:
-        if getattr(self, "conn", None) is not None:
-            self.conn.close()  # type: ignore[union-attr]
+        conn = getattr(self, "conn", None)  # absent when __init__ failed
+        if conn is not None:
+            conn.close()
             self.conn = None

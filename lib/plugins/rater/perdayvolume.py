@@ -19,11 +19,19 @@ event twice (once here, once in the workers).
 from __future__ import annotations
 
 import math
-from typing import cast
 
 import numpy as np
 
-from eventgen.plugin import GenerationJob, GeneratorPlugin, Setting, TableRater, at_least, parse_float, registry
+from eventgen.plugin import (
+    GenerationJob,
+    GeneratorPlugin,
+    Setting,
+    TableRater,
+    at_least,
+    generator_class,
+    generator_of,
+    parse_float,
+)
 
 GIB = 2**30
 PROBE_EVENTS = 2000  # at least this many events (whole passes over the sample) are rendered to measure
@@ -40,7 +48,7 @@ def mean_event_bytes(sample, when: float | None = None, seed: int = 0, generator
     import time
 
     n = probe_size(sample)
-    generator = generator or registry.get("generator", sample.settings["generator"])(sample)  # type: ignore[call-arg]
+    generator = generator or generator_of(sample)
     when = time.time() if when is None else when
     batch = generator.generate(GenerationJob(sample.label, 0, n, when, when, now=when, seed=seed))
     if not len(batch):
@@ -94,7 +102,7 @@ class PerDayVolumeRater(TableRater):
 
     def _generator(self) -> GeneratorPlugin:
         """A new instance of the sample's generator."""
-        return cast(type[GeneratorPlugin], registry.get("generator", self.config.generator))(self.sample)
+        return generator_class(self.config.generator)(self.sample)
 
     def probe(self, when: float | None = None) -> float:
         """The probe's mean event size (measured once, at the first tick's time)."""

@@ -76,7 +76,7 @@ def _check_references(sample: Any, env: jinja2.Environment, folder: Path, name: 
         return
     seen.add(name)
     try:
-        source = env.loader.get_source(env, name)[0]  # type: ignore[union-attr]
+        source = env.loader.get_source(env, name)[0]  # type: ignore[union-attr]  # our environments always have a loader
     except UnicodeDecodeError as exc:  # named here: Jinja's loader does not say which file
         message = f"template {name}: byte offset {exc.start} is not UTF-8 text (a binary file?)"
         raise SampleProblem(sample, key, message) from None

@@ -58,8 +58,8 @@ def make_environment(
     if eventgen_style:
         options.update(line_statement_prefix="#", line_comment_prefix="##")
     env: jinja2.Environment = (SandboxedEnvironment if sandbox else FastEnvironment)(**options)
-    env.eventgen_tz = tz  # type: ignore[attr-defined]
-    env.eventgen_random = rng  # type: ignore[attr-defined]
+    env.eventgen_tz = tz  # type: ignore[attr-defined]  # Jinja extensions reach their run's values through the env
+    env.eventgen_random = rng  # type: ignore[attr-defined]  # as eventgen_tz
     env.filters["random"] = _random_filter(env, rng)
     return env
 

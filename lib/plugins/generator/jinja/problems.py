@@ -33,5 +33,5 @@ def template_error(exc: BaseException, fallback: str) -> TemplateError:
     else:
         what = f"{type(exc).__name__}: {exc}"
     error = TemplateError(f"template {where}: {what}")
-    error.located = True  # type: ignore[attr-defined]
+    error.located = True  # type: ignore[attr-defined]  # a mark on Jinja's exception: already names its template
     return error

@@ -27,7 +27,7 @@ class Row(tuple):
         except KeyError:
             raise AttributeError(name) from None
 
-    def __getitem__(self, key: Any) -> Any:  # type: ignore[override]
+    def __getitem__(self, key: Any) -> Any:
         if isinstance(key, str):
             try:
                 key = type(self)._index[key]

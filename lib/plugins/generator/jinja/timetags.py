@@ -46,7 +46,7 @@ class TimeTags(Extension):
         return nodes.Assign(target, call, lineno=token.lineno)
 
     def _zone(self) -> tzinfo:
-        return self.environment.eventgen_tz  # type: ignore[attr-defined]
+        return self.environment.eventgen_tz  # type: ignore[attr-defined]  # set on the environment by environment.py
 
     def _format(self, epoch: float, date_format: str) -> str:
         return datetime.fromtimestamp(epoch, self._zone()).strftime(date_format)
@@ -94,6 +94,6 @@ class TimeTags(Extension):
         lower = start + int(count) * size
         offset = {"lower": 0.0, "middle": size / 2, "upper": size}.get(slice_type)
         if offset is None:
-            offset = self.environment.eventgen_random.random() * size  # type: ignore[attr-defined]
+            offset = self.environment.eventgen_random.random() * size  # type: ignore[attr-defined]  # see environment.py
         epoch = lower + offset
         return epoch, self._format(epoch, date_format)
