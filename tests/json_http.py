@@ -38,11 +38,14 @@ def tracking_handler(conns: set[socket.socket]) -> type[BaseHTTPRequestHandler]:
 
 
 def serve(
-    handler: type[BaseHTTPRequestHandler], port: int = 0, tls: tuple[str, str] | None = None
+    handler: type[BaseHTTPRequestHandler],
+    port: int = 0,
+    tls: tuple[str, str] | None = None,
+    address: str = "127.0.0.1",
 ) -> ThreadingHTTPServer:
-    """`handler` served on 127.0.0.1:`port` (0: a free one) from a daemon thread; HTTPS with `tls` (certificate
-    file, key file)."""
-    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    """`handler` served on `address` (a loopback one):`port` (0: a free one) from a daemon thread; HTTPS with `tls`
+    (certificate file, key file)."""
+    server = ThreadingHTTPServer((address, port), handler)
     server.daemon_threads = True
     if tls:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

@@ -35,6 +35,7 @@ from eventgen.core.settings import (
 from eventgen.core.timeutil import TimeFormatter, micros, parse_time, parse_timezone, per_second, split_time
 from eventgen.core.tokens import TokenSpec
 from eventgen.format.envelopes import BulkDocuments, HecEvent, HecRaw, ModinputXml
+from eventgen.format.hec_metric import HecMetric
 from eventgen.format.payload import Payload
 from eventgen.format.syslog import SyslogFrames, SyslogHeaders
 from eventgen.format.text import EventText
@@ -53,7 +54,7 @@ from eventgen.schedule.tick import LiveRun, Tick
 
 __all__ = [
     "META_KEYS", "TABLES", "TIME_TOKENS", "Action", "BulkDocuments", "Config", "ConfigError", "Delivery",
-    "EventBatch", "EventText", "EventgenError", "GenerationJob", "GeneratorPlugin", "HecEvent", "HecRaw",
+    "EventBatch", "EventText", "EventgenError", "GenerationJob", "GeneratorPlugin", "HecEvent", "HecMetric", "HecRaw",
     "InputPlugin", "LineFrames", "LiveRun", "ModinputXml", "OutputConfig", "OutputError", "OutputPlugin", "PathKind",
     "Payload", "RaterPlugin", "RenderContext", "RenderPlan", "RetryLogic", "SampleGenerator", "SampleProblem",
     "Setting", "SettingError", "SyslogFrames", "SyslogHeaders", "TableRater", "TemplateError", "Tick",

@@ -12,7 +12,7 @@ from eventgen.schedule.plan import Window
 
 log = logging.getLogger("eventgen.run.engine")
 
-SECRET_WORDS = ("password", "token", "key", "secret", "auth")
+SECRET_WORDS = ("pass", "token", "key", "secret", "auth")  # "pass": splunkPass too
 
 
 def log_plan(samples: list[Sample], windows: list[Window], counts: list[int | None]) -> None:

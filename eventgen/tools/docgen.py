@@ -65,7 +65,8 @@ what is allowed, and exits with status 2. `eventgen validate` and the run refuse
   (`tcpDestinationHost`, `udpDestinationHost`, `syslogDestinationHost`, `clickhouseHost`, HEC server
   addresses, `kafkaBootstrapServers`), a URL without `http://`/`https://` or a host (`httpUrl`,
   `opensearchHosts`), an output without its destination (`fileName`, `httpUrl`, `httpeventServers`,
-  `clickhouseTable`), a `fileName` or `spoolFailedTo` that is a folder or cannot be written (a file of
+  `clickhouseTable`, `splunkHost` and its `splunkUser`/`splunkPass`, `awsS3BucketName`), awss3 without boto3
+  (the `s3` extra), a `fileName` or `spoolFailedTo` that is a folder or cannot be written (a file of
   `/proc`), a `spoolDir` that cannot be made, a TLS file (CA bundle, client certificate, key) of any
   output that is missing or does not load, a `kafkaProducerConfig` property librdkafka does not take;
 - `breaker`: a regex that backtracks catastrophically on a line of the sample (the same one-second bound

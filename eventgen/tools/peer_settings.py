@@ -77,8 +77,6 @@ SPLUNK_SPEC: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 # settings no Setting declares: why. A Setting declared for one of these later wins over its line here.
-_SPLUNKSTREAM = "the splunkstream output is not built in: send to HEC (`outputMode = httpevent`) instead"
-_AWSS3 = "the awss3 output is not built in: write files (`outputMode = file`) and upload them"
 _COUNTER = "the counter generator is not built in: use `integerid` tokens or the jinja generator"
 SPLUNK_DECLARED: dict[str, Verdict] = {
     "token.N.token": supported("`token.N.token` (see Tokens in docs/configuration.md)"),
@@ -92,16 +90,13 @@ SPLUNK_DECLARED: dict[str, Verdict] = {
                                                  "the give-up bound are `retryPolicy`"),
     "backfillSearch": refused("narrowing a backfill by a Splunk search needs a search head: give `backfill`"),
     "backfillSearchUrl": refused("narrowing a backfill by a Splunk search needs a search head: give `backfill`"),
-    "hostRegex": refused("not implemented here: set `host`, or per-event hosts with a CSV sample's host column"),
     "host.token": refused("not implemented here: per-event hosts come from a CSV sample's host column"),
     "host.replacement": refused("not implemented here: per-event hosts come from a CSV sample's host column"),
     "autotimestamp": refused("not implemented here: write a `timestamp` token for the sample's timestamps"),
     "autotimestamps": refused("not implemented here: write a `timestamp` token for the sample's timestamps"),
     **{name: refused(_COUNTER) for name in ("count_template", "start_count", "end_count", "count_by")},
-    **{name: refused(_SPLUNKSTREAM) for name in SPLUNK_SPEC["splunkstream and s2s outputs"]},
     **{name: not_applicable("Splunk Cloud Services' ingest API, retired by Splunk") for name in
        SPLUNK_SPEC["scsout output"]},
-    **{name: refused(_AWSS3) for name in SPLUNK_SPEC["awss3 output"]},
 }  # fmt: skip
 
 

@@ -77,7 +77,7 @@ def test_an_unknown_name_lists_every_known_one_and_all_loads_everything() -> Non
 def test_every_built_in_plugin_is_found_by_its_file() -> None:
     """`lib/plugins/<kind>/<name>.py` (or a package `<name>/`): a lookup of a built-in never imports everything."""
     builtins = [c for c in registry.all() if c.__module__.startswith("eventgen_plugins.")]
-    assert len(builtins) == 29
+    assert len(builtins) == 33
     assert [c for c in builtins if c.__module__ != f"eventgen_plugins.{c.kind}.{c.name}"] == []
 
 

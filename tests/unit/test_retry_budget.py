@@ -12,6 +12,7 @@ import pytest
 from eventgen.conf.core_settings import SAMPLE
 from eventgen.core.batch import EventBatch
 from eventgen.plugin.base import registry
+from eventgen.plugin.configs import own_declarations
 from eventgen.plugin.output import OutputPlugin
 from eventgen.plugin.retry import Breaker, RetryPolicy
 
@@ -54,7 +55,7 @@ def test_the_budget_is_declared_once_in_the_core_and_read_the_same_by_every_outp
     assert (policy.retries, policy.give_up_seconds, policy.give_up_batches) == (10, 10.0, 5)
     for name in registry.names("output"):
         cls = registry.get("output", name)
-        own = [s for s in cls.settings if s.name == cls.retries_setting]
+        own = [s for s in own_declarations(cls) if s.name == cls.retries_setting]  # inherited ones too
         assert all(s.default is None for s in own), f"{name} declares a retry budget of its own"
         assert [s.name for s in own] == ([cls.retries_setting] if cls.retries_setting else []), name
         assert "retries" not in vars(cls) and "backoff" not in vars(cls), name

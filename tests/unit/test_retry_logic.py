@@ -17,7 +17,7 @@ from eventgen.plugin.retry import Failure
 from eventgen.plugin.spool import read_spool
 
 registry.load()
-from eventgen_plugins.output.httpevent.response import action  # noqa: E402
+from eventgen_plugins.output._hec.response import action  # noqa: E402
 
 N = 10
 

@@ -1,12 +1,13 @@
-"""`outputMode = httpevent`: Splunk HTTP Event Collector, batched, over persistent connections.
+"""Splunk HTTP Event Collector, batched, over persistent connections: the sink of `outputMode = httpevent` (events)
+and `metric_httpevent` (metrics), a helper package of the output folder that both plugins extend.
 
 The worker formats each batch (`HecEvent`: one JSON envelope per event with time, host, source, sourcetype, index;
-`HecRaw`: the events as lines, metadata in the query). Here the payload is cut into requests of at most
-`httpeventMaxPayloadSize` bytes (`request_builder`), each posted to the next server or to every server
-(`service`), and with `httpeventUseAck` held until acknowledged (`acknowledgements`); a retried batch resumes after
-the requests that were accepted (`progress`), and nothing is counted twice. Delivery is at least once: a request
-whose answer was lost, or whose indexer acknowledgement did not come, is sent again, and its events count as
-`resent`.
+`HecRaw`: the events as lines, metadata in the query; `HecMetric`: one metric envelope per event). Here the payload
+is cut into requests of at most `httpeventMaxPayloadSize` bytes (`request_builder`), each posted to the next server
+or to every server (`service`), and with `httpeventUseAck` held until acknowledged (`acknowledgements`); a retried
+batch resumes after the requests that were accepted (`progress`), and nothing is counted twice. Delivery is at least
+once: a request whose answer was lost, or whose indexer acknowledgement did not come, is sent again, and its events
+count as `resent`.
 
 Split as Vector splits its splunk_hec sink: `config` (settings and servers), `encoder` (request bytes and
 headers), `request_builder` (cutting a batch into requests), `response` (what an answer means: accepted, retry,
@@ -15,7 +16,9 @@ don't), `service` (connections, channels, round-robin), `acknowledgements`, and 
 
 from __future__ import annotations
 
-from eventgen.plugin import EventBatch, OutputConfig, OutputError, OutputPlugin, Payload, WriteResult
+from typing import ClassVar
+
+from eventgen.plugin import EventBatch, OutputConfig, OutputError, OutputPlugin, Payload, Setting, WriteResult
 
 from .._net import tls_context
 from .acknowledgements import Acknowledgements
@@ -26,15 +29,15 @@ from .request_builder import Requests, build_requests, chunk_bounds
 from .response import HecRejected
 from .service import HecService
 
-__all__ = ["HecRejected", "HttpEventOutput", "Server", "chunk_bounds", "parse_servers"]
+__all__ = ["HecOutput", "HecRejected", "Server", "chunk_bounds", "formatter", "parse_servers"]
 
 
-class HttpEventOutput(OutputPlugin):
-    name = "httpevent"
-    summary = "Splunk HEC: event or raw endpoint, batched requests, gzip, round-robin or mirrored servers."
+class HecOutput(OutputPlugin):
+    """The HEC sink without a name (not a plugin itself): `httpevent` and `metric_httpevent` name it."""
+
     resumes = True  # tracks what each server accepted (and acknowledged) of a batch across retries
     retries_setting = "httpeventRetries"
-    settings = SETTINGS
+    settings: ClassVar[tuple[Setting, ...]] = SETTINGS
 
     @classmethod
     def check(cls, config: OutputConfig) -> list[tuple[str, str]]:
@@ -61,7 +64,7 @@ class HttpEventOutput(OutputPlugin):
         self.service.close()
 
     def formatter(self):
-        return formatter(self.config.httpeventEndpoint == "raw", self.event_text())
+        return formatter(self.config.httpeventEndpoint, self.event_text())
 
     def keys(self) -> list[int]:
         return list(range(len(self.servers))) if self.mirror else [-1]
@@ -141,7 +144,7 @@ class HttpEventOutput(OutputPlugin):
         parts.extend((part, self.servers[k].where) for k, part in per_server.items() if part)
         return parts
 
-    def for_server(self, server: str) -> HttpEventOutput | None:
+    def for_server(self, server: str) -> HecOutput | None:
         for entry in self.servers:
             if entry.where == server:
                 clone = type(self)(self.config, (entry,), server)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import zlib
 
-from eventgen.plugin import EventText, HecEvent, HecRaw
+from eventgen.plugin import EventText, HecEvent, HecMetric, HecRaw
 
 from .config import Server
 
@@ -13,9 +13,17 @@ EVENT_PATH = "/services/collector/event"
 ACK_PATH = "/services/collector/ack"
 
 
-def formatter(raw: bool, text: EventText) -> HecEvent | HecRaw:
-    """`raw`: the events as lines with the batch's metadata in the path; else one JSON envelope per event."""
-    return (HecRaw if raw else HecEvent)(text)
+ENCODINGS: dict[str, type[HecEvent] | type[HecRaw] | type[HecMetric]] = {
+    "event": HecEvent,
+    "raw": HecRaw,
+    "metric": HecMetric,
+}
+
+
+def formatter(endpoint: str, text: EventText) -> HecEvent | HecRaw | HecMetric:
+    """`raw`: the events as lines with the batch's metadata in the path; `event`: one JSON envelope per event;
+    `metric`: one metric envelope per event (the event's text is the metric's fields), to the event endpoint."""
+    return ENCODINGS[endpoint](text)
 
 
 def headers(server: Server, channel: str) -> dict[str, str]:
