@@ -15,14 +15,21 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.conftest import free_port
 from tests.hec_receiver import HecReceiver
+from tests.integration.cluster import spawn
 from tests.server_process import HEC_TOKEN, TOKEN, ServerProcess, spec
 from tests.studio import chromium_page, require_browser, shot
-from tests.waiting import wait_for
+from tests.waiting import stop_process, wait_for
 
 pytestmark = pytest.mark.integration
 
 ASSET_PROBES = ("dashboard.js", "dashboard.css", "dashboard.html", "..%2Fapi.py")  # only the two assets are served
+WORKER_ROWS = ".workers-table tbody tr[data-worker]"
+WORKERS_SEND = """() => {
+  const rows = [...document.querySelectorAll('#gen-web .workers-table tbody tr[data-worker]')];
+  return rows.length === 2 && rows.every((r) => Number(r.cells[4].textContent.replace(/,/g, '')) > 0);
+}"""
 CHART_MOVES = """() => {
   const canvas = document.querySelector('#gen-web canvas.chart-rate');
   const shown = document.querySelector('#gen-web .rate-now');
@@ -142,4 +149,42 @@ def test_the_studio_is_served_under_the_server_with_the_same_token(server_worksp
             page.wait_for_selector("#gen-web a.studio[href='/studio/web/']")
             assert errors == []
     finally:
+        assert server.stop() == 0, server.logs()
+
+
+def test_the_dashboard_shows_each_worker_of_a_cluster_run_and_its_load(
+    server_workspace: Path, secret_hec: HecReceiver, tmp_path: Path
+):
+    require_browser()
+    address = f"tcp://127.0.0.1:{free_port()}"
+    server = ServerProcess(server_workspace).start()
+    workers = []
+    try:
+        server.call("POST", "/api/generators", 201, json={**spec(secret_hec, 200), "bind": address, "workers": 2})
+        with chromium_page() as (page, errors):
+            page.goto(f"{server.url}/dashboard?token={TOKEN}")  # the printed address's way of signing in
+            assert page.url == f"{server.url}/dashboard"  # the token left the address for a cookie
+            page.click("#gen-web button.start")
+            page.wait_for_selector("#gen-web .state:text-is('starting')")  # waits for its two workers
+            for name in ("w1", "w2"):
+                workers.append(spawn("worker", "--connect", address, "--name", name, log=tmp_path / f"{name}.log"))
+            page.wait_for_function(WORKERS_SEND, timeout=60_000)
+            rows = page.eval_on_selector_all(f"#gen-web {WORKER_ROWS}", "trs => trs.map(r => r.dataset.worker)")
+            api_rows = server.call("GET", "/api/generators/web")["worker_rows"]
+            assert sorted(rows) == sorted(w["id"] for w in api_rows) and len(rows) == 2
+            loads = page.eval_on_selector_all(
+                f"#gen-web {WORKER_ROWS} td:nth-child(3)", "tds => tds.map(t => t.textContent)"
+            )
+            capacities = sorted(str(w["capacity"]) for w in api_rows)
+            assert sorted(re.fullmatch(r"\s*\d+ / (\d+)\s*", load).group(1) for load in loads) == capacities
+            assert page.text_content("#gen-web .workers") == "2"
+            shot(page, "server-dashboard-workers")
+            page.click("#gen-web button.stop")
+            page.wait_for_selector("#gen-web .state:text-is('finished')", timeout=30_000)
+            assert errors == []
+        stopped = server.call("GET", "/api/generators/web")
+        assert stopped["sent"] == len(secret_hec.events) == sum(w["sent"] for w in stopped["worker_rows"]) > 0
+    finally:
+        for proc in workers:
+            stop_process(proc)
         assert server.stop() == 0, server.logs()

@@ -228,10 +228,11 @@ function chart(canvas, legend, series, now) {
   }).join("");
 }
 
+// The top of the y axis: a round number whose quarters (the grid lines) are round too.
 function niceMax(value) {
   if (value <= 0) return 1;
   const step = 10 ** Math.floor(Math.log10(value));
-  for (const m of [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (value * 1.05 <= m * step) return m * step;
+  for (const m of [1, 1.2, 2, 4, 6, 8, 10]) if (value * 1.05 <= m * step) return m * step;
   return 10 * step;
 }
 
