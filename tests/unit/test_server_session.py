@@ -4,6 +4,7 @@ workspace."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from eventgen.resolve.loader import load
 from eventgen.tools.studio.confine import Confinement, Refused
 from eventgen.web.session import COOKIE, HOME, cookie_token, safe_next, same_token
 from eventgen.web.studio_mount import conf_of
+from tests.conftest import ROOT
 
 
 @pytest.mark.parametrize(
@@ -67,3 +69,33 @@ def test_the_studio_in_the_server_stays_inside_its_workspace(tmp_path: Path) -> 
     assert served.folders == (workspace.resolve(),) and not served.contains(private.resolve())
     with pytest.raises(Refused, match="outside the workspace"):
         served.check("../samples/private.log")
+
+
+def test_the_studio_under_the_server_opens_a_project_and_an_app(tmp_path: Path) -> None:
+    """In process (the app over ASGI, no socket): an Eventum project's studio and a Splunk app's studio answer
+    their config with the server's token, each loaded from the workspace."""
+    from fastapi.testclient import TestClient
+
+    from eventgen.web.serve import ServerOptions, build
+    from eventgen.web.specs import GeneratorSpec
+
+    workspace = tmp_path / "workspace"
+    shutil.copytree(ROOT / "benchmarks" / "templates" / "linux_auth", workspace / "auth")
+    (workspace / "SA-web" / "default").mkdir(parents=True)
+    (workspace / "SA-web" / "samples").mkdir()
+    (workspace / "SA-web" / "default" / "eventgen.conf").write_text("[web.log]\noutputMode = devnull\n", "utf-8")
+    (workspace / "SA-web" / "samples" / "web.log").write_text("GET / 200\n", encoding="utf-8")
+    token = "t" * 16
+    app, service = build(ServerOptions(workspace, tmp_path / "startup.yml", "127.0.0.1", 0, token))
+    try:
+        service.add(GeneratorSpec(id="auth", path="auth/generator.yml"))
+        service.add(GeneratorSpec(id="web", path="SA-web"))
+        client = TestClient(app)
+        auth = client.get("/studio/auth/api/config", headers={"X-Studio-Token": token}).json()
+        assert auth["project"] and auth["conf"] == str(workspace / "auth" / "generator.yml") and auth["samples"]
+        web = client.get("/studio/web/api/config", headers={"X-Studio-Token": token}).json()
+        assert web["conf"] == str(workspace / "SA-web" / "default" / "eventgen.conf")
+        assert [s["name"] for s in web["samples"]] == ["web.log"] and web["errors"] == []
+        assert client.get("/studio/web/api/config").status_code == 401
+    finally:
+        service.close()
