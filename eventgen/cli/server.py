@@ -167,9 +167,8 @@ def run_mcp(args: argparse.Namespace) -> int:
     from eventgen.web.workspace import Workspace
 
     service = Service(Workspace(workspace), StartupFile(startup), curve)
-    service.autostart()
     try:
-        mcp_server(service).run("stdio")
+        mcp_server(service, autostart=True).run("stdio")
     finally:
         service.close()
     return 0

@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hmac
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import ParamSpec, TypeVar
 
 from mcp.server.mcpserver import MCPServer
@@ -27,8 +28,16 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-def mcp_server(service: Service) -> MCPServer:
-    server = MCPServer("eventgen", instructions=INSTRUCTIONS)
+def mcp_server(service: Service, autostart: bool = False) -> MCPServer:
+    """The tools; with `autostart`, the startup file's autostart generators start once the transport is up (over
+    stdio, after the SDK has moved standard output off the wire, so a stdout output cannot corrupt it)."""
+
+    @contextlib.asynccontextmanager
+    async def starting(_: object) -> AsyncIterator[dict[str, object]]:
+        service.autostart()
+        yield {}
+
+    server = MCPServer("eventgen", instructions=INSTRUCTIONS, lifespan=starting if autostart else None)
 
     def told(tool: Callable[P, R]) -> Callable[P, R]:
         """An operation's refusal (no such generator, a bad conf) as the tool's error message, secrets masked."""

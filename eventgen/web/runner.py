@@ -11,6 +11,7 @@ import logging
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
 from eventgen.cluster.controller import Controller
@@ -69,8 +70,10 @@ class GeneratorRun:
         target_rate: float | None,
         controller: Controller | None = None,
         workers: int = 0,
+        scrub: Callable[[str], str] = str,
     ):
         self.target_rate = target_rate
+        self.scrub = scrub  # secrets out of what is logged
         self.controller = controller
         options = RunOptions(
             seed=seed,
@@ -94,8 +97,9 @@ class GeneratorRun:
             summary = self.engine.execute()
             self.final = self.controller.summarize(summary) if self.controller else summary
         except Exception as exc:  # the run's own failure is kept for the status, never a server crash
-            log.exception("generator run failed")
             self.error = " ".join(str(exc).split()) or type(exc).__name__
+            log.error("generator run %s failed: %s", self.engine.run_id, self.scrub(self.error))
+            log.debug("the failure's traceback", exc_info=True)
         self.meter.add(self.summary())
 
     @property

@@ -127,7 +127,7 @@ class Service:
                 raise Conflict(f"generator {gen_id!r} is running already")
             config = self._load(spec)
             controller = controller_for(config, overrides_of(spec), spec.bind, self.curve_for) if spec.bind else None
-            run = GeneratorRun(config, spec.seed, spec.rate, controller, spec.workers)
+            run = GeneratorRun(config, spec.seed, spec.rate, controller, spec.workers, self.scrub)
             self.runs[gen_id] = run
             run.start()
             log.info("generator %s started (run %s)", gen_id, run.engine.run_id)

@@ -93,6 +93,30 @@ def test_mcp_over_stdio(workspace: Path):
     assert "rate: 250" in (workspace / "eventgen-server.yml").read_text(encoding="utf-8")
 
 
+def test_an_autostarted_stdout_generator_does_not_corrupt_stdio(workspace: Path):
+    (workspace / "loud.conf").write_text("[quiet.log]\noutputMode = stdout\n", encoding="utf-8")
+    startup = STARTUP + "- id: loud\n  path: loud.conf\n  rate: 200\n  autostart: true\n"
+    (workspace / "eventgen-server.yml").write_text(startup, encoding="utf-8")
+    params = StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "eventgen", "mcp", "--workspace", str(workspace)],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+
+    async def main() -> None:
+        async with Client(params) as client:
+            for _ in range(300):  # the events go to standard error; the protocol keeps working meanwhile
+                loud = await call(client, "read_stats", generator="loud")
+                if loud["sent"] >= 400:
+                    break
+                await asyncio.sleep(0.1)
+            assert loud["state"] == "running" and loud["sent"] >= 400, loud
+            states = {g["id"]: g["state"] for g in await call(client, "list_generators")}
+            assert states == {"quiet": "stopped", "loud": "running"}
+
+    asyncio.run(asyncio.wait_for(main(), 120))
+
+
 def test_mcp_over_streamable_http(workspace: Path):
     server = ServerProcess(workspace).start()
 
