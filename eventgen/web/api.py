@@ -68,9 +68,6 @@ def views(service: Service) -> Callable[[], Iterable[RunView]]:
 
 def create_app(service: Service, token: str) -> FastAPI:
     """The server's app: /api (generators), the Splunk Eventgen routes, /metrics, /healthcheck."""
-    from fastapi.staticfiles import StaticFiles
-
-    from eventgen.web.dashboard import STATIC, dashboard_router
     from eventgen.web.splunk_routes import splunk_router
 
     app = FastAPI(title="eventgen server", version=__version__, description="Run and steer many generators.")
@@ -88,8 +85,6 @@ def create_app(service: Service, token: str) -> FastAPI:
 
     app.include_router(generators_router(service), prefix="/api", dependencies=guarded)
     app.include_router(splunk_router(service), dependencies=guarded)
-    app.include_router(dashboard_router(token))
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     registry = registry_of(views(service))
 
     @app.get("/metrics", tags=["metrics"], summary="Prometheus metrics", dependencies=guarded)

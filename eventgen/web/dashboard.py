@@ -1,47 +1,41 @@
-"""The dashboard: one static page (no build step) that drives the API from the browser.
-
-Signing in is the studio's way: the URL the server prints carries the token once (`/dashboard?token=…`); the
-server answers with an HttpOnly, SameSite=Strict cookie and a redirect, then serves the page with the token in a
-meta tag, and the page sends it as a bearer token on every API call (the cookie alone opens no API route, which
-keeps other sites from driving it)."""
+"""The dashboard: one page (HTML, a script and a style sheet from eventgen/web/static/, no build step, nothing
+from another site) that polls the REST API every second and draws each generator's events/s per output against
+its target, its lag and failures, and its workers; it starts, stops and re-rates generators through the API."""
 
 from __future__ import annotations
 
-import hmac
 import html
 from pathlib import Path
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import FileResponse, RedirectResponse, Response
+
+from eventgen.web.session import HOME, PAGE_HEADERS, page_access
 
 STATIC = Path(__file__).resolve().parent / "static"
-COOKIE = "eventgen_server"
-HEADERS = {
-    "Cache-Control": "no-store",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Content-Security-Policy": "default-src 'self'; style-src 'self'; frame-ancestors 'none'",
-}
+ASSETS = {"dashboard.js": "text/javascript", "dashboard.css": "text/css"}  # the only files served from STATIC
 
 
 def dashboard_router(token: str) -> APIRouter:
-    api = APIRouter(tags=["dashboard"])
-    page = (STATIC / "dashboard.html").read_text(encoding="utf-8").replace("{token}", html.escape(token))
+    router = APIRouter(include_in_schema=False)
 
-    def matches(candidate: str | None) -> bool:
-        return bool(candidate) and hmac.compare_digest(str(candidate).encode(), token.encode())
+    @router.get("/")
+    def root() -> Response:
+        return RedirectResponse(HOME, 303)
 
-    @api.get("/dashboard", summary="the dashboard: generators, controls and live charts (sign in with ?token=)")
+    @router.get(HOME)
     def dashboard(request: Request) -> Response:
-        if matches(request.query_params.get("token")):
-            answer = RedirectResponse("/dashboard", status_code=303, headers=HEADERS)
-            secure = request.url.scheme == "https"
-            answer.set_cookie(COOKIE, token, httponly=True, samesite="strict", secure=secure)
-            return answer
-        if matches(request.cookies.get(COOKIE)):
-            return HTMLResponse(page, headers=HEADERS)
-        return PlainTextResponse(
-            "eventgen server: open /dashboard?token=TOKEN (the server's API token)\n", 401, headers=HEADERS
-        )
+        refused = page_access(request, token)
+        if refused is not None:
+            return refused
+        page = (STATIC / "dashboard.html").read_text(encoding="utf-8").replace("{{TOKEN}}", html.escape(token))
+        return Response(page, 200, media_type="text/html; charset=utf-8", headers=PAGE_HEADERS)
 
-    return api
+    @router.get(HOME + "/static/{name}")
+    def asset(name: str) -> Response:
+        kind = ASSETS.get(name)
+        if kind is None:
+            raise HTTPException(404, f"no asset {name!r}")
+        return FileResponse(STATIC / name, media_type=kind, headers={"X-Content-Type-Options": "nosniff"})
+
+    return router

@@ -1,4 +1,5 @@
-"""`eventgen server` put together: the service, the REST API with the MCP endpoint mounted at /mcp, served by
+"""`eventgen server` put together: the service, the REST API with the MCP endpoint mounted at /mcp, the dashboard
+and the studio behind one sign-in (/login, /dashboard, /studio/ID/), served by
 uvicorn (HTTPS with a certificate and key). Stopping the server (Ctrl-C, SIGTERM) stops every generator, each
 draining its jobs in flight."""
 
@@ -21,9 +22,12 @@ from mcp.server.transport_security import TransportSecuritySettings
 from eventgen.core.errors import EXIT_INTERRUPTED
 from eventgen.web.api import create_app
 from eventgen.web.controller import CurveFor
+from eventgen.web.dashboard import dashboard_router
 from eventgen.web.mcp_tools import TokenGate, mcp_server
 from eventgen.web.service import Service
+from eventgen.web.session import session_router
 from eventgen.web.specs import StartupFile
+from eventgen.web.studio_mount import StudioMount
 from eventgen.web.workspace import Workspace
 
 log = logging.getLogger("eventgen.server")
@@ -58,6 +62,9 @@ def build(options: ServerOptions) -> tuple[FastAPI, Service]:
 
     app.router.lifespan_context = lifespan
     app.mount("/mcp", TokenGate(mcp_app, options.token))
+    app.include_router(session_router(options.token))
+    app.include_router(dashboard_router(options.token))
+    app.mount("/studio", StudioMount(service, options.token))
     return app, service
 
 

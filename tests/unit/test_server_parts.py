@@ -96,16 +96,17 @@ def routes() -> list[tuple[str, str]]:
     return sorted((m.upper(), p) for p, ops in document["paths"].items() for m in ops)
 
 
-def served(routes: list, prefix: str = "") -> list[tuple[str, str]]:
-    """(METHOD, path) of every operation the app answers, through the routers it includes."""
+def served(routes: list, prefix: str = "", pages: bool = False) -> list[tuple[str, str]]:
+    """(METHOD, path) of every operation the app answers, through the routers it includes; with `pages`, of
+    the pages instead (the dashboard's and the sign-in's routes, kept out of the OpenAPI document)."""
     from fastapi.routing import APIRoute
 
     found = []
     for route in routes:
-        if isinstance(route, APIRoute):
+        if isinstance(route, APIRoute) and route.include_in_schema != pages:
             found += [(method, prefix + route.path) for method in route.methods]
         elif hasattr(route, "original_router"):  # an included router (FastAPI keeps it whole)
-            found += served(route.original_router.routes, prefix + route.include_context.prefix)
+            found += served(route.original_router.routes, prefix + route.include_context.prefix, pages)
     return found
 
 
@@ -119,3 +120,7 @@ def test_every_route_is_in_the_openapi_document_and_in_the_docs():
     assert len(documented) >= 25
     table = set(re.findall(r"^\| `(GET|POST|PUT|DELETE) ([^`]+)` \|", SERVER_DOC.read_text(encoding="utf-8"), re.M))
     assert sorted(table) == documented  # docs/server.md lists every operation, and nothing else
+    pages = {path for _, path in served(app.routes, pages=True)} - {"/dashboard/static/{name}"}  # its assets
+    mounted = {route.path + "/{gen_id}/" for route in app.routes if getattr(route, "path", "") == "/studio"}
+    listed = set(re.findall(r"^\| `(/[^`]*)` \|", SERVER_DOC.read_text(encoding="utf-8"), re.M))
+    assert listed == pages | mounted == {"/", "/dashboard", "/login", "/logout", "/studio/{gen_id}/"}
