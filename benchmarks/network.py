@@ -9,7 +9,8 @@
    against eventgen's own devnull rate for the same sample (the formatter and transport cost together).
 3. Kafka: eventgen → tansu against a bare confluent-kafka producer loop of pre-rendered messages, both
    counted by reading the topics back (benchmarks/kafka_ceiling.py).
-4. modinput (Splunk's path, a single writer) to /dev/null: process mode with 2 workers against 1 thread.
+4. modinput (Splunk's path, a single writer) to /dev/null: process mode with 2 workers against 1 thread, with
+   the CPU each uses per event (benchmarks/single_writer.py).
 
 Every ratio is printed at the end, and written as JSON with --json.
 
@@ -323,20 +324,10 @@ def bench_hec(folder: Path, events: int) -> None:
 
 
 def bench_modinput(folder: Path, events: int) -> None:
-    """modinput (a single writer: process workers format, the parent writes) into /dev/null."""
-    rates: dict[str, float] = {}
-    confs = {}
-    for label, engine in (("thread_x1", "generatorWorkers = 1\nthreading = thread"), ("process_x2", None)):
-        conf = write_conf(folder / label, events, "outputMode = modinput")
-        if engine:
-            conf.write_text(conf.read_text().replace("generatorWorkers = 2\nthreading = process", engine))
-        confs[label] = conf
-    for _ in range(REPEAT):  # interleaved, best of REPEAT
-        for label, conf in confs.items():
-            rates[label] = max(rates.get(label, 0.0), eventgen(conf)["total"]["events_per_second"])
-    for label, rate in rates.items():
-        print(f"eventgen -> modinput ({label:<10})   : {rate:>12,.0f} ev/s")
-    RESULTS["modinput"] = {**rates, "ratio_process_x2_to_thread_x1": round(rates["process_x2"] / rates["thread_x1"], 3)}
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import single_writer
+
+    RESULTS["modinput"] = single_writer.bench_modinput(folder, events, REPEAT, write_conf, eventgen)
 
 
 def bench_kafka(folder: Path, events: int) -> None:

@@ -9,6 +9,7 @@ REQUIRES = (
     ("zmq", "pyzmq"),
     ("jinja2", "jinja2"),
     ("croniter", "croniter"),
+    ("dateutil", "python-dateutil"),
     ("psutil", "psutil"),
     ("msgpack", "msgpack"),
     ("yaml", "PyYAML"),

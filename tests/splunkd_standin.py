@@ -49,6 +49,7 @@ class Splunkd:
         self.address = address  # a loopback address (127.0.0.2 for a second splunkd on the same port)
         self.tls = tls  # (certificate file, key file): serve HTTPS, as splunkd does
         self.drop_idle = False  # close each connection after answering, without saying so (an idle timeout)
+        self.dropped = 0  # connections closed that way
         self.user = user
         self.password = password
         self.port = port
@@ -109,6 +110,9 @@ class Splunkd:
                 self.wfile.flush()
                 if owner.drop_idle:
                     self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)  # closed now, not once the handler returns
+                    with owner._lock:
+                        owner.dropped += 1
 
         self._server = serve(Handler, self.port, self.tls, self.address)
         self.port = self._server.server_address[1]

@@ -59,6 +59,43 @@ def add_eventum_options(parser: argparse.ArgumentParser) -> None:
         const="sample",
         help="make every event at once, as fast as possible (timeMode = sample, Eventum's sample mode)",
     )
+    add_generation_options(parser)
+
+
+def add_generation_options(parser: argparse.ArgumentParser) -> None:
+    """Eventum's generation settings (`eventum generate` flags, startup.yml's `generation.*`) for every stanza."""
+    past = parser.add_mutually_exclusive_group()
+    past.add_argument(
+        "--skip-past",
+        dest="skip_past",
+        action="store_const",
+        const="true",
+        help="live mode: drop event times before the start (skipPast; the default of Eventum projects)",
+    )
+    past.add_argument(
+        "--no-skip-past",
+        dest="skip_past",
+        action="store_const",
+        const="false",
+        help="live mode: make event times before the start at once (skipPast = false)",
+    )
+    parser.add_argument("--timezone", help="zone of times without one and of `timestamp` (Eventum's timezone)")
+    parser.add_argument("--batch-size", type=int, metavar="N", help="events per job at most (jobSize)")
+    parser.add_argument(
+        "--batch-delay",
+        type=float,
+        metavar="SECONDS",
+        help="accepted and checked (> 0): eventgen holds a live batch for at most 50 ms of event times",
+    )
+    parser.add_argument(
+        "--keep-order", action="store_true", help="events reach the outputs in time order (one generator worker)"
+    )
+    parser.add_argument(
+        "--max-concurrency",
+        type=int,
+        metavar="N",
+        help="at most N batches written at once (generatorWorkers at most N)",
+    )
 
 
 def overrides_from(args: argparse.Namespace) -> dict[str, str]:
@@ -83,10 +120,38 @@ def overrides_from(args: argparse.Namespace) -> dict[str, str]:
         values["timeMode"] = args.time_mode
     if getattr(args, "no_wait", False):
         values["timeMode"] = "sample"
+    values.update(generation_overrides(args, values))
     if getattr(args, "rate", None) is not None:  # shared out between the samples by run_generate
         values["input"] = "rate"
         values["rate"] = str(args.rate)
     return values
+
+
+def generation_overrides(args: argparse.Namespace, values: dict[str, str]) -> dict[str, str]:
+    """Eventum's generation flags as overrides; a value out of range is one line."""
+    from eventgen.core.errors import EventgenError
+
+    out: dict[str, str] = {}
+    if getattr(args, "skip_past", None):
+        out["skipPast"] = args.skip_past
+    if getattr(args, "timezone", None):
+        out["timezone"] = args.timezone
+    if getattr(args, "batch_size", None) is not None:
+        out["jobSize"] = str(args.batch_size)  # jobSize's parser refuses < 1, naming the key
+    delay = getattr(args, "batch_delay", None)
+    if delay is not None and not delay > 0:
+        raise EventgenError(f"--batch-delay: must be more than 0 seconds, got {delay:g}")
+    workers = values.get("generatorWorkers")
+    if getattr(args, "keep_order", False):
+        if workers not in (None, "1"):
+            raise EventgenError(f"--keep-order needs one generator worker (events in time order), not -G {workers}")
+        out["generatorWorkers"] = "1"
+    most = getattr(args, "max_concurrency", None)
+    if most is not None:
+        if most < 1:
+            raise EventgenError(f"--max-concurrency: must be 1 or more, got {most}")
+        out["generatorWorkers"] = str(min(most, int(workers or 1)))
+    return out
 
 
 def load_config(args: argparse.Namespace):

@@ -43,8 +43,12 @@ def execute(config, args: argparse.Namespace, transport=None, summarize=None, st
     engine = wire(config, run_options(config, args), transport)
     if steer is not None:
         threading.Thread(target=steer, args=(engine,), name="steer", daemon=True).start()
-    with handle_signals(engine.stop, engine.made_line):
-        summary = engine.execute()
+    close_metrics = metrics_for(engine, args)
+    try:
+        with handle_signals(engine.stop, engine.made_line):
+            summary = engine.execute()
+    finally:
+        close_metrics()
     if summarize is not None:
         summary = summarize(summary)
     write_table(summary, sys.stderr)
@@ -52,6 +56,22 @@ def execute(config, args: argparse.Namespace, transport=None, summarize=None, st
         with writing("--stats-json", args.stats_json):
             write_json(summary, args.stats_json)
     return summary
+
+
+def metrics_for(engine, args: argparse.Namespace):
+    """`--metrics HOST:PORT`: serve the run's Prometheus metrics while it runs; the function that stops it."""
+    if not getattr(args, "metrics", None):
+        return lambda: None
+    from eventgen.core.errors import EventgenError
+
+    try:
+        from eventgen.web.metrics import export_run
+    except ModuleNotFoundError as exc:
+        raise EventgenError(f"--metrics needs {exc.name}: pip install 'eventgen[server]'") from None
+    try:
+        return export_run(engine.summary, args.rate, args.metrics)
+    except OSError as exc:
+        raise EventgenError(f"--metrics {args.metrics}: cannot listen: {exc.strerror}") from None
 
 
 def run_options(config, args: argparse.Namespace):
@@ -135,6 +155,11 @@ def share_rate(samples, rate: float) -> None:
 def add_run_options(parser: argparse.ArgumentParser) -> None:
     """Flags of every command that runs a plan (generate, controller)."""
     parser.add_argument("--stats-json", metavar="FILE", help="also write the summary as JSON")
+    parser.add_argument(
+        "--metrics",
+        metavar="HOST:PORT",
+        help="serve the run's Prometheus metrics at http://HOST:PORT/metrics while it runs (PORT alone: 127.0.0.1)",
+    )
     parser.add_argument("--status-interval", type=float, help="seconds between status lines (0 = none)")
     parser.add_argument(
         "--rate",

@@ -71,6 +71,18 @@ COMMANDS: dict[str, tuple[str, str, str, str]] = {
         "run_studio",
         "design samples, templates and time distributions in the browser",
     ),
+    "server": (
+        "eventgen.cli.server",
+        "build_server",
+        "run_server",
+        "run many generators as a service: REST API, /metrics, MCP, live rate",
+    ),
+    "mcp": (
+        "eventgen.cli.server",
+        "build_mcp",
+        "run_mcp",
+        "the server's operations as MCP tools over stdio (for agents)",
+    ),
     "bench": (
         "eventgen.cli.bench",
         "build",

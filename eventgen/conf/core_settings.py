@@ -26,6 +26,17 @@ from eventgen.core.settings import (
 from eventgen.core.shapes import FORMS, parse_shape
 from eventgen.core.timeutil import parse_timezone_name
 
+_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "\\": "\\"}
+
+
+def parse_separator(text: str) -> str:
+    """A separator as written in a conf: `\\n`, `\\r`, `\\t` and `\\\\` read as escapes, the rest as it is."""
+    out, chars = [], iter(text)
+    for char in chars:
+        out.append(_ESCAPES.get(next(chars, ""), "\\") if char == "\\" else char)
+    return "".join(out)
+
+
 # core keys read only by the schedule (input) and rater plugins that name them in `uses_core`: a stanza setting one
 # that its input and rater do not read is warned about
 SCHEDULE_KEYS = ("count", "interval", "randomizeCount", "earliest", "latest")
@@ -86,6 +97,13 @@ SAMPLE = SettingGroup(
             None,
             "Start this far in the past (`-1h`, `-7d@d`): intervals up to now are generated at once. A backfill "
             "in the future is refused.",
+        ),
+        Setting(
+            "skipPast",
+            parse_bool,
+            "false",
+            "Live runs: drop the event times an input gives before the run's start instead of making them at once "
+            "(Eventum's `skip_past`, on for its projects; `--skip-past` / `--no-skip-past`).",
         ),
         Setting(
             "end",
@@ -208,15 +226,31 @@ SAMPLE = SettingGroup(
             "With `outputFormat = eventjson` or `jsonbatch`: indent the JSON by this many spaces (default: compact).",
         ),
         Setting(
+            "outputSeparator",
+            parse_separator,
+            None,
+            "What follows each event on stdout, file and tcpout, and ends each udpout datagram (Eventum's "
+            "`separator`); `\\n`, `\\r`, `\\t` and `\\\\` are read as escapes, e.g. `|` or `\\r\\n`. "
+            "Default: a newline (udpout: nothing).",
+        ),
+        Setting(
+            "outputEncoding",
+            parse_encoding,
+            None,
+            "Character encoding stdout, file, tcpout and udpout write events in (Eventum's `encoding`), e.g. "
+            "`latin-1`, `utf-16`. Default: UTF-8.",
+        ),
+        Setting(
             "outputFormatBy",
             parse_json,
             None,
             'Per-output format, a JSON object by output name: `{"stdout": {"outputFormat": "raw"}, "http": '
             '{"outputFormat": "jsonbatch"}}` (keys outputFormat, outputTemplate, outputTemplateFile, '
-            "outputJsonIndent); outputs not named use the sample's. A name that is not an entry of outputMode "
-            "is refused. A second instance of an output is named "
+            "outputJsonIndent, outputSeparator, outputEncoding); outputs not named use the sample's. A name that is "
+            "not an entry of outputMode is refused. A second instance of an output is named "
             "`name#label` in outputMode (`file, file#archive`); its entry may also set that output's own settings "
-            '(`{"file#archive": {"fileName": "archive.log"}}`). Eventum projects use it for each output\'s '
+            '(`{"file#archive": {"fileName": "archive.log"}}`), those it leaves out taking their defaults. '
+            "Eventum projects use it for each output's "
             "`formatter` and for a second output of one kind.",
             path=PathKind.SETTINGS,
         ),

@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from eventgen.conf.eventum_outputs import REFUSED
 from eventgen.conf.files import TextFileError, path_problem, read_text
 from eventgen.core.errors import ConfigError, ConfigErrors
 from eventgen.core.settings import SettingError
@@ -67,7 +68,7 @@ OUTPUTS: dict[str, dict[str, tuple[str, bool]]] = {
             "connect_timeout": (N, False), "ssl": (B, False), **_TLS},
     "udp": {"host": (S, True), "port": (I, True), "encoding": (S, False), "separator": (S, False)},
     "http": {"url": (S, True), "method": (S, False), "success_code": (I, False), "headers": (M, False),
-             "username": (S, False), "password": (S, False), **_HTTP_COMMON},
+             "username": (S, False), "password": (S, False), "concurrency": (I, False), **_HTTP_COMMON},
     "opensearch": {"hosts": (L, True), "username": (S, True), "password": (S, True), "index": (S, True),
                    **_HTTP_COMMON},
     "kafka": {"bootstrap_servers": (L, True), "topic": (S, True), "key": (S, False), "encoding": (S, False),
@@ -75,7 +76,11 @@ OUTPUTS: dict[str, dict[str, tuple[str, bool]]] = {
               "max_batch_size": (I, False), "max_request_size": (I, False), "linger_ms": (I, False),
               "enable_idempotence": (B, False), "transactional_id": (S, False), "security_protocol": (S, False),
               "sasl_mechanism": (S, False), "sasl_plain_username": (S, False), "sasl_plain_password": (S, False),
-              "request_timeout_ms": (I, False)},
+              "request_timeout_ms": (I, False), "metadata_max_age_ms": (I, False),
+              "connections_max_idle_ms": (I, False), "retry_backoff_ms": (I, False),
+              "transaction_timeout_ms": (I, False), "sasl_kerberos_service_name": (S, False),
+              "ssl_cafile": (S, False), "ssl_certfile": (S, False),
+              "ssl_keyfile": (S, False)},
     "clickhouse": {"host": (S, True), "port": (I, False), "protocol": (S, False), "database": (S, False),
                    "table": (S, True), "username": (S, False), "password": (S, False), "dsn": (S, False),
                    "client_name": (S, False), "server_host_name": (S, False), "tls_mode": (S, False),
@@ -227,6 +232,9 @@ def _plugin(item: Any, where: str, table: dict[str, dict[str, tuple[str, bool]]]
     if name not in table:
         raise ConfigError(f"{where}.{name}: unknown {kind} plugin; known: {', '.join(table)}")
     body = {} if body is None else body
+    for key in body if kind == "output" and isinstance(body, dict) else ():
+        if key in REFUSED.get(name, {}):  # known to Eventum, refused here: the reason, not "unknown"
+            raise ConfigError(f"{where}.{name}.{key}: {REFUSED[name][key]}")
     schema = dict(table[name])
     if kind == "output":
         schema["formatter"] = (A, False)

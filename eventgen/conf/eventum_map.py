@@ -5,6 +5,7 @@ share. Each input becomes a stanza with the event plugin and outputs; several in
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import re
@@ -17,7 +18,8 @@ from typing import Any
 import yaml
 
 from eventgen.conf.eventum import read_project
-from eventgen.conf.eventum_outputs import TCP_TLS_KEYS, OutputMapping, num
+from eventgen.conf.eventum_dates import PHRASES, human_moment
+from eventgen.conf.eventum_outputs import NOTED, OutputMapping, num
 from eventgen.core.errors import ConfigError, ConfigErrors
 
 _RELATIVE = re.compile(r"([+-])((?:\d+(?:\.\d+)?[wdhms])+)")
@@ -29,8 +31,8 @@ FORMATS = {"plain": "raw", "json": "eventjson", "json-batch": "jsonbatch", "temp
 DEFAULT_FORMAT = {"opensearch": "json", "http": "json-batch", "kafka": "json", "clickhouse": "json"}
 OUTPUT_NAMES = {"stdout": "stdout", "file": "file", "tcp": "tcpout", "udp": "udpout", "http": "http",
                 "opensearch": "opensearch", "kafka": "kafka", "clickhouse": "clickhouse"}  # fmt: skip
-HANDLED = {"clickhouse": {"separator", "client_cert", "client_cert_key", "connect_timeout"}}  # mapped by _out_*
-ISO_FORMAT = "%Y-%m-%dT%H:%M:%S.%f%z"
+TEXT_OUTPUTS = ("stdout", "file", "tcp", "udp")  # their `separator` and `encoding` frame the events
+ISO_FORMAT = "isoformat"  # what datetime.isoformat() writes, Eventum's default timestamp_format
 # generators without a sample file, which take several inputs (a schedule group), and their tags setting
 TAGS_KEYS = {"jinja": "jinjaTags", "script": "scriptTags"}
 
@@ -55,7 +57,8 @@ class Translation(OutputMapping):
         self.notes: list[str] = []
         self.files: list[Path] = []  # every file and folder the project reads (what a cluster bundle ships)
         self.sections: dict[str, dict[str, str]] = {}
-        common = {"timezone": "utc", "outputMode": "", **self._event(*project["event"])}
+        # skipPast: Eventum's default, live runs drop the times before their start (group members take it from here)
+        common = {"timezone": "utc", "skipPast": "true", "outputMode": "", **self._event(*project["event"])}
         outputs = self._outputs(project["output"])
         common.update(outputs)
         inputs = project["input"]
@@ -124,9 +127,11 @@ class Translation(OutputMapping):
         try:
             return datetime.fromisoformat(text.replace("Z", "+00:00")).isoformat()
         except ValueError:
-            raise ConfigError(
-                f"{where}: cannot read time {value!r} (ISO datetime, HH:MM, now, never, +1d12h)"
-            ) from None
+            pass
+        phrase = human_moment(text, self.now)  # Eventum's dateparser phrases: yesterday, in 5 minutes, ...
+        if phrase is None:
+            raise ConfigError(f"{where}: cannot read time {value!r} (ISO datetime, HH:MM, never, +1d12h, {PHRASES})")
+        return phrase.isoformat()
 
     # -- inputs ----------------------------------------------------------------------------------------------------
 
@@ -227,6 +232,7 @@ class Translation(OutputMapping):
         out = {
             "generator": "jinja",
             "jinja_template_dir": str(folder),
+            "jinjaSearchPath": str(self.base),  # Eventum's loader is rooted at the project folder
             "jinjaTemplates": json.dumps(templates),
             "jinjaMode": body.get("mode", "all"),
             "jinjaOutput": "text",
@@ -252,9 +258,20 @@ class Translation(OutputMapping):
         return {"generator": "script", "scriptFile": self.file(body["path"], f"{where}.path"), "scriptTags": "[]"}
 
     def _replay(self, body: dict[str, Any], where: str) -> dict[str, str]:
+        """One line per input time, blank lines too (Eventum's replay yields every line), read in `encoding`."""
         path = Path(self.file(body["path"], f"{where}.path"))
         self.replay_stanza = re.escape(path.name)
+        encoding = str(body.get("encoding") or "utf_8")
+        try:
+            text = path.read_bytes().decode(encoding)
+        except LookupError:
+            raise ConfigError(f"{where}.encoding: unknown encoding {encoding!r}") from None
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"{where}.encoding: {body['path']} is not {encoding} text ({exc.reason})") from None
+        if body.get("chunk_size", 0) < 0:
+            raise ConfigError(f"{where}.chunk_size: must be 0 (the whole file) or more bytes")
         out = {"generator": "default", "sampleDir": str(path.parent), "randomizeEvents": "false"}
+        out.update(sampleEncoding=encoding, breaker="^")  # every line is an event, a blank one too
         pattern = body.get("timestamp_pattern")
         if pattern:
             try:
@@ -266,11 +283,7 @@ class Translation(OutputMapping):
             out.update({"token.0.token": pattern, "token.0.replacementType": "timestamp"})
             out["token.0.replacement"] = body.get("timestamp_format") or ISO_FORMAT
         if not body.get("repeat", False):  # Eventum's default: the plugin is exhausted at the file's end
-            text = path.read_text(encoding=str(body.get("encoding") or "utf-8"), errors="replace")
-            out["maxEvents"] = str(sum(1 for line in text.splitlines() if line.strip()))
-        for key in ("chunk_size", "encoding"):
-            if key in body:
-                self.notes.append(f"{where}.{key}: no equivalent (the file is read whole, as UTF-8)")
+            out["maxEvents"] = str(len(text.splitlines()))
         return out
 
     # -- outputs ---------------------------------------------------------------------------------------------------
@@ -284,6 +297,8 @@ class Translation(OutputMapping):
             name = OUTPUT_NAMES[plugin]
             settings = getattr(self, f"_out_{plugin}")(body, where)
             fmt = self._format(body.get("formatter") or {"format": DEFAULT_FORMAT.get(plugin, "plain")}, where)
+            if plugin in TEXT_OUTPUTS:
+                fmt.update(self._framing(body, where))
             if name in modes:  # a second output of this kind: an instance `name#i` with its own settings
                 name = f"{name}#{i}"
                 formats[name] = {**fmt, **settings}
@@ -291,16 +306,27 @@ class Translation(OutputMapping):
                 out.update(settings)
                 formats[name] = fmt
             modes.append(name)
-            handled = HANDLED.get(plugin, set())
-            separator = body.get("separator")
-            if separator not in (None, "\n", os.linesep) and "separator" not in handled:
-                self.notes.append(f"{where}.separator: {separator!r}: no equivalent (events end with a newline)")
-            for key in ("flush_interval", "cleanup_interval", "file_mode", "encoding", "proxy_url", "client_cert",
-                        "client_cert_key", "connect_timeout"):  # fmt: skip
-                if key in body and key not in handled and not (plugin == "tcp" and key in TCP_TLS_KEYS):
+            for key in body:  # (a parameter refused here is refused when the project is read)
+                if key in NOTED.get(plugin, ()):
                     self.notes.append(f"{where}.{key}: no equivalent (ignored)")
         out["outputMode"] = ", ".join(modes)
         out["outputFormatBy"] = json.dumps(formats)
+        return out
+
+    @staticmethod
+    def _framing(body: dict[str, Any], where: str) -> dict[str, Any]:
+        """`separator` and `encoding` of a text output, its own (never another output's); `flush_interval` is
+        checked: eventgen writes and flushes each batch as it is made, sooner than any flush interval."""
+        out: dict[str, Any] = {}
+        if body.get("separator") is not None:
+            out["outputSeparator"] = str(body["separator"]).replace("\\", "\\\\")
+        if body.get("encoding") is not None:
+            try:
+                out["outputEncoding"] = codecs.lookup(str(body["encoding"])).name
+            except LookupError:
+                raise ConfigError(f"{where}.encoding: unknown encoding {body['encoding']!r}") from None
+        if body.get("flush_interval", 0) < 0:
+            raise ConfigError(f"{where}.flush_interval: must be 0 or more seconds")
         return out
 
     def _format(self, spec: dict[str, Any], where: str) -> dict[str, Any]:

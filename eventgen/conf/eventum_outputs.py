@@ -13,6 +13,26 @@ from eventgen.conf.eventum_clickhouse import dsn_parameters, escaped_setting
 from eventgen.core.errors import ConfigError
 
 TCP_TLS_KEYS = {"ca_cert": "tcpTlsCaFile", "client_cert": "tcpTlsCertFile", "client_cert_key": "tcpTlsKeyFile"}
+# Eventum kafka parameters that are librdkafka properties under another name (paths: made absolute)
+KAFKA_PROPERTIES = {
+    "client_id": "client.id", "security_protocol": "security.protocol", "sasl_mechanism": "sasl.mechanism",
+    "sasl_plain_username": "sasl.username", "sasl_plain_password": "sasl.password",
+    "transactional_id": "transactional.id", "request_timeout_ms": "request.timeout.ms",
+    "metadata_max_age_ms": "metadata.max.age.ms", "connections_max_idle_ms": "connections.max.idle.ms",
+    "retry_backoff_ms": "retry.backoff.ms", "transaction_timeout_ms": "transaction.timeout.ms",
+    "sasl_kerberos_service_name": "sasl.kerberos.service.name",
+}  # fmt: skip
+KAFKA_FILES = {"ssl_cafile": "ssl.ca.location", "ssl_certfile": "ssl.certificate.location",
+               "ssl_keyfile": "ssl.key.location"}  # fmt: skip
+# parameters refused with the reason and what to use instead (checked before any mapping)
+REFUSED: dict[str, dict[str, str]] = {
+    "kafka": {
+        "sasl_kerberos_domain_name": "no equivalent in librdkafka, which takes the broker's host name for the "
+        "Kerberos service principal: name the brokers in bootstrap_servers by the host names of their principals",
+    },
+}
+# parameters eventgen has nothing for: each is one `# no equivalent` line in `convert` and `-v`
+NOTED = {"opensearch": ("connect_timeout", "proxy_url", "client_cert", "client_cert_key")}
 
 
 class OutputMapping:
@@ -37,10 +57,18 @@ class OutputMapping:
             raise ConfigError(f"{where}.write_mode: must be append or overwrite")
         written = Path(os.path.expanduser(str(body["path"])))
         path = str(written if written.is_absolute() else (self.output_base or self.base) / written)
-        return {"fileName": path, "fileMaxBytes": "0", "fileWriteMode": mode}
+        out = {"fileName": path, "fileMaxBytes": "0", "fileWriteMode": mode}
+        out["fileMode"] = _octal(body.get("file_mode", 640))  # Eventum's default: 640
+        if body.get("cleanup_interval") is not None:
+            if body["cleanup_interval"] <= 0:
+                raise ConfigError(f"{where}.cleanup_interval: must be more than 0 seconds")
+            out["fileReopenCheck"] = num(max(0.1, body["cleanup_interval"]))
+        return out
 
     def _out_tcp(self, body: dict[str, Any], where: str) -> dict[str, str]:
         out = {"tcpDestinationHost": str(body["host"]), "tcpDestinationPort": str(body["port"])}
+        if body.get("connect_timeout") is not None:
+            out["tcpoutTimeout"] = num(_positive(body["connect_timeout"], f"{where}.connect_timeout"))
         if not body.get("ssl"):
             for key in TCP_TLS_KEYS:
                 if key in body:
@@ -67,6 +95,15 @@ class OutputMapping:
             out["httpCaFile"] = self.file(body["ca_cert"], f"{where}.ca_cert")
         if body.get("request_timeout"):
             out["httpTimeout"] = num(body["request_timeout"])
+        if body.get("connect_timeout") is not None:
+            out["httpConnectTimeout"] = num(_positive(body["connect_timeout"], f"{where}.connect_timeout"))
+        for key, name in (("client_cert", "httpCertFile"), ("client_cert_key", "httpKeyFile")):
+            if body.get(key):
+                out[name] = self.file(body[key], f"{where}.{key}")
+        if body.get("proxy_url"):
+            out["httpProxy"] = str(body["proxy_url"])
+        if body.get("concurrency") is not None and body["concurrency"] < 1:
+            raise ConfigError(f"{where}.concurrency: must be 1 or more")  # one request at a time is within it
         return out
 
     def _out_opensearch(self, body: dict[str, Any], where: str) -> dict[str, str]:
@@ -93,13 +130,12 @@ class OutputMapping:
                 out[name] = str(body[key])
         if "enable_idempotence" in body:
             out["kafkaIdempotence"] = str(body["enable_idempotence"]).lower()
-        extra = {}
-        for key, name in (("client_id", "client.id"), ("security_protocol", "security.protocol"),
-                          ("sasl_mechanism", "sasl.mechanism"), ("sasl_plain_username", "sasl.username"),
-                          ("sasl_plain_password", "sasl.password"), ("transactional_id", "transactional.id"),
-                          ("request_timeout_ms", "request.timeout.ms")):  # fmt: skip
-            if key in body:
-                extra[name] = body[key]
+        if str(body.get("encoding", "utf_8")).replace("_", "-").lower() not in ("utf-8", "utf8"):
+            raise ConfigError(f"{where}.encoding: records are written as UTF-8 here; only utf_8 is supported")
+        extra: dict[str, Any] = {name: body[key] for key, name in KAFKA_PROPERTIES.items() if key in body}
+        for key, name in KAFKA_FILES.items():
+            if body.get(key):
+                extra[name] = self.file(body[key], f"{where}.{key}")
         if extra:
             out["kafkaProducerConfig"] = json.dumps(extra)
         return out
@@ -135,10 +171,43 @@ class OutputMapping:
         for key, name in (("connect_timeout", "clickhouseConnectTimeout"), ("request_timeout", "clickhouseTimeout")):
             if body.get(key):
                 out[name] = num(body[key])
-        for key in ("tls_mode", "pool_maxsize"):
-            if key in body:
-                self.notes.append(f"{where}.{key}: no equivalent (ignored)")
+        out.update(self._clickhouse_tls_mode(body, where))
+        if body.get("pool_maxsize") is not None and body["pool_maxsize"] < 1:
+            raise ConfigError(f"{where}.pool_maxsize: must be 1 or more")  # one connection per output is within it
+        if body.get("proxy_url"):
+            out["clickhouseProxy"] = str(body["proxy_url"])
         return out
+
+    @staticmethod
+    def _clickhouse_tls_mode(body: dict[str, Any], where: str) -> dict[str, str]:
+        """`tls_mode` as clickhouse-connect reads it: `strict` verifies the server, `mutual` also presents a client
+        certificate; `proxy` (TLS ended by a proxy in front of ClickHouse) has no equivalent over this HTTP client."""
+        mode = body.get("tls_mode")
+        if mode is None:
+            return {}
+        if mode == "strict":
+            return {"clickhouseVerify": "true"}
+        if mode == "mutual":
+            if not body.get("client_cert"):
+                raise ConfigError(f"{where}.tls_mode: mutual needs client_cert and client_cert_key")
+            return {"clickhouseVerify": "true"}
+        if mode == "proxy":
+            raise ConfigError(
+                f"{where}.tls_mode: proxy has no equivalent here: use protocol https (with verify, "
+                "ca_cert) to the proxy's address, or proxy_url for an HTTP CONNECT proxy"
+            )
+        raise ConfigError(f"{where}.tls_mode: must be strict, mutual or proxy, got {mode!r}")
+
+
+def _octal(value: Any) -> str:
+    """Eventum's `file_mode` (640 = rw-r-----) as the octal digits fileMode reads (a digit 8 or 9 is refused)."""
+    return str(value)
+
+
+def _positive(value: float, where: str) -> float:
+    if value <= 0:
+        raise ConfigError(f"{where}: must be more than 0 seconds")
+    return value
 
 
 def num(value: float) -> str:

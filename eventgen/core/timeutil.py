@@ -157,7 +157,9 @@ def _snap(moment: datetime, unit: str, weekday: str) -> datetime:
     return day.replace(day=1, month=1)
 
 
-_DIRECTIVE = re.compile(r"%(.)")
+_DIRECTIVE = re.compile(r"%(:z|.)")
+ISOFORMAT = "isoformat"  # the pattern that writes what datetime.isoformat() writes (Eventum's default)
+_ISO_PATTERN = "%Y-%m-%dT%H:%M:%S.%f%:z"
 _MICRO = "\x1e"  # a control character C strftime passes through (NUL would end the string)
 
 
@@ -165,12 +167,17 @@ class TimeFormatter:
     """Formats arrays of epoch seconds with a strftime pattern, fast.
 
     Each distinct second is formatted once (and cached); `%f` (microseconds) and `%s`
-    (epoch seconds) are spliced in per event, so sub-second times are real.
+    (epoch seconds) are spliced in per event, so sub-second times are real. `%:z` is the offset with a colon
+    (`+00:00`, as Python 3.12's strftime); the pattern `isoformat` writes what `datetime.isoformat()` does
+    (`.ffffff` only when the microseconds are not 0).
     """
 
     def __init__(self, pattern: str, tz: tzinfo, cache_size: int = 4096):
         self.pattern = pattern
         self.tz = tz
+        self.iso = pattern == ISOFORMAT
+        if self.iso:
+            pattern = _ISO_PATTERN
         self.has_micro = False
         parts: list[str] = []
         pos = 0
@@ -182,6 +189,8 @@ class TimeFormatter:
                 parts.append(_MICRO)
             elif code == "s":
                 parts.append("\x01")
+            elif code == ":z":
+                parts.append("\x02")
             else:
                 parts.append(match.group(0))
             pos = match.end()
@@ -194,7 +203,11 @@ class TimeFormatter:
         cached = self._cache.get(sec)
         if cached is not None:
             return cached
-        text = datetime.fromtimestamp(sec, self.tz).strftime(self._compiled).replace("\x01", str(sec))
+        moment = datetime.fromtimestamp(sec, self.tz)
+        text = moment.strftime(self._compiled).replace("\x01", str(sec))
+        if "\x02" in text:
+            offset = moment.strftime("%z")
+            text = text.replace("\x02", f"{offset[:3]}:{offset[3:]}" if offset else "")
         head, _, tail = text.partition(_MICRO)
         value: str | tuple[str, str] = (head, tail) if self.has_micro else text
         if len(self._cache) >= self._cache_size:
@@ -227,6 +240,11 @@ class TimeFormatter:
             return list(itemgetter(*per_event_idx)(formatted)) if n > 1 else [formatted[per_event_idx[0]]]
         fraction = total_us - secs * 1_000_000
         micro_text = list(map("%06d".__mod__, fraction.tolist()))
+        if self.iso:  # isoformat(): no fraction when it is 0 (the "." before it goes too)
+            pairs = [formatted[0]] * n if per_event_idx is None else [formatted[i] for i in per_event_idx]
+            return [
+                p[0][:-1] + p[1] if m == "000000" else p[0] + m + p[1] for p, m in zip(pairs, micro_text, strict=True)
+            ]
         if per_event_idx is None:
             head, tail = formatted[0]
             return [head + m + tail for m in micro_text]

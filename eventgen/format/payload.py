@@ -7,6 +7,7 @@ splitting, resuming after a partial send), from the per-event texts the formatte
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate, pairwise
 from typing import Any
@@ -67,6 +68,14 @@ class Payload:
         data, bounds = bytes(self.data), self.bounds.tolist()
         return [data[a:b] for a, b in pairwise(bounds)]
 
+    def record_values(self) -> list[str] | list[bytes]:
+        """Each event on its own, as cheaply as it is at hand: the texts the formatter kept when it framed
+        nothing (their UTF-8 is the event's bytes: a client that takes `str` encodes it without a copy of ours),
+        else the bytes of `records()`."""
+        if self._parts is not None and not self._frame and len(self._parts) == self.count:
+            return self._parts
+        return self.records()
+
     def event_at(self, offset: int) -> int:
         """The index of the event holding byte `offset` (`count` at or past the end)."""
         return int(np.searchsorted(self.bounds, offset, side="right")) - 1 if offset < len(self.data) else self.count
@@ -103,28 +112,46 @@ class Payload:
             raise AttributeError("this payload was shipped without its events (only its bytes)")
         return self.batch.events[self.offset : self.offset + self.count]
 
-    def to_wire(self, with_events: bool) -> dict[str, Any]:
-        """A msgpack-safe dict (bounds included); the events only when the receiver may spool them."""
+    def to_wire(self, with_events: bool, frames: list[bytes | memoryview] | None = None) -> dict[str, Any]:
+        """A msgpack-safe dict (bounds included); the events only when the receiver may spool them. With `frames`,
+        the bytes are not copied into the dict: they are appended to `frames` (sent as a message part of their own,
+        without a copy) and the dict names their position."""
         wire: dict[str, Any] = {
             "sample": self.sample,
             "seq": self.seq,
-            "data": bytes(self.data),
             "count": self.count,
             "bounds": np.ascontiguousarray(self.bounds, dtype="<i8").tobytes(),
             "info": self.info,
         }
+        if frames is None:
+            wire["data"] = bytes(self.data)
+        else:
+            wire["frame"] = len(frames)
+            frames.append(self.data)
         if with_events and self.batch is not None:
             wire["batch"] = self.batch.to_wire()
         return wire
 
     @classmethod
-    def from_wire(cls, wire: dict[str, Any]) -> Payload:
+    def from_wire(cls, wire: dict[str, Any], frames: Sequence[bytes | memoryview] = ()) -> Payload:
+        """The payload `to_wire` made; its bytes from `frames` when it names one (used in place, not copied)."""
         batch = EventBatch.from_wire(wire["batch"]) if wire.get("batch") else None
         bounds = np.frombuffer(wire["bounds"], dtype="<i8")
+        if "frame" in wire:
+            index = wire["frame"]
+            if not isinstance(index, int) or not 0 <= index < len(frames):
+                raise ValueError(f"payload names frame {index!r} of {len(frames)}")
+            data = frames[index]
+        else:
+            data = wire["data"]
+        if not isinstance(data, bytes | memoryview):
+            raise TypeError(f"payload data is {type(data).__name__}, not bytes")
+        if len(bounds) != int(wire["count"]) + 1 or (len(bounds) and int(bounds[-1]) != len(data)):
+            raise ValueError("payload bounds do not fit its events and bytes")
         return cls(
             str(wire["sample"]),
             int(wire["seq"]),
-            wire["data"],
+            data,
             int(wire["count"]),
             batch,
             dict(wire.get("info") or {}),

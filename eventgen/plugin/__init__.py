@@ -40,6 +40,7 @@ from eventgen.format.payload import Payload
 from eventgen.format.syslog import SyslogFrames, SyslogHeaders
 from eventgen.format.text import EventText
 from eventgen.plugin.base import GeneratorPlugin, InputPlugin, RaterPlugin, generator_class, generator_of
+from eventgen.plugin.framing import Framed, TextFrames
 from eventgen.plugin.generator_helpers import META_KEYS, SampleProblem, event_meta, sorted_job_times
 from eventgen.plugin.inputs import base_count, moment, tick_window
 from eventgen.plugin.output import Delivery, LineFrames, OutputConfig, OutputError, OutputPlugin, WriteResult
@@ -48,20 +49,22 @@ from eventgen.plugin.registry import registry
 from eventgen.plugin.replay_times import TIME_TOKENS, event_times, matched, parse_stamp, token_formats
 from eventgen.plugin.retry import Action, RetryLogic
 from eventgen.plugin.sample_generator import SampleGenerator, expand_indexes
+from eventgen.plugin.state import GLOBALS, LockedState, State
 from eventgen.render.providers import make_provider
 from eventgen.render.tokens import RenderContext, RenderPlan, take
 from eventgen.schedule.tick import LiveRun, Tick
 
 __all__ = [
-    "META_KEYS", "TABLES", "TIME_TOKENS", "Action", "BulkDocuments", "Config", "ConfigError", "Delivery",
-    "EventBatch", "EventText", "EventgenError", "GenerationJob", "GeneratorPlugin", "HecEvent", "HecMetric", "HecRaw",
-    "InputPlugin", "LineFrames", "LiveRun", "ModinputXml", "OutputConfig", "OutputError", "OutputPlugin", "PathKind",
-    "Payload", "RaterPlugin", "RenderContext", "RenderPlan", "RetryLogic", "SampleGenerator", "SampleProblem",
-    "Setting", "SettingError", "SyslogFrames", "SyslogHeaders", "TableRater", "TemplateError", "Tick",
-    "TimeFormatter", "TokenSpec", "WriteResult", "at_least", "base_count", "choice", "event_meta", "event_times",
-    "expand_indexes", "generator_class", "generator_of", "host_port", "host_port_list", "host_problem", "http_url",
-    "make_provider", "matched", "micros", "moment", "parse_bool", "parse_float", "parse_host", "parse_int",
-    "parse_json", "parse_list", "parse_stamp", "parse_str", "parse_time", "parse_timezone", "per_second", "port",
-    "rate_table", "read_text", "registry", "sorted_job_times", "split_time", "take", "tick_window", "token_formats",
-    "url_list", "url_port", "writable_dir_problem", "writable_file_problem",
+    "GLOBALS", "META_KEYS", "TABLES", "TIME_TOKENS", "Action", "BulkDocuments", "Config", "ConfigError", "Delivery",
+    "EventBatch", "EventText", "EventgenError", "Framed", "GenerationJob", "GeneratorPlugin", "HecEvent", "HecMetric",
+    "HecRaw", "InputPlugin", "LineFrames", "LiveRun", "LockedState", "ModinputXml", "OutputConfig", "OutputError",
+    "OutputPlugin", "PathKind", "Payload", "RaterPlugin", "RenderContext", "RenderPlan", "RetryLogic",
+    "SampleGenerator", "SampleProblem", "Setting", "SettingError", "State", "SyslogFrames", "SyslogHeaders",
+    "TableRater", "TemplateError", "TextFrames", "Tick", "TimeFormatter", "TokenSpec", "WriteResult", "at_least",
+    "base_count", "choice", "event_meta", "event_times", "expand_indexes", "generator_class", "generator_of",
+    "host_port", "host_port_list", "host_problem", "http_url", "make_provider", "matched", "micros", "moment",
+    "parse_bool", "parse_float", "parse_host", "parse_int", "parse_json", "parse_list", "parse_stamp", "parse_str",
+    "parse_time", "parse_timezone", "per_second", "port", "rate_table", "read_text", "registry", "sorted_job_times",
+    "split_time", "take", "tick_window", "token_formats", "url_list", "url_port", "writable_dir_problem",
+    "writable_file_problem",
 ]  # fmt: skip

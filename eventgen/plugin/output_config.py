@@ -30,7 +30,15 @@ SHARED_OUTPUT_KEYS = (
     "outputTemplateFile",
     "outputJsonIndent",
 )
-FORMAT_KEYS = ("outputFormat", "outputTemplate", "outputTemplateFile", "outputJsonIndent")  # outputFormatBy's
+# outputFormatBy's keys: what each event's text is, and how text outputs separate and encode it (plugin.framing)
+FORMAT_KEYS = (
+    "outputFormat",
+    "outputTemplate",
+    "outputTemplateFile",
+    "outputJsonIndent",
+    "outputSeparator",
+    "outputEncoding",
+)
 
 
 class OutputConfig(Config):
@@ -67,7 +75,8 @@ def output_config_type(plugin: Any) -> type[OutputConfig]:
 def output_config(plugin: Any, settings: Mapping[str, Any], instance: str = "") -> OutputConfig:
     """The config of `instance` (an outputMode entry: the output's name, or `name#label`): the sample's settings,
     then its `outputFormatBy` entry (format keys, those it leaves out taking their defaults; for `name#label` also
-    the output's own settings). A SettingError names the entry's key that is not the output's or does not parse."""
+    the output's own settings, those it leaves out taking their declared defaults, never the first instance's
+    values). A SettingError names the entry's key that is not the output's or does not parse."""
     instance = instance or plugin.name
     by = settings.get("outputFormatBy")
     own = by.get(instance) if isinstance(by, dict) else None
@@ -75,8 +84,11 @@ def output_config(plugin: Any, settings: Mapping[str, Any], instance: str = "") 
     if isinstance(own, dict):
         layered = format_settings(own)
         if instance != plugin.name:
+            layered.update({s.name: s.default_value() for s in plugin.settings})
             layered.update(instance_settings(plugin, own))
         values = _Layered(settings, layered)
+    elif instance != plugin.name:  # a second instance without an entry: its own settings are the defaults
+        values = _Layered(settings, {s.name: s.default_value() for s in plugin.settings})
     return output_config_type(plugin).of(values, instance=instance)
 
 

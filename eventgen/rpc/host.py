@@ -140,11 +140,18 @@ class PeerHost:
             self.drops.drop(_name(peer), envelope.problem)
             return
         try:
-            self._on(peer, decode(envelope.data), events, envelope.address)
+            self._on(peer, decode(envelope.data), events, envelope.address, envelope.parts)
         except ProtocolError as exc:
             self.drops.drop(_name(peer), str(exc))
 
-    def _on(self, peer: bytes, message: Message, events: list[Event], address: str = "") -> None:
+    def _on(
+        self,
+        peer: bytes,
+        message: Message,
+        events: list[Event],
+        address: str = "",
+        parts: tuple[bytes | memoryview, ...] = (),
+    ) -> None:
         kind = message.type
         if kind is MsgType.HELLO:
             self._hello(peer, message, events, address)
@@ -159,11 +166,13 @@ class PeerHost:
             if not link.ready:
                 self._ready(peer, link, events)
         if kind is MsgType.DONE:  # judged by the dispatcher, whoever sent it
-            payloads = [(int(i), Payload.from_wire(p)) for i, p in message["payloads"]] if message["payloads"] else []
             try:
+                payloads = [(int(i), Payload.from_wire(p, parts)) for i, p in message["payloads"]]
                 delta, unreadable = JobDelta.from_wire(message["stats"]), ""
             except DeltaError as exc:
-                delta, unreadable = JobDelta(), str(exc)
+                payloads, delta, unreadable = [], JobDelta(), str(exc)
+            except (KeyError, TypeError, ValueError) as exc:  # a payload that is not one (the job is made again)
+                payloads, delta, unreadable = [], JobDelta(), f"unreadable payload ({type(exc).__name__}: {exc})"
             report = JobReport(job_key(message["key"]), message["run"], delta, message["error"], payloads)
             events.append(Done(peer, report, unreadable))
             if link is None or not link.joined:

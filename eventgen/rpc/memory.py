@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import queue
 import threading
+from collections.abc import Sequence
 
 from eventgen.rpc.sockets import Envelope
 
@@ -57,8 +58,8 @@ class MemoryClient:
         self.hub = hub
         self.identity = identity
 
-    def send(self, data: bytes) -> bool:
-        self.hub.inbox.put(Envelope(self.identity, data))
+    def send(self, data: bytes, parts: Sequence[bytes | memoryview] = ()) -> bool:
+        self.hub.inbox.put(Envelope(self.identity, data, parts=tuple(parts)))
         return True
 
     def recv(self, timeout: float) -> Envelope | None:

@@ -18,7 +18,7 @@ import msgpack
 
 from eventgen.core.errors import EventgenError
 
-PROTOCOL_VERSION = 3  # 3: DONE hands back formatted payloads, not event lists
+PROTOCOL_VERSION = 4  # 3: DONE hands back formatted payloads, not event lists; 4: their bytes as frames of their own
 MAX_MESSAGE_BYTES = 256 * 1024 * 1024  # a config bundle is the largest message
 
 log = logging.getLogger(__name__)
@@ -34,6 +34,7 @@ class MsgType(StrEnum):
     REFUSE = "refuse"  # host → worker: reason (stopping, incompatible)
     JOB = "job"  # host → worker: run id, job (GenerationJob.to_wire())
     DONE = "done"  # worker → host: run id, key [sample, seq], stats delta, error, payloads for the host's outputs
+    # (each payload's bytes follow the message as a part of their own, named by the payload's "frame")
     FAIL = "fail"  # worker → host: reason it cannot run this conf (the run fails)
     HEARTBEAT = "heartbeat"  # both ways; the worker's carries its in-flight count
     BYE = "bye"  # worker → host: returned (unstarted job keys), final

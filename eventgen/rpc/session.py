@@ -21,6 +21,7 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -185,8 +186,8 @@ class Session:
             log.info("controller said quit: %s", self.quit_reason)
         return 0
 
-    def _send(self, kind: MsgType, **fields: Any) -> None:
-        self.transport.send(encode(kind, **fields))
+    def _send(self, kind: MsgType, parts: Sequence[bytes | memoryview] = (), **fields: Any) -> None:
+        self.transport.send(encode(kind, **fields), parts)
 
     def _handle(self, envelope: Envelope) -> None:
         if envelope.problem:
@@ -296,13 +297,15 @@ class Session:
             self.finished(report)
             if not self.welcomed or report.run != self.run_id:
                 continue  # its controller is gone (or does not know us now): the role above keeps its counts
+            frames: list[bytes | memoryview] = []  # the payloads' bytes, sent as they lie (no copy into the message)
             self._send(
                 MsgType.DONE,
+                frames,
                 run=report.run,
                 key=list(report.key),
                 stats=report.delta.to_wire(),
                 error=report.error,
-                payloads=[[index, payload.to_wire(True)] for index, payload in report.handback],
+                payloads=[[index, payload.to_wire(True, frames)] for index, payload in report.handback],
             )
 
     def _leave(self) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -36,6 +36,7 @@ class Envelope:
     data: bytes
     problem: str = ""
     address: str = ""  # the sender's network address, where the transport knows it
+    parts: tuple[memoryview | bytes, ...] = ()  # message parts after the first (payload bytes), not copied
 
 
 class ServerTransport(Protocol):
@@ -45,7 +46,7 @@ class ServerTransport(Protocol):
 
 
 class ClientTransport(Protocol):
-    def send(self, data: bytes) -> bool: ...
+    def send(self, data: bytes, parts: Sequence[bytes | memoryview] = ()) -> bool: ...
     def recv(self, timeout: float) -> Envelope | None: ...
     def close(self) -> None: ...
 
@@ -194,13 +195,13 @@ class ZmqServer:
                     self.revoked.add(key)
                     log.warning("refused a message from a revoked Curve key %s", key.decode("ascii", "replace"))
                 return Envelope(peer, b"", "its Curve key is no longer authorized")
-        if len(frames) != 2:
-            return Envelope(peer, b"", f"expected 1 payload frame, got {len(frames) - 1}")
+        if len(frames) < 2:
+            return Envelope(peer, b"", "expected a payload frame, got none")
         try:
             address = str(frames[1].get("Peer-Address") or "")
         except zmq.ZMQError:  # not offered by this transport (ipc://, inproc://)
             address = ""
-        return Envelope(peer, frames[1].bytes, address=address)
+        return Envelope(peer, frames[1].bytes, address=address, parts=tuple(f.buffer for f in frames[2:]))
 
     def _handshake_failed(self) -> None:
         from zmq.utils.monitor import recv_monitor_message
@@ -275,9 +276,14 @@ class ZmqClient:
         out = self._wake_out
         return lambda: out.send(b"", zmq.NOBLOCK)
 
-    def send(self, data: bytes) -> bool:
+    def send(self, data: bytes, parts: Sequence[bytes | memoryview] = ()) -> bool:
+        """`data`, then each of `parts` as a message part of its own (sent from where it lies: parts of 64 KiB and
+        more are not copied, so they must not change until the message is sent)."""
         try:
-            self.socket.send(data, flags=zmq.NOBLOCK, copy=len(data) < 65536)
+            if parts:
+                self.socket.send_multipart([data, *parts], flags=zmq.NOBLOCK, copy=False)
+            else:
+                self.socket.send(data, flags=zmq.NOBLOCK, copy=len(data) < 65536)
             return True
         except zmq.ZMQError as exc:
             log.debug("send failed: %s", exc)

@@ -129,7 +129,7 @@ class Dispatcher:
             if pinned == peer_id:
                 del self.pins[pin]
                 if jobs or not self.stop.is_set():
-                    where = pin if isinstance(pin, str) else "%s (state lane %s)" % pin  # type: ignore[str-format]
+                    where = f"{pin[0]} (state lane {pin[1]})" if isinstance(pin, tuple) else pin
                     log.warning(
                         "sample %s: its worker %s is gone; its state starts afresh on another", where, peer.name
                     )

@@ -113,6 +113,7 @@ def ticks(
     schedule = make_schedule(sample, window.now, live)
     rater = rater or make_rater(sample, seed)
     delay = sample.settings["delay"] if window.paced and not window.bounded else 0.0
+    skip_past = window.paced and sample.settings.get("skipPast")  # times before the run's start are dropped
     for number, tick in enumerate(schedule.ticks(window.start + delay, rng)):
         if window.end_count is not None and number >= window.end_count:
             return
@@ -122,8 +123,12 @@ def ticks(
             stamps = np.asarray(tick.timestamps, dtype=np.float64)
             if window.end_time is not None and len(stamps) and stamps[-1] > window.end_time:
                 stamps = stamps[stamps <= window.end_time]
+            if skip_past and len(stamps) and stamps[0] < window.now:
+                stamps = stamps[stamps >= window.now]
+                if not len(stamps):
+                    continue
             yield number, Tick(tick.time, len(stamps), tick.earliest, tick.latest, stamps), len(stamps)
-        else:
+        elif not (skip_past and tick.time < window.now):
             yield number, tick, rater.rate(tick.count, tick.time, rng)
 
 

@@ -107,13 +107,13 @@ _BY_NAME: dict[str, Any] = {
     "method": "POST", "acks": 1, "ssl": True, "separator": "|", "encoding": "utf-8", "compression_type": "gzip",
     "security_protocol": "PLAINTEXT", "sasl_mechanism": "PLAIN", "max_request_size": 1048576,
     "max_batch_size": 16384, "linger_ms": 5, "file_mode": 600, "success_code": 201, "input_format": "JSONEachRow",
-    "dsn": "http://127.0.0.1:8123/default", "tls_mode": "proxy", "pool_maxsize": 8, "formatter": {"format": "plain"},
+    "dsn": "http://127.0.0.1:8123/default", "tls_mode": "strict", "pool_maxsize": 8, "formatter": {"format": "plain"},
     "timestamp_pattern": r"(?P<timestamp>\w+)", "timestamp_format": "%s", "chunk_size": 1024, "repeat": True,
 }  # fmt: skip
 PROBED = ("event replay",)  # besides the outputs: the sections whose translation notes what it does not apply
 _BY_KIND: dict[str, Any] = {"str": "probe", "int": 1, "num": 1.5, "bool": True, "list": ["probe"],
                             "map": {"probe": "1"}, "time": "now", "any": "probe"}  # fmt: skip
-_FILES = ("path", "ca_cert", "client_cert", "client_cert_key")
+_FILES = ("path", "ca_cert", "client_cert", "client_cert_key", "ssl_cafile", "ssl_certfile", "ssl_keyfile")
 
 
 def not_applied(section: str, schema: dict[str, Any] | None) -> dict[str, str]:

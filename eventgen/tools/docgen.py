@@ -27,7 +27,7 @@ token wins.
 | replacementType | replacement | value |
 |---|---|---|
 | `static` | text | the text |
-| `timestamp` | strftime format; `%s` epoch seconds, `%f` real microseconds | the event's time in `timezone` |
+| `timestamp` | strftime format; `%s` epoch seconds, `%f` real microseconds, `%:z` the offset as `+00:00`; `isoformat` writes what `datetime.isoformat()` does | the event's time in `timezone` |
 | `replaytimestamp` | strftime format or JSON list of formats | the event's time (replay: its replayed time) |
 | `random`, `rated` | `integer[a:b]` (inclusive), `float[a.b:c.d]` (decimals of the lower bound), `ipv4`, `ipv6`, `mac`, `guid`, `hex(n)` (uppercase), `string(n)` (URL-safe characters), `list["a","b"]` | a random value; `rated` multiplies numbers by the rater's rate tables at the event's time. `random` also takes pytest-splunk-addon's typed values: `src[...]`, `dest[...]`, `dvc[...]`, `host[...]`, `user[...]`, `url[...]`, `email`, `src_port`, `dest_port`, `file[path]` (docs/pytest-splunk-addon.md) |
 | `file` | `path` or `path:column` (1-based CSV column; `:0` is refused) | a random line/row; all `file`/`mvfile` tokens on one file share the row of an event |

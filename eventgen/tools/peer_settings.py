@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from eventgen.conf import splunk_spec
+from eventgen.conf.eventum_outputs import REFUSED
 
 
 class Status(StrEnum):
@@ -110,14 +111,19 @@ EVENTUM_PARAMS: dict[str, tuple[str, ...]] = {
 
 _NOT_YET = "not implemented here (issue 24)"
 _APP = "Eventum's app server (web UI, REST API, MCP): eventgen's studio and cluster are set by their own flags"
+_GENERATION = {
+    "timezone": "`--timezone ZONE`: times without a zone and `timestamp` in it",
+    "batch.size": "`--batch-size N` (`jobSize`)",
+    "batch.delay": "`--batch-delay S`, checked: a live job holds at most 50 ms of event times",
+    "keep_order": "`--keep-order`: one generator worker, batches in time order",
+    "max_concurrency": "`--max-concurrency N`: at most N generator workers, each writing one batch at a time",
+}
 EVENTUM_DECLARED: dict[tuple[str, str], Verdict] = {
-    ("output http", "concurrency"): refused(f"{_NOT_YET}: one request per batch; run more workers"),
-    **{("output kafka", key): refused(f"{_NOT_YET}: pass librdkafka properties in `kafkaProducerConfig`") for key in
-       ("sasl_kerberos_service_name", "sasl_kerberos_domain_name", "ssl_cafile", "ssl_certfile", "ssl_keyfile",
-        "metadata_max_age_ms", "connections_max_idle_ms", "retry_backoff_ms", "transaction_timeout_ms")},
+    **{("output " + plugin, key): refused(reason) for plugin, keys in REFUSED.items() for key, reason in keys.items()},
+    **{("eventum.yml generation", key): supported(how) for key, how in _GENERATION.items()},
     **{("eventum.yml generation", key): refused(f"{_NOT_YET}: eventgen reads generator.yml; its engine is set in "
                                                 "`[global]` and by flags") for key in
-       EVENTUM_PARAMS["eventum.yml generation"]},
+       EVENTUM_PARAMS["eventum.yml generation"] if key not in _GENERATION},
     **{("eventum.yml server, log, path", key): not_applicable(_APP) for key in
        EVENTUM_PARAMS["eventum.yml server, log, path"] if not key.startswith(("log.", "path."))},
     **{("eventum.yml server, log, path", key): not_applicable("Eventum's app logs: eventgen logs to stderr, "
@@ -130,7 +136,8 @@ EVENTUM_DECLARED: dict[tuple[str, str], Verdict] = {
     ("startup.yml", "path"): supported("the project's generator.yml is the CONF argument"),
     ("startup.yml", "autostart"): not_applicable("Eventum's app starts generators; eventgen runs when invoked"),
     ("startup.yml", "live_mode"): supported("`--live-mode` / `--sample-mode`"),
-    ("startup.yml", "skip_past"): supported("live runs skip what is past (time_patterns); `--no-wait` does not"),
+    ("startup.yml", "skip_past"): supported("`skipPast`, on for projects: live runs drop the times every input gives "
+                                           "before the start; `--no-skip-past` makes them at once"),
     ("startup.yml", "scenarios"): not_applicable("groups generators in Eventum's app UI"),
     ("startup.yml", "params"): supported("`--params` / `--params-file`"),
 }  # fmt: skip

@@ -363,6 +363,10 @@ def test_manifests_hold_the_expected_objects():
             "Deployment",
             "Service",
             "HorizontalPodAutoscaler",
+            # server/: the server as the controller's entry point, applied instead of controller.yaml
+            "Deployment",
+            "Service",
+            "PersistentVolumeClaim",
         ]
     )
     # The placeholder Secrets and the autoscaler are not applied with the folder (kubectl apply -f is not

@@ -153,9 +153,11 @@ def test_several_inputs_merge_in_time_order_with_their_tags(tmp_path, threading)
     lines = run(path, "--threading", threading)
     expected = [f"2024-01-01T00:{t}+00:00 {tag} {n}" for n, (t, tag) in enumerate(MERGED_ORDER, 1)]
     assert lines == expected
-    live = cli(str(path), "--live-mode", "--threading", threading)  # all in the past: released at once
+    live = cli(str(path), "--live-mode", "--no-skip-past", "--threading", threading)  # all past: made at once
     assert live.returncode == 0, live.stderr
     assert live.stdout.splitlines() == expected
+    skipped = cli(str(path), "--live-mode", "--threading", threading)  # skip_past, Eventum's default: all past
+    assert (skipped.returncode, skipped.stdout) == (0, ""), skipped.stderr
     preview = cli("preview", "-n", "5", str(path))
     assert preview.returncode == 0, preview.stderr
     assert [line for line in preview.stdout.splitlines() if not line.startswith("==")] == expected[:5]
@@ -286,16 +288,15 @@ def test_validate_preview_and_convert(tmp_path):
     result = cli("convert", str(path))
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert "# no equivalent: output[0].stdout.separator: ';': no equivalent (events end with a newline)" in lines
-    assert "# no equivalent: output[0].stdout.flush_interval: no equivalent (ignored)" in lines
+    assert not [line for line in lines if line.startswith("# no equivalent")]  # separator applied, flush checked
     assert {"input = timer", "interval = 60", "timerRepeat = 2", f"backfill = {START}"} <= set(lines)
     conf = tmp_path / "converted.conf"
     conf.write_text(result.stdout, encoding="utf-8")
     converted = cli(str(conf), "--no-wait")
     assert converted.returncode == 0, converted.stderr
-    assert converted.stdout.splitlines() == run(path) == ["2024-01-01T00:00:00+00:00 ", "2024-01-01T00:01:00+00:00 "]
+    assert converted.stdout.splitlines() == run(path) == ["2024-01-01T00:00:00+00:00 ;2024-01-01T00:01:00+00:00 ;"]
     assert json.loads(next(v for v in lines if v.startswith("outputFormatBy"))[17:]) == {
-        "stdout": {"outputFormat": "raw"}
+        "stdout": {"outputFormat": "raw", "outputSeparator": ";"}
     }
 
 

@@ -274,3 +274,23 @@ def test_the_scripts_page_shows_the_bundled_script() -> None:
     page = (ROOT / "docs" / "scripts.md").read_text(encoding="utf-8")
     shown = page.split("```python\n", 1)[1].split("```\n", 1)[0]
     assert bundled.split("\n", 1)[1] == shown  # the page leaves out the file's first line, its name
+
+
+def test_params_globals_is_the_globals_templates_see(tmp_path):
+    """`params["globals"]` is the process's globals object (Eventum gives scripts the same state templates use)."""
+    script = """
+def produce(params):
+    g = params["globals"]
+    n = g.incr("calls")
+    return f"{n} {type(g).__name__} {sorted(g.as_dict())}"
+"""
+    yml = f"""
+input:
+  - linspace: {{start: "{START}", end: "+1m", count: 3}}
+event:
+  script: {{path: produce.py}}
+output:
+  - stdout: {{}}
+"""
+    path = project(tmp_path, yml, {"produce.py": script})
+    assert run(path) == ["1 LockedState ['calls']", "2 LockedState ['calls']", "3 LockedState ['calls']"]

@@ -95,6 +95,43 @@ def test_every_event_read_back_once_by_id(tmp_path, tansu, compression):
     assert all(r.timestamp > 1_600_000_000_000 for r in records)
 
 
+def test_a_full_producer_queue_loses_and_repeats_no_record(tmp_path, tansu):
+    """librdkafka's queue holds 200 records, so the produce loop meets a full queue again and again mid-batch: each
+    time the record that did not fit waits for room and the loop goes on from the next one, keys and headers
+    kept in step with their values."""
+    tansu.create_topic("full", partitions=2)
+    n = 3000
+    proc, summary = run(
+        tmp_path,
+        f"""
+        [s.log]
+        sampleDir = .
+        count = {n}
+        end = 1
+        jobSize = 1500
+        timeMode = sample
+        outputMode = kafka
+        kafkaBootstrapServers = {tansu.bootstrap}
+        kafkaTopic = full
+        kafkaKey = $sample
+        kafkaHeaders = true
+        kafkaProducerConfig = {{"queue.buffering.max.messages": 200}}
+        host = h1
+        token.0.token = @@ID
+        token.0.replacementType = integerid
+        token.0.replacement = 0
+        """,
+        sample="id=@@ID GET /index.html 200\n",
+    )
+    assert proc.returncode == 0, proc.stderr
+    counts = row(summary, "kafka")
+    assert (counts["generated"], counts["sent"], counts["failed"]) == (n, n, 0)
+    records = tansu.read("full", n)
+    assert sorted(ids_of(records)) == list(range(n))
+    assert {r.key for r in records} == {b"s.log"}
+    assert {(dict(r.headers)["host"], dict(r.headers)["source"]) for r in records} == {(b"h1", b"s.log")}
+
+
 def test_broker_restart_mid_run_loses_no_acknowledged_record(tmp_path, tansu):
     """acks = all; tansu killed after three ticks were acknowledged and read, started again (same port,
     empty memory storage: the topic is made again). Batches while it is down fail as whole batches (retried

@@ -66,14 +66,17 @@ def test_a_peer_setting_nothing_accounts_for_stops_the_generator(monkeypatch: py
 
 
 def test_the_probe_finds_what_the_translation_notes_and_only_that() -> None:
-    notes = compat.not_applied("output stdout", eventum.OUTPUTS["stdout"])
-    assert set(notes) == {"flush_interval", "encoding", "separator"}
-    assert notes["separator"] == "no equivalent (events end with a newline)"
-    assert compat.not_applied("output kafka", eventum.OUTPUTS["kafka"]) == {"encoding": "no equivalent (ignored)"}
+    assert compat.not_applied("output stdout", eventum.OUTPUTS["stdout"]) == {}  # separator, encoding: applied
+    notes = compat.not_applied("output opensearch", eventum.OUTPUTS["opensearch"])
+    assert set(notes) == {"connect_timeout", "proxy_url", "client_cert", "client_cert_key"}
+    assert notes["proxy_url"] == "no equivalent (ignored)"
+    assert compat.not_applied("output kafka", eventum.OUTPUTS["kafka"]) == {}
     rows = {(r.section, r.name): r.verdict for r in compat.eventum_rows()}
     assert rows[("output stdout", "stream")].status is Status.SUPPORTED
-    assert rows[("output file", "file_mode")].status is Status.NOT_APPLIED
-    assert rows[("output http", "concurrency")].status is Status.REFUSED
+    assert rows[("output file", "file_mode")].status is Status.SUPPORTED
+    assert rows[("output http", "concurrency")].status is Status.SUPPORTED
+    assert rows[("output kafka", "sasl_kerberos_domain_name")].status is Status.REFUSED
+    assert rows[("eventum.yml generation", "keep_order")].status is Status.SUPPORTED
 
 
 def test_flags_the_declarations_name_exist() -> None:

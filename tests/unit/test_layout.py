@@ -21,6 +21,7 @@ PLUGINS = ROOT / "lib" / "plugins"
 
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("cli",),  # the command line only: nothing imports it
+    ("web",),  # `eventgen server`: the service's operations, REST, /metrics, MCP
     ("tools",),  # not on the pipeline: Splunk app build, bench, docgen, studio
     ("cluster",),  # controller and worker roles, bundle, keys
     ("run",),  # wiring, engine, dispatcher, transports, accounting, preview

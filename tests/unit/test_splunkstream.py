@@ -14,6 +14,7 @@ from eventgen.plugin import OutputPlugin, Payload, registry
 from eventgen.plugin.compliance import compliance_batch, settings_from
 from tests.servers import self_signed_cert
 from tests.splunkd_standin import Splunkd
+from tests.waiting import wait_for
 
 registry.load()
 PLUGIN = cast(type[OutputPlugin], registry.get("output", "splunkstream"))
@@ -60,7 +61,11 @@ def test_an_expired_session_is_renewed_once(splunkd):
 def test_a_connection_splunkd_closed_while_idle_is_replaced_before_posting(splunkd):
     splunkd.drop_idle = True
     out = output(splunkd)
-    deliveries = [out.deliver(compliance_batch()) for _ in range(3)]
+    deliveries = []
+    for _ in range(3):
+        deliveries.append(out.deliver(compliance_batch()))
+        answered = splunkd.logins + len(splunkd.posted)  # each closed after its answer: idle before it is reused
+        wait_for(lambda answered=answered: splunkd.dropped == answered, "splunkd to close its connections")
     out.shutdown()
     assert [(d.sent, d.failed, d.resent) for d in deliveries] == [(25, 0, 0)] * 3  # nothing sent twice
     assert (splunkd.logins, len(splunkd.posted), len(splunkd.events)) == (1, 3, 75)

@@ -79,3 +79,17 @@ def test_formatter_zone_and_offset() -> None:
     tz = timezone(timedelta(hours=-5))
     assert TimeFormatter("%H:%M %z", tz).format(NOW) == "09:37 -0500"
     assert TimeFormatter("%d/%b/%Y", UTC).format_many(np.full(3, NOW)) == ["25/Nov/2026"] * 3
+
+
+def test_isoformat_pattern_writes_what_datetime_isoformat_writes():
+    from datetime import UTC, datetime, timedelta, timezone
+
+    import numpy as np
+
+    from eventgen.core.timeutil import TimeFormatter
+
+    times = np.array([1704067200.0, 1704067200.25, 1704067201.000001, 1704067261.5])
+    for tz in (UTC, timezone(timedelta(hours=5, minutes=30)), timezone(timedelta(hours=-3))):
+        expected = [datetime.fromtimestamp(t, tz).isoformat() for t in times.tolist()]
+        assert TimeFormatter("isoformat", tz).format_many(times) == expected
+    assert TimeFormatter("%H:%M %:z", timezone(timedelta(hours=-3))).format_many(times[:1]) == ["21:00 -03:00"]

@@ -26,13 +26,17 @@ COOKIE = "eventgen_studio"
 HEADER = "X-Studio-Token"
 
 LOGIN_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>eventgen studio: sign in</title>
-<link rel="stylesheet" href="/static/studio.css"></head><body class="login"><form method="post" action="/login">
+<link rel="stylesheet" href="static/studio.css"></head><body class="login"><form method="post" action="login">
 <h1>eventgen studio</h1><p>{message}</p><input type="password" name="password" autofocus placeholder="password">
 <button type="submit">Sign in</button></form></body></html>"""
 
 
-def create_app(workspace: Workspace, token: str | None = None, password: str | None = None) -> Flask:
-    """The studio for `workspace`; `token` defaults to a fresh random one (app.config["STUDIO_TOKEN"])."""
+def create_app(
+    workspace: Workspace, token: str | None = None, password: str | None = None, cookie: str = COOKIE
+) -> Flask:
+    """The studio for `workspace`; `token` defaults to a fresh random one (app.config["STUDIO_TOKEN"]).
+    `eventgen server` mounts it under a prefix with its own token and session `cookie` (one login for both);
+    every link and redirect is relative to that prefix (the WSGI SCRIPT_NAME)."""
     app = Flask("eventgen.tools.studio", static_folder=str(STATIC), static_url_path="/static")
     app.config["STUDIO_WORKSPACE"] = workspace
     app.config["STUDIO_TOKEN"] = token or secrets.token_urlsafe(24)
@@ -44,8 +48,11 @@ def create_app(workspace: Workspace, token: str | None = None, password: str | N
     def matches(candidate: str | None) -> bool:
         return bool(candidate) and hmac.compare_digest(str(candidate).encode(), secret.encode())
 
+    def home() -> str:
+        return request.script_root + "/"
+
     def with_cookie(response: BaseResponse) -> BaseResponse:
-        response.set_cookie(COOKIE, secret, httponly=True, samesite="Strict", secure=request.is_secure)
+        response.set_cookie(cookie, secret, httponly=True, samesite="Strict", secure=request.is_secure)
         return response
 
     @app.before_request
@@ -56,12 +63,12 @@ def create_app(workspace: Workspace, token: str | None = None, password: str | N
             if matches(request.headers.get(HEADER)):
                 return None
             return make_response({"error": f"missing or wrong {HEADER} header", "errors": []}, 401)
-        if matches(request.cookies.get(COOKIE)):
+        if matches(request.cookies.get(cookie)):
             return None
         if request.path == "/" and matches(request.args.get("token")):
-            return with_cookie(redirect("/", code=303))
+            return with_cookie(redirect(home(), code=303))
         if password:
-            return redirect("/login", code=303)
+            return redirect(home() + "login", code=303)
         return make_response(
             "eventgen studio: open the URL printed by `eventgen studio` (it carries the token)\n",
             401,
@@ -90,7 +97,7 @@ def create_app(workspace: Workspace, token: str | None = None, password: str | N
         if request.method == "POST":
             given = request.form.get("password", "")
             if password and hmac.compare_digest(given.encode(), password.encode()):
-                return with_cookie(redirect("/", code=303))
+                return with_cookie(redirect(home(), code=303))
             message = "Wrong password."
         return make_response(
             LOGIN_PAGE.format(message=html.escape(message)),

@@ -56,8 +56,9 @@ class Confinement:
     credentials: tuple[Path, ...] = ()
 
     @classmethod
-    def of(cls, conf: Path, config: RunConfig | None) -> Confinement:
-        """The workspace of `conf` (resolved), loaded as `config`; None (a conf that does not load): its folder."""
+    def of(cls, conf: Path, config: RunConfig | None, bound: Path | None = None) -> Confinement:
+        """The workspace of `conf` (resolved), loaded as `config`; None (a conf that does not load): its folder.
+        With `bound` (the studio served by `eventgen server`), only the folders and files inside it."""
         folders, files, credentials = [conf.parent], [], []
         if config is not None:
             for sample in config.samples:
@@ -73,10 +74,14 @@ class Confinement:
                     credentials.append(named.path)
             for path in project_files(config):
                 (folders if path.is_dir() else files).append(path)
+
+        def kept(path: Path) -> bool:
+            return _usable(path) and (bound is None or path.is_relative_to(bound))
+
         return cls(
             conf,
-            tuple(dict.fromkeys(f for f in folders if _usable(f))),
-            tuple(dict.fromkeys(f for f in files if _usable(f))),
+            tuple(dict.fromkeys(f for f in folders if kept(f))),
+            tuple(dict.fromkeys(f for f in files if kept(f))),
             tuple(dict.fromkeys(credentials)),
         )
 

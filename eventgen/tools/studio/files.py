@@ -33,12 +33,12 @@ class Files:
     def confinement(self, config: RunConfig | None = None) -> Confinement:
         """The workspace as the saved conf draws it (only the conf's folder while the conf does not load)."""
         if config is not None:
-            return Confinement.of(self.workspace.conf, config)
+            return Confinement.of(self.workspace.conf, config, self.workspace.bound)
         try:
             with self.workspace.loaded() as loaded:
-                return Confinement.of(self.workspace.conf, loaded)
+                return Confinement.of(self.workspace.conf, loaded, self.workspace.bound)
         except EventgenError:
-            return Confinement.of(self.workspace.conf, None)
+            return Confinement.of(self.workspace.conf, None, self.workspace.bound)
 
     def check(self, file: str, confinement: Confinement | None = None) -> Path:
         """`file` resolved, if inside the workspace (else `Refused`) and not a folder."""

@@ -124,7 +124,7 @@ def walk_ticks(sample: Sample, window: tuple[float, float], now: float, seed: in
     walk = Walk()
     deadline = time.monotonic() + TIME_BUDGET
     start, end = window
-    stream = plan_ticks(sample, Window(start, now, end_time=end), seed)
+    stream = plan_ticks(sample, Window(start, now, end_time=end, paced=False), seed)  # the past shown too (skipPast)
     item = next(stream, None)
     while item is not None and item[1].time < end:
         _, tick, rated = item

@@ -39,8 +39,12 @@ class Workspace:
         seed: int | None = None,
         params: Mapping[str, Any] | None = None,
         secrets: Mapping[str, Any] | None = None,
+        bound: Path | None = None,
+        overrides: Mapping[str, str] | None = None,
     ):
         self.conf = Path(conf).resolve()
+        self.bound = bound.resolve() if bound else None  # served by `eventgen server`: nothing outside its workspace
+        self.overrides = dict(overrides or {})  # settings applied to every stanza under a request's own
         if not self.conf.is_file():
             raise StudioError(f"conf file {conf} not found")
         self.folder = self.conf.parent
@@ -60,7 +64,8 @@ class Workspace:
         self, conf_text: str | None = None, overrides: Mapping[str, str] | None = None, only: str | None = None
     ) -> Iterator[RunConfig]:
         """The conf (or unsaved `conf_text`) loaded; ConfigErrors name the real conf file."""
-        raw = {k: str(v) for k, v in (overrides or {}).items() if str(v).strip() != ""}
+        merged = {**self.overrides, **(overrides or {})}
+        raw = {k: str(v) for k, v in merged.items() if str(v).strip() != ""}
         with self.lock:
             if conf_text is None:
                 yield self._load(self.conf, raw, only)

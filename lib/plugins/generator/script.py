@@ -1,8 +1,9 @@
 """`generator = script`: events from a Python file's `produce(params)`, as Eventum's script event plugin.
 
 The file is loaded once per generator instance (`importlib`, from its path) and `produce` is called once per
-timestamp with `params = {"timestamp": datetime, "tags": (...)}`; it returns one event (a string) or several (a
-list of strings). State the script keeps in module globals lasts for the run. See docs/scripts.md.
+timestamp with `params = {"timestamp": datetime, "tags": (...), "globals": GLOBALS}` (the process's globals,
+shared with templates); it returns one event (a string) or several (a list of strings). State the script keeps
+in module globals lasts for the run. See docs/scripts.md.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from eventgen.plugin import (
+    GLOBALS,
     EventBatch,
     EventgenError,
     GenerationJob,
@@ -189,7 +191,7 @@ class ScriptGenerator(GeneratorPlugin):
                 if per_event is not None:
                     tags = per_event[n]
                 try:
-                    result = produce({"timestamp": datetime.fromtimestamp(epoch, tz), "tags": tags})
+                    result = produce({"timestamp": datetime.fromtimestamp(epoch, tz), "tags": tags, "globals": GLOBALS})
                 except (Exception, SystemExit) as exc:
                     raise ScriptError(
                         f"script {_where(self.file, locate(exc, self.file))}: {type(exc).__name__}: {exc}"

@@ -134,7 +134,7 @@ class Splunkd:
         except (OSError, http.client.HTTPException) as exc:
             self.close()
             error = OutputError(f"splunkd {self.where}: {type(exc).__name__}: {exc}")
-            error.maybe_received = sent  # type: ignore[attr-defined]
+            error.maybe_received = sent  # type: ignore[attr-defined]  # read by _Stale's handler: a resend is counted
             if isinstance(exc, STALE):
                 raise _Stale(error) from None
             raise error from None

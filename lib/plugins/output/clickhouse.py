@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import http.client
 import re
-import socket
 import ssl
 from urllib.parse import urlencode
 
@@ -29,6 +28,7 @@ from eventgen.plugin import (
     WriteResult,
     at_least,
     choice,
+    http_url,
     parse_bool,
     parse_float,
     parse_host,
@@ -39,6 +39,7 @@ from eventgen.plugin import (
 
 from ._checks import tls_problems
 from ._net import peer_gone, tls_context, tls_wrap
+from ._proxy import open_socket, proxy_problem
 
 RETRYABLE_STATUS = {408, 429}  # and every 5xx, unless the exception code says the data is wrong
 # ClickHouse exception codes that no retry can cure: the rows do not parse or fit the table, the table, database,
@@ -140,6 +141,12 @@ class ClickHouseOutput(OutputPlugin):
         ),
         Setting("clickhouseKeyFile", default=None, doc="HTTPS: the client certificate's key (PEM).", path=PathKind.TLS),
         Setting(
+            "clickhouseProxy",
+            http_url,
+            None,
+            "An http:// proxy whose CONNECT tunnel carries the connection (Eventum's `proxy_url`).",
+        ),
+        Setting(
             "clickhouseServerName",
             parse_host,
             None,
@@ -164,6 +171,9 @@ class ClickHouseOutput(OutputPlugin):
         extra = settings.clickhouseSettings
         if extra is not None and not isinstance(extra, dict):
             problems.append(("clickhouseSettings", "must be a JSON object of setting: value"))
+        proxy = proxy_problem(settings.clickhouseProxy)
+        if proxy:
+            problems.append(("clickhouseProxy", proxy))
         return problems + tls_problems(settings, "clickhouseCaFile", "clickhouseCertFile", "clickhouseKeyFile")
 
     def __init__(self, settings) -> None:
@@ -215,10 +225,8 @@ class ClickHouseOutput(OutputPlugin):
             self.close()
         if self.conn is None:
             cfg = self.config
-            try:
-                sock = socket.create_connection((self.host, self.port), cfg.clickhouseConnectTimeout)
-            except OSError as exc:
-                raise OutputError(f"ClickHouse {self.where}: cannot connect: {exc.strerror or exc}") from exc
+            where = f"ClickHouse {self.where}"
+            sock = open_socket(self.host, self.port, cfg.clickhouseConnectTimeout, cfg.clickhouseProxy, where)
             sock.settimeout(cfg.clickhouseTimeout)
             if self.tls is not None:
                 name = cfg.clickhouseServerName or self.host  # unset: the certificate names the host

@@ -3,9 +3,30 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
-from eventgen.plugin import OutputPlugin, PathKind, Payload, Setting, at_least, choice, parse_int, writable_file_problem
+from eventgen.plugin import (
+    Framed,
+    OutputPlugin,
+    PathKind,
+    Payload,
+    Setting,
+    SettingError,
+    at_least,
+    choice,
+    parse_float,
+    parse_int,
+    writable_file_problem,
+)
+
+
+def parse_mode(text: str) -> int:
+    """A file mode in octal as `chmod` takes it: `600`, `0640`, `0o644`."""
+    digits = text.strip().lower().removeprefix("0o")
+    if not digits or len(digits) > 4 or any(c not in "01234567" for c in digits):
+        raise SettingError(f"not an octal file mode: {text.strip()!r} (e.g. 600, 0640)")
+    return int(digits, 8)
 
 
 def rotate(path: Path, backups: int) -> None:
@@ -20,7 +41,7 @@ def rotate(path: Path, backups: int) -> None:
     os.replace(path, path.with_name(f"{path.name}.1"))
 
 
-class FileOutput(OutputPlugin):
+class FileOutput(Framed, OutputPlugin):
     name = "file"
     summary = "Append events to a file with size-based rotation; one write per batch."
     single_writer = True  # one writer per file: process workers hand their batches to the parent, which appends
@@ -41,6 +62,20 @@ class FileOutput(OutputPlugin):
             "append",
             "`append` to the file, or `overwrite` it (emptied when the run opens it).",
         ),
+        Setting(
+            "fileMode",
+            parse_mode,
+            None,
+            "Permissions of the file, in octal (`600`: only its owner reads and writes it; Eventum's `file_mode`); "
+            "set when the run opens it. Default: the umask's.",
+        ),
+        Setting(
+            "fileReopenCheck",
+            at_least(parse_float, 0.1),
+            None,
+            "Every this many seconds a write checks that fileName still names the open file, and reopens it when "
+            "it was moved or deleted (log rotation; Eventum's `cleanup_interval`). Default: never.",
+        ),
     )
 
     @classmethod
@@ -59,16 +94,35 @@ class FileOutput(OutputPlugin):
         self.backups = self.config.fileBackupFiles
         if self.config.fileWriteMode == "overwrite":
             self.path.write_bytes(b"")
+        self._reopen()
+        self._checked = time.monotonic()
+
+    def _reopen(self) -> None:
         self._handle = open(self.path, "ab")  # noqa: SIM115 - kept open across batches
+        if self.config.fileMode is not None:
+            os.chmod(self._handle.fileno(), self.config.fileMode)
         self._size = self._handle.tell()
+
+    def _moved(self) -> bool:
+        """Whether fileName no longer names the open file (checked at most every fileReopenCheck seconds)."""
+        now = time.monotonic()
+        if now - self._checked < self.config.fileReopenCheck:
+            return False
+        self._checked = now
+        try:
+            return os.stat(self.path).st_ino != os.fstat(self._handle.fileno()).st_ino
+        except FileNotFoundError:
+            return True
 
     def write(self, payload: Payload) -> None:
         data = payload.data
+        if self.config.fileReopenCheck is not None and self._moved():
+            self._handle.close()
+            self._reopen()
         if self.max_bytes and self._size and self._size + len(data) > self.max_bytes:
             self._handle.close()
             rotate(self.path, self.backups)
-            self._handle = open(self.path, "ab")  # noqa: SIM115
-            self._size = 0
+            self._reopen()
         self._handle.write(data)
         self._handle.flush()
         self._size += len(data)

@@ -26,7 +26,8 @@ from eventgen.plugin import (
 )
 
 from ._checks import tls_problems
-from ._net import RETRYABLE_STATUS, tls_context
+from ._net import RETRYABLE_STATUS, tls_context, tls_wrap
+from ._proxy import open_socket, proxy_problem
 
 
 class HttpOutput(OutputPlugin):
@@ -49,6 +50,23 @@ class HttpOutput(OutputPlugin):
         Setting("httpCaFile", default=None, doc="HTTPS: CA bundle (PEM) to verify the server with.", path=PathKind.TLS),
         Setting("httpTimeout", at_least(parse_float, 0.1), "300", "Seconds to wait for a response."),
         Setting(
+            "httpConnectTimeout",
+            at_least(parse_float, 0.1),
+            None,
+            "Seconds to wait for the connection (Eventum's `connect_timeout`). Default: httpTimeout.",
+        ),
+        Setting("httpCertFile", default=None, doc="HTTPS: client certificate (PEM) for mutual TLS.", path=PathKind.TLS),
+        Setting(
+            "httpKeyFile", default=None, doc="HTTPS: key of the client certificate (when not in it).", path=PathKind.TLS
+        ),
+        Setting(
+            "httpProxy",
+            http_url,
+            None,
+            "An http:// proxy (`http://user:pass@host:3128`) whose CONNECT tunnel carries every request, plain or "
+            "TLS (Eventum's `proxy_url`).",
+        ),
+        Setting(
             "httpRetries",
             at_least(parse_int, 0),
             None,
@@ -63,7 +81,10 @@ class HttpOutput(OutputPlugin):
         headers = config.httpHeaders
         if headers is not None and not isinstance(headers, dict):
             return [("httpHeaders", "must be a JSON object of header: value")]
-        return tls_problems(config, "httpCaFile")
+        problem = proxy_problem(config.httpProxy)
+        if problem:
+            return [("httpProxy", problem)]
+        return tls_problems(config, "httpCaFile", "httpCertFile", "httpKeyFile")
 
     def open(self) -> None:
         cfg = self.config
@@ -81,13 +102,20 @@ class HttpOutput(OutputPlugin):
         self.conn: http.client.HTTPConnection | None = None
 
     def _connection(self) -> http.client.HTTPConnection:
+        """The kept-alive connection, made here (never by http.client, which would bypass the proxy)."""
+        if self.conn is not None and self.conn.sock is None:
+            self.close()
         if self.conn is None:
             cfg = self.config
+            where = f"{self.host}:{self.port}"
+            connect = cfg.httpTimeout if cfg.httpConnectTimeout is None else cfg.httpConnectTimeout
+            sock = open_socket(self.host, self.port, connect, cfg.httpProxy, where)
+            sock.settimeout(cfg.httpTimeout)
             if self.secure:
-                context = tls_context(cfg.httpVerify, cfg.httpCaFile)
-                self.conn = http.client.HTTPSConnection(self.host, self.port, timeout=cfg.httpTimeout, context=context)
-            else:
-                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=cfg.httpTimeout)
+                context = tls_context(cfg.httpVerify, cfg.httpCaFile, cfg.httpCertFile, cfg.httpKeyFile)
+                sock = tls_wrap(sock, context, self.host, where)
+            self.conn = http.client.HTTPConnection(self.host, self.port)
+            self.conn.sock = sock
         return self.conn
 
     def write(self, payload: Payload) -> None:
@@ -97,6 +125,9 @@ class HttpOutput(OutputPlugin):
             conn.request(self.config.httpMethod, self.target, body=body, headers=self.headers)
             response = conn.getresponse()
             detail = response.read()[:200].decode(errors="replace")
+        except OutputError:
+            self.close()
+            raise
         except (OSError, http.client.HTTPException) as exc:
             self.close()
             raise OutputError(f"{self.host}:{self.port}: {type(exc).__name__}: {exc}") from None

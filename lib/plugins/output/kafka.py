@@ -12,6 +12,8 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections import deque
+from operator import length_hint
 from typing import Any
 
 from eventgen.plugin import (
@@ -35,6 +37,7 @@ from ._kafka_records import Records, Report
 log = logging.getLogger(__name__)
 RDKAFKA_LOG = logging.getLogger("eventgen.kafka.librdkafka")
 OPEN_POLL = 0.1  # seconds per metadata attempt while opening (so "all brokers down" is noticed quickly)
+LIBRDKAFKA_MIN_MESSAGE = 1000  # the least message.max.bytes librdkafka takes
 # parts of librdkafka error strings that change between repeats of the same error
 _VOLATILE = re.compile(r"\s*\((?:after \d+ms[^)]*|\d+ identical error\(s\) suppressed)\)")
 
@@ -104,9 +107,10 @@ class KafkaOutput(OutputPlugin):
         ),
         Setting(
             "kafkaMaxRequestSize",
-            at_least(parse_int, 1024),
+            at_least(parse_int, 1),
             "10485760",
-            "Largest produce request in bytes (`message.max.bytes`).",
+            "Largest record in bytes (`message.max.bytes`; Eventum's `max_request_size`): a larger one fails. "
+            "librdkafka's least is 1000, so below that eventgen refuses the larger records itself.",
         ),
         Setting("kafkaHeaders", parse_bool, "false", "Add host, source, sourcetype and index as record headers."),
         Setting(
@@ -187,7 +191,7 @@ class KafkaOutput(OutputPlugin):
             "compression.type": cfg.kafkaCompression,
             "batch.size": cfg.kafkaBatchSize,
             "linger.ms": linger_ms,
-            "message.max.bytes": cfg.kafkaMaxRequestSize,
+            "message.max.bytes": max(LIBRDKAFKA_MIN_MESSAGE, cfg.kafkaMaxRequestSize),
             "retries": self.policy.retries,
             "enable.idempotence": cfg.kafkaIdempotence,
             "message.timeout.ms": timeout_ms + linger_ms,  # librdkafka wants it above linger.ms
@@ -278,38 +282,11 @@ class KafkaOutput(OutputPlugin):
         return lambda batch: Payload.of_texts(batch, text(batch))  # unframed: one record value per text
 
     def write(self, payload: Payload) -> WriteResult:
-        from confluent_kafka import KafkaException
-
         self._reset_reports()
         producer = self.producer
         records = Records.of(payload, self.key, self.config.kafkaHeaders)
         n = len(records.values)
-        produce, poll, topic = producer.produce, producer.poll, self.topic
-        refused = n  # records from here on never reached the producer
-        rejected: list[int] = []  # records produce() refused (e.g. larger than message.max.bytes)
-        item_error = ""
-        rows = zip(records.values, records.key_of(), records.stamps, records.headers, strict=True)
-        for i, (value, key, stamp, hdrs) in enumerate(rows):
-            try:
-                if hdrs is None:  # a headers keyword costs a quarter of the call even when None
-                    produce(topic, value, key, timestamp=stamp)
-                else:
-                    produce(topic, value, key, timestamp=stamp, headers=hdrs)
-            except BufferError:  # local queue full: serve reports until there is room, then retry it
-                if not self._when_room(produce, poll, (topic, value, key), {"timestamp": stamp, "headers": hdrs}):
-                    refused = i
-                    item_error = f"producer queue stayed full for {self.timeout:g}s"
-                    break
-            except KafkaException as exc:
-                error = exc.args[0] if exc.args else None
-                if error is None or error.fatal():
-                    self._fatal = f"fatal producer error: {error.str() if error else exc}"
-                    refused = i
-                    break
-                rejected.append(i)
-                item_error = item_error or f"producer refused record {i}: {error.str()}"
-            if not i & 1023:
-                poll(0)  # serve reports now and then (a full queue is served by _when_room)
+        refused, rejected, item_error = self._produce_all(producer, records)
         left = producer.flush(self.timeout + 1.0)  # message.timeout.ms ends every record's wait before this
         if left:  # not reported in time: purge so their reports arrive now (as failures) and nothing lingers
             producer.purge()
@@ -327,15 +304,71 @@ class KafkaOutput(OutputPlugin):
             item_error = reported or "not acknowledged"
         return WriteResult(failed_indices=failed, item_error=item_error, bytes=len(payload.data))
 
-    def _when_room(self, produce, poll, args: tuple, kwargs: dict) -> bool:
+    def _produce_all(self, producer: Any, records: Records) -> tuple[int, list[int], str]:
+        """Hand every record to librdkafka: one `map` of the bound `produce` over the records' columns (no Python
+        step per record; delivery reports are served by the flush that ends the batch). A record that raises stops
+        the map; its index is read off the values' iterator, it is dealt with, and the map goes on from the next.
+        (records produced before a fatal error or a queue that stayed full, the indices produce() refused, why)"""
+        from confluent_kafka import KafkaException
+
+        produce, n = producer.produce, len(records.values)
+        limit = self.config.kafkaMaxRequestSize
+        small = limit if limit < LIBRDKAFKA_MIN_MESSAGE else 0  # below librdkafka's least: refused here
+        columns = records.columns(self.topic)
+        values = columns[1]
+        rejected: list[int] = []  # records produce() refused (e.g. larger than message.max.bytes)
+        item_error = ""
+        while True:
+            try:
+                deque(map(_within(produce, small) if small else produce, *columns), 0)
+                return n, rejected, item_error
+            except _TooLarge:
+                i = n - length_hint(values) - 1
+                rejected.append(i)
+                item_error = item_error or f"record {i} is larger than kafkaMaxRequestSize ({small} bytes)"
+            except BufferError:  # local queue full: serve reports until there is room, then produce it again
+                i = n - length_hint(values) - 1
+                if not self._when_room(produce, producer.poll, records.args_of(self.topic, i)):
+                    return i, rejected, f"producer queue stayed full for {self.timeout:g}s"
+            except KafkaException as exc:
+                i = n - length_hint(values) - 1
+                error = exc.args[0] if exc.args else None
+                if error is None or error.fatal():
+                    self._fatal = f"fatal producer error: {error.str() if error else exc}"
+                    return i, rejected, item_error
+                rejected.append(i)
+                item_error = item_error or f"producer refused record {i}: {error.str()}"
+
+    def _when_room(self, produce, poll, args: tuple) -> bool:
         """Produce one record into a full queue, serving delivery reports until it fits (False: still full
         after kafkaTimeout, i.e. the brokers take nothing)."""
         deadline = time.monotonic() + self.timeout
         while time.monotonic() < deadline:
-            poll(0.05)
+            poll(0.005)  # delivered records make no report (only errors do): poll returns only at its timeout
             try:
-                produce(*args, **kwargs)
+                produce(*args)
                 return True
             except BufferError:
                 continue
         return False
+
+
+class _TooLarge(Exception):
+    """A record larger than a kafkaMaxRequestSize below librdkafka's least, refused before produce()."""
+
+
+def _within(produce: Any, limit: int) -> Any:
+    """`produce` that first refuses a record whose value and key exceed `limit` bytes (a Python step per record,
+    taken only with such a small kafkaMaxRequestSize)."""
+
+    def size(text: str | bytes | None) -> int:
+        if text is None or isinstance(text, bytes) or text.isascii():
+            return len(text or b"")
+        return len(text.encode())
+
+    def call(topic: str, value: str | bytes, key: str | bytes | None, *rest: Any) -> None:
+        if size(value) + size(key) > limit:
+            raise _TooLarge
+        produce(topic, value, key, *rest)
+
+    return call

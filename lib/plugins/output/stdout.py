@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sys
 
-from eventgen.plugin import OutputError, OutputPlugin, Payload, Setting, choice
+from eventgen.plugin import Framed, OutputError, OutputPlugin, Payload, Setting, choice
 
 
-class StdoutOutput(OutputPlugin):
+class StdoutOutput(Framed, OutputPlugin):
     name = "stdout"
     summary = "Write events to standard output, one line per event (multi-line events kept whole)."
     single_writer = True

@@ -11,6 +11,7 @@ import ssl
 
 from eventgen.plugin import (
     Config,
+    Framed,
     OutputPlugin,
     PathKind,
     Payload,
@@ -29,7 +30,7 @@ from ._net import StreamConnection, send_resuming, tls_context
 TLS_FILES = ("tcpTlsCaFile", "tcpTlsCertFile", "tcpTlsKeyFile")
 
 
-class TcpOutput(OutputPlugin):
+class TcpOutput(Framed, OutputPlugin):
     name = "tcpout"
     summary = "Raw events, one per line, over a persistent TCP connection, TLS if asked (reconnects when it drops)."
     retries_setting = "tcpoutRetries"

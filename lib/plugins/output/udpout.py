@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-from eventgen.plugin import OutputPlugin, Payload, Setting, WriteResult, at_least, parse_host, parse_int, port
+from eventgen.plugin import (
+    Framed,
+    OutputPlugin,
+    Payload,
+    Setting,
+    TextFrames,
+    WriteResult,
+    at_least,
+    parse_host,
+    parse_int,
+    port,
+)
 
 from ._udp import send_datagrams, udp_socket
 
 
-class UdpOutput(OutputPlugin):
+class UdpOutput(Framed, OutputPlugin):
     name = "udpout"
     uses = frozenset({"udp"})
     summary = "Raw events, one UDP datagram each (UDP is lossy: `sent` counts datagrams handed to the kernel)."
@@ -24,7 +35,12 @@ class UdpOutput(OutputPlugin):
         ),
     )
 
+    default_separator = ""  # a datagram is one event: nothing after it unless outputSeparator says
+
     def formatter(self):
+        framing = self.framing()
+        if framing is not None:
+            return TextFrames(self.event_text(), *framing)
         text = self.event_text()
         return lambda batch: Payload.of_texts(batch, text(batch))  # unframed: a datagram is one event
 

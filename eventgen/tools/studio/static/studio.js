@@ -31,7 +31,7 @@ async function api(path, body) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }
-  const response = await fetch(path, init);
+  const response = await fetch(path.replace(/^\//, ""), init); // relative: the studio may be mounted under a prefix
   let data;
   try { data = await response.json(); } catch (e) { data = { error: `HTTP ${response.status}`, errors: [] }; }
   if (!response.ok) { const err = new Error(data.error || `HTTP ${response.status}`); err.data = data; throw err; }

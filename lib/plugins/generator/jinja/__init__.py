@@ -86,7 +86,9 @@ class JinjaGenerator(GeneratorPlugin):
         self.tz = sample.tz
         self.random = random.Random(0)  # re-seeded per job from the job's stream
         options = read_options(sample, config)
-        env = make_environment(options.template_dir, options.eventgen_style, options.sandbox, self.tz, self.random)
+        env = make_environment(
+            options.template_dir, options.eventgen_style, options.sandbox, self.tz, self.random, options.search_path
+        )
         templates = compile_templates(sample, env, options)
         resolve_transitions(sample, env, options.specs, config.jinjaTemplates, options.mode)
         check_chain(sample, options.mode, config.jinjaChain, list(templates))

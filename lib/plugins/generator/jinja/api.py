@@ -13,13 +13,15 @@ from typing import Any
 
 from eventgen.plugin import TemplateError
 
+from .content import LIBRARIES, content_module
 from .rand import Rand
 
 
 class Modules:
-    """`module.<name>`: `rand`, then `<jinjaModulesDir>/<name>.py` (or a package folder), then any installed
-    Python module (not in the sandbox). A user module defining `eventgen_setup(rng)` receives the generator's
-    seeded `random.Random` when first used, so it can stay reproducible under `--seed`."""
+    """`module.<name>`: `rand`, then `<jinjaModulesDir>/<name>.py` (or a package folder), then `faker` and
+    `mimesis` with Eventum's `locale[...]` wrapper, then any installed Python module (not in the sandbox).
+    A user module defining `eventgen_setup(rng)` receives the generator's seeded `random.Random` when first
+    used, so it can stay reproducible under `--seed`."""
 
     def __init__(self, rand: Rand, rng: random.Random, modules_dir: Path | None, sandbox: bool):
         self._rand = rand
@@ -39,13 +41,15 @@ class Modules:
     def __getitem__(self, name: str) -> Any:
         return self.__getattr__(name)
 
-    def _load(self, name: str) -> ModuleType:
+    def _load(self, name: str) -> Any:
         if self._dir is not None:
             for path, package in ((self._dir / f"{name}.py", False), (self._dir / name / "__init__.py", True)):
                 if path.is_file():
                     return self._load_file(name, path, package)
         if self._sandbox:
             raise AttributeError(f"module {name!r} is not in jinjaModulesDir (the sandbox allows no other modules)")
+        if name in LIBRARIES:  # Eventum's wrappers: `module.faker.locale['en_US']`, `module.mimesis.locale['en']`
+            return content_module(name, self._rng)
         try:
             return importlib.import_module(name)
         except ImportError as exc:

@@ -28,7 +28,7 @@ class CodeCache(BytecodeCache):
     def load_bytecode(self, bucket: Bucket) -> None:
         kept = _CODE.get(bucket.key)
         if kept is not None and kept[0] == bucket.checksum:
-            bucket.code = kept[1]  # type: ignore[assignment]
+            bucket.code = kept[1]  # type: ignore[assignment]  # Jinja types Bucket.code as None before a load
 
     def dump_bytecode(self, bucket: Bucket) -> None:
         with _LOCK:

@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-import jinja2.meta
+from jinja2 import nodes
 from jinja2.runtime import Context
 
 from eventgen.plugin import SampleProblem
 
+from .content import missing_extra
 from .fsm import compile_condition
 from .options import TEMPLATES_KEY, Options, spec_bodies
 from .pickers import TemplateSpec
@@ -31,7 +32,8 @@ def compile_templates(sample: Any, env: jinja2.Environment, options: Options) ->
             _check_references(sample, env, options.template_dir, spec.file, set(), key)  # each file read first
             templates[spec.alias] = env.get_template(spec.file)
         except jinja2.TemplateNotFound as exc:
-            raise SampleProblem(sample, key, f"template {exc.name!r} not found in {options.template_dir}") from None
+            folders = ", ".join(str(d) for d in options.search_path)
+            raise SampleProblem(sample, key, f"template {exc.name!r} not found in {folders}") from None
         except jinja2.TemplateSyntaxError as exc:
             raise SampleProblem(sample, key, str(template_error(exc, spec.file))) from None
     return templates
@@ -70,20 +72,37 @@ def mentions(folder: Path, word: str) -> bool:
     return False
 
 
+_REFERENCES = (nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)
+
+
 def _check_references(sample: Any, env: jinja2.Environment, folder: Path, name: str, seen: set[str], key: str) -> None:
-    """Compile statically named includes/imports/extends too, so their syntax errors show at load time."""
+    """Compile statically named includes/imports/extends too, so their syntax errors show at load time; one that
+    is not found is named with the file and line that refer to it."""
     if name in seen:
         return
     seen.add(name)
     try:
-        source = env.loader.get_source(env, name)[0]  # type: ignore[union-attr]  # our environments always have a loader
+        source, found, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]  # ours always have a loader
     except UnicodeDecodeError as exc:  # named here: Jinja's loader does not say which file
         message = f"template {name}: byte offset {exc.start} is not UTF-8 text (a binary file?)"
         raise SampleProblem(sample, key, message) from None
-    for ref in jinja2.meta.find_referenced_templates(env.parse(source, name, str(folder / name))):
-        if ref is not None:
+    filename = found or str(folder / name)
+    missing = missing_extra(source)
+    if missing:
+        raise SampleProblem(sample, filename, missing)
+    for node in env.parse(source, name, filename).find_all(_REFERENCES):
+        target = getattr(node, "template", None)
+        ref = target.value if isinstance(target, nodes.Const) else None
+        if not isinstance(ref, str):
+            continue  # a name computed at render time
+        try:
             _check_references(sample, env, folder, ref, seen, key)
-            env.get_template(ref)
+        except jinja2.TemplateNotFound:
+            folders = ", ".join(getattr(env.loader, "searchpath", [str(folder)]))
+            line = source.splitlines()[node.lineno - 1].strip()
+            message = f"{line}: template {ref!r} not found in {folders}"
+            raise SampleProblem(sample, f"{filename}:{node.lineno}", message) from None
+        env.get_template(ref)
 
 
 def _transition(sample: Any, env: jinja2.Environment, alias: str, number: int, item: Any, aliases: set[str]) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import types
+from collections.abc import Sequence
 from datetime import tzinfo
 from pathlib import Path
 from typing import Any
@@ -59,12 +60,17 @@ class FastEnvironment(jinja2.Environment):
 
 
 def make_environment(
-    template_dir: Path, eventgen_style: bool, sandbox: bool, tz: tzinfo, rng: random.Random
+    template_dir: Path,
+    eventgen_style: bool,
+    sandbox: bool,
+    tz: tzinfo,
+    rng: random.Random,
+    search_path: Sequence[Path] = (),
 ) -> jinja2.Environment:
-    """One environment per generator: templates from `template_dir`, Eventgen's syntax for its style of stanza,
-    Jinja's sandbox when asked, time tags in `tz`, and `| random` drawing from `rng`."""
+    """One environment per generator: templates from `template_dir` (then `search_path`), Eventgen's syntax for
+    its style of stanza, Jinja's sandbox when asked, time tags in `tz`, and `| random` drawing from `rng`."""
     options: dict[str, Any] = {
-        "loader": jinja2.FileSystemLoader([str(template_dir)]),
+        "loader": jinja2.FileSystemLoader(list(dict.fromkeys(str(d) for d in (template_dir, *search_path)))),
         "extensions": ["jinja2.ext.do", "jinja2.ext.loopcontrols", TimeTags],
         "autoescape": False,
         "auto_reload": False,
@@ -86,10 +92,12 @@ def make_environment(
 
 
 def _random_filter(env: jinja2.Environment, rng: random.Random) -> Any:
-    """`| random`, drawing from the job's seeded stream (Jinja's own uses the global `random`)."""
+    """`| random`, drawing from the job's seeded stream (Jinja's own uses the global `random`). Marked as taking
+    the context so Jinja never folds `{{ [..] | random }}` into one constant at compile time."""
     draw = rng.random
 
-    def pick(seq: Any) -> Any:
+    @jinja2.pass_context
+    def pick(_context: Any, seq: Any) -> Any:
         items = seq if isinstance(seq, list | tuple | str | range | Table) else list(seq)
         if not len(items):
             return env.undefined("No random item, sequence was empty.")

@@ -55,7 +55,7 @@ def is_sample(node: nodes.Node) -> bool:
     named = isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str)
     if not (isinstance(node, nodes.Getattr) or named):
         return False
-    base = node.node  # type: ignore[attr-defined]
+    base = node.node  # type: ignore[attr-defined]  # Getattr and Getitem both have .node; Node does not say so
     return isinstance(base, nodes.Name) and base.name == "samples"
 
 

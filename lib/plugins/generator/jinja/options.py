@@ -28,6 +28,7 @@ class Options:
     sandbox: bool
     allow_subprocess: bool
     template_dir: Path
+    search_path: tuple[Path, ...]  # the template folder, then jinjaSearchPath's folders
     modules_dir: Path | None
     variables: dict[str, Any]
 
@@ -43,6 +44,7 @@ def read_options(sample: Any, config: Any) -> Options:
         message = "cannot be used with jinjaMode = fsm (transitions need one render per event)"
         raise SampleProblem(sample, "jinjaBatch", message)
     template_dir = find_dir(sample, config.jinja_template_dir, "templates", "jinja_template_dir")
+    extra = [find_dir(sample, folder, "", "jinjaSearchPath") for folder in config.jinjaSearchPath or ()]
     modules_dir = find_dir(sample, config.jinjaModulesDir, "", "jinjaModulesDir") if config.jinjaModulesDir else None
     if not isinstance(config.jinja_variables, dict):
         raise SampleProblem(sample, "jinja_variables", "must be a JSON object")
@@ -56,6 +58,7 @@ def read_options(sample: Any, config: Any) -> Options:
         sandbox=bool(config.jinjaSandbox),
         allow_subprocess=bool(config.jinjaAllowSubprocess),
         template_dir=template_dir,
+        search_path=tuple(dict.fromkeys([template_dir, *extra])),
         modules_dir=modules_dir,
         variables=config.jinja_variables,
     )

@@ -315,7 +315,9 @@ class Rand:
         if isinstance(items, Mapping):
             weights = list(items.values())
             items = list(items.keys())
-        if weights is None or len(weights) != len(items) or not items:
+        elif weights is None:  # Eventum: no weights is a uniform pick
+            weights = [1.0] * len(items)
+        if len(weights) != len(items) or not items:
             raise ValueError("weighted choice needs items and as many weights (or one {item: weight} map)")
         cum = list(accumulate(float(w) for w in weights))
         if not cum[-1] > 0:

@@ -26,6 +26,13 @@ SETTINGS = (
         path=PathKind.FOLDER,
     ),
     Setting(
+        "jinjaSearchPath",
+        parse_list,
+        None,
+        "Further folders (comma-separated) where imports, includes and extends are looked up after the template "
+        "folder, e.g. an Eventum project's own folder, so `{% from 'templates/_base.jinja' import x %}` works.",
+    ),
+    Setting(
         "jinja_target_template",
         parse_str,
         None,
