@@ -17,7 +17,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from .codecache import CodeCache
 from .gather import EXTEND_FILTER, extend, gather_loops
-from .hoist import hoist_loops
+from .hoist import WORD_TEST, has_word, hoist_loops
 from .literals import LITERAL_FILTER, literal, share_literals
 from .lookups import LookupCodeGenerator
 from .samples import Table
@@ -51,6 +51,7 @@ class FastEnvironment(jinja2.Environment):
         super().__init__(**options)
         self.filters[EXTEND_FILTER] = extend  # what `gather` writes
         self.filters[LITERAL_FILTER] = literal  # what `literals` writes
+        self.tests[WORD_TEST] = has_word  # what `hoist` writes for `x in d.col.split()`
         self.filters["tojson"] = tojson_filter(self)
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
