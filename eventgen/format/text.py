@@ -96,12 +96,19 @@ def _json_of(indent: int | None):
     else:
         encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
-    def each(texts: list[str]) -> list[str]:
-        encode = encoder.encode
+    def one(text: str) -> str:
         try:
-            return [encode(loads(text)) for text in texts]
+            return encoder.encode(loads(text))
         except ValueError as exc:
             raise ValueError(f"an event is not JSON ({exc})") from None
+
+    if not indent:  # compact: orjson where it writes the same bytes (format/jsontext.py), `one` for the rest
+        from eventgen.format.jsontext import compact
+
+        return (lambda texts: compact(texts, one)), (lambda texts: "[" + ",".join(compact(texts, one)) + "]")
+
+    def each(texts: list[str]) -> list[str]:
+        return list(map(one, texts))
 
     def whole(texts: list[str]) -> str:
         try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import jinja2
+import jinja2.compiler
 import pytest
 
 from eventgen.core.batch import GenerationJob
@@ -30,6 +31,8 @@ def plain_path(monkeypatch):
     def off() -> None:
         monkeypatch.setattr(environment_module, "hoist_loops", lambda tree: tree)
         monkeypatch.setattr(environment_module, "gather_loops", lambda tree: tree)
+        monkeypatch.setattr(environment_module, "share_literals", lambda tree: tree)
+        monkeypatch.setattr(environment_module.FastEnvironment, "code_generator_class", jinja2.compiler.CodeGenerator)
         monkeypatch.setattr(codecache_module, "_CODE", {})  # nothing compiled before counts
         monkeypatch.setattr(memo_module.FilterMemo, "filters", lambda self: {})
 
@@ -175,6 +178,12 @@ HOISTED = {
     "{% for d in rows if d.c == x %}{% endfor %}": False,  # not a sample: dict keys and attributes may differ
     "{% for d in samples.t if d.c != x %}{% endfor %}": False,
     "{% for d in samples.t if d.c == x recursive %}{% endfor %}": False,
+    "{% for d in samples.t if x in d.c.split() %}{% endfor %}": True,
+    "{% for d in samples.t if x.k in d.c.split() and d.b %}{% endfor %}": True,
+    "{% for d in samples.t if x in d.c.split(',') %}{% endfor %}": False,  # split with a separator
+    "{% for d in samples.t if d.c in x.split() %}{% endfor %}": False,  # a call on the other side
+    "{% for d in samples.t if x in d.split() %}{% endfor %}": False,  # the row, not a column
+    "{% for d in samples.t if d.c in d.b.split() %}{% endfor %}": False,
 }
 
 
@@ -253,3 +262,29 @@ def test_compiled_templates_are_shared_by_generators_and_recompiled_when_edited(
     assert run(second, 1).events == ["one"]
     (tmp_path / "templates" / "e.j2").write_text("two")
     assert run(generator(conf), 1).events == ["two"]
+
+
+def test_word_loops_give_the_plain_answer(tmp_path, plain_path):
+    conf = write(
+        tmp_path,
+        """
+        [s]
+        generator = jinja
+        jinjaTemplates = ["e.j2"]
+        jinjaSamples = {"commands": {"type": "json", "source": "commands.json"}}
+        jinjaOutput = text
+        """,
+        {
+            "e.j2": "{% set role = rand.choice(['web', 'db', 'ops', 'none', 'we']) %}{% set fit = [] %}"
+            "{% for c in samples.commands if role in c.roles.split() %}{% do fit.append(c.name) %}{% endfor %}"
+            "{{ role }}:{{ fit | join(',') }}",
+            "commands.json": """
+            [{"name": "a", "roles": "web db"}, {"name": "b", "roles": "db"}, {"name": "c", "roles": " web  ops "},
+             {"name": "d", "roles": "website"}, {"name": "e", "roles": ""}]
+            """,
+        },
+    )
+    fast = run(generator(conf), 300).events
+    plain_path()
+    assert fast == run(generator(conf), 300).events
+    assert set(fast) == {"web:a,c", "db:a,b", "ops:c", "none:", "we:"}

@@ -17,7 +17,9 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from .codecache import CodeCache
 from .gather import EXTEND_FILTER, extend, gather_loops
-from .hoist import hoist_loops
+from .hoist import WORD_TEST, has_word, hoist_loops
+from .literals import LITERAL_FILTER, literal, share_literals
+from .lookups import LookupCodeGenerator
 from .samples import Table
 from .timetags import TimeTags
 from .tojson import tojson_filter
@@ -43,16 +45,19 @@ class FastContext(Context):
 
 class FastEnvironment(jinja2.Environment):
     context_class = FastContext
+    code_generator_class = LookupCodeGenerator  # `x.a` without a Python call when `a` is an attribute
 
     def __init__(self, **options: Any):
         super().__init__(**options)
         self.filters[EXTEND_FILTER] = extend  # what `gather` writes
+        self.filters[LITERAL_FILTER] = literal  # what `literals` writes
+        self.tests[WORD_TEST] = has_word  # what `hoist` writes for `x in d.col.split()`
         self.filters["tojson"] = tojson_filter(self)
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
         """Jinja's parse, then loops that filter a sample rewritten to be answered once per value (hoist), and
-        loops that only collect rewritten to extends (gather)."""
-        return gather_loops(hoist_loops(super()._parse(source, name, filename)))
+        loops that only collect rewritten to extends (gather), constant weights made once (literals)."""
+        return share_literals(gather_loops(hoist_loops(super()._parse(source, name, filename))))
 
 
 def make_environment(

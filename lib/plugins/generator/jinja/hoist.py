@@ -5,8 +5,9 @@ which `memo` answers once per value of `c` instead of testing every row on every
 A loop is rewritten only when the answer cannot differ:
 - it iterates `samples.<alias>` (rows with named columns, so `d.col` and selectattr's `d["col"]` agree) and is not
   recursive;
-- its test is `d.col == expr`, `expr == d.col` or `d.col in expr`, alone or as the first operand of an `and`
-  (the rest stays the loop's test, evaluated for the same rows in the same order);
+- its test is `d.col == expr`, `expr == d.col`, `d.col in expr` or `expr in d.col.split()` (a column of words:
+  the `eventgen_word` test), alone or as the first operand of an `and` (the rest stays the loop's test,
+  evaluated for the same rows in the same order);
 - `expr` is names, constants and attribute/item lookups only (no call, filter or test: evaluating it once per
   loop instead of once per row changes nothing), does not mention the loop variable, names nothing the loop
   body assigns, and the body calls no method of a name it mentions (`{% do cur.update(..) %}` could change it;
@@ -18,6 +19,13 @@ from __future__ import annotations
 from jinja2 import nodes
 
 PURE_NODES = (nodes.Name, nodes.Const, nodes.Getattr, nodes.Getitem, nodes.Tuple, nodes.List)
+WORD_TEST = "eventgen_word"
+TESTS = {"eq": "equalto", "in": "in", "word": WORD_TEST}  # the selectattr test each kind of loop test becomes
+
+
+def has_word(value: str, word: object) -> bool:
+    """`word in value.split()`: the `eventgen_word` test, which `expr in d.col.split()` becomes."""
+    return word in value.split()
 
 
 def hoist_loops(tree: nodes.Template) -> nodes.Template:
@@ -45,7 +53,7 @@ def _hoist(loop: nodes.For) -> None:
     touched |= {root.name for node in body for call in node.find_all(nodes.Call) if (root := _root(call.node))}
     if any(n.name in touched for n in _names(value)):
         return
-    args: list[nodes.Expr] = [nodes.Const(column), nodes.Const("equalto" if op == "eq" else "in"), value]
+    args: list[nodes.Expr] = [nodes.Const(column), nodes.Const(TESTS[op]), value]
     loop.iter = nodes.Filter(loop.iter, "selectattr", args, [], None, None, lineno=loop.iter.lineno)
     loop.test = rest
 
@@ -60,11 +68,13 @@ def is_sample(node: nodes.Node) -> bool:
 
 
 def _column_equality(test: nodes.Node, target: str) -> tuple[str, str, nodes.Expr] | None:
-    """(column, "eq" or "in", other side) of `target.column == other` (either way round) or `target.column in
-    other`, when `other` is pure."""
+    """(column, "eq", "in" or "word", other side) of `target.column == other` (either way round), `target.column
+    in other` or `other in target.column.split()`, when `other` is pure."""
     if not isinstance(test, nodes.Compare) or len(test.ops) != 1 or test.ops[0].op not in ("eq", "in"):
         return None
     op, left, right = test.ops[0].op, test.expr, test.ops[0].expr
+    if op == "in" and _is_split(right):
+        op, left, right = "word", right.node.node, left  # type: ignore[attr-defined]  # _is_split checked the shape
     sides = ((left, right), (right, left)) if op == "eq" else ((left, right),)
     for mine, other in sides:
         if (
@@ -76,6 +86,19 @@ def _column_equality(test: nodes.Node, target: str) -> tuple[str, str, nodes.Exp
         ):
             return mine.attr, op, other
     return None
+
+
+def _is_split(expr: nodes.Node) -> bool:
+    """`<something>.split()`, no arguments."""
+    return (
+        isinstance(expr, nodes.Call)
+        and isinstance(expr.node, nodes.Getattr)
+        and expr.node.attr == "split"
+        and not expr.args
+        and not expr.kwargs
+        and expr.dyn_args is None
+        and expr.dyn_kwargs is None
+    )
 
 
 def _root(expr: nodes.Node) -> nodes.Name | None:

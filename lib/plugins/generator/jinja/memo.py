@@ -21,6 +21,7 @@ import jinja2
 import jinja2.filters
 from jinja2.runtime import Context
 
+from .hoist import WORD_TEST
 from .samples import Table
 
 MAX_ANSWERS = 4096  # remembered answers per generator; past it, filters are computed as Jinja does
@@ -29,7 +30,7 @@ PURE_TESTS = EQUAL_TESTS | frozenset(
     {
         "ne", "!=", "lt", "<", "le", "<=", "gt", ">", "ge", ">=", "in", "defined", "undefined", "none", "true",
         "false", "number", "string", "odd", "even", "divisibleby", "sameas", "boolean", "integer", "float",
-        "lower", "upper", "mapping", "sequence", "iterable",
+        "lower", "upper", "mapping", "sequence", "iterable", WORD_TEST,
     }
 )  # fmt: skip
 
