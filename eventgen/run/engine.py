@@ -141,7 +141,7 @@ class Engine:
     def _await_workers(self) -> None:
         wanted = self.options.expect_workers
         next_note = time.monotonic() + 5
-        while len(self.dispatcher.working()) < wanted and not self.stop_event.is_set():
+        while len(self.dispatcher.working()) < wanted and not self.stop_event.is_set() and not self.state.fatal:
             for event in self.transport.poll(0.1):
                 self._on(event)
             if time.monotonic() > next_note:

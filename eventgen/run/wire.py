@@ -13,6 +13,7 @@ the run's summary (for STATUS) and to its notes.
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 import threading
 from collections.abc import Callable
@@ -52,6 +53,10 @@ def wire(
     if hosted or (threads and settings.useOutputQueue):
         stage = OutputStage(stats, settings.outputWorkers, settings.generatorQueueSize)
     pinned = {s.label: state_lanes(s) for s in samples if is_stateful(s)}
+    if processes and any(lanes > 1 for lanes in pinned.values()):
+        # a sample's state lanes are pinned to workers as their first jobs go out: wait for every local worker,
+        # or the lanes all land on the first one to join and the state is back on one core
+        options = dataclasses.replace(options, expect_workers=max(options.expect_workers, settings.generatorWorkers))
     dispatcher = Dispatcher(
         run_id, stats, settings.generatorQueueSize, pinned, stop, options.catchup, shapes_of(samples), notes
     )

@@ -80,3 +80,40 @@ def test_thread_process_and_cluster_make_the_same_events(tmp_path: Path) -> None
         assert match, line
         lanes[int(match[1])].append(int(match[2]))
     assert sorted(lanes[0]) == sorted(lanes[1]) == list(range(1, COUNT // 2 + 1))  # no gap, no repeat per lane
+
+
+def test_each_lane_renders_in_its_own_worker_process(tmp_path: Path) -> None:
+    """Two worker processes, two lanes: each lane's jobs go to one process, and not both to the same one (lanes are
+    pinned as their first jobs go out, so the run waits for both local workers to join first)."""
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "c.j2").write_text(
+        '{% set n = locals.get("n", 0) + 1 %}{% do locals.set("n", n) %}'
+        "lane={{ state_lane }} pid={{ module.os.getpid() }}\n"
+    )
+    write_conf(
+        tmp_path,
+        f"""
+        [global]
+        threading = process
+        generatorWorkers = 2
+
+        [counted]
+        generator = jinja
+        jinjaTemplates = ["c.j2"]
+        jinjaOutput = text
+        jinjaStateLanes = 2
+        count = {COUNT}
+        jobSize = {JOB_SIZE}
+        end = 1
+        earliest = -1h
+        latest = now
+        outputMode = stdout
+        """,
+    )
+    result = cli(str(tmp_path / "eventgen.conf"))
+    assert result.returncode == 0, result.stderr
+    pids: dict[str, set[str]] = {"0": set(), "1": set()}
+    for line in result.stdout.splitlines():
+        lane, pid = re.fullmatch(r"lane=(\d) pid=(\d+)", line).groups()  # type: ignore[union-attr]
+        pids[lane].add(pid)
+    assert len(pids["0"]) == len(pids["1"]) == 1 and pids["0"] != pids["1"], pids
