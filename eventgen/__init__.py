@@ -13,4 +13,5 @@ REQUIRES = (
     ("psutil", "psutil"),
     ("msgpack", "msgpack"),
     ("yaml", "PyYAML"),
+    ("orjson", "orjson"),
 )

@@ -102,6 +102,52 @@ def compile_text(
     return view, slots
 
 
+def compile_shadowed(text: str, tokens: Sequence[TokenSpec], statics: dict[int, str]) -> tuple[str, list[int]]:
+    """As `compile_text`, but a later token matches a drawn value's slot as the sample's own text there (its
+    shadow): the common published pattern, `"[A-Z]+ (\\S+) HTTP` after a token that draws the method, matches
+    across the method and replaces only the path. Its spans still may not take part of a slot. Right only where
+    the drawn values keep the later matches where they were: the caller checks that with probes."""
+    parts: list[tuple[str, int | None]] = [(text, None)]  # (text, the drawing token) in order; None: literal
+    for k, spec in enumerate(tokens):
+        shadow = "".join(part for part, _ in parts)
+        edges = []
+        pos = 0
+        for part, drawn in parts:
+            edges.append((pos, pos + len(part), drawn))
+            pos += len(part)
+        found = [
+            (start, end)
+            for start, end in spans(shadow, spec)
+            if not any(d is not None and ((a < end and start < b) or a < start < b) for a, b, d in edges)
+        ]
+        if not found:
+            continue
+        static = statics.get(k)
+        out: list[tuple[str, int | None]] = []
+        taken = 0
+        for (a, b, drawn), (part, _) in zip(edges, parts, strict=True):
+            if drawn is not None:
+                out.append((part, drawn))
+                continue
+            pos = a
+            while taken < len(found) and found[taken][0] < b:
+                start, end = found[taken]
+                out.append((shadow[pos:start], None))
+                out.append((shadow[start:end], k) if static is None else (static, None))
+                pos = end
+                taken += 1
+            out.append((shadow[pos:b], None))
+        merged: list[tuple[str, int | None]] = []
+        for part, drawn in out:
+            if drawn is None and merged and merged[-1][1] is None:
+                merged[-1] = (merged[-1][0] + part, None)
+            elif part or drawn is not None:
+                merged.append((part, drawn))
+        parts = merged
+    view = "".join(SLOT if drawn is not None else part for part, drawn in parts)
+    return view, [drawn for _, drawn in parts if drawn is not None]
+
+
 def as_template(view: str, slots: list[int], slot_of: dict[int, int]) -> tuple[str, tuple[int, ...]]:
     """A compiled text as a `%`-template (literal `%` escaped) and the value column of each `%s`."""
     return view.replace("%", "%%").replace(SLOT, "%s"), tuple(slot_of[k] for k in slots)

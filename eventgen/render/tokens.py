@@ -24,7 +24,15 @@ import numpy as np
 from eventgen.core.settings import SettingError
 from eventgen.core.timeutil import TimeFormatter
 from eventgen.core.tokens import TOKEN_TYPES, TokenSpec, split_column
-from eventgen.render.chain import apply_chain, as_template, chain_sources, compile_text, probe_differs, specialize
+from eventgen.render.chain import (
+    apply_chain,
+    as_template,
+    chain_sources,
+    compile_shadowed,
+    compile_text,
+    probe_differs,
+    specialize,
+)
 
 
 @dataclass
@@ -283,7 +291,12 @@ class RenderPlan:
                     else:
                         special[i] = (triggers, found)
                 elif probe_differs(text, view, slots, tokens, probes):
-                    self.chained.add(i)
+                    shadowed = compile_shadowed(text, tokens, statics)
+                    if probe_differs(text, *shadowed, tokens, probes):
+                        self.chained.add(i)
+                    else:  # later tokens match across drawn values as the sample's text: one template still
+                        compiled[i] = shadowed
+            self.used = sorted({k for _, slots in compiled for k in slots})
         if self.chained or special:
             self.used = list(range(len(tokens)))  # a chained text may take any token's value
         slot = {k: i for i, k in enumerate(self.used)}

@@ -98,3 +98,28 @@ def test_a_later_token_that_rewrites_part_of_a_drawn_value_takes_the_chained_pat
     plan = plan_for(["at @ts"], tokens)
     assert plan.chained == {0}
     assert plan.render(np.zeros(1, dtype=int), ctx(1)) == ["at YYYY-01-01"]
+
+
+def test_a_later_token_matching_across_a_drawn_value_keeps_one_template() -> None:
+    """The way published add-ons write tokens: token 1 draws the method, token 2's regex matches across it (the
+    method is in its context, not its group) and replaces the path; token 4 likewise across the drawn status. The
+    chain is settled at compile time (one template, nothing event by event) and every event is what Splunk's
+    token-by-token replacement makes of it."""
+    texts = ['1.2.3.4 "GET /a HTTP/1.1" 200 512', '5.6.7.8 "POST /b HTTP/1.1" 404 20']
+    tokens = [
+        spec(0, r"^\S+", "random", "ipv4"),
+        spec(1, r'"(GET|POST) \S+ HTTP', "random", 'list["GET","POST","PUT"]'),
+        spec(2, r'"[A-Z]+ (\S+) HTTP', "random", 'list["/x","/y/z"]'),
+        spec(3, r'HTTP/1\.1" (\d{3}) \d+', "random", 'list["200","503"]'),
+        spec(4, r'HTTP/1\.1" \d{3} (\d+)', "random", "integer[0:65000]"),
+    ]
+    plan = plan_for(texts, tokens)
+    assert plan.chained == set() and plan.special == {}
+    context, picks = ctx(400), np.arange(400) % 2
+    events = plan.render(picks, context)
+    pattern = re.compile(r'(\d+\.\d+\.\d+\.\d+) "(GET|POST|PUT) (/x|/y/z) HTTP/1\.1" (200|503) (\d+)')
+    found = [pattern.fullmatch(event) for event in events]
+    assert all(found), [e for e, m in zip(events, found, strict=True) if m is None][:3]
+    assert {m[2] for m in found if m} == {"GET", "POST", "PUT"} and {m[3] for m in found if m} == {"/x", "/y/z"}
+    row = ["9.9.9.9", "PUT", "/y/z", "503", "77"]
+    assert apply_chain(texts[0], tokens, row) == '9.9.9.9 "PUT /y/z HTTP/1.1" 503 77'
