@@ -59,7 +59,7 @@ class Framed:
 
     def framing(self) -> tuple[str, str] | None:
         """(separator, encoding) when the config asks for other than the output's own framing, else None."""
-        cfg = self.config  # type: ignore[attr-defined]
+        cfg = self.config  # type: ignore[attr-defined]  # a mixin: the output class it is mixed into has config
         separator, encoding = cfg.outputSeparator, cfg.outputEncoding
         if separator is None and encoding in (None, "utf-8"):
             return None

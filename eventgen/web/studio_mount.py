@@ -102,7 +102,7 @@ class StudioMount:
         bound = self.service.workspace.root
         overrides = {key: str(value) for key, value in masked(overrides_of(spec)).items()}
         workspace = Workspace(conf, spec.seed, spec.params, secrets, bound=bound, overrides=overrides)
-        return WSGIMiddleware(create_app(workspace, token=self.token, cookie=COOKIE))  # type: ignore[arg-type]
+        return WSGIMiddleware(create_app(workspace, token=self.token, cookie=COOKIE))  # type: ignore[arg-type]  # a2wsgi types its app as its own WSGI protocol; Flask's is the standard one
 
 
 def conf_of(path: Path) -> Path:
