@@ -51,7 +51,8 @@ def test_the_curl_session_runs_against_a_real_server(tmp_path: Path):
             r'^eventgen_sent_events_total\{generator="web",output="file",sample="web.log"\} ', done.stdout, re.M
         )
         summary = server.call("GET", "/api/generators/web/summary")["summary"]
-        written = (workspace / "web-out.log").read_text(encoding="utf-8").splitlines()
+        out = workspace / "web-out.log"  # opened with the first batch: a loaded machine may stop the run before one
+        written = out.read_text(encoding="utf-8").splitlines() if out.exists() else []
         assert '"applied":"live"' in done.stdout
         assert summary["total"]["sent"] == len(written)  # one run from start to stop: the file holds its events
         assert summary["total"]["generated"] == summary["total"]["sent"] and summary["total"]["failed"] == 0
