@@ -4,7 +4,6 @@ generation settings given as `eventum generate`'s flags."""
 from __future__ import annotations
 
 import argparse
-import textwrap
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,26 +15,14 @@ from eventgen.conf.eventum_map import translate
 from eventgen.core.errors import ConfigErrors, EventgenError
 from eventgen.resolve.eventum import load_translated
 from eventgen.schedule.plan import plan, window_for
+from tests.e2e.test_eventum_projects import one_input
 
 NOW = 1_704_103_200.0  # 2024-01-01T10:00:00Z
 
 
 def project(folder: Path, input_yml: str) -> Path:
-    (folder / "templates").mkdir(exist_ok=True)
-    (folder / "templates" / "t.jinja").write_text("{{ timestamp.isoformat() }}\n")
-    yml = f"""
-    input:
-      - {input_yml}
-    event:
-      template:
-        templates:
-          - t: {{template: templates/t.jinja}}
-    output:
-      - stdout: {{}}
-    """
-    path = folder / "generator.yml"
-    path.write_text(textwrap.dedent(yml).lstrip("\n"))
-    return path
+    """A project of one input, a template printing each event's time, and stdout."""
+    return one_input(folder, input_yml, template="{{ timestamp.isoformat() }}\n")
 
 
 def planned_times(path: Path, overrides: dict[str, str] | None = None, jobs: int = 200) -> list[float]:
