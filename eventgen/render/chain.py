@@ -102,13 +102,21 @@ def compile_text(
     return view, slots
 
 
-def compile_shadowed(text: str, tokens: Sequence[TokenSpec], statics: dict[int, str]) -> tuple[str, list[int]]:
+def compile_shadowed(
+    text: str,
+    tokens: Sequence[TokenSpec],
+    statics: dict[int, str],
+    watch: Watch | None = None,
+    applied: set[int] | None = None,
+) -> tuple[str, list[int]]:
     """As `compile_text`, but a later token matches a drawn value's slot as the sample's own text there (its
     shadow): the common published pattern, `"[A-Z]+ (\\S+) HTTP` after a token that draws the method, matches
     across the method and replaces only the path. Its spans still may not take part of a slot. Right only where
     the drawn values keep the later matches where they were: the caller checks that with probes."""
     parts: list[tuple[str, int | None]] = [(text, None)]  # (text, the drawing token) in order; None: literal
     for k, spec in enumerate(tokens):
+        if watch is not None:
+            watch(k)
         shadow = "".join(part for part, _ in parts)
         edges = []
         pos = 0
@@ -122,6 +130,8 @@ def compile_shadowed(text: str, tokens: Sequence[TokenSpec], statics: dict[int, 
         ]
         if not found:
             continue
+        if applied is not None:
+            applied.add(k)
         static = statics.get(k)
         out: list[tuple[str, int | None]] = []
         taken = 0

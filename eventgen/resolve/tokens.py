@@ -16,7 +16,7 @@ from eventgen.conf.stanzas import Problems
 from eventgen.core.errors import ConfigError
 from eventgen.core.settings import SettingError, parse_regex
 from eventgen.core.tokens import TokenSpec
-from eventgen.render.chain import compile_text, spans
+from eventgen.render.chain import compile_shadowed, compile_text
 from eventgen.render.hosts import HostRewrite
 from eventgen.render.providers import make_provider
 
@@ -90,15 +90,8 @@ def _scan(texts: list[str], tokens: list[TokenSpec], watch: Watch | None) -> lis
     for i, text in enumerate(texts):
         start = None if watch is None else partial(_start, watch, i)
         compile_text(text, tokens, statics, start, applied)
-    for k in [k for k in range(len(tokens)) if k not in applied]:
-        # matched nowhere once earlier drawn values are slots: it may still match across one of them (a status
-        # code an earlier token draws, then its number's neighbour), which the render plan settles per value
-        for i, text in enumerate(texts):
-            if watch is not None:
-                watch.start(k, i)
-            if spans(text, tokens[k]):
-                applied.add(k)
-                break
+        if len(applied) < len(tokens):  # a later token may match across a drawn value, as the render plan allows
+            compile_shadowed(text, tokens, statics, start, applied)
     return [k in applied for k in range(len(tokens))]
 
 
