@@ -61,6 +61,8 @@ def test_an_expired_session_is_renewed_once(splunkd):
 def test_a_connection_splunkd_closed_while_idle_is_replaced_before_posting(splunkd):
     splunkd.drop_idle = True
     out = output(splunkd)
+    out.servers[0].login()  # before the first post: a post right after the login would race splunkd's close
+    wait_for(lambda: splunkd.dropped == 1, "splunkd to close the login's connection")
     deliveries = []
     for _ in range(3):
         deliveries.append(out.deliver(compliance_batch()))
