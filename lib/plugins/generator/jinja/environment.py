@@ -20,6 +20,7 @@ from .gather import EXTEND_FILTER, extend, gather_loops
 from .hoist import WORD_TEST, has_word, hoist_loops
 from .literals import LITERAL_FILTER, literal, share_literals
 from .lookups import LookupCodeGenerator
+from .outputs import OutputCodeGenerator
 from .samples import Table
 from .timetags import TimeTags
 from .tojson import tojson_filter
@@ -43,9 +44,13 @@ class FastContext(Context):
         return Context.call(__self, __obj, *args, **kwargs)
 
 
+class FastCodeGenerator(LookupCodeGenerator, OutputCodeGenerator):
+    """`x.a` without a Python call when `a` is an attribute; one format per run of output."""
+
+
 class FastEnvironment(jinja2.Environment):
     context_class = FastContext
-    code_generator_class = LookupCodeGenerator  # `x.a` without a Python call when `a` is an attribute
+    code_generator_class = FastCodeGenerator
 
     def __init__(self, **options: Any):
         super().__init__(**options)
