@@ -16,6 +16,7 @@ then per event only in a batch where the check fired. The result is byte for byt
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import numpy as np
@@ -25,27 +26,35 @@ _loads = orjson.loads
 _dumps = orjson.dumps
 _E, _ZERO, _NINE, _QUOTE = b'e09"'
 _TINY = b"0.0000"
+_ESCAPE = re.compile(rb"\\.")
 _FAILS = (ValueError, TypeError)  # orjson.JSONDecodeError is a ValueError, orjson.JSONEncodeError a TypeError
 
 
 def plain_numbers(data: bytes) -> bool:
     """Whether every number in orjson's compact `data` (one JSON text or several, joined by newlines) is written
-    as the json module would: no `e` after a digit and no `0.0000` outside strings. One pass of numpy over the
-    batch finds the candidates (in strings too: hex ids, times); the quotes before each tell whether it is in one."""
-    if b'\\"' in data:  # drop escaped backslashes, then escaped quotes: each `"` left opens or closes a string
-        data = data.replace(b"\\\\", b"").replace(b'\\"', b"")
-    codes = np.frombuffer(data, np.uint8)
-    found = np.flatnonzero(codes == _E)
-    before = codes[found - 1]
-    suspects = found[(before >= _ZERO) & (before <= _NINE)].tolist()
-    start = data.find(_TINY)
+    as the json module would: no `e` after a digit and no `0.0000` outside strings. Three numpy compares over the
+    batch find the candidates (in strings too: hex ids, times); only if there are any, the quotes before each tell
+    whether it is in a string (escapes dropped first, so each quote left opens or closes one)."""
+    if b"\\" in data:  # drop every escape (a backslash and the byte after it): each `"` left opens or closes a string
+        data = _ESCAPE.sub(b"", data)
+    exponents, start = _exponents(data), data.find(_TINY)
+    if start < 0 and not exponents.any():
+        return True
+    suspects = (np.flatnonzero(exponents) + 1).tolist()
     while start >= 0:
         suspects.append(start)
         start = data.find(_TINY, start + 1)
     if not suspects:
         return True
-    quotes = np.flatnonzero(codes == _QUOTE)
+    quotes = np.flatnonzero(np.frombuffer(data, np.uint8) == _QUOTE)
     return not np.any(np.searchsorted(quotes, suspects) % 2 == 0)  # an even number of quotes before: outside
+
+
+def _exponents(data: bytes) -> np.ndarray:
+    """Per byte after the first: whether it is an `e` that follows a digit."""
+    codes = np.frombuffer(data, np.uint8)
+    before = codes[:-1]
+    return (codes[1:] == _E) & (before <= _NINE) & (before >= _ZERO)
 
 
 def _one(text: str, slow: Callable[[str], str]) -> str:

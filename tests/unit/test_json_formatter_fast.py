@@ -105,4 +105,6 @@ def test_number_guard_reads_only_what_is_outside_strings():
     assert plain_numbers(b'{"a":"x\\"1e5\\\\","b":1}')
     assert not plain_numbers(b'{"a":1e16}')
     assert not plain_numbers(b'{"a":"\\\\","b":0.00001}')
+    assert plain_numbers(b'{"a":"\\\\\\"1e5 \\u0022 2e9","b":1}\n{"c":"0.00001"}')  # escapes before, in a string
+    assert not plain_numbers(b'{"a":"\\\\\\""}\n[3e20]')  # the next event's number
     assert compact([], _encode) == []
