@@ -126,7 +126,8 @@ class String(_Part):
         return self._of(_PUNCT, size)
 
     def hex(self, size: int) -> str:
-        return self._of(_HEX, size)
+        size = int(size)
+        return f"{self._r.getrandbits(4 * size):0{size}x}" if size > 0 else ""  # one draw, not one per digit
 
     def alphanumeric(self, size: int) -> str:
         return self._of(_CLASSES["n"], size)
