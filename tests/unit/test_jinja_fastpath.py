@@ -8,6 +8,7 @@ from pathlib import Path
 import jinja2
 import jinja2.compiler
 import pytest
+from markupsafe import Markup
 
 from eventgen.core.batch import GenerationJob
 from eventgen.plugin.base import registry
@@ -247,6 +248,7 @@ def test_tojson_writes_what_jinjas_writes():
     fast = environment_module.FastEnvironment()
     plain = jinja2.Environment()
     values = [{"b": "<a href='x'>&</a>", "a": [1, 2.5, None, True]}, 'é\n"', 10**20, [], {"z": {"y": "x"}}]
+    values += ["<a href='x'>&</a>", "plain \\ \u2028 \x01", "", Markup("<b>'</b>")]  # strings take the C encoder
     for source in ("{{ v | tojson }}", "{{ v | tojson(2) }}", "{{ (v | tojson) + '<' }}"):
         for value in values:
             assert fast.from_string(source).render(v=value) == plain.from_string(source).render(v=value)

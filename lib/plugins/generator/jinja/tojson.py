@@ -27,9 +27,13 @@ def tojson_filter(env: jinja2.Environment) -> Any:
     def tojson(eval_ctx: EvalContext, value: Any, indent: int | None = None) -> Markup:
         if indent is not None:
             return jinja2.filters.do_tojson(eval_ctx, value, indent)
-        text = encode(value)
-        return Markup(
-            text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").replace("'", "\\u0027")
-        )
+        text = encode_string(value) if type(value) is str else encode(value)  # what the encoder does for a str
+        if "<" in text or ">" in text or "&" in text or "'" in text:
+            text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").replace("'", "\\u0027")
+        return new_markup(Markup, text)  # Markup(text) for a plain str, without its Python __new__
 
     return tojson
+
+
+encode_string = json.encoder.encode_basestring_ascii  # the json module's C function (ensure_ascii, its default)
+new_markup = str.__new__
