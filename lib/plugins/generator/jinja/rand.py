@@ -5,7 +5,6 @@ from __future__ import annotations
 import ipaddress
 import random
 import string as _string
-import uuid as _uuid
 from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
@@ -30,6 +29,8 @@ _CLASSES = {
     "p": _PUNCT,
     "w": _LETTERS + _DIGITS + "_",
 }
+_UUID_KEEP = ~((0xC000 << 48) | (0xF000 << 64))  # a version 4 UUID: variant bits 10 (RFC 4122), version 4
+_UUID_SET = (0x8000 << 48) | (4 << 76)
 # Organisationally unique identifiers of a few vendors whose prefixes are widely known.
 VENDOR_OUI = {
     "cisco": (0x00000C,),
@@ -238,7 +239,9 @@ class Crypto(_Part):
     __slots__ = ()
 
     def uuid4(self) -> str:
-        return str(_uuid.UUID(int=self._r.getrandbits(128), version=4))
+        """What `str(uuid.UUID(int=bits, version=4))` writes, without building the object."""
+        h = f"{(self._r.getrandbits(128) & _UUID_KEEP) | _UUID_SET:032x}"
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
     def _hex(self, bits: int) -> str:
         return f"{self._r.getrandbits(bits):0{bits // 4}x}"
