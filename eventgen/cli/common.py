@@ -96,6 +96,12 @@ def add_generation_options(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="at most N batches written at once (generatorWorkers at most N)",
     )
+    parser.add_argument(
+        "--state-lanes",
+        type=int,
+        metavar="N",
+        help="templates with state: N independent state lanes, on N workers at once (jinjaStateLanes)",
+    )
 
 
 def overrides_from(args: argparse.Namespace) -> dict[str, str]:
@@ -138,6 +144,8 @@ def generation_overrides(args: argparse.Namespace, values: dict[str, str]) -> di
         out["timezone"] = args.timezone
     if getattr(args, "batch_size", None) is not None:
         out["jobSize"] = str(args.batch_size)  # jobSize's parser refuses < 1, naming the key
+    if getattr(args, "state_lanes", None) is not None:
+        out["jinjaStateLanes"] = str(args.state_lanes)  # the jinja generator's parser checks it, naming the key
     delay = getattr(args, "batch_delay", None)
     if delay is not None and not delay > 0:
         raise EventgenError(f"--batch-delay: must be more than 0 seconds, got {delay:g}")

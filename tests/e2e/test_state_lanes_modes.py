@@ -117,3 +117,24 @@ def test_each_lane_renders_in_its_own_worker_process(tmp_path: Path) -> None:
         lane, pid = re.fullmatch(r"lane=(\d) pid=(\d+)", line).groups()  # type: ignore[union-attr]
         pids[lane].add(pid)
     assert len(pids["0"]) == len(pids["1"]) == 1 and pids["0"] != pids["1"], pids
+
+
+def test_an_eventum_project_takes_its_lanes_from_the_command_line(tmp_path: Path) -> None:
+    """generator.yml has no place for eventgen's settings: `--state-lanes 2` splits its state in two lanes, each
+    counting its own renders in a worker process of its own."""
+    from tests.e2e.test_eventum_projects import one_input
+
+    template = '{% set n = locals.get("n", 0) + 1 %}{% do locals.set("n", n) %}lane={{ state_lane }} n={{ n }}\n'
+    timer = f'timer: {{start: "2024-01-01T00:00:00Z", seconds: 1, count: {JOB_SIZE}, repeat: {COUNT // JOB_SIZE}}}'
+    path = one_input(tmp_path, timer, template)
+    flags = ("--sample-mode", "--batch-size", str(JOB_SIZE), "--threading", "process", "--generators", "2")
+    result = cli(str(path), *flags, "--state-lanes", "2")
+    assert result.returncode == 0, result.stderr
+    lanes: dict[str, list[int]] = {"0": [], "1": []}
+    for line in result.stdout.splitlines():
+        lane, n = re.fullmatch(r"lane=(\d) n=(\d+)", line).groups()  # type: ignore[union-attr]
+        lanes[lane].append(int(n))
+    assert sorted(lanes["0"]) == sorted(lanes["1"]) == list(range(1, COUNT // 2 + 1))
+    refused = cli(str(path), *flags, "--state-lanes", "0")
+    assert refused.returncode == 2
+    assert refused.stderr.strip().endswith("[command line]: jinjaStateLanes: must be at least 1, got 0")
