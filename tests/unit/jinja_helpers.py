@@ -49,3 +49,18 @@ def plugin_module(name: str = ""):
 
     registry.load()
     return importlib.import_module("eventgen_plugins.generator.jinja" + (f".{name}" if name else ""))
+
+
+def fast_and_plain(source: str, values: dict, **options) -> tuple[str, str]:
+    """What a render of `source` gives (its text, or its UndefinedError) in the fast environment and in Jinja's
+    own, with the same options."""
+    import jinja2
+
+    fast_env = plugin_module("environment").FastEnvironment(**options)
+    outcomes = []
+    for env in (fast_env, jinja2.Environment(**options)):
+        try:
+            outcomes.append(env.from_string(source).render(values))
+        except jinja2.UndefinedError as exc:
+            outcomes.append(f"error: {exc}")
+    return outcomes[0], outcomes[1]

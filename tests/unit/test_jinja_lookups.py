@@ -5,7 +5,7 @@ from __future__ import annotations
 import jinja2
 import pytest
 
-from tests.unit.jinja_helpers import plugin_module
+from tests.unit.jinja_helpers import fast_and_plain, plugin_module
 
 environment_module = plugin_module("environment")
 
@@ -58,16 +58,8 @@ CASES = [
 @pytest.mark.parametrize("source", CASES)
 @pytest.mark.parametrize("undefined", [jinja2.Undefined, jinja2.ChainableUndefined])
 def test_same_as_jinja(source, undefined):
-    fast = outcome(environment_module.FastEnvironment(undefined=undefined), source)
-    assert fast == outcome(jinja2.Environment(undefined=undefined), source)
-
-
-def outcome(env: jinja2.Environment, source: str) -> str:
-    """The text, or the error, a render gives."""
-    try:
-        return env.from_string(source).render(VALUES)
-    except jinja2.UndefinedError as exc:
-        return f"error: {exc}"
+    fast, plain = fast_and_plain(source, VALUES, undefined=undefined)
+    assert fast == plain
 
 
 def test_strict_undefined_fails_the_same():

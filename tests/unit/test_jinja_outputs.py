@@ -11,7 +11,7 @@ import jinja2.compiler
 import pytest
 from markupsafe import Markup
 
-from tests.unit.jinja_helpers import plugin_module
+from tests.unit.jinja_helpers import fast_and_plain, plugin_module
 
 environment_module = plugin_module("environment")
 
@@ -50,16 +50,8 @@ CASES = [
 @pytest.mark.parametrize("source", CASES)
 @pytest.mark.parametrize("undefined", [jinja2.Undefined, jinja2.ChainableUndefined, jinja2.DebugUndefined])
 def test_same_text_as_jinja(source, undefined):
-    fast = outcome(environment_module.FastEnvironment(undefined=undefined), source)
-    assert fast == outcome(jinja2.Environment(undefined=undefined), source)
-
-
-def outcome(env: jinja2.Environment, source: str) -> str:
-    """The text, or the error, a render gives."""
-    try:
-        return env.from_string(source).render(VALUES)
-    except jinja2.UndefinedError as exc:
-        return f"error: {exc}"
+    fast, plain = fast_and_plain(source, VALUES, undefined=undefined)
+    assert fast == plain
 
 
 def test_one_format_per_run_of_output():
