@@ -32,7 +32,7 @@ REFUSED: dict[str, dict[str, str]] = {
     },
 }
 # parameters eventgen has nothing for: each is one `# no equivalent` line in `convert` and `-v`
-NOTED = {"opensearch": ("connect_timeout", "proxy_url", "client_cert", "client_cert_key")}
+NOTED: dict[str, tuple[str, ...]] = {}
 
 
 class OutputMapping:
@@ -114,6 +114,13 @@ class OutputMapping:
             out["opensearchCaFile"] = self.file(body["ca_cert"], f"{where}.ca_cert")
         if body.get("request_timeout"):
             out["opensearchTimeout"] = num(body["request_timeout"])
+        if body.get("connect_timeout") is not None:
+            out["opensearchConnectTimeout"] = num(_positive(body["connect_timeout"], f"{where}.connect_timeout"))
+        for key, name in (("client_cert", "opensearchClientCertFile"), ("client_cert_key", "opensearchClientKeyFile")):
+            if body.get(key):
+                out[name] = self.file(body[key], f"{where}.{key}")
+        if body.get("proxy_url"):
+            out["opensearchProxyUrl"] = str(body["proxy_url"])
         return out
 
     def _out_kafka(self, body: dict[str, Any], where: str) -> dict[str, str]:

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from eventgen.cli.main import parser_for
-from eventgen.conf import eventum
+from eventgen.conf import eventum, eventum_outputs
 from eventgen.tools import compat, peer_settings
 from eventgen.tools.peer_settings import SPLUNK_SPEC, Status
 
@@ -65,13 +65,17 @@ def test_a_peer_setting_nothing_accounts_for_stops_the_generator(monkeypatch: py
         compat.eventum_rows()
 
 
-def test_the_probe_finds_what_the_translation_notes_and_only_that() -> None:
+def test_the_probe_finds_what_the_translation_notes_and_only_that(monkeypatch: pytest.MonkeyPatch) -> None:
     assert compat.not_applied("output stdout", eventum.OUTPUTS["stdout"]) == {}  # separator, encoding: applied
-    notes = compat.not_applied("output opensearch", eventum.OUTPUTS["opensearch"])
-    assert set(notes) == {"connect_timeout", "proxy_url", "client_cert", "client_cert_key"}
-    assert notes["proxy_url"] == "no equivalent (ignored)"
+    # connect_timeout, client_cert, client_cert_key, proxy_url: applied since issue 24
+    assert compat.not_applied("output opensearch", eventum.OUTPUTS["opensearch"]) == {}
     assert compat.not_applied("output kafka", eventum.OUTPUTS["kafka"]) == {}
     rows = {(r.section, r.name): r.verdict for r in compat.eventum_rows()}
+    assert rows[("output opensearch", "client_cert")].status is Status.SUPPORTED
+    monkeypatch.setitem(eventum_outputs.NOTED, "opensearch", ("proxy_url",))  # a parameter noted: found, and only it
+    assert compat.not_applied("output opensearch", eventum.OUTPUTS["opensearch"]) == {
+        "proxy_url": "no equivalent (ignored)"
+    }
     assert rows[("output stdout", "stream")].status is Status.SUPPORTED
     assert rows[("output file", "file_mode")].status is Status.SUPPORTED
     assert rows[("output http", "concurrency")].status is Status.SUPPORTED

@@ -8,6 +8,7 @@ the payload is cut into `_bulk` requests; a retried batch resumes at the failed 
 from __future__ import annotations
 
 import json
+import re
 from itertools import pairwise
 from typing import Any
 
@@ -23,6 +24,7 @@ from eventgen.plugin import (
     WriteResult,
     at_least,
     choice,
+    http_url,
     parse_bool,
     parse_float,
     parse_int,
@@ -31,6 +33,7 @@ from eventgen.plugin import (
 
 from ._checks import tls_problems
 from ._net import RETRYABLE_STATUS
+from ._proxy import proxy_problem
 
 
 class OpenSearchOutput(OutputPlugin):
@@ -56,6 +59,25 @@ class OpenSearchOutput(OutputPlugin):
         Setting(
             "opensearchCaFile", default=None, doc="HTTPS: CA bundle (PEM) to verify the nodes with.", path=PathKind.TLS
         ),
+        Setting(
+            "opensearchClientCertFile",
+            default=None,
+            doc="HTTPS: client certificate (PEM) presented to nodes that require one (mutual TLS).",
+            path=PathKind.TLS,
+        ),
+        Setting(
+            "opensearchClientKeyFile",
+            default=None,
+            doc="HTTPS: key of the client certificate (when not in opensearchClientCertFile).",
+            path=PathKind.TLS,
+        ),
+        Setting(
+            "opensearchProxyUrl",
+            http_url,
+            None,
+            "An http:// proxy (`http://user:pass@host:3128`) whose CONNECT tunnel carries every request to the "
+            "nodes, plain or TLS (Eventum's `proxy_url`).",
+        ),
         Setting("opensearchChunkSize", at_least(parse_int, 1), "1000", "Most documents in one `_bulk` request."),
         Setting(
             "opensearchMaxChunkBytes", at_least(parse_int, 1024), "10000000", "Most bytes in one `_bulk` request body."
@@ -67,6 +89,12 @@ class OpenSearchOutput(OutputPlugin):
             "`refresh` of each `_bulk` request (`wait_for`: documents are searchable when it returns).",
         ),
         Setting("opensearchTimeout", at_least(parse_float, 0.1), "60", "Seconds to wait for a `_bulk` answer."),
+        Setting(
+            "opensearchConnectTimeout",
+            at_least(parse_float, 0.1),
+            None,
+            "Seconds to wait for a connection to a node (Eventum's `connect_timeout`). Default: opensearchTimeout.",
+        ),
         Setting("opensearchGzip", parse_bool, "false", "Compress request bodies."),
         Setting(
             "opensearchRetries",
@@ -79,30 +107,21 @@ class OpenSearchOutput(OutputPlugin):
 
     @classmethod
     def check(cls, config) -> list[tuple[str, str]]:
-        return tls_problems(config, "opensearchCaFile")
+        problem = proxy_problem(config.opensearchProxyUrl)
+        if problem:
+            return [("opensearchProxyUrl", problem)]
+        return tls_problems(config, "opensearchCaFile", "opensearchClientCertFile", "opensearchClientKeyFile")
 
     def open(self) -> None:
         try:
             from opensearchpy import OpenSearch
+
+            from ._opensearch_node import client_options
         except ImportError as exc:
             raise OutputError(
                 "outputMode = opensearch needs opensearch-py: pip install 'opensearch-py<3'", retryable=False
             ) from exc
-        cfg = self.config
-        hosts = cfg.opensearchHosts
-        options: dict[str, Any] = {
-            "timeout": cfg.opensearchTimeout,
-            "max_retries": 0,
-            "http_compress": cfg.opensearchGzip,
-        }
-        if cfg.opensearchUser:
-            options["http_auth"] = (cfg.opensearchUser, cfg.opensearchPassword or "")
-        if any(h.startswith("https") for h in hosts):
-            options["verify_certs"] = cfg.opensearchVerify
-            options["ssl_show_warn"] = False
-            if cfg.opensearchCaFile:
-                options["ca_certs"] = cfg.opensearchCaFile
-        self.client = OpenSearch(hosts=hosts, **options)
+        self.client = OpenSearch(hosts=self.config.opensearchHosts, **client_options(self.config))
 
     def close(self) -> None:
         self.client.close()
@@ -153,12 +172,29 @@ class OpenSearchOutput(OutputPlugin):
         try:
             return self.client.bulk(body=body, params=params)
         except NodeUnreachable as exc:  # includes timeouts
-            raise OutputError(f"OpenSearch unreachable: {exc.info or exc}", sent=start) from exc
+            raise OutputError(f"OpenSearch unreachable: {_reason(exc.info or exc)}", sent=start) from exc
         except TransportError as exc:
             status = exc.status_code if isinstance(exc.status_code, int) else 0
-            detail = f"OpenSearch answered HTTP {status}: {exc.error}"
+            detail = f"OpenSearch answered HTTP {status}: {_answer(exc.error)}"
+            if status == 400 and "certificate" in detail.lower():  # a TLS front (nginx…) that wants a client's
+                raise OutputError(
+                    f"{detail}: set opensearchClientCertFile (and opensearchClientKeyFile)", retryable=False, sent=start
+                ) from exc
             if status in (401, 403):
                 raise OutputError(
                     f"{detail}: check opensearchUser/opensearchPassword", retryable=False, sent=start
                 ) from exc
             raise OutputError(detail, retryable=status in RETRYABLE_STATUS, sent=start) from exc
+
+
+def _reason(error: object) -> str:
+    """urllib3's error text without the connection object it carries (`(<HTTPConnection…>, 'text')`)."""
+    args = getattr(error, "args", ())
+    return args[-1] if args and isinstance(args[-1], str) else str(error)
+
+
+def _answer(error: object) -> str:
+    """An error answer on one line: the title of an HTML page (what a proxy in front of the nodes answers)."""
+    text = " ".join(str(error).split())
+    title = re.search(r"<title>(.*?)</title>", text, re.IGNORECASE)
+    return (title.group(1) if title else text)[:300]
