@@ -12,7 +12,8 @@ from eventgen.schedule.plan import Window
 
 log = logging.getLogger("eventgen.run.engine")
 
-SECRET_WORDS = ("pass", "token", "key", "secret", "auth")  # "pass": splunkPass too
+# "pass": splunkPass too; "proxy": a proxy URL may carry user:password (httpProxy, opensearchProxyUrl…)
+SECRET_WORDS = ("pass", "token", "key", "secret", "auth", "proxy")
 
 
 def log_plan(samples: list[Sample], windows: list[Window], counts: list[int | None]) -> None:

@@ -106,8 +106,9 @@ def test_documents_reach_the_nodes_through_the_connect_proxy(
             hosts, target = front.url, f"127.0.0.1:{front.port}"
             extra += f"\nopensearchCaFile = {front.server_cert}\nopensearchClientCertFile = {front.pki.cert}"
             extra += f"\nopensearchClientKeyFile = {front.pki.key}"
-        proc, summary = run(tmp_path, conf(hosts, extra), sample=SAMPLE)
+        proc, summary = run(tmp_path, conf(hosts, extra), "-v", sample=SAMPLE)
     assert proc.returncode == 0, proc.stderr
+    assert "INFO: plan: output opensearch (" in proc.stderr and "s3cret" not in proc.stderr  # `-v` hides the proxy
     counts = row(summary, "opensearch")
     assert (counts["generated"], counts["sent"], counts["failed"]) == (40, 40, 0)
     assert numbers(osmem, "reach") == sorted(list(range(20)) * 2)

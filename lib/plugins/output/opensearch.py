@@ -176,7 +176,7 @@ class OpenSearchOutput(OutputPlugin):
         except TransportError as exc:
             status = exc.status_code if isinstance(exc.status_code, int) else 0
             detail = f"OpenSearch answered HTTP {status}: {_answer(exc.error)}"
-            if status == 400 and "certificate" in detail.lower():  # a TLS front (nginx…) that wants a client's
+            if status == 400 and "ssl certificate" in detail.lower():  # a TLS front (nginx…) that wants a client's
                 raise OutputError(
                     f"{detail}: set opensearchClientCertFile (and opensearchClientKeyFile)", retryable=False, sent=start
                 ) from exc
