@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 from eventgen.core.batch import EventBatch, GenerationJob
@@ -51,16 +52,16 @@ def plugin_module(name: str = ""):
     return importlib.import_module("eventgen_plugins.generator.jinja" + (f".{name}" if name else ""))
 
 
-def fast_and_plain(source: str, values: dict, **options) -> tuple[str, str]:
+def fast_and_plain(source: str, values: dict | Callable[[], dict], **options) -> tuple[str, str]:
     """What a render of `source` gives (its text, or its UndefinedError) in the fast environment and in Jinja's
-    own, with the same options."""
+    own, with the same options; `values` may be a function making fresh ones for each render."""
     import jinja2
 
     fast_env = plugin_module("environment").FastEnvironment(**options)
     outcomes = []
     for env in (fast_env, jinja2.Environment(**options)):
         try:
-            outcomes.append(env.from_string(source).render(values))
+            outcomes.append(env.from_string(source).render(values() if callable(values) else values))
         except jinja2.UndefinedError as exc:
             outcomes.append(f"error: {exc}")
     return outcomes[0], outcomes[1]

@@ -15,6 +15,7 @@ from jinja2 import nodes
 from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 
+from .calls import MAX_PLAIN, PLAIN_FUNCTIONS, CallCodeGenerator
 from .codecache import CodeCache
 from .gather import EXTEND_FILTER, extend, gather_loops
 from .hoist import WORD_TEST, has_word, hoist_loops
@@ -25,8 +26,6 @@ from .samples import Table
 from .timetags import TimeTags
 from .tojson import tojson_filter
 
-_PLAIN_FUNCTIONS: set[Any] = set()  # Python functions seen without a Jinja pass_* marker
-
 
 class FastContext(Context):
     """Calls builtins and plain Python methods directly, skipping Jinja's per-call checks (≈30% faster).
@@ -34,18 +33,19 @@ class FastContext(Context):
 
     def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         kind = type(__obj)
-        if kind is types.BuiltinMethodType or (kind is types.MethodType and __obj.__func__ in _PLAIN_FUNCTIONS):
+        if kind is types.BuiltinMethodType or (kind is types.MethodType and __obj.__func__ in PLAIN_FUNCTIONS):
             if kwargs:
                 kwargs.pop("_loop_vars", None)
                 kwargs.pop("_block_vars", None)
             return __obj(*args, **kwargs)
-        if kind is types.MethodType and not hasattr(__obj, "jinja_pass_arg") and len(_PLAIN_FUNCTIONS) < 10_000:
-            _PLAIN_FUNCTIONS.add(__obj.__func__)
+        if kind is types.MethodType and not hasattr(__obj, "jinja_pass_arg") and len(PLAIN_FUNCTIONS) < MAX_PLAIN:
+            PLAIN_FUNCTIONS.add(__obj.__func__)
         return Context.call(__self, __obj, *args, **kwargs)
 
 
-class FastCodeGenerator(LookupCodeGenerator, OutputCodeGenerator):
-    """`x.a` without a Python call when `a` is an attribute; one format per run of output."""
+class FastCodeGenerator(LookupCodeGenerator, OutputCodeGenerator, CallCodeGenerator):
+    """`x.a` without a Python call when `a` is an attribute; one format per run of output; plain methods called
+    without `context.call`."""
 
 
 class FastEnvironment(jinja2.Environment):
