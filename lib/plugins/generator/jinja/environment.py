@@ -21,6 +21,7 @@ from .gather import EXTEND_FILTER, extend, gather_loops
 from .hoist import WORD_TEST, has_word, hoist_loops
 from .literals import LITERAL_FILTER, literal, share_literals
 from .lookups import LookupCodeGenerator
+from .names import NameCodeGenerator
 from .outputs import OutputCodeGenerator
 from .samples import Table
 from .timetags import TimeTags
@@ -43,9 +44,9 @@ class FastContext(Context):
         return Context.call(__self, __obj, *args, **kwargs)
 
 
-class FastCodeGenerator(LookupCodeGenerator, OutputCodeGenerator, CallCodeGenerator):
+class FastCodeGenerator(LookupCodeGenerator, OutputCodeGenerator, CallCodeGenerator, NameCodeGenerator):
     """`x.a` without a Python call when `a` is an attribute; one format per run of output; plain methods called
-    without `context.call`."""
+    without `context.call`; the names read at the start looked up with the context dict's `get`."""
 
 
 class FastEnvironment(jinja2.Environment):
