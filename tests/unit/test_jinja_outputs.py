@@ -43,6 +43,8 @@ CASES = [
     "{% raw %}{{ not an expression }} %{% endraw %}{{ n }}",
     "  {{- n -}}  %  {{ n }}\n{{ n }}",
     "{{ '%' }}{{ '%%' }}{{ n ~ '%' }}",
+    "{{ n ~ none ~ pair ~ f ~ shown }}|{% set s = percent ~ '%s' ~ n %}{{ s }}|{{ (markup ~ '<i>') | length }}",
+    "{{ 'a' ~ missing ~ 'b' }}|{{ rows[0].a ~ rows[1].a }}",
     "",
 ]
 
@@ -76,8 +78,8 @@ def test_an_error_in_a_later_expression_names_its_own_line():
 
 def test_autoescape_keeps_jinjas_output():
     env = environment_module.FastEnvironment(autoescape=True)
-    source = "{{ '<a>' }} % {{ markup }}"
-    assert env.from_string(source).render(VALUES) == "&lt;a&gt; % <b>%s</b>"
+    source = "{{ '<a>' }} % {{ markup }} {{ '<' ~ markup }}"
+    assert env.from_string(source).render(VALUES) == "&lt;a&gt; % <b>%s</b> &lt;<b>%s</b>"
     assert "% (" not in env.compile(source, raw=True)  # escaping is Jinja's own path
 
 

@@ -13,12 +13,15 @@ one format and one resume. `%s` converts with `str()`, as Jinja's output does, s
 undefined prints as Jinja's undefined prints (and a strict one raises, as before), a Markup object as its text.
 The expressions are evaluated in template order, each on its own line, so an error still names its template line.
 Only plain output takes this path: no autoescape, no `finalize`, no output check of an `extends`, not async.
+
+The `~` operator is made the same way: Jinja writes `a ~ b ~ c` as `str_join((a, b, c))`, a Python function
+mapping `str` over them; here it is `'%s%s%s' % (a, b, c)`, the same text without the call (outside autoescape).
 """
 
 from __future__ import annotations
 
 from jinja2 import nodes
-from jinja2.compiler import CodeGenerator, Frame
+from jinja2.compiler import CodeGenerator, Frame, optimizeconst
 
 
 class OutputCodeGenerator(CodeGenerator):
@@ -52,6 +55,17 @@ class OutputCodeGenerator(CodeGenerator):
             self.write(",")
         self.outdent()
         self.writeline(")" if frame.buffer is None else "))")
+        return None
+
+    @optimizeconst
+    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
+        if frame.eval_ctx.volatile or frame.eval_ctx.autoescape or not node.nodes:
+            return super().visit_Concat(node, frame)
+        self.write(f"({'%s' * len(node.nodes)!r} % (")
+        for arg in node.nodes:
+            self.visit(arg, frame)
+            self.write(", ")
+        self.write("))")
         return None
 
     def _emit(self, frame: Frame, value: str, close: bool = True) -> None:
