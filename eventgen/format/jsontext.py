@@ -10,8 +10,8 @@ and both read numbers to the same value. They differ only where orjson cannot st
 - floats the json module writes with an exponent or orjson writes in a form of its own (`1e+16` / `1e16`,
   `1e-05` / `0.00001`), and integers beyond 64 bits, which orjson reads as floats.
 Those events take the json module's path. Which ones they are is checked once per batch on orjson's output
-with numpy (an `e` after a digit, or `0.0000`, outside strings means a number that might be written differently),
-then per event only in a batch where the check fired. The result is byte for byte the json module's.
+with numpy (an exponent, or `0.0000`, outside strings means a number that might be written differently), then
+per event only in a batch where the check fired. The result is byte for byte the json module's.
 """
 
 from __future__ import annotations
@@ -24,37 +24,62 @@ import orjson
 
 _loads = orjson.loads
 _dumps = orjson.dumps
-_E, _ZERO, _NINE, _QUOTE = b'e09"'
-_TINY = b"0.0000"
+_E, _ZERO, _NINE, _QUOTE, _MINUS, _DOT = b'e09"-.'
+_ENDS = np.frombuffer(b",}]\n", np.uint8)  # what follows a number in compact JSON
+_TAIL = 5  # bytes looked at after an `e`: `-`, up to three digits, an end
+_FEW = 64  # candidates checked one by one; more: counted for the whole batch
 _ESCAPE = re.compile(rb"\\.")
 _FAILS = (ValueError, TypeError)  # orjson.JSONDecodeError is a ValueError, orjson.JSONEncodeError a TypeError
 
 
 def plain_numbers(data: bytes) -> bool:
     """Whether every number in orjson's compact `data` (one JSON text or several, joined by newlines) is written
-    as the json module would: no `e` after a digit and no `0.0000` outside strings. Three numpy compares over the
-    batch find the candidates (in strings too: hex ids, times); only if there are any, the quotes before each tell
-    whether it is in a string (escapes dropped first, so each quote left opens or closes one)."""
-    if b"\\" in data:  # drop every escape (a backslash and the byte after it): each `"` left opens or closes a string
-        data = _ESCAPE.sub(b"", data)
-    exponents, start = _exponents(data), data.find(_TINY)
-    if start < 0 and not exponents.any():
-        return True
-    suspects = (np.flatnonzero(exponents) + 1).tolist()
-    while start >= 0:
-        suspects.append(start)
-        start = data.find(_TINY, start + 1)
-    if not suspects:
-        return True
-    quotes = np.flatnonzero(np.frombuffer(data, np.uint8) == _QUOTE)
-    return not np.any(np.searchsorted(quotes, suspects) % 2 == 0)  # an even number of quotes before: outside
-
-
-def _exponents(data: bytes) -> np.ndarray:
-    """Per byte after the first: whether it is an `e` that follows a digit."""
+    as the json module would: no exponent and no `0.0000` outside strings. numpy finds the candidates over the
+    whole batch: an `e` after a digit followed by what orjson writes after one (`-`, one to three digits, then
+    `,`, `}`, `]` or a newline), and a `.` between `0` and `0000` (hex ids and times in strings rarely look like
+    that); the quotes before each candidate on its line then tell whether it is in a string."""
     codes = np.frombuffer(data, np.uint8)
-    before = codes[:-1]
-    return (codes[1:] == _E) & (before <= _NINE) & (before >= _ZERO)
+    suspects = _candidates(codes)
+    if len(suspects) > _FEW:
+        return _outside_strings(data, suspects)
+    for at in suspects:
+        line = data.rfind(b"\n", 0, at) + 1
+        if _ESCAPE.sub(b"", data[line:at]).count(b'"') % 2 == 0:  # escapes dropped: each `"` opens or closes one
+            return False
+    return True
+
+
+def _candidates(codes: np.ndarray) -> list[int]:
+    """Where a number orjson may write differently could start its exponent (`e`) or its `0.0000` (the `0`)."""
+    found = np.flatnonzero(codes == _E)
+    found = found[(found > 0) & (found < len(codes) - _TAIL)]
+    before = codes[found - 1]
+    found = found[(before >= _ZERO) & (before <= _NINE)]  # an `e` after a digit
+    after = codes[found[:, None] + np.arange(1, _TAIL + 1)]  # the bytes after each (rows)
+    digit = (after >= _ZERO) & (after <= _NINE)
+    ends = np.isin(after, _ENDS)
+    plain = digit[:, 0] & (ends[:, 1] | (digit[:, 1] & (ends[:, 2] | (digit[:, 2] & ends[:, 3]))))
+    minus = (
+        (after[:, 0] == _MINUS) & digit[:, 1] & (ends[:, 2] | (digit[:, 2] & (ends[:, 3] | (digit[:, 3] & ends[:, 4]))))
+    )
+    exponents = found[plain | minus]
+    dots = np.flatnonzero(codes == _DOT)
+    dots = dots[(dots > 0) & (dots < len(codes) - 4)]
+    tiny = dots[(codes[dots - 1] == _ZERO) & np.all(codes[dots[:, None] + np.arange(1, 5)] == _ZERO, axis=1)] - 1
+    near_end = [i for i in range(max(0, len(codes) - _TAIL), len(codes)) if codes[i] == _E]  # too near to look after
+    return sorted({*exponents.tolist(), *tiny.tolist(), *near_end})
+
+
+def _outside_strings(data: bytes, suspects: list[int]) -> bool:
+    """Many candidates: the quotes before each counted for the whole batch at once (escapes dropped first)."""
+    if b"\\" in data:
+        kept = np.frombuffer(data, np.uint8) != 0
+        for found in _ESCAPE.finditer(data):
+            kept[found.start() : found.end()] = False
+        quotes = np.flatnonzero((np.frombuffer(data, np.uint8) == _QUOTE) & kept)
+    else:
+        quotes = np.flatnonzero(np.frombuffer(data, np.uint8) == _QUOTE)
+    return not np.any(np.searchsorted(quotes, suspects) % 2 == 0)  # an even number of quotes before: outside
 
 
 def _one(text: str, slow: Callable[[str], str]) -> str:

@@ -107,4 +107,12 @@ def test_number_guard_reads_only_what_is_outside_strings():
     assert not plain_numbers(b'{"a":"\\\\","b":0.00001}')
     assert plain_numbers(b'{"a":"\\\\\\"1e5 \\u0022 2e9","b":1}\n{"c":"0.00001"}')  # escapes before, in a string
     assert not plain_numbers(b'{"a":"\\\\\\""}\n[3e20]')  # the next event's number
+    assert plain_numbers(b'{"s":"v1e5,w 2e-10] 0.00001,","h":"7e9f-4e5a"}\n{"t":"08:00:00.000012"}')  # in strings
+    assert not plain_numbers(b'{"a":[1,1e-7]}') and not plain_numbers(b'{"a":1.5e300,"b":2}')
+    assert not plain_numbers(b'{"s":"1e5,"}\n{"a":-2.5e-8}')  # a real one after a look-alike in a string
+    assert not plain_numbers(b'{"a":-0.00001}') and not plain_numbers(b"1e16") and not plain_numbers(b"[5e-324]")
+    many = b'{"s":"' + b"1e5, " * 100 + b'","n":1e20}'  # more look-alikes than are checked one by one
+    assert plain_numbers(many.replace(b"1e20", b"20")) and not plain_numbers(many)
+    escaped = b'{"s":"\\"' + b"1e5, " * 100 + b'\\\\","n":1e20}'  # an escaped quote, an escaped backslash
+    assert plain_numbers(escaped.replace(b"1e20", b"20")) and not plain_numbers(escaped)
     assert compact([], _encode) == []
