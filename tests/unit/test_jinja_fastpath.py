@@ -249,6 +249,7 @@ def test_tojson_writes_what_jinjas_writes():
     plain = jinja2.Environment()
     values = [{"b": "<a href='x'>&</a>", "a": [1, 2.5, None, True]}, 'é\n"', 10**20, [], {"z": {"y": "x"}}]
     values += ["<a href='x'>&</a>", "plain \\ \u2028 \x01", "", Markup("<b>'</b>")]  # strings take the C encoder
+    values += [["a", "<b>"], ("x", "é"), [], ["a", 1], ["a", Markup("m")], ["a", ["b"]]]  # and lists of strings
     for source in ("{{ v | tojson }}", "{{ v | tojson(2) }}", "{{ (v | tojson) + '<' }}"):
         for value in values:
             assert fast.from_string(source).render(v=value) == plain.from_string(source).render(v=value)

@@ -27,7 +27,13 @@ def tojson_filter(env: jinja2.Environment) -> Any:
     def tojson(eval_ctx: EvalContext, value: Any, indent: int | None = None) -> Markup:
         if indent is not None:
             return jinja2.filters.do_tojson(eval_ctx, value, indent)
-        text = encode_string(value) if type(value) is str else encode(value)  # what the encoder does for a str
+        kind = type(value)
+        if kind is str:
+            text = encode_string(value)  # what the encoder does for a str
+        elif (kind is list or kind is tuple) and all(type(item) is str for item in value):
+            text = f"[{', '.join(map(encode_string, value))}]"  # and for a list of them (its `, ` between items)
+        else:
+            text = encode(value)
         if "<" in text or ">" in text or "&" in text or "'" in text:
             text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").replace("'", "\\u0027")
         return new_markup(Markup, text)  # Markup(text) for a plain str, without its Python __new__
