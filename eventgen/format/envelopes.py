@@ -53,6 +53,16 @@ def _fill(template: str, *columns: list[str]) -> list[str]:
     return list(map(template.__mod__, zip(*columns, strict=True)))
 
 
+def hec_lines(batch: EventBatch, head: str, key: str, values: list[str], varying: list[str]) -> Payload:
+    """One HEC envelope a line: `{"time":…,` then `head` (JSON text, `%` doubled), the event's own metadata when
+    it varies per event, then `"key":value}`."""
+    if varying:
+        parts = _fill('{"time":%s,' + head + '%s"' + key + '":%s}', epoch_texts(batch), varying, values)
+    else:
+        parts = _fill('{"time":%s,' + head + '"' + key + '":%s}', epoch_texts(batch), values)
+    return Payload.of_texts(batch, parts, "\n")
+
+
 class HecEvent:
     """`{"time":S.mmm,"host":…,"source":…,"sourcetype":…,"index":…,"event":"…"}` per event, one per line."""
 
@@ -70,12 +80,7 @@ class HecEvent:
                     batch, *splice.splice(body, len(batch), b'{"time":', stamps, f',{fixed}"event":"'.encode(), b'"}\n')
                 )
         events = list(map(encode_basestring_ascii, texts))
-        head = '{"time":%s,' + fixed.replace("%", "%%")
-        if varying:
-            parts = _fill(head + '%s"event":%s}', epoch_texts(batch), varying, events)
-        else:
-            parts = _fill(head + '"event":%s}', epoch_texts(batch), events)
-        return Payload.of_texts(batch, parts, "\n")
+        return hec_lines(batch, fixed.replace("%", "%%"), "event", events, varying)
 
 
 class HecRaw:

@@ -14,9 +14,9 @@ from json.encoder import encode_basestring_ascii
 from typing import Any
 
 from eventgen.core.batch import EventBatch
-from eventgen.format.envelopes import HEC_META, _fill, _per_event_meta
+from eventgen.format.envelopes import HEC_META, _per_event_meta, hec_lines
 from eventgen.format.payload import Payload
-from eventgen.format.text import EventText, epoch_texts
+from eventgen.format.text import EventText
 
 NAMED = "metric_name:"
 NAMED_TEXT = '"metric_name'  # in every metric's text: `"metric_name:NAME"` or `"metric_name"`
@@ -71,9 +71,4 @@ class HecMetric:
         texts = [t.strip() for t in self.text(batch)]
         check_metrics(texts)
         fixed, varying = _per_event_meta(batch, HEC_META, lambda k, v: f'"{k}":{encode_basestring_ascii(v)},')
-        head = '{"time":%s,"event":"metric",' + fixed.replace("%", "%%")
-        if varying:
-            parts = _fill(head + '%s"fields":%s}', epoch_texts(batch), varying, texts)
-        else:
-            parts = _fill(head + '"fields":%s}', epoch_texts(batch), texts)
-        return Payload.of_texts(batch, parts, "\n")
+        return hec_lines(batch, '"event":"metric",' + fixed.replace("%", "%%"), "fields", texts, varying)
