@@ -60,10 +60,9 @@ def test_records_arrive_with_key_value_and_time(tmp_path, tansu, compression):
     assert stamps[-1] - stamps[0] <= 3000
 
 
-@pytest.mark.parametrize("compression", ["none", "gzip", "lz4", "zstd"])
-def test_every_event_read_back_once_by_id(tmp_path, tansu, compression):
-    tansu.create_topic("ids", partitions=4)
-    n = 20000
+def sent_by_id(tmp_path, tansu, topic: str, n: int, job_size: int, *settings: str) -> list:
+    """`n` events `id=0…n-1` run into `topic` with these kafka settings, all counted sent; the records read back."""
+    more = "\n        ".join(settings)
     proc, summary = run(
         tmp_path,
         f"""
@@ -71,13 +70,12 @@ def test_every_event_read_back_once_by_id(tmp_path, tansu, compression):
         sampleDir = .
         count = {n}
         end = 1
-        jobSize = 2500
+        jobSize = {job_size}
         timeMode = sample
         outputMode = kafka
         kafkaBootstrapServers = {tansu.bootstrap}
-        kafkaTopic = ids
-        kafkaCompression = {compression}
-        kafkaLingerMs = 2
+        kafkaTopic = {topic}
+        {more}
         token.0.token = @@ID
         token.0.replacementType = integerid
         token.0.replacement = 0
@@ -87,7 +85,14 @@ def test_every_event_read_back_once_by_id(tmp_path, tansu, compression):
     assert proc.returncode == 0, proc.stderr
     counts = row(summary, "kafka")
     assert (counts["generated"], counts["sent"], counts["failed"]) == (n, n, 0)
-    records = tansu.read("ids", n)
+    return tansu.read(topic, n)
+
+
+@pytest.mark.parametrize("compression", ["none", "gzip", "lz4", "zstd"])
+def test_every_event_read_back_once_by_id(tmp_path, tansu, compression):
+    tansu.create_topic("ids", partitions=4)
+    n = 20000
+    records = sent_by_id(tmp_path, tansu, "ids", n, 2500, f"kafkaCompression = {compression}", "kafkaLingerMs = 2")
     ids = ids_of(records)
     assert len(ids) == n
     assert set(ids) == set(range(n))
@@ -101,32 +106,9 @@ def test_a_full_producer_queue_loses_and_repeats_no_record(tmp_path, tansu):
     kept in step with their values."""
     tansu.create_topic("full", partitions=2)
     n = 3000
-    proc, summary = run(
-        tmp_path,
-        f"""
-        [s.log]
-        sampleDir = .
-        count = {n}
-        end = 1
-        jobSize = 1500
-        timeMode = sample
-        outputMode = kafka
-        kafkaBootstrapServers = {tansu.bootstrap}
-        kafkaTopic = full
-        kafkaKey = $sample
-        kafkaHeaders = true
-        kafkaProducerConfig = {{"queue.buffering.max.messages": 200}}
-        host = h1
-        token.0.token = @@ID
-        token.0.replacementType = integerid
-        token.0.replacement = 0
-        """,
-        sample="id=@@ID GET /index.html 200\n",
-    )
-    assert proc.returncode == 0, proc.stderr
-    counts = row(summary, "kafka")
-    assert (counts["generated"], counts["sent"], counts["failed"]) == (n, n, 0)
-    records = tansu.read("full", n)
+    queue = 'kafkaProducerConfig = {"queue.buffering.max.messages": 200}'
+    keyed = ("kafkaKey = $sample", "kafkaHeaders = true", "host = h1")
+    records = sent_by_id(tmp_path, tansu, "full", n, 1500, *keyed, queue)
     assert sorted(ids_of(records)) == list(range(n))
     assert {r.key for r in records} == {b"s.log"}
     assert {(dict(r.headers)["host"], dict(r.headers)["source"]) for r in records} == {(b"h1", b"s.log")}
