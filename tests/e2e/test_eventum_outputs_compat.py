@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import cli
-from tests.e2e.test_eventum_projects import START, project
+from tests.e2e.test_eventum_projects import START, one_input
 from tests.json_http import serve, shut, tracking_handler
 
 pytestmark = pytest.mark.e2e
@@ -41,6 +41,12 @@ class Recorder:
         shut(self.server, self._conns)
 
 
+TWO_EVENTS = f'linspace: {{start: "{START}", end: "+1m", count: 2}}'
+THREE_EVENTS = f'linspace: {{start: "{START}", end: "+1m", count: 3, endpoint: false}}'
+COUNTED = '{"n": {{ locals.incr("n") }}}\n'  # each event's number
+SECONDS = "{{ timestamp.strftime('%S') }}\n"  # each event's second
+
+
 @pytest.fixture
 def recorder():
     server = Recorder()
@@ -49,24 +55,15 @@ def recorder():
 
 
 def test_a_second_http_output_does_not_send_the_first_ones_auth_or_headers(tmp_path, recorder):
-    yml = f"""
-input:
-  - linspace: {{start: "{START}", end: "+1m", count: 2}}
-event:
-  template:
-    templates:
-      - t: {{template: templates/t.jinja}}
-output:
-  - http:
+    output = f"""- http:
       url: http://127.0.0.1:{recorder.port}/first
       username: alice
       password: s3cret
       headers: {{X-Tenant: acme}}
   - http:
       url: http://127.0.0.1:{recorder.port}/second
-      success_code: 201
-"""
-    path = project(tmp_path, yml, {"templates/t.jinja": '{"n": {{ locals.incr("n") }}}\n'})
+      success_code: 201"""
+    path = one_input(tmp_path, TWO_EVENTS, COUNTED, output)
     result = cli(str(path), "--sample-mode")
     assert result.returncode == 0, result.stderr
     by_path = {p: (headers, body) for p, headers, body in recorder.requests}
@@ -79,23 +76,12 @@ output:
 
 
 def test_formatter_template_path_for_first_and_second_outputs_and_in_validate(tmp_path):
-    yml = f"""
-input:
-  - linspace: {{start: "{START}", end: "+1m", count: 3, endpoint: false}}
-event:
-  template:
-    templates:
-      - t: {{template: templates/t.jinja}}
-output:
-  - file: {{path: a.log, formatter: {{format: template, template_path: formats/line.jinja}}}}
-  - file: {{path: b.log, formatter: {{format: template-batch, template_path: formats/batch.jinja}}}}
-"""
-    files = {
-        "templates/t.jinja": "{{ timestamp.strftime('%S') }}\n",
-        "formats/line.jinja": "<{{ event }}>\n",
-        "formats/batch.jinja": "{{ events | length }}: {{ events | join(',') }}\n",
-    }
-    path = project(tmp_path, yml, files)
+    output = """- file: {path: a.log, formatter: {format: template, template_path: formats/line.jinja}}
+  - file: {path: b.log, formatter: {format: template-batch, template_path: formats/batch.jinja}}"""
+    (tmp_path / "formats").mkdir()
+    (tmp_path / "formats/line.jinja").write_text("<{{ event }}>\n")
+    (tmp_path / "formats/batch.jinja").write_text("{{ events | length }}: {{ events | join(',') }}\n")
+    path = one_input(tmp_path, THREE_EVENTS, SECONDS, output)
     for mode in ("thread", "process"):
         (tmp_path / "a.log").unlink(missing_ok=True)
         (tmp_path / "b.log").unlink(missing_ok=True)
@@ -130,15 +116,7 @@ def test_http_client_cert_is_presented_and_a_dead_proxy_is_named(tmp_path):
     context.verify_mode = ssl.CERT_REQUIRED  # no client certificate, no handshake
     context.load_verify_locations(client_cert)
     recorder.server.socket = context.wrap_socket(recorder.server.socket, server_side=True)
-    yml = f"""
-input:
-  - linspace: {{start: "{START}", end: "+1m", count: 2}}
-event:
-  template:
-    templates:
-      - t: {{template: templates/t.jinja}}
-output:
-  - http:
+    output = f"""- http:
       url: https://127.0.0.1:{recorder.port}/mtls
       ca_cert: {server_cert}
       verify: true
@@ -146,7 +124,7 @@ output:
       client_cert_key: {client_key}
       connect_timeout: 2
 """
-    path = project(tmp_path, yml, {"templates/t.jinja": '{"n": {{ locals.incr("n") }}}\n'})
+    path = one_input(tmp_path, TWO_EVENTS, COUNTED, output)
     try:
         result = cli(str(path), "--sample-mode")
     finally:

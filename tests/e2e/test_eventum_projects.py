@@ -403,18 +403,9 @@ def test_dispatch_exhaust_ends_an_endless_live_run(tmp_path):
 
 @pytest.mark.parametrize("threading", ["thread", "process"])
 def test_two_outputs_of_one_kind_each_with_its_settings_and_formatter(tmp_path, threading):
-    yml = f"""
-input:
-  - linspace: {{start: "{START}", end: "+1m", count: 3, endpoint: false}}
-event:
-  template:
-    templates:
-      - t: {{template: templates/t.jinja}}
-output:
-  - file: {{path: a.log}}
-  - file: {{path: b.log, formatter: {{format: template, template: "B {{{{ event }}}}"}}}}
-"""
-    path = project(tmp_path, yml, {"templates/t.jinja": "{{ timestamp.strftime('%S') }}\n"})
+    output = '- file: {path: a.log}\n  - file: {path: b.log, formatter: {format: template, template: "B {{ event }}"}}'
+    linspace = f'linspace: {{start: "{START}", end: "+1m", count: 3, endpoint: false}}'
+    path = one_input(tmp_path, linspace, "{{ timestamp.strftime('%S') }}\n", output)
     result = cli(str(path), "--sample-mode", "--threading", threading, "--stats-json", str(tmp_path / "s.json"))
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "a.log").read_text() == "00\n20\n40\n"
