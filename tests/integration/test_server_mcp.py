@@ -88,12 +88,17 @@ async def drive(client: Client) -> None:
     assert refused.is_error and "no generator 'nope'" in str(refused.content)
 
 
-def test_mcp_over_stdio(workspace: Path):
-    params = StdioServerParameters(
+def stdio_server(workspace: Path) -> StdioServerParameters:
+    """`eventgen mcp` over standard input and output, serving `workspace`."""
+    return StdioServerParameters(
         command=sys.executable,
         args=["-m", "eventgen", "mcp", "--workspace", str(workspace)],
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
+
+
+def test_mcp_over_stdio(workspace: Path):
+    params = stdio_server(workspace)
 
     async def main() -> None:
         async with Client(params) as client:
@@ -107,11 +112,7 @@ def test_an_autostarted_stdout_generator_does_not_corrupt_stdio(workspace: Path)
     (workspace / "loud.conf").write_text("[quiet.log]\noutputMode = stdout\n", encoding="utf-8")
     startup = STARTUP + "- id: loud\n  path: loud.conf\n  rate: 200\n  autostart: true\n"
     (workspace / "eventgen-server.yml").write_text(startup, encoding="utf-8")
-    params = StdioServerParameters(
-        command=sys.executable,
-        args=["-m", "eventgen", "mcp", "--workspace", str(workspace)],
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
+    params = stdio_server(workspace)
 
     async def main() -> None:
         async with Client(params) as client:
