@@ -125,12 +125,19 @@ def test_host_type_host_prefix_and_host_field_reach_hec(tmp_path: Path, hec) -> 
     assert len({e["host"] for e in auth}) > 1
 
 
+def data_addon(folder: Path, sample: str, text: str, conf: str) -> Path:
+    """An add-on in `folder`: one sample file and a pytest-splunk-addon-data.conf in default/; the conf's path."""
+    (folder / "samples").mkdir()
+    (folder / "samples" / sample).write_text(text, encoding="utf-8")
+    (folder / "default").mkdir()
+    return write_conf(folder / "default", conf, name="pytest-splunk-addon-data.conf")
+
+
 def test_bad_dialect_values_are_refused_all_at_once(tmp_path: Path) -> None:
-    (tmp_path / "samples").mkdir()
-    (tmp_path / "samples" / "fw.log").write_text("src=##src## user=##user##\n", encoding="utf-8")
-    (tmp_path / "default").mkdir()
-    conf = write_conf(
-        tmp_path / "default",
+    conf = data_addon(
+        tmp_path,
+        "fw.log",
+        "src=##src## user=##user##\n",
         """
         [fw.log]
         host_type = sometimes
@@ -142,7 +149,6 @@ def test_bad_dialect_values_are_refused_all_at_once(tmp_path: Path) -> None:
         token.1.replacementType = all
         token.1.replacement = user[name]
         """,
-        name="pytest-splunk-addon-data.conf",
     )
     proc = cli("validate", str(tmp_path))
     assert proc.returncode == 2, proc.stderr
@@ -172,11 +178,10 @@ def test_the_data_conf_named_directly_or_in_a_folder_of_apps_finds_the_addon_sam
 
 
 def test_host_type_event_without_a_host_field_is_warned(tmp_path: Path) -> None:
-    (tmp_path / "samples").mkdir()
-    (tmp_path / "samples" / "a.log").write_text("login from ##h##\n", encoding="utf-8")
-    (tmp_path / "default").mkdir()
-    conf = write_conf(
-        tmp_path / "default",
+    conf = data_addon(
+        tmp_path,
+        "a.log",
+        "login from ##h##\n",
         """
         [a.log]
         host_type = event
@@ -184,7 +189,6 @@ def test_host_type_event_without_a_host_field_is_warned(tmp_path: Path) -> None:
         token.0.replacementType = random
         token.0.replacement = host["fqdn"]
         """,
-        name="pytest-splunk-addon-data.conf",
     )
     proc = cli("validate", str(tmp_path))
     assert proc.returncode == 0, proc.stderr
