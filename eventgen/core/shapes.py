@@ -43,6 +43,10 @@ class Segment:
             return self.end
         return self.start + (self.end - self.start) * min(max(t / self.seconds, 0.0), 1.0)
 
+    def events_until(self, t: float) -> float:
+        """The events this segment asks for in its first `t` seconds (0 <= t <= seconds): the area under it."""
+        return t * (self.start + self.rate_at(t)) / 2
+
     def text(self) -> str:
         rate = _number(self.start) if self.start == self.end else f"{_number(self.start)}..{_number(self.end)}"
         return f"{rate}@{_number(self.seconds)}s"
@@ -66,6 +70,16 @@ class Shape:
                 return segment.rate_at(t)
             t -= segment.seconds
         return self.segments[-1].end
+
+    def events_until(self, t: float) -> float:
+        """The events the shape asks for in its first `t` seconds (its last rate held after its end)."""
+        events = 0.0
+        for segment in self.segments:
+            if t < segment.seconds:
+                return events + segment.events_until(max(t, 0.0))
+            events += segment.events_until(segment.seconds)
+            t -= segment.seconds
+        return events + t * self.segments[-1].end
 
     def ended(self, t: float) -> bool:
         return t >= self.seconds

@@ -99,6 +99,7 @@ class RateControl:
         self._target: float | None = None
         self._shape: Shape | None = None
         self._shape_started = 0.0
+        self._course: tuple[float, float] | None = None  # the shape's course: (plan time reached, its events)
         self._history: deque[tuple[float, int]] = deque()
         self._last_sample = -math.inf
         self._lag = 0.0
@@ -130,6 +131,7 @@ class RateControl:
         with self._lock:
             self._shape = shape
             self._shape_started = time.monotonic()
+            self._course = None
             if shape is not None:
                 self._target = shape.rate_at(0.0)
             self._apply()
@@ -145,6 +147,7 @@ class RateControl:
             reached = [f.planned_until for f in self._feeders if f.planned_until is not None and f.ended is None]
             if clock is not None and reached:
                 clock.rebase(min(reached))
+            self._course = None
             self._forgiven = True
 
     def current(self) -> RateReading:
@@ -180,6 +183,7 @@ class RateControl:
             self._clock, self._feeders, self._nominal = clock, feeders, nominal
             if self._shape is not None:
                 self._shape_started = time.monotonic()
+                self._course = None
             self._apply()
 
     def update(self, now: float | None = None) -> None:
@@ -202,7 +206,9 @@ class RateControl:
                 self._history.popleft()
             if self._shape is not None:
                 self._target = self._shape.rate_at(now - self._shape_started)
-            self._apply()
+                self._follow(now)
+            else:
+                self._apply()
 
     # ----- inside -------------------------------------------------------------------------------
 
@@ -213,6 +219,19 @@ class RateControl:
         speed = self._target / base
         if abs(speed - self._clock.speed) > 1e-6 * speed:
             self._clock.set_speed(speed)
+
+    def _follow(self, now: float) -> None:
+        """Keep the clock on the shape's course: the plan time it has reached is moved to where the shape's events
+        so far put it, so a run makes the shape's area in events however late the engine loop samples it."""
+        base, clock, shape = self._base(), self._clock, self._shape
+        if clock is None or shape is None or self._target is None or not base:
+            return
+        events = shape.events_until(now - self._shape_started)
+        if self._course is None:  # the course starts where the clock is (the shape set, the base known, forgiven)
+            self._course = (clock.wall(now), events)
+        reached, before = self._course
+        self._course = (reached + (events - before) / base, events)
+        clock.follow(self._course[0], self._target / base, now)
 
     def _base(self) -> float | None:
         """The plan's events/s at speed 1: exact rates plus the measured ones; None until all are known."""

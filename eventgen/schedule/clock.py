@@ -57,6 +57,17 @@ class Clock:
                 self._anchor = (plan, at, speed)
                 self.warped = True
 
+    def follow(self, plan: float, speed: float, at: float | None = None) -> None:
+        """Plan time `plan` falls on the monotonic instant `at` (the present), and `speed` plan seconds pass per
+        real second from there: a shape keeps the clock on its exact course, ahead or back, each time it is
+        sampled."""
+        if not (math.isfinite(speed) and speed > 0):
+            raise ValueError(f"a clock's speed must be a finite number above 0, got {speed!r}")
+        with self._lock:
+            at = time.monotonic() if at is None else at
+            self._anchor = (plan, at, speed)
+            self.warped = True
+
     def monotonic(self, due: float) -> float:
         """The monotonic instant of the plan's epoch time `due`."""
         plan, mono, speed = self._anchor
@@ -66,10 +77,10 @@ class Clock:
         """Seconds from the present until `due` (negative when past)."""
         return self.monotonic(due) - time.monotonic()
 
-    def wall(self) -> float:
-        """The plan's present: the plan time the clock has reached."""
+    def wall(self, at: float | None = None) -> float:
+        """The plan's present: the plan time the clock has reached (by the monotonic instant `at`)."""
         plan, mono, speed = self._anchor
-        return plan + (time.monotonic() - mono) * speed
+        return plan + ((time.monotonic() if at is None else at) - mono) * speed
 
     def epoch(self, due: float) -> float:
         """The wall time (epoch seconds) at which plan time `due` is released."""

@@ -153,6 +153,28 @@ def test_a_shape_is_followed_by_the_engine_loop() -> None:
     assert control.current().shape is None and clock.speed == 0.5
 
 
+def test_a_shape_asks_for_its_area_in_events() -> None:
+    shape = parse_shape("500@2s,1500@2s,500..2500@2s")
+    moments = (0, 1, 2, 4, 5, 6, 8)
+    assert [shape.events_until(t) for t in moments] == pytest.approx([0, 500, 1000, 4000, 5000, 7000, 12000])
+
+
+def test_a_shape_sampled_late_keeps_the_clock_on_its_area() -> None:
+    """However late and unevenly the engine loop samples it, the plan time reached is where the shape's events
+    put it: a run makes the shape's area in events, not the area of a staircase drawn behind it."""
+    start = time.monotonic()
+    control, clock = RateControl(Stats()), Clock(1000.0, mono=start)
+    control.attach(clock, [feeder(clock)], [500.0])
+    control.set_shape(parse_shape("500@2s,1500@2s,500..2500@2s"))
+    began = control._shape_started  # the shape's moment 0 (set_shape's present)
+    control.update(began)  # the course starts at the plan time reached then
+    origin = clock.wall(began)
+    for moment in (0.3, 1.9, 2.45, 3.9, 4.05, 5.3, 6.0):  # late and uneven, as on a loaded machine
+        control.update(began + moment)
+    events = (clock.wall(began + 6.0) - origin) * 500.0  # plan seconds x the plan's own rate
+    assert events == pytest.approx(7000, abs=1e-6) and clock.speed == pytest.approx(5.0)
+
+
 # ----- the knee search ------------------------------------------------------------------------------
 
 
