@@ -354,13 +354,16 @@ class Dispatcher:
             self._cond.notify_all()
         return len(gone), sum(j.count for j in gone)
 
-    def shed(self) -> tuple[int, int]:
-        """Drop the jobs queued and not yet sent (`RateControl.forgive`): counted as dropped, never generated."""
+    def shed(self, now: float | None = None) -> tuple[int, int]:
+        """Drop the jobs queued and not yet sent (`RateControl.forgive`): counted as dropped, never generated. The
+        samples owe nothing now, so their catch-up clocks are the present again: jobs due from here on leave when
+        due, not after a catch-up of the backlog that was dropped."""
         with self._cond:
             jobs = list(self.backlog)
             self.backlog.clear()
             self.due.clear()
             self._cond.notify_all()
+        self._hold(time.monotonic() if now is None else now)
         self.counts.dropped += len(jobs)
         self.counts.dropped_events += sum(j.count for j in jobs)
         return len(jobs), sum(j.count for j in jobs)

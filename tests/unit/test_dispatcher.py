@@ -146,3 +146,18 @@ def test_returned_and_backfill_jobs_are_not_held_by_the_catch_up_clock() -> None
     d.join("b", 4)
     assert [j.seq for _, j in d.assign(10.0)] == [0, 1]  # given back: out again at once, whatever the clock
     assert d.policy().catchup == 1.25
+
+
+def test_a_shed_backlog_is_owed_no_more_and_the_next_job_leaves_when_due() -> None:
+    """The knee search's forgive: the queued jobs are dropped and counted as dropped, and the sample's catch-up
+    clock is the present again, so the next job leaves when it is due, not after a catch-up of what was dropped
+    (which starved the output and let the buffers it had filled drain before the next hold)."""
+    d = make(backlog=1000)
+    for seq in range(30):
+        d.put(job("s", seq), seq / 10)
+    assert d.assign(3.0) == [] and d.behind(3.0) == 3.0  # nobody to take them: 3 s behind
+    assert d.shed(3.0) == (30, 300) and (d.counts.dropped, d.counts.dropped_events) == (30, 300)
+    assert d.behind(3.0) == 0.0 and d.queued() == 0
+    d.join("a", 4)
+    d.put(job("s", 30), 3.05)
+    assert [j.seq for _, j in d.assign(3.05)] == [30]
