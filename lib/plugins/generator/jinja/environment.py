@@ -11,10 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.filters
 from jinja2 import nodes
+from jinja2.defaults import DEFAULT_FILTERS
 from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 
+from .branches import fold_branches
 from .calls import MAX_PLAIN, PLAIN_FUNCTIONS, CallCodeGenerator
 from .codecache import CodeCache
 from .gather import EXTEND_FILTER, extend, gather_loops
@@ -49,6 +52,13 @@ class FastCodeGenerator(LookupCodeGenerator, OutputCodeGenerator, CallCodeGenera
     without `context.call`; the names read at the start looked up with the context dict's `get`."""
 
 
+SYNC_FILTERS = {  # `first`, `list`, `join`, `selectattr`…: the plain function each async-aware filter wraps
+    name: getattr(jinja2.filters, f"sync_{function.__name__}")
+    for name, function in DEFAULT_FILTERS.items()
+    if hasattr(jinja2.filters, f"sync_{function.__name__}")
+}
+
+
 class FastEnvironment(jinja2.Environment):
     context_class = FastContext
     code_generator_class = FastCodeGenerator
@@ -59,11 +69,17 @@ class FastEnvironment(jinja2.Environment):
         self.filters[LITERAL_FILTER] = literal  # what `literals` writes
         self.tests[WORD_TEST] = has_word  # what `hoist` writes for `x in d.col.split()`
         self.filters["tojson"] = tojson_filter(self)
+        if not self.is_async:  # Jinja's async-aware filters ask on every call whether the run is async: not here
+            for filter_name, plain in SYNC_FILTERS.items():
+                if self.filters.get(filter_name) is DEFAULT_FILTERS[filter_name]:
+                    self.filters[filter_name] = plain
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
         """Jinja's parse, then loops that filter a sample rewritten to be answered once per value (hoist), and
-        loops that only collect rewritten to extends (gather), constant weights made once (literals)."""
-        return share_literals(gather_loops(hoist_loops(super()._parse(source, name, filename))))
+        loops that only collect rewritten to extends (gather), constant weights made once (literals), filters
+        of a choice between constants moved into its branches (branches)."""
+        tree = hoist_loops(super()._parse(source, name, filename))
+        return fold_branches(share_literals(gather_loops(tree)))
 
 
 def make_environment(
