@@ -9,9 +9,9 @@ and both read numbers to the same value. They differ only where orjson cannot st
   surrogates, numbers beyond a double) and values orjson cannot write (nesting over 254 levels);
 - floats the json module writes with an exponent or orjson writes in a form of its own (`1e+16` / `1e16`,
   `1e-05` / `0.00001`), and integers beyond 64 bits, which orjson reads as floats.
-Those events take the json module's path. Which ones they are is checked once per batch on orjson's output
-with numpy (an exponent, or `0.0000`, outside strings means a number that might be written differently), then
-per event only in a batch where the check fired. The result is byte for byte the json module's.
+Those events take the json module's path. Which ones they are is checked once per chunk of a batch on orjson's
+output with numpy (an exponent, or `0.0000`, outside strings means a number that might be written differently),
+then per event only in a chunk where the check fired. The result is byte for byte the json module's.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ _dumps = orjson.dumps
 _E, _ZERO, _NINE, _QUOTE, _MINUS, _DOT = b'e09"-.'
 _ENDS = np.frombuffer(b",}]\n", np.uint8)  # what follows a number in compact JSON
 _TAIL = 5  # bytes looked at after an `e`: `-`, up to three digits, an end
+CHUNK = 256  # events parsed, written and checked together
 _FEW = 64  # candidates checked one by one; more: counted for the whole batch
 _ESCAPE = re.compile(rb"\\.")
 _FAILS = (ValueError, TypeError)  # orjson.JSONDecodeError is a ValueError, orjson.JSONEncodeError a TypeError
@@ -65,7 +66,8 @@ def _candidates(codes: np.ndarray) -> list[int]:
     exponents = found[plain | minus]
     dots = np.flatnonzero(codes == _DOT)
     dots = dots[(dots > 0) & (dots < len(codes) - 4)]
-    tiny = dots[(codes[dots - 1] == _ZERO) & np.all(codes[dots[:, None] + np.arange(1, 5)] == _ZERO, axis=1)] - 1
+    dots = dots[(codes[dots - 1] == _ZERO) & (codes[dots + 1] == _ZERO)]  # `0.0` first: few are left to look at
+    tiny = dots[np.all(codes[dots[:, None] + np.arange(2, 5)] == _ZERO, axis=1)] - 1
     near_end = [i for i in range(max(0, len(codes) - _TAIL), len(codes)) if codes[i] == _E]  # too near to look after
     return sorted({*exponents.tolist(), *tiny.tolist(), *near_end})
 
@@ -92,14 +94,25 @@ def _one(text: str, slow: Callable[[str], str]) -> str:
 
 def compact(texts: list[str], slow: Callable[[str], str]) -> list[str]:
     """Each text's compact JSON, byte for byte what `slow` (the json module's path) makes, which it calls for the
-    events orjson cannot stand in for (and which raises for an event that is not JSON)."""
+    events orjson cannot stand in for (and which raises for an event that is not JSON). A long batch is done
+    CHUNK events at a time: what orjson reads and writes for them stays in the CPU's cache (a batch of 1,000
+    template events is megabytes of text, objects and bytes; in chunks the formatter costs a quarter to a third
+    less per event)."""
+    if len(texts) <= CHUNK:
+        return _compact(texts, slow)
+    done: list[str] = []
+    for start in range(0, len(texts), CHUNK):
+        done += _compact(texts[start : start + CHUNK], slow)
+    return done
+
+
+def _compact(texts: list[str], slow: Callable[[str], str]) -> list[str]:
     if not texts:
         return []
     try:
         outs = list(map(_dumps, map(_loads, texts)))
     except _FAILS:
         return [_one(text, slow) for text in texts]
-    joined = b"\n".join(outs)  # compact JSON has no raw newline: one decode and one split for the batch
-    if plain_numbers(joined):
-        return joined.decode().split("\n")
+    if plain_numbers(b"\n".join(outs)):  # compact JSON has no raw newline: the chunk checked at once
+        return list(map(bytes.decode, outs))
     return [_one(text, slow) for text in texts]

@@ -116,3 +116,48 @@ def test_number_guard_reads_only_what_is_outside_strings():
     escaped = b'{"s":"\\"' + b"1e5, " * 100 + b'\\\\","n":1e20}'  # an escaped quote, an escaped backslash
     assert plain_numbers(escaped.replace(b"1e20", b"20")) and not plain_numbers(escaped)
     assert compact([], _encode) == []
+
+
+def test_mutated_json_is_taken_or_refused_as_the_json_module_does():
+    """Events one edit away from JSON (a byte dropped, doubled or replaced by a JSON-ish one): each batch either
+    gives the json module's bytes or fails with its error, whichever parser the fast path tried first."""
+    rng = random.Random(5)
+    seeds = [*EDGES[:12], *rendered("linux_auth", 20)]
+    alphabet = ' \t\n{}[]:,"\\-+.0123456789eEtrunlfsa\x00\x1féu'
+    taken = refused = 0
+    for _ in range(3000):
+        text = rng.choice(seeds)
+        at = rng.randrange(len(text))
+        edit = rng.randrange(3)
+        if edit == 0:
+            text = text[:at] + text[at + 1 :]
+        elif edit == 1:
+            text = text[:at] + text[at] + text[at:]
+        else:
+            text = text[:at] + rng.choice(alphabet) + text[at + 1 :]
+        texts = ['{"ok": 1}', text]
+        try:
+            expected = reference(texts)
+        except ValueError as exc:
+            refused += 1
+            with pytest.raises(ValueError) as fast:
+                formatted(texts)
+            assert str(fast.value) == f"an event is not JSON ({exc})", text
+            continue
+        taken += 1
+        assert formatted(texts) == expected, text
+    assert taken > 800 and refused > 800, (taken, refused)  # both sides exercised
+
+
+def test_a_long_batch_is_done_in_chunks_with_the_same_bytes_and_errors():
+    """Over CHUNK events, a number written differently in a later chunk still takes the json module's path (and
+    only its chunk is looked at again), and an event that is not JSON in a later chunk fails the batch as before."""
+    from eventgen.format.jsontext import CHUNK
+
+    texts = [f'{{"n": {i}, "s": "e{i}"}}' for i in range(2 * CHUNK + 88)]
+    texts[CHUNK + 5] = '{"n": 1e16, "tiny": 0.00001}'
+    assert formatted(texts) == reference(texts)
+    assert formatted(texts)[CHUNK + 5] == '{"n":1e+16,"tiny":1e-05}'
+    texts[2 * CHUNK + 3] = '{"n": 1,}'
+    with pytest.raises(ValueError, match=r"^an event is not JSON \(Expecting property name enclosed in double quotes"):
+        formatted(texts)
