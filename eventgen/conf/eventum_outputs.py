@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,29 @@ KAFKA_PROPERTIES = {
 }  # fmt: skip
 KAFKA_FILES = {"ssl_cafile": "ssl.ca.location", "ssl_certfile": "ssl.certificate.location",
                "ssl_keyfile": "ssl.key.location"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Our settings for how an http-like output reaches its server, by Eventum's parameter."""
+
+    ca_cert: str
+    client_cert: str
+    client_cert_key: str
+    request_timeout: str
+    connect_timeout: str
+    proxy_url: str
+
+
+HTTP_REACH = Reach("httpCaFile", "httpCertFile", "httpKeyFile", "httpTimeout", "httpConnectTimeout", "httpProxy")
+OPENSEARCH_REACH = Reach(
+    "opensearchCaFile",
+    "opensearchClientCertFile",
+    "opensearchClientKeyFile",
+    "opensearchTimeout",
+    "opensearchConnectTimeout",
+    "opensearchProxyUrl",
+)
 # parameters refused with the reason and what to use instead (checked before any mapping)
 REFUSED: dict[str, dict[str, str]] = {
     "kafka": {
@@ -91,17 +115,7 @@ class OutputMapping:
             out["httpHeaders"] = json.dumps(body["headers"])
         if body.get("username") is not None:
             out.update(httpUser=str(body["username"]), httpPassword=str(body.get("password", "")))
-        if body.get("ca_cert"):
-            out["httpCaFile"] = self.file(body["ca_cert"], f"{where}.ca_cert")
-        if body.get("request_timeout"):
-            out["httpTimeout"] = num(body["request_timeout"])
-        if body.get("connect_timeout") is not None:
-            out["httpConnectTimeout"] = num(_positive(body["connect_timeout"], f"{where}.connect_timeout"))
-        for key, name in (("client_cert", "httpCertFile"), ("client_cert_key", "httpKeyFile")):
-            if body.get(key):
-                out[name] = self.file(body[key], f"{where}.{key}")
-        if body.get("proxy_url"):
-            out["httpProxy"] = str(body["proxy_url"])
+        out.update(self._reach(body, where, HTTP_REACH))
         if body.get("concurrency") is not None and body["concurrency"] < 1:
             raise ConfigError(f"{where}.concurrency: must be 1 or more")  # one request at a time is within it
         return out
@@ -110,17 +124,22 @@ class OutputMapping:
         out = {"opensearchHosts": ", ".join(map(str, body["hosts"])), "opensearchIndex": body["index"]}
         out.update(opensearchUser=str(body["username"]), opensearchPassword=str(body["password"]))
         out["opensearchVerify"] = str(body.get("verify", False)).lower()
-        if body.get("ca_cert"):
-            out["opensearchCaFile"] = self.file(body["ca_cert"], f"{where}.ca_cert")
-        if body.get("request_timeout"):
-            out["opensearchTimeout"] = num(body["request_timeout"])
-        if body.get("connect_timeout") is not None:
-            out["opensearchConnectTimeout"] = num(_positive(body["connect_timeout"], f"{where}.connect_timeout"))
-        for key, name in (("client_cert", "opensearchClientCertFile"), ("client_cert_key", "opensearchClientKeyFile")):
+        out.update(self._reach(body, where, OPENSEARCH_REACH))
+        return out
+
+    def _reach(self, body: dict[str, Any], where: str, names: Reach) -> dict[str, str]:
+        """How http and opensearch reach their server (CA, timeouts, client certificate, proxy), as our settings
+        `names` (Eventum's key → ours); files are checked and resolved as every other file is."""
+        out: dict[str, str] = {}
+        for key in ("ca_cert", "client_cert", "client_cert_key"):
             if body.get(key):
-                out[name] = self.file(body[key], f"{where}.{key}")
+                out[getattr(names, key)] = self.file(body[key], f"{where}.{key}")
+        if body.get("request_timeout"):
+            out[names.request_timeout] = num(body["request_timeout"])
+        if body.get("connect_timeout") is not None:
+            out[names.connect_timeout] = num(_positive(body["connect_timeout"], f"{where}.connect_timeout"))
         if body.get("proxy_url"):
-            out["opensearchProxyUrl"] = str(body["proxy_url"])
+            out[names.proxy_url] = str(body["proxy_url"])
         return out
 
     def _out_kafka(self, body: dict[str, Any], where: str) -> dict[str, str]:
