@@ -10,6 +10,8 @@ against the source's checksum (a file edited since is compiled again).
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from hashlib import sha1
 
 from jinja2.bccache import Bucket, BytecodeCache
 
@@ -35,3 +37,18 @@ class CodeCache(BytecodeCache):
             if len(_CODE) >= MAX_TEMPLATES:
                 _CODE.clear()
             _CODE[bucket.key] = (bucket.checksum, bucket.code)
+
+
+def remembered(key: str, source: str, build: Callable[[], object]) -> object:
+    """What `build` makes of `source` (a code object, or None for "nothing to build"), kept under `key` like the
+    templates' code and made again when the source changes."""
+    checksum = sha1(source.encode("utf-8")).hexdigest()
+    kept = _CODE.get(key)
+    if kept is not None and kept[0] == checksum:
+        return kept[1]
+    made = build()
+    with _LOCK:
+        if len(_CODE) >= MAX_TEMPLATES:
+            _CODE.clear()
+        _CODE[key] = (checksum, made)
+    return made

@@ -13,6 +13,7 @@ from jinja2.runtime import Context
 
 from eventgen.plugin import SampleProblem
 
+from .closed import direct_template
 from .content import missing_extra
 from .fsm import compile_condition
 from .options import TEMPLATES_KEY, Options, spec_bodies
@@ -40,8 +41,10 @@ def compile_templates(sample: Any, env: jinja2.Environment, options: Options) ->
 
 
 def renderers(env: jinja2.Environment, templates: dict[str, jinja2.Template]) -> dict[str, Renderer]:
-    """What a render needs per alias: a context over our own dict (it already holds the env globals)."""
-    return {alias: (t.root_render_func, env.context_class, t.name, t.blocks) for alias, t in templates.items()}
+    """What a render needs per alias: a context over our own dict (it already holds the env globals), and the
+    template compiled to keep its top-level names to itself when nothing else can read them (closed.py)."""
+    direct = {alias: direct_template(env, t) for alias, t in templates.items()}
+    return {alias: (t.root_render_func, env.context_class, t.name, t.blocks) for alias, t in direct.items()}
 
 
 def resolve_transitions(sample: Any, env: jinja2.Environment, specs: list[TemplateSpec], raw: Any, mode: str) -> None:
