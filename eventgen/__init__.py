@@ -13,5 +13,5 @@ REQUIRES = (
     ("psutil", "psutil"),
     ("msgpack", "msgpack"),
     ("yaml", "PyYAML"),
-    ("orjson", "orjson"),
+    ("msgspec", "msgspec"),
 )

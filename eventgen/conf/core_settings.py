@@ -215,7 +215,9 @@ SAMPLE = SettingGroup(
             "Each event's text as outputs send it: `raw` (the event), `json` (one JSON object per event: "
             "_time, host, source, sourcetype, index, _raw) or `template` (`outputTemplate`). Outputs with an "
             "envelope (HEC, syslog, OpenSearch, modinput, Kafka) wrap this text. Eventum's formatters: "
-            "`eventjson` (each event is JSON, re-serialised compactly or with `outputJsonIndent`), `jsonbatch` "
+            "`eventjson` (each event is JSON, written again compactly or with `outputJsonIndent`, byte for byte as "
+            "Python's json module writes it but with an object's keys as written: a key written twice stays twice), "
+            "`jsonbatch` "
             "(one JSON array per batch), `jinja` (`outputTemplate` is Jinja over `event`), `jinjabatch` (Jinja "
             "over `events`, one text per batch); the batch forms suit stdout, file, tcpout and http.",
         ),

@@ -88,33 +88,20 @@ def _jinja(source: str):
 
 
 def _json_of(indent: int | None):
-    import json
+    """(each, whole): every event laid out as JSON, and a batch as one JSON array (format/jsontext.py)."""
+    from eventgen.format.jsontext import json_module, laid_out
 
-    loads = json.JSONDecoder(strict=False).decode
-    if indent:
-        encoder = json.JSONEncoder(ensure_ascii=False, indent=indent)
-    else:
-        encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-
-    def one(text: str) -> str:
-        try:
-            return encoder.encode(loads(text))
-        except ValueError as exc:
-            raise ValueError(f"an event is not JSON ({exc})") from None
-
-    if not indent:  # compact: orjson where it writes the same bytes (format/jsontext.py), `one` for the rest
-        from eventgen.format.jsontext import compact
-
-        return (lambda texts: compact(texts, one)), (lambda texts: "[" + ",".join(compact(texts, one)) + "]")
+    one = json_module(indent)
 
     def each(texts: list[str]) -> list[str]:
-        return list(map(one, texts))
+        return laid_out(texts, one, indent)
 
-    def whole(texts: list[str]) -> str:
-        try:
-            return encoder.encode([loads(text) for text in texts])
-        except ValueError as exc:
-            raise ValueError(f"an event is not JSON ({exc})") from None
+    if not indent:
+        return each, (lambda texts: "[" + ",".join(each(texts)) + "]")
+    compact = json_module(None)
+
+    def whole(texts: list[str]) -> str:  # each event checked on its own, then the array laid out
+        return laid_out(["[" + ",".join(laid_out(texts, compact)) + "]"], json_module(indent), indent)[0]
 
     return each, whole
 
