@@ -38,6 +38,7 @@ _FAILS = (ValueError, TypeError, RecursionError)  # msgspec.DecodeError and Unic
 _SEPARATOR = "\x00"  # between the events of a chunk: never in msgspec's output (control characters are escaped)
 _QUOTE, _BACKSLASH, _MINUS, _ZERO, _NINE, _DOT, _E, _BIG_E = b'"\\-09.eE'
 _NUMBER = frozenset(b"0123456789+-.eE")
+_INTEGER_BYTES = frozenset(b"0123456789-")
 _ODD_ESCAPE = re.compile(rb"\\(?:/|u(?!00(?:0[0-7bef]|1[0-9a-f])))")  # `\/`, or `\u` other than a control char's
 _DIGITS = sys.get_int_max_str_digits()  # the longest integer Python reads from text (0: no limit)
 _LONG = re.compile(r"[0-9]{%d}" % (_DIGITS + 1)) if _DIGITS else None
@@ -88,7 +89,7 @@ def _chunk(texts: list[str], lay: Callable[[str], str], slow: Callable[[str], st
         outs = list(map(lay, texts))
     except _FAILS:
         outs = [_one(text, lay, slow) for text in texts]
-    for i in settle(outs):
+    for i in settle(outs, lay.keywords["indent"] > 0):
         outs[i] = slow(texts[i])
     return outs
 
@@ -100,7 +101,7 @@ def _one(text: str, lay: Callable[[str], str], slow: Callable[[str], str]) -> st
         return slow(text)
 
 
-def settle(outs: list[str]) -> list[int]:
+def settle(outs: list[str], indented: bool = False) -> list[int]:
     """Rewrites in place, the json module's way, the numbers and escapes of `outs` (valid JSON texts as msgspec
     lays them out) it writes otherwise; returns the texts left to the json module itself (an integer longer than
     Python reads, a lone surrogate)."""
@@ -109,7 +110,7 @@ def settle(outs: list[str]) -> list[int]:
         left.update(i for i, text in enumerate(outs) if len(text) > _DIGITS and _LONG.search(text))
     data = _SEPARATOR.join(outs).encode(errors="surrogatepass")  # a lone surrogate the json module wrote
     codes = np.frombuffer(data, np.uint8)
-    numbers = odd_numbers(data, codes)
+    numbers = odd_numbers(data, codes, indented)
     escapes = odd_escapes(data, codes) if b"\\" in data else numbers[:0]
     if not len(numbers) and not len(escapes):
         return sorted(left)
@@ -133,8 +134,8 @@ def settle(outs: list[str]) -> list[int]:
 
 
 def _start(data: bytes, at: int) -> int:
-    """Where the number holding the byte at `at` starts."""
-    while at > 0 and data[at - 1] in _NUMBER:
+    """Where the digits (and `-`) up to the byte at `at` start."""
+    while at > 0 and data[at - 1] in _INTEGER_BYTES:
         at -= 1
     return at
 
@@ -179,66 +180,92 @@ def odd_escapes(data: bytes, codes: np.ndarray) -> np.ndarray:
     return starts[~_escaped(codes, starts)] if len(starts) else starts
 
 
-def _quotes(data: bytes, codes: np.ndarray) -> np.ndarray:
-    """The positions of the quotes that open or close a string (not the escaped ones)."""
-    marks = codes == _QUOTE
-    if b"\\" in data:
-        after = np.flatnonzero(marks[1:] & (codes[:-1] == _BACKSLASH)) + 1  # a quote after a backslash
-        marks[after[_escaped(codes, after)]] = False
-    return np.flatnonzero(marks)
+def in_string(data: bytes, at: int) -> bool:
+    """Whether the byte at `at` is inside a string: an odd number of quotes before it in its event once the event's
+    escapes are blanked (outside strings valid JSON has no backslash, so escapes pair up from the event's start)."""
+    before = data[data.rfind(b"\0", 0, at) + 1 : at]
+    if b"\\" in before:
+        before = _ESCAPE.sub(b"__", before)
+    return before.count(b'"') % 2 == 1
 
 
-def odd_numbers(data: bytes, codes: np.ndarray) -> np.ndarray:
+def odd_numbers(data: bytes, codes: np.ndarray, indented: bool = False) -> np.ndarray:
     """Where each number outside strings starts that Python writes otherwise: `-0`, or a number with a fraction or
-    an exponent that is not its float's repr (`1E5`, `0.10`, `1e-5`, `1e400`). The candidates (a `.`, `e` or `E`
-    after a digit; a `-0` alone) are found with numpy over the chunk, kept when an even number of quotes comes
-    before them (outside strings), and read as numbers in a window each side."""
+    an exponent that is not its float's repr (`1E5`, `0.10`, `1e-5`, `1e400`). Candidates are found with numpy
+    over the chunk: a `.`, `e` or `E` after a digit, and a `-0` alone. Most of them are in strings and are told
+    apart by the byte before their digits, which comes before no number (`10.1.2.3`, `v8.11.0`, `3e5f`; a number
+    with both a fraction and an exponent is read from its `.`); the rest are read as numbers, and those Python
+    writes otherwise are looked at in their event (in a string or not)."""
+    lead = _INDENTED if indented else _COMPACT
     size = len(codes)
-    if size < 2:
-        return np.zeros(0, np.int64)
-    digit = (codes >= _ZERO) & (codes <= _NINE)
-    marks = (codes[1:] == _DOT) | (codes[1:] == _E) | (codes[1:] == _BIG_E)
-    marks &= digit[:-1]  # a `.`, `e` or `E` after a digit (`true` and `false` have none before their `e`)
+    digit = (codes - _ZERO) <= 9  # uint8 wraps below '0'
+    marks = (codes[1:] == _DOT) | ((codes[1:] | 0x20) == _E)  # `.`, `e` or `E`...
+    marks &= digit[:-1]  # ...after a digit (`true` and `false` have none before their `e`)
     found = np.flatnonzero(marks) + 1
-    alone = ~digit[2:] & (codes[2:] != _DOT) & (codes[2:] != _E) & (codes[2:] != _BIG_E)  # nothing of a number
-    zeros = np.flatnonzero((codes[:-2] == _MINUS) & (codes[1:-1] == _ZERO) & alone)
-    if codes[-2] == _MINUS and codes[-1] == _ZERO:
-        zeros = np.append(zeros, size - 2)
-    if not len(found) and not len(zeros):
-        return zeros
-    quotes = _quotes(data, codes)
-    zeros = zeros[np.searchsorted(quotes, zeros) % 2 == 0]  # `-0`, which the json module writes `0`
-    found = found[np.searchsorted(quotes, found) % 2 == 0]
-    if not len(found):
-        return zeros
-    windows = sliding_window_view(np.concatenate((_GAP, codes, _GAP)), _WIDTH)  # [i]: the bytes before i - WIDTH
-    before = _IN_NUMBER[windows[found]][:, ::-1]  # [k, j]: whether the byte at found[k]-1-j is a number's
-    after = _IN_NUMBER[windows[found + _WIDTH]]  # [k, j]: the byte at found[k]+j
-    starts = found - np.argmin(before, axis=1)
-    ends = found + np.argmin(after, axis=1)
-    long = before.all(axis=1) | after.all(axis=1)
-    if long.any():  # a number longer than the window: read byte by byte
-        starts[long] = [_start(data, at) for at in found[long].tolist()]
-        ends[long] = [at + len(_token(data, at)) for at in starts[long].tolist()]
-    tokens = map(data.__getitem__, map(slice, starts.tolist(), ends.tolist()))
-    plain = np.fromiter(map(_plain_float, tokens), bool, len(found))
-    return np.array(sorted({*zeros.tolist(), *starts[~plain].tolist()}), np.int64)  # once each (`1.5e9`: twice)
+    zeros = np.flatnonzero((codes[:-1] == _MINUS) & (codes[1:] == _ZERO))
+    if len(zeros):
+        nxt = codes[np.minimum(zeros + 2, size - 1)]
+        alone = (zeros + 2 >= size) | ~(((nxt - _ZERO) <= 9) | (nxt == _DOT) | ((nxt | 0x20) == _E))
+        zeros = zeros[alone & ((zeros == 0) | lead[codes[np.maximum(zeros - 1, 0)]])]
+    odd = [at for at in zeros.tolist() if not in_string(data, at)]  # `-0`, which the json module writes `0`
+    found = found[(found >= _WIDTH) & (found <= size - _WIDTH)]  # the few at the very ends: read byte by byte below
+    edges = [at for at in {*range(1, min(_WIDTH, size)), *range(max(size - _WIDTH + 1, 1), size)} if marks[at - 1]]
+    if len(found) or edges:
+        windows = sliding_window_view(codes, min(_WIDTH, size))
+        back = _INTEGER[windows[found - _WIDTH]][:, ::-1]  # [k, j]: whether the byte at found[k]-1-j is a digit or `-`
+        run = np.argmin(back, axis=1)
+        long = back.all(axis=1)
+        kept = long | lead[codes[found - run - 1]]  # after what may come before a number: read on
+        found, run, long = found[kept], run[kept], long[kept]
+        ahead = _IN_NUMBER[windows[found]]  # [k, j]: whether the byte at found[k]+j is a number's
+        step = np.argmin(ahead, axis=1)
+        whole = ahead.all(axis=1)
+        kept = whole | _AFTER[codes[found + step]]  # before what may follow a number: read it
+        whole = (whole | long)[kept]  # longer than a window: read byte by byte
+        starts, ends = (found - run)[kept], (found + step)[kept]
+        tokens = list(map(data.__getitem__, map(slice, starts[~whole].tolist(), ends[~whole].tolist())))
+        plain = map(_plain_float, tokens)  # (a `.` after a digit starts no number: `1.5e9` is read from its `.`)
+        odd += [at for at, ok in zip(starts[~whole].tolist(), plain, strict=True) if not ok and not in_string(data, at)]
+        read: set[int] = set()
+        for at in (*starts[whole].tolist(), *edges):
+            start = _start(data, at)
+            if start in read or (start and not lead[data[start - 1]]):
+                continue  # found twice (`1.5e9`), or after what comes before no number
+            read.add(start)
+            token = _TOKEN.match(data, start)
+            if token is not None and not _plain_float(token.group()) and not in_string(data, start):
+                odd.append(start)
+    return np.array(sorted(odd), np.int64)
 
 
-_WIDTH = 24
+_WIDTH = 8  # bytes looked at before each candidate (more: read byte by byte)
 _GAP = np.zeros(_WIDTH, np.uint8)
+_INTEGER = np.zeros(256, bool)  # the bytes of a number before its fraction or exponent
+_INTEGER[list(b"-0123456789")] = True
+_COMPACT = np.zeros(256, bool)  # what comes before a number outside strings (0: a separator, or the start)
+_COMPACT[list(b":,[\x00")] = True
+_INDENTED = _COMPACT.copy()  # and, indented, a space or a newline
+_INDENTED[list(b" \n")] = True
 _IN_NUMBER = np.zeros(256, bool)
 _IN_NUMBER[list(_NUMBER)] = True
+_AFTER = np.zeros(256, bool)  # what follows a number outside strings, compact or indented
+_AFTER[list(b",}]\n\x00")] = True
+_TOKEN = re.compile(rb"[-+.0-9eE]+")
+_ESCAPE = re.compile(rb"\\.", re.S)  # one escape: two bytes
 _PLAIN: dict[bytes, bool] = {}
 
 
 def _plain_float(token: bytes) -> bool:
-    """Whether `token` (a JSON number with a fraction or an exponent) is what Python writes for its float."""
+    """Whether `token` (with a fraction or an exponent) is what Python writes for its float, or no number at all."""
     known = _PLAIN.get(token)
     if known is None:
         if len(_PLAIN) > 65536:
             _PLAIN.clear()
-        known = _PLAIN[token] = repr(float(token)).encode() == token
+        try:
+            known = repr(float(token)).encode() == token
+        except ValueError:  # not a number: in a string (every number outside one is read by float)
+            known = True
+        _PLAIN[token] = known
     return known
 
 
