@@ -80,16 +80,16 @@ def laid_out(texts: list[str], slow: Callable[[str], str], indent: int | None = 
     lay = partial(msgspec.json.format, indent=indent or -1)
     done: list[str] = []
     for start in range(0, len(texts), CHUNK):
-        done += _chunk(texts[start : start + CHUNK], lay, slow)
+        done += _chunk(texts[start : start + CHUNK], lay, slow, bool(indent))
     return done
 
 
-def _chunk(texts: list[str], lay: Callable[[str], str], slow: Callable[[str], str]) -> list[str]:
+def _chunk(texts: list[str], lay: Callable[[str], str], slow: Callable[[str], str], indented: bool) -> list[str]:
     try:
         outs = list(map(lay, texts))
     except _FAILS:
         outs = [_one(text, lay, slow) for text in texts]
-    for i in settle(outs, lay.keywords["indent"] > 0):
+    for i in settle(outs, indented):
         outs[i] = slow(texts[i])
     return outs
 
