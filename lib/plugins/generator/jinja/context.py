@@ -15,6 +15,7 @@ from .api import Modules, Subprocess
 from .dispatch import DISPATCH
 from .options import Options
 from .rand import Rand
+from .randnames import rand_names
 from .samples import Samples, Table
 from .scope import Scope
 
@@ -42,6 +43,7 @@ def template_contexts(
         "shared": scope.shared,
         "globals": scope.globals,
         "dispatch": DISPATCH,
+        **rand_names(rand),  # what `module.rand.<part>.<method>` compiles to (randnames.py)
     }
     return {
         s.alias: {**common, "vars": s.vars, "locals": scope.locals[s.alias], "template_alias": s.alias}

@@ -26,6 +26,7 @@ from .literals import LITERAL_FILTER, literal, share_literals
 from .lookups import LookupCodeGenerator
 from .names import NameCodeGenerator
 from .outputs import OutputCodeGenerator
+from .randnames import bind_rand
 from .samples import Table
 from .timetags import TimeTags
 from .tojson import tojson_filter
@@ -77,9 +78,10 @@ class FastEnvironment(jinja2.Environment):
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
         """Jinja's parse, then loops that filter a sample rewritten to be answered once per value (hoist), and
         loops that only collect rewritten to extends (gather), constant weights made once (literals), filters
-        of a choice between constants moved into its branches (branches)."""
+        of a choice between constants moved into its branches (branches), calls of the random API read as one
+        name (randnames)."""
         tree = hoist_loops(super()._parse(source, name, filename))
-        return fold_branches(share_literals(gather_loops(tree)))
+        return bind_rand(fold_branches(share_literals(gather_loops(tree))))
 
 
 def make_environment(
