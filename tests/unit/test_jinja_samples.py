@@ -325,3 +325,15 @@ def test_batch_mode_with_spin_puts_events_back_in_time_order(tmp_path):
     batch = run(generator(conf), 5)
     assert batch.events == ["a1", "b1", "a2", "b2", "a3"]
     assert batch.times.tolist() == sorted(batch.times.tolist())
+
+
+def test_a_table_is_a_plain_attribute_and_a_missing_one_says_what_there_is():
+    rng = random.Random(1)
+    users = samples_module.Table("users", ["name"], [{"name": "ann"}], rng)
+    hidden = samples_module.Table("_hidden", ["name"], [{"name": "bob"}], rng)
+    samples = samples_module.Samples({"users": users, "_hidden": hidden})
+    assert vars(samples)["users"] is users  # found by a plain lookup, without a call of __getattr__
+    assert samples.users is users and samples["users"] is users and samples["_hidden"] is hidden
+    assert "_hidden" not in vars(samples) and samples._tables == {"users": users, "_hidden": hidden}
+    with pytest.raises(AttributeError, match=r"^no sample 'hosts'; jinjaSamples defines: users, _hidden$"):
+        _ = samples.hosts

@@ -172,10 +172,12 @@ def _equals(wanted: Any) -> Callable[[Any], bool]:
 
 
 class Samples:
-    """`samples`: tables by alias (`samples.users` or `samples["users"]`)."""
+    """`samples`: tables by alias (`samples.users` or `samples["users"]`). Each table is also a plain attribute, so
+    `samples.users` (a few lookups in every render) finds it without a call of `__getattr__`."""
 
     def __init__(self, tables: dict[str, Table]):
         self._tables = tables
+        self.__dict__.update((alias, table) for alias, table in tables.items() if not alias.startswith("_"))
 
     def __getattr__(self, name: str) -> Table:
         try:
