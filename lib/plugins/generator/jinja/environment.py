@@ -116,6 +116,9 @@ def make_environment(
     return env
 
 
+_INDEXED = (Table, list, tuple, str, range)  # what `| random` indexes as it is (anything else: a list of it first)
+
+
 def _random_filter(env: jinja2.Environment, rng: random.Random) -> Any:
     """`| random`, drawing from the job's seeded stream (Jinja's own uses the global `random`). Marked as taking
     the context so Jinja never folds `{{ [..] | random }}` into one constant at compile time."""
@@ -123,9 +126,10 @@ def _random_filter(env: jinja2.Environment, rng: random.Random) -> Any:
 
     @jinja2.pass_context
     def pick(_context: Any, seq: Any) -> Any:
-        items = seq if isinstance(seq, list | tuple | str | range | Table) else list(seq)
-        if not len(items):
+        items = seq if type(seq) in _INDEXED or isinstance(seq, _INDEXED) else list(seq)
+        size = len(items)
+        if not size:
             return env.undefined("No random item, sequence was empty.")
-        return items[int(draw() * len(items))]
+        return items[int(draw() * size)]
 
     return pick
