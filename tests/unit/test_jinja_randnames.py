@@ -50,7 +50,15 @@ def test_chains_become_names_only_where_nothing_else_can_be_meant():
     code = env.compile("{{ module.rand.number.integer(1, 2) }}{{ rand.chance(0.5) }}{{ module.rand.number }}", raw=True)
     assert "_eg_rand__number__integer" in code and "_eg_rand__chance" in code
     assert "'number'" in code  # `module.rand.number` alone is looked up
-    assert "_eg_rand" not in env.compile("{% set module = x %}{{ module.rand.chance(1) }}", raw=True)
+    for own in (
+        "{% set module = x %}",
+        "{% import 'm.j2' as module %}",
+        "{% from 'm.j2' import x as rand %}",
+        "{% from 'm.j2' import rand %}",
+        "{% macro rand() %}{% endmacro %}",
+        "{% with module = x %}{% endwith %}",
+    ):
+        assert "_eg_rand" not in env.compile(own + "{{ module.rand.chance(1) }}{{ rand.chance(1) }}", raw=True), own
     assert "_eg_rand" not in env.compile("{{ module.rand.number.nothing() }}", raw=True)
     assert set(randnames.METHODS.values()) <= set(values())
     assert ("number", "integer") in randnames.METHODS and ("weighted_choice",) in randnames.METHODS

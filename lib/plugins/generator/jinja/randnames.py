@@ -7,8 +7,9 @@ lookups.py writes. The chain always ends at the same bound method of the generat
 a method of `Rand` or of one of its parts becomes a name (`_eg_rand__number__integer`), which every template
 context holds, bound to the generator's `Rand` (`rand_names`). The call is then to the same method as before.
 
-Left as written: every chain in a template that assigns `module` or `rand` itself (a set, a loop variable, a
-macro argument), and a chain that names nothing of `Rand` (its lookup, and its error, stay Jinja's).
+Left as written: every chain in a template that gives `module` or `rand` a value of its own (a set, a loop
+variable, an argument, an import, a macro), and a chain that names nothing of `Rand` (its lookup, and its error,
+stay Jinja's).
 """
 
 from __future__ import annotations
@@ -56,10 +57,19 @@ def rand_names(rand: Rand) -> dict[str, Any]:
 
 def bind_rand(tree: nodes.Template) -> nodes.Template:
     """Rewrite, in place, every chain of `tree` that names a method of the random API."""
-    assigned = {name.name for name in tree.find_all(nodes.Name) if name.ctx in ("store", "param")}
-    if assigned.isdisjoint(ROOTS):
+    if _assigned(tree).isdisjoint(ROOTS):
         _Chains().visit(tree)
     return tree
+
+
+def _assigned(tree: nodes.Template) -> set[str]:
+    """Every name `tree` gives a value: sets, loop variables, arguments, imports, macros."""
+    names = {name.name for name in tree.find_all(nodes.Name) if name.ctx in ("store", "param")}
+    names.update(node.target for node in tree.find_all(nodes.Import))
+    for node in tree.find_all(nodes.FromImport):
+        names.update(item if isinstance(item, str) else item[1] for item in node.names)
+    names.update(node.name for node in tree.find_all(nodes.Macro))
+    return names
 
 
 class _Chains(NodeTransformer):
