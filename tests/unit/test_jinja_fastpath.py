@@ -22,17 +22,22 @@ codecache_module = plugin_module("codecache")
 hoist_module = plugin_module("hoist")
 samples_module = plugin_module("samples")
 environment_module = plugin_module("environment")
+compile_module = plugin_module("compile")
 PROJECTS = ROOT / "benchmarks" / "templates"
 
 
 @pytest.fixture
 def plain_path(monkeypatch):
-    """Switch the fast path off: loops kept as written, Jinja's own filters."""
+    """Switch the fast path off: loops, choices and chains kept as written, Jinja's own code and filters, each
+    template compiled once (with Jinja's copies of its names into the context)."""
 
     def off() -> None:
         monkeypatch.setattr(environment_module, "hoist_loops", lambda tree: tree)
         monkeypatch.setattr(environment_module, "gather_loops", lambda tree: tree)
         monkeypatch.setattr(environment_module, "share_literals", lambda tree: tree)
+        monkeypatch.setattr(environment_module, "fold_branches", lambda tree: tree)
+        monkeypatch.setattr(environment_module, "bind_rand", lambda tree: tree)
+        monkeypatch.setattr(compile_module, "direct_template", lambda env, template: template)
         monkeypatch.setattr(environment_module.FastEnvironment, "code_generator_class", jinja2.compiler.CodeGenerator)
         monkeypatch.setattr(codecache_module, "_CODE", {})  # nothing compiled before counts
         monkeypatch.setattr(memo_module.FilterMemo, "filters", lambda self: {})
