@@ -101,7 +101,7 @@ def _json_of(indent: int | None):
     compact = json_module(None)
 
     def whole(texts: list[str]) -> str:  # each event checked on its own, then the array laid out
-        return laid_out(["[" + ",".join(laid_out(texts, compact)) + "]"], json_module(indent), indent)[0]
+        return laid_out(["[" + ",".join(laid_out(texts, compact)) + "]"], one, indent)[0]
 
     return each, whole
 
