@@ -26,7 +26,7 @@ import json
 import re
 import sys
 from collections.abc import Callable
-from functools import partial
+from functools import cache, partial
 from typing import Any
 
 import msgspec
@@ -57,8 +57,10 @@ class Pairs(dict[str, Any]):
         return self.pairs
 
 
+@cache
 def json_module(indent: int | None) -> Callable[[str], str]:
-    """The json module's reading and writing of one event (`strict=False`, non-ASCII as is, keys as written)."""
+    """The json module's reading and writing of one event (`strict=False`, non-ASCII as is, keys as written),
+    compact when `indent` is None or 0; made once per indent."""
     loads = json.JSONDecoder(strict=False, object_pairs_hook=Pairs).decode
     if indent:
         encode = json.JSONEncoder(ensure_ascii=False, indent=indent).encode
@@ -74,10 +76,10 @@ def json_module(indent: int | None) -> Callable[[str], str]:
     return one
 
 
-def laid_out(texts: list[str], slow: Callable[[str], str], indent: int | None = None) -> list[str]:
-    """Each text as `slow` (`json_module(indent)`) writes it; `slow` is called for the texts msgspec cannot stand
-    in for, and raises for a text that is not JSON."""
-    lay = partial(msgspec.json.format, indent=indent or -1)
+def laid_out(texts: list[str], indent: int | None = None) -> list[str]:
+    """Each text as `json_module(indent)` writes it, which is called for the texts msgspec cannot stand in for
+    (and raises for a text that is not JSON)."""
+    lay, slow = partial(msgspec.json.format, indent=indent or -1), json_module(indent or None)
     done: list[str] = []
     for start in range(0, len(texts), CHUNK):
         done += _chunk(texts[start : start + CHUNK], lay, slow, bool(indent))
@@ -121,7 +123,7 @@ def settle(outs: list[str], indented: bool = False) -> list[int]:
         start = int(starts[i])
         text = bytearray(data[start : start + len(outs[i].encode(errors="surrogatepass"))])
         for at in numbers[events == i][::-1].tolist():  # from the end: earlier positions stay right
-            token = _token(data, at)
+            token = _number_at(data, at)
             text[at - start : at - start + len(token)] = _python_number(token)
         outs[i] = text.decode(errors="surrogatepass")
     for i in np.unique(np.searchsorted(ends, escapes)).tolist():
@@ -140,12 +142,10 @@ def _start(data: bytes, at: int) -> int:
     return at
 
 
-def _token(data: bytes, at: int) -> bytes:
-    """The number starting at `at`."""
-    end = at
-    while end < len(data) and data[end] in _NUMBER:
-        end += 1
-    return data[at:end]
+def _number_at(data: bytes, at: int) -> bytes:
+    """The bytes of a number from `at` on (b"" when none starts there)."""
+    found = _TOKEN.match(data, at)
+    return found.group() if found else b""
 
 
 def _python_number(token: bytes) -> bytes:
@@ -232,14 +232,13 @@ def odd_numbers(data: bytes, codes: np.ndarray, indented: bool = False) -> np.nd
             if start in read or (start and not lead[data[start - 1]]):
                 continue  # found twice (`1.5e9`), or after what comes before no number
             read.add(start)
-            token = _TOKEN.match(data, start)
-            if token is not None and not _plain_float(token.group()) and not in_string(data, start):
+            token = _number_at(data, start)
+            if token and not _plain_float(token) and not in_string(data, start):
                 odd.append(start)
     return np.array(sorted(odd), np.int64)
 
 
 _WIDTH = 8  # bytes looked at before each candidate (more: read byte by byte)
-_GAP = np.zeros(_WIDTH, np.uint8)
 _INTEGER = np.zeros(256, bool)  # the bytes of a number before its fraction or exponent
 _INTEGER[list(b"-0123456789")] = True
 _COMPACT = np.zeros(256, bool)  # what comes before a number outside strings (0: a separator, or the start)
@@ -277,8 +276,10 @@ def json_escapes(text: str) -> str | None:
     def fix(found: re.Match[str]) -> str:
         nonlocal lone
         escape = found.group()
-        at = found.start()
-        if (at - len(text[:at].rstrip("\\"))) % 2:
+        at = run = found.start()
+        while run and text[run - 1] == "\\":
+            run -= 1
+        if (at - run) % 2:
             return escape  # the backslash before is escaped: this one is text
         written = _WRITTEN.get(escape)
         if written is None:

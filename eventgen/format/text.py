@@ -89,19 +89,14 @@ def _jinja(source: str):
 
 def _json_of(indent: int | None):
     """(each, whole): every event laid out as JSON, and a batch as one JSON array (format/jsontext.py)."""
-    from eventgen.format.jsontext import json_module, laid_out
-
-    one = json_module(indent)
+    from eventgen.format.jsontext import laid_out
 
     def each(texts: list[str]) -> list[str]:
-        return laid_out(texts, one, indent)
-
-    if not indent:
-        return each, (lambda texts: "[" + ",".join(each(texts)) + "]")
-    compact = json_module(None)
+        return laid_out(texts, indent)
 
     def whole(texts: list[str]) -> str:  # each event checked on its own, then the array laid out
-        return laid_out(["[" + ",".join(laid_out(texts, compact)) + "]"], one, indent)[0]
+        array = "[" + ",".join(laid_out(texts)) + "]"
+        return laid_out([array], indent)[0] if indent else array
 
     return each, whole
 
