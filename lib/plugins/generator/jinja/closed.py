@@ -14,6 +14,7 @@ its names. Async environments keep Jinja's code.
 
 from __future__ import annotations
 
+from functools import cache
 from types import CodeType
 from typing import Any
 
@@ -41,8 +42,9 @@ def is_closed(tree: nodes.Template) -> bool:
     return not any(name.name == "self" for name in tree.find_all(nodes.Name))
 
 
+@cache
 def closed_generator(base: type[Any]) -> type[Any]:
-    """`base` (the environment's code generator) writing top-level sets to locals only."""
+    """`base` (the environment's code generator) writing top-level sets to locals only (one class per base)."""
 
     class ClosedCodeGenerator(base):
         def pop_assign_tracking(self, frame: Frame) -> None:
