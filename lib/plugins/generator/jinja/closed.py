@@ -14,7 +14,6 @@ its names. Async environments keep Jinja's code.
 
 from __future__ import annotations
 
-from functools import cache
 from types import CodeType
 from typing import Any
 
@@ -42,9 +41,11 @@ def is_closed(tree: nodes.Template) -> bool:
     return not any(name.name == "self" for name in tree.find_all(nodes.Name))
 
 
-@cache
 def closed_generator(base: type[Any]) -> type[Any]:
     """`base` (the environment's code generator) writing top-level sets to locals only (one class per base)."""
+    made = _CLOSED.get(base)
+    if made is not None:
+        return made
 
     class ClosedCodeGenerator(base):
         def pop_assign_tracking(self, frame: Frame) -> None:
@@ -53,7 +54,10 @@ def closed_generator(base: type[Any]) -> type[Any]:
                 return
             super().pop_assign_tracking(frame)
 
-    return ClosedCodeGenerator
+    return _CLOSED.setdefault(base, ClosedCodeGenerator)
+
+
+_CLOSED: dict[type[Any], type[Any]] = {}  # base code generator → its closed subclass
 
 
 def direct_template(env: jinja2.Environment, template: jinja2.Template) -> jinja2.Template:
